@@ -1,0 +1,182 @@
+"""Decoders for user-data frames and REST bodies, built once at import.
+
+Rules:
+- One ``msgspec.json.Decoder`` per shape, created here once and reused (msgspec perf tips);
+  never a decoder per message.
+- A user-data frame is either a bare event ``{"e": ...}`` or the WebSocket API envelope
+  ``{"subscriptionId": N, "event": {...}}`` (binance-spot-api.md §5 "Event envelope").
+  Both decode in one pass into the typed union of ``oms.events``.
+- An event type this version does not know becomes ``Unrecognised`` carrying the raw frame;
+  it is never an exception. A malformed frame raises ``oms.errors.DecodeError`` naming the
+  JSON path of the bad field and keeping the raw bytes. Invalid UTF-8, truncated JSON and
+  non-finite or negative amounts are malformed.
+- orjson is never used here: it would turn Binance's decimal strings' neighbours into floats.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import TypeVar
+
+import msgspec
+
+from oms.errors import DecodeError
+from oms.events import (
+    BalanceUpdate,
+    ExecutionReport,
+    ExternalLockUpdate,
+    OutboundAccountPosition,
+    Unrecognised,
+    UserDataEvent,
+)
+from oms.money import MAX_AMOUNT, ZERO
+
+__all__ = [
+    "KNOWN_EVENT_TYPES",
+    "Envelope",
+    "decode_body",
+    "decode_user_data",
+]
+
+KNOWN_EVENT_TYPES = frozenset(
+    {
+        "executionReport",
+        "outboundAccountPosition",
+        "balanceUpdate",
+        "externalLockUpdate",
+        "listStatus",
+        "eventStreamTerminated",
+        "serverShutdown",
+    }
+)
+
+
+class Envelope(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    """WebSocket API event frame: ``{"subscriptionId": N, "event": {...}}``."""
+
+    subscription_id: int | None = None
+    event: UserDataEvent
+
+
+class _Peek(msgspec.Struct):
+    """Just enough of a frame to tell its event type when the typed decode fails."""
+
+    e: str | None = None
+    event: msgspec.Raw = msgspec.field(default_factory=lambda: msgspec.Raw(b"{}"))
+
+
+_ENVELOPE = msgspec.json.Decoder(Envelope)
+_BARE = msgspec.json.Decoder(UserDataEvent)
+_PEEK = msgspec.json.Decoder(_Peek)
+
+T = TypeVar("T")
+
+_REPORT_KEYS = ("q", "p", "l", "z", "L", "n", "Z", "Y")
+
+
+def decode_user_data(raw: bytes) -> UserDataEvent | Unrecognised:
+    """Decode one user-data frame, bare or enveloped.
+
+    Returns:
+        The typed event, or ``Unrecognised`` for an event type this version does not know.
+
+    Raises:
+        DecodeError: malformed JSON, invalid UTF-8, a missing or mistyped field, or an
+            amount that is NaN, infinite, negative or beyond 20 digits.
+    """
+    enveloped = raw[:20].lstrip().startswith(b'{"subscriptionId"') or b'"event"' in raw[:64]
+    try:
+        event = _ENVELOPE.decode(raw).event if enveloped else _BARE.decode(raw)
+    except msgspec.ValidationError as exc:
+        return _unrecognised_or_raise(raw, str(exc))
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        raise DecodeError(str(exc), raw=raw) from None
+    if type(event) is ExecutionReport:
+        _check_report(event, raw)
+    elif type(event) is OutboundAccountPosition:
+        _check_position(event, raw)
+    elif type(event) is BalanceUpdate or type(event) is ExternalLockUpdate:
+        _check_finite(event.delta, "$.d", raw)
+    return event
+
+
+def _unrecognised_or_raise(raw: bytes, message: str) -> Unrecognised:
+    reason, _, path = message.partition(" - at `")
+    path = path.rstrip("`") or None
+    try:
+        peek = _PEEK.decode(raw)
+        kind: object = peek.e
+        if kind is None:
+            kind = _PEEK.decode(peek.event).e
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
+        kind = None
+    if isinstance(kind, str) and kind not in KNOWN_EVENT_TYPES:
+        return Unrecognised(event_type=kind, raw=bytes(raw))
+    raise DecodeError(reason, raw=raw, field=path) from None
+
+
+def _check_report(r: ExecutionReport, raw: bytes) -> None:
+    # Binance's legal decimal range is [0, 10**20) (§3 "Conventions"); NaN, Infinity or a
+    # negative fill would corrupt the order. Ordered comparison with NaN raises
+    # InvalidOperation, which the slow path below turns into a named error.
+    amounts = (
+        r.quantity,
+        r.price,
+        r.last_quantity,
+        r.cumulative_quantity,
+        r.last_price,
+        r.commission,
+        r.cumulative_quote_quantity,
+        r.last_quote_quantity,
+    )
+    try:
+        for value in amounts:
+            if not ZERO <= value < MAX_AMOUNT:
+                break
+        else:
+            return
+    except InvalidOperation:
+        pass
+    for key, value in zip(_REPORT_KEYS, amounts, strict=True):
+        if not (value.is_finite() and ZERO <= value < MAX_AMOUNT):
+            raise DecodeError(f"{value} is not a valid amount", raw=raw, field=f"$.{key}")
+
+
+def _check_position(event: OutboundAccountPosition, raw: bytes) -> None:
+    for i, bal in enumerate(event.balances):
+        for key, value in (("f", bal.free), ("l", bal.locked)):
+            if not (value.is_finite() and ZERO <= value < MAX_AMOUNT):
+                raise DecodeError(
+                    f"{bal.asset} {key} = {value} is not a valid amount",
+                    raw=raw,
+                    field=f"$.B[{i}].{key}",
+                )
+
+
+def _check_finite(value: Decimal, path: str, raw: bytes) -> None:
+    if not (value.is_finite() and -MAX_AMOUNT < value < MAX_AMOUNT):
+        raise DecodeError(f"{value} is not a valid amount", raw=raw, field=path)
+
+
+_BODY_DECODERS: dict[type[object], msgspec.json.Decoder[object]] = {}
+
+
+def decode_body(raw: bytes, shape: type[T]) -> T:
+    """Decode a REST body into ``shape`` (a Struct from ``oms.rest``, or ``list[...]`` of one).
+
+    Decoders are cached per shape, so each is built once.
+
+    Raises:
+        DecodeError: the body is not JSON of that shape.
+    """
+    decoder = _BODY_DECODERS.get(shape)  # type: ignore[call-overload]
+    if decoder is None:
+        decoder = msgspec.json.Decoder(shape)
+        _BODY_DECODERS[shape] = decoder  # type: ignore[index]
+    try:
+        return decoder.decode(raw)  # type: ignore[no-any-return]
+    except msgspec.ValidationError as exc:
+        reason, _, path = str(exc).partition(" - at `")
+        raise DecodeError(reason, raw=raw, field=path.rstrip("`") or None) from None
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        raise DecodeError(str(exc), raw=raw) from None

@@ -1,0 +1,1 @@
+"""Transports: the I/O side of oms. Each implements ``transports.base.Transport``."""

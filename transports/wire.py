@@ -1,0 +1,30 @@
+"""JSON *encoding* of typed Structs for the wire, Decimals in plain notation.
+
+Rules:
+- ``encode_json`` is how a server or a test writes Binance-shaped JSON: keys exactly as the
+  Struct declares them (conditional ones omitted), every Decimal through ``to_wire`` so
+  ``Decimal("0E-8")`` is written ``"0.00000000"``, never ``"0E-8"``.
+- Decoding never happens here (see ``oms.decoding``); orjson only ever encodes.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import msgspec
+import orjson
+
+from oms.money import to_wire
+
+__all__ = ["encode_json"]
+
+
+def _default(value: object) -> str:
+    if isinstance(value, Decimal):
+        return to_wire(value)
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+def encode_json(value: object) -> bytes:
+    """Encode a Struct, list of Structs or plain data as compact JSON bytes."""
+    return orjson.dumps(msgspec.to_builtins(value, builtin_types=(Decimal,)), default=_default)
