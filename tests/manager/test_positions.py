@@ -1,0 +1,63 @@
+"""Positions: average cost, realised PnL in quote, fees per asset, base fees reduce holdings."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from oms.enums import Side
+from oms.positions import Position
+
+
+def test_buy_with_base_fee_reduces_holding_and_raises_average() -> None:
+    p = Position("BTCUSDT", "BTC", "USDT")
+    p.apply_fill(Side.BUY, D("1"), D("100"), D("0.001"), "BTC")
+    assert p.net_quantity == D("0.999")
+    assert p.avg_entry_price * p.net_quantity == D("100")
+    assert p.fees == {"BTC": D("0.001")}
+
+
+def test_sell_realises_pnl_net_of_quote_fee() -> None:
+    p = Position("BTCUSDT", "BTC", "USDT")
+    p.apply_fill(Side.BUY, D("2"), D("100"), D("0"), None)
+    p.apply_fill(Side.SELL, D("1"), D("110"), D("0.11"), "USDT")
+    assert p.net_quantity == D("1")
+    assert p.realized_pnl == D("9.89")
+    assert p.avg_entry_price == D("100")
+
+
+def test_round_trip_flat_position_resets_average() -> None:
+    p = Position("ETHUSDT", "ETH", "USDT")
+    p.apply_fill(Side.BUY, D("1.5"), D("2000"), D("0"), None)
+    p.apply_fill(Side.SELL, D("1.5"), D("1900"), D("0"), None)
+    assert p.net_quantity == 0 and p.avg_entry_price == 0
+    assert p.realized_pnl == D("-150")
+
+
+def test_third_asset_fee_only_recorded() -> None:
+    p = Position("ETHUSDT", "ETH", "USDT")
+    p.apply_fill(Side.BUY, D("1"), D("2000"), D("0.01"), "BNB")
+    assert p.net_quantity == D("1") and p.avg_entry_price == D("2000")
+    assert p.fees == {"BNB": D("0.01")}
+
+
+amounts = st.decimals(min_value=D("0.001"), max_value=D("10"), places=3)
+prices = st.decimals(min_value=D("1"), max_value=D("1000"), places=2)
+
+
+@given(st.lists(st.tuples(st.sampled_from(Side), amounts, prices), min_size=1, max_size=30))
+def test_net_quantity_and_cash_are_conserved(fills: list[tuple[Side, D, D]]) -> None:
+    """Without fees, realised PnL + open position at avg cost == cash flow of all fills."""
+    p = Position("X", "B", "Q")
+    cash = D(0)
+    net = D(0)
+    for side, qty, price in fills:
+        p.apply_fill(side, qty, price, D(0), None)
+        cash += qty * price if side is Side.SELL else -qty * price
+        net += qty if side is Side.BUY else -qty
+    assert p.net_quantity == net
+    # cash + value of the open position at its average entry == realised PnL
+    open_value = p.net_quantity * p.avg_entry_price
+    assert abs((cash + open_value) - p.realized_pnl) < D("1e-18")
