@@ -1,0 +1,253 @@
+"""Configuration of the Binance transport from environment variables and a ``.env`` file.
+
+Rules:
+- Variables are documented in ``.env.example``; the process environment wins over ``.env``.
+- ``OMS_ENV`` is ``testnet`` (default), ``production`` or ``local``. Production is refused
+  unless ``OMS_ALLOW_PRODUCTION=yes``: real money needs an explicit opt-in. ``local`` (the
+  simulated exchange served by ``oms exchange``) needs ``OMS_REST_URL`` and
+  ``OMS_WS_API_URL``; those two also override any environment's defaults.
+- A key is an API key plus either an HMAC secret (``OMS_API_SECRET``) or a PEM private key
+  file (``OMS_PRIVATE_KEY_PATH``, Ed25519 or RSA). Secrets are held in ``Secret`` and
+  signers, so ``repr(config)`` shows none of them; errors name the variable, never its value.
+- The ``.env`` parser is deliberately small: ``KEY=VALUE`` lines, ``#`` comments, optional
+  ``export``, optional matching single or double quotes. No interpolation.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import TypeVar
+
+from transports.binance.signing import (
+    HmacSigner,
+    KeyType,
+    Secret,
+    Signer,
+    load_private_key_signer,
+)
+
+__all__ = [
+    "BinanceConfig",
+    "ConfigError",
+    "Environment",
+    "StreamAuth",
+    "load_config",
+    "parse_dotenv",
+]
+
+
+class ConfigError(ValueError):
+    """The configuration is missing, contradictory or unsafe; the message names the variable."""
+
+
+class Environment(StrEnum):
+    TESTNET = "testnet"
+    PRODUCTION = "production"
+    LOCAL = "local"
+
+
+class StreamAuth(StrEnum):
+    """How the user-data stream authenticates (§5 "How to subscribe now")."""
+
+    # userDataStream.subscribe.signature: any key type, no logon.
+    SIGNATURE = "signature"
+    # session.logon + userDataStream.subscribe: Ed25519 keys only.
+    LOGON = "logon"
+
+
+# §1 "Base URLs": the REST base ends at /api (paths add /v3/...), the WS API at /ws-api/v3.
+DEFAULT_URLS: dict[Environment, tuple[str, str]] = {
+    Environment.TESTNET: (
+        "https://testnet.binance.vision/api",
+        "wss://ws-api.testnet.binance.vision/ws-api/v3",
+    ),
+    Environment.PRODUCTION: (
+        "https://api.binance.com/api",
+        "wss://ws-api.binance.com:443/ws-api/v3",
+    ),
+}
+E = TypeVar("E", bound=StrEnum)
+N = TypeVar("N", int, float)
+
+# §2 "Timing security": recvWindow default 5000, maximum 60000 ms.
+MAX_RECV_WINDOW_MS = 60_000
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class BinanceConfig:
+    """Everything the transport needs to reach one Binance account; secrets stay hidden."""
+
+    environment: Environment = Environment.TESTNET
+    rest_url: str = DEFAULT_URLS[Environment.TESTNET][0]
+    ws_api_url: str = DEFAULT_URLS[Environment.TESTNET][1]
+    api_key: Secret | None = None
+    signer: Signer | None = None
+    recv_window_ms: int = 5000
+    stream_auth: StreamAuth = StreamAuth.SIGNATURE
+    # A request that has not answered after this long is OUTCOME UNKNOWN (Binance itself
+    # gives up after 10 s with -1007, §1 "Connection facts").
+    request_timeout_s: float = 10.0
+    # Server clock: samples per measurement and how often it is re-measured.
+    time_samples: int = 5
+    time_refresh_s: float = 600.0
+    # Rate governor: waits up to this long for a limit to clear; longer -> RateLimited.
+    max_rate_wait_s: float = 10.0
+    # User-data stream: reconnect backoff, rotation before Binance's 24 h limit (§1), and
+    # the silence after which the connection is checked with session.status.
+    backoff_initial_s: float = 0.5
+    backoff_max_s: float = 30.0
+    stream_max_age_s: float = 23.5 * 3600
+    stream_silence_s: float = 60.0
+    stream_status_timeout_s: float = 10.0
+
+    def __repr__(self) -> str:
+        key = "***" if self.api_key else None
+        kind = self.signer.key_type.value if self.signer else None
+        return (
+            f"BinanceConfig(environment={self.environment.value!r}, rest_url={self.rest_url!r}, "
+            f"ws_api_url={self.ws_api_url!r}, api_key={key}, key_type={kind}, "
+            f"recv_window_ms={self.recv_window_ms})"
+        )
+
+    __str__ = __repr__
+
+
+def parse_dotenv(text: str) -> dict[str, str]:
+    """Parse ``.env`` text into a dict.
+
+    Raises:
+        ConfigError: a non-comment line without ``=`` (the message gives its line number).
+    """
+    out: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if stripped.startswith("export "):
+            stripped = stripped[len("export ") :].lstrip()
+        name, sep, value = stripped.partition("=")
+        if not sep or not name.strip():
+            raise ConfigError(f".env line {number}: expected NAME=VALUE")
+        out[name.strip()] = _unquote(value.strip())
+    return out
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    if " #" in value:  # trailing comment after an unquoted value
+        value = value.split(" #", 1)[0].rstrip()
+    return value
+
+
+def load_config(
+    environ: Mapping[str, str] | None = None, *, env_file: str | Path | None = ".env"
+) -> BinanceConfig:
+    """Build the configuration from ``environ`` (default ``os.environ``) over ``env_file``.
+
+    Raises:
+        ConfigError: an unknown ``OMS_ENV``, production without ``OMS_ALLOW_PRODUCTION=yes``,
+            ``local`` without both URLs, a secret without a key (or the reverse), both an HMAC
+            secret and a private key, an unreadable key file, or a bad number.
+    """
+    values: dict[str, str] = {}
+    if env_file is not None and Path(env_file).is_file():
+        values.update(parse_dotenv(Path(env_file).read_text(encoding="utf-8")))
+    values.update(os.environ if environ is None else environ)
+    env = _environment(values)
+    rest_url, ws_url = _urls(env, values)
+    api_key, signer = _credentials(values)
+    stream_auth = _choice(values, "OMS_STREAM_AUTH", StreamAuth, StreamAuth.SIGNATURE)
+    if stream_auth is StreamAuth.LOGON and (
+        signer is None or signer.key_type is not KeyType.ED25519
+    ):
+        raise ConfigError("OMS_STREAM_AUTH=logon needs an Ed25519 key (session.logon, §2)")
+    recv_window = _number(values, "OMS_RECV_WINDOW_MS", 5000, int)
+    if not 0 < recv_window <= MAX_RECV_WINDOW_MS:
+        raise ConfigError(f"OMS_RECV_WINDOW_MS must be in 1..{MAX_RECV_WINDOW_MS}")
+    return BinanceConfig(
+        environment=env,
+        rest_url=rest_url,
+        ws_api_url=ws_url,
+        api_key=api_key,
+        signer=signer,
+        recv_window_ms=recv_window,
+        stream_auth=stream_auth,
+        request_timeout_s=_number(values, "OMS_REQUEST_TIMEOUT_S", 10.0, float),
+        stream_max_age_s=_number(values, "OMS_STREAM_MAX_AGE_S", 23.5 * 3600, float),
+        stream_silence_s=_number(values, "OMS_STREAM_SILENCE_S", 60.0, float),
+    )
+
+
+def _environment(values: Mapping[str, str]) -> Environment:
+    env = _choice(values, "OMS_ENV", Environment, Environment.TESTNET)
+    if env is Environment.PRODUCTION and values.get("OMS_ALLOW_PRODUCTION", "").lower() != "yes":
+        raise ConfigError(
+            "OMS_ENV=production trades real money: set OMS_ALLOW_PRODUCTION=yes to opt in"
+        )
+    return env
+
+
+def _urls(env: Environment, values: Mapping[str, str]) -> tuple[str, str]:
+    rest = values.get("OMS_REST_URL", "").strip()
+    ws = values.get("OMS_WS_API_URL", "").strip()
+    if env is Environment.LOCAL:
+        if not rest or not ws:
+            raise ConfigError("OMS_ENV=local needs both OMS_REST_URL and OMS_WS_API_URL")
+        return rest.rstrip("/"), ws
+    default_rest, default_ws = DEFAULT_URLS[env]
+    return (rest or default_rest).rstrip("/"), ws or default_ws
+
+
+def _credentials(values: Mapping[str, str]) -> tuple[Secret | None, Signer | None]:
+    key = values.get("OMS_API_KEY", "").strip()
+    secret = values.get("OMS_API_SECRET", "").strip()
+    pem_path = values.get("OMS_PRIVATE_KEY_PATH", "").strip()
+    if secret and pem_path:
+        raise ConfigError("set OMS_API_SECRET (HMAC) or OMS_PRIVATE_KEY_PATH, not both")
+    if not key:
+        if secret or pem_path:
+            raise ConfigError("OMS_API_KEY is empty but a secret or private key is set")
+        return None, None
+    if secret:
+        return Secret(key), HmacSigner(Secret(secret))
+    if not pem_path:
+        raise ConfigError("OMS_API_KEY needs OMS_API_SECRET or OMS_PRIVATE_KEY_PATH")
+    try:
+        pem = Path(pem_path).expanduser().read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"OMS_PRIVATE_KEY_PATH: cannot read the file ({exc.strerror})") from None
+    password = values.get("OMS_PRIVATE_KEY_PASSWORD", "")
+    try:
+        signer = load_private_key_signer(pem, Secret(password) if password else None)
+    except ValueError as exc:
+        raise ConfigError(f"OMS_PRIVATE_KEY_PATH: {exc}") from None
+    return Secret(key), signer
+
+
+def _choice(values: Mapping[str, str], name: str, kind: type[E], default: E) -> E:
+    raw = values.get(name, "").strip().lower()
+    if not raw:
+        return default
+    try:
+        return kind(raw)
+    except ValueError:
+        allowed = ", ".join(m.value for m in kind)
+        raise ConfigError(f"{name}={raw!r} is not one of: {allowed}") from None
+
+
+def _number(values: Mapping[str, str], name: str, default: N, kind: type[N]) -> N:
+    raw = values.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a valid {kind.__name__}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive")
+    return value
