@@ -1,0 +1,1 @@
+"""oms: an order-management core for Binance Spot."""
