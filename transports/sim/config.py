@@ -1,0 +1,164 @@
+"""Configuration of the simulated exchange: symbols, filters, commission, rate limits.
+
+Rules:
+- Symbols are ``oms.rest.SymbolInfo`` exactly as ``GET /api/v3/exchangeInfo`` carries them,
+  filters as Binance's raw dicts (binance-spot-api.md §3 exchangeInfo, §6), so what the
+  simulator enforces is what it serves.
+- The defaults copy the live BTCUSDT / ETHUSDT / BNBUSDT filters (tick 0.01; steps
+  0.00001 / 0.0001 / 0.001). BNBUSDT carries the legacy ``MIN_NOTIONAL`` filter instead of
+  ``NOTIONAL`` so that both notional rules are exercised.
+- Only LIMIT, LIMIT_MAKER and MARKET are simulated: stop types are left out of
+  ``orderTypes`` and refused with Binance's "... not supported for this symbol." (§7).
+- ``DECREMENT`` and ``TRANSFER`` STP are not simulated, so they are not in
+  ``allowedSelfTradePreventionModes`` and are refused with -1013 as Binance does (§3).
+- Commission is zero by default, as on testnet (§9).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import msgspec
+
+from oms.rest import FilterValue, RateLimit, SymbolInfo
+
+__all__ = [
+    "DEFAULT_REFERENCE_PRICES",
+    "SimConfig",
+    "default_rate_limits",
+    "default_symbols",
+    "make_symbol",
+]
+
+DEFAULT_REFERENCE_PRICES: dict[str, Decimal] = {
+    "BTCUSDT": Decimal("60000.00"),
+    "ETHUSDT": Decimal("3000.00"),
+    "BNBUSDT": Decimal("600.00"),
+}
+
+SIMULATED_ORDER_TYPES = ("LIMIT", "LIMIT_MAKER", "MARKET")
+SIMULATED_STP_MODES = ("NONE", "EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH")
+
+
+def _d8(value: str) -> str:
+    """Binance writes filter decimals with 8 places: ``"0.01000000"``."""
+    return f"{Decimal(value):.8f}"
+
+
+def make_symbol(
+    symbol: str,
+    base: str,
+    quote: str,
+    *,
+    tick: str = "0.01",
+    step: str = "0.00001",
+    min_qty: str | None = None,
+    max_qty: str = "9000",
+    market_max_qty: str = "100",
+    min_notional: str = "5",
+    legacy_min_notional: bool = False,
+    percent_up: str = "5",
+    percent_down: str = "0.2",
+    max_num_orders: int = 200,
+    default_stp: str = "EXPIRE_MAKER",
+) -> SymbolInfo:
+    """A symbol in exchangeInfo's shape with Binance's usual filter set (§6)."""
+    filters: list[dict[str, FilterValue]] = [
+        {
+            "filterType": "PRICE_FILTER",
+            "minPrice": _d8(tick),
+            "maxPrice": _d8("1000000"),
+            "tickSize": _d8(tick),
+        },
+        {
+            "filterType": "LOT_SIZE",
+            "minQty": _d8(min_qty or step),
+            "maxQty": _d8(max_qty),
+            "stepSize": _d8(step),
+        },
+        {"filterType": "ICEBERG_PARTS", "limit": 100},
+        # Live symbols use stepSize 0 here, which disables the step check (§6).
+        {
+            "filterType": "MARKET_LOT_SIZE",
+            "minQty": _d8("0"),
+            "maxQty": _d8(market_max_qty),
+            "stepSize": _d8("0"),
+        },
+        {
+            "filterType": "PERCENT_PRICE_BY_SIDE",
+            "bidMultiplierUp": percent_up,
+            "bidMultiplierDown": percent_down,
+            "askMultiplierUp": percent_up,
+            "askMultiplierDown": percent_down,
+            "avgPriceMins": 5,
+        },
+        _notional_filter(min_notional, legacy=legacy_min_notional),
+        {"filterType": "MAX_NUM_ORDERS", "maxNumOrders": max_num_orders},
+        {"filterType": "MAX_NUM_ALGO_ORDERS", "maxNumAlgoOrders": 5},
+    ]
+    return SymbolInfo(
+        symbol=symbol,
+        base_asset=base,
+        quote_asset=quote,
+        order_types=SIMULATED_ORDER_TYPES,
+        quote_order_qty_market_allowed=True,
+        cancel_replace_allowed=False,
+        filters=tuple(filters),
+        permission_sets=(("SPOT",),),
+        default_self_trade_prevention_mode=default_stp,
+        allowed_self_trade_prevention_modes=SIMULATED_STP_MODES,
+    )
+
+
+def _notional_filter(min_notional: str, *, legacy: bool) -> dict[str, FilterValue]:
+    if legacy:
+        return {
+            "filterType": "MIN_NOTIONAL",
+            "minNotional": _d8(min_notional),
+            "applyToMarket": True,
+            "avgPriceMins": 5,
+        }
+    return {
+        "filterType": "NOTIONAL",
+        "minNotional": _d8(min_notional),
+        "applyMinToMarket": True,
+        "maxNotional": _d8("9000000"),
+        "applyMaxToMarket": False,
+        "avgPriceMins": 5,
+    }
+
+
+def default_symbols() -> tuple[SymbolInfo, ...]:
+    """BTCUSDT, ETHUSDT and BNBUSDT with live-like filters."""
+    return (
+        make_symbol("BTCUSDT", "BTC", "USDT", step="0.00001", market_max_qty="100"),
+        make_symbol("ETHUSDT", "ETH", "USDT", step="0.0001", market_max_qty="2000"),
+        make_symbol(
+            "BNBUSDT", "BNB", "USDT", step="0.001", market_max_qty="9000", legacy_min_notional=True
+        ),
+    )
+
+
+def default_rate_limits() -> tuple[RateLimit, ...]:
+    """The live limits (§8): weight 6000/min, 100 orders/10 s, 200000 orders/day."""
+    return (
+        RateLimit(rate_limit_type="REQUEST_WEIGHT", interval="MINUTE", interval_num=1, limit=6000),
+        RateLimit(rate_limit_type="ORDERS", interval="SECOND", interval_num=10, limit=100),
+        RateLimit(rate_limit_type="ORDERS", interval="DAY", interval_num=1, limit=200000),
+        RateLimit(rate_limit_type="RAW_REQUESTS", interval="MINUTE", interval_num=5, limit=300000),
+    )
+
+
+class SimConfig(msgspec.Struct, kw_only=True):
+    """What the simulated exchange trades and charges."""
+
+    symbols: tuple[SymbolInfo, ...] = default_symbols()
+    # Rates, e.g. Decimal("0.001"); zero as on testnet (§9).
+    maker_commission: Decimal = Decimal(0)
+    taker_commission: Decimal = Decimal(0)
+    rate_limits: tuple[RateLimit, ...] = default_rate_limits()
+    # Start price per symbol: the reference price of PERCENT_PRICE_BY_SIDE and of the
+    # market notional checks until the first trade (§6).
+    reference_prices: dict[str, Decimal] = msgspec.field(
+        default_factory=lambda: dict(DEFAULT_REFERENCE_PRICES)
+    )

@@ -1,0 +1,808 @@
+"""The simulated Binance Spot exchange: accounts, orders, matching, fees and user data.
+
+Rules:
+- Pure and synchronous: the clock is injected (``clock() -> ms``), randomness comes only
+  from ``random.Random(seed)`` (generated client order ids), so the same seed and the same
+  calls give byte-identical outputs and events.
+- Every request is checked completely before anything changes; a refusal raises
+  ``SimError`` with Binance's code and message and leaves no trace (no event, no id used).
+- Locks (binance-spot-api.md §9 and issue 3): a BUY LIMIT / LIMIT_MAKER locks
+  ``price * qty`` quote; any SELL locks its base quantity (a ``quoteOrderQty`` SELL locks
+  the base its walk of the book will sell); a MARKET BUY by quantity locks exactly what the
+  walk of the book will cost *now* (matching is synchronous, so the estimate is the cost;
+  STP can only make it smaller); a MARKET BUY by ``quoteOrderQty`` locks that amount.
+  Too little free balance is -2010 "Account has insufficient balance for requested
+  action.". Fills pay out of the lock, price improvement returns to free, and closing an
+  order unlocks whatever its lock still holds.
+- Commission is charged in the received asset at the maker or taker rate, rounded down to
+  the asset's commission precision, and credited to the fee account (``fees``), so every
+  asset is conserved exactly across accounts plus fees.
+- Events (§5 "Ordering"): an action queues all its ``executionReport``s (taker and makers,
+  whoever owns them) in the order they happened, then one ``outboundAccountPosition`` per
+  account whose balances it touched, with exactly the assets touched. ``I`` (execution id)
+  increases across all events; order ids, trade ids and prevented-match ids increase per
+  symbol; all times come from the one clock read the action makes.
+- The reference price of PERCENT_PRICE_BY_SIDE and of market notional checks is the last
+  trade price, starting from ``SimConfig.reference_prices`` (§6 allows the last price).
+"""
+
+from __future__ import annotations
+
+import random
+import string
+from collections.abc import Callable, Mapping, Sequence
+from decimal import ROUND_DOWN, Decimal
+from typing import Any
+
+from oms.enums import (
+    ExecutionType,
+    ExpiryReason,
+    OrderResponseType,
+    OrderStatus,
+    OrderType,
+    Side,
+    TimeInForce,
+)
+from oms.events import (
+    BalanceDelta,
+    BalanceUpdate,
+    ExecutionReport,
+    OutboundAccountPosition,
+    UserDataEvent,
+)
+from oms.money import ZERO
+from oms.requests import CancelOrder, NewOrder, QueryOrder
+from oms.rest import (
+    AccountBalance,
+    AccountInfo,
+    CancelResponse,
+    CommissionRates,
+    CommissionResponse,
+    ExchangeInfo,
+    MyTrade,
+    NewOrderAck,
+    NewOrderFull,
+    NewOrderResult,
+    OrderFill,
+    QueryOrderResponse,
+)
+from transports.sim import errors, reports
+from transports.sim.accounts import Ledger
+from transports.sim.book import OrderBook, SimOrder
+from transports.sim.config import SimConfig
+from transports.sim.filters import (
+    CLIENT_ID_RANGE,
+    SymbolRules,
+    check_filters,
+    check_params,
+    effective_time_in_force,
+    valid_client_id,
+)
+from transports.sim.matching import Estimate, match, simulate, whole_steps
+
+__all__ = ["Clock", "ManualClock", "SimExchange"]
+
+Clock = Callable[[], int]
+Listener = Callable[[str, UserDataEvent], None]
+_ALNUM = string.ascii_letters + string.digits
+_BALANCE_QUANTUM = Decimal("0.00000001")
+_MAX_TRADES_LIMIT = 1000
+_DAY_MS = 24 * 60 * 60 * 1000
+
+
+class ManualClock:
+    """A clock you set by hand (ms), for tests and replays."""
+
+    __slots__ = ("now_ms",)
+
+    def __init__(self, now_ms: int = 1_700_000_000_000) -> None:
+        self.now_ms = now_ms
+
+    def __call__(self) -> int:
+        return self.now_ms
+
+    def advance(self, ms: int) -> int:
+        self.now_ms += ms
+        return self.now_ms
+
+
+class _Market:
+    """One symbol's rules, book, reference price and id counters."""
+
+    __slots__ = (
+        "book",
+        "next_order_id",
+        "next_prevented_id",
+        "next_trade_id",
+        "orders",
+        "reference_price",
+        "rules",
+        "step",
+    )
+
+    def __init__(self, rules: SymbolRules, reference_price: Decimal) -> None:
+        self.rules = rules
+        self.book = OrderBook(rules.symbol)
+        self.reference_price = reference_price
+        # quoteOrderQty orders buy whole LOT_SIZE steps; without one, whole base units.
+        self.step = rules.step or rules.base_quantum
+        self.next_order_id = 1
+        self.next_trade_id = 1
+        self.next_prevented_id = 1
+        self.orders: dict[int, SimOrder] = {}
+
+
+class SimExchange:
+    """An in-memory Binance Spot exchange driven step by step (see the module rules)."""
+
+    def __init__(self, *, clock: Clock, config: SimConfig | None = None, seed: int = 0) -> None:
+        self._clock = clock
+        self.config = config or SimConfig()
+        self._rng = random.Random(seed)
+        self._markets: dict[str, _Market] = {}
+        for info in self.config.symbols:
+            ref = self.config.reference_prices.get(info.symbol, ZERO)
+            self._markets[info.symbol] = _Market(SymbolRules(info), ref)
+        self._ledger = Ledger()
+        self._next_execution_id = 1
+        # (account, symbol, clientOrderId) -> the latest order with that id
+        self._by_client: dict[tuple[str, str, str], SimOrder] = {}
+        self._open: dict[str, dict[tuple[str, int], SimOrder]] = {}
+        self._open_count: dict[tuple[str, str], int] = {}
+        self._trades: dict[tuple[str, str], list[MyTrade]] = {}
+        self._queues: dict[str, list[UserDataEvent]] = {}
+        self._listener: Listener | None = None
+        # The action in progress: its time, reports and the taker's FULL fills.
+        self._now = 0
+        self._reports: list[tuple[str, UserDataEvent]] = []
+        self._fills: list[OrderFill] = []
+        self._uids: dict[str, int] = {}
+
+    # --- accounts --------------------------------------------------------------------
+
+    def create_account(self, account: str, balances: Mapping[str, Decimal] | None = None) -> None:
+        """Open an account with free balances; no events.
+
+        Raises:
+            ValueError: the account already exists or a balance is negative.
+        """
+        self._ledger.create(account, balances)
+        self._open[account] = {}
+        self._queues[account] = []
+        self._uids[account] = len(self._uids) + 1
+
+    def deposit(self, account: str, asset: str, amount: Decimal) -> None:
+        """Credit (or, negative, debit) free balance: ``balanceUpdate`` then the position.
+
+        Raises:
+            KeyError: unknown account.
+            ValueError: a debit larger than the free balance.
+        """
+        self._ledger.require(account)
+        self._begin()
+        self._ledger.deposit(account, asset, amount)
+        delta = amount.quantize(_BALANCE_QUANTUM)
+        event = BalanceUpdate(event_time=self._now, asset=asset, delta=delta, clear_time=self._now)
+        self._reports.append((account, event))
+        self._publish()
+
+    def balance(self, account: str, asset: str) -> tuple[Decimal, Decimal]:
+        """``(free, locked)`` of one asset. Raises: KeyError: unknown account."""
+        return self._ledger.balance(account, asset)
+
+    def accounts(self) -> list[str]:
+        return self._ledger.accounts()
+
+    def fees(self, asset: str) -> Decimal:
+        """Commission collected so far in ``asset`` (the fee account)."""
+        return self._ledger.fees.get(asset, ZERO)
+
+    def total(self, asset: str) -> Decimal:
+        """``asset`` held by every account (free + locked) plus the fee account."""
+        return self._ledger.total(asset)
+
+    # --- trading ---------------------------------------------------------------------
+
+    def test_order(self, account: str, order: NewOrder) -> None:
+        """Validate a new order as ``POST /api/v3/order/test`` does; nothing changes.
+
+        Raises:
+            KeyError: unknown account.
+            SimError: the refusal ``place_order`` would give before the engine.
+        """
+        self._ledger.require(account)
+        market = self._market(order.symbol)
+        self._validate(account, market, order)
+
+    def place_order(
+        self, account: str, order: NewOrder
+    ) -> NewOrderAck | NewOrderResult | NewOrderFull:
+        """Place, match and (for GTC leftovers) rest a new order.
+
+        Returns:
+            The ACK, RESULT or FULL body by ``newOrderRespType`` (default FULL for MARKET
+            and LIMIT, ACK otherwise; §3).
+
+        Raises:
+            KeyError: unknown account.
+            SimError: any refusal (§6 filters, §7 codes); nothing has changed then.
+        """
+        self._ledger.require(account)
+        market = self._market(order.symbol)
+        taker = self._validate(account, market, order)
+        estimate = self._lock(market, taker)
+        self._begin()
+        self._accept(market, taker)
+        self._execute(market, taker, estimate)
+        self._publish()
+        return self._response(market, taker, order.effective_response_type())
+
+    def cancel_order(self, account: str, cancel: CancelOrder) -> CancelResponse:
+        """Cancel one open order by ``orderId`` and/or ``origClientOrderId``.
+
+        Raises:
+            KeyError: unknown account.
+            SimError: -1121 unknown symbol; -1102 neither id; -1100 a bad new client id;
+                -2011 "Unknown order sent." for an unknown or closed order.
+        """
+        self._ledger.require(account)
+        market = self._market(cancel.symbol)
+        order = self._find(account, market, cancel.order_id, cancel.orig_client_order_id)
+        if order is None or not order.is_open:
+            raise errors.unknown_order()
+        cancel_id = self._checked_client_id(cancel.new_client_order_id)
+        self._begin()
+        response = self._cancel(market, order, cancel_id)
+        self._publish()
+        return response
+
+    def cancel_open_orders(self, account: str, symbol: str) -> list[CancelResponse]:
+        """Cancel every open order of the account on ``symbol`` in one action.
+
+        Raises:
+            KeyError: unknown account.
+            SimError: -1121 unknown symbol; -2011 when there is no open order.
+        """
+        self._ledger.require(account)
+        market = self._market(symbol)
+        orders = [o for (s, _), o in self._open[account].items() if s == symbol]
+        if not orders:
+            raise errors.unknown_order()
+        self._begin()
+        out = [self._cancel(market, o, self._new_client_id()) for o in orders]
+        self._publish()
+        return out
+
+    def query_order(self, account: str, query: QueryOrder) -> QueryOrderResponse:
+        """Raises: KeyError: unknown account. SimError: -1121, -1102, -2013, -2039."""
+        self._ledger.require(account)
+        market = self._market(query.symbol)
+        if query.order_id is not None and query.orig_client_order_id is not None:
+            by_id = market.orders.get(query.order_id)
+            if (
+                by_id is not None
+                and by_id.account == account
+                and by_id.client_order_id != query.orig_client_order_id
+            ):
+                raise errors.SimError(-2039, "Client order ID is not correct for this order ID.")
+        order = self._find(account, market, query.order_id, query.orig_client_order_id)
+        if order is None:
+            raise errors.no_such_order()
+        return reports.query_response(order, market.rules)
+
+    def open_orders(self, account: str, symbol: str | None = None) -> list[QueryOrderResponse]:
+        """Raises: KeyError: unknown account. SimError: -1121 unknown symbol."""
+        self._ledger.require(account)
+        if symbol is not None:
+            self._market(symbol)
+        return [
+            reports.query_response(o, self._markets[s].rules)
+            for (s, _), o in self._open[account].items()
+            if symbol is None or s == symbol
+        ]
+
+    # --- account and market data -------------------------------------------------------
+
+    def account_info(self, account: str, *, omit_zero_balances: bool = False) -> AccountInfo:
+        """``GET /api/v3/account``. Raises: KeyError: unknown account."""
+        balances = tuple(
+            AccountBalance(
+                asset=asset,
+                free=free.quantize(_BALANCE_QUANTUM),
+                locked=locked.quantize(_BALANCE_QUANTUM),
+            )
+            for asset, (free, locked) in self._ledger.assets(account).items()
+            if not (omit_zero_balances and free == ZERO and locked == ZERO)
+        )
+        rates = self._rates()
+        return AccountInfo(
+            # Integer bips (§9).
+            maker_commission=int(self.config.maker_commission * 10000),
+            taker_commission=int(self.config.taker_commission * 10000),
+            buyer_commission=0,
+            seller_commission=0,
+            commission_rates=rates,
+            can_trade=True,
+            can_withdraw=True,
+            can_deposit=True,
+            brokered=False,
+            require_self_trade_prevention=False,
+            prevent_sor=False,
+            update_time=self._ledger.update_time[account],
+            account_type="SPOT",
+            balances=balances,
+            permissions=("SPOT",),
+            uid=self._uids[account],
+        )
+
+    def _rates(self) -> CommissionRates:
+        return CommissionRates(
+            maker=self.config.maker_commission.quantize(_BALANCE_QUANTUM),
+            taker=self.config.taker_commission.quantize(_BALANCE_QUANTUM),
+            buyer=ZERO.quantize(_BALANCE_QUANTUM),
+            seller=ZERO.quantize(_BALANCE_QUANTUM),
+        )
+
+    def my_trades(
+        self,
+        account: str,
+        symbol: str,
+        *,
+        order_id: int | None = None,
+        from_id: int | None = None,
+        start_time: int | None = None,
+        end_time: int | None = None,
+        limit: int = 500,
+    ) -> list[MyTrade]:
+        """``GET /api/v3/myTrades`` with Binance's parameter combinations (§3).
+
+        Raises:
+            KeyError: unknown account.
+            SimError: -1121 unknown symbol; -1128 a forbidden combination; -1127 more than
+                24 hours between startTime and endTime; -1130 a bad limit.
+        """
+        self._ledger.require(account)
+        self._market(symbol)
+        if not 1 <= limit <= _MAX_TRADES_LIMIT:
+            raise errors.SimError(-1130, "Data sent for parameter 'limit' is not valid.")
+        timed = start_time is not None or end_time is not None
+        if (order_id is not None and timed) or (from_id is not None and timed):
+            raise errors.SimError(-1128, "Combination of optional parameters invalid.")
+        if start_time is not None and end_time is not None and end_time - start_time > _DAY_MS:
+            raise errors.SimError(-1127, "More than 24 hours between startTime and endTime.")
+        trades = [
+            t
+            for t in self._trades.get((account, symbol), [])
+            if (order_id is None or t.order_id == order_id)
+            and (from_id is None or t.id >= from_id)
+            and (start_time is None or t.time >= start_time)
+            and (end_time is None or t.time <= end_time)
+        ]
+        # Without fromId or startTime Binance answers the most recent trades.
+        if from_id is None and start_time is None:
+            return trades[-limit:]
+        return trades[:limit]
+
+    def commission(self, account: str, symbol: str) -> CommissionResponse:
+        """``GET /api/v3/account/commission`` (§9). Raises: KeyError, SimError -1121."""
+        self._ledger.require(account)
+        self._market(symbol)
+        zero = ZERO.quantize(_BALANCE_QUANTUM)
+        nil = CommissionRates(maker=zero, taker=zero, buyer=zero, seller=zero)
+        return CommissionResponse(
+            symbol=symbol,
+            standard_commission=self._rates(),
+            tax_commission=nil,
+            special_commission=nil,
+            discount={
+                "enabledForAccount": False,
+                "enabledForSymbol": False,
+                "discountAsset": "BNB",
+                "discount": "0.25000000",
+            },
+        )
+
+    def exchange_info(self, symbols: Sequence[str] | None = None) -> ExchangeInfo:
+        """``GET /api/v3/exchangeInfo``. Raises: SimError: -1121 for an unknown symbol."""
+        chosen = (
+            [self._market(s).rules.info for s in symbols]
+            if symbols
+            else [m.rules.info for m in self._markets.values()]
+        )
+        return ExchangeInfo(
+            server_time=self._clock(),
+            rate_limits=self.config.rate_limits,
+            symbols=tuple(chosen),
+        )
+
+    def server_time(self) -> int:
+        return self._clock()
+
+    def book(
+        self, symbol: str
+    ) -> tuple[list[tuple[Decimal, Decimal]], list[tuple[Decimal, Decimal]]]:
+        """``(bids best-first, asks best-first)`` as ``(price, total qty)`` levels.
+
+        Raises:
+            SimError: -1121 unknown symbol.
+        """
+        book = self._market(symbol).book
+        return book.bids.depth(), book.asks.depth()
+
+    def reference_price(self, symbol: str) -> Decimal:
+        """Raises: SimError: -1121 unknown symbol."""
+        return self._market(symbol).reference_price
+
+    def set_reference_price(self, symbol: str, price: Decimal) -> None:
+        """Move the reference price (a trade elsewhere, e.g. a replayed one).
+
+        Raises:
+            SimError: -1121 unknown symbol.
+        """
+        self._market(symbol).reference_price = price
+
+    def symbol_rules(self, symbol: str) -> SymbolRules:
+        """Raises: SimError: -1121 unknown symbol."""
+        return self._market(symbol).rules
+
+    # --- user data -------------------------------------------------------------------
+
+    def drain_events(self, account: str) -> list[UserDataEvent]:
+        """Every queued event of ``account``, oldest first. Raises: KeyError: unknown."""
+        events = self._queues[account]
+        self._queues[account] = []
+        return events
+
+    def set_listener(self, listener: Listener | None) -> None:
+        """Pass each event to ``listener(account, event)`` once its action has completed,
+        instead of queueing it; ``None`` queues again."""
+        self._listener = listener
+
+    # --- internals: validation --------------------------------------------------------
+
+    def _market(self, symbol: str) -> _Market:
+        market = self._markets.get(symbol)
+        if market is None:
+            raise errors.invalid_symbol()
+        return market
+
+    def _validate(self, account: str, market: _Market, order: NewOrder) -> SimOrder:
+        """Every check before the engine; returns the order to place (id not yet given)."""
+        rules = market.rules
+        stp = check_params(rules, order)
+        count = self._open_count.get((account, rules.symbol), 0)
+        check_filters(rules, order, market.reference_price, count)
+        client_id = order.client_order_id
+        if client_id is not None:
+            held = self._by_client.get((account, rules.symbol, client_id))
+            if held is not None and held.is_open:
+                raise errors.duplicate_order()
+        if order.order_type is OrderType.LIMIT_MAKER and market.book.crosses(
+            order.side, order.price or ZERO
+        ):
+            raise errors.would_match()
+        return SimOrder(
+            account=account,
+            symbol=rules.symbol,
+            order_id=0,
+            client_order_id=client_id or "",
+            side=order.side,
+            type=order.order_type,
+            time_in_force=effective_time_in_force(order),
+            price=order.price or ZERO,
+            orig_qty=order.quantity or ZERO,
+            quote_order_qty=order.quote_order_qty or ZERO,
+            stp=stp,
+            time=0,
+            strategy_id=order.strategy_id,
+            strategy_type=order.strategy_type,
+        )
+
+    def _checked_client_id(self, client_id: str | None) -> str:
+        if client_id is None:
+            return self._new_client_id()
+        if not valid_client_id(client_id):
+            raise errors.illegal_chars("newClientOrderId", CLIENT_ID_RANGE)
+        return client_id
+
+    def _new_client_id(self) -> str:
+        # Binance generates 22 alphanumerics when no id is sent (§3).
+        return "".join(self._rng.choices(_ALNUM, k=22))
+
+    def _lock(self, market: _Market, taker: SimOrder) -> Estimate | None:
+        """Size and take the order's lock (see the module rules); None when no walk ran.
+
+        Raises:
+            SimError: -2010 insufficient balance; nothing is locked then.
+        """
+        rules = market.rules
+        estimate: Estimate | None = None
+        if taker.type is OrderType.MARKET or taker.time_in_force is TimeInForce.FOK:
+            estimate = simulate(market.book, taker, market.step)
+            if taker.quote_order_qty:
+                taker.orig_qty = self._quote_order_qty_size(market, taker, estimate)
+        buy = taker.side is Side.BUY
+        if not buy:
+            asset, amount = rules.base, taker.orig_qty
+        elif taker.type is not OrderType.MARKET:
+            asset, amount = rules.quote, taker.price * taker.orig_qty
+        elif taker.quote_order_qty:
+            asset, amount = rules.quote, taker.quote_order_qty
+        else:
+            asset, amount = rules.quote, estimate.spent if estimate else ZERO
+        if not self._ledger.lock(taker.account, asset, amount):
+            raise errors.insufficient_balance()
+        taker.lock_asset = asset
+        taker.locked = amount
+        return estimate
+
+    def _quote_order_qty_size(
+        self, market: _Market, taker: SimOrder, estimate: Estimate
+    ) -> Decimal:
+        """The quantity a quoteOrderQty order stands for: what its walk fills, plus what
+        the rest of its budget buys at the last (or reference) price when liquidity ends
+        first. It is the order's ``origQty`` in reports, so FILLED means all of it traded
+        and EXPIRED keeps ``executedQty < origQty`` (our choice; the docs are silent)."""
+        if estimate.complete:
+            return estimate.qty
+        price = estimate.last_price or market.reference_price
+        if not price:
+            return estimate.qty
+        left = taker.quote_order_qty - estimate.spent
+        return estimate.qty + whole_steps(left, price, market.step)
+
+    # --- internals: execution ---------------------------------------------------------
+
+    def _begin(self) -> None:
+        self._now = self._clock()
+        self._reports = []
+        self._fills = []
+
+    def _accept(self, market: _Market, taker: SimOrder) -> None:
+        taker.order_id = market.next_order_id
+        market.next_order_id += 1
+        taker.time = taker.update_time = self._now
+        if not taker.client_order_id:
+            taker.client_order_id = self._new_client_id()
+        key = (taker.account, taker.symbol)
+        market.orders[taker.order_id] = taker
+        self._by_client[(taker.account, taker.symbol, taker.client_order_id)] = taker
+        self._open[taker.account][(taker.symbol, taker.order_id)] = taker
+        self._open_count[key] = self._open_count.get(key, 0) + 1
+        self._report(market, taker, ExecutionType.NEW)
+
+    def _execute(self, market: _Market, taker: SimOrder, estimate: Estimate | None) -> None:
+        fok = taker.time_in_force is TimeInForce.FOK
+        if fok and estimate is not None and not estimate.complete:
+            self._expire(market, taker, ExpiryReason.UNFILLED_FOK_ORDER_EXPIRED)
+            return
+        match(market.book, taker, market.step, _Sink(self, market))
+        if taker.status is OrderStatus.EXPIRED_IN_MATCH or taker.status is OrderStatus.FILLED:
+            self._close(taker)
+        elif taker.type is OrderType.MARKET:
+            self._expire(market, taker, ExpiryReason.INSUFFICIENT_LIQUIDITY)
+        elif taker.time_in_force is not TimeInForce.GTC:
+            self._expire(market, taker, ExpiryReason.UNFILLED_IOC_QUANTITY_EXPIRED)
+        else:
+            market.book.side(taker.side).add(taker)
+
+    def _expire(self, market: _Market, order: SimOrder, reason: ExpiryReason) -> None:
+        """IOC / FOK / MARKET leftovers: ``x=EXPIRED`` with ``eR`` (§4)."""
+        order.status = OrderStatus.EXPIRED
+        order.expiry_reason = reason.value
+        order.update_time = self._now
+        self._close(order)
+        self._report(market, order, ExecutionType.EXPIRED)
+
+    def _cancel(self, market: _Market, order: SimOrder, cancel_id: str) -> CancelResponse:
+        market.book.side(order.side).remove(order)
+        order.status = OrderStatus.CANCELED
+        order.update_time = self._now
+        self._close(order)
+        self._report(
+            market,
+            order,
+            ExecutionType.CANCELED,
+            client_order_id=cancel_id,
+            orig_client_order_id=order.client_order_id,
+        )
+        return reports.cancel_response(order, market.rules, self._now, cancel_id)
+
+    def _close(self, order: SimOrder) -> None:
+        """The order left the open set: unlock what its lock still holds."""
+        if self._open[order.account].pop((order.symbol, order.order_id), None) is None:
+            return
+        self._open_count[(order.account, order.symbol)] -= 1
+        if order.locked:
+            self._ledger.unlock(order.account, order.lock_asset, order.locked)
+            order.locked = ZERO
+
+    def _report(
+        self,
+        market: _Market,
+        order: SimOrder,
+        execution_type: ExecutionType,
+        **extra: Any,
+    ) -> ExecutionReport:
+        report = reports.execution_report(
+            order,
+            market.rules,
+            now=self._now,
+            execution_id=self._next_execution_id,
+            execution_type=execution_type,
+            **extra,
+        )
+        self._next_execution_id += 1
+        self._reports.append((order.account, report))
+        return report
+
+    def _response(
+        self, market: _Market, taker: SimOrder, kind: OrderResponseType
+    ) -> NewOrderAck | NewOrderResult | NewOrderFull:
+        if kind is OrderResponseType.ACK:
+            return reports.ack(taker, self._now)
+        if kind is OrderResponseType.RESULT:
+            return reports.result(taker, market.rules, self._now)
+        return reports.full(taker, market.rules, self._now, self._fills)
+
+    def _publish(self) -> None:
+        """Queue (or hand to the listener) the action's reports, then the positions."""
+        events = self._reports
+        for account, assets in self._ledger.take_touched(self._now).items():
+            balances = []
+            for asset in assets:
+                free, locked = self._ledger.balance(account, asset)
+                balances.append(
+                    BalanceDelta(
+                        asset=asset,
+                        free=free.quantize(_BALANCE_QUANTUM),
+                        locked=locked.quantize(_BALANCE_QUANTUM),
+                    )
+                )
+            position = OutboundAccountPosition(
+                event_time=self._now, last_update_time=self._now, balances=tuple(balances)
+            )
+            events.append((account, position))
+        self._reports = []
+        listener = self._listener
+        if listener is not None:
+            for account, event in events:
+                listener(account, event)
+            return
+        queues = self._queues
+        for account, event in events:
+            queues[account].append(event)
+
+    def _find(
+        self, account: str, market: _Market, order_id: int | None, client_id: str | None
+    ) -> SimOrder | None:
+        """The account's order by id (checked against the client id if both are given)."""
+        if order_id is None and client_id is None:
+            raise errors.one_of_mandatory("orderId", "origClientOrderId")
+        if order_id is not None:
+            order = market.orders.get(order_id)
+            if order is None or order.account != account:
+                return None
+            if client_id is not None and order.client_order_id != client_id:
+                return None
+            return order
+        return self._by_client.get((account, market.rules.symbol, client_id or ""))
+
+
+class _Sink:
+    """Settles each fill or prevented match of one action and writes its reports."""
+
+    __slots__ = ("_ex", "_market")
+
+    def __init__(self, exchange: SimExchange, market: _Market) -> None:
+        self._ex = exchange
+        self._market = market
+
+    def fill(self, taker: SimOrder, maker: SimOrder, qty: Decimal, price: Decimal) -> None:
+        ex = self._ex
+        market = self._market
+        trade_id = market.next_trade_id
+        market.next_trade_id += 1
+        market.reference_price = price
+        now = ex._now
+        taker.update_time = maker.update_time = now
+        t_fee, t_asset = self._settle(taker, qty, price, ex.config.taker_commission)
+        m_fee, m_asset = self._settle(maker, qty, price, ex.config.maker_commission)
+        rules = market.rules
+        ex._fills.append(
+            OrderFill(
+                price=price.quantize(rules.quote_quantum),
+                qty=qty.quantize(rules.base_quantum),
+                commission=t_fee,
+                commission_asset=t_asset,
+                trade_id=trade_id,
+            )
+        )
+        for order, fee, asset, is_maker in (
+            (taker, t_fee, t_asset, False),
+            (maker, m_fee, m_asset, True),
+        ):
+            ex._report(
+                market,
+                order,
+                ExecutionType.TRADE,
+                trade_id=trade_id,
+                last_qty=qty,
+                last_price=price,
+                commission=fee,
+                commission_asset=asset,
+                is_maker=is_maker,
+            )
+            trade = reports.my_trade(
+                order,
+                rules,
+                trade_id=trade_id,
+                qty=qty,
+                price=price,
+                commission=fee,
+                commission_asset=asset,
+                now=now,
+                is_maker=is_maker,
+            )
+            ex._trades.setdefault((order.account, order.symbol), []).append(trade)
+        if maker.status is OrderStatus.FILLED:
+            ex._close(maker)
+
+    def _settle(
+        self, order: SimOrder, qty: Decimal, price: Decimal, rate: Decimal
+    ) -> tuple[Decimal, str]:
+        """Move one side of a fill through the ledger; return (commission, its asset)."""
+        rules = self._market.rules
+        quote_qty = qty * price
+        if order.side is Side.BUY:
+            paid = quote_qty
+            # A limit BUY locked at its own price; the improvement returns to free.
+            released = order.price * qty if order.type is not OrderType.MARKET else paid
+            pay_asset, get_asset, received = rules.quote, rules.base, qty
+            quantum = rules.base_commission_quantum
+        else:
+            paid = released = qty
+            pay_asset, get_asset, received = rules.base, rules.quote, quote_qty
+            quantum = rules.quote_commission_quantum
+        fee = (received * rate).quantize(quantum, rounding=ROUND_DOWN)
+        order.locked -= released
+        self._ex._ledger.settle(
+            order.account,
+            pay_asset=pay_asset,
+            released=released,
+            paid=paid,
+            get_asset=get_asset,
+            received=received,
+            fee=fee,
+        )
+        return fee, get_asset
+
+    def prevent(
+        self,
+        taker: SimOrder,
+        maker: SimOrder,
+        qty: Decimal,
+        price: Decimal,
+        *,
+        expire_taker: bool,
+        expire_maker: bool,
+    ) -> None:
+        ex = self._ex
+        market = self._market
+        match_id = market.next_prevented_id
+        market.next_prevented_id += 1
+        for order, counter, expire in ((maker, taker, expire_maker), (taker, maker, expire_taker)):
+            if not expire:
+                continue
+            order.prevented_match_id = match_id
+            order.update_time = ex._now
+            prevention = reports.Prevention(
+                match_id=match_id,
+                counter_order_id=counter.order_id,
+                last_prevented=order.remaining,
+                qty=qty,
+                price=price,
+            )
+            if order is maker:
+                ex._close(maker)
+            ex._report(market, order, ExecutionType.TRADE_PREVENTION, prevention=prevention)

@@ -1,0 +1,295 @@
+"""Validation of a new order against its symbol's rules, as Binance does before the engine.
+
+Rules:
+- ``SymbolRules`` is compiled once per symbol from exchangeInfo's filter dicts; nothing here
+  re-parses a filter per order.
+- Parameter checks come first (mandatory, not-required, legal range, precision, client id;
+  §3 and §7), then the symbol filters in this order: PRICE_FILTER, PERCENT_PRICE_BY_SIDE,
+  LOT_SIZE, MARKET_LOT_SIZE, MIN_NOTIONAL, NOTIONAL, MAX_NUM_ORDERS. Binance does not
+  document the order of filter evaluation (§6, UNVERIFIED); this one is ours.
+- Each failure raises ``SimError`` with Binance's code and message; nothing is changed.
+- Ticks and steps are checked as ``value % step == 0`` (rules since 2022-02-24 and
+  2023-03-13, §10); a zero bound or step disables that part (§6).
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from oms.enums import OrderType, SelfTradePreventionMode, Side, TimeInForce
+from oms.money import MAX_AMOUNT, ZERO
+from oms.requests import NewOrder
+from oms.rest import (
+    LotSizeFilter,
+    MarketLotSizeFilter,
+    MaxNumOrdersFilter,
+    MinNotionalFilter,
+    NotionalFilter,
+    PercentPriceBySideFilter,
+    PriceFilter,
+    SymbolInfo,
+)
+from transports.sim import errors
+
+__all__ = [
+    "CLIENT_ID_RANGE",
+    "SymbolRules",
+    "check_filters",
+    "check_params",
+    "effective_time_in_force",
+    "valid_client_id",
+]
+
+# newClientOrderId charset and length (§3 POST /api/v3/order).
+CLIENT_ID_RANGE = "^[a-zA-Z0-9-_]{1,36}$"
+_CLIENT_ID = re.compile(r"[a-zA-Z0-9\-_]{1,36}")
+
+_NOT_SUPPORTED = {
+    OrderType.MARKET: "Market orders are not supported for this symbol.",
+    OrderType.STOP_LOSS: "Stop loss orders are not supported for this symbol.",
+    OrderType.STOP_LOSS_LIMIT: "Stop loss limit orders are not supported for this symbol.",
+    OrderType.TAKE_PROFIT: "Take profit orders are not supported for this symbol.",
+    OrderType.TAKE_PROFIT_LIMIT: "Take profit limit orders are not supported for this symbol.",
+    OrderType.LIMIT: "Unsupported order combination",
+    OrderType.LIMIT_MAKER: "Unsupported order combination",
+}
+
+
+def valid_client_id(client_id: str) -> bool:
+    """Does ``client_id`` match Binance's ``^[a-zA-Z0-9-_]{1,36}$`` (§3)?"""
+    return _CLIENT_ID.fullmatch(client_id) is not None
+
+
+def _quantum(places: int) -> Decimal:
+    return Decimal(1).scaleb(-places)
+
+
+class SymbolRules:
+    """One symbol's filters and precisions, compiled for the hot path."""
+
+    __slots__ = (
+        "allowed_stp",
+        "base",
+        "base_commission_quantum",
+        "base_quantum",
+        "default_stp",
+        "info",
+        "lot",
+        "market_lot",
+        "max_num_orders",
+        "min_notional",
+        "notional",
+        "order_types",
+        "percent",
+        "price",
+        "quote",
+        "quote_commission_quantum",
+        "quote_market_allowed",
+        "quote_quantum",
+        "step",
+        "symbol",
+        "tick",
+    )
+
+    def __init__(self, info: SymbolInfo) -> None:
+        self.info = info
+        self.symbol = info.symbol
+        self.base = info.base_asset
+        self.quote = info.quote_asset
+        self.base_quantum = _quantum(info.base_asset_precision)
+        self.quote_quantum = _quantum(info.quote_asset_precision)
+        self.base_commission_quantum = _quantum(info.base_commission_precision)
+        self.quote_commission_quantum = _quantum(info.quote_commission_precision)
+        self.order_types = frozenset(OrderType(t) for t in info.order_types)
+        self.allowed_stp = frozenset(info.allowed_self_trade_prevention_modes)
+        self.default_stp = SelfTradePreventionMode(info.default_self_trade_prevention_mode)
+        self.quote_market_allowed = info.quote_order_qty_market_allowed
+        self.price = info.filter(PriceFilter)
+        self.lot = info.filter(LotSizeFilter)
+        self.market_lot = info.filter(MarketLotSizeFilter)
+        self.percent = info.filter(PercentPriceBySideFilter)
+        self.min_notional = info.filter(MinNotionalFilter)
+        self.notional = info.filter(NotionalFilter)
+        orders = info.filter(MaxNumOrdersFilter)
+        self.max_num_orders = orders.max_num_orders if orders else None
+        self.tick = self.price.tick_size if self.price else ZERO
+        self.step = self.lot.step_size if self.lot else ZERO
+
+
+def check_params(rules: SymbolRules, order: NewOrder) -> SelfTradePreventionMode:
+    """Check the parameters of a new order (§3, §7); return its effective STP mode.
+
+    Raises:
+        SimError: -1100/-1102/-1106/-1111/-1114/-1134 for a malformed request, -2010 for
+            an order type or feature the symbol does not support, -1013 for an STP mode the
+            symbol does not allow.
+    """
+    kind = order.order_type
+    if kind not in rules.order_types:
+        raise errors.SimError(-2010, _NOT_SUPPORTED[kind])
+    _check_shape(order)
+    for name, value in _amounts(order):
+        _check_amount(rules, name, value)
+    if order.client_order_id is not None and not valid_client_id(order.client_order_id):
+        raise errors.illegal_chars("newClientOrderId", CLIENT_ID_RANGE)
+    if order.strategy_type is not None and order.strategy_type < 1_000_000:
+        raise errors.SimError(-1134, "`strategyType` was less than 1000000.")
+    if order.iceberg_qty is not None:
+        raise errors.SimError(-2010, "Iceberg orders are not supported for this symbol.")
+    if order.quote_order_qty is not None and not rules.quote_market_allowed:
+        # Binance's spelling, sic (§7).
+        raise errors.SimError(
+            -2010, "Quote order qty market orders are not support for this symbol."
+        )
+    stp = order.self_trade_prevention_mode or rules.default_stp
+    if stp.value not in rules.allowed_stp:
+        raise errors.SimError(
+            -1013, "This symbol does not allow the specified self-trade prevention mode."
+        )
+    return stp
+
+
+def _check_shape(order: NewOrder) -> None:
+    """Mandatory and not-required parameters per order type (§3 "Mandatory params")."""
+    kind = order.order_type
+    if kind is OrderType.LIMIT:
+        for name, value in (
+            ("timeInForce", order.time_in_force),
+            ("quantity", order.quantity),
+            ("price", order.price),
+        ):
+            if value is None:
+                raise errors.mandatory(name)
+    elif kind is OrderType.LIMIT_MAKER:
+        for name, value in (("quantity", order.quantity), ("price", order.price)):
+            if value is None:
+                raise errors.mandatory(name)
+    else:
+        if order.quantity is None and order.quote_order_qty is None:
+            raise errors.one_of_mandatory("quantity", "quoteOrderQty")
+        if order.quantity is not None and order.quote_order_qty is not None:
+            raise errors.not_required("quoteOrderQty")
+        if order.price is not None:
+            raise errors.not_required("price")
+    if kind is not OrderType.LIMIT and order.time_in_force is not None:
+        raise errors.not_required("timeInForce")
+    if kind is not OrderType.MARKET and order.quote_order_qty is not None:
+        raise errors.not_required("quoteOrderQty")
+    if order.stop_price is not None:
+        raise errors.not_required("stopPrice")
+
+
+def _amounts(order: NewOrder) -> list[tuple[str, Decimal]]:
+    out: list[tuple[str, Decimal]] = []
+    if order.quantity is not None:
+        out.append(("quantity", order.quantity))
+    if order.quote_order_qty is not None:
+        out.append(("quoteOrderQty", order.quote_order_qty))
+    if order.price is not None:
+        out.append(("price", order.price))
+    return out
+
+
+def _check_amount(rules: SymbolRules, name: str, value: Decimal) -> None:
+    if not value.is_finite() or value < ZERO or value >= MAX_AMOUNT:
+        raise errors.illegal_chars(name)
+    quantum = rules.base_quantum if name == "quantity" else rules.quote_quantum
+    # More places than the asset has is -1111 (§3 "Conventions"); trailing zeros are fine.
+    if value.quantize(quantum) != value:
+        raise errors.bad_precision(name)
+    if name == "quoteOrderQty" and value == ZERO:
+        raise errors.mandatory(name)
+
+
+def check_filters(
+    rules: SymbolRules, order: NewOrder, reference_price: Decimal, open_orders: int
+) -> None:
+    """Apply the symbol filters to a new order whose parameters passed ``check_params``.
+
+    Args:
+        rules: the symbol's compiled rules.
+        order: the order.
+        reference_price: the price PERCENT_PRICE_BY_SIDE and market notional checks use
+            (§6; the simulator's reference is the last trade price, or the configured start).
+        open_orders: the account's open orders on the symbol now (MAX_NUM_ORDERS).
+
+    Raises:
+        SimError: -1013 "Filter failure: NAME" for the first filter that fails.
+    """
+    market = order.order_type is OrderType.MARKET
+    if not market:
+        price = order.price if order.price is not None else ZERO
+        _check_price(rules, price)
+        _check_percent(rules, order.side, price, reference_price)
+    if order.quantity is not None:
+        _check_lot(rules.lot, order.quantity, "LOT_SIZE")
+        if market:
+            _check_lot(rules.market_lot, order.quantity, "MARKET_LOT_SIZE")
+    _check_notional(rules, order, reference_price)
+    if rules.max_num_orders is not None and open_orders >= rules.max_num_orders:
+        raise errors.filter_failure("MAX_NUM_ORDERS")
+
+
+def _check_price(rules: SymbolRules, price: Decimal) -> None:
+    f = rules.price
+    if f is None:
+        return
+    if (
+        (f.min_price and price < f.min_price)
+        or (f.max_price and price > f.max_price)
+        or (f.tick_size and price % f.tick_size)
+    ):
+        raise errors.filter_failure("PRICE_FILTER")
+
+
+def _check_percent(rules: SymbolRules, side: Side, price: Decimal, ref: Decimal) -> None:
+    f = rules.percent
+    if f is None or not ref:
+        return
+    if side is Side.BUY:
+        up, down = f.bid_multiplier_up, f.bid_multiplier_down
+    else:
+        up, down = f.ask_multiplier_up, f.ask_multiplier_down
+    if price > ref * up or price < ref * down:
+        raise errors.filter_failure("PERCENT_PRICE_BY_SIDE")
+
+
+def _check_lot(f: LotSizeFilter | None, qty: Decimal, name: str) -> None:
+    if f is None:
+        return
+    if (
+        qty <= ZERO
+        or (f.min_qty and qty < f.min_qty)
+        or (f.max_qty and qty > f.max_qty)
+        or (f.step_size and qty % f.step_size)
+    ):
+        raise errors.filter_failure(name)
+
+
+def _check_notional(rules: SymbolRules, order: NewOrder, ref: Decimal) -> None:
+    market = order.order_type is OrderType.MARKET
+    if order.quote_order_qty is not None:
+        notional = order.quote_order_qty
+    elif market:
+        notional = ref * (order.quantity or ZERO)
+    else:
+        notional = (order.price or ZERO) * (order.quantity or ZERO)
+    legacy = rules.min_notional
+    # MIN_NOTIONAL checks MARKET orders only with applyToMarket (§6).
+    applies = legacy is not None and (not market or legacy.apply_to_market)
+    if legacy is not None and applies and notional < legacy.min_notional:
+        raise errors.filter_failure("MIN_NOTIONAL")
+    f = rules.notional
+    if f is None:
+        return
+    # NOTIONAL checks each bound on MARKET orders only with its apply*ToMarket flag (§6).
+    if (not market or f.apply_min_to_market) and notional < f.min_notional:
+        raise errors.filter_failure("NOTIONAL")
+    if (not market or f.apply_max_to_market) and f.max_notional and notional > f.max_notional:
+        raise errors.filter_failure("NOTIONAL")
+
+
+def effective_time_in_force(order: NewOrder) -> TimeInForce:
+    """Binance reports GTC for MARKET and LIMIT_MAKER orders (§3 FULL example)."""
+    return order.time_in_force or TimeInForce.GTC

@@ -1,0 +1,289 @@
+"""Binance's output shapes built from the engine's orders: events and REST bodies.
+
+Rules:
+- Outputs are the frozen Structs of ``oms.events`` and ``oms.rest``, so what the simulator
+  says is exactly what the decoders read; ``transports.wire.encode_json`` writes them.
+- Quantities are quantized to the base asset's precision, prices and quote amounts to the
+  quote asset's (binance-spot-api.md §11 "Encode decimals ... with the symbol's precision");
+  ``n`` is ``"0"`` and ``N`` null when a report is not a trade (§5).
+- ``-1`` where Binance puts it: ``orderListId``/``g`` outside lists, ``t`` when not a trade.
+- ``W`` / ``workingTime`` is present from the first report on: every simulated order works
+  as soon as it is accepted (§5 "Conditional keys").
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from oms.enums import ExecutionType, OrderStatus, OrderType, TimeInForce
+from oms.events import ExecutionReport
+from oms.money import ZERO
+from oms.rest import (
+    CancelResponse,
+    MyTrade,
+    NewOrderAck,
+    NewOrderFull,
+    NewOrderResult,
+    OrderFill,
+    QueryOrderResponse,
+)
+from transports.sim.book import SimOrder
+from transports.sim.filters import SymbolRules
+
+__all__ = [
+    "NO_LIST",
+    "Prevention",
+    "ack",
+    "cancel_response",
+    "execution_report",
+    "full",
+    "my_trade",
+    "query_response",
+    "result",
+]
+
+NO_LIST = -1
+_ZERO_N = Decimal(0)  # ``n`` when not a trade is "0" (§5)
+_RESTING = (TimeInForce.GTC,)
+
+
+class Prevention:
+    """The STP keys of one TRADE_PREVENTION report (§4 "STP", §5 conditional keys)."""
+
+    __slots__ = ("counter_order_id", "last_prevented", "match_id", "price", "qty")
+
+    def __init__(
+        self,
+        *,
+        match_id: int,
+        counter_order_id: int,
+        last_prevented: Decimal,
+        qty: Decimal,
+        price: Decimal,
+    ) -> None:
+        self.match_id = match_id
+        self.counter_order_id = counter_order_id
+        self.last_prevented = last_prevented
+        self.qty = qty
+        self.price = price
+
+
+def _working(order: SimOrder) -> bool:
+    """``w``: the order is (or stays) on the book."""
+    return (
+        order.status in (OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED)
+        and order.type is not OrderType.MARKET
+        and order.time_in_force in _RESTING
+    )
+
+
+def execution_report(
+    order: SimOrder,
+    rules: SymbolRules,
+    *,
+    now: int,
+    execution_id: int,
+    execution_type: ExecutionType,
+    trade_id: int = -1,
+    last_qty: Decimal = ZERO,
+    last_price: Decimal = ZERO,
+    commission: Decimal = _ZERO_N,
+    commission_asset: str | None = None,
+    is_maker: bool = False,
+    client_order_id: str | None = None,
+    orig_client_order_id: str = "",
+    prevention: Prevention | None = None,
+) -> ExecutionReport:
+    """One ``executionReport`` for ``order`` in its current state (§5 "every key")."""
+    bq = rules.base_quantum
+    qq = rules.quote_quantum
+    trade = execution_type is ExecutionType.TRADE
+    stp: dict[str, Any] = {}
+    if prevention is not None:
+        stp = {
+            "prevented_match_id": prevention.match_id,
+            "prevented_quantity": order.prevented_qty.quantize(bq),
+            "last_prevented_quantity": prevention.last_prevented.quantize(bq),
+            "trade_group_id": -1,
+            "counter_order_id": prevention.counter_order_id,
+            "counter_symbol": order.symbol,
+            "prevented_execution_quantity": prevention.qty.quantize(bq),
+            "prevented_execution_price": prevention.price.quantize(qq),
+            "prevented_execution_quote_quantity": (prevention.qty * prevention.price).quantize(qq),
+        }
+    return ExecutionReport(
+        event_time=now,
+        symbol=order.symbol,
+        client_order_id=client_order_id or order.client_order_id,
+        side=order.side,
+        order_type=order.type,
+        time_in_force=order.time_in_force,
+        quantity=order.orig_qty.quantize(bq),
+        price=order.price.quantize(qq),
+        stop_price=ZERO.quantize(qq),
+        iceberg_quantity=ZERO.quantize(bq),
+        order_list_id=NO_LIST,
+        orig_client_order_id=orig_client_order_id,
+        execution_type=execution_type,
+        status=order.status,
+        reject_reason="NONE",
+        order_id=order.order_id,
+        last_quantity=last_qty.quantize(bq),
+        cumulative_quantity=order.executed.quantize(bq),
+        last_price=last_price.quantize(qq),
+        commission=commission,
+        commission_asset=commission_asset,
+        transaction_time=now,
+        trade_id=trade_id,
+        execution_id=execution_id,
+        is_working=execution_type is ExecutionType.NEW or _working(order),
+        is_maker=is_maker,
+        ignore_m=trade,
+        created_time=order.time,
+        cumulative_quote_quantity=order.cum_quote.quantize(qq),
+        last_quote_quantity=(last_qty * last_price).quantize(qq),
+        quote_order_quantity=order.quote_order_qty.quantize(qq),
+        working_time=order.time,
+        self_trade_prevention_mode=order.stp.value,
+        strategy_id=order.strategy_id,
+        strategy_type=order.strategy_type,
+        expiry_reason=order.expiry_reason,
+        **stp,
+    )
+
+
+def ack(order: SimOrder, now: int) -> NewOrderAck:
+    return NewOrderAck(
+        symbol=order.symbol,
+        order_id=order.order_id,
+        order_list_id=NO_LIST,
+        client_order_id=order.client_order_id,
+        transact_time=now,
+    )
+
+
+def _result_fields(order: SimOrder, rules: SymbolRules, now: int) -> dict[str, Any]:
+    bq = rules.base_quantum
+    qq = rules.quote_quantum
+    prevented = order.prevented_match_id is not None
+    return {
+        "symbol": order.symbol,
+        "order_id": order.order_id,
+        "order_list_id": NO_LIST,
+        "client_order_id": order.client_order_id,
+        "transact_time": now,
+        "price": order.price.quantize(qq),
+        "orig_qty": order.orig_qty.quantize(bq),
+        "executed_qty": order.executed.quantize(bq),
+        "orig_quote_order_qty": order.quote_order_qty.quantize(qq),
+        "cummulative_quote_qty": order.cum_quote.quantize(qq),
+        "status": order.status,
+        "time_in_force": order.time_in_force,
+        "type": order.type,
+        "side": order.side,
+        "working_time": order.time,
+        "self_trade_prevention_mode": order.stp.value,
+        "prevented_match_id": order.prevented_match_id,
+        "prevented_quantity": order.prevented_qty.quantize(bq) if prevented else None,
+        "strategy_id": order.strategy_id,
+        "strategy_type": order.strategy_type,
+        "expiry_reason": order.expiry_reason,
+    }
+
+
+def result(order: SimOrder, rules: SymbolRules, now: int) -> NewOrderResult:
+    return NewOrderResult(**_result_fields(order, rules, now))
+
+
+def full(order: SimOrder, rules: SymbolRules, now: int, fills: list[OrderFill]) -> NewOrderFull:
+    """FULL: RESULT plus ``fills`` (``[]`` for an order that rests, §3)."""
+    return NewOrderFull(**_result_fields(order, rules, now), fills=tuple(fills))
+
+
+def cancel_response(
+    order: SimOrder, rules: SymbolRules, now: int, cancel_id: str
+) -> CancelResponse:
+    """``clientOrderId`` is the cancel's id, ``origClientOrderId`` the order's (§3)."""
+    bq = rules.base_quantum
+    qq = rules.quote_quantum
+    return CancelResponse(
+        symbol=order.symbol,
+        orig_client_order_id=order.client_order_id,
+        order_id=order.order_id,
+        order_list_id=NO_LIST,
+        client_order_id=cancel_id,
+        transact_time=now,
+        price=order.price.quantize(qq),
+        orig_qty=order.orig_qty.quantize(bq),
+        executed_qty=order.executed.quantize(bq),
+        orig_quote_order_qty=order.quote_order_qty.quantize(qq),
+        cummulative_quote_qty=order.cum_quote.quantize(qq),
+        status=order.status,
+        time_in_force=order.time_in_force,
+        type=order.type,
+        side=order.side,
+        self_trade_prevention_mode=order.stp.value,
+    )
+
+
+def query_response(order: SimOrder, rules: SymbolRules) -> QueryOrderResponse:
+    bq = rules.base_quantum
+    qq = rules.quote_quantum
+    prevented = order.prevented_match_id is not None
+    return QueryOrderResponse(
+        symbol=order.symbol,
+        order_id=order.order_id,
+        order_list_id=NO_LIST,
+        client_order_id=order.client_order_id,
+        price=order.price.quantize(qq),
+        orig_qty=order.orig_qty.quantize(bq),
+        executed_qty=order.executed.quantize(bq),
+        cummulative_quote_qty=order.cum_quote.quantize(qq),
+        status=order.status,
+        time_in_force=order.time_in_force,
+        type=order.type,
+        side=order.side,
+        stop_price=ZERO.quantize(qq),
+        iceberg_qty=ZERO.quantize(bq),
+        time=order.time,
+        update_time=order.update_time,
+        is_working=order.is_open,
+        working_time=order.time,
+        orig_quote_order_qty=order.quote_order_qty.quantize(qq),
+        self_trade_prevention_mode=order.stp.value,
+        prevented_match_id=order.prevented_match_id,
+        prevented_quantity=order.prevented_qty.quantize(bq) if prevented else None,
+        strategy_id=order.strategy_id,
+        strategy_type=order.strategy_type,
+        expiry_reason=order.expiry_reason,
+    )
+
+
+def my_trade(
+    order: SimOrder,
+    rules: SymbolRules,
+    *,
+    trade_id: int,
+    qty: Decimal,
+    price: Decimal,
+    commission: Decimal,
+    commission_asset: str,
+    now: int,
+    is_maker: bool,
+) -> MyTrade:
+    return MyTrade(
+        symbol=order.symbol,
+        id=trade_id,
+        order_id=order.order_id,
+        order_list_id=NO_LIST,
+        price=price.quantize(rules.quote_quantum),
+        qty=qty.quantize(rules.base_quantum),
+        quote_qty=(qty * price).quantize(rules.quote_quantum),
+        commission=commission,
+        commission_asset=commission_asset,
+        time=now,
+        is_buyer=order.side.value == "BUY",
+        is_maker=is_maker,
+        is_best_match=True,
+    )
