@@ -196,7 +196,7 @@ def test_ws_api_vectors(params: dict[str, str | int], payload: str, signature: s
 
 
 def test_ws_payload_excludes_signature_and_lowercases_booleans() -> None:
-    params = {"b": True, "a": False, "signature": "x", "apiKey": "k"}
+    params: dict[str, str | int | bool] = {"b": True, "a": False, "signature": "x", "apiKey": "k"}
     assert ws_payload(params) == "a=false&apiKey=k&b=true"
 
 

@@ -1,0 +1,130 @@
+"""Mapping Binance's HTTP answers to the typed errors of ``oms.errors``.
+
+Rules (binance-spot-api.md §7 "HTTP status", "Codes"):
+- 429 -> ``RateLimited`` and 418 -> ``IpBanned``, with ``Retry-After`` (seconds) kept.
+- HTTP 5xx, and the codes -1006 / -1007 with any status, mean the execution status is
+  UNKNOWN: ``OutcomeUnknown`` carrying the request's ``timestamp`` and ``recvWindow``.
+- Any other ``{"code", "msg"}`` body is a definite refusal: ``oms.errors.remote_error``.
+- A body that is not Binance JSON (an HTML error page, a truncated answer, a wrong content
+  type) is named as such. For a request that changes state (order, cancel) an unreadable
+  answer is ``OutcomeUnknown``, since it may have executed; for a read it is ``DecodeError``
+  (a 2xx) or a ``RemoteError`` with code 0 (a 4xx page from a proxy or WAF, §7 "403").
+- Messages name the method and path, never the query string, the signature or the key;
+  body excerpts are short and scrubbed of the given secrets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import msgspec
+
+from oms.errors import (
+    DecodeError,
+    IpBanned,
+    OmsError,
+    OutcomeUnknown,
+    RateLimited,
+    RemoteError,
+    remote_error,
+)
+from oms.rest import ErrorBody
+
+__all__ = ["RequestMeta", "error_from_response", "excerpt", "redact", "retry_after_s"]
+
+# §7 "Codes": the two answers that leave the execution status unknown.
+UNKNOWN_CODES = frozenset({-1006, -1007})
+_ERROR_BODY = msgspec.json.Decoder(ErrorBody)
+# 418 bans last 2 minutes to 3 days (§7); when a server omits Retry-After, assume the least.
+DEFAULT_RETRY_AFTER_S = {429: 1.0, 418: 120.0}
+
+
+class RequestMeta(msgspec.Struct, frozen=True, kw_only=True):
+    """What an error needs to know about the request; never its signed text."""
+
+    method: str
+    path: str
+    mutating: bool = False
+    request_time_ms: int | None = None
+    recv_window_ms: int | None = None
+    secrets: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path}"
+
+    def unknown(self, why: str, *, code: int | None = None) -> OutcomeUnknown:
+        return OutcomeUnknown(
+            f"{self.label}: {why}; the request may have executed",
+            code=code,
+            request_time_ms=self.request_time_ms,
+            recv_window_ms=self.recv_window_ms,
+        )
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+def excerpt(raw: bytes, secrets: Iterable[str] = (), limit: int = 120) -> str:
+    """A short, printable, scrubbed excerpt of a body for an error message."""
+    text = raw[: limit * 4].decode("utf-8", errors="replace")
+    text = " ".join(redact(text, secrets).split())
+    return text[:limit] + ("..." if len(text) > limit else "")
+
+
+def retry_after_s(status: int, headers: Mapping[str, str]) -> float:
+    raw = next((v for k, v in headers.items() if k.lower() == "retry-after"), "").strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        return DEFAULT_RETRY_AFTER_S.get(status, 1.0)
+    return max(value, 0.0)
+
+
+def _error_body(raw: bytes) -> ErrorBody | None:
+    try:
+        return _ERROR_BODY.decode(raw)
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
+        return None
+
+
+def error_from_response(
+    status: int,
+    headers: Mapping[str, str],
+    raw: bytes,
+    meta: RequestMeta,
+    content_type: str = "application/json",
+) -> OmsError:
+    """The typed error for a non-2xx answer (or an undecodable 2xx one)."""
+    body = _error_body(raw)
+    code = body.code if body else None
+    if status in (429, 418):
+        wait = retry_after_s(status, headers)
+        cls = IpBanned if status == 418 else RateLimited
+        msg = body.msg if body else f"HTTP {status}"
+        return cls(f"{meta.label}: {msg} (retry after {wait:g} s)", retry_after=wait, code=code)
+    if body is not None and body.code in UNKNOWN_CODES:
+        return meta.unknown(f"Binance error {body.code}: {body.msg}", code=body.code)
+    if status >= 500:
+        detail = f"{body.code}: {body.msg}" if body else _describe(raw, content_type, meta)
+        return meta.unknown(f"HTTP {status} ({detail})", code=code)
+    if body is not None and status >= 400:
+        return remote_error(body.code, body.msg, http_status=status)
+    what = _describe(raw, content_type, meta)
+    if meta.mutating:
+        return meta.unknown(f"HTTP {status} with an unreadable answer ({what})")
+    if status >= 300:
+        return RemoteError(0, f"{meta.label}: HTTP {status} ({what})", http_status=status)
+    return DecodeError(
+        f"{meta.label}: HTTP {status} body is not the expected JSON ({what})", raw=raw
+    )
+
+
+def _describe(raw: bytes, content_type: str, meta: RequestMeta) -> str:
+    if not raw:
+        return f"empty body, {content_type}"
+    return f"{content_type}, {len(raw)} bytes: {excerpt(raw, meta.secrets)!r}"

@@ -1,0 +1,272 @@
+"""The signed REST client: one ``aiohttp.ClientSession``, typed answers, typed errors.
+
+Rules:
+- Parameters come from ``oms.requests`` ``.params()`` (Decimals already through
+  ``to_wire``); the transport adds ``recvWindow`` and ``timestamp`` and signs.
+- Signing (binance-spot-api.md §2): percent-encode, sign ``query + body`` with no separator,
+  and send exactly the signed bytes: the URL is passed to aiohttp pre-encoded, and POST
+  parameters travel as the form body with an empty query string.
+- Answers decode with ``oms.decoding.decode_body`` into ``oms.rest`` Structs (never orjson).
+- Errors: only ``oms.errors`` types leave this module; no aiohttp or asyncio exception does
+  (``errors.py`` holds the mapping). A connection that could not be opened is
+  ``Disconnected`` (nothing was sent); a timeout or drop after sending is ``OutcomeUnknown``.
+- ``-1021`` (the timestamp was outside ``recvWindow``: the request did not execute, §2
+  "Timing security") re-measures the clock and retries once.
+- Every request passes the shared ``RateGovernor`` first and reports its headers back.
+- Logs name method, path, status and timing only: never the query, body, key or signature.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import TypeVar
+
+import aiohttp
+import msgspec
+from yarl import URL
+
+from oms.decoding import decode_body
+from oms.errors import (
+    ClockSkewError,
+    DecodeError,
+    Disconnected,
+    IpBanned,
+    LocalError,
+    RateLimited,
+)
+from oms.requests import Params
+from oms.rest import ServerTime
+from transports.binance.clock import ServerClock
+from transports.binance.config import BinanceConfig
+from transports.binance.errors import RequestMeta, error_from_response, retry_after_s
+from transports.binance.governor import RateGovernor
+from transports.binance.signing import rest_payload
+
+__all__ = ["Empty", "RestClient"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+_FORM = "application/x-www-form-urlencoded"
+
+
+class Empty(msgspec.Struct, frozen=True):
+    """An answer whose content we do not use (``{}`` from ``POST /api/v3/order/test``)."""
+
+
+class _Answer(msgspec.Struct, frozen=True):
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    content_type: str
+
+
+class RestClient:
+    """Binance Spot REST under ``config.rest_url`` (which ends in ``/api``)."""
+
+    def __init__(self, config: BinanceConfig, clock: ServerClock, governor: RateGovernor) -> None:
+        self._config = config
+        self._clock = clock
+        self._governor = governor
+        self._base = config.rest_url.rstrip("/")
+        self._session: aiohttp.ClientSession | None = None
+        self._closed = False
+
+    def session(self) -> aiohttp.ClientSession:
+        """The one session of this client (created on first use, inside the event loop)."""
+        if self._closed:
+            raise Disconnected("the client is closed")
+        if self._session is None:
+            timeout = aiohttp.ClientTimeout(total=self._config.request_timeout_s)
+            self._session = aiohttp.ClientSession(timeout=timeout, raise_for_status=False)
+        return self._session
+
+    async def close(self) -> None:
+        self._closed = True
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    # --- public (unsigned) --------------------------------------------------------------
+
+    async def public(self, path: str, params: Params, shape: type[T], *, weight: int) -> T:
+        """A ``GET`` of a public endpoint, e.g. ``/v3/time``.
+
+        Raises:
+            RemoteError, RateLimited, IpBanned, OutcomeUnknown, Disconnected, DecodeError.
+        """
+        meta = RequestMeta(method="GET", path=path)
+        answer = await self._exchange(meta, rest_payload(params), None, weight=weight)
+        return self._decode(answer, shape, meta)
+
+    async def server_time(self) -> int:
+        """``GET /api/v3/time`` (§3), the raw server clock; weight 1."""
+        answer = await self.public("/v3/time", [], ServerTime, weight=1)
+        return answer.server_time
+
+    async def sync_clock(self, *, force: bool = False) -> None:
+        await self._clock.sync(self.server_time, force=force)
+
+    # --- signed ---------------------------------------------------------------------------
+
+    async def signed(
+        self,
+        method: str,
+        path: str,
+        params: Params,
+        shape: type[T],
+        *,
+        weight: int,
+        orders: int = 0,
+    ) -> T:
+        """A SIGNED request (TRADE / USER_DATA, §2), retried once after ``-1021``.
+
+        Raises:
+            LocalError: no API key is configured.
+            RemoteError: Binance refused (typed by code: ``OrderRejected``, ``AuthError``...).
+            RateLimited, IpBanned: 429 / 418, or the governor would have to wait too long.
+            OutcomeUnknown: sent, and may have executed (5xx, -1006, -1007, timeout, drop,
+                or an unreadable answer to an order or cancel).
+            Disconnected: the connection could not be opened; nothing was sent.
+            DecodeError: a read's answer is not the expected JSON.
+        """
+        for attempt in (1, 2):
+            try:
+                return await self._signed_once(
+                    method, path, params, shape, weight=weight, orders=orders
+                )
+            except ClockSkewError:
+                if attempt == 2:
+                    raise
+                log.info(
+                    "%s %s: -1021, re-measuring the server clock and retrying once", method, path
+                )
+                await self.sync_clock(force=True)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _signed_once(
+        self, method: str, path: str, params: Params, shape: type[T], *, weight: int, orders: int
+    ) -> T:
+        config = self._config
+        if config.api_key is None or config.signer is None:
+            raise LocalError(
+                f"{method} {path} is SIGNED: configure OMS_API_KEY and a secret or key"
+            )
+        await self.sync_clock()
+        timestamp = self._clock.now_ms()
+        payload = rest_payload(
+            [*params, ("recvWindow", str(config.recv_window_ms)), ("timestamp", str(timestamp))]
+        )
+        signature = config.signer.sign(payload)
+        signed = payload + "&" + rest_payload([("signature", signature)])
+        meta = RequestMeta(
+            method=method,
+            path=path,
+            mutating=method != "GET",
+            request_time_ms=timestamp,
+            recv_window_ms=config.recv_window_ms,
+            secrets=(signature, config.api_key.reveal()),
+        )
+        # POST parameters go in the body, so the signed payload is body only; GET and
+        # DELETE put them in the query string (§2 REST recipe step 3).
+        query, body = ("", signed.encode("ascii")) if method == "POST" else (signed, None)
+        answer = await self._exchange(
+            meta, query, body, weight=weight, orders=orders, api_key=config.api_key.reveal()
+        )
+        return self._decode(answer, shape, meta)
+
+    # --- the wire -------------------------------------------------------------------------
+
+    async def _exchange(
+        self,
+        meta: RequestMeta,
+        query: str,
+        body: bytes | None,
+        *,
+        weight: int,
+        orders: int = 0,
+        api_key: str | None = None,
+    ) -> _Answer:
+        await self._wait_turn(meta, weight, orders)
+        url = URL(self._base + meta.path + ("?" + query if query else ""), encoded=True)
+        headers = {"X-MBX-APIKEY": api_key} if api_key else {}
+        if body is not None:
+            headers["Content-Type"] = _FORM
+        self._governor.reserve(weight, orders)
+        answer: _Answer | None = None
+        started = time.perf_counter()
+        try:
+            answer = await self._send(meta, url, body, headers)
+        finally:
+            self._governor.settle(weight, orders, answer.headers if answer else None)
+        log.debug(
+            "%s -> HTTP %d in %.1f ms (weight %s used %s)",
+            meta.label,
+            answer.status,
+            (time.perf_counter() - started) * 1000,
+            weight,
+            answer.headers.get("x-mbx-used-weight-1m", "?"),
+        )
+        if answer.status in (429, 418):
+            self._governor.block(
+                retry_after_s(answer.status, answer.headers), banned=answer.status == 418
+            )
+        if not 200 <= answer.status < 300:
+            raise error_from_response(
+                answer.status, answer.headers, answer.body, meta, answer.content_type
+            )
+        return answer
+
+    async def _send(
+        self, meta: RequestMeta, url: URL, body: bytes | None, headers: dict[str, str]
+    ) -> _Answer:
+        try:
+            async with self.session().request(
+                meta.method, url, data=body, headers=headers, allow_redirects=False
+            ) as resp:
+                raw = await resp.read()
+                return _Answer(
+                    resp.status,
+                    {k.lower(): v for k, v in resp.headers.items()},
+                    raw,
+                    resp.content_type,
+                )
+        except (aiohttp.ConnectionTimeoutError, aiohttp.ClientConnectorError) as exc:
+            # The connection was never opened: the request certainly did not execute.
+            log.warning("%s: cannot connect (%s)", meta.label, type(exc).__name__)
+            raise Disconnected(f"{meta.label}: cannot connect ({type(exc).__name__})") from None
+        except TimeoutError:
+            log.warning("%s: no answer within %.1f s", meta.label, self._config.request_timeout_s)
+            raise meta.unknown(f"no answer within {self._config.request_timeout_s:g} s") from None
+        except aiohttp.ClientError as exc:
+            log.warning("%s: connection failed after sending (%s)", meta.label, type(exc).__name__)
+            raise meta.unknown(f"connection failed after sending ({type(exc).__name__})") from None
+
+    async def _wait_turn(self, meta: RequestMeta, weight: int, orders: int) -> None:
+        while (delay := self._governor.delay_s(weight, orders)) > 0:
+            if delay > self._config.max_rate_wait_s:
+                cls = IpBanned if self._governor.banned else RateLimited
+                raise cls(
+                    f"{meta.label}: held by the rate governor for {delay:.1f} s", retry_after=delay
+                )
+            log.info("%s: rate governor holds the request for %.3f s", meta.label, delay)
+            await asyncio.sleep(delay)
+
+    def _decode(self, answer: _Answer, shape: type[T], meta: RequestMeta) -> T:
+        try:
+            if answer.content_type != "application/json":
+                # Binance answers JSON only; anything else is a proxy's or a broken
+                # server's page, however well it might happen to parse.
+                raise DecodeError(f"content type {answer.content_type!r}", raw=answer.body)
+            return decode_body(answer.body, shape)
+        except DecodeError as exc:
+            err = error_from_response(
+                answer.status, answer.headers, answer.body, meta, answer.content_type
+            )
+            if isinstance(err, DecodeError):  # a read: say where the body went wrong
+                where = f" at {exc.field}" if exc.field else ""
+                err = DecodeError(
+                    f"{err.reason}: {exc.reason}{where}", raw=answer.body, field=exc.field
+                )
+            raise err from None

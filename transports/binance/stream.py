@@ -1,0 +1,396 @@
+"""The user-data stream over the WebSocket API, with a formal connection lifecycle.
+
+Rules (binance-spot-api.md §5, §1 "Connection facts"):
+- Subscribe with ``userDataStream.subscribe.signature`` (any key type, no logon) or with
+  ``session.logon`` + ``userDataStream.subscribe`` (Ed25519 only). WS API signing is its own
+  rule: sorted params, not percent-encoded (§2). Responses are matched by ``id``.
+- Events arrive as ``{"subscriptionId": N, "event": {...}}`` and decode through
+  ``oms.decoding.decode_user_data``; a frame that does not decode becomes a ``BadFrame`` and
+  the stream goes on.
+- Every reconnect is a gap: Binance replays nothing, so a ``StreamGap`` is yielded after
+  *every* successful subscription, the first included.
+- Reconnect with capped exponential backoff and jitter after a drop, ``serverShutdown``,
+  ``eventStreamTerminated`` or a failed subscribe; rotate before the 24 h connection limit;
+  with no frame for ``stream_silence_s``, ask ``session.status`` and reconnect if that gets
+  no answer either. Pings are answered by aiohttp (``autoping``).
+- The lifecycle DISCONNECTED -> CONNECTING -> SUBSCRIBING -> SUBSCRIBED -> BACKOFF -> ...
+  -> CLOSED is declared as data for ``transitions`` (``LIFECYCLE``); an illegal move raises.
+- Randomness (jitter) is injected; logs never carry the key, the signature or a request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import random
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from enum import StrEnum
+from typing import Any
+
+import aiohttp
+import msgspec
+from transitions import Machine
+
+from oms.decoding import decode_user_data
+from oms.errors import AuthError, ClockSkewError, DecodeError, OmsError, remote_error
+from oms.events import EventStreamTerminated, ServerShutdown
+from oms.rest import ErrorBody
+from oms.stream import BadFrame, StreamGap, StreamItem
+from transports.binance.clock import ServerClock
+from transports.binance.config import BinanceConfig, StreamAuth
+from transports.binance.governor import WEIGHTS, RateGovernor
+from transports.binance.signing import ws_payload
+from transports.wire import encode_json
+
+__all__ = ["LIFECYCLE", "ConnState", "ConnectionLifecycle", "UserDataStream", "backoff_delay"]
+
+log = logging.getLogger(__name__)
+
+
+class ConnState(StrEnum):
+    DISCONNECTED = "DISCONNECTED"
+    CONNECTING = "CONNECTING"
+    SUBSCRIBING = "SUBSCRIBING"
+    SUBSCRIBED = "SUBSCRIBED"
+    BACKOFF = "BACKOFF"
+    CLOSED = "CLOSED"
+
+
+S = ConnState
+# The connection lifecycle as data: (trigger, sources, destination).
+LIFECYCLE: tuple[tuple[str, tuple[ConnState, ...], ConnState], ...] = (
+    ("connect", (S.DISCONNECTED, S.BACKOFF), S.CONNECTING),
+    ("connected", (S.CONNECTING,), S.SUBSCRIBING),
+    ("subscribed", (S.SUBSCRIBING,), S.SUBSCRIBED),
+    ("lost", (S.CONNECTING, S.SUBSCRIBING, S.SUBSCRIBED), S.BACKOFF),
+    ("close", tuple(ConnState), S.CLOSED),
+)
+
+
+class _Model:
+    state: ConnState
+
+
+class ConnectionLifecycle:
+    """The stream's connection state, moved only by the ``LIFECYCLE`` triggers."""
+
+    def __init__(self) -> None:
+        self._model = _Model()
+        self._machine: Any = Machine(
+            model=self._model,
+            states=list(ConnState),
+            transitions=[
+                {"trigger": t, "source": list(src), "dest": dst} for t, src, dst in LIFECYCLE
+            ],
+            initial=S.DISCONNECTED,
+            auto_transitions=False,
+        )
+
+    @property
+    def state(self) -> ConnState:
+        return self._model.state
+
+    def fire(self, trigger: str) -> ConnState:
+        """Apply one trigger; ``transitions.MachineError`` if the current state forbids it."""
+        self._machine.events[trigger].trigger(self._model)
+        return self._model.state
+
+
+def backoff_delay(
+    attempt: int, *, initial_s: float, max_s: float, rng: Callable[[], float]
+) -> float:
+    """Capped exponential backoff with "equal jitter": half fixed, half random."""
+    ceiling = min(max_s, initial_s * (1 << min(attempt, 30)))
+    return ceiling / 2 + rng() * ceiling / 2
+
+
+class _Peek(msgspec.Struct, frozen=True):
+    """Enough of a frame to tell a response (``id``/``status``) from an event (``event``)."""
+
+    id: str | int | None = None
+    status: int | None = None
+    error: ErrorBody | None = None
+    event: msgspec.Raw | None = None
+
+
+_PEEK = msgspec.json.Decoder(_Peek)
+
+
+class _LostError(Exception):
+    """The connection ended or could not be used; ``reason`` says why (no secrets)."""
+
+    def __init__(self, reason: str, *, immediate: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.immediate = immediate
+
+
+class UserDataStream:
+    """Yields ``StreamItem``s from the user-data stream until ``close()``."""
+
+    def __init__(
+        self,
+        config: BinanceConfig,
+        session: Callable[[], aiohttp.ClientSession],
+        clock: ServerClock,
+        sync_clock: Callable[..., Awaitable[None]],
+        governor: RateGovernor,
+        *,
+        rng: Callable[[], float] = random.random,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._config = config
+        self._session = session
+        self._clock = clock
+        self._sync_clock = sync_clock
+        self._governor = governor
+        self._rng = rng
+        self._monotonic = monotonic
+        self.lifecycle = ConnectionLifecycle()
+        self._ids = itertools.count(1)
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._closed = False
+        self._connected_at = 0.0
+        self._clock_stale = False
+        self.reconnects = 0
+        self.subscriptions = 0
+
+    @property
+    def connected(self) -> bool:
+        return self.lifecycle.state is S.SUBSCRIBED
+
+    async def close(self) -> None:
+        self._closed = True
+        if self.lifecycle.state is not S.CLOSED:
+            self.lifecycle.fire("close")
+        if self._ws is not None:
+            await self._ws.close()
+
+    async def items(self) -> AsyncIterator[StreamItem]:
+        """Subscribe, yield a ``StreamGap``, then events; reconnect on every loss.
+
+        Raises:
+            AuthError: the key, its permissions or the signature were refused; retrying
+                cannot help, so the stream ends.
+        """
+        attempt = 0
+        since_ms: int | None = None
+        reason = "first subscription"
+        while not self._closed:
+            self.lifecycle.fire("connect")
+            try:
+                async with await self._connect() as ws:
+                    self._ws = ws
+                    early = await self._subscribe(ws)
+                    attempt = 0
+                    yield StreamGap(reason=reason, since_ms=since_ms, at_ms=self._clock.now_ms())
+                    for item in early:
+                        yield item
+                    async for item in self._receive(ws):
+                        since_ms = self._clock.now_ms()
+                        yield item
+            except _LostError as lost:
+                reason, immediate = lost.reason, lost.immediate
+            finally:
+                self._ws = None
+            if self._closed:
+                break
+            self.lifecycle.fire("lost")
+            log.info("user data stream lost: %s", reason)
+            delay = 0.0 if immediate else self._backoff(attempt)
+            attempt += 1
+            await asyncio.sleep(delay)
+
+    def _backoff(self, attempt: int) -> float:
+        c = self._config
+        return backoff_delay(
+            attempt, initial_s=c.backoff_initial_s, max_s=c.backoff_max_s, rng=self._rng
+        )
+
+    async def _connect(self) -> aiohttp.ClientWebSocketResponse:
+        await self._governed(WEIGHTS["WS connect"])
+        try:
+            ws = await self._session().ws_connect(
+                self._config.ws_api_url,
+                autoping=True,
+                timeout=aiohttp.ClientWSTimeout(ws_close=self._config.stream_status_timeout_s),
+            )
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise _LostError(f"cannot connect ({type(exc).__name__})") from None
+        self._connected_at = self._monotonic()
+        self.lifecycle.fire("connected")
+        return ws
+
+    async def _governed(self, weight: int) -> None:
+        while (delay := self._governor.delay_s(weight)) > 0:
+            await asyncio.sleep(min(delay, self._config.backoff_max_s))
+        self._governor.reserve(weight)
+        self._governor.settle(weight)
+
+    # --- subscribe --------------------------------------------------------------------------
+
+    async def _subscribe(self, ws: aiohttp.ClientWebSocketResponse) -> list[StreamItem]:
+        try:
+            # After a -1021 the offset is wrong: re-measure before signing again (§2).
+            await self._sync_clock(force=self._clock_stale)
+            self._clock_stale = False
+        except OmsError as exc:
+            raise _LostError(f"cannot measure the server clock ({type(exc).__name__})") from None
+        early: list[StreamItem] = []
+        if self._config.stream_auth is StreamAuth.LOGON:
+            await self._request(ws, "session.logon", self._signed_params(), early)
+            await self._request(ws, "userDataStream.subscribe", None, early)
+        else:
+            await self._request(
+                ws, "userDataStream.subscribe.signature", self._signed_params(), early
+            )
+        self.lifecycle.fire("subscribed")
+        self.subscriptions += 1
+        if self.subscriptions > 1:
+            self.reconnects += 1
+        return early
+
+    def _signed_params(self) -> dict[str, str | int]:
+        config = self._config
+        if config.api_key is None or config.signer is None:
+            raise AuthError(0, "the user data stream needs OMS_API_KEY and a secret or key")
+        params: dict[str, str | int] = {
+            "apiKey": config.api_key.reveal(),
+            "recvWindow": config.recv_window_ms,
+            "timestamp": self._clock.now_ms(),
+        }
+        params["signature"] = config.signer.sign(ws_payload(params))
+        return params
+
+    async def _request(
+        self,
+        ws: aiohttp.ClientWebSocketResponse,
+        method: str,
+        params: dict[str, str | int] | None,
+        early: list[StreamItem],
+    ) -> None:
+        await self._governed(WEIGHTS["WS request"])
+        request_id = f"oms-{next(self._ids)}"
+        message: dict[str, object] = {"id": request_id, "method": method}
+        if params is not None:
+            message["params"] = params
+        try:
+            await ws.send_str(encode_json(message).decode())
+        except (aiohttp.ClientError, ConnectionError) as exc:
+            raise _LostError(f"{method}: send failed ({type(exc).__name__})") from None
+        deadline = self._monotonic() + self._config.stream_status_timeout_s
+        while True:
+            raw = await self._next_frame(ws, deadline - self._monotonic(), method)
+            peek = self._peek(raw)
+            if peek is None or peek.status is None or peek.event is not None:
+                early.append(self._event(raw))
+                continue
+            if peek.id != request_id:
+                continue
+            if peek.error is None and peek.status == 200:
+                log.info("%s: ok", method)
+                return
+            self._refused(method, peek)
+
+    def _refused(self, method: str, peek: _Peek) -> None:
+        error = peek.error or ErrorBody(code=0, msg=f"HTTP {peek.status}")
+        exc = remote_error(error.code, error.msg, http_status=peek.status)
+        log.warning("%s refused: %s %s", method, error.code, error.msg)
+        if isinstance(exc, AuthError):
+            raise exc
+        if isinstance(exc, ClockSkewError):
+            self._clock_stale = True
+        raise _LostError(f"{method} refused ({error.code} {error.msg})")
+
+    async def _next_frame(
+        self, ws: aiohttp.ClientWebSocketResponse, timeout: float, what: str
+    ) -> bytes:
+        try:
+            msg = await ws.receive(timeout=max(timeout, 0.001))
+        except TimeoutError:
+            raise _LostError(
+                f"{what}: no answer within {self._config.stream_status_timeout_s:g} s"
+            ) from None
+        if msg.type is aiohttp.WSMsgType.TEXT:
+            return str(msg.data).encode("utf-8")
+        if msg.type is aiohttp.WSMsgType.BINARY:
+            return bytes(msg.data)
+        raise _LostError(f"connection closed ({msg.type.name}, code {ws.close_code})")
+
+    # --- receive ----------------------------------------------------------------------------
+
+    async def _receive(self, ws: aiohttp.ClientWebSocketResponse) -> AsyncIterator[StreamItem]:
+        config = self._config
+        status_id: str | None = None
+        while True:
+            age = self._monotonic() - self._connected_at
+            if age >= config.stream_max_age_s:
+                # §1: a connection lives at most 24 h; rotate before Binance cuts it.
+                raise _LostError("rotating before the 24 h connection limit", immediate=True)
+            wait = config.stream_status_timeout_s if status_id else config.stream_silence_s
+            wait = min(wait, config.stream_max_age_s - age)
+            try:
+                msg = await ws.receive(timeout=wait)
+            except TimeoutError:
+                if status_id is not None:
+                    raise _LostError("silent stream: session.status got no answer") from None
+                if self._monotonic() - self._connected_at >= config.stream_max_age_s:
+                    continue
+                status_id = await self._ask_status(ws)
+                continue
+            status_id = None  # any frame proves the connection is alive
+            if msg.type is aiohttp.WSMsgType.BINARY:
+                yield BadFrame(raw=bytes(msg.data), error="binary frame on a JSON session")
+                continue
+            if msg.type is not aiohttp.WSMsgType.TEXT:
+                raise _LostError(f"connection closed ({msg.type.name}, code {ws.close_code})")
+            raw = str(msg.data).encode("utf-8")
+            peek = self._peek(raw)
+            if peek is not None and peek.status is not None and peek.event is None:
+                self._response(peek)
+                continue
+            item = self._event(raw)
+            yield item
+            if isinstance(item, ServerShutdown):
+                raise _LostError("serverShutdown")
+            if isinstance(item, EventStreamTerminated):
+                raise _LostError("eventStreamTerminated")
+
+    async def _ask_status(self, ws: aiohttp.ClientWebSocketResponse) -> str:
+        request_id = f"oms-{next(self._ids)}"
+        log.info(
+            "user data stream silent for %.0f s: asking session.status",
+            self._config.stream_silence_s,
+        )
+        self._governor.reserve(WEIGHTS["WS request"])
+        self._governor.settle(WEIGHTS["WS request"])
+        try:
+            await ws.send_str(encode_json({"id": request_id, "method": "session.status"}).decode())
+        except (aiohttp.ClientError, ConnectionError) as exc:
+            raise _LostError(f"session.status: send failed ({type(exc).__name__})") from None
+        return request_id
+
+    def _response(self, peek: _Peek) -> None:
+        if peek.status == 200:
+            return
+        error = peek.error or ErrorBody(code=0, msg=f"HTTP {peek.status}")
+        # e.g. {"id":null,"status":401,"error":{"code":-2015,...}}: the session was revoked
+        # (§2 "WS session authentication"); a fresh subscribe will tell whether the key works.
+        raise _LostError(f"server answered {peek.status} ({error.code} {error.msg})")
+
+    @staticmethod
+    def _peek(raw: bytes) -> _Peek | None:
+        try:
+            return _PEEK.decode(raw)
+        except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
+            return None
+
+    @staticmethod
+    def _event(raw: bytes) -> StreamItem:
+        try:
+            return decode_user_data(raw)
+        except DecodeError as exc:
+            log.warning("user data stream: bad frame (%s)", exc.reason)
+            return BadFrame.from_error(exc)
