@@ -143,11 +143,13 @@ def parse_form(query: bytes, body: bytes) -> dict[str, str]:
 class Params:
     """The parameters of one request, read by name; tracks what the endpoint read."""
 
-    __slots__ = ("_read", "_values")
+    __slots__ = ("_read", "_values", "ip")
 
-    def __init__(self, values: dict[str, str]) -> None:
+    def __init__(self, values: dict[str, str], *, ip: str = "") -> None:
         self._values = values
         self._read: set[str] = set()
+        # The caller's address: rate limits are per IP (§8).
+        self.ip = ip
 
     def __contains__(self, name: str) -> bool:
         return name in self._values
