@@ -7,7 +7,6 @@ the handler a test installs. The WebSocket API endpoint plays one script per con
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
@@ -157,9 +156,15 @@ async def subscribe_ok(ws: web.WebSocketResponse, server: Hostile) -> str:
     return str(request["id"])
 
 
+async def idle(ws: web.WebSocketResponse, server: Hostile) -> None:
+    """Read (so close frames are answered) and ignore everything until the client leaves."""
+    async for msg in ws:
+        server.ws_requests.append(json.loads(msg.data))
+
+
 async def silent(ws: web.WebSocketResponse, server: Hostile) -> None:
     await subscribe_ok(ws, server)
-    await asyncio.sleep(30)
+    await idle(ws, server)
 
 
 def event(kind: str = "balanceUpdate", asset: str = "BTC", delta: str = "1.5") -> str:

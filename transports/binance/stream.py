@@ -65,7 +65,7 @@ LIFECYCLE: tuple[tuple[str, tuple[ConnState, ...], ConnState], ...] = (
     ("connected", (S.CONNECTING,), S.SUBSCRIBING),
     ("subscribed", (S.SUBSCRIBING,), S.SUBSCRIBED),
     ("lost", (S.CONNECTING, S.SUBSCRIBING, S.SUBSCRIBED), S.BACKOFF),
-    ("close", tuple(ConnState), S.CLOSED),
+    ("close", tuple(s for s in ConnState if s is not S.CLOSED), S.CLOSED),
 )
 
 
