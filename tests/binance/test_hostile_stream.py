@@ -190,10 +190,14 @@ async def test_unreachable_ws_retries_with_backoff_and_close_stops_it(
 
     task = asyncio.create_task(consume())
     await asyncio.sleep(0.3)
-    assert client._stream.lifecycle.state in (ConnState.BACKOFF, ConnState.CONNECTING)
+    assert state_of(client) in (ConnState.BACKOFF, ConnState.CONNECTING)
     await client.close()
     await asyncio.wait_for(task, 2)
-    assert seen == [] and client._stream.lifecycle.state is ConnState.CLOSED
+    assert seen == [] and state_of(client) is ConnState.CLOSED
+
+
+def state_of(client: BinanceClient) -> ConnState:
+    return client._stream.lifecycle.state
 
 
 def test_lifecycle_table_allows_only_its_moves() -> None:
