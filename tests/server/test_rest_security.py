@@ -132,9 +132,7 @@ async def test_keys_missing_malformed_unknown(harness: Harness) -> None:
         )
         assert (reply.status, reply.code) == (status, code), reply.body
     # Bob's key with Alice's secret: -1022, and nothing learnt about Alice's account.
-    forged = harness.rest(
-        BOB_KEY, "aliceSecret00000000000000000000000000000000000000000000000000001"
-    )
+    forged = harness.rest(BOB_KEY, ALICE_SECRET)
     reply = await forged.signed("GET", "/v3/account")
     assert reply.code == -1022
     missing_sig = await client.raw("GET", "/v3/account", f"timestamp={START_MS}")

@@ -148,6 +148,14 @@ class EventHub:
         # Called by the exchange inside the action that produced the event: collect it and
         # deliver the whole batch once the action is done (on the next loop iteration).
         self._pending.append((account, event))
+        # The first fill of an order takes it off the unfilled order count (§8); counted
+        # now, so the answer to the request that filled it already shows it.
+        if (
+            type(event) is ExecutionReport
+            and event.execution_type is ExecutionType.TRADE
+            and event.cumulative_quantity == event.last_quantity
+        ):
+            self.state.limiter.first_fill(account)
         if not self._scheduled and self._loop is not None:
             self._scheduled = True
             self._loop.call_soon_threadsafe(self.flush)
@@ -171,14 +179,6 @@ class EventHub:
         return found
 
     def _deliver(self, account: str, events: list[UserDataEvent]) -> None:
-        for event in events:
-            # The first fill of an order takes it off the unfilled order count (§8).
-            if (
-                type(event) is ExecutionReport
-                and event.execution_type is ExecutionType.TRADE
-                and event.cumulative_quantity == event.last_quantity
-            ):
-                self.state.limiter.first_fill(account)
         injector = self._injector(account)
         out = injector.deliver(events) if injector is not None else events
         self._push(account, out)
