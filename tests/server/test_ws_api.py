@@ -1,4 +1,4 @@
-"""The WebSocket API: sessions, user-data subscriptions, order methods, pings, lifetime, shutdown."""
+"""The WebSocket API: sessions, subscriptions, order methods, pings, lifetime, shutdown."""
 
 from __future__ import annotations
 
