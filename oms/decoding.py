@@ -16,7 +16,7 @@ Rules:
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import msgspec
 
@@ -101,8 +101,8 @@ def decode_user_data(raw: bytes) -> UserDataEvent | Unrecognised:
 
 
 def _unrecognised_or_raise(raw: bytes, message: str) -> Unrecognised:
-    reason, _, path = message.partition(" - at `")
-    path = path.rstrip("`") or None
+    reason, _, at = message.partition(" - at `")
+    path = at.rstrip("`") or None
     try:
         peek = _PEEK.decode(raw)
         kind: object = peek.e
@@ -158,7 +158,7 @@ def _check_finite(value: Decimal, path: str, raw: bytes) -> None:
         raise DecodeError(f"{value} is not a valid amount", raw=raw, field=path)
 
 
-_BODY_DECODERS: dict[type[object], msgspec.json.Decoder[object]] = {}
+_BODY_DECODERS: dict[object, msgspec.json.Decoder[object]] = {}
 
 
 def decode_body(raw: bytes, shape: type[T]) -> T:
@@ -169,12 +169,12 @@ def decode_body(raw: bytes, shape: type[T]) -> T:
     Raises:
         DecodeError: the body is not JSON of that shape.
     """
-    decoder = _BODY_DECODERS.get(shape)  # type: ignore[call-overload]
+    decoder = _BODY_DECODERS.get(shape)
     if decoder is None:
         decoder = msgspec.json.Decoder(shape)
-        _BODY_DECODERS[shape] = decoder  # type: ignore[index]
+        _BODY_DECODERS[shape] = decoder
     try:
-        return decoder.decode(raw)  # type: ignore[no-any-return]
+        return cast(T, decoder.decode(raw))
     except msgspec.ValidationError as exc:
         reason, _, path = str(exc).partition(" - at `")
         raise DecodeError(reason, raw=raw, field=path.rstrip("`") or None) from None

@@ -119,7 +119,9 @@ class BalanceDelta(msgspec.Struct, frozen=True, kw_only=True):
     locked: Decimal = msgspec.field(name="l")
 
 
-class OutboundAccountPosition(StreamEvent, frozen=True, kw_only=True, tag="outboundAccountPosition"):
+class OutboundAccountPosition(
+    StreamEvent, frozen=True, kw_only=True, tag="outboundAccountPosition"
+):
     """Absolute balances of the assets that changed; ``u`` orders them (§5)."""
 
     last_update_time: int = msgspec.field(name="u")

@@ -1,0 +1,98 @@
+"""The registry of tracked orders: by exchange order id, by client id, and the open set.
+
+Rules:
+- Exchange order ids are unique per symbol, so the id index is keyed by symbol, then id.
+- Client order ids are unique only among *open* orders (binance-spot-api.md §3
+  ``newClientOrderId``): the client-id index points at the latest order that used the id.
+- A report is matched by exchange order id ``i`` first, then by a non-empty original client
+  id ``C`` (on a cancel, ``c`` is the cancel request's own id, §3 cancel), then by client id
+  ``c``. A client-id match that already has a different exchange order id is another order.
+- The open set holds the orders not in a terminal state; the engine updates it after every
+  change. Nothing here decides a state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from oms.order import Order
+
+__all__ = ["OrderBook"]
+
+
+class OrderBook:
+    """Tracked orders, indexed for the lookups reports need."""
+
+    __slots__ = ("_by_client", "_by_id", "_open")
+
+    def __init__(self) -> None:
+        self._by_client: dict[str, Order] = {}
+        self._by_id: dict[str, dict[int, Order]] = {}
+        self._open: dict[str, Order] = {}
+
+    def __len__(self) -> int:
+        return len(self._by_client)
+
+    def add(self, order: Order) -> None:
+        """Track ``order`` (it becomes the one its client id names)."""
+        self._by_client[order.client_order_id] = order
+        if order.order_id is not None:
+            self.bind(order)
+        self.update_open(order)
+
+    def bind(self, order: Order) -> None:
+        """Index ``order`` by its exchange order id, once known."""
+        if order.order_id is not None:
+            self._by_id.setdefault(order.symbol, {})[order.order_id] = order
+
+    def update_open(self, order: Order) -> None:
+        """Keep the open set in step with ``order``'s state."""
+        if order.is_open:
+            self._open[order.client_order_id] = order
+        elif self._open.get(order.client_order_id) is order:
+            del self._open[order.client_order_id]
+
+    def forget(self, order: Order) -> None:
+        """Stop tracking ``order`` (the caller has archived a terminal order)."""
+        if self._by_client.get(order.client_order_id) is order:
+            del self._by_client[order.client_order_id]
+        if self._open.get(order.client_order_id) is order:
+            del self._open[order.client_order_id]
+        ids = self._by_id.get(order.symbol)
+        if ids is not None and order.order_id is not None and ids.get(order.order_id) is order:
+            del ids[order.order_id]
+
+    def by_client_id(self, client_order_id: str) -> Order | None:
+        return self._by_client.get(client_order_id)
+
+    def by_order_id(self, symbol: str, order_id: int) -> Order | None:
+        ids = self._by_id.get(symbol)
+        return None if ids is None else ids.get(order_id)
+
+    def open_by_client_id(self, client_order_id: str) -> Order | None:
+        return self._open.get(client_order_id)
+
+    def find(
+        self, symbol: str, order_id: int | None, orig_client_order_id: str, client_order_id: str
+    ) -> Order | None:
+        """The tracked order a report is about, or None (see the module rules)."""
+        if order_id is not None:
+            ids = self._by_id.get(symbol)
+            if ids is not None:
+                found = ids.get(order_id)
+                if found is not None:
+                    return found
+        for cid in (orig_client_order_id, client_order_id):
+            if cid:
+                found = self._by_client.get(cid)
+                if found is not None and found.symbol == symbol:
+                    if found.order_id is None or order_id is None or found.order_id == order_id:
+                        return found
+                    return None
+        return None
+
+    def orders(self) -> Iterator[Order]:
+        return iter(self._by_client.values())
+
+    def open_orders(self) -> Iterator[Order]:
+        return iter(self._open.values())

@@ -1,0 +1,462 @@
+"""One order and the one path that applies an exchange report to it.
+
+Rules (``specs/order-lifecycle.md`` "Applying a report" is the long form):
+- Every report, WS or REST, is applied in the same order of steps: quantity, fills,
+  exchange cumulative quantity (``executed_qty``), status through the compiled table,
+  completion. ``apply_execution_report`` and ``apply_order_answer`` only unpack their shape
+  and call the shared steps.
+- A fill is applied once, keyed by trade id. ``filled`` and ``cum_quote`` are the sums of the
+  applied fills; fees are summed per asset from them. None of them ever decreases.
+- ``executed_qty`` is the largest cumulative quantity the exchange reported; never
+  decreases; may run ahead of ``filled`` while trade reports are in flight
+  (``awaiting_fills``).
+- FILLED is entered only when ``filled == quantity``; a FILLED status that arrives earlier
+  leaves the order open, awaiting its fills, and asks for a check.
+- A remote report never raises: what contradicts the order is left out, reported as a
+  ``ReportConflict`` and the order is marked ``needs_check``. Stale statuses are self-loops
+  of the table: they change nothing, but the fills they carry are counted.
+- Orders are plain ``__slots__`` objects (memory: 100k of them must stay small); the fills
+  dict is created at the first fill.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from types import MappingProxyType
+
+from oms.enums import ExecutionType, OrderStatus, OrderType, Side, TimeInForce
+from oms.events import ExecutionReport
+from oms.money import ZERO, to_wire
+from oms.outputs import (
+    FillApplied,
+    OrderAccepted,
+    OrderCanceled,
+    OrderExpired,
+    OrderFilled,
+    OrderPartiallyFilled,
+    OrderRejected,
+    OrderStateChanged,
+    Output,
+    ReportConflict,
+    ReportIgnored,
+)
+from oms.state import ROWS, TERMINAL_STATES, OrderState, next_state
+
+__all__ = ["Order"]
+
+S = OrderState
+_FILLED = OrderStatus.FILLED.value
+_PARTIALLY_FILLED = OrderStatus.PARTIALLY_FILLED.value
+_NEW = OrderStatus.NEW.value
+# States in which a fill that completes the order is a contradiction: Binance cannot
+# cancel or expire a fully filled order (its cancel gets -2011), and a rejected order
+# never traded.
+_CLOSED_UNFILLED = frozenset({S.CANCELED, S.EXPIRED, S.EXPIRED_IN_MATCH, S.REJECTED})
+_NO_FILLS: Mapping[int, FillApplied] = MappingProxyType({})
+
+
+class Order:
+    """One tracked order: identity, lifecycle state, fills and what the exchange reported."""
+
+    __slots__ = (
+        "_fills",
+        "client_order_id",
+        "created_ms",
+        "cum_quote",
+        "executed_qty",
+        "expiry_reason",
+        "filled",
+        "needs_check",
+        "order_id",
+        "order_type",
+        "price",
+        "quantity",
+        "quote_order_qty",
+        "reject_code",
+        "reject_msg",
+        "side",
+        "state",
+        "symbol",
+        "time_in_force",
+        "updated_ms",
+    )
+
+    def __init__(
+        self,
+        *,
+        client_order_id: str,
+        symbol: str,
+        side: Side,
+        order_type: OrderType,
+        quantity: Decimal | None,
+        price: Decimal | None = None,
+        quote_order_qty: Decimal | None = None,
+        time_in_force: TimeInForce | None = None,
+        created_ms: int = 0,
+        order_id: int | None = None,
+    ) -> None:
+        self.client_order_id = client_order_id
+        self.order_id = order_id
+        self.symbol = symbol
+        self.side = side
+        self.order_type = order_type
+        self.time_in_force = time_in_force
+        # None for a MARKET order by quoteOrderQty until the first report says (§3).
+        self.quantity = quantity
+        self.price = price
+        self.quote_order_qty = quote_order_qty
+        self.state = S.CREATED
+        self.filled = ZERO
+        self.cum_quote = ZERO
+        self.executed_qty = ZERO
+        self._fills: dict[int, FillApplied] | None = None
+        self.created_ms = created_ms
+        self.updated_ms = created_ms
+        self.reject_code: int | None = None
+        self.reject_msg: str | None = None
+        self.expiry_reason: str | None = None
+        self.needs_check = False
+
+    def __repr__(self) -> str:
+        return (
+            f"Order({self.client_order_id!r}, {self.symbol}, {self.side.value} "
+            f"{self.order_type.value}, {self.state.name}, filled={self.filled}/{self.quantity})"
+        )
+
+    # --- views --------------------------------------------------------------------------
+
+    @property
+    def fills(self) -> Mapping[int, FillApplied]:
+        """Applied fills by trade id (read-only)."""
+        return _NO_FILLS if self._fills is None else MappingProxyType(self._fills)
+
+    @property
+    def fees(self) -> dict[str, Decimal]:
+        """Commission paid per asset, summed over the applied fills."""
+        fees: dict[str, Decimal] = {}
+        for fill in self.fills.values():
+            if fill.commission_asset is not None:
+                asset = fill.commission_asset
+                fees[asset] = fees.get(asset, ZERO) + fill.commission
+        return fees
+
+    @property
+    def avg_price(self) -> Decimal | None:
+        """Average fill price (``cum_quote / filled``), None before the first fill."""
+        return self.cum_quote / self.filled if self.filled else None
+
+    @property
+    def awaiting_fills(self) -> bool:
+        """The exchange reported more filled quantity than the fills applied so far."""
+        return self.executed_qty > self.filled
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.state in TERMINAL_STATES
+
+    @property
+    def is_open(self) -> bool:
+        return self.state not in TERMINAL_STATES
+
+    @property
+    def remaining(self) -> Decimal | None:
+        """Quantity still to fill, None while the quantity is unknown."""
+        return None if self.quantity is None else self.quantity - self.filled
+
+    # --- transitions --------------------------------------------------------------------
+
+    def next_state(self, trigger: str) -> OrderState | None:
+        """The table's answer for ``trigger`` in the current state (None: refused)."""
+        return ROWS[self.state].get(trigger)
+
+    def local_next_state(self, trigger: str) -> OrderState | None:
+        """Where a local command's trigger leads (guards resolved); None when refused."""
+        return next_state(self.state, trigger, has_fills=self.filled > ZERO)
+
+    def fire_local(self, trigger: str, why: str, out: list[Output]) -> bool:
+        """Apply a local command's trigger; False (and no change) when refused."""
+        dest = self.local_next_state(trigger)
+        if dest is None:
+            return False
+        if dest is not self.state:
+            # Our own commands announce a generic change, except a refusal (REJECTED).
+            self.enter(dest, why, out, generic=dest is not S.REJECTED)
+        return True
+
+    def enter(
+        self, dest: OrderState, why: str, out: list[Output], *, generic: bool = False
+    ) -> None:
+        """Move to ``dest`` (already allowed by the table) and announce it."""
+        previous, self.state = self.state, dest
+        if generic:
+            out.append(
+                OrderStateChanged(
+                    client_order_id=self.client_order_id,
+                    symbol=self.symbol,
+                    order_id=self.order_id,
+                    previous_state=previous,
+                    state=dest,
+                    why=why,
+                )
+            )
+        else:
+            out.append(self._state_output(previous, dest, why))
+
+    def _state_output(self, previous: OrderState, dest: OrderState, why: str) -> Output:
+        key = (self.client_order_id, self.symbol, self.order_id)
+        cid, symbol, oid = key
+        if dest is S.NEW:
+            return OrderAccepted(
+                client_order_id=cid,
+                symbol=symbol,
+                order_id=oid,
+                previous_state=previous,
+                state=dest,
+            )
+        if dest is S.PARTIALLY_FILLED:
+            return OrderPartiallyFilled(
+                client_order_id=cid,
+                symbol=symbol,
+                order_id=oid,
+                previous_state=previous,
+                state=dest,
+                filled=self.filled,
+            )
+        if dest is S.FILLED:
+            return OrderFilled(
+                client_order_id=cid,
+                symbol=symbol,
+                order_id=oid,
+                previous_state=previous,
+                state=dest,
+                filled=self.filled,
+                cum_quote=self.cum_quote,
+            )
+        if dest is S.CANCELED:
+            return OrderCanceled(
+                client_order_id=cid,
+                symbol=symbol,
+                order_id=oid,
+                previous_state=previous,
+                state=dest,
+                filled=self.filled,
+            )
+        if dest is S.REJECTED:
+            return OrderRejected(
+                client_order_id=cid,
+                symbol=symbol,
+                order_id=oid,
+                previous_state=previous,
+                state=dest,
+                code=self.reject_code,
+                reason=self.reject_msg or why,
+            )
+        if dest is S.EXPIRED or dest is S.EXPIRED_IN_MATCH:
+            return OrderExpired(
+                client_order_id=cid,
+                symbol=symbol,
+                order_id=oid,
+                previous_state=previous,
+                state=dest,
+                filled=self.filled,
+                expiry_reason=self.expiry_reason,
+            )
+        return OrderStateChanged(
+            client_order_id=cid,
+            symbol=symbol,
+            order_id=oid,
+            previous_state=previous,
+            state=dest,
+            why=why,
+        )
+
+    def conflict(self, what: str, ours: str, theirs: str, out: list[Output]) -> None:
+        """Record a contradiction: nothing of it is applied; the order needs a check."""
+        self.needs_check = True
+        out.append(
+            ReportConflict(
+                key=self.client_order_id,
+                symbol=self.symbol,
+                order_id=self.order_id,
+                what=what,
+                ours=ours,
+                theirs=theirs,
+            )
+        )
+
+    # --- the one path: shape-specific unpacking -----------------------------------------
+
+    def apply_execution_report(self, r: ExecutionReport, out: list[Output]) -> None:
+        """Apply one ``executionReport`` (§5): its fill (``x=TRADE``), ``z`` and ``X``."""
+        mark = len(out)
+        if self.order_id is None:
+            self.order_id = r.order_id
+        self._take_quantity(r.quantity, r.execution_type is ExecutionType.REPLACED, out)
+        if r.execution_type is ExecutionType.TRADE and r.trade_id >= 0:
+            self.take_fill(
+                FillApplied(
+                    client_order_id=self.client_order_id,
+                    symbol=self.symbol,
+                    order_id=self.order_id,
+                    side=self.side,
+                    trade_id=r.trade_id,
+                    quantity=r.last_quantity,
+                    price=r.last_price,
+                    quote_quantity=r.last_quote_quantity,
+                    commission=r.commission,
+                    commission_asset=r.commission_asset,
+                    is_maker=r.is_maker,
+                    time_ms=r.transaction_time,
+                ),
+                out,
+            )
+        # ``z`` belongs to the status claim: a refused status brings no cumulative quantity.
+        status_ok = self.next_state(r.status.value) is not None
+        moved = status_ok and self._take_executed(r.cumulative_quantity, out)
+        if r.status is OrderStatus.REJECTED and self.reject_msg is None:
+            self.reject_msg = r.reject_reason
+        self._finish(
+            r.status.value,
+            expiry_reason=r.expiry_reason,
+            time_ms=r.transaction_time,
+            mark=mark,
+            moved=moved,
+            out=out,
+        )
+
+    def apply_order_answer(
+        self,
+        *,
+        order_id: int,
+        trigger: str,
+        quantity: Decimal | None,
+        executed: Decimal | None,
+        fills: Iterable[FillApplied],
+        expiry_reason: str | None,
+        time_ms: int,
+        out: list[Output],
+    ) -> None:
+        """Apply a REST answer about the order (ACK/RESULT/FULL, cancel, query, myTrades).
+
+        ``trigger`` is the reported status (``NEW`` for an ACK, empty for trade rows).
+        """
+        mark = len(out)
+        if self.order_id is None:
+            self.order_id = order_id
+        if quantity is not None:
+            self._take_quantity(quantity, False, out)
+        for fill in fills:
+            self.take_fill(fill, out)
+        status_ok = not trigger or self.next_state(trigger) is not None
+        moved = status_ok and executed is not None and self._take_executed(executed, out)
+        self._finish(
+            trigger, expiry_reason=expiry_reason, time_ms=time_ms, mark=mark, moved=moved, out=out
+        )
+
+    # --- the one path: shared steps -----------------------------------------------------
+
+    def _take_quantity(self, quantity: Decimal, replaced: bool, out: list[Output]) -> None:
+        mine = self.quantity
+        if mine is None:
+            if quantity > ZERO:
+                self.quantity = quantity
+        elif quantity != mine:
+            # x=REPLACED: amend keep-priority lowers the quantity (§3 amend).
+            if replaced and self.filled <= quantity < mine:
+                self.quantity = quantity
+            else:
+                self.conflict("quantity", to_wire(mine), to_wire(quantity), out)
+
+    def take_fill(self, fill: FillApplied, out: list[Output]) -> bool:
+        """Apply one fill unless seen, contradictory or beyond the quantity; True if applied."""
+        fills = self._fills
+        if fills is not None:
+            seen = fills.get(fill.trade_id)
+            if seen is not None:
+                if seen.quantity != fill.quantity or seen.price != fill.price:
+                    self.conflict(
+                        f"trade {fill.trade_id}",
+                        f"{to_wire(seen.quantity)}@{to_wire(seen.price)}",
+                        f"{to_wire(fill.quantity)}@{to_wire(fill.price)}",
+                        out,
+                    )
+                return False
+        total = self.filled + fill.quantity
+        quantity = self.quantity
+        if quantity is not None and (
+            total > quantity or (self.state in _CLOSED_UNFILLED and total == quantity)
+        ):
+            what = "over-fill" if total > quantity else f"fill completing a {self.state.name} order"
+            self.conflict(what, to_wire(self.filled), f"{to_wire(total)} ({fill.trade_id})", out)
+            return False
+        if self.state is S.REJECTED:
+            self.conflict("fill on a REJECTED order", "REJECTED", str(fill.trade_id), out)
+            return False
+        if fills is None:
+            fills = self._fills = {}
+        fills[fill.trade_id] = fill
+        self.filled = total
+        self.cum_quote += fill.quote_quantity
+        out.append(fill)
+        return True
+
+    def _take_executed(self, executed: Decimal, out: list[Output]) -> bool:
+        if executed <= self.executed_qty:
+            return False
+        quantity = self.quantity
+        if quantity is not None and executed > quantity:
+            self.conflict("cumulative quantity", to_wire(quantity), to_wire(executed), out)
+            return False
+        self.executed_qty = executed
+        return True
+
+    def _finish(
+        self,
+        trigger: str,
+        *,
+        expiry_reason: str | None,
+        time_ms: int,
+        mark: int,
+        moved: bool,
+        out: list[Output],
+    ) -> None:
+        if expiry_reason is not None and expiry_reason != "NONE":
+            self.expiry_reason = expiry_reason
+        if trigger:
+            self._take_status(trigger, out)
+        self._complete(out)
+        if self.state in TERMINAL_STATES and self.executed_qty > self.filled:
+            # Closed with fills we have not seen: only myTrades has them now.
+            self.needs_check = True
+        if len(out) > mark or moved:
+            self.updated_ms = max(self.updated_ms, time_ms)
+        else:
+            # Same status as ours (or only known trades): a redelivery; else a stale report.
+            duplicate = not trigger or trigger == self.state.value
+            why = f"{'duplicate' if duplicate else 'stale'} {trigger or 'trades'}: nothing new"
+            out.append(ReportIgnored(key=self.client_order_id, why=why, duplicate=duplicate))
+
+    def _take_status(self, trigger: str, out: list[Output]) -> None:
+        state = self.state
+        dest = self.next_state(trigger)
+        if dest is None:
+            self.conflict("status", state.name, trigger, out)
+            return
+        if dest is S.FILLED and self.filled != self.quantity:
+            # FILLED before its fills (RESULT/query answer, a trade report late or lost):
+            # stay open, awaiting the fills; the manager fetches myTrades.
+            self.needs_check = True
+            held = _PARTIALLY_FILLED if self.filled > ZERO else _NEW
+            dest = self.next_state(held)
+            if dest is None:  # pragma: no cover - every state taking FILLED takes both
+                return
+        if dest is not state:
+            self.enter(dest, f"reported {trigger}", out)
+
+    def _complete(self, out: list[Output]) -> None:
+        # The last fill arrived: whatever the report said, the order is now FILLED.
+        if self.filled == self.quantity and self.state is not S.FILLED:
+            dest = self.next_state(_FILLED)
+            if dest is not None:
+                self.enter(dest, "fills reached the quantity", out)
