@@ -1,0 +1,324 @@
+# mypy: disable-error-code="comparison-overlap"
+"""Applying reports: the real-world races and contradictions, one scenario each."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+import pytest
+
+from oms.decoding import decode_body
+from oms.enums import OrderType, Side
+from oms.errors import DuplicateClientOrderId, InvalidTransition, OrderValidationError
+from oms.events import Unrecognised
+from oms.outputs import (
+    FillApplied,
+    OrderAccepted,
+    OrderAdopted,
+    OrderFilled,
+    ReconcileNeeded,
+    ReportConflict,
+    ReportIgnored,
+)
+from oms.rest import NewOrderFull
+from oms.state import OrderState
+from oms.stream import BadFrame, StreamGap
+
+from .helpers import limit_order, new_engine, order_in, report, trade
+from .payloads import Trade, ack, answer_json, body, cancel_response, history, my_trade, w
+
+D = Decimal
+S = OrderState
+
+
+def kinds(outputs: Sequence[object]) -> list[str]:
+    return [type(o).__name__ for o in outputs]
+
+
+def test_ws_new_before_the_rest_ack_is_found_by_client_id() -> None:
+    engine, order = order_in(S.PENDING_ACK)
+    out = engine.apply(report(order, i=777))
+    assert order.state is S.NEW and order.order_id == 777
+    assert isinstance(out[0], OrderAccepted)
+    assert engine.order_by_id("BTCUSDT", 777) is order
+    assert isinstance(engine.apply(ack(order_id=777))[0], ReportIgnored)  # the late ACK
+
+
+def test_rest_full_after_the_ws_fills_counts_each_trade_once() -> None:
+    h = history(
+        order_type="MARKET",
+        tif="GTC",
+        qty=D(1),
+        price=D(0),
+        trades=[Trade(1, D("0.4"), D(100)), Trade(2, D("0.6"), D(101))],
+        final="FILLED",
+    )
+    engine, order = order_in(S.PENDING_ACK)
+    for r in h.reports:
+        engine.apply(r)
+    assert order.state is S.FILLED
+    out = engine.apply(h.answer)
+    assert kinds(out) == ["ReportIgnored"]
+    assert order.filled == D(1) and order.cum_quote == D("100.6")
+    assert order.fees == {"BNB": D("0.002")}
+
+
+def test_trade_after_the_cancel_confirmation_is_counted_and_status_stays() -> None:
+    engine, order = order_in(S.NEW)
+    out = engine.apply(report(order, x="CANCELED", X="CANCELED", z=w("0.3")))
+    assert order.state is S.CANCELED and order.awaiting_fills
+    assert engine.take_checks() == [order]  # closed with fills we have not seen
+    out = engine.apply(trade(order, 5, "0.3", "PARTIALLY_FILLED", "0.3"))
+    assert order.state is S.CANCELED and order.filled == D("0.3")
+    assert kinds(out) == ["FillApplied"] and not order.awaiting_fills
+
+
+def test_duplicate_canceled_is_ignored_as_a_duplicate() -> None:
+    engine, _ = order_in(S.CANCELED)
+    out = engine.apply(cancel_response(executed="0.4"))
+    assert len(out) == 1 and isinstance(out[0], ReportIgnored) and out[0].duplicate
+
+
+def test_fill_racing_our_cancel_then_filled_wins() -> None:
+    engine, order = order_in(S.CANCEL_REQUESTED)  # 0.4 filled
+    engine.apply(trade(order, 2, "0.3", "PARTIALLY_FILLED", "0.7"))
+    assert order.state is S.CANCEL_REQUESTED and order.filled == D("0.7")
+    out = engine.apply(trade(order, 3, "0.3", "FILLED", "1"))
+    assert order.state is S.FILLED and isinstance(out[-1], OrderFilled)
+    engine.cancel_failed(order, -2011, "Unknown order sent.")  # the cancel's late -2011
+    assert order.state is S.FILLED
+
+
+def test_filled_report_before_its_fills_is_held_until_the_last_fill() -> None:
+    engine, order = order_in(S.NEW)
+    engine.apply(trade(order, 3, "0.5", "FILLED", "1"))  # trades 1, 2 still in flight
+    assert order.state is S.PARTIALLY_FILLED and order.awaiting_fills
+    assert engine.take_checks() == [order]
+    engine.apply(trade(order, 1, "0.2", "PARTIALLY_FILLED", "0.2"))
+    assert order.state is S.PARTIALLY_FILLED
+    out = engine.apply(trade(order, 2, "0.3", "PARTIALLY_FILLED", "0.5"))
+    assert order.state is S.FILLED and isinstance(out[-1], OrderFilled)
+
+
+def test_result_answer_filled_without_fills_waits_for_my_trades() -> None:
+    engine, order = order_in(S.PENDING_ACK)
+    result = history(
+        order_type="LIMIT",
+        tif="GTC",
+        qty=D(1),
+        price=D(100),
+        trades=[Trade(1, D("0.4"), D(100)), Trade(2, D("0.6"), D(100))],
+        final="FILLED",
+        full=False,
+    )
+    engine.apply(result.answer)
+    assert order.state is S.NEW and order.executed_qty == D(1) and order.filled == 0
+    assert engine.take_checks() == [order]
+    for row in result.trades:
+        engine.apply(row)
+    assert order.state is S.FILLED and order.filled == D(1)
+
+
+def test_over_fill_is_refused_and_flagged() -> None:
+    engine, order = order_in(S.PARTIALLY_FILLED)  # 0.4 of 1
+    out = engine.apply(trade(order, 9, "0.7", "PARTIALLY_FILLED", "1"))
+    conflict = next(o for o in out if isinstance(o, ReportConflict))
+    assert conflict.what == "over-fill" and order.filled == D("0.4")
+    assert 9 not in order.fills and engine.take_checks() == [order]
+
+
+def test_cumulative_beyond_quantity_is_refused() -> None:
+    engine, order = order_in(S.NEW)
+    out = engine.apply(report(order, x="REPLACED", X="NEW", z=w("1.5")))
+    assert [o.what for o in out if isinstance(o, ReportConflict)] == ["cumulative quantity"]
+    assert order.executed_qty == 0
+
+
+def test_trade_id_seen_with_another_quantity_is_a_conflict() -> None:
+    engine, order = order_in(S.PARTIALLY_FILLED)
+    out = engine.apply(trade(order, 1, "0.5", "PARTIALLY_FILLED", "0.5"))
+    conflict = next(o for o in out if isinstance(o, ReportConflict))
+    assert conflict.what == "trade 1" and order.filled == D("0.4")
+
+
+def test_fill_completing_a_canceled_order_is_a_conflict() -> None:
+    engine, order = order_in(S.CANCELED)  # 0.4 filled
+    out = engine.apply(trade(order, 8, "0.6", "PARTIALLY_FILLED", "1"))
+    assert any(isinstance(o, ReportConflict) for o in out)
+    assert order.filled == D("0.4") and order.state is S.CANCELED
+
+
+def test_fill_on_a_rejected_order_is_a_conflict() -> None:
+    engine, order = order_in(S.REJECTED)
+    out = engine.apply(trade(order, 8, "0.1", "PARTIALLY_FILLED", "0.1"))
+    assert next(o.what for o in out if isinstance(o, ReportConflict)) == "fill on a REJECTED order"
+    assert order.filled == 0
+
+
+def test_market_by_quote_takes_its_quantity_from_the_first_report() -> None:
+    engine = new_engine()
+    order = engine.create_order(
+        symbol="BTCUSDT",
+        side=Side.BUY,
+        order_type=OrderType.MARKET,
+        quote_order_qty=D(50),
+        client_order_id="q-1",
+    )
+    assert order.quantity is None
+    request = engine.new_order_request(order)
+    assert request.quantity is None and request.quote_order_qty == D(50)
+    engine.mark_sent(order)
+    engine.apply(report(order, o="MARKET", q=w("0.5"), Q=w(50)))
+    assert order.quantity == D("0.5")
+
+
+def test_amend_lowers_the_quantity() -> None:
+    engine, order = order_in(S.PARTIALLY_FILLED)
+    engine.apply(report(order, x="REPLACED", X="PARTIALLY_FILLED", q=w("0.6"), z=w("0.4")))
+    assert order.quantity == D("0.6") and order.state is S.PARTIALLY_FILLED
+    out = engine.apply(report(order, x="NEW", X="NEW", q=w("2")))
+    assert [o.what for o in out if isinstance(o, ReportConflict)] == ["quantity"]
+
+
+def test_cancel_report_is_found_by_original_client_id() -> None:
+    engine, order = order_in(S.CANCEL_REQUESTED)
+    # A cancel report of an order whose id we never learned: ``c`` is the cancel's own id.
+    order.order_id = None
+    out = engine.apply(
+        report(
+            order,
+            c="cancel-xyz",
+            C=order.client_order_id,
+            i=1001,
+            x="CANCELED",
+            X="CANCELED",
+            z=w("0.4"),
+        )
+    )
+    assert order.state is S.CANCELED and not any(isinstance(o, OrderAdopted) for o in out)
+
+
+def test_unknown_order_is_adopted_in_the_reported_state() -> None:
+    engine = new_engine()
+    r = trade(limit_order(new_engine(), cid="elsewhere"), 4, "0.25", "PARTIALLY_FILLED", "0.25")
+    out = engine.apply(r)
+    assert isinstance(out[0], OrderAdopted) and out[0].state is S.PARTIALLY_FILLED
+    adopted = engine.order("elsewhere")
+    assert adopted is not None and adopted.state is S.PARTIALLY_FILLED
+    assert adopted.filled == D("0.25") and adopted in engine.open_orders()
+
+
+def test_query_answer_adopts_with_the_answers_state() -> None:
+    engine = new_engine()
+    h = history(
+        order_type="LIMIT",
+        tif="GTC",
+        qty=D(2),
+        price=D(10),
+        cid="x-9",
+        order_id=9,
+        trades=[Trade(1, D(2), D(10))],
+        final="FILLED",
+    )
+    out = engine.apply(h.query)
+    assert kinds(out)[0] == "OrderAdopted"
+    adopted = engine.order("x-9")
+    assert adopted is not None and adopted.state is S.NEW and adopted.awaiting_fills
+    engine.apply(h.trades[0])
+    assert adopted.state is S.FILLED
+
+
+def test_a_client_id_reused_after_close_is_another_order() -> None:
+    engine, first = order_in(S.CANCELED)
+    second = limit_order(engine)  # same client id: allowed once the first is closed
+    engine.mark_sent(second)
+    engine.apply(report(second, i=2002))
+    assert second.state is S.NEW and first.state is S.CANCELED
+    assert engine.order_by_id("BTCUSDT", 1001) is first
+    # A report with the old order id still reaches the old order.
+    engine.apply(report(first, i=1001, x="CANCELED", X="CANCELED", z=w("0.4")))
+    assert second.state is S.NEW
+
+
+def test_create_order_refuses_a_client_id_of_an_open_order_and_bad_amounts() -> None:
+    engine, _ = order_in(S.NEW)
+    with pytest.raises(DuplicateClientOrderId):
+        limit_order(engine)
+    with pytest.raises(OrderValidationError, match="positive"):
+        limit_order(engine, cid="other", qty="0")
+    with pytest.raises(OrderValidationError, match="must match"):
+        limit_order(engine, cid="bad id!")
+    with pytest.raises(OrderValidationError, match="MARKET"):
+        engine.create_order(
+            symbol="BTCUSDT", side=Side.BUY, order_type=OrderType.LIMIT, quote_order_qty=D(5)
+        )
+
+
+def test_mark_unknown_after_the_ws_report_changes_nothing() -> None:
+    engine, order = order_in(S.NEW)
+    assert engine.mark_unknown(order, "timeout") == []
+    assert order.state is S.NEW
+
+
+def test_my_trade_of_an_untracked_order_is_ignored() -> None:
+    out = new_engine().apply(my_trade(5, Trade(1, D(1), D(1))))
+    assert isinstance(out[0], ReportIgnored) and "untracked" in out[0].why
+
+
+def test_stream_items_without_state() -> None:
+    engine = new_engine()
+    assert isinstance(engine.apply(StreamGap(reason="resubscribed"))[0], ReconcileNeeded)
+    assert isinstance(engine.apply(BadFrame(raw=b"{", error="truncated"))[0], ReconcileNeeded)
+    out = engine.apply(Unrecognised(event_type="newThing", raw=b"{}"))
+    assert isinstance(out[0], ReportIgnored) and "newThing" in out[0].why
+    assert isinstance(engine.apply(object())[0], ReportIgnored)  # type: ignore[arg-type]
+
+
+def test_take_checks_clears_and_forget_needs_a_closed_order() -> None:
+    engine, order = order_in(S.NEW)
+    engine.apply(trade(order, 3, "1.5", "PARTIALLY_FILLED", "1.5"))
+    assert engine.take_checks() == [order] and engine.take_checks() == []
+    with pytest.raises(InvalidTransition):
+        engine.forget(order)
+    engine.apply(report(order, x="CANCELED", X="CANCELED"))
+    engine.forget(order)
+    assert engine.order(order.client_order_id) is None and engine.orders() == []
+
+
+def test_full_answer_of_a_docs_example_fills_the_order() -> None:
+    # binance-spot-api.md §3 "Response FULL", verbatim values (its cummulativeQuoteQty is
+    # inconsistent, so cum_quote is the sum of the fills instead).
+    engine = new_engine()
+    order = engine.create_order(
+        symbol="BTCUSDT",
+        side=Side.SELL,
+        order_type=OrderType.MARKET,
+        quantity=D(10),
+        client_order_id="6gCrw2kRUAF9CvJDGP16IP",
+    )
+    engine.mark_sent(order)
+    payload = answer_json(
+        cid="6gCrw2kRUAF9CvJDGP16IP",
+        order_id=28,
+        order_type="MARKET",
+        tif="GTC",
+        side="SELL",
+        qty=D(10),
+        price=D(0),
+        executed=D(10),
+        quote=D(10),
+        status="FILLED",
+        time=1507725176595,
+        fills=[
+            Trade(56, D(1), D(4000), D(4), "USDT"),
+            Trade(57, D(5), D(3999), D("19.995"), "USDT"),
+            Trade(58, D(2), D(3998), D("7.996"), "USDT"),
+            Trade(59, D(1), D(3997), D("3.997"), "USDT"),
+            Trade(60, D(1), D(3995), D("3.995"), "USDT"),
+        ],
+    )
+    out = engine.apply(decode_body(body(payload), NewOrderFull))
+    assert kinds(out) == ["FillApplied"] * 5 + ["OrderFilled"]
+    assert order.cum_quote == sum(f.quantity * f.price for f in out if isinstance(f, FillApplied))
+    assert order.fees == {"USDT": D("39.983")} and order.avg_price == D("39983") / 10
