@@ -185,7 +185,9 @@ class UserDataStream:
                     self._ws = ws
                     early = await self._subscribe(ws)
                     attempt = 0
-                    yield StreamGap(reason=reason, since_ms=since_ms, at_ms=self._clock.now_ms())
+                    gap = StreamGap(reason=reason, since_ms=since_ms, at_ms=self._clock.now_ms())
+                    since_ms = gap.at_ms  # this subscription is good from here on
+                    yield gap
                     for item in early:
                         yield item
                     async for item in self._receive(ws):
