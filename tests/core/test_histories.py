@@ -114,7 +114,10 @@ CASES = {
 }  # fmt: skip
 
 
-def check_invariants(order: Order, seen: list[tuple[object, ...]]) -> None:
+Step = tuple[Decimal, Decimal, Decimal, OrderState]
+
+
+def check_invariants(order: Order, seen: list[Step]) -> None:
     quantity = order.quantity
     assert quantity is not None
     assert D(0) <= order.filled <= quantity
@@ -123,7 +126,8 @@ def check_invariants(order: Order, seen: list[tuple[object, ...]]) -> None:
     assert sum((f.quote_quantity for f in order.fills.values()), D(0)) == order.cum_quote
     now = (order.filled, order.cum_quote, order.executed_qty)
     if seen:
-        assert all(a <= b for a, b in zip(seen[-1][:3], now, strict=True)), "a sum went down"
+        before = seen[-1]
+        assert all(a <= b for a, b in zip(before[:3], now, strict=True)), "a sum went down"
         if seen[-1][3] in (S.FILLED, S.CANCELED, S.EXPIRED, S.EXPIRED_IN_MATCH, S.REJECTED):
             assert order.state is seen[-1][3], "a terminal state was left"
     seen.append((*now, order.state))
@@ -152,7 +156,7 @@ def test_any_delivery_ends_in_the_truth(name: str, data: st.DataObject) -> None:
 
     engine = new_engine()
     order = place(engine, case)
-    seen: list[tuple[object, ...]] = []
+    seen: list[Step] = []
     deliveries = [items[i] for i in order_of_delivery if i not in lost for _ in range(copies[i])]
     late = [items[i] for i in sorted(lost)]
     if reconcile and late:
