@@ -15,6 +15,7 @@ Rules:
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import TypeVar, cast
 
@@ -100,9 +101,21 @@ def decode_user_data(raw: bytes) -> UserDataEvent | Unrecognised:
     return event
 
 
-def _unrecognised_or_raise(raw: bytes, message: str) -> Unrecognised:
+def _reason_and_path(message: str) -> tuple[str, str | None]:
+    """Split msgspec's "reason - at `$.path`"; a missing field is named in the path."""
     reason, _, at = message.partition(" - at `")
     path = at.rstrip("`") or None
+    missing = _MISSING.fullmatch(reason)
+    if missing is not None:
+        path = f"{path or '$'}.{missing.group(1)}"
+    return reason, path
+
+
+_MISSING = re.compile(r"Object missing required field `(.+)`")
+
+
+def _unrecognised_or_raise(raw: bytes, message: str) -> Unrecognised:
+    reason, path = _reason_and_path(message)
     try:
         peek = _PEEK.decode(raw)
         kind: object = peek.e
@@ -176,7 +189,7 @@ def decode_body(raw: bytes, shape: type[T]) -> T:
     try:
         return cast(T, decoder.decode(raw))
     except msgspec.ValidationError as exc:
-        reason, _, path = str(exc).partition(" - at `")
-        raise DecodeError(reason, raw=raw, field=path.rstrip("`") or None) from None
+        reason, path = _reason_and_path(str(exc))
+        raise DecodeError(reason, raw=raw, field=path) from None
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise DecodeError(str(exc), raw=raw) from None
