@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -12,7 +13,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from transitions import MachineError
 
-from oms.errors import AuthError
+from oms.errors import AuthError, LocalError
 from oms.events import BalanceUpdate, ServerShutdown
 from oms.stream import BadFrame, StreamGap, StreamItem
 from transports.binance.client import BinanceClient
@@ -227,3 +228,38 @@ def test_backoff_is_exponential_capped_and_jittered() -> None:
     assert low[:4] == [0.25, 0.5, 1.0, 2.0]
     assert high[:4] == [0.5, 1.0, 2.0, 4.0]
     assert max(high) == 30 and low[-1] == 15
+
+
+async def test_ws_429_blocks_the_governor_and_the_stream_retries(
+    hostile: tuple[Hostile, TestServer],
+) -> None:
+    state, server = hostile
+
+    async def limited(ws: web.WebSocketResponse, s: Hostile) -> None:
+        request = await s.ws_request(ws)
+        now = int(time.time() * 1000)
+        error = {
+            "code": -1003,
+            "msg": "Too much request weight used.",
+            "data": {"serverTime": now, "retryAfter": now + 300},
+        }
+        await ws.send_str(json.dumps({"id": request["id"], "status": 429, "error": error}))
+        await idle(ws, s)
+
+    state.ws_scripts = [limited]
+    async with client_for(server) as client:
+        started = time.monotonic()
+        (gap,) = await take(client, 1)  # the first subscribe was refused, the second works
+        assert time.monotonic() - started >= 0.25  # held for retryAfter before reconnecting
+    assert isinstance(gap, StreamGap) and gap.since_ms is None
+    assert state.ws_connections == 2
+
+
+async def test_one_consumer_at_a_time(hostile: tuple[Hostile, TestServer]) -> None:
+    _state, server = hostile
+    async with client_for(server) as client:
+        first = client.user_data()
+        assert isinstance(await anext(first), StreamGap)
+        with pytest.raises(LocalError, match="already has a consumer"):
+            await anext(client.user_data())
+        await first.aclose()  # type: ignore[attr-defined]

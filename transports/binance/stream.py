@@ -34,9 +34,15 @@ import msgspec
 from transitions import Machine
 
 from oms.decoding import decode_user_data
-from oms.errors import AuthError, ClockSkewError, DecodeError, OmsError, remote_error
+from oms.errors import (
+    AuthError,
+    ClockSkewError,
+    DecodeError,
+    LocalError,
+    OmsError,
+    remote_error,
+)
 from oms.events import EventStreamTerminated, ServerShutdown
-from oms.rest import ErrorBody
 from oms.stream import BadFrame, StreamGap, StreamItem
 from transports.binance.clock import ServerClock
 from transports.binance.config import BinanceConfig, StreamAuth
@@ -106,12 +112,24 @@ def backoff_delay(
     return ceiling / 2 + rng() * ceiling / 2
 
 
+class _ErrorData(msgspec.Struct, frozen=True):
+    # §8 "WS-API": a 429/418 error carries data.retryAfter (epoch ms) and data.serverTime.
+    retry_after: int | None = msgspec.field(default=None, name="retryAfter")
+    server_time: int | None = msgspec.field(default=None, name="serverTime")
+
+
+class _WsError(msgspec.Struct, frozen=True):
+    code: int
+    msg: str
+    data: _ErrorData | None = None
+
+
 class _Peek(msgspec.Struct, frozen=True):
     """Enough of a frame to tell a response (``id``/``status``) from an event (``event``)."""
 
     id: str | int | None = None
     status: int | None = None
-    error: ErrorBody | None = None
+    error: _WsError | None = None
     event: msgspec.Raw | None = None
 
 
@@ -152,6 +170,7 @@ class UserDataStream:
         self._ids = itertools.count(1)
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._closed = False
+        self._consuming = False
         self._connected_at = 0.0
         self._clock_stale = False
         self.reconnects = 0
@@ -174,12 +193,24 @@ class UserDataStream:
         Raises:
             AuthError: the key, its permissions or the signature were refused; retrying
                 cannot help, so the stream ends.
+            LocalError: another task is already consuming this stream.
         """
+        if self._consuming:
+            raise LocalError("user_data() already has a consumer; iterate it from one task")
+        self._consuming = True
+        try:
+            async for item in self._run():
+                yield item
+        finally:
+            self._consuming = False
+
+    async def _run(self) -> AsyncIterator[StreamItem]:
         attempt = 0
         since_ms: int | None = None
         reason = "first subscription"
         while not self._closed:
-            self.lifecycle.fire("connect")
+            immediate = False
+            self._fire("connect")
             try:
                 async with await self._connect() as ws:
                     self._ws = ws
@@ -199,11 +230,16 @@ class UserDataStream:
                 self._ws = None
             if self._closed:
                 break
-            self.lifecycle.fire("lost")
+            self._fire("lost")
             log.info("user data stream lost: %s", reason)
             delay = 0.0 if immediate else self._backoff(attempt)
             attempt += 1
             await asyncio.sleep(delay)
+
+    def _fire(self, trigger: str) -> None:
+        # close() may run while a step is under way: once CLOSED, the machine stays there.
+        if not self._closed:
+            self.lifecycle.fire(trigger)
 
     def _backoff(self, attempt: int) -> float:
         c = self._config
@@ -222,7 +258,7 @@ class UserDataStream:
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise _LostError(f"cannot connect ({type(exc).__name__})") from None
         self._connected_at = self._monotonic()
-        self.lifecycle.fire("connected")
+        self._fire("connected")
         return ws
 
     async def _governed(self, weight: int) -> None:
@@ -248,7 +284,7 @@ class UserDataStream:
             await self._request(
                 ws, "userDataStream.subscribe.signature", self._signed_params(), early
             )
-        self.lifecycle.fire("subscribed")
+        self._fire("subscribed")
         self.subscriptions += 1
         if self.subscriptions > 1:
             self.reconnects += 1
@@ -297,9 +333,15 @@ class UserDataStream:
             self._refused(method, peek)
 
     def _refused(self, method: str, peek: _Peek) -> None:
-        error = peek.error or ErrorBody(code=0, msg=f"HTTP {peek.status}")
-        exc = remote_error(error.code, error.msg, http_status=peek.status)
+        error = peek.error or _WsError(code=0, msg=f"HTTP {peek.status}")
         log.warning("%s refused: %s %s", method, error.code, error.msg)
+        if peek.status in (429, 418) and error.data is not None:
+            data = error.data
+            if data.retry_after is not None:
+                now = data.server_time if data.server_time is not None else self._clock.now_ms()
+                wait_s = max(data.retry_after - now, 0) / 1000.0
+                self._governor.block(wait_s, banned=peek.status == 418)
+        exc = remote_error(error.code, error.msg, http_status=peek.status)
         if isinstance(exc, AuthError):
             raise exc
         if isinstance(exc, ClockSkewError):
@@ -377,7 +419,7 @@ class UserDataStream:
     def _response(self, peek: _Peek) -> None:
         if peek.status == 200:
             return
-        error = peek.error or ErrorBody(code=0, msg=f"HTTP {peek.status}")
+        error = peek.error or _WsError(code=0, msg=f"HTTP {peek.status}")
         # e.g. {"id":null,"status":401,"error":{"code":-2015,...}}: the session was revoked
         # (§2 "WS session authentication"); a fresh subscribe will tell whether the key works.
         raise _LostError(f"server answered {peek.status} ({error.code} {error.msg})")
