@@ -27,6 +27,7 @@ from transports.sim.exchange import SimExchange
 from transports.sim.server import DEMO_API_KEY, DEMO_API_SECRET, ApiAccount
 from transports.sim.server_core import wall_clock_ms
 
+VERSION: str | None
 try:
     VERSION = importlib.metadata.version("python-binance")
 except importlib.metadata.PackageNotFoundError:

@@ -61,7 +61,7 @@ async def test_doc_vectors_accepted_and_one_changed_character_refused(
     ok = await client.raw("POST", "/v3/order", f"{V1}&signature={V1_SIG}")
     assert ok.status == 200, ok.body
     placed = decode_body(ok.body, NewOrderFull)
-    assert (placed.symbol, placed.price, placed.orig_qty) == ("LTCBTC", Decimal("0.1"), 1)
+    assert (placed.symbol, placed.price, placed.orig_qty) == ("LTCBTC", Decimal("0.1"), Decimal(1))
     # Vector 3: query string + body, concatenated with no separator.
     split = await client.raw("POST", "/v3/order", V3_QUERY, f"{V3_BODY}&signature={V3_SIG}")
     assert split.status == 200, split.body

@@ -59,10 +59,10 @@ async def test_command_prints_urls_and_demo_key_then_serves() -> None:
     )
     assert child.stdout is not None
     try:
-        lines = []
+        lines: list[str] = []
         while not lines or not lines[-1].startswith("serving"):
             line = await asyncio.wait_for(child.stdout.readline(), timeout=10)
-            assert line, b"".join(lines)
+            assert line, "\n".join(lines)
             lines.append(line.decode().strip())
         text = "\n".join(lines)
         assert DEMO_API_KEY in text and DEMO_API_SECRET in text
