@@ -40,6 +40,7 @@ from oms.enums import (
     OrderResponseType,
     OrderStatus,
     OrderType,
+    SelfTradePreventionMode,
     Side,
     TimeInForce,
 )
@@ -236,6 +237,40 @@ class SimExchange:
         self._execute(market, taker, estimate)
         self._publish()
         return self._response(market, taker, order.effective_response_type())
+
+    def cross(self, account: str, symbol: str, side: Side, price: Decimal, qty: Decimal) -> Decimal:
+        """A trade elsewhere in the market: ``account`` takes up to ``qty`` at ``price`` or
+        better as an IOC LIMIT, filling the resting orders it crosses at *their* prices.
+
+        Filters and STP are skipped (the trade happened elsewhere; only its effect on this
+        book matters); balances and events are as for any order. Returns the filled qty.
+
+        Raises:
+            KeyError: unknown account.
+            SimError: -1121 unknown symbol; -2010 insufficient balance for the lock.
+        """
+        self._ledger.require(account)
+        market = self._market(symbol)
+        taker = SimOrder(
+            account=account,
+            symbol=symbol,
+            order_id=0,
+            client_order_id="",
+            side=side,
+            type=OrderType.LIMIT,
+            time_in_force=TimeInForce.IOC,
+            price=price,
+            orig_qty=qty,
+            quote_order_qty=ZERO,
+            stp=SelfTradePreventionMode.NONE,
+            time=0,
+        )
+        self._lock(market, taker)
+        self._begin()
+        self._accept(market, taker)
+        self._execute(market, taker, None)
+        self._publish()
+        return taker.executed
 
     def cancel_order(self, account: str, cancel: CancelOrder) -> CancelResponse:
         """Cancel one open order by ``orderId`` and/or ``origClientOrderId``.
