@@ -63,7 +63,7 @@ def parse_decimal(text: str, *, name: str = "value") -> Decimal:
 
 
 def check_amount(value: Decimal, *, name: str = "value") -> Decimal:
-    """Return ``value`` if it is a finite amount in ``[0, 10**20)``, else raise ``InvalidAmount``."""
+    """Return ``value`` if it is a finite amount in ``[0, 10**20)``; else ``InvalidAmount``."""
     if not value.is_finite():
         raise InvalidAmount(f"{name}: {value} is not a finite number")
     if value < ZERO:
