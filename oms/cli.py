@@ -37,6 +37,11 @@ class CliError(Exception):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``oms`` command; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["exchange"]:  # the server has its own options (and --help)
+        from transports.sim.serve import main as serve  # noqa: PLC0415
+
+        return serve(argv[1:])
     parser = _parser()
     args = parser.parse_args(argv)
     _configure_logging()
