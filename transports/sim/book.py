@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from oms.enums import OrderStatus, OrderType, SelfTradePreventionMode, Side, TimeInForce
+from oms.events import ExecutionReport
 from oms.money import ZERO
 
 __all__ = ["OPEN_STATUSES", "BookSide", "OrderBook", "SimOrder"]
@@ -41,6 +42,7 @@ class SimOrder:
         "prevented_qty",
         "price",
         "quote_order_qty",
+        "report",
         "side",
         "status",
         "stp",
@@ -95,6 +97,8 @@ class SimOrder:
         self.prevented_qty = ZERO
         self.prevented_match_id: int | None = None
         self.expiry_reason: str | None = None
+        # The order's first executionReport, the template of the later ones.
+        self.report: ExecutionReport | None = None
 
     @property
     def remaining(self) -> Decimal:

@@ -2,8 +2,8 @@
 
 Rules:
 - Pure and synchronous: the clock is injected (``clock() -> ms``), randomness comes only
-  from ``random.Random(seed)`` (generated client order ids), so the same seed and the same
-  calls give byte-identical outputs and events.
+  from ``random.Random(seed)`` (the prefix of generated client order ids), so the same
+  seed and the same calls give byte-identical outputs and events.
 - Every request is checked completely before anything changes; a refusal raises
   ``SimError`` with Binance's code and message and leaves no trace (no event, no id used).
 - Locks (binance-spot-api.md §9 and issue 3): a BUY LIMIT / LIMIT_MAKER locks
@@ -64,7 +64,6 @@ from oms.rest import (
     NewOrderAck,
     NewOrderFull,
     NewOrderResult,
-    OrderFill,
     QueryOrderResponse,
 )
 from transports.sim import errors, reports
@@ -140,6 +139,10 @@ class SimExchange:
         self._clock = clock
         self.config = config or SimConfig()
         self._rng = random.Random(seed)
+        # Generated client ids: a seeded 10-character prefix and a counter, 22 alphanumerics
+        # like Binance's (§3), unique per exchange and reproducible per seed.
+        self._id_prefix = "".join(self._rng.choices(_ALNUM, k=10))
+        self._next_client_id = 0
         self._markets: dict[str, _Market] = {}
         for info in self.config.symbols:
             ref = self.config.reference_prices.get(info.symbol, ZERO)
@@ -150,13 +153,13 @@ class SimExchange:
         self._by_client: dict[tuple[str, str, str], SimOrder] = {}
         self._open: dict[str, dict[tuple[str, int], SimOrder]] = {}
         self._open_count: dict[tuple[str, str], int] = {}
-        self._trades: dict[tuple[str, str], list[MyTrade]] = {}
+        self._trades: dict[tuple[str, str], list[reports.TradeRecord]] = {}
         self._queues: dict[str, list[UserDataEvent]] = {}
         self._listener: Listener | None = None
         # The action in progress: its time, reports and the taker's FULL fills.
         self._now = 0
         self._reports: list[tuple[str, UserDataEvent]] = []
-        self._fills: list[OrderFill] = []
+        self._fills: list[reports.TradeRecord] = []
         self._uids: dict[str, int] = {}
 
     # --- accounts --------------------------------------------------------------------
@@ -408,15 +411,15 @@ class SimExchange:
         trades = [
             t
             for t in self._trades.get((account, symbol), [])
-            if (order_id is None or t.order_id == order_id)
-            and (from_id is None or t.id >= from_id)
+            if (order_id is None or t.order.order_id == order_id)
+            and (from_id is None or t.trade_id >= from_id)
             and (start_time is None or t.time >= start_time)
             and (end_time is None or t.time <= end_time)
         ]
         # Without fromId or startTime Binance answers the most recent trades.
-        if from_id is None and start_time is None:
-            return trades[-limit:]
-        return trades[:limit]
+        chosen = trades[-limit:] if from_id is None and start_time is None else trades[:limit]
+        rules = self._markets[symbol].rules
+        return [reports.my_trade(t, rules) for t in chosen]
 
     def commission(self, account: str, symbol: str) -> CommissionResponse:
         """``GET /api/v3/account/commission`` (§9). Raises: KeyError, SimError -1121."""
@@ -542,7 +545,8 @@ class SimExchange:
 
     def _new_client_id(self) -> str:
         # Binance generates 22 alphanumerics when no id is sent (§3).
-        return "".join(self._rng.choices(_ALNUM, k=22))
+        self._next_client_id += 1
+        return f"{self._id_prefix}{self._next_client_id:012d}"
 
     def _lock(self, market: _Market, taker: SimOrder) -> Estimate | None:
         """Size and take the order's lock (see the module rules); None when no walk ran.
@@ -743,16 +747,6 @@ class _Sink:
         taker.update_time = maker.update_time = now
         t_fee, t_asset = self._settle(taker, qty, price, ex.config.taker_commission)
         m_fee, m_asset = self._settle(maker, qty, price, ex.config.maker_commission)
-        rules = market.rules
-        ex._fills.append(
-            OrderFill(
-                price=price.quantize(rules.quote_quantum),
-                qty=qty.quantize(rules.base_quantum),
-                commission=t_fee,
-                commission_asset=t_asset,
-                trade_id=trade_id,
-            )
-        )
         for order, fee, asset, is_maker in (
             (taker, t_fee, t_asset, False),
             (maker, m_fee, m_asset, True),
@@ -768,18 +762,19 @@ class _Sink:
                 commission_asset=asset,
                 is_maker=is_maker,
             )
-            trade = reports.my_trade(
+            record = reports.TradeRecord(
                 order,
-                rules,
                 trade_id=trade_id,
                 qty=qty,
                 price=price,
                 commission=fee,
                 commission_asset=asset,
-                now=now,
+                time=now,
                 is_maker=is_maker,
             )
-            ex._trades.setdefault((order.account, order.symbol), []).append(trade)
+            ex._trades.setdefault((order.account, order.symbol), []).append(record)
+            if not is_maker:
+                ex._fills.append(record)
         if maker.status is OrderStatus.FILLED:
             ex._close(maker)
 

@@ -90,6 +90,8 @@ class SymbolRules:
         "step",
         "symbol",
         "tick",
+        "zero_price",
+        "zero_qty",
     )
 
     def __init__(self, info: SymbolInfo) -> None:
@@ -99,6 +101,9 @@ class SymbolRules:
         self.quote = info.quote_asset
         self.base_quantum = _quantum(info.base_asset_precision)
         self.quote_quantum = _quantum(info.quote_asset_precision)
+        # Zeros as Binance writes them for this symbol ("0.00000000").
+        self.zero_qty = ZERO.quantize(self.base_quantum)
+        self.zero_price = ZERO.quantize(self.quote_quantum)
         self.base_commission_quantum = _quantum(info.base_commission_precision)
         self.quote_commission_quantum = _quantum(info.quote_commission_precision)
         self.order_types = frozenset(OrderType(t) for t in info.order_types)

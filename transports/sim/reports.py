@@ -16,7 +16,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from oms.enums import ExecutionType, OrderStatus, OrderType, TimeInForce
+import msgspec
+
+from oms.enums import ExecutionType, OrderStatus, OrderType, Side, TimeInForce
 from oms.events import ExecutionReport
 from oms.money import ZERO
 from oms.rest import (
@@ -34,11 +36,13 @@ from transports.sim.filters import SymbolRules
 __all__ = [
     "NO_LIST",
     "Prevention",
+    "TradeRecord",
     "ack",
     "cancel_response",
     "execution_report",
     "full",
     "my_trade",
+    "order_fill",
     "query_response",
     "result",
 ]
@@ -112,26 +116,59 @@ def execution_report(
             "prevented_execution_price": prevention.price.quantize(qq),
             "prevented_execution_quote_quantity": (prevention.qty * prevention.price).quantize(qq),
         }
-    return ExecutionReport(
+    first = order.report
+    if first is None:
+        # The order's first report carries what never changes; later ones copy it.
+        first = order.report = ExecutionReport(
+            event_time=now,
+            symbol=order.symbol,
+            client_order_id=order.client_order_id,
+            side=order.side,
+            order_type=order.type,
+            time_in_force=order.time_in_force,
+            quantity=order.orig_qty.quantize(bq),
+            price=order.price.quantize(qq),
+            stop_price=rules.zero_price,
+            iceberg_quantity=rules.zero_qty,
+            order_list_id=NO_LIST,
+            orig_client_order_id="",
+            execution_type=ExecutionType.NEW,
+            status=OrderStatus.NEW,
+            reject_reason="NONE",
+            order_id=order.order_id,
+            last_quantity=rules.zero_qty,
+            cumulative_quantity=rules.zero_qty,
+            last_price=rules.zero_price,
+            commission=_ZERO_N,
+            commission_asset=None,
+            transaction_time=now,
+            trade_id=-1,
+            execution_id=execution_id,
+            is_working=True,
+            is_maker=False,
+            ignore_m=False,
+            created_time=order.time,
+            cumulative_quote_quantity=rules.zero_price,
+            last_quote_quantity=rules.zero_price,
+            quote_order_quantity=order.quote_order_qty.quantize(qq),
+            working_time=order.time,
+            # A StrEnum is its own wire string; no ``.value`` lookup on the hot path.
+            self_trade_prevention_mode=order.stp,
+            strategy_id=order.strategy_id,
+            strategy_type=order.strategy_type,
+        )
+        if execution_type is ExecutionType.NEW:
+            return first
+    return msgspec.structs.replace(
+        first,
         event_time=now,
-        symbol=order.symbol,
         client_order_id=client_order_id or order.client_order_id,
-        side=order.side,
-        order_type=order.type,
-        time_in_force=order.time_in_force,
-        quantity=order.orig_qty.quantize(bq),
-        price=order.price.quantize(qq),
-        stop_price=ZERO.quantize(qq),
-        iceberg_quantity=ZERO.quantize(bq),
-        order_list_id=NO_LIST,
         orig_client_order_id=orig_client_order_id,
         execution_type=execution_type,
         status=order.status,
-        reject_reason="NONE",
-        order_id=order.order_id,
-        last_quantity=last_qty.quantize(bq),
+        last_quantity=last_qty.quantize(bq) if trade else rules.zero_qty,
         cumulative_quantity=order.executed.quantize(bq),
-        last_price=last_price.quantize(qq),
+        last_price=last_price.quantize(qq) if trade else rules.zero_price,
         commission=commission,
         commission_asset=commission_asset,
         transaction_time=now,
@@ -140,14 +177,8 @@ def execution_report(
         is_working=execution_type is ExecutionType.NEW or _working(order),
         is_maker=is_maker,
         ignore_m=trade,
-        created_time=order.time,
         cumulative_quote_quantity=order.cum_quote.quantize(qq),
-        last_quote_quantity=(last_qty * last_price).quantize(qq),
-        quote_order_quantity=order.quote_order_qty.quantize(qq),
-        working_time=order.time,
-        self_trade_prevention_mode=order.stp.value,
-        strategy_id=order.strategy_id,
-        strategy_type=order.strategy_type,
+        last_quote_quantity=(last_qty * last_price).quantize(qq) if trade else rules.zero_price,
         expiry_reason=order.expiry_reason,
         **stp,
     )
@@ -196,9 +227,11 @@ def result(order: SimOrder, rules: SymbolRules, now: int) -> NewOrderResult:
     return NewOrderResult(**_result_fields(order, rules, now))
 
 
-def full(order: SimOrder, rules: SymbolRules, now: int, fills: list[OrderFill]) -> NewOrderFull:
+def full(order: SimOrder, rules: SymbolRules, now: int, fills: list[TradeRecord]) -> NewOrderFull:
     """FULL: RESULT plus ``fills`` (``[]`` for an order that rests, §3)."""
-    return NewOrderFull(**_result_fields(order, rules, now), fills=tuple(fills))
+    return NewOrderFull(
+        **_result_fields(order, rules, now), fills=tuple(order_fill(f, rules) for f in fills)
+    )
 
 
 def cancel_response(
@@ -260,30 +293,67 @@ def query_response(order: SimOrder, rules: SymbolRules) -> QueryOrderResponse:
     )
 
 
-def my_trade(
-    order: SimOrder,
-    rules: SymbolRules,
-    *,
-    trade_id: int,
-    qty: Decimal,
-    price: Decimal,
-    commission: Decimal,
-    commission_asset: str,
-    now: int,
-    is_maker: bool,
-) -> MyTrade:
+class TradeRecord:
+    """One side of one fill, kept raw; REST shapes are built from it only when asked."""
+
+    __slots__ = (
+        "commission",
+        "commission_asset",
+        "is_maker",
+        "order",
+        "price",
+        "qty",
+        "time",
+        "trade_id",
+    )
+
+    def __init__(
+        self,
+        order: SimOrder,
+        *,
+        trade_id: int,
+        qty: Decimal,
+        price: Decimal,
+        commission: Decimal,
+        commission_asset: str,
+        time: int,
+        is_maker: bool,
+    ) -> None:
+        self.order = order
+        self.trade_id = trade_id
+        self.qty = qty
+        self.price = price
+        self.commission = commission
+        self.commission_asset = commission_asset
+        self.time = time
+        self.is_maker = is_maker
+
+
+def order_fill(record: TradeRecord, rules: SymbolRules) -> OrderFill:
+    """One element of ``fills[]`` in a FULL response."""
+    return OrderFill(
+        price=record.price.quantize(rules.quote_quantum),
+        qty=record.qty.quantize(rules.base_quantum),
+        commission=record.commission,
+        commission_asset=record.commission_asset,
+        trade_id=record.trade_id,
+    )
+
+
+def my_trade(record: TradeRecord, rules: SymbolRules) -> MyTrade:
+    order = record.order
     return MyTrade(
         symbol=order.symbol,
-        id=trade_id,
+        id=record.trade_id,
         order_id=order.order_id,
         order_list_id=NO_LIST,
-        price=price.quantize(rules.quote_quantum),
-        qty=qty.quantize(rules.base_quantum),
-        quote_qty=(qty * price).quantize(rules.quote_quantum),
-        commission=commission,
-        commission_asset=commission_asset,
-        time=now,
-        is_buyer=order.side.value == "BUY",
-        is_maker=is_maker,
+        price=record.price.quantize(rules.quote_quantum),
+        qty=record.qty.quantize(rules.base_quantum),
+        quote_qty=(record.qty * record.price).quantize(rules.quote_quantum),
+        commission=record.commission,
+        commission_asset=record.commission_asset,
+        time=record.time,
+        is_buyer=order.side is Side.BUY,
+        is_maker=record.is_maker,
         is_best_match=True,
     )
