@@ -5,7 +5,8 @@ Rules (``specs/order-lifecycle.md`` "Balances"):
   (ms of the newest *absolute* value applied: an account snapshot or a position).
 - The account snapshot (``updateTime``) and ``outboundAccountPosition`` (``u``) replace an
   asset only when newer than its ``version``: a slow REST snapshot never overwrites a newer
-  stream update (lessons-from-peers §3.8).
+  stream update (lessons-from-peers §3.8). A tie (same ms) is taken unless it repeats the
+  values held: the later-delivered report wins, so a quiescent snapshot always corrects.
 - ``balanceUpdate`` adds ``d`` to free; ``externalLockUpdate`` moves ``d`` from free to
   locked (binance-spot-api.md §5). Both raise ``version`` to their time ``T``. A delta not
   newer than the asset's ``snapshot_version`` is already inside that absolute value: skipped.
@@ -101,7 +102,14 @@ class BalanceLedger:
         self, asset: str, free: Decimal, locked: Decimal, when: int, out: list[Output]
     ) -> None:
         old = self._assets.get(asset)
-        if old is not None and when <= old.version:
+        # A tie (same ms) is taken unless it repeats what we hold: times are milliseconds,
+        # two actions can share one, and the later-delivered report is the newer one (the
+        # stream is ordered; a snapshot is read after what it ties with). Refusing ties
+        # would leave a balance wrong for good, since no later snapshot could correct it.
+        if old is not None and (
+            when < old.version
+            or (when == old.version and (free, locked) == (old.free, old.locked))
+        ):
             out.append(ReportIgnored(key=asset, why=f"balance as of {when} is not newer"))
             return
         self._assets[asset] = Balance(

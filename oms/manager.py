@@ -137,7 +137,9 @@ class OrderManager:
     ) -> None:
         self.transport = transport
         self.config = config or ManagerConfig()
-        self.journal = journal or Journal(":memory:")
+        # ``is None``, not ``or``: a Journal has ``__len__``, so a new (empty) file journal
+        # is falsy and ``or`` silently swapped it for an in-memory one.
+        self.journal = journal if journal is not None else Journal(":memory:")
         self._wall = clock or (lambda: time.time_ns() // 1_000_000)
         self._pinned_ms: int | None = None  # the journal's time while replaying
         self._id_token = secrets.token_hex(4)

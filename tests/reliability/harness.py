@@ -1,0 +1,334 @@
+"""A rig that drives a real ``OrderManager`` over ``SimTransport`` step by step, and the
+oracle that compares what the manager believes with what the simulated exchange knows.
+
+Rules:
+- Synchronous on the outside (hypothesis stateful is synchronous): the rig owns one event
+  loop (``asyncio.new_event_loop()``); ``run`` drives one coroutine to completion and
+  ``settle`` lets background work (the stream, resolutions, checks) catch up.
+- Time is the exchange's ``ManualClock``, shared with the manager; it moves only when a
+  rule moves it, or when ``run`` sees a coroutine still waiting (an unknown outcome is
+  resolved only once the server clock passes the order's deadline).
+- The manager is a real one with a file journal; a restart builds a new manager over a
+  new transport on the same journal file and exchange, as a process restart would.
+- The oracle reads the exchange through its public API, except ``exchange_orders`` which
+  enumerates every order ever placed (closed ones included), to count executions per
+  client id; nothing in the manager is patched.
+- Shared by ``tests/reliability`` and ``bench/reliability.py`` (which imports it by path).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import Counter
+from collections.abc import Coroutine
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from oms.checks import round_price, round_quantity
+from oms.enums import OrderStatus, Side
+from oms.journal import Journal
+from oms.manager import IN_DOUBT, ManagerConfig, OrderManager
+from oms.order import Order
+from oms.state import TERMINAL_STATES, OrderState
+from transports.sim.book import SimOrder
+from transports.sim.config import SimConfig
+from transports.sim.exchange import ManualClock, SimExchange
+from transports.sim.faults import FaultConfig
+from transports.sim.liquidity import LiquidityProvider
+from transports.sim.transport import SimTransport
+
+T = TypeVar("T")
+D = Decimal
+ME = "me"
+OTHER = "other"
+SYMBOLS = ("BTCUSDT", "ETHUSDT")
+START = {"USDT": D("50000"), "BTC": D("1"), "ETH": D("10")}
+RICH = {"USDT": D("100000000"), "BTC": D("10000"), "ETH": D("100000")}
+NO_FAULTS = FaultConfig()
+# Fast enough for a fuzzer; the defaults suit Binance, not a ManualClock.
+FAST = ManagerConfig(
+    id_prefix="fz",
+    resolve_initial_delay=0.001,
+    resolve_max_delay=0.004,
+    stream_start_timeout=0.5,
+    balance_settle=0.005,
+    ack_timeout=10.0,
+)
+
+
+class Rig:
+    """One exchange, one managed account, other traders, and a restartable manager."""
+
+    def __init__(self, journal_path: str, *, seed: int = 0, commission: str = "0.001") -> None:
+        self.clock = ManualClock()
+        config = SimConfig(maker_commission=D(commission), taker_commission=D(commission))
+        self.exchange = SimExchange(clock=self.clock, config=config, seed=seed)
+        self.exchange.create_account(ME, START)
+        self.exchange.create_account(OTHER, RICH)
+        self.liquidity = {
+            symbol: LiquidityProvider(
+                self.exchange, symbol, seed=seed + i, levels=3, spacing_ticks=50, lot_steps=500
+            )
+            for i, symbol in enumerate(SYMBOLS)
+        }
+        for lp in self.liquidity.values():
+            lp.quote(lp.path.price)
+        self.journal_path = journal_path
+        self.loop = asyncio.new_event_loop()
+        self.faults = FaultConfig(seed=seed)
+        self.fault_counts: Counter[str] = Counter()
+        self.restarts = 0
+        self.manager: OrderManager | None = None
+        self.transport: SimTransport | None = None
+
+    # --- the manager ---------------------------------------------------------------------
+
+    def start(self, *, skew_ms: int = 0, sync_clock: bool = False) -> OrderManager:
+        """Build a manager over a fresh transport and the journal file; start it."""
+        faults = FaultConfig(**{**_fields(self.faults), "clock_skew_ms": skew_ms})
+        transport = SimTransport(
+            self.exchange,
+            ME,
+            faults=faults,
+            request_timeout_s=0.001,
+            poll_interval_s=0.001,
+        )
+        if sync_clock:
+            self.run(transport.get_server_time())
+        manager = OrderManager(
+            transport, journal=Journal(self.journal_path), config=FAST, clock=self.clock
+        )
+        self.transport, self.manager = transport, manager
+        self.run(manager.start())
+        self.settle()
+        return manager
+
+    def stop(self) -> None:
+        """Close the manager (what a killed process leaves: the journal as written)."""
+        if self.manager is None:
+            return
+        self._count_faults()
+        self.run(self.manager.close())
+        self.manager = self.transport = None
+
+    def restart(self, *, skew_ms: int = 0, sync_clock: bool = False) -> OrderManager:
+        self.stop()
+        self.restarts += 1
+        return self.start(skew_ms=skew_ms, sync_clock=sync_clock)
+
+    def set_faults(self, faults: FaultConfig) -> None:
+        """Switch the live transport's faults (clock skew needs a restart)."""
+        self.faults = faults
+        if self.transport is not None and self.transport.faults is not None:
+            self.transport.faults.config = faults
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.stop()
+        self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+        self.loop.close()
+
+    def _count_faults(self) -> None:
+        if self.transport is not None and self.transport.faults is not None:
+            self.fault_counts.update(self.transport.faults.counts)
+            self.transport.faults.counts.clear()
+
+    def counted_faults(self) -> Counter[str]:
+        self._count_faults()
+        return Counter(self.fault_counts)
+
+    @property
+    def m(self) -> OrderManager:
+        assert self.manager is not None
+        return self.manager
+
+    # --- driving the loop ----------------------------------------------------------------
+
+    def run(self, coro: Coroutine[Any, Any, T], *, max_steps: int = 400) -> T:
+        """Run ``coro`` to completion; while it waits, the exchange clock moves on (500 ms
+        every few loop turns) so that deadlines can pass."""
+        task = self.loop.create_task(coro)
+        steps = 0
+        while not task.done():
+            self.loop.run_until_complete(asyncio.wait({task}, timeout=0.002))
+            steps += 1
+            if not task.done() and steps % 3 == 0:
+                self.clock.advance(500)
+            if steps > max_steps:
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    self.loop.run_until_complete(task)
+                raise AssertionError(f"{coro!r} did not finish in {max_steps} loop turns")
+        return task.result()
+
+    def settle(self, turns: int = 4) -> None:
+        """Let the stream and background work process what is pending."""
+        for _ in range(turns):
+            self.loop.run_until_complete(asyncio.sleep(0.001))
+
+    def resolve_all(self, max_rounds: int = 60) -> None:
+        """Settle, moving the clock, until no order of ours is in doubt."""
+        for _ in range(max_rounds):
+            self.settle()
+            if not any(o.state in IN_DOUBT for o in self.m.orders()):
+                return
+            self.clock.advance(1000)
+        doubt = [o for o in self.m.orders() if o.state in IN_DOUBT]
+        raise AssertionError(f"orders still in doubt: {doubt}")
+
+    # --- order sizes valid per filters, through the manager's helpers ---------------------
+
+    def quantity(self, symbol: str, notional: Decimal, *, market: bool = False) -> Decimal:
+        price = self.exchange.reference_price(symbol)
+        return self.m.round_quantity(symbol, notional / price, market=market)
+
+    def price(self, symbol: str, offset: int, side: Side) -> Decimal:
+        """The last trade price moved by ``offset`` quarter units of the quote asset."""
+        ref = self.exchange.reference_price(symbol)
+        return self.m.round_price(symbol, ref + D(offset) / 4, side)
+
+
+# --- the oracle --------------------------------------------------------------------------
+
+
+def exchange_orders(exchange: SimExchange, account: str) -> list[SimOrder]:
+    """Every order ``account`` ever had on the exchange, closed ones included."""
+    markets = exchange._markets  # the oracle needs closed orders too; no public listing
+    return [o for m in markets.values() for o in m.orders.values() if o.account == account]
+
+
+def safety_violations(rig: Rig, seen_states: dict[str, OrderState]) -> list[str]:
+    """What must hold at every step, faults or not."""
+    found: list[str] = []
+    ex = rig.exchange
+    ours = exchange_orders(ex, ME)
+    per_cid = Counter(o.client_order_id for o in ours)
+    found += [f"{cid} executed {n} times" for cid, n in per_cid.items() if n > 1]
+    by_cid = {o.client_order_id: o for o in ours}
+    trades: dict[tuple[str, int], Order] = {}
+    for order in rig.m.orders():
+        cid = order.client_order_id
+        if order.quantity is not None and order.filled > order.quantity:
+            found.append(f"{cid} filled {order.filled} > quantity {order.quantity}")
+        if sum((f.quantity for f in order.fills.values()), D(0)) != order.filled:
+            found.append(f"{cid} fills do not add up to filled {order.filled}")
+        for trade_id in order.fills:
+            other = trades.setdefault((order.symbol, trade_id), order)
+            if other is not order:
+                found.append(f"trade {order.symbol}:{trade_id} in {cid} and {other.client_order_id}")
+        before = seen_states.get(cid)
+        if before in TERMINAL_STATES and order.state is not before:
+            found.append(f"{cid} left terminal {before.name} for {order.state.name}")
+        seen_states[cid] = order.state
+        remote = by_cid.get(cid)
+        if remote is not None and order.filled > remote.executed:
+            found.append(f"{cid} filled {order.filled} > exchange's {remote.executed}")
+        found += _fills_exist(rig, order)
+    return found
+
+
+def _fills_exist(rig: Rig, order: Order) -> list[str]:
+    if not order.fills or order.order_id is None:
+        return []
+    real = {
+        t.id: t for t in rig.exchange.my_trades(ME, order.symbol, order_id=order.order_id)
+    }
+    found = []
+    for trade_id, fill in order.fills.items():
+        trade = real.get(trade_id)
+        if trade is None or (trade.qty, trade.price) != (fill.quantity, fill.price):
+            found.append(f"{order.client_order_id} fill {trade_id} is not the exchange's")
+    return found
+
+
+def discrepancies(rig: Rig) -> list[str]:
+    """After faults stop and a reconciliation: everything must equal the exchange."""
+    found: list[str] = []
+    ex, manager = rig.exchange, rig.m
+    remote = {o.client_order_id: o for o in exchange_orders(ex, ME)}
+    for order in manager.orders():
+        if order.client_order_id not in remote and order.state is not OrderState.REJECTED:
+            found.append(f"{order.client_order_id} is {order.state.name}, exchange never had it")
+    fees: Counter[tuple[str, str]] = Counter()
+    for cid, sim in remote.items():
+        order = manager.order(cid)
+        if order is None:
+            found.append(f"exchange order {cid} unknown to the manager")
+            continue
+        found += _compare_order(order, sim)
+        trades = ex.my_trades(ME, sim.symbol, order_id=sim.order_id, limit=1000)
+        mine = {tid: (f.quantity, f.price, f.commission, f.commission_asset)
+                for tid, f in order.fills.items()}
+        theirs = {t.id: (t.qty, t.price, t.commission, t.commission_asset) for t in trades}
+        if mine != theirs:
+            found.append(f"{cid} fills {sorted(mine)} != exchange trades {sorted(theirs)}")
+        if order.fees != _trade_fees(theirs.values()):
+            found.append(f"{cid} fees {order.fees} != {_trade_fees(theirs.values())}")
+        for _, _, commission, asset in theirs.values():
+            fees[(sim.symbol, asset)] += commission
+    for symbol, position in manager.positions_by_symbol().items():
+        for asset, amount in position.fees.items():
+            if fees[(symbol, asset)] != amount:
+                found.append(f"position {symbol} fees {asset} {amount} != {fees[(symbol, asset)]}")
+    found += _compare_balances(rig)
+    return found
+
+
+def _compare_order(order: Order, sim: SimOrder) -> list[str]:
+    found = []
+    cid = order.client_order_id
+    if order.state.value != sim.status.value:
+        found.append(f"{cid} state {order.state.name} != exchange {sim.status.value}")
+    if order.filled != sim.executed or order.executed_qty != sim.executed:
+        found.append(f"{cid} filled {order.filled}/{order.executed_qty} != {sim.executed}")
+    if order.cum_quote != sim.cum_quote:
+        found.append(f"{cid} cum quote {order.cum_quote} != {sim.cum_quote}")
+    if sim.status is OrderStatus.FILLED and order.quantity != sim.orig_qty:
+        found.append(f"{cid} quantity {order.quantity} != {sim.orig_qty}")
+    return found
+
+
+def _trade_fees(trades: Any) -> dict[str, Decimal]:
+    fees: dict[str, Decimal] = {}
+    for _, _, commission, asset in trades:
+        fees[asset] = fees.get(asset, D(0)) + commission
+    return fees
+
+
+def _compare_balances(rig: Rig) -> list[str]:
+    found = []
+    account = rig.exchange.account_info(ME)
+    mine = rig.m.balances()
+    for row in account.balances:
+        if mine.get(row.asset) != (row.free, row.locked):
+            found.append(f"balance {row.asset} {mine.get(row.asset)} != {row.free}/{row.locked}")
+    return found
+
+
+def _fields(config: FaultConfig) -> dict[str, Any]:
+    return {f: getattr(config, f) for f in config.__struct_fields__}
+
+
+def open_orders_of(manager: OrderManager) -> list[Order]:
+    """Our orders the exchange could cancel (sorted for reproducible choices)."""
+    return sorted(
+        (o for o in manager.open_orders() if o.state not in IN_DOUBT),
+        key=lambda o: o.client_order_id,
+    )
+
+
+__all__ = [
+    "FAST",
+    "ME",
+    "NO_FAULTS",
+    "OTHER",
+    "SYMBOLS",
+    "Rig",
+    "discrepancies",
+    "exchange_orders",
+    "open_orders_of",
+    "round_price",
+    "round_quantity",
+    "safety_violations",
+]
