@@ -1,0 +1,135 @@
+"""Issue 6 point 4: a send whose outcome is unknown is resolved only by the exchange's answer
+to a query by client id; never resent; declared never placed only on a definite -2013 after
+its ``timestamp + recvWindow`` deadline has passed by the server clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from oms.state import OrderState
+from tests.manager.support import (
+    SYMBOL,
+    TRADER,
+    D,
+    LostSend,
+    Venue,
+    assert_matches_exchange,
+    exchange_orders,
+    new_exchange,
+    orders_per_client_id,
+    quote_book,
+    settle,
+    wait_until,
+)
+from transports.sim.exchange import ManualClock
+from transports.sim.faults import FaultConfig
+
+pytestmark = pytest.mark.timeout(30)
+MakeVenue = Callable[..., Awaitable[Venue]]
+
+
+async def _place_three(venue: Venue, faults: FaultConfig) -> None:
+    """A market buy, a resting limit buy and a resting limit sell, all answered badly."""
+    quote_book(venue.ex)
+    manager = await venue.manager(faults=faults if venue.kind == "sim" else None)
+    buy = await manager.execute_spot_buy(SYMBOL, D("0.02"))
+    bid = await manager.execute_spot_buy(SYMBOL, D("0.01"), D("59000.00"))
+    ask = await manager.execute_spot_sell(SYMBOL, D("0.01"), D("61000.00"))
+
+    # Found by the query, with the market buy's fills from myTrades: never REJECTED.
+    assert buy.state is OrderState.FILLED
+    assert buy.filled == D("0.02")
+    assert (bid.state, ask.state) == (OrderState.NEW, OrderState.NEW)
+    counts = orders_per_client_id(venue.ex)
+    assert counts == {o.client_order_id: 1 for o in (buy, bid, ask)}, "resent"
+    snap = manager.metrics_snapshot()
+    assert snap.unknown_resolved_found_total == 3
+    assert snap.unknown_resolved_not_placed_total == 0
+    assert snap.orders_rejected_total == 0
+    assert snap.unknown_outcomes_open == 0
+    kinds = [e.kind for e in manager.journal.entries() if e.client_order_id == buy.client_order_id]
+    assert kinds[:2] == ["intent", "sent"]
+    assert "unknown" in kinds  # (the stream's report may come first: it is applied as well)
+    assert "rejected" not in kinds and "not_found" not in kinds
+    await settle(manager, venue.ex)
+    assert_matches_exchange(manager, venue.ex)
+
+
+async def test_5xx_and_1007_after_execution_resolve_as_placed(make_venue: MakeVenue) -> None:
+    faults = FaultConfig(seed=1, error_after_execution=1.0)
+    await _place_three(await make_venue(faults=faults), faults)
+
+
+async def test_timeout_after_execution_resolves_as_placed(make_venue: MakeVenue) -> None:
+    faults = FaultConfig(timeout_after_execution=1.0)
+    # The server holds the answer 0.2 s, then answers -1007 (§1 "Connection facts").
+    await _place_three(await make_venue(faults=faults, request_timeout=0.2), faults)
+
+
+async def test_a_lost_send_is_never_placed_only_after_its_deadline() -> None:
+    clock = ManualClock()
+    ex = new_exchange(clock)
+    venue = Venue("sim", ex)
+    transport = LostSend(ex, TRADER, recv_window_ms=5000)
+    manager = await venue.manager(transport=transport, not_found_margin_ms=1000)
+    try:
+        transport.lose = 1
+        sent_at = clock()
+        placing = asyncio.ensure_future(manager.execute_spot_buy(SYMBOL, D("0.01"), D("50000")))
+        await wait_until(lambda: bool(manager.orders()))
+        [order] = manager.orders()
+        await wait_until(lambda: order.state is OrderState.UNKNOWN)
+
+        # The exchange says -2013 to every query, but the request could still arrive and
+        # execute until timestamp + recvWindow: the order stays UNKNOWN, the call waits.
+        for now in (sent_at, sent_at + 5000, sent_at + 6000):
+            clock.now_ms = now
+            await asyncio.sleep(0.15)
+            assert order.state is OrderState.UNKNOWN
+            assert not placing.done()
+        clock.now_ms = sent_at + 6001
+        returned = await asyncio.wait_for(placing, 5)
+
+        assert returned is order
+        assert order.state is OrderState.REJECTED
+        assert order.reject_code == -2013
+        assert exchange_orders(ex, TRADER) == []
+        snap = manager.metrics_snapshot()
+        assert snap.unknown_resolved_not_placed_total == 1
+        assert snap.unknown_resolved_found_total == 0
+        # The next order is a new one with a new client id, and it is placed once.
+        again = await manager.execute_spot_buy(SYMBOL, D("0.01"), D("50000"))
+        assert again.client_order_id != order.client_order_id
+        assert again.state is OrderState.NEW
+        assert orders_per_client_id(ex) == {again.client_order_id: 1}
+    finally:
+        await venue.close()
+
+
+async def test_a_lost_send_found_later_is_placed_not_rejected() -> None:
+    """The exchange answers -2013 at first, then knows the order: it was only late."""
+    clock = ManualClock()
+    ex = new_exchange(clock)
+    venue = Venue("sim", ex)
+    transport = LostSend(ex, TRADER)
+    manager = await venue.manager(transport=transport)
+    try:
+        transport.lose = 1
+        placing = asyncio.ensure_future(manager.execute_spot_buy(SYMBOL, D("0.01"), D("50000")))
+        await wait_until(lambda: bool(manager.orders()))
+        [order] = manager.orders()
+        await wait_until(lambda: order.state is OrderState.UNKNOWN)
+        await asyncio.sleep(0.1)
+        # The delayed request reaches the matching engine now, inside its recvWindow.
+        clock.advance(3000)
+        ex.place_order(TRADER, manager.engine.new_order_request(order))
+        await asyncio.wait_for(placing, 5)
+        assert order.state is OrderState.NEW
+        assert orders_per_client_id(ex) == {order.client_order_id: 1}
+        assert manager.metrics_snapshot().unknown_resolved_found_total == 1
+    finally:
+        await venue.close()
