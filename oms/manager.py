@@ -517,15 +517,20 @@ class OrderManager:
         self.metrics.set("unknown_outcomes_open", len(self._resolving))
         deadline = self._deadline(order, request_ms, window_ms)
         delay = self.config.resolve_initial_delay
+        answered = False
         try:
             while order.state in IN_DOUBT and not self._closed:
-                if await self._resolve_once(order, deadline):
+                if answered := await self._resolve_once(order, deadline):
                     break
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.config.resolve_max_delay)
         finally:
             self._resolving.discard(cid)
             self.metrics.set("unknown_outcomes_open", len(self._resolving))
+        if not answered and order.state not in IN_DOUBT and order.order_id is not None:
+            # A report (the stream's, or a reconciliation's) resolved it first: it exists.
+            self.metrics.inc("unknown_resolved_found_total")
+            self.metrics.inc("orders_placed_total")
 
     async def _resolve_once(self, order: Order, deadline_ms: int) -> bool:
         query = QueryOrder(symbol=order.symbol, orig_client_order_id=order.client_order_id)
