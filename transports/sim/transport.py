@@ -274,8 +274,12 @@ class SimTransport:
 
     async def _wait(self) -> None:
         self._wake.clear()
+        # ``asyncio.timeout``, not ``wait_for``: on 3.11 ``wait_for`` returns a wake-up that
+        # coincides with a cancellation and swallows the cancellation (the stream then polls
+        # for ever and whoever cancelled it waits for ever).
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), self._poll_s)
+            async with asyncio.timeout(self._poll_s):
+                await self._wake.wait()
 
     async def close(self) -> None:
         self._closed = True
