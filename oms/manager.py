@@ -174,6 +174,7 @@ class OrderManager:
         """Load rules, replay the journal, subscribe, reconcile; resolve orders in doubt."""
         await self.load_rules()
         self._replay()
+        doubted = {o for o in self.engine.orders() if o.state in IN_DOUBT}
         if self.config.stream:
             self._spawn(self._stream_loop())
             with contextlib.suppress(TimeoutError):
@@ -182,6 +183,10 @@ class OrderManager:
         for order in list(self.engine.orders()):
             if order.state in IN_DOUBT:
                 self._begin_resolve(order)
+            elif order in doubted:
+                # In doubt after the replay, found by the startup reconciliation: it exists.
+                self.metrics.inc("unknown_resolved_found_total")
+                self.metrics.inc("orders_placed_total")
         self._spawn(self._check_loop())
         return report
 
