@@ -107,8 +107,7 @@ class BalanceLedger:
         # stream is ordered; a snapshot is read after what it ties with). Refusing ties
         # would leave a balance wrong for good, since no later snapshot could correct it.
         if old is not None and (
-            when < old.version
-            or (when == old.version and (free, locked) == (old.free, old.locked))
+            when < old.version or (when == old.version and (free, locked) == (old.free, old.locked))
         ):
             out.append(ReportIgnored(key=asset, why=f"balance as of {when} is not newer"))
             return

@@ -52,7 +52,7 @@ KNOWN_EVENT_TYPES = frozenset(
 )
 
 
-class Envelope(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+class Envelope(msgspec.Struct, frozen=True, kw_only=True, rename="camel", gc=False):
     """WebSocket API event frame: ``{"subscriptionId": N, "event": {...}}``."""
 
     subscription_id: int | None = None
@@ -85,7 +85,10 @@ def decode_user_data(raw: bytes) -> UserDataEvent | Unrecognised:
         DecodeError: malformed JSON, invalid UTF-8, a missing or mistyped field, or an
             amount that is NaN, infinite, negative or beyond 20 digits.
     """
-    enveloped = raw[:20].lstrip().startswith(b'{"subscriptionId"') or b'"event"' in raw[:64]
+    # Binance writes the envelope key first; anything else is looked at more closely.
+    enveloped = raw.startswith(b'{"subscriptionId"') or (
+        not raw.startswith(b'{"e"') and b'"event"' in raw[:64]
+    )
     try:
         event = _ENVELOPE.decode(raw).event if enveloped else _BARE.decode(raw)
     except msgspec.ValidationError as exc:
@@ -131,7 +134,23 @@ def _unrecognised_or_raise(raw: bytes, message: str) -> Unrecognised:
 def _check_report(r: ExecutionReport, raw: bytes) -> None:
     # Binance's legal decimal range is [0, 10**20) (§3 "Conventions"); NaN, Infinity or a
     # negative fill would corrupt the order. Ordered comparison with NaN raises
-    # InvalidOperation, which the slow path below turns into a named error.
+    # InvalidOperation, which the slow path below turns into a named error. One chained
+    # expression (no tuple, no loop): this runs for every executionReport.
+    m = MAX_AMOUNT
+    try:
+        if (
+            ZERO <= r.quantity < m
+            and ZERO <= r.price < m
+            and ZERO <= r.last_quantity < m
+            and ZERO <= r.cumulative_quantity < m
+            and ZERO <= r.last_price < m
+            and ZERO <= r.commission < m
+            and ZERO <= r.cumulative_quote_quantity < m
+            and ZERO <= r.last_quote_quantity < m
+        ):
+            return
+    except InvalidOperation:
+        pass
     amounts = (
         r.quantity,
         r.price,
@@ -142,14 +161,6 @@ def _check_report(r: ExecutionReport, raw: bytes) -> None:
         r.cumulative_quote_quantity,
         r.last_quote_quantity,
     )
-    try:
-        for value in amounts:
-            if not ZERO <= value < MAX_AMOUNT:
-                break
-        else:
-            return
-    except InvalidOperation:
-        pass
     for key, value in zip(_REPORT_KEYS, amounts, strict=True):
         if not (value.is_finite() and ZERO <= value < MAX_AMOUNT):
             raise DecodeError(f"{value} is not a valid amount", raw=raw, field=f"$.{key}")

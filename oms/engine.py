@@ -320,7 +320,11 @@ class Engine:
 
     def _on_execution_report(self, r: ExecutionReport) -> list[Output]:
         out: list[Output] = []
-        order = self.book.find(r.symbol, r.order_id, r.orig_client_order_id, r.client_order_id)
+        order = self.book.by_order_id(r.symbol, r.order_id)  # the common case, first
+        if order is None:
+            order = self.book.find(r.symbol, None, r.orig_client_order_id, r.client_order_id)
+            if order is not None and order.order_id not in (None, r.order_id):
+                order = None  # that client id now belongs to another order
         if order is None:
             # On a cancel report ``C`` is the order's own id and ``c`` the cancel's (§5).
             order = self._adopt(
@@ -342,7 +346,10 @@ class Engine:
             order.order_id = r.order_id
             self.book.bind(order)
         order.apply_execution_report(r, out)
-        self._after(order)
+        if order.state in TERMINAL_STATES:
+            self.book.update_open(order)
+        if order.needs_check:
+            self._checks[order] = None
         return out
 
     def _on_ack(self, ack: NewOrderAck) -> list[Output]:

@@ -14,6 +14,8 @@ Rules:
 - Fields that drive state (``S``, ``o``, ``f``, ``x``, ``X``) are strict enums: an unknown value
   there is a decode error, because the core cannot apply what it does not understand.
 - Decoding (``oms.decoding``) builds its decoders once; nothing here does I/O.
+- ``gc=False``: decoded events hold only scalars, strings, Decimals and tuples, so they can
+  form no reference cycle; untracked, they cost the garbage collector nothing (hot path).
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ __all__ = [
 ]
 
 
-class StreamEvent(msgspec.Struct, frozen=True, kw_only=True, tag_field="e"):
+class StreamEvent(msgspec.Struct, frozen=True, kw_only=True, tag_field="e", gc=False):
     """Base of every user-data event: ``e`` is the tag, ``E`` the event time (ms)."""
 
     event_time: int = msgspec.field(name="E")
@@ -111,7 +113,7 @@ class ExecutionReport(
     expiry_reason: str | None = msgspec.field(name="eR", default=None)
 
 
-class BalanceDelta(msgspec.Struct, frozen=True, kw_only=True):
+class BalanceDelta(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One asset of ``outboundAccountPosition.B``: absolute free and locked."""
 
     asset: str = msgspec.field(name="a")
@@ -144,7 +146,7 @@ class ExternalLockUpdate(StreamEvent, frozen=True, kw_only=True, tag="externalLo
     transaction_time: int = msgspec.field(name="T")
 
 
-class ListStatusOrder(msgspec.Struct, frozen=True, kw_only=True):
+class ListStatusOrder(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     symbol: str = msgspec.field(name="s")
     order_id: int = msgspec.field(name="i")
     client_order_id: str = msgspec.field(name="c")
@@ -172,7 +174,7 @@ class ServerShutdown(StreamEvent, frozen=True, kw_only=True, tag="serverShutdown
     """The server is about to shut down (2026-03): reconnect now (§1 "Connection facts")."""
 
 
-class Unrecognised(msgspec.Struct, frozen=True, kw_only=True):
+class Unrecognised(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """An event whose type ``e`` this version does not know; carries the raw frame."""
 
     event_type: str

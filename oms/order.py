@@ -292,7 +292,9 @@ class Order:
         mark = len(out)
         if self.order_id is None:
             self.order_id = r.order_id
-        self._take_quantity(r.quantity, r.execution_type is ExecutionType.REPLACED, out)
+        quantity = self.quantity
+        if quantity is None or r.quantity != quantity:
+            self._take_quantity(r.quantity, r.execution_type is ExecutionType.REPLACED, out)
         if r.execution_type is ExecutionType.TRADE and r.trade_id >= 0:
             self.take_fill(
                 FillApplied(
@@ -311,19 +313,17 @@ class Order:
                 ),
                 out,
             )
+        status = r.status  # a StrEnum: it is the trigger string itself
+        dest = self.next_state(status)
         # ``z`` belongs to the status claim: a refused status brings no cumulative quantity.
-        status_ok = self.next_state(r.status.value) is not None
-        moved = status_ok and self._take_executed(r.cumulative_quantity, out)
-        if r.status is OrderStatus.REJECTED and self.reject_msg is None:
-            self.reject_msg = r.reject_reason
-        self._finish(
-            r.status.value,
-            expiry_reason=r.expiry_reason,
-            time_ms=r.transaction_time,
-            mark=mark,
-            moved=moved,
-            out=out,
+        moved = (
+            dest is not None
+            and r.cumulative_quantity > self.executed_qty
+            and self._take_executed(r.cumulative_quantity, out)
         )
+        if status is OrderStatus.REJECTED and self.reject_msg is None:
+            self.reject_msg = r.reject_reason
+        self._finish(status, dest, r.expiry_reason, r.transaction_time, mark, moved, out)
 
     def apply_order_answer(
         self,
@@ -348,11 +348,11 @@ class Order:
             self._take_quantity(quantity, False, out)
         for fill in fills:
             self.take_fill(fill, out)
-        status_ok = not trigger or self.next_state(trigger) is not None
-        moved = status_ok and executed is not None and self._take_executed(executed, out)
-        self._finish(
-            trigger, expiry_reason=expiry_reason, time_ms=time_ms, mark=mark, moved=moved, out=out
+        dest = self.next_state(trigger) if trigger else None
+        moved = (not trigger or dest is not None) and (
+            executed is not None and self._take_executed(executed, out)
         )
+        self._finish(trigger, dest, expiry_reason, time_ms, mark, moved, out)
 
     # --- the one path: shared steps -----------------------------------------------------
 
@@ -408,13 +408,14 @@ class Order:
         if quantity is not None and executed > quantity:
             self.conflict("cumulative quantity", to_wire(quantity), to_wire(executed), out)
             return False
-        self.executed_qty = executed
+        # Usually equal to ``filled``: share that object (memory: 100k orders).
+        self.executed_qty = self.filled if executed == self.filled else executed
         return True
 
-    def _finish(
+    def _finish(  # noqa: PLR0917 - positional: this runs for every report
         self,
         trigger: str,
-        *,
+        dest: OrderState | None,
         expiry_reason: str | None,
         time_ms: int,
         mark: int,
@@ -424,8 +425,9 @@ class Order:
         if expiry_reason is not None and expiry_reason != "NONE":
             self.expiry_reason = expiry_reason
         if trigger:
-            self._take_status(trigger, out)
-        self._complete(out)
+            self._take_status(trigger, dest, out)
+        if self.filled == self.quantity and self.state is not S.FILLED:
+            self._complete(out)
         if self.state in TERMINAL_STATES and self.executed_qty > self.filled:
             # Closed with fills we have not seen: only myTrades has them now.
             self.needs_check = True
@@ -437,9 +439,8 @@ class Order:
             why = f"{'duplicate' if duplicate else 'stale'} {trigger or 'trades'}: nothing new"
             out.append(ReportIgnored(key=self.client_order_id, why=why, duplicate=duplicate))
 
-    def _take_status(self, trigger: str, out: list[Output]) -> None:
+    def _take_status(self, trigger: str, dest: OrderState | None, out: list[Output]) -> None:
         state = self.state
-        dest = self.next_state(trigger)
         if dest is None:
             self.conflict("status", state.name, trigger, out)
             return
@@ -456,7 +457,6 @@ class Order:
 
     def _complete(self, out: list[Output]) -> None:
         # The last fill arrived: whatever the report said, the order is now FILLED.
-        if self.filled == self.quantity and self.state is not S.FILLED:
-            dest = self.next_state(_FILLED)
-            if dest is not None:
-                self.enter(dest, "fills reached the quantity", out)
+        dest = self.next_state(_FILLED)
+        if dest is not None:
+            self.enter(dest, "fills reached the quantity", out)

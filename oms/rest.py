@@ -58,8 +58,9 @@ ZERO = Decimal(0)
 FilterValue = str | int | bool
 
 
-class _Rest(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
-    """Base for REST shapes: camelCase on the wire, frozen, keyword-only."""
+class _Rest(msgspec.Struct, frozen=True, kw_only=True, rename="camel", gc=False):
+    """Base for REST shapes: camelCase on the wire, frozen, keyword-only, untracked by gc
+    (decoded data holds no reference cycle)."""
 
 
 class _Strict(_Rest, frozen=True, kw_only=True, omit_defaults=True):

@@ -79,6 +79,10 @@ class OrderState(Enum):
     EXPIRED = "EXPIRED"
     EXPIRED_IN_MATCH = "EXPIRED_IN_MATCH"
 
+    # Members are singletons compared by identity: hash them by identity too, in C. Enum's
+    # own __hash__ is Python code, and the hot path hashes a state on every report.
+    __hash__ = object.__hash__
+
 
 S = OrderState
 _TERMINAL = (S.FILLED, S.CANCELED, S.REJECTED, S.EXPIRED, S.EXPIRED_IN_MATCH)

@@ -1,0 +1,221 @@
+"""Frames per second through decode -> apply -> balance update, against the bare decode.
+
+Prints medians over repeats (one core, one process):
+- ``bare``: msgspec decode of the same frames into the typed envelope (the limit);
+- ``full``: ``oms.decoding.decode_user_data`` + ``Engine.apply`` (table lookups);
+- ``naive``: the same path with one ``transitions`` Machine per order driving the status;
+and the ratios full/bare and naive/bare, then memory per tracked order and the time of a
+full garbage collection with 100k orders tracked.
+
+Frames are realistic WS API frames (``{"subscriptionId":0,"event":{...}}``): per order NEW,
+three partial TRADEs, then a final TRADE (FILLED) or a CANCELED, then one
+outboundAccountPosition with two assets (§5 "Ordering").
+
+Usage: ``python bench/event_path.py [--orders 2000] [--repeats 7]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import statistics
+import time
+import tracemalloc
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+from transitions import Machine, MachineError
+
+from oms.decoding import Envelope, decode_user_data
+from oms.engine import Engine
+from oms.enums import OrderType, Side, TimeInForce
+from oms.ids import SequentialIds
+from oms.order import Order
+from oms.outputs import Output
+from oms.state import EDGES, TERMINAL_STATES, OrderState, _transitions_rows
+
+D = Decimal
+SYMBOL = "BTCUSDT"
+
+
+def _report(cid: str, oid: int, when: int, **over: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "e": "executionReport", "E": when, "s": SYMBOL, "c": cid, "S": "BUY", "o": "LIMIT",
+        "f": "GTC", "q": "1.00000000", "p": "100.00000000", "P": "0.00000000",
+        "F": "0.00000000", "g": -1, "C": "", "x": "NEW", "X": "NEW", "r": "NONE", "i": oid,
+        "l": "0.00000000", "z": "0.00000000", "L": "0.00000000", "n": "0", "N": None, "T": when,
+        "t": -1, "I": when, "w": True, "m": False, "M": False, "O": when, "Z": "0.00000000",
+        "Y": "0.00000000", "Q": "0.00000000", "W": when, "V": "NONE",
+    }  # fmt: skip
+    base.update(over)
+    return base
+
+
+def _frame(event: dict[str, Any]) -> bytes:
+    return json.dumps({"subscriptionId": 0, "event": event}, separators=(",", ":")).encode()
+
+
+def build_frames(orders: int) -> tuple[list[str], list[bytes]]:
+    """Client ids and the frames of ``orders`` orders (see the module docstring)."""
+    cids, frames, trade_id, t = [], [], 1, 1_700_000_000_000
+    for k in range(orders):
+        cid, oid = f"bench-{k}", 10_000 + k
+        cids.append(cid)
+        frames.append(_frame(_report(cid, oid, t)))
+        cum = D(0)
+        parts = [D("0.25"), D("0.25"), D("0.25")] + ([D("0.25")] if k % 4 else [])
+        for n, qty in enumerate(parts, start=1):
+            cum += qty
+            status = "FILLED" if cum == 1 else "PARTIALLY_FILLED"
+            t += 1
+            frames.append(_frame(_report(
+                cid, oid, t, x="TRADE", X=status, l=f"{qty:.8f}", z=f"{cum:.8f}",
+                L="100.00000000", n="0.00025000", N="BNB", t=trade_id, Y=f"{qty * 100:.8f}",
+                Z=f"{cum * 100:.8f}", m=n % 2 == 0,
+            )))  # fmt: skip
+            trade_id += 1
+        if cum != 1:
+            t += 1
+            frames.append(_frame(_report(cid, oid, t, x="CANCELED", X="CANCELED",
+                                         z=f"{cum:.8f}", Z=f"{cum * 100:.8f}")))  # fmt: skip
+        position = {"e": "outboundAccountPosition", "E": t, "u": t, "B": [
+            {"a": "BTC", "f": f"{k}.00000000", "l": "0.00000000"},
+            {"a": "USDT", "f": "1000000.00000000", "l": f"{k}.00000000"},
+        ]}  # fmt: skip
+        frames.append(_frame(position))
+    return cids, frames
+
+
+class MachineOrder(Order):
+    """The naive design: a ``transitions`` Machine per order drives its status."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.machine = Machine(
+            model=self, states=list(OrderState), transitions=_transitions_rows(EDGES),
+            initial=self.state, auto_transitions=False, model_override=False,
+        )  # fmt: skip
+
+    @property
+    def has_fills(self) -> bool:
+        return self.filled > 0
+
+    def next_state(self, trigger: str) -> OrderState | None:
+        # Ask the machine: fire the trigger, note where it went, step back.
+        before = self.state
+        try:
+            if not self.trigger(trigger):  # type: ignore[attr-defined]
+                return None
+        except MachineError:
+            return None
+        after, self.state = self.state, before
+        return after
+
+
+class NaiveEngine(Engine):
+    order_class = MachineOrder
+
+
+def setup(engine_class: type[Engine], cids: list[str]) -> Engine:
+    engine = engine_class(clock=lambda: 0, new_client_order_id=SequentialIds())
+    for cid in cids:
+        order = engine.create_order(
+            symbol=SYMBOL, side=Side.BUY, order_type=OrderType.LIMIT, quantity=D(1),
+            price=D(100), time_in_force=TimeInForce.GTC, client_order_id=cid,
+        )  # fmt: skip
+        engine.mark_sent(order)
+    return engine
+
+
+def run_bare(frames: list[bytes]) -> float:
+    decode = msgspec.json.Decoder(Envelope).decode
+    start = time.perf_counter()
+    for raw in frames:
+        decode(raw)
+    return time.perf_counter() - start
+
+
+def run_engine(engine: Engine, frames: list[bytes]) -> float:
+    apply: Callable[[Any], list[Output]] = engine.apply
+    start = time.perf_counter()
+    for raw in frames:
+        apply(decode_user_data(raw))
+    elapsed = time.perf_counter() - start
+    assert all(o.state in TERMINAL_STATES for o in engine.orders()), "bench frames went wrong"
+    assert not engine.open_orders() and engine.balances.get("USDT") is not None
+    return elapsed
+
+
+def measure(frames: list[bytes], cids: list[str], repeats: int) -> dict[str, list[float]]:
+    """Frames/s of each path, the paths interleaved in every repeat (fair under noise)."""
+    runs: dict[str, Callable[[], float]] = {
+        "bare": lambda: run_bare(frames),
+        "full": lambda: run_engine(setup(Engine, cids), frames),
+        "naive": lambda: run_engine(setup(NaiveEngine, cids), frames),
+    }
+    rates: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(repeats):
+        for name, run in runs.items():
+            gc.collect()
+            rates[name].append(len(frames) / run())
+    return rates
+
+
+def report(rates: dict[str, list[float]]) -> None:
+    for name, values in rates.items():
+        rate = statistics.median(values)
+        print(f"{name:<6} {rate:>12,.0f} frames/s  ({1e6 / rate:.2f} us/frame)")
+    for name in ("full", "naive"):
+        ratios = [a / b for a, b in zip(rates[name], rates["bare"], strict=True)]
+        print(f"{name}/bare = {statistics.median(ratios):.0%} (median of per-run ratios)")
+    print("target: full/bare >= 50% (issue 2), >= 70% (issue 8)")
+
+
+def memory_and_gc(count: int, fills: int) -> None:
+    """Bytes per tracked order (NEW plus ``fills`` trades each) and a full gc's duration."""
+    _, frames = build_frames(1)
+    engine = setup(Engine, [])
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for k in range(count):
+        cid = f"mem-{k}"
+        order = engine.create_order(
+            symbol=SYMBOL, side=Side.BUY, order_type=OrderType.LIMIT, quantity=D(1),
+            price=D(100), time_in_force=TimeInForce.GTC, client_order_id=cid,
+        )  # fmt: skip
+        engine.mark_sent(order)
+        for template in frames[: 1 + fills]:  # real frames, decoded, with this order's ids
+            raw = template.replace(b"bench-0", cid.encode()).replace(b'"i":10000', b'"i":%d' % k)
+            raw = raw.replace(b'"t":1,', b'"t":%d,' % (2 * k + 1))
+            engine.apply(decode_user_data(raw.replace(b'"t":2,', b'"t":%d,' % (2 * k + 2))))
+    used = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    assert sum(len(o.fills) for o in engine.orders()) == fills * count
+    start = time.perf_counter()
+    gc.collect()
+    pause = time.perf_counter() - start
+    print(
+        f"memory {used / count:>8,.0f} bytes per tracked order with {fills} fills "
+        f"({count:,} orders); a full gc takes {pause * 1e3:.1f} ms"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=2000)
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--memory-orders", type=int, default=100_000)
+    args = parser.parse_args()
+    cids, frames = build_frames(args.orders)
+    print(f"{len(frames):,} frames ({args.orders:,} orders), median of {args.repeats} runs")
+    report(measure(frames, cids, args.repeats))
+    for fills in (0, 2):
+        memory_and_gc(args.memory_orders, fills)
+
+
+if __name__ == "__main__":
+    main()
