@@ -95,7 +95,12 @@ def quote_book(ex: SimExchange) -> None:
 
 
 def lift(ex: SimExchange, side: Side, qty: str, price: str) -> None:
-    """The market maker takes ``qty`` at ``price`` (an IOC limit) from the book."""
+    """The market maker takes up to ``qty`` at ``price`` (an IOC limit).
+
+    Its own quotes in front are expired by self-trade prevention (EXPIRE_MAKER, the
+    symbol's default), so the IOC reaches the trader's order; ``quote_book`` again to
+    restore them.
+    """
     ex.place_order(MAKER, limit(side, qty, price, tif=TimeInForce.IOC, stp=None))
 
 
