@@ -25,7 +25,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from oms.enums import TimeInForce
-from oms.errors import OmsError
+from oms.errors import OmsError, OrderValidationError
 from oms.money import to_wire
 
 __all__ = ["main"]
@@ -59,6 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"oms: {exc}", file=sys.stderr)
         return 2
+    except OrderValidationError as exc:
+        print(f"oms: refused before sending ({exc.rule}): {exc}", file=sys.stderr)
+        return 1
     except OmsError as exc:
         print(f"oms: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1

@@ -71,17 +71,7 @@ async def run_demo(*, json_output: bool = False) -> int:
         await manager.cancel(bid)
         await _balance(manager, "USDT", locked=Decimal(0))
         out.step("3b. Canceled", manager, bid)
-        pos = manager.positions_by_symbol().get(SYMBOL)
-        if pos is not None:
-            out.line(
-                f"\nPosition {SYMBOL}: net {to_wire(pos.net_quantity.normalize())} BTC, "
-                f"realised PnL {to_wire(pos.realized_pnl.quantize(Decimal('0.00000001')))} USDT"
-            )
-        snap = manager.metrics_snapshot()
-        out.line(
-            f"Fills {snap.fills_total}, reconciliations {snap.reconciliations_total}, "
-            f"discrepancies corrected {snap.reconcile_corrections_total}"
-        )
+        out.summary(manager)
     return 0
 
 
@@ -134,6 +124,27 @@ class _Output:
             print(text, flush=True)
         except BrokenPipeError:  # `oms demo | head`: stop writing, finish quietly
             self.closed = True
+
+    def summary(self, manager: OrderManager) -> None:
+        """The position and the correctness counters at the end (one JSON record with --json)."""
+        pos = manager.positions_by_symbol().get(SYMBOL)
+        net = to_wire(pos.net_quantity.normalize()) if pos is not None else "0"
+        pnl = to_wire(pos.realized_pnl.quantize(Decimal("0.00000001"))) if pos is not None else "0"
+        snap = manager.metrics_snapshot()
+        if self.json:
+            record = {
+                "position": {"symbol": SYMBOL, "net": net, "realized_pnl": pnl},
+                "fills": snap.fills_total,
+                "reconciliations": snap.reconciliations_total,
+                "corrections": snap.reconcile_corrections_total,
+            }
+            self.line(json.dumps(record))
+            return
+        self.line(f"\nPosition {SYMBOL}: net {net} BTC, realised PnL {pnl} USDT")
+        self.line(
+            f"Fills {snap.fills_total}, reconciliations {snap.reconciliations_total}, "
+            f"discrepancies corrected {snap.reconcile_corrections_total}"
+        )
 
     def step(self, title: str, manager: OrderManager, order: object | None = None) -> None:
         balances = [r for r in balance_rows(manager.balances()) if r["asset"] in ("BTC", "USDT")]
