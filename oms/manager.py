@@ -544,6 +544,10 @@ class OrderManager:
         except NoSuchOrder:
             if self.transport.server_time_ms() <= deadline_ms:
                 return False  # may still start executing: keep asking
+            if order.state is OrderState.PENDING_ACK:
+                # Marked sent, never answered (a crash after the mark, a stale ack): its
+                # outcome is unknown; not_found is UNKNOWN's edge only.
+                self._mark("unknown", order, self.engine.mark_unknown(order, "no answer"))
             self._mark("not_found", order, self.engine.mark_not_found(order))
             self.metrics.inc("unknown_resolved_not_placed_total")
             log.info("order never placed", extra={"client_order_id": order.client_order_id})

@@ -20,19 +20,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 from collections import Counter
 from collections.abc import Coroutine
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from oms.checks import round_price, round_quantity
-from oms.enums import OrderStatus, Side
-from oms.journal import Journal
+from oms.enums import OrderStatus, OrderType, Side, TimeInForce
+from oms.journal import Journal, OrderIntent
 from oms.manager import IN_DOUBT, ManagerConfig, OrderManager
 from oms.order import Order
 from oms.state import TERMINAL_STATES, OrderState
 from transports.sim.book import SimOrder
 from transports.sim.config import SimConfig
+from transports.sim.errors import SimError
 from transports.sim.exchange import ManualClock, SimExchange
 from transports.sim.faults import FaultConfig
 from transports.sim.liquidity import LiquidityProvider
@@ -156,10 +158,11 @@ class Rig:
             if not task.done() and steps % 3 == 0:
                 self.clock.advance(500)
             if steps > max_steps:
+                stacks = _stacks(self.loop)
                 task.cancel()
                 with contextlib.suppress(BaseException):
-                    self.loop.run_until_complete(task)
-                raise AssertionError(f"{coro!r} did not finish in {max_steps} loop turns")
+                    self.loop.run_until_complete(asyncio.wait({task}, timeout=0.05))
+                raise AssertionError(f"{coro!r} did not finish in {max_steps} turns:\n{stacks}")
         return task.result()
 
     def settle(self, turns: int = 4) -> None:
@@ -187,6 +190,48 @@ class Rig:
         """The last trade price moved by ``offset`` quarter units of the quote asset."""
         ref = self.exchange.reference_price(symbol)
         return self.m.round_price(symbol, ref + D(offset) / 4, side)
+
+
+# --- crashes mid-placement -----------------------------------------------------------------
+
+CRASH_STAGES = ("intent", "marked sent", "executed", "executed unmarked")
+
+
+def crash_mid_place(
+    rig: Rig, symbol: str, side: Side, quantity: Decimal, price: Decimal, stage: str
+) -> str:
+    """Do what ``OrderManager._place`` does up to ``stage``, then die and restart.
+
+    ``intent``: journaled, never sent. ``marked sent``: the mark written, the request lost.
+    ``executed``: sent and executed, the answer never applied. ``executed unmarked``: the
+    request left before the mark was written. Returns the order's client id.
+    """
+    m = rig.m
+    order = m.engine.create_order(
+        symbol=symbol,
+        side=side,
+        order_type=OrderType.LIMIT,
+        quantity=quantity,
+        price=price,
+        time_in_force=TimeInForce.GTC,
+    )
+    intent = OrderIntent(
+        client_order_id=order.client_order_id,
+        symbol=symbol,
+        side=side,
+        order_type=OrderType.LIMIT,
+        quantity=quantity,
+        price=price,
+        time_in_force=TimeInForce.GTC,
+    )
+    m.journal.record_intent(intent, rig.clock())
+    if stage in ("marked sent", "executed"):
+        m.journal.record_mark("sent", order.client_order_id, rig.clock())
+    if stage.startswith("executed"):
+        with contextlib.suppress(SimError):
+            rig.exchange.place_order(ME, m.engine.new_order_request(order))
+    rig.restart()
+    return order.client_order_id
 
 
 # --- the oracle --------------------------------------------------------------------------
@@ -306,6 +351,13 @@ def _compare_balances(rig: Rig) -> list[str]:
     return found
 
 
+def _stacks(loop: asyncio.AbstractEventLoop) -> str:
+    out = io.StringIO()
+    for task in asyncio.all_tasks(loop):
+        task.print_stack(limit=6, file=out)
+    return out.getvalue()
+
+
 def _fields(config: FaultConfig) -> dict[str, Any]:
     return {f: getattr(config, f) for f in config.__struct_fields__}
 
@@ -319,12 +371,14 @@ def open_orders_of(manager: OrderManager) -> list[Order]:
 
 
 __all__ = [
+    "CRASH_STAGES",
     "FAST",
     "ME",
     "NO_FAULTS",
     "OTHER",
     "SYMBOLS",
     "Rig",
+    "crash_mid_place",
     "discrepancies",
     "exchange_orders",
     "open_orders_of",

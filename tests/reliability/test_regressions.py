@@ -13,10 +13,12 @@ from decimal import Decimal
 import pytest
 
 from oms.balances import BalanceLedger
+from oms.enums import Side
 from oms.events import BalanceDelta, OutboundAccountPosition
 from oms.outputs import ReportIgnored
+from oms.state import OrderState
 
-from .harness import ME, Rig, discrepancies
+from .harness import CRASH_STAGES, ME, Rig, crash_mid_place, discrepancies
 
 D = Decimal
 
@@ -71,3 +73,20 @@ def test_an_empty_file_journal_is_used_not_replaced(rig: Rig) -> None:
     replayed = rig.m.order(order.client_order_id)
     assert replayed is not None and replayed.state is order.state
     assert replayed.fills.keys() == order.fills.keys()
+
+
+@pytest.mark.parametrize("stage", CRASH_STAGES)
+def test_crash_mid_place_resolves_after_restart(rig: Rig, stage: str) -> None:
+    """Bug 3 (fuzzer: crash after the "sent" mark, before the request left): the restart
+    replayed the order as PENDING_ACK, its resolution reached "does not exist" after the
+    deadline and called ``mark_not_found``, which only UNKNOWN allows: the background task
+    died with InvalidTransition and the order stayed PENDING_ACK for good."""
+    price = rig.price("BTCUSDT", -40, Side.BUY)  # rests: nothing to cross
+    cid = crash_mid_place(rig, "BTCUSDT", Side.BUY, D("0.001"), price, stage)
+    rig.resolve_all()
+    order = rig.m.order(cid)
+    assert order is not None
+    executed = stage.startswith("executed")
+    assert order.state is (OrderState.NEW if executed else OrderState.REJECTED)
+    rig.run(rig.m.reconcile("test"))
+    assert discrepancies(rig) == []
