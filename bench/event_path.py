@@ -11,7 +11,11 @@ Frames are realistic WS API frames (``{"subscriptionId":0,"event":{...}}``): per
 three partial TRADEs, then a final TRADE (FILLED) or a CANCELED, then one
 outboundAccountPosition with two assets (§5 "Ordering").
 
-Usage: ``python bench/event_path.py [--orders 2000] [--repeats 7]``
+Also ``ccxt``: ``json.loads`` + ccxt pro's ``binance.parse_ws_order`` on the same frames
+(position frames only ``json.loads``-ed: favourable to ccxt), when ccxt is installed.
+
+Usage: ``python bench/event_path.py [--orders 2000] [--repeats 7]``; the suite
+(``python -m bench``) calls ``figures``.
 """
 
 from __future__ import annotations
@@ -20,15 +24,21 @@ import argparse
 import gc
 import json
 import statistics
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import msgspec
 from transitions import Machine, MachineError
 
+if __package__ in (None, ""):  # run as a script: make the repo root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import Row, interleaved, median, ratio
 from oms.decoding import Envelope, decode_user_data
 from oms.engine import Engine
 from oms.enums import OrderType, Side, TimeInForce
@@ -89,6 +99,23 @@ def build_frames(orders: int) -> tuple[list[str], list[bytes]]:
     return cids, frames
 
 
+def order_frames(k: int, fills: int) -> list[bytes]:
+    """Order ``k`` (client id ``o-k``, order id ``k``): NEW, then ``fills`` equal trades
+    that fill it (none: it stays open). Trade ids ``8k+1...`` are unique per order."""
+    cid, oid, t = f"o-{k}", k, 1_700_000_000_000 + k
+    frames = [_frame(_report(cid, oid, t))]
+    part = D(1) / fills if fills else D(0)
+    for n in range(1, fills + 1):
+        cum = part * n if n < fills else D(1)
+        status = "FILLED" if n == fills else "PARTIALLY_FILLED"
+        frames.append(_frame(_report(
+            cid, oid, t, x="TRADE", X=status, l=f"{part:.8f}", z=f"{cum:.8f}",
+            L="100.00000000", n="0.00025000", N="BNB", t=8 * k + n, Y=f"{part * 100:.8f}",
+            Z=f"{cum * 100:.8f}",
+        )))  # fmt: skip
+    return frames
+
+
 class MachineOrder(Order):
     """The naive design: a ``transitions`` Machine per order drives its status."""
 
@@ -147,6 +174,62 @@ def run_engine(engine: Engine, frames: list[bytes]) -> float:
     assert all(o.state in TERMINAL_STATES for o in engine.orders()), "bench frames went wrong"
     assert not engine.open_orders() and engine.balances.get("USDT") is not None
     return elapsed
+
+
+def ccxt_parser() -> Callable[[dict[str, Any]], object] | None:
+    """ccxt pro's ``binance.parse_ws_order``, or None when ccxt is not installed."""
+    try:
+        import ccxt.pro  # type: ignore[import-untyped]  # noqa: PLC0415 - optional
+    except ImportError:
+        return None
+    parse: Callable[[dict[str, Any]], object] = ccxt.pro.binance().parse_ws_order
+    return parse
+
+
+def run_ccxt(parse: Callable[[dict[str, Any]], object], frames: list[bytes]) -> float:
+    loads = json.loads
+    start = time.perf_counter()
+    for raw in frames:
+        event = loads(raw)["event"]
+        if event["e"] == "executionReport":
+            parse(event)
+    return time.perf_counter() - start
+
+
+def figures(quick: bool) -> list[Row]:
+    """Section 1 of the suite: the event path against bare decode, naive and ccxt."""
+    orders, repeats = (300, 3) if quick else (2000, 9)
+    cids, frames = build_frames(orders)
+    n = len(frames)
+    runs: dict[str, Callable[[], float]] = {
+        "bare": lambda: n / run_bare(frames),
+        "full": lambda: n / run_engine(setup(Engine, cids), frames),
+        "naive": lambda: n / run_engine(setup(NaiveEngine, cids), frames),
+    }
+    parse = ccxt_parser()
+    if parse is not None:
+        runs["ccxt"] = lambda: n / run_ccxt(parse, frames)
+    rates = interleaved(runs, repeats)
+    sec = "1 event path"
+    full_bare = ratio(rates, "full", "bare")
+    rows = [
+        Row(sec, "bare typed msgspec decode (limit)", median(rates["bare"]), "frames/s"),
+        Row(sec, "decode+state+fills+balances", median(rates["full"]), "frames/s",
+            "bare decode", full_bare, ">= 0.7", full_bare >= 0.7),
+        Row(sec, "naive: transitions Machine per order", median(rates["naive"]), "frames/s"),
+    ]  # fmt: skip
+    naive = ratio(rates, "full", "naive")
+    rows.append(Row(sec, "  full vs naive", median(rates["full"]), "frames/s", "naive", naive,
+                    ">= 5", naive >= 5))  # fmt: skip
+    if parse is None:
+        rows.append(Row(sec, "ccxt parse_ws_order: not installed", 0, ""))
+    else:
+        vs_ccxt = ratio(rates, "full", "ccxt")
+        rows.append(Row(sec, "ccxt pro parse_ws_order (json.loads)", median(rates["ccxt"]),
+                        "frames/s"))  # fmt: skip
+        rows.append(Row(sec, "  full vs ccxt", median(rates["full"]), "frames/s", "ccxt",
+                        vs_ccxt, ">= 10", vs_ccxt >= 10))  # fmt: skip
+    return rows
 
 
 def measure(frames: list[bytes], cids: list[str], repeats: int) -> dict[str, list[float]]:
