@@ -9,6 +9,7 @@ Each "process" is its own event loop; the exchange (pure and synchronous) outliv
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -214,3 +215,32 @@ def test_in_doubt_orders_are_resolved_after_a_restart(
     }
     assert orders_per_client_id(ex) == {sent: 1}
     assert m3.metrics_snapshot().unknown_outcomes_open == 0
+
+
+def test_fill_ids_lost_between_two_journal_writes_are_recorded_on_restart(
+    tmp_path: Path, processes: list[Process]
+) -> None:
+    ex = new_exchange()
+    quote_book(ex)
+    path = tmp_path / "journal.sqlite3"
+    first = _spawn(processes)
+    m1 = first.manager(ex, path)
+
+    async def trade() -> None:
+        await m1.start()
+        await m1.execute_spot_buy(SYMBOL, D("0.05"))
+
+    first.run(trade())
+    trades = ex.my_trades(TRADER, SYMBOL)
+    assert m1.journal.fill_count() == len(trades) == 2
+    # Killed after the report was journaled, before its fill ids were: what that leaves.
+    db = sqlite3.connect(path)
+    db.execute("DELETE FROM fills")
+    db.commit()
+    db.close()
+
+    second = _spawn(processes)
+    m2 = second.manager(ex, path)
+    second.run(m2.start())
+    assert m2.journal.fill_ids() == {(SYMBOL, t.id) for t in trades}
+    assert m2.positions_by_symbol()[SYMBOL].trades == len(trades)
