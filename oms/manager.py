@@ -30,13 +30,13 @@ import secrets
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 
 from oms.checks import SymbolRules, check_order, round_price, round_quantity
 from oms.engine import Engine
-from oms.enums import OrderType, Side, TimeInForce
+from oms.enums import OrderStatus, OrderType, Side, TimeInForce
 from oms.errors import (
     CancelRejected,
     Disconnected,
@@ -71,6 +71,7 @@ from transports.base import Transport
 __all__ = ["ManagerConfig", "OrderManager", "ReconcileReport"]
 
 log = logging.getLogger("oms.manager")
+T = TypeVar("T")
 
 IN_DOUBT = frozenset({OrderState.CREATED, OrderState.PENDING_ACK, OrderState.UNKNOWN})
 
@@ -156,6 +157,7 @@ class OrderManager:
         self._fills_since_balance = False
         self._tasks: set[asyncio.Task[None]] = set()
         self._resolving: set[str] = set()
+        self._cancelling: set[str] = set()  # client ids with a cancel request in flight
         self._stream_ready = asyncio.Event()
         self._last_event_ms = 0
         self._closed = False
@@ -281,7 +283,7 @@ class OrderManager:
         request = self.engine.request_cancel(order)
         self.journal.record_mark("cancel_requested", order.client_order_id, self._clock())
         try:
-            response = await self.transport.cancel_spot_order(request)
+            response = await self._cancel_call([order], self.transport.cancel_spot_order(request))
         except CancelRejected as exc:
             self._mark(
                 "cancel_failed",
@@ -313,16 +315,26 @@ class OrderManager:
     async def cancel_all(self, symbol: str) -> list[Order]:
         """Cancel every open order on ``symbol`` (ours and any opened elsewhere)."""
         open_orders = [o for o in self.engine.open_orders() if o.symbol == symbol]
+        requested = []
         for order in open_orders:
             if order.state in (OrderState.NEW, OrderState.PARTIALLY_FILLED):
                 self.engine.request_cancel(order)
                 self.journal.record_mark("cancel_requested", order.client_order_id, self._clock())
+                requested.append(order)
         try:
-            responses = await self.transport.cancel_open_orders(symbol)
+            call = self.transport.cancel_open_orders(symbol)
+            responses = await self._cancel_call(open_orders, call)
         except CancelRejected:
             responses = []  # -2011: nothing open on the exchange; the check below settles it
         except (OutcomeUnknown, TransportError):
             responses = []
+        except RemoteError as exc:
+            # Refused (e.g. -1021): nothing was canceled; our requests are void.
+            for order in requested:
+                if order.state is OrderState.CANCEL_REQUESTED:
+                    failed = self.engine.cancel_failed(order, exc.code, exc.msg)
+                    self._mark("cancel_failed", order, failed, code=exc.code, msg=exc.msg)
+            raise
         for response in responses:
             self._apply(response)
         for order in open_orders:
@@ -593,7 +605,30 @@ class OrderManager:
             )
             return
         self._apply(response)
+        self._cancel_not_in_effect(order, response.status)
         await self._fetch_trades(order)
+
+    async def _cancel_call(self, orders: list[Order], call: Coroutine[Any, Any, T]) -> T:
+        """Await a cancel request, knowing meanwhile that ``orders`` have one in flight."""
+        cids = [o.client_order_id for o in orders]
+        self._cancelling.update(cids)
+        try:
+            return await call
+        finally:
+            self._cancelling.difference_update(cids)
+
+    def _cancel_not_in_effect(self, order: Order, status: OrderStatus) -> None:
+        """CANCEL_REQUESTED, no cancel in flight, and the exchange has the order open: the
+        cancel never took effect (refused, lost, or a crash before it left). Back to the
+        open state, else no report could ever move the order again (NEW and
+        PARTIALLY_FILLED are self-loops of CANCEL_REQUESTED)."""
+        if (
+            order.state is OrderState.CANCEL_REQUESTED
+            and status in (OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED)
+            and order.client_order_id not in self._cancelling
+        ):
+            msg = f"cancel not in effect: the exchange reports {status.value}"
+            self._mark("cancel_failed", order, self.engine.cancel_failed(order, 0, msg), msg=msg)
 
     async def _fetch_trades(self, order: Order) -> None:
         if order.order_id is None or (
@@ -663,6 +698,9 @@ class OrderManager:
         for response in remote_open:
             seen.add(response.client_order_id)
             corrections += self._corrections(self._apply(response))
+            order = self.engine.order(response.client_order_id)
+            if order is not None and order.order_id == response.order_id:
+                self._cancel_not_in_effect(order, response.status)
         for order in list(self.engine.orders()):
             if (
                 order.is_terminal

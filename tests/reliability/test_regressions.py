@@ -15,6 +15,8 @@ import pytest
 from oms.balances import BalanceLedger
 from oms.enums import Side
 from oms.events import BalanceDelta, OutboundAccountPosition
+from oms.errors import ClockSkewError
+from oms.order import Order
 from oms.outputs import ReportIgnored
 from oms.state import OrderState
 
@@ -90,3 +92,37 @@ def test_crash_mid_place_resolves_after_restart(rig: Rig, stage: str) -> None:
     assert order.state is (OrderState.NEW if executed else OrderState.REJECTED)
     rig.run(rig.m.reconcile("test"))
     assert discrepancies(rig) == []
+
+
+def _resting_buy(rig: Rig) -> Order:
+    price = rig.price("BTCUSDT", -40, Side.BUY)
+    return rig.run(rig.m.execute_spot_buy("BTCUSDT", D("0.001"), price))
+
+
+def test_refused_cancel_all_leaves_the_orders_open(rig: Rig) -> None:
+    """Bug 4 (fuzzer: restart with a skewed clock, cancel_all): -1021 refused the
+    cancel-all, the error propagated and the orders stayed CANCEL_REQUESTED for good,
+    though the exchange had them NEW (no report moves CANCEL_REQUESTED back)."""
+    order = _resting_buy(rig)
+    rig.restart(skew_ms=-7000)
+    with pytest.raises(ClockSkewError):
+        rig.run(rig.m.cancel_all("BTCUSDT"))
+    replayed = rig.m.order(order.client_order_id)
+    assert replayed is not None and replayed.state is OrderState.NEW
+    rig.restart()
+    rig.run(rig.m.reconcile("test"))
+    assert discrepancies(rig) == []
+
+
+def test_crash_after_journaling_a_cancel_before_sending_it(rig: Rig) -> None:
+    """Bug 4, the crash form: the cancel_requested mark was written, the cancel never
+    left; the replay gave CANCEL_REQUESTED and no reconciliation could undo it."""
+    order = _resting_buy(rig)
+    rig.m.engine.request_cancel(order)
+    rig.m.journal.record_mark("cancel_requested", order.client_order_id, rig.clock())
+    rig.restart()
+    replayed = rig.m.order(order.client_order_id)
+    assert replayed is not None and replayed.state is OrderState.NEW
+    assert discrepancies(rig) == []
+    rig.run(rig.m.cancel(replayed))
+    assert replayed.state is OrderState.CANCELED
