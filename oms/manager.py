@@ -94,6 +94,8 @@ class ManagerConfig(msgspec.Struct, kw_only=True):
     balance_settle: float = 0.5
     # Whether the manager subscribes to the user data stream at all.
     stream: bool = True
+    # Sends of one cancel whose outcome stays unknown while the order is still open.
+    cancel_attempts: int = 5
 
 
 class Correction(msgspec.Struct, frozen=True, kw_only=True):
@@ -277,9 +279,29 @@ class OrderManager:
     async def cancel(self, order: Order) -> Order:
         """Cancel one order; returns once the exchange's answer has been applied.
 
+        A cancel whose outcome is unknown is followed by a query; while the exchange still
+        has the order open, the cancel did not take effect and is sent again (a second
+        cancel is harmless: -2011 at worst), up to ``cancel_attempts`` times with backoff.
+
         Raises:
             InvalidTransition: the order is already terminal (nothing sent).
+            RemoteError: the exchange refused the cancel (other than -2011, which is
+                answered by checking the order).
         """
+        delay = self.config.resolve_initial_delay
+        for _ in range(self.config.cancel_attempts - 1):
+            if not await self._cancel_once(order) or order.is_terminal:
+                return order
+            log.info("cancel not in effect, sending it again", extra=_ids(order))
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.config.resolve_max_delay)
+            if order.is_terminal:
+                return order
+        await self._cancel_once(order)
+        return order
+
+    async def _cancel_once(self, order: Order) -> bool:
+        """Send one cancel and apply the answer; True when its outcome was unknown."""
         request = self.engine.request_cancel(order)
         self.journal.record_mark("cancel_requested", order.client_order_id, self._clock())
         try:
@@ -299,6 +321,7 @@ class OrderManager:
                 extra={"client_order_id": order.client_order_id, "error": str(exc)},
             )
             await self._check_order(order)
+            return True
         except RemoteError as exc:
             self._mark(
                 "cancel_failed",
@@ -310,7 +333,7 @@ class OrderManager:
             raise
         else:
             self._apply(response)
-        return order
+        return False
 
     async def cancel_all(self, symbol: str) -> list[Order]:
         """Cancel every open order on ``symbol`` (ours and any opened elsewhere)."""
@@ -879,6 +902,10 @@ class OrderManager:
         self.metrics.set("used_weight_1m", stats.used_weight_1m)
         self.metrics.set("order_count_10s", stats.order_count_10s)
         self.metrics.set("order_count_1d", stats.order_count_1d)
+
+
+def _ids(order: Order) -> dict[str, object]:
+    return {"client_order_id": order.client_order_id, "order_id": order.order_id}
 
 
 def _intent(order: Order) -> OrderIntent:

@@ -24,8 +24,8 @@ from oms.errors import OutcomeUnknown
 from oms.journal import Journal
 from oms.manager import ManagerConfig, OrderManager
 from oms.order import Order
-from oms.requests import NewOrder, QueryOrder
-from oms.rest import NewOrderAck, NewOrderFull, NewOrderResult, QueryOrderResponse
+from oms.requests import CancelOrder, NewOrder, QueryOrder
+from oms.rest import CancelResponse, NewOrderAck, NewOrderFull, NewOrderResult, QueryOrderResponse
 from oms.state import OrderState
 from tests.sim.support import limit
 from transports.base import Transport
@@ -191,7 +191,8 @@ async def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> Non
 
 
 class LostSend(SimTransport):
-    """A ``SimTransport`` over a network that loses the next ``lose`` order requests.
+    """A ``SimTransport`` over a network that loses the next ``lose`` order requests (and
+    the next ``lose_cancels`` cancel requests).
 
     The request never reaches the exchange and the client sees what it sees on Binance
     when a connection dies after sending: an unknown outcome, stamped with the request's
@@ -199,6 +200,18 @@ class LostSend(SimTransport):
     """
 
     lose = 0
+    lose_cancels = 0
+
+    async def cancel_spot_order(self, cancel: CancelOrder) -> CancelResponse:
+        if self.lose_cancels > 0:
+            self.lose_cancels -= 1
+            await asyncio.sleep(0)
+            raise OutcomeUnknown(
+                "connection reset after sending; outcome unknown",
+                request_time_ms=self.server_time_ms(),
+                recv_window_ms=self.recv_window_ms,
+            )
+        return await super().cancel_spot_order(cancel)
 
     async def place_spot_order(
         self, order: NewOrder

@@ -23,6 +23,7 @@ from tests.manager.support import (
     orders_per_client_id,
     quote_book,
     settle,
+    state,
     wait_until,
 )
 from transports.sim.exchange import ManualClock
@@ -131,5 +132,32 @@ async def test_a_lost_send_found_later_is_placed_not_rejected() -> None:
         assert order.state is OrderState.NEW
         assert orders_per_client_id(ex) == {order.client_order_id: 1}
         assert manager.metrics_snapshot().unknown_resolved_found_total == 1
+    finally:
+        await venue.close()
+
+
+async def test_a_lost_cancel_is_sent_again_until_the_order_is_closed() -> None:
+    """A cancel whose outcome is unknown: if the order is still open on the exchange, the
+    cancel did not happen (yet); a second cancel is harmless (-2011 at worst)."""
+    ex = new_exchange()
+    venue = Venue("sim", ex)
+    transport = LostSend(ex, TRADER)
+    manager = await venue.manager(transport=transport)
+    try:
+        bid = await manager.execute_spot_buy(SYMBOL, D("0.01"), D("50000"))
+        transport.lose_cancels = 2
+        await manager.cancel(bid)
+        assert state(bid) is OrderState.CANCELED
+        assert ex.open_orders(TRADER) == []
+        # A network that loses every cancel: a bounded number of tries, then the truth.
+        other = await manager.execute_spot_buy(SYMBOL, D("0.01"), D("50000"))
+        transport.lose_cancels = 100
+        await asyncio.wait_for(manager.cancel(other), 5)
+        assert transport.lose_cancels == 100 - manager.config.cancel_attempts
+        assert state(other) is OrderState.NEW
+        assert len(ex.open_orders(TRADER)) == 1
+        transport.lose_cancels = 0
+        await settle(manager, ex)
+        assert_matches_exchange(manager, ex)
     finally:
         await venue.close()
