@@ -54,6 +54,17 @@ _NEW = OrderStatus.NEW.value
 # never traded.
 _CLOSED_UNFILLED = frozenset({S.CANCELED, S.EXPIRED, S.EXPIRED_IN_MATCH, S.REJECTED})
 _NO_FILLS: Mapping[int, FillApplied] = MappingProxyType({})
+# Enum members bound once for the hot path: on Python 3.11 ``OrderState.NEW`` is a
+# metaclass lookup costing ~85 ns per access, a module global ~15 ns.
+_S_NEW, _S_PARTIALLY_FILLED, _S_FILLED = S.NEW, S.PARTIALLY_FILLED, S.FILLED
+_S_CANCELED, _S_REJECTED, _S_EXPIRED, _S_EXPIRED_IN_MATCH = (
+    S.CANCELED,
+    S.REJECTED,
+    S.EXPIRED,
+    S.EXPIRED_IN_MATCH,
+)
+_X_TRADE, _X_REPLACED = ExecutionType.TRADE, ExecutionType.REPLACED
+_REJECTED_STATUS = OrderStatus.REJECTED
 
 
 class Order:
@@ -181,7 +192,7 @@ class Order:
             return False
         if dest is not self.state:
             # Our own commands announce a generic change, except a refusal (REJECTED).
-            self.enter(dest, why, out, generic=dest is not S.REJECTED)
+            self.enter(dest, why, out, generic=dest is not _S_REJECTED)
         return True
 
     def enter(
@@ -206,7 +217,7 @@ class Order:
     def _state_output(self, previous: OrderState, dest: OrderState, why: str) -> Output:
         key = (self.client_order_id, self.symbol, self.order_id)
         cid, symbol, oid = key
-        if dest is S.NEW:
+        if dest is _S_NEW:
             return OrderAccepted(
                 client_order_id=cid,
                 symbol=symbol,
@@ -214,7 +225,7 @@ class Order:
                 previous_state=previous,
                 state=dest,
             )
-        if dest is S.PARTIALLY_FILLED:
+        if dest is _S_PARTIALLY_FILLED:
             return OrderPartiallyFilled(
                 client_order_id=cid,
                 symbol=symbol,
@@ -223,7 +234,7 @@ class Order:
                 state=dest,
                 filled=self.filled,
             )
-        if dest is S.FILLED:
+        if dest is _S_FILLED:
             return OrderFilled(
                 client_order_id=cid,
                 symbol=symbol,
@@ -233,7 +244,7 @@ class Order:
                 filled=self.filled,
                 cum_quote=self.cum_quote,
             )
-        if dest is S.CANCELED:
+        if dest is _S_CANCELED:
             return OrderCanceled(
                 client_order_id=cid,
                 symbol=symbol,
@@ -242,7 +253,7 @@ class Order:
                 state=dest,
                 filled=self.filled,
             )
-        if dest is S.REJECTED:
+        if dest is _S_REJECTED:
             return OrderRejected(
                 client_order_id=cid,
                 symbol=symbol,
@@ -252,7 +263,7 @@ class Order:
                 code=self.reject_code,
                 reason=self.reject_msg or why,
             )
-        if dest is S.EXPIRED or dest is S.EXPIRED_IN_MATCH:
+        if dest is _S_EXPIRED or dest is _S_EXPIRED_IN_MATCH:
             return OrderExpired(
                 client_order_id=cid,
                 symbol=symbol,
@@ -294,8 +305,8 @@ class Order:
             self.order_id = r.order_id
         quantity = self.quantity
         if quantity is None or r.quantity != quantity:
-            self._take_quantity(r.quantity, r.execution_type is ExecutionType.REPLACED, out)
-        if r.execution_type is ExecutionType.TRADE and r.trade_id >= 0:
+            self._take_quantity(r.quantity, r.execution_type is _X_REPLACED, out)
+        if r.execution_type is _X_TRADE and r.trade_id >= 0:
             self.take_fill(
                 FillApplied(
                     client_order_id=self.client_order_id,
@@ -321,7 +332,7 @@ class Order:
             and r.cumulative_quantity > self.executed_qty
             and self._take_executed(r.cumulative_quantity, out)
         )
-        if status is OrderStatus.REJECTED and self.reject_msg is None:
+        if status is _REJECTED_STATUS and self.reject_msg is None:
             self.reject_msg = r.reject_reason
         self._finish(status, dest, r.expiry_reason, r.transaction_time, mark, moved, out)
 
@@ -390,7 +401,7 @@ class Order:
             what = "over-fill" if total > quantity else f"fill completing a {self.state.name} order"
             self.conflict(what, to_wire(self.filled), f"{to_wire(total)} ({fill.trade_id})", out)
             return False
-        if self.state is S.REJECTED:
+        if self.state is _S_REJECTED:
             self.conflict("fill on a REJECTED order", "REJECTED", str(fill.trade_id), out)
             return False
         if fills is None:
@@ -426,7 +437,7 @@ class Order:
             self.expiry_reason = expiry_reason
         if trigger:
             self._take_status(trigger, dest, out)
-        if self.filled == self.quantity and self.state is not S.FILLED:
+        if self.filled == self.quantity and self.state is not _S_FILLED:
             self._complete(out)
         if self.state in TERMINAL_STATES and self.executed_qty > self.filled:
             # Closed with fills we have not seen: only myTrades has them now.
@@ -444,7 +455,7 @@ class Order:
         if dest is None:
             self.conflict("status", state.name, trigger, out)
             return
-        if dest is S.FILLED and self.filled != self.quantity:
+        if dest is _S_FILLED and self.filled != self.quantity:
             # FILLED before its fills (RESULT/query answer, a trade report late or lost):
             # stay open, awaiting the fills; the manager fetches myTrades.
             self.needs_check = True
