@@ -167,6 +167,15 @@ def _check_report(r: ExecutionReport, raw: bytes) -> None:
 
 
 def _check_position(event: OutboundAccountPosition, raw: bytes) -> None:
+    m = MAX_AMOUNT
+    try:
+        for bal in event.balances:  # the fast path: every amount in range (NaN raises)
+            if not (ZERO <= bal.free < m and ZERO <= bal.locked < m):
+                break
+        else:
+            return
+    except InvalidOperation:
+        pass
     for i, bal in enumerate(event.balances):
         for key, value in (("f", bal.free), ("l", bal.locked)):
             if not (value.is_finite() and ZERO <= value < MAX_AMOUNT):
