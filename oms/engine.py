@@ -258,12 +258,21 @@ class Engine:
             InvalidTransition: the order is terminal, or not yet known to the exchange
                 (CREATED, PENDING_ACK, UNKNOWN: resolve it first).
         """
-        self._local(order, "request_cancel", "cancel requested")
-        return CancelOrder(
+        return self.cancel_request(order)[0]
+
+    def cancel_request(self, order: Order) -> tuple[CancelOrder, list[Output]]:
+        """``request_cancel`` that also returns the outputs (the move to CANCEL_REQUESTED).
+
+        Raises:
+            InvalidTransition: as ``request_cancel``.
+        """
+        out = self._local(order, "request_cancel", "cancel requested")
+        request = CancelOrder(
             symbol=order.symbol,
             order_id=order.order_id,
             orig_client_order_id=order.client_order_id,
         )
+        return request, out
 
     def cancel_failed(self, order: Order, code: int, msg: str) -> list[Output]:
         """The cancel was refused (-2011): back to the open state; the order gets a check.

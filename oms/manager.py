@@ -302,8 +302,8 @@ class OrderManager:
 
     async def _cancel_once(self, order: Order) -> bool:
         """Send one cancel and apply the answer; True when its outcome was unknown."""
-        request = self.engine.request_cancel(order)
-        self.journal.record_mark("cancel_requested", order.client_order_id, self._clock())
+        request, outputs = self.engine.cancel_request(order)
+        self._mark("cancel_requested", order, outputs)
         try:
             response = await self._cancel_call([order], self.transport.cancel_spot_order(request))
         except CancelRejected as exc:
@@ -341,8 +341,7 @@ class OrderManager:
         requested = []
         for order in open_orders:
             if order.state in (OrderState.NEW, OrderState.PARTIALLY_FILLED):
-                self.engine.request_cancel(order)
-                self.journal.record_mark("cancel_requested", order.client_order_id, self._clock())
+                self._mark("cancel_requested", order, self.engine.cancel_request(order)[1])
                 requested.append(order)
         try:
             call = self.transport.cancel_open_orders(symbol)
