@@ -176,3 +176,22 @@ async def test_a_partially_filled_order_canceled_keeps_its_fills(venue: Venue) -
     assert state(sell) is OrderState.CANCELED
     await settle(manager, venue.ex)
     assert_matches_exchange(manager, venue.ex)
+
+
+async def test_periodic_reconciliation_repairs_a_lost_event_without_a_gap(
+    make_venue: MakeVenue,
+) -> None:
+    """A fill whose events are all lost on a live stream is repaired by the periodic sweep."""
+    faults = FaultConfig(drop_event=1.0)
+    venue = await make_venue(faults=faults)
+    manager = await venue.manager(
+        faults=faults if venue.kind == "sim" else None, reconcile_interval=0.3
+    )
+    sell = await manager.execute_spot_sell(SYMBOL, D("0.3"), D("60500.00"))
+    runs = manager.metrics_snapshot().reconciliations_total
+    lift(venue.ex, Side.BUY, "0.3", "60500.00")
+    assert state(sell) is OrderState.NEW  # nothing arrived: the events were lost
+    await manager.wait_for(lambda: state(sell) is OrderState.FILLED, timeout=5.0)
+    assert manager.metrics_snapshot().reconciliations_total > runs
+    assert manager.last_reconcile is not None and manager.last_reconcile.reason == "periodic"
+    assert_matches_exchange(manager, venue.ex)
