@@ -261,7 +261,9 @@ def safety_violations(rig: Rig, seen_states: dict[str, OrderState]) -> list[str]
         for trade_id in order.fills:
             other = trades.setdefault((order.symbol, trade_id), order)
             if other is not order:
-                found.append(f"trade {order.symbol}:{trade_id} in {cid} and {other.client_order_id}")
+                found.append(
+                    f"trade {order.symbol}:{trade_id} in {cid} and {other.client_order_id}"
+                )
         before = seen_states.get(cid)
         if before in TERMINAL_STATES and order.state is not before:
             found.append(f"{cid} left terminal {before.name} for {order.state.name}")
@@ -276,9 +278,7 @@ def safety_violations(rig: Rig, seen_states: dict[str, OrderState]) -> list[str]
 def _fills_exist(rig: Rig, order: Order) -> list[str]:
     if not order.fills or order.order_id is None:
         return []
-    real = {
-        t.id: t for t in rig.exchange.my_trades(ME, order.symbol, order_id=order.order_id)
-    }
+    real = {t.id: t for t in rig.exchange.my_trades(ME, order.symbol, order_id=order.order_id)}
     found = []
     for trade_id, fill in order.fills.items():
         trade = real.get(trade_id)
@@ -295,27 +295,32 @@ def discrepancies(rig: Rig) -> list[str]:
     for order in manager.orders():
         if order.client_order_id not in remote and order.state is not OrderState.REJECTED:
             found.append(f"{order.client_order_id} is {order.state.name}, exchange never had it")
-    fees: Counter[tuple[str, str]] = Counter()
+    fees: dict[tuple[str, str], Decimal] = {}
     for cid, sim in remote.items():
-        order = manager.order(cid)
-        if order is None:
+        tracked = manager.order(cid)
+        if tracked is None:
             found.append(f"exchange order {cid} unknown to the manager")
             continue
+        order = tracked
         found += _compare_order(order, sim)
         trades = ex.my_trades(ME, sim.symbol, order_id=sim.order_id, limit=1000)
-        mine = {tid: (f.quantity, f.price, f.commission, f.commission_asset)
-                for tid, f in order.fills.items()}
+        mine = {
+            tid: (f.quantity, f.price, f.commission, f.commission_asset)
+            for tid, f in order.fills.items()
+        }
         theirs = {t.id: (t.qty, t.price, t.commission, t.commission_asset) for t in trades}
         if mine != theirs:
             found.append(f"{cid} fills {sorted(mine)} != exchange trades {sorted(theirs)}")
         if order.fees != _trade_fees(theirs.values()):
             found.append(f"{cid} fees {order.fees} != {_trade_fees(theirs.values())}")
         for _, _, commission, asset in theirs.values():
-            fees[(sim.symbol, asset)] += commission
+            fees[(sim.symbol, asset)] = fees.get((sim.symbol, asset), D(0)) + commission
     for symbol, position in manager.positions_by_symbol().items():
         for asset, amount in position.fees.items():
-            if fees[(symbol, asset)] != amount:
-                found.append(f"position {symbol} fees {asset} {amount} != {fees[(symbol, asset)]}")
+            if fees.get((symbol, asset), D(0)) != amount:
+                found.append(
+                    f"position {symbol} fees {asset} {amount} != {fees.get((symbol, asset))}"
+                )
     found += _compare_balances(rig)
     return found
 

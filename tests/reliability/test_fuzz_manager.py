@@ -18,12 +18,12 @@ Profiles: ``ci`` (default, bounded to ~30 s here) and ``deep`` (HYPOTHESIS_PROFI
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
 from decimal import Decimal
 
-from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
@@ -103,10 +103,8 @@ class ManagerMachine(RuleBasedStateMachine):
         if kind == "LIMIT_MAKER":
             kwargs["order_type"] = OrderType.LIMIT_MAKER
         place = rig.m.execute_spot_buy if side is Side.BUY else rig.m.execute_spot_sell
-        try:
+        with contextlib.suppress(*EXPECTED):
             rig.run(place(symbol, **kwargs))  # type: ignore[arg-type]
-        except EXPECTED:
-            pass
 
     @rule(pick=st.integers(0, 1000))
     def cancel(self, pick: int) -> None:
@@ -115,17 +113,13 @@ class ManagerMachine(RuleBasedStateMachine):
         orders = open_orders_of(self.rig.m)
         if not orders:
             return
-        try:
+        with contextlib.suppress(RemoteError):
             self.rig.run(self.rig.m.cancel(orders[pick % len(orders)]))
-        except RemoteError:
-            pass
 
     @rule(symbol=st.sampled_from(SYMBOLS))
     def cancel_all(self, symbol: str) -> None:
-        try:
+        with contextlib.suppress(RemoteError):
             self.rig.run(self.rig.m.cancel_all(symbol))
-        except RemoteError:
-            pass
 
     @rule()
     def reconcile(self) -> None:
@@ -163,10 +157,8 @@ class ManagerMachine(RuleBasedStateMachine):
             quantity=self.rig.quantity(symbol, D(notional)),
             price=self.rig.price(symbol, offset, side),
         )
-        try:
+        with contextlib.suppress(SimError):
             ex.place_order(OTHER, order)
-        except SimError:
-            pass
         ex.drain_events(OTHER)
 
     @rule(symbol=st.sampled_from(SYMBOLS))

@@ -13,11 +13,13 @@ from decimal import Decimal
 import pytest
 
 from oms.balances import BalanceLedger
+from oms.decoding import decode_body
 from oms.enums import Side
+from oms.errors import ClockSkewError, DecodeError
 from oms.events import BalanceDelta, OutboundAccountPosition
-from oms.errors import ClockSkewError
 from oms.order import Order
 from oms.outputs import ReportIgnored
+from oms.rest import MyTrade
 from oms.state import OrderState
 
 from .harness import CRASH_STAGES, ME, Rig, crash_mid_place, discrepancies
@@ -124,5 +126,23 @@ def test_crash_after_journaling_a_cancel_before_sending_it(rig: Rig) -> None:
     replayed = rig.m.order(order.client_order_id)
     assert replayed is not None and replayed.state is OrderState.NEW
     assert discrepancies(rig) == []
-    rig.run(rig.m.cancel(replayed))
-    assert replayed.state is OrderState.CANCELED
+    canceled = rig.run(rig.m.cancel(replayed))
+    assert canceled.state is OrderState.CANCELED
+
+
+TRADE = (
+    b'[{"symbol":"BTCUSDT","id":1,"orderId":1,"orderListId":-1,"price":"60000","qty":%s,'
+    b'"quoteQty":"6","commission":"0","commissionAsset":"BTC","time":1,"isBuyer":true,'
+    b'"isMaker":false,"isBestMatch":true}]'
+)
+
+
+@pytest.mark.parametrize("qty", [b'"NaN"', b'"-Infinity"', b'"-0.5"', b'"1E+30"', b'"sNaN"'])
+def test_rest_amounts_out_of_range_are_refused_by_name(qty: bytes) -> None:
+    """Bug 5 (hostile REST bodies): ``decode_body`` took any Decimal, so a myTrades row of
+    qty -Infinity or NaN reached the engine (filled = -Infinity); the stream decoder already
+    refused these. Now every REST amount must lie in [0, 10**20)."""
+    with pytest.raises(DecodeError) as caught:
+        decode_body(TRADE % qty, list[MyTrade])
+    assert caught.value.field == "$[0].qty"
+    assert decode_body(TRADE % b'"0.0001"', list[MyTrade])[0].qty == D("0.0001")
