@@ -150,3 +150,15 @@ async def test_clock_skew_1021_until_the_client_syncs(serve: ServeFactory) -> No
     assert server_time == h.clock() - 10_000
     synced = await client.signed("GET", "/v3/account", timestamp=server_time)
     assert synced.status == 200
+
+
+async def test_lost_request_is_held_and_never_executed(serve: ServeFactory) -> None:
+    h = await serve(ServerOptions(faults=FaultConfig(lose_request=1.0), request_timeout=0.3))
+    client = h.rest()
+    with pytest.raises(TimeoutError):
+        await client.signed(
+            "POST", "/v3/order", {**LIMIT_BUY, "newClientOrderId": "l1"}, timeout=0.1
+        )
+    late = await client.signed("POST", "/v3/order", {**LIMIT_BUY, "newClientOrderId": "l2"})
+    assert (late.status, late.code) == (408, -1007)
+    assert h.exchange.open_orders("alice") == []

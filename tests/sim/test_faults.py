@@ -120,3 +120,23 @@ def test_clock_skew_refusals() -> None:
     assert (ahead.code, behind.code) == (-1021, -1021)
     assert behind.msg == "Timestamp for this request is outside of the recvWindow."
     assert ahead.msg == "Timestamp for this request was 1000ms ahead of the server's time."
+
+
+def test_lost_request_is_not_executed_and_is_seeded() -> None:
+    from transports.sim.faults import FaultConfig, FaultInjector, RequestFault
+
+    def run() -> list[RequestFault]:
+        inj = FaultInjector(FaultConfig(seed=11, lose_request=0.5), clock=lambda: 0)
+        return [inj.on_order_request() for _ in range(40)]
+
+    first = run()
+    assert first == run()
+    assert RequestFault.LOST in first and RequestFault.NONE in first
+    # Without lose_request the fourth draw is not made: older seeds keep their sequence.
+    plain = FaultInjector(FaultConfig(seed=11, error_after_execution=0.5), clock=lambda: 0)
+    with_zero = FaultInjector(
+        FaultConfig(seed=11, error_after_execution=0.5, lose_request=0.0), clock=lambda: 0
+    )
+    assert [plain.on_order_request() for _ in range(20)] == [
+        with_zero.on_order_request() for _ in range(20)
+    ]

@@ -174,3 +174,15 @@ async def test_event_faults_pass_through_the_stream() -> None:
     a, b, c, d = await _take(stream, 4)
     assert a == b and c == d and isinstance(c, OutboundAccountPosition)
     await t.close()
+
+
+async def test_lost_request_never_executes_and_its_outcome_is_unknown() -> None:
+    ex, _ = make_exchange("a")
+    t = SimTransport(ex, "a", faults=FaultConfig(seed=4, lose_request=1.0), request_timeout_s=0.001)
+    with pytest.raises(OutcomeUnknown) as err:
+        await t.place_spot_order(limit(BUY, "0.1", "50000", cid="lost1"))
+    assert err.value.request_time_ms is not None and err.value.recv_window_ms == 5000
+    # The request never reached the engine: the exchange has no such order.
+    with pytest.raises(NoSuchOrder):
+        await t.get_order(QueryOrder(symbol=BTC, orig_client_order_id="lost1"))
+    assert t.faults is not None and t.faults.counts == {"lost": 1}

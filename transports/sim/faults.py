@@ -8,6 +8,9 @@ Rules:
 - Request faults are decided *before* execution; for ``ERROR_5XX``, ``ERROR_1007`` and
   ``TIMEOUT`` the caller executes the order first and then misbehaves, so the outcome is
   unknown to the client although the order exists (binance-spot-api.md §7 "HTTP status").
+  ``LOST`` is the other half of "unknown": the request never reached the engine and no
+  answer comes, so the order does not exist (the fourth draw is made only when
+  ``lose_request`` is set, so older seeds keep their sequences).
 - ``RATE_LIMITED`` is decided before execution and the order is not executed: past
   ``orders_per_10s`` accepted orders in a fixed 10-second window (§8 "Windows are fixed
   buckets"), the answer is HTTP 429 / -1015 with ``Retry-After`` to the window's end.
@@ -56,6 +59,7 @@ class FaultConfig(msgspec.Struct, kw_only=True):
     reorder_events: float = 0.0  # a batch of one action's events is shuffled
     error_after_execution: float = 0.0  # order executes, answer is HTTP 5xx / -1007
     timeout_after_execution: float = 0.0  # order executes, no answer at all
+    lose_request: float = 0.0  # the order request never reaches the engine; no answer
     clock_skew_ms: int = 0  # the exchange clock runs ahead (+) / behind (-): -1021
     orders_per_10s: int | None = None  # past this, 429 + Retry-After (-1015)
     disconnect_every: int | None = None  # drop the event stream after this many events
@@ -67,6 +71,9 @@ class RequestFault(StrEnum):
     ERROR_1007 = "ERROR_1007"
     TIMEOUT = "TIMEOUT"
     RATE_LIMITED = "RATE_LIMITED"
+    # The request is lost on the way: NOT executed, and no answer either, so the client
+    # cannot tell it from TIMEOUT; only a query after its recvWindow settles it.
+    LOST = "LOST"
 
 
 def timestamp_error(timestamp_ms: int, server_ms: int, recv_window_ms: float) -> SimError | None:
@@ -113,13 +120,15 @@ class FaultInjector:
         """Decide the fate of one order request BEFORE it executes.
 
         ``RATE_LIMITED`` means do not execute; ``ERROR_5XX`` / ``ERROR_1007`` / ``TIMEOUT``
-        mean execute, then answer badly (or not at all).
+        mean execute, then answer badly (or not at all); ``LOST`` means do not execute and
+        do not answer.
         """
         cfg = self.config
         # Three draws on every call keep the sequence independent of the outcome.
         error = self._rng.random()
         which = self._rng.random()
         timeout = self._rng.random()
+        lost = self._rng.random() if cfg.lose_request else 1.0
         if cfg.orders_per_10s is not None:
             window = self._now(now_ms) // WINDOW_MS
             if window != self._window:
@@ -135,6 +144,9 @@ class FaultInjector:
         if timeout < cfg.timeout_after_execution:
             self._count("timeout")
             return RequestFault.TIMEOUT
+        if lost < cfg.lose_request:
+            self._count("lost")
+            return RequestFault.LOST
         return RequestFault.NONE
 
     def retry_after_s(self, now_ms: int | None = None) -> int:

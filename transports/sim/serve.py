@@ -75,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
         "reorder-events",
         "error-after-execution",
         "timeout-after-execution",
+        "lose-request",
     ):
         faults.add_argument(f"--{name}", type=float, default=0.0)
     faults.add_argument("--clock-skew-ms", type=int, default=0)
@@ -163,6 +164,7 @@ def build(args: argparse.Namespace) -> tuple[web.Application, list[ApiAccount]]:
         reorder_events=args.reorder_events,
         error_after_execution=args.error_after_execution,
         timeout_after_execution=args.timeout_after_execution,
+        lose_request=args.lose_request,
         clock_skew_ms=args.clock_skew_ms,
         orders_per_10s=args.fault_orders_per_10s,
         disconnect_every=args.disconnect_every,

@@ -63,7 +63,8 @@ def wall_clock_ms() -> int:
 
 
 class FaultAfterExecutionError(Exception):
-    """The order executed, and the answer must now go wrong in the way ``fault`` says."""
+    """The order executed (or, for a lost request, never reached the engine), and the
+    answer must now go wrong in the way ``fault`` says."""
 
     def __init__(self, fault: RequestFault) -> None:
         super().__init__(str(fault))
@@ -184,6 +185,9 @@ class ServerState:
             limit = self.faults.config.orders_per_10s or 0
             retry_after = self.faults.retry_after_s()
             raise self.limiter.too_many_orders(ip, limit, "10 SECOND", retry_after)
+        if fault is RequestFault.LOST:
+            # Never executed, never answered: held like a timeout (the client gives up).
+            raise FaultAfterExecutionError(RequestFault.TIMEOUT)
         result = self.exchange.place_order(account, order)
         self.limiter.count_order(account)
         if fault is not RequestFault.NONE:

@@ -136,6 +136,8 @@ class SimTransport:
                 retry_after=float(self._faults.retry_after_s(now)),
                 code=-1015,
             )
+        if fault is RequestFault.LOST:
+            raise await self._unknown(RequestFault.TIMEOUT, timestamp)
         try:
             result = self._call(lambda: self._ex.place_order(self._account, order))
         except Exception:
