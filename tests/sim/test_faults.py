@@ -123,8 +123,6 @@ def test_clock_skew_refusals() -> None:
 
 
 def test_lost_request_is_not_executed_and_is_seeded() -> None:
-    from transports.sim.faults import FaultConfig, FaultInjector, RequestFault
-
     def run() -> list[RequestFault]:
         inj = FaultInjector(FaultConfig(seed=11, lose_request=0.5), clock=lambda: 0)
         return [inj.on_order_request() for _ in range(40)]
