@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -26,6 +25,7 @@ from typing import Any
 
 from oms.enums import TimeInForce
 from oms.errors import OmsError, OrderValidationError
+from oms.logs import configure_logging
 from oms.money import to_wire
 
 __all__ = ["main"]
@@ -70,26 +70,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-class _OneLine(logging.Formatter):
-    """Log records as single lines: a command never prints a traceback."""
-
-    def formatException(self, ei: object) -> str:  # noqa: N802 (logging's name)
-        return ""
-
-    def format(self, record: logging.LogRecord) -> str:
-        record.exc_info = None
-        record.exc_text = None
-        return super().format(record).replace("\n", " ")
-
-
 def _configure_logging() -> None:
-    level = os.environ.get("OMS_LOG_LEVEL", "WARNING").upper()
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_OneLine("oms: %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level if level in logging.getLevelNamesMapping() else "WARNING")
-    logging.getLogger("transitions").setLevel(logging.WARNING)
+    configure_logging(
+        os.environ.get("OMS_LOG_LEVEL", "WARNING"),
+        json=os.environ.get("OMS_LOG_FORMAT", "").lower() == "json",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
