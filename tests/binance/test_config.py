@@ -127,7 +127,10 @@ def test_ed25519_key_file_and_logon_stream_auth(tmp_path: Path) -> None:
 def test_env_example_documents_every_variable_the_loader_reads() -> None:
     root = Path(__file__).resolve().parents[2]
     example = (root / ".env.example").read_text()
-    source = (root / "transports" / "binance" / "config.py").read_text()
+    source = "".join(
+        p.read_text()
+        for p in [root / "transports" / "binance" / "config.py", *root.glob("oms/*.py")]
+    )
 
     names = set(re.findall(r'"(OMS_[A-Z0-9_]+)"', source))
     assert names, "the loader reads OMS_ variables"
