@@ -21,7 +21,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NoReturn
 
 from oms.enums import TimeInForce
 from oms.errors import OmsError, OrderValidationError
@@ -77,8 +77,17 @@ def _configure_logging() -> None:
     )
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse whose usage errors are one line too (its default prints the usage first)."""
+
+    def error(self, message: str) -> NoReturn:
+        # Invalid UTF-8 in argv arrives as surrogates: show them escaped, never crash on them.
+        text = f"{self.prog}: {message} (see `{self.prog} --help`)"
+        self.exit(2, text.encode("utf-8", "backslashreplace").decode() + "\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="oms", description=__doc__.split("\n\n")[0])
+    parser = _Parser(prog="oms", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command")
 
     demo = sub.add_parser("demo", help="walk through orders on the embedded simulated exchange")

@@ -248,6 +248,8 @@ def _number(values: Mapping[str, str], name: str, default: N, kind: type[N]) -> 
         value = kind(raw)
     except ValueError:
         raise ConfigError(f"{name}={raw!r} is not a valid {kind.__name__}") from None
-    if value <= 0:
-        raise ConfigError(f"{name} must be positive")
+    # ``not value > 0`` (not ``value <= 0``): NaN compares false both ways, and an infinite
+    # timeout or window is no limit at all.
+    if not value > 0 or value == float("inf"):
+        raise ConfigError(f"{name} must be a positive finite number")
     return value
