@@ -22,7 +22,9 @@ import contextlib
 import os
 import shutil
 import tempfile
+from collections import Counter
 from decimal import Decimal
+from typing import ClassVar
 
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
@@ -69,6 +71,9 @@ FAULTS = st.builds(
 
 class ManagerMachine(RuleBasedStateMachine):
     """One managed account, another trader and liquidity providers on two symbols."""
+
+    # Figures over every run of this class (bench/reliability.py prints them).
+    TOTALS: ClassVar[Counter[str]] = Counter()
 
     def __init__(self) -> None:
         super().__init__()
@@ -188,6 +193,8 @@ class ManagerMachine(RuleBasedStateMachine):
         """A restart from the journal; a skewed clock refuses signed requests (-1021)
         until synced."""
         self.rig.restart(skew_ms=skew, sync_clock=sync)
+        self.TOTALS["restarts"] += 1
+        self.TOTALS["clock skew restarts (-1021)"] += bool(skew)
         self.skewed = bool(skew) and not sync
 
     @rule(
@@ -205,6 +212,7 @@ class ManagerMachine(RuleBasedStateMachine):
         rig = self.rig
         quantity = rig.quantity(symbol, D(notional))
         crash_mid_place(rig, symbol, side, quantity, rig.price(symbol, offset, side), stage)
+        self.TOTALS[f"crash: {stage}"] += 1
         self.skewed = False
 
     # --- invariants ------------------------------------------------------------------------
@@ -212,13 +220,17 @@ class ManagerMachine(RuleBasedStateMachine):
     @invariant()
     def safe(self) -> None:
         self.steps += 1
+        self.TOTALS["steps"] += 1
         problems = violations(self.rig, self.seen)
         assert not problems, problems
 
     def teardown(self) -> None:
         try:
             self._final_check()
+            self.TOTALS["examples"] += 1
         finally:
+            for kind, n in self.rig.counted_faults().items():
+                self.TOTALS[f"fault: {kind}"] += n
             self.rig.close()
             shutil.rmtree(self.tmp, ignore_errors=True)
 
