@@ -225,8 +225,21 @@ def _check_amounts(value: object, path: str, raw: bytes) -> None:
         if not (value.is_finite() and ZERO <= value < MAX_AMOUNT):
             raise DecodeError(f"{value} is not a valid amount", raw=raw, field=path)
     elif isinstance(value, msgspec.Struct):
-        for field in msgspec.structs.fields(value):
-            _check_amounts(getattr(value, field.name), f"{path}.{field.encode_name}", raw)
+        for name, wire_name in _field_names(type(value)):
+            _check_amounts(getattr(value, name), f"{path}.{wire_name}", raw)
     elif isinstance(value, (list, tuple)):
         for i, item in enumerate(value):
             _check_amounts(item, f"{path}[{i}]", raw)
+
+
+_FIELD_NAMES: dict[type, tuple[tuple[str, str], ...]] = {}
+
+
+def _field_names(shape: type) -> tuple[tuple[str, str], ...]:
+    """(attribute, wire name) of a Struct type's fields, read once per type:
+    ``msgspec.structs.fields`` re-evaluates the type annotations on every call."""
+    names = _FIELD_NAMES.get(shape)
+    if names is None:
+        names = tuple((f.name, f.encode_name) for f in msgspec.structs.fields(shape))
+        _FIELD_NAMES[shape] = names
+    return names
