@@ -116,7 +116,7 @@ class BalanceLedger:
         )
         previous = None if old is None else (old.free, old.locked)
         out.append(
-            BalanceChanged(asset=asset, free=free, locked=locked, version=when, previous=previous)
+            BalanceChanged(asset, free, locked, when, previous)  # positional: per position
         )
 
     # --- deltas -------------------------------------------------------------------------

@@ -96,6 +96,23 @@ def decode_user_data(raw: bytes) -> UserDataEvent | Unrecognised:
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise DecodeError(str(exc), raw=raw) from None
     if type(event) is ExecutionReport:
+        # _check_report's fast path inlined (one call less per report); any doubt -> the
+        # full check, which names the field. NaN raises InvalidOperation on comparison.
+        m = MAX_AMOUNT
+        try:
+            if (
+                ZERO <= event.quantity < m
+                and ZERO <= event.price < m
+                and ZERO <= event.last_quantity < m
+                and ZERO <= event.cumulative_quantity < m
+                and ZERO <= event.last_price < m
+                and ZERO <= event.commission < m
+                and ZERO <= event.cumulative_quote_quantity < m
+                and ZERO <= event.last_quote_quantity < m
+            ):
+                return event
+        except InvalidOperation:
+            pass
         _check_report(event, raw)
     elif type(event) is OutboundAccountPosition:
         _check_position(event, raw)

@@ -315,6 +315,8 @@ class Engine:
             What changed, in order: state changes, fills, balances, conflicts, or a
             ``ReportIgnored`` when nothing did.
         """
+        if type(report) is ExecutionReport:  # the hot path: skip the dispatch table
+            return self._on_execution_report(report)
         handler = self._handlers.get(type(report))
         if handler is None:
             why = f"unsupported report type {type(report).__name__}"
@@ -329,7 +331,8 @@ class Engine:
 
     def _on_execution_report(self, r: ExecutionReport) -> list[Output]:
         out: list[Output] = []
-        order = self.book.by_order_id(r.symbol, r.order_id)  # the common case, first
+        ids = self.book._by_id.get(r.symbol)  # by exchange order id: the common case, inline
+        order = None if ids is None else ids.get(r.order_id)
         if order is None:
             order = self.book.find(r.symbol, None, r.orig_client_order_id, r.client_order_id)
             if order is not None and order.order_id not in (None, r.order_id):

@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 
-class OrderOutput(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+class OrderOutput(msgspec.Struct, frozen=True, gc=False):
     """Base of outputs about one order: its key."""
 
     client_order_id: str
@@ -50,57 +50,57 @@ class OrderOutput(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     order_id: int | None
 
 
-class StateOutput(OrderOutput, frozen=True, kw_only=True, gc=False):
+class StateOutput(OrderOutput, frozen=True, gc=False):
     """Base of outputs announcing that an order entered ``state``."""
 
     previous_state: OrderState
     state: OrderState
 
 
-class OrderAccepted(StateOutput, frozen=True, kw_only=True, gc=False):
+class OrderAccepted(StateOutput, frozen=True, gc=False):
     """The exchange accepted the order (it entered NEW)."""
 
 
-class OrderPartiallyFilled(StateOutput, frozen=True, kw_only=True, gc=False):
+class OrderPartiallyFilled(StateOutput, frozen=True, gc=False):
     """The order entered PARTIALLY_FILLED; ``filled`` is the sum of its applied fills."""
 
     filled: Decimal
 
 
-class OrderFilled(StateOutput, frozen=True, kw_only=True, gc=False):
+class OrderFilled(StateOutput, frozen=True, gc=False):
     """The order's applied fills reached its quantity (it entered FILLED)."""
 
     filled: Decimal
     cum_quote: Decimal
 
 
-class OrderCanceled(StateOutput, frozen=True, kw_only=True, gc=False):
+class OrderCanceled(StateOutput, frozen=True, gc=False):
     """The order was canceled; ``filled`` is what it had filled by then."""
 
     filled: Decimal
 
 
-class OrderRejected(StateOutput, frozen=True, kw_only=True, gc=False):
+class OrderRejected(StateOutput, frozen=True, gc=False):
     """The order was refused or declared not to exist; Binance's code and text when known."""
 
     code: int | None = None
     reason: str = ""
 
 
-class OrderExpired(StateOutput, frozen=True, kw_only=True, gc=False):
+class OrderExpired(StateOutput, frozen=True, gc=False):
     """The order expired (EXPIRED or EXPIRED_IN_MATCH); ``expiry_reason`` is Binance's ``eR``."""
 
     filled: Decimal
     expiry_reason: str | None = None
 
 
-class OrderStateChanged(StateOutput, frozen=True, kw_only=True, gc=False):
+class OrderStateChanged(StateOutput, frozen=True, gc=False):
     """Any other state change (PENDING_ACK, UNKNOWN, CANCEL_REQUESTED, PENDING_NEW, ...)."""
 
     why: str
 
 
-class FillApplied(OrderOutput, frozen=True, kw_only=True, gc=False):
+class FillApplied(OrderOutput, frozen=True, gc=False):
     """One trade applied to an order, once, whatever the number of deliveries."""
 
     side: Side
@@ -115,14 +115,14 @@ class FillApplied(OrderOutput, frozen=True, kw_only=True, gc=False):
     time_ms: int
 
 
-class OrderAdopted(OrderOutput, frozen=True, kw_only=True, gc=False):
+class OrderAdopted(OrderOutput, frozen=True, gc=False):
     """A report for an order this engine did not know: it now tracks it (opened elsewhere)."""
 
     state: OrderState
     source: str
 
 
-class ReportConflict(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+class ReportConflict(msgspec.Struct, frozen=True, gc=False):
     """A report disagreed with what we know; we kept ours and flagged a check.
 
     ``key`` is the order's client id (or the asset, for balances); ``what`` names the
@@ -137,7 +137,7 @@ class ReportConflict(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     theirs: str
 
 
-class ReportIgnored(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+class ReportIgnored(msgspec.Struct, frozen=True, gc=False):
     """A report that changed nothing: a duplicate (``duplicate``) or stale/unusable one."""
 
     key: str | None
@@ -145,7 +145,7 @@ class ReportIgnored(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     duplicate: bool = False
 
 
-class BalanceChanged(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+class BalanceChanged(msgspec.Struct, frozen=True, gc=False):
     """An asset's balance now; ``previous`` is (free, locked) before, None if it was unknown."""
 
     asset: str
@@ -155,7 +155,7 @@ class BalanceChanged(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     previous: tuple[Decimal, Decimal] | None = None
 
 
-class ReconcileNeeded(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+class ReconcileNeeded(msgspec.Struct, frozen=True, gc=False):
     """Events may have been lost (a stream gap, an undecodable frame): reconcile now."""
 
     reason: str
