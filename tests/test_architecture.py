@@ -7,7 +7,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # The async manager, journal and command line are the I/O shell around the core.
-SHELL = {"manager.py", "journal.py", "replay.py", "cli.py", "demo.py", "__main__.py"}
+SHELL = {
+    "manager.py",
+    "dispatch.py",
+    "placing.py",
+    "cancelling.py",
+    "resolve.py",
+    "reconcile.py",
+    "journal.py",
+    "replay.py",
+    "cli.py",
+    "demo.py",
+    "__main__.py",
+}
 FORBIDDEN_IN_CORE = {
     "transports",
     "aiohttp",
