@@ -136,3 +136,27 @@ def test_env_example_documents_every_variable_the_loader_reads() -> None:
     assert names, "the loader reads OMS_ variables"
     missing = sorted(n for n in names if n not in example)
     assert not missing, f".env.example does not document {missing}"
+
+
+@pytest.mark.parametrize("env", ["testnet", "local"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.binance.com/api",
+        "https://api3.binance.com/api",
+        "wss://ws-api.binance.com:443/ws-api/v3",
+    ],
+)
+def test_a_url_override_cannot_reach_production_without_the_opt_in(env: str, url: str) -> None:
+    values = {"OMS_ENV": env, "OMS_REST_URL": url, "OMS_WS_API_URL": url}
+    with pytest.raises(ConfigError, match="OMS_ALLOW_PRODUCTION=yes"):
+        load_config(values, env_file=None)
+    # The demo-mode hosts are not real money; production itself still needs the opt-in.
+    demo = {
+        "OMS_ENV": env,
+        "OMS_REST_URL": "https://demo-api.binance.com/api",
+        "OMS_WS_API_URL": "wss://demo-ws-api.binance.com/ws-api/v3",
+    }
+    assert load_config(demo, env_file=None).rest_url == "https://demo-api.binance.com/api"
+    opted = {"OMS_ENV": "production", "OMS_ALLOW_PRODUCTION": "yes", "OMS_REST_URL": url}
+    assert load_config(opted, env_file=None).rest_url == url.rstrip("/")

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from transports.binance.signing import (
     HmacSigner,
@@ -198,9 +199,28 @@ def _urls(env: Environment, values: Mapping[str, str]) -> tuple[str, str]:
     if env is Environment.LOCAL:
         if not rest or not ws:
             raise ConfigError("OMS_ENV=local needs both OMS_REST_URL and OMS_WS_API_URL")
+        _refuse_production_hosts(env, rest, ws)
         return rest.rstrip("/"), ws
     default_rest, default_ws = DEFAULT_URLS[env]
-    return (rest or default_rest).rstrip("/"), ws or default_ws
+    rest, ws = (rest or default_rest).rstrip("/"), ws or default_ws
+    _refuse_production_hosts(env, rest, ws)
+    return rest, ws
+
+
+def _refuse_production_hosts(env: Environment, *urls: str) -> None:
+    # A URL override must not reach real money behind OMS_ENV=testnet or local: only
+    # OMS_ENV=production (which needs OMS_ALLOW_PRODUCTION=yes) may name a production host.
+    if env is Environment.PRODUCTION:
+        return
+    for url in urls:
+        host = (urlsplit(url).hostname or "").lower()
+        if (host == "binance.com" or host.endswith(".binance.com")) and not host.startswith(
+            "demo-"
+        ):
+            raise ConfigError(
+                f"OMS_ENV={env.value} with a production Binance URL ({host}): "
+                "use OMS_ENV=production and OMS_ALLOW_PRODUCTION=yes for real money"
+            )
 
 
 def _credentials(values: Mapping[str, str]) -> tuple[Secret | None, Signer | None]:

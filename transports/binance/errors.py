@@ -49,6 +49,16 @@ class RequestMeta(msgspec.Struct, frozen=True, kw_only=True):
     recv_window_ms: int | None = None
     secrets: tuple[str, ...] = ()
 
+    def __repr__(self) -> str:
+        # Never the secrets (signature, API key): a traceback-with-locals tool prints reprs.
+        return (
+            f"RequestMeta(method={self.method!r}, path={self.path!r}, mutating={self.mutating},"
+            f" request_time_ms={self.request_time_ms}, recv_window_ms={self.recv_window_ms},"
+            f" secrets=<{len(self.secrets)} hidden>)"
+        )
+
+    __str__ = __repr__
+
     @property
     def label(self) -> str:
         return f"{self.method} {self.path}"

@@ -34,6 +34,7 @@ from oms.errors import (
     Disconnected,
     IpBanned,
     LocalError,
+    OmsError,
     RateLimited,
 )
 from oms.requests import Params
@@ -153,7 +154,18 @@ class RestClient:
             raise LocalError(
                 f"{method} {path} is SIGNED: configure OMS_API_KEY and a secret or key"
             )
-        await self.sync_clock()
+        try:
+            await self.sync_clock()
+        except (RateLimited, Disconnected):
+            raise
+        except OmsError as exc:
+            # Nothing of this request has left yet: whatever /time did, it is not unknown.
+            raise Disconnected(
+                f"{method} {path} not sent: server clock unavailable ({exc})"
+            ) from None
+        # Wait for the rate governor BEFORE stamping: a request held for seconds must not
+        # leave with a timestamp already older than its recvWindow (§2 "Timing security").
+        await self._wait_turn(RequestMeta(method=method, path=path), weight, orders)
         timestamp = self._clock.now_ms()
         payload = rest_payload(
             [*params, ("recvWindow", str(config.recv_window_ms)), ("timestamp", str(timestamp))]

@@ -278,11 +278,11 @@ class UserDataStream:
             raise _LostError(f"cannot measure the server clock ({type(exc).__name__})") from None
         early: list[StreamItem] = []
         if self._config.stream_auth is StreamAuth.LOGON:
-            await self._request(ws, "session.logon", self._signed_params(), early)
+            await self._request(ws, "session.logon", self._signed_params, early)
             await self._request(ws, "userDataStream.subscribe", None, early)
         else:
             await self._request(
-                ws, "userDataStream.subscribe.signature", self._signed_params(), early
+                ws, "userDataStream.subscribe.signature", self._signed_params, early
             )
         self._fire("subscribed")
         self.subscriptions += 1
@@ -306,14 +306,15 @@ class UserDataStream:
         self,
         ws: aiohttp.ClientWebSocketResponse,
         method: str,
-        params: dict[str, str | int] | None,
+        sign: Callable[[], dict[str, str | int]] | None,
         early: list[StreamItem],
     ) -> None:
         await self._governed(WEIGHTS["WS request"])
         request_id = f"oms-{next(self._ids)}"
         message: dict[str, object] = {"id": request_id, "method": method}
-        if params is not None:
-            message["params"] = params
+        if sign is not None:
+            # Stamped and signed only now, after the governor's wait (§2 "Timing security").
+            message["params"] = sign()
         try:
             await ws.send_str(encode_json(message).decode())
         except (aiohttp.ClientError, ConnectionError) as exc:
