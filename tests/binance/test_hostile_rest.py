@@ -353,3 +353,26 @@ async def test_secrets_never_reach_messages_or_tracebacks(
     signature = state.received[-1][1].decode().rpartition("signature=")[2]
     for secret in (API_KEY, API_SECRET, signature):
         assert secret not in text
+
+
+async def test_a_request_held_by_the_governor_is_stamped_after_the_wait(
+    hostile: tuple[Hostile, TestServer],
+) -> None:
+    """A request stamped before a long governor wait would leave with a stale timestamp."""
+    state, server = hostile
+    stamps: list[int] = []
+
+    @state.route("POST", "/api/v3/order")
+    async def order(request: web.Request) -> web.Response:
+        stamps.append(int((await request.post())["timestamp"]))
+        if len(stamps) == 1:
+            return error(-1015, "Too many new orders.", 429, headers={"Retry-After": "0.4"})
+        return json_response(ACK)
+
+    async with client_for(server) as client:
+        await client.sync_clock()
+        with pytest.raises(RateLimited):
+            await client.place_spot_order(ORDER)
+        await client.place_spot_order(ORDER)  # held ~0.4 s by the governor, then stamped
+    assert len(stamps) == 2
+    assert stamps[1] - stamps[0] >= 350
