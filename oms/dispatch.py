@@ -71,6 +71,9 @@ class Dispatcher:
         self.last_price: dict[str, Decimal] = {}
         # True between a fill and the next balance report (stream position or account).
         self.fills_since_balance = False
+        # Client ids whose place request is awaiting its answer right now: such an order is
+        # never declared "never placed" (the request may still reach the engine).
+        self.sending: set[str] = set()
         self._subscribers: list[asyncio.Queue[Output]] = []
         self._callbacks: list[Callable[[Output], None]] = []
         self._changed = asyncio.Event()

@@ -22,6 +22,10 @@ class ManagerConfig(msgspec.Struct, kw_only=True):
     resolve_max_delay: float = 2.0
     # Extra margin past timestamp + recvWindow before "does not exist" is believed (ms).
     not_found_margin_ms: int = 1000
+    # When the request's own timestamp is unknown (after a restart, or a check of a stale
+    # ack), the deadline counts from the order's creation plus this: the request may have
+    # been stamped later, after a rate-governor wait and a clock sync (ms).
+    unstamped_margin_ms: int = 15000
     # An order still awaiting its ack after this long is checked with a query (s).
     ack_timeout: float = 10.0
     # How long start() waits for the stream's first subscription before going on (s).

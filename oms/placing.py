@@ -23,6 +23,7 @@ from oms.dispatch import Dispatcher, Part
 from oms.enums import OrderType, Side, TimeInForce
 from oms.errors import (
     Disconnected,
+    LocalError,
     OmsError,
     OrderValidationError,
     OutcomeUnknown,
@@ -108,19 +109,30 @@ class Placer(Part):
     async def _send(self, order: Order) -> None:
         request = self.engine.new_order_request(order)
         self.dispatch.mark("sent", order, self.engine.mark_sent(order))
+        sending = self.dispatch.sending
+        sending.add(order.client_order_id)  # while here, nothing may call it never placed
         try:
             response = await self.transport.place_spot_order(request)
         except OutcomeUnknown as exc:
+            sending.discard(order.client_order_id)
             self.dispatch.mark("unknown", order, self.engine.mark_unknown(order, str(exc)))
             await self.resolver.resolve(order, exc.request_time_ms, exc.recv_window_ms)
             return
-        except (RemoteError, RateLimited, Disconnected) as exc:
+        except (RemoteError, RateLimited, Disconnected, LocalError) as exc:
+            # Definite: refused, or never sent (no connection, no key): it does not exist.
             code = getattr(exc, "code", None) or 0
             msg = getattr(exc, "msg", None) or str(exc)
             rejected = self.engine.mark_rejected(order, code, msg)
             self.dispatch.mark("rejected", order, rejected, code=code, msg=msg)
             self.metrics.inc("orders_rejected_total")
             raise
+        except OmsError as exc:
+            # Anything else after the request may have left: unknown, never "failed".
+            self.dispatch.mark("unknown", order, self.engine.mark_unknown(order, str(exc)))
+            await self.resolver.resolve(order, None, None)
+            return
+        finally:
+            sending.discard(order.client_order_id)
         self.dispatch.apply(response)
         self.metrics.inc("orders_placed_total")
 

@@ -34,6 +34,11 @@ log = logging.getLogger("oms.manager")
 IN_DOUBT = frozenset({OrderState.CREATED, OrderState.PENDING_ACK, OrderState.UNKNOWN})
 
 
+# myTrades returns at most 1000 rows (§3 "GET /api/v3/myTrades": limit default 500, max 1000);
+# orderId + fromId is an allowed combination.
+TRADES_PAGE = 1000
+
+
 class Resolver(Part):
     """Resolves orders in doubt by asking the exchange; also fetches an order's trades."""
 
@@ -92,7 +97,8 @@ class Resolver(Part):
         try:
             response = await self.transport.get_order(query)
         except NoSuchOrder:
-            if self.transport.server_time_ms() <= deadline_ms:
+            in_flight = order.client_order_id in self.dispatch.sending
+            if in_flight or self.transport.server_time_ms() <= deadline_ms:
                 return False  # may still start executing: keep asking
             self._never_placed(order)
             return True
@@ -120,10 +126,14 @@ class Resolver(Part):
     def _deadline(self, order: Order, request_ms: int | None, window_ms: int | None) -> int:
         window = window_ms if window_ms is not None else self.transport.recv_window_ms
         clock = self.dispatch.clock
+        margin = self.config.not_found_margin_ms
         if request_ms is None:
+            # The request's own timestamp is not known (a restart, a check): it was stamped
+            # after the order was created, possibly after a governor wait and a clock sync.
             offset = self.transport.server_time_ms() - clock()
             request_ms = (order.created_ms or clock()) + offset
-        return request_ms + window + self.config.not_found_margin_ms
+            margin += self.config.unstamped_margin_ms
+        return request_ms + window + margin
 
     async def fetch_trades(self, order: Order) -> None:
         """Fetch and apply ``order``'s trades when fills are known to be missing."""
@@ -131,13 +141,20 @@ class Resolver(Part):
             order.executed_qty <= order.filled and not order.awaiting_fills
         ):
             return
-        try:
-            trades = await self.transport.get_my_trades(order.symbol, order_id=order.order_id)
-        except OmsError as exc:
-            log.warning(
-                "trade fetch failed",
-                extra={"client_order_id": order.client_order_id, "error": type(exc).__name__},
-            )
-            return
-        for trade in trades:
-            self.dispatch.apply(trade)
+        from_id: int | None = None
+        while True:  # page with fromId: an order may have more trades than one answer holds
+            try:
+                trades = await self.transport.get_my_trades(
+                    order.symbol, order_id=order.order_id, from_id=from_id, limit=TRADES_PAGE
+                )
+            except OmsError as exc:
+                log.warning(
+                    "trade fetch failed",
+                    extra={"client_order_id": order.client_order_id, "error": type(exc).__name__},
+                )
+                return
+            for trade in trades:
+                self.dispatch.apply(trade)
+            if len(trades) < TRADES_PAGE:
+                return
+            from_id = max(t.id for t in trades) + 1

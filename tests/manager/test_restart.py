@@ -196,7 +196,12 @@ def test_in_doubt_orders_are_resolved_after_a_restart(
         # The unsent one: the exchange does not know it, but its deadline has not passed.
         await asyncio.sleep(0.2)
         assert lost.state is OrderState.UNKNOWN
-        clock.advance(7000)  # past timestamp + recvWindow (5 s) + the 1 s margin
+        # Its request's timestamp is unknown (stamped after creation, perhaps after a
+        # governor wait): the deadline is creation + recvWindow (5 s) + 1 s + 15 s unstamped.
+        clock.advance(15_000)
+        await asyncio.sleep(0.2)
+        assert lost.state is OrderState.UNKNOWN
+        clock.advance(7000)  # past creation + 5 s + 1 s + 15 s
         await m2.wait_for(lambda: lost.state is OrderState.REJECTED)
         assert lost.reject_code == -2013
 

@@ -10,6 +10,8 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
+from oms.manager import OrderManager
+from oms.requests import NewOrder
 from oms.state import OrderState
 from tests.manager.support import (
     SYMBOL,
@@ -19,6 +21,7 @@ from tests.manager.support import (
     Venue,
     assert_matches_exchange,
     exchange_orders,
+    fast_config,
     new_exchange,
     orders_per_client_id,
     quote_book,
@@ -26,6 +29,7 @@ from tests.manager.support import (
     state,
     wait_until,
 )
+from transports.base import NewOrderResponse
 from transports.sim.exchange import ManualClock
 from transports.sim.faults import FaultConfig
 
@@ -159,5 +163,47 @@ async def test_a_lost_cancel_is_sent_again_until_the_order_is_closed() -> None:
         transport.lose_cancels = 0
         await settle(manager, ex)
         assert_matches_exchange(manager, ex)
+    finally:
+        await venue.close()
+
+
+class SlowSend(LostSend):
+    """A network that holds the next order request until ``release`` is set: the request is
+    still on its way while the exchange, asked meanwhile, truthfully says -2013."""
+
+    release: asyncio.Event | None = None
+
+    async def place_spot_order(self, order: NewOrder) -> NewOrderResponse:
+        if self.release is not None:
+            await self.release.wait()
+        return await super().place_spot_order(order)
+
+
+async def test_an_order_whose_send_is_in_flight_is_never_declared_not_placed() -> None:
+    """A stale ack check during a slow send gets -2013: never "never placed" while sending."""
+    clock = ManualClock()
+    ex = new_exchange(clock)
+    venue = Venue("sim", ex)
+    transport = SlowSend(ex, TRADER)
+    transport.release = asyncio.Event()
+    # The manager on the exchange's clock, so that "past the deadline" is past it for both.
+    manager = OrderManager(transport, config=fast_config(ack_timeout=0.05), clock=clock)
+    venue.managers.append(manager)
+    await manager.start()
+    try:
+        placing = asyncio.ensure_future(manager.execute_spot_buy(SYMBOL, D("0.01"), D("50000")))
+        await wait_until(lambda: bool(manager.orders()))
+        [order] = manager.orders()
+        clock.advance(60_000)  # far past any deadline; the ack check queries: -2013
+        for _ in range(6):
+            await asyncio.sleep(0.1)
+            clock.advance(1000)
+        assert order.state is not OrderState.REJECTED
+        assert not placing.done()
+        transport.release.set()  # the request arrives and executes
+        assert await asyncio.wait_for(placing, 5) is order
+        assert order.state is OrderState.NEW
+        assert orders_per_client_id(ex) == {order.client_order_id: 1}
+        assert manager.metrics_snapshot().unknown_resolved_not_placed_total == 0
     finally:
         await venue.close()
