@@ -48,7 +48,7 @@ from oms.reconcile import Correction, Reconciler, ReconcileReport
 from oms.replay import replay_journal
 from oms.resolve import IN_DOUBT, Resolver
 from oms.state import OrderState
-from oms.stream import BadFrame, StreamGap
+from oms.stream import BadFrame, StreamGap, StreamItem
 from transports.base import Transport
 
 __all__ = ["Correction", "IN_DOUBT", "ManagerConfig", "OrderManager", "ReconcileReport"]
@@ -303,25 +303,55 @@ class OrderManager:
     # --- background loops ---------------------------------------------------------------
 
     async def _check_loop(self) -> None:
+        # Guarded per turn: one failure (a journal error, a bug) must not end the checks for
+        # good while the manager keeps trading; it is logged and counted instead.
         while not self._closed:
             await asyncio.sleep(0.2)
-            now = self._clock()
-            interval = self.config.reconcile_interval
-            since = self._wall() - self._reconciler.reconciled_at
-            if interval is not None and since >= interval * 1000:
-                # An event lost on a live connection leaves no gap to notice: sweep anyway.
-                await self.reconcile("periodic")
-            for order in self.engine.take_checks():
+            try:
+                await self._check_turn()
+            except Exception:
+                self.metrics.inc("background_failures_total")
+                log.exception("order checks failed; continuing")
+
+    async def _check_turn(self) -> None:
+        now = self._clock()
+        interval = self.config.reconcile_interval
+        since = self._wall() - self._reconciler.reconciled_at
+        if interval is not None and since >= interval * 1000:
+            # An event lost on a live connection leaves no gap to notice: sweep anyway.
+            await self.reconcile("periodic")
+        for order in self.engine.take_checks():
+            await self._reconciler.check_order(order)
+        for order in list(self.engine.open_orders()):
+            stale = now - (order.updated_ms or now) > self.config.ack_timeout * 1000
+            if order.state is OrderState.PENDING_ACK and stale:
                 await self._reconciler.check_order(order)
-            for order in list(self.engine.open_orders()):
-                stale = now - (order.updated_ms or now) > self.config.ack_timeout * 1000
-                if order.state is OrderState.PENDING_ACK and stale:
-                    await self._reconciler.check_order(order)
 
     async def _stream_loop(self) -> None:
-        async for item in self.transport.user_data():
+        """Consume the user data stream for as long as the manager runs.
+
+        The transport reconnects by itself; should its iterator fail or end anyway (a
+        refused key, a bug), the stream is opened again with capped backoff, so the manager
+        never silently runs without one. ``background_failures_total`` counts them.
+        """
+        delay = 0.5
+        while not self._closed:
+            try:
+                async for item in self.transport.user_data():
+                    if self._closed:
+                        return
+                    await self._on_stream_item(item)
+                    delay = 0.5
+            except Exception as exc:
+                self.metrics.inc("background_failures_total")
+                log.error("user data stream failed; reopening", extra={"error": repr(exc)})
             if self._closed:
                 return
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)
+
+    async def _on_stream_item(self, item: StreamItem) -> None:
+        try:
             if isinstance(item, StreamGap):
                 self._on_gap(item)
                 await self.reconcile(f"stream gap: {item.reason}")
@@ -335,6 +365,11 @@ class OrderManager:
             else:
                 self._last_event_ms = self._clock()
                 self._out.apply(item)
+        except Exception:
+            # One item that cannot be handled must not end the stream: count it, go on;
+            # the periodic reconciliation repairs what it would have changed.
+            self.metrics.inc("background_failures_total")
+            log.exception("stream item failed; continuing")
 
     def _on_gap(self, gap: StreamGap) -> None:
         self.metrics.inc("stream_gaps_total")

@@ -37,6 +37,7 @@ class MetricsSnapshot(msgspec.Struct, frozen=True, kw_only=True):
     stale_reports_total: int = 0
     conflicting_reports_total: int = 0
     bad_frames_total: int = 0
+    background_failures_total: int = 0
     stream_gaps_total: int = 0
     last_stream_gap_ms: int = 0
     clock_offset_ms: float = 0.0
@@ -60,6 +61,7 @@ _HELP = {
     "stale_reports_total": "Late (stale) reports absorbed",
     "conflicting_reports_total": "Reports contradicting known state",
     "bad_frames_total": "Frames that failed to decode (kept in the journal)",
+    "background_failures_total": "Stream or check loop failures (each logged, then retried)",
     "stream_gaps_total": "User data stream (re)subscriptions (each a gap)",
     "last_stream_gap_ms": "Length of the last stream gap in milliseconds",
     "clock_offset_ms": "Server clock minus local clock, milliseconds",

@@ -4,15 +4,17 @@ events, fills during a stream gap, orders opened elsewhere, cancels racing fills
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
 from oms.enums import Side
+from oms.errors import AuthError
 from oms.manager import OrderManager
 from oms.outputs import OrderAdopted, Output
 from oms.requests import CancelOrder
 from oms.state import OrderState
+from oms.stream import StreamItem
 from tests.manager.support import (
     SYMBOL,
     TRADER,
@@ -21,6 +23,7 @@ from tests.manager.support import (
     assert_matches_exchange,
     fast_config,
     lift,
+    new_exchange,
     quote_book,
     settle,
     state,
@@ -28,6 +31,7 @@ from tests.manager.support import (
 )
 from tests.sim.support import limit
 from transports.sim.faults import FaultConfig
+from transports.sim.transport import SimTransport
 
 pytestmark = pytest.mark.timeout(30)
 MakeVenue = Callable[..., Awaitable[Venue]]
@@ -195,3 +199,32 @@ async def test_periodic_reconciliation_repairs_a_lost_event_without_a_gap(
     assert manager.metrics_snapshot().reconciliations_total > runs
     assert manager.last_reconcile is not None and manager.last_reconcile.reason == "periodic"
     assert_matches_exchange(manager, venue.ex)
+
+
+class FailingStreamOnce(SimTransport):
+    """A transport whose user data stream dies once with an error its own reconnects do not
+    absorb (as ``BinanceClient`` does for a refused key)."""
+
+    failures = 1
+
+    async def user_data(self) -> AsyncIterator[StreamItem]:  # type: ignore[override]
+        if self.failures > 0:
+            self.failures -= 1
+            raise AuthError(-2015, "Invalid API-key, IP, or permissions for action.")
+        async for item in super().user_data():
+            yield item
+
+
+async def test_a_failed_stream_is_reopened_and_reconciled() -> None:
+    ex = new_exchange()
+    venue = Venue("sim", ex)
+    manager = await venue.manager(transport=FailingStreamOnce(ex, TRADER), stream_start_timeout=0.2)
+    try:
+        await manager.wait_for(lambda: manager.metrics_snapshot().stream_gaps_total >= 1, 5.0)
+        assert manager.metrics_snapshot().background_failures_total == 1
+        sell = await manager.execute_spot_sell(SYMBOL, D("0.1"), D("60500.00"))
+        lift(ex, Side.BUY, "0.1", "60500.00")
+        await manager.wait_for(lambda: state(sell) is OrderState.FILLED, 5.0)
+        assert_matches_exchange(manager, ex)
+    finally:
+        await venue.close()
