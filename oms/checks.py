@@ -156,11 +156,16 @@ def _check_quantity(rules: SymbolRules, quantity: Decimal, market: bool) -> None
         raise OrderValidationError(
             f"quantity {to_wire(quantity)} must be positive", rule="quantity"
         )
-    lot = _lot(rules, market)
-    if lot is None:
-        return
-    name = "MARKET_LOT_SIZE" if lot is rules.market_lot and market else "LOT_SIZE"
-    if quantity < lot.min_qty:
+    # LOT_SIZE applies to every order; MARKET_LOT_SIZE to MARKET orders on top (§6).
+    if rules.lot is not None:
+        _check_lot(rules.lot, quantity, "LOT_SIZE")
+    if market and rules.market_lot is not None:
+        _check_lot(rules.market_lot, quantity, "MARKET_LOT_SIZE")
+
+
+def _check_lot(lot: LotSizeFilter, quantity: Decimal, name: str) -> None:
+    # A zero minQty, maxQty or stepSize disables that part (MARKET_LOT_SIZE often has 0s).
+    if lot.min_qty > ZERO and quantity < lot.min_qty:
         raise _fail(name, f"quantity {to_wire(quantity)} is below minQty", lot.min_qty)
     if lot.max_qty > ZERO and quantity > lot.max_qty:
         raise _fail(name, f"quantity {to_wire(quantity)} is above maxQty", lot.max_qty)

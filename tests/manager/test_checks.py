@@ -146,3 +146,15 @@ def test_round_quantity_never_exceeds_request(qty: D) -> None:
         check_order(
             RULES, side=Side.SELL, order_type=OrderType.LIMIT, quantity=rounded, price=D("1000")
         )
+
+
+def test_market_orders_obey_lot_size_too() -> None:
+    """LOT_SIZE applies to MARKET orders as well as MARKET_LOT_SIZE (§6)."""
+    err = refuse(
+        order_type=OrderType.MARKET, price=None, quantity=D("0.000015"), reference_price=D("1000")
+    )
+    assert err.rule == "LOT_SIZE" and err.suggestion == "0.00001"
+    err = refuse(
+        order_type=OrderType.MARKET, price=None, quantity=D("150"), reference_price=D("1000")
+    )
+    assert err.rule == "MARKET_LOT_SIZE" and err.suggestion == "100.00000"
