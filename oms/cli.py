@@ -44,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve(argv[1:])
     parser = _parser()
     args = parser.parse_args(argv)
-    _configure_logging()
+    _configure_logging(getattr(args, "env_file", ".env"))
     if args.command is None:
         parser.print_help()
         return 2
@@ -70,10 +70,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def _configure_logging() -> None:
+def _settings(env_file: str | None) -> dict[str, str]:
+    """The process environment over the dotenv file (as the transport's config reads them)."""
+    from transports.binance.config import ConfigError, parse_dotenv  # noqa: PLC0415
+
+    values: dict[str, str] = {}
+    if env_file and os.path.isfile(env_file):
+        try:
+            with open(env_file, encoding="utf-8") as fh:
+                values.update(parse_dotenv(fh.read()))
+        except (ConfigError, OSError, UnicodeDecodeError) as exc:
+            raise CliError(f"{env_file}: {exc}") from None
+    values.update(os.environ)
+    return values
+
+
+def _configure_logging(env_file: str | None) -> None:
+    try:
+        values = _settings(env_file)
+    except CliError:
+        values = dict(os.environ)  # the command reports the bad file itself, in one line
     configure_logging(
-        os.environ.get("OMS_LOG_LEVEL", "WARNING"),
-        json=os.environ.get("OMS_LOG_FORMAT", "").lower() == "json",
+        values.get("OMS_LOG_LEVEL", "WARNING"),
+        json=values.get("OMS_LOG_FORMAT", "").lower() == "json",
     )
 
 
@@ -258,11 +277,11 @@ def _with_manager(args: argparse.Namespace, body: Callable[[Any], Any]) -> Any:
     from transports.binance.client import BinanceClient  # noqa: PLC0415
     from transports.binance.config import ConfigError, load_config  # noqa: PLC0415
 
-    environ = dict(os.environ)
+    environ = _settings(args.env_file)
     if args.env:
         environ["OMS_ENV"] = args.env
     try:
-        config = load_config(environ, env_file=args.env_file)
+        config = load_config(environ, env_file=None)
     except ConfigError as exc:
         raise CliError(f"configuration: {exc} (see .env.example)") from None
     if config.api_key is None:

@@ -191,3 +191,18 @@ async def test_order_commands_against_the_local_server(
     unknown = one_line_error(await oms(tmp_path, "buy", "NOSUCHUSDT", "1", env=env))
     assert "unknown symbol 'NOSUCHUSDT'" in unknown
     assert len(exchange_orders(ex, TRADER)) == 2  # the refused ones were never sent
+
+
+async def test_settings_in_dotenv_are_read_like_the_environment(
+    tmp_path: Path, aiohttp_server: ServerFactory
+) -> None:
+    """OMS_JOURNAL (and the keys) set in .env apply as they do from the environment."""
+    ex, env = await local_env(aiohttp_server, tmp_path)
+    journal = tmp_path / "from-dotenv.sqlite3"
+    env["OMS_JOURNAL"] = str(journal)
+    (tmp_path / ".env").write_text("".join(f"{k}={v}\n" for k, v in env.items()))
+    bought = await oms(tmp_path, "buy", "BTCUSDT", "0.01", "--json")  # nothing in the env
+    assert bought.code == 0, bought.err
+    assert journal.is_file()
+    assert not (tmp_path / "oms-journal.sqlite3").exists()
+    assert len(ex.my_trades(TRADER, "BTCUSDT")) >= 1
