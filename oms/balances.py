@@ -53,12 +53,15 @@ _DeltaKey = tuple[str, str, int, Decimal]
 class BalanceLedger:
     """Per-asset balances from snapshots, positions and deltas."""
 
-    __slots__ = ("_assets", "_seen", "_seen_order")
+    __slots__ = ("_assets", "_seen", "_seen_order", "refresh_wanted")
 
     def __init__(self) -> None:
         self._assets: dict[str, Balance] = {}
         self._seen: set[_DeltaKey] = set()
         self._seen_order: deque[_DeltaKey] = deque()
+        # Set when a same-ms report replaced different values: which one is newer cannot be
+        # told from the data, so the owner should fetch a fresh account snapshot soon.
+        self.refresh_wanted = False
 
     def get(self, asset: str) -> Balance | None:
         return self._assets.get(asset)
@@ -111,6 +114,10 @@ class BalanceLedger:
         ):
             out.append(ReportIgnored(key=asset, why=f"balance as of {when} is not newer"))
             return
+        if old is not None and when == old.version:
+            # A REST snapshot can beat the stream's position of the same ms (or the other
+            # way round): taken, but confirmed by a fresh snapshot (``refresh_wanted``).
+            self.refresh_wanted = True
         self._assets[asset] = Balance(
             asset=asset, free=free, locked=locked, version=when, snapshot_version=when
         )

@@ -322,6 +322,11 @@ class OrderManager:
             await self.reconcile("periodic")
         for order in self.engine.take_checks():
             await self._reconciler.check_order(order)
+        balances = self.engine.balances
+        if balances.refresh_wanted:
+            # Two balance reports of the same ms disagreed: the account settles which holds.
+            balances.refresh_wanted = False
+            self._out.apply(await self.transport.get_account())
         for order in list(self.engine.open_orders()):
             stale = now - (order.updated_ms or now) > self.config.ack_timeout * 1000
             if order.state is OrderState.PENDING_ACK and stale:

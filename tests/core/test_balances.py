@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from oms.balances import DEDUP_WINDOW, BalanceLedger
 from oms.decoding import decode_user_data
-from oms.events import BalanceUpdate, ExternalLockUpdate, OutboundAccountPosition
+from oms.events import BalanceDelta, BalanceUpdate, ExternalLockUpdate, OutboundAccountPosition
 from oms.outputs import BalanceChanged, ReportConflict, ReportIgnored
 
 from .helpers import new_engine
@@ -145,3 +145,21 @@ def test_positions_in_any_order_end_at_the_newest(
     assert (ledger.free("BTC"), ledger.locked("BTC")) == unique[newest]
     bal = ledger.get("BTC")
     assert bal is not None and bal.version == newest
+
+
+def test_a_same_ms_disagreement_asks_for_a_fresh_snapshot() -> None:
+    ledger = BalanceLedger()
+
+    def position(free: str) -> OutboundAccountPosition:
+        return OutboundAccountPosition(
+            event_time=10,
+            last_update_time=5,
+            balances=(BalanceDelta(asset="BTC", free=Decimal(free), locked=Decimal(0)),),
+        )
+
+    ledger.apply_position(position("1"))
+    assert not ledger.refresh_wanted
+    ledger.apply_position(position("1"))  # a repeat: ignored, nothing to settle
+    assert not ledger.refresh_wanted
+    ledger.apply_position(position("2"))  # same ms, other values: which is newer?
+    assert ledger.refresh_wanted and ledger.free("BTC") == Decimal("2")
