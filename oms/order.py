@@ -190,65 +190,22 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
             out.append(self._state_output(previous, dest, why))
 
     def _state_output(self, previous: OrderState, dest: OrderState, why: str) -> Output:
-        key = (self.client_order_id, self.symbol, self.order_id)
-        cid, symbol, oid = key
-        if dest is _S_NEW:
-            return OrderAccepted(
-                client_order_id=cid,
-                symbol=symbol,
-                order_id=oid,
-                previous_state=previous,
-                state=dest,
-            )
-        if dest is _S_PARTIALLY_FILLED:  # the most frequent change: positional, cheaper
+        # Positional construction (the outputs' field order): this runs on every change.
+        cid, symbol, oid = self.client_order_id, self.symbol, self.order_id
+        if dest is _S_PARTIALLY_FILLED:
             return OrderPartiallyFilled(cid, symbol, oid, previous, dest, self.filled)
+        if dest is _S_NEW:
+            return OrderAccepted(cid, symbol, oid, previous, dest)
         if dest is _S_FILLED:
-            return OrderFilled(
-                client_order_id=cid,
-                symbol=symbol,
-                order_id=oid,
-                previous_state=previous,
-                state=dest,
-                filled=self.filled,
-                cum_quote=self.cum_quote,
-            )
+            return OrderFilled(cid, symbol, oid, previous, dest, self.filled, self.cum_quote)
         if dest is _S_CANCELED:
-            return OrderCanceled(
-                client_order_id=cid,
-                symbol=symbol,
-                order_id=oid,
-                previous_state=previous,
-                state=dest,
-                filled=self.filled,
-            )
+            return OrderCanceled(cid, symbol, oid, previous, dest, self.filled)
         if dest is _S_REJECTED:
-            return OrderRejected(
-                client_order_id=cid,
-                symbol=symbol,
-                order_id=oid,
-                previous_state=previous,
-                state=dest,
-                code=self.reject_code,
-                reason=self.reject_msg or why,
-            )
+            reason = self.reject_msg or why
+            return OrderRejected(cid, symbol, oid, previous, dest, self.reject_code, reason)
         if dest is _S_EXPIRED or dest is _S_EXPIRED_IN_MATCH:
-            return OrderExpired(
-                client_order_id=cid,
-                symbol=symbol,
-                order_id=oid,
-                previous_state=previous,
-                state=dest,
-                filled=self.filled,
-                expiry_reason=self.expiry_reason,
-            )
-        return OrderStateChanged(
-            client_order_id=cid,
-            symbol=symbol,
-            order_id=oid,
-            previous_state=previous,
-            state=dest,
-            why=why,
-        )
+            return OrderExpired(cid, symbol, oid, previous, dest, self.filled, self.expiry_reason)
+        return OrderStateChanged(cid, symbol, oid, previous, dest, why)
 
     def conflict(self, what: str, ours: str, theirs: str, out: list[Output]) -> None:
         """Record a contradiction: nothing of it is applied; the order needs a check."""
