@@ -19,9 +19,9 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from oms.enums import TimeInForce
 from oms.errors import OmsError, OrderValidationError
@@ -29,6 +29,8 @@ from oms.logs import configure_logging
 from oms.money import to_wire
 
 __all__ = ["main"]
+
+T = TypeVar("T")
 
 
 class CliError(Exception):
@@ -68,6 +70,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the promise: one clear line, never a traceback
         print(f"oms: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
+
+
+def _run(main: Coroutine[Any, Any, T]) -> T:
+    """Run the command's event loop: uvloop when ``OMS_UVLOOP=1`` and it is installed."""
+    if os.environ.get("OMS_UVLOOP") == "1":
+        try:
+            import uvloop  # type: ignore[import-not-found, unused-ignore]  # noqa: PLC0415
+        except ImportError:
+            raise CliError(
+                "OMS_UVLOOP=1 but uvloop is not installed (pip install uvloop)"
+            ) from None
+        result: T = uvloop.run(main)
+        return result
+    return asyncio.run(main)
 
 
 def _settings(env_file: str | None) -> dict[str, str]:
@@ -175,7 +191,7 @@ def _decimal(text: str) -> Decimal:
 def _run_demo(args: argparse.Namespace) -> int:
     from oms.demo import run_demo  # noqa: PLC0415
 
-    return asyncio.run(run_demo(json_output=args.json))
+    return _run(run_demo(json_output=args.json))
 
 
 def _run_exchange(args: argparse.Namespace) -> int:
@@ -293,7 +309,7 @@ def _with_manager(args: argparse.Namespace, body: Callable[[Any], Any]) -> Any:
         async with OrderManager(client, journal=Journal(journal_path)) as manager:
             return await body(manager)
 
-    return asyncio.run(run())
+    return _run(run())
 
 
 # --- output ------------------------------------------------------------------------------
