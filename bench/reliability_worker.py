@@ -53,6 +53,9 @@ MANAGER = ManagerConfig(
     resolve_initial_delay=0.02,
     resolve_max_delay=0.2,
     not_found_margin_ms=200,
+    # No rate limit and one-sample clock syncs here: a request is stamped within ~2 s
+    # of its order's creation (the 15 s default covers a governor wait and slow syncs).
+    unstamped_margin_ms=2000,
     stream_start_timeout=5.0,
 )
 

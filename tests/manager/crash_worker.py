@@ -102,6 +102,9 @@ async def main(rest_url: str, ws_url: str, journal_path: str, mode: str) -> int:
         resolve_initial_delay=0.01,
         resolve_max_delay=0.1,
         not_found_margin_ms=200,
+        # No rate limit and one-sample clock syncs here: a request is stamped within ~2 s
+        # of its order's creation (the 15 s default covers a governor wait and slow syncs).
+        unstamped_margin_ms=2000,
         stream_start_timeout=5.0,
     )
     manager = OrderManager(BinanceClient(config), journal=Journal(journal_path), config=settings)
