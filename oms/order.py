@@ -267,15 +267,37 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
             else:
                 self.take_fill(fill, out)
         status = r.status  # a StrEnum: it is the trigger string itself
-        dest = ROWS[self.state].get(status)  # next_state(), inlined: this runs per report
+        state = self.state
+        dest = ROWS[state].get(status)  # next_state(), inlined: this runs per report
         # ``z`` belongs to the status claim: a refused status brings no cumulative quantity.
         moved = False
         if dest is not None:
             z = r.cumulative_quantity
             if z > self.executed_qty:
-                moved = self._take_executed(z, out)
+                quantity = self.quantity
+                if quantity is not None and z > quantity:
+                    moved = self._take_executed(z, out)  # says what disagreed
+                else:  # _take_executed's common case, inlined
+                    self.executed_qty = self.filled if z == self.filled else z
+                    moved = True
         if status is _REJECTED_STATUS and self.reject_msg is None:
             self.reject_msg = r.reject_reason
+        if (
+            dest is not None
+            and dest is not _S_FILLED
+            and r.expiry_reason is None
+            and self.filled != self.quantity
+            and dest not in TERMINAL_STATES
+        ):
+            # _finish's common case, inlined: a live order moving along the table (or
+            # staying), not completing, nothing to expire.
+            if dest is not state:
+                self.state = dest
+                out.append(self._state_output(state, dest, f"reported {status}"))
+            if len(out) > mark or moved:
+                if r.transaction_time > self.updated_ms:  # noqa: PLR1730 (per report)
+                    self.updated_ms = r.transaction_time
+                return
         self._finish(status, dest, r.expiry_reason, r.transaction_time, mark, moved, out)
 
     def apply_order_answer(
