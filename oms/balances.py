@@ -41,6 +41,8 @@ class Balance(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     locked: Decimal
     version: int
     snapshot_version: int
+    # True when the values came from a REST account snapshot, False from the stream.
+    from_snapshot: bool = False
 
     @property
     def total(self) -> Decimal:
@@ -90,7 +92,7 @@ class BalanceLedger:
         out: list[Output] = []
         when = account.update_time
         for row in account.balances:
-            self._set(row.asset, row.free, row.locked, when, out)
+            self._set(row.asset, row.free, row.locked, when, out, snapshot=True)
         return out
 
     def apply_position(self, event: OutboundAccountPosition) -> list[Output]:
@@ -102,7 +104,14 @@ class BalanceLedger:
         return out
 
     def _set(
-        self, asset: str, free: Decimal, locked: Decimal, when: int, out: list[Output]
+        self,
+        asset: str,
+        free: Decimal,
+        locked: Decimal,
+        when: int,
+        out: list[Output],
+        *,
+        snapshot: bool = False,
     ) -> None:
         old = self._assets.get(asset)
         # A tie (same ms) is taken unless it repeats what we hold: times are milliseconds,
@@ -114,12 +123,18 @@ class BalanceLedger:
         ):
             out.append(ReportIgnored(key=asset, why=f"balance as of {when} is not newer"))
             return
-        if old is not None and when == old.version:
+        if old is not None and when == old.version and (snapshot or old.from_snapshot):
             # A REST snapshot can beat the stream's position of the same ms (or the other
             # way round): taken, but confirmed by a fresh snapshot (``refresh_wanted``).
+            # Two stream positions of one ms need no check: the stream is ordered.
             self.refresh_wanted = True
         self._assets[asset] = Balance(
-            asset=asset, free=free, locked=locked, version=when, snapshot_version=when
+            asset=asset,
+            free=free,
+            locked=locked,
+            version=when,
+            snapshot_version=when,
+            from_snapshot=snapshot,
         )
         previous = None if old is None else (old.free, old.locked)
         out.append(

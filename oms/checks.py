@@ -73,11 +73,16 @@ def round_price(rules: SymbolRules, price: Decimal, *, side: Side | None = None)
 
 
 def round_quantity(rules: SymbolRules, quantity: Decimal, *, market: bool = False) -> Decimal:
-    """Round a quantity down to the symbol's step (MARKET_LOT_SIZE for market orders when set)."""
-    lot = _lot(rules, market)
-    if lot is None:
-        return quantity
-    return round_to_step(quantity, lot.step_size, rounding=ROUND_DOWN)
+    """Round a quantity down onto the symbol's step: LOT_SIZE, and for a MARKET order also
+    MARKET_LOT_SIZE (both apply to it, §6), so the result passes ``check_order``'s steps."""
+    steps = [f.step_size for f in (rules.lot, rules.market_lot if market else None) if f]
+    steps = [step for step in steps if step > ZERO]
+    for _ in range(8):  # rounding down onto each step in turn reaches a common multiple
+        if all(is_multiple(quantity, step) for step in steps):
+            break
+        for step in steps:
+            quantity = round_to_step(quantity, step, rounding=ROUND_DOWN)
+    return quantity
 
 
 def check_order(
@@ -121,13 +126,6 @@ def check_order(
         _check_notional(rules, notional, market, at)
     if free_balance is not None:
         _check_balance(rules, side, quantity, notional, free_balance)
-
-
-def _lot(rules: SymbolRules, market: bool) -> LotSizeFilter | None:
-    # MARKET_LOT_SIZE applies to MARKET orders; a zero step there means "use LOT_SIZE" (§6).
-    if market and rules.market_lot is not None and rules.market_lot.step_size > ZERO:
-        return rules.market_lot
-    return rules.lot
 
 
 def _check_price(rules: SymbolRules, price: Decimal, side: Side) -> None:

@@ -78,6 +78,7 @@ def _run(main: Coroutine[Any, Any, T]) -> T:
         try:
             import uvloop  # type: ignore[import-not-found, unused-ignore]  # noqa: PLC0415
         except ImportError:
+            main.close()  # never started: no "was never awaited" warning on stderr
             raise CliError(
                 "OMS_UVLOOP=1 but uvloop is not installed (pip install uvloop)"
             ) from None

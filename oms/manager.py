@@ -106,6 +106,7 @@ class OrderManager:
         self._reconciler = Reconciler(*parts, self._resolver, cancelling, wall=self._wall)
         self._placer = Placer(*parts, self._rules, self._resolver)
         self._canceller = Canceller(*parts, self._reconciler, cancelling)
+        self._refreshed_at = 0  # wall ms of the last balance refresh (refresh_wanted)
 
     @property
     def last_reconcile(self) -> ReconcileReport | None:
@@ -323,13 +324,18 @@ class OrderManager:
         for order in self.engine.take_checks():
             await self._reconciler.check_order(order)
         balances = self.engine.balances
-        if balances.refresh_wanted:
-            # Two balance reports of the same ms disagreed: the account settles which holds.
-            balances.refresh_wanted = False
+        if balances.refresh_wanted and self._wall() - self._refreshed_at >= 1000:
+            # A snapshot and a position of the same ms disagreed: the account settles which
+            # holds (at most once a second: GET /account weighs 20, §8).
+            self._refreshed_at = self._wall()
             self._out.apply(await self.transport.get_account())
+            balances.refresh_wanted = False  # only once the snapshot is in
+        busy = self._out.sending
         for order in list(self.engine.open_orders()):
             stale = now - (order.updated_ms or now) > self.config.ack_timeout * 1000
             if order.state is OrderState.PENDING_ACK and stale:
+                if order.client_order_id in busy or self._resolver.resolving(order):
+                    continue  # its send or its resolution is already asking the exchange
                 await self._reconciler.check_order(order)
 
     async def _stream_loop(self) -> None:

@@ -127,7 +127,9 @@ class Placer(Part):
             self.metrics.inc("orders_rejected_total")
             raise
         except OmsError as exc:
-            # Anything else after the request may have left: unknown, never "failed".
+            # Anything else after the request may have left: unknown, never "failed". The
+            # send is over: no longer in flight, or -2013 could never settle it.
+            sending.discard(order.client_order_id)
             self.dispatch.mark("unknown", order, self.engine.mark_unknown(order, str(exc)))
             await self.resolver.resolve(order, None, None)
             return

@@ -54,6 +54,10 @@ class Resolver(Part):
         self._resolving: set[str] = set()
         self.closed = False  # set by the manager's close(): resolution loops stop
 
+    def resolving(self, order: Order) -> bool:
+        """Whether a resolution of ``order`` is running."""
+        return order.client_order_id in self._resolving
+
     def begin(self, order: Order) -> None:
         """Start resolving ``order`` in the background."""
         if order.state is OrderState.CREATED:

@@ -145,6 +145,8 @@ def test_env_example_documents_every_variable_the_loader_reads() -> None:
         "https://api.binance.com/api",
         "https://api3.binance.com/api",
         "wss://ws-api.binance.com:443/ws-api/v3",
+        "https://api.binance.com./api",  # a trailing dot is the same host
+        "https://api.binance.us/api",  # another real-money venue
     ],
 )
 def test_a_url_override_cannot_reach_production_without_the_opt_in(env: str, url: str) -> None:

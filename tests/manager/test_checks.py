@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
+import msgspec
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -158,3 +159,18 @@ def test_market_orders_obey_lot_size_too() -> None:
         order_type=OrderType.MARKET, price=None, quantity=D("150"), reference_price=D("1000")
     )
     assert err.rule == "MARKET_LOT_SIZE" and err.suggestion == "100.00000"
+
+
+def test_market_rounding_satisfies_both_lot_filters() -> None:
+    info = msgspec.structs.replace(
+        BTCUSDT,
+        filters=(
+            *BTCUSDT.filters[:2],
+            {"filterType": "MARKET_LOT_SIZE", "minQty": "0", "maxQty": "100", "stepSize": "0.0004"},
+        ),
+    )
+    rules = SymbolRules.from_symbol(info)
+    rounded = round_quantity(rules, D("0.12345"), market=True)
+    assert is_multiple(rounded, D("0.00001")) and is_multiple(rounded, D("0.0004"))
+    assert rounded <= D("0.12345")
+    check_order(rules, side=Side.SELL, order_type=OrderType.MARKET, quantity=rounded, price=None)

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
+from oms.errors import TransportError
 from oms.manager import OrderManager
 from oms.requests import NewOrder
 from oms.state import OrderState
@@ -205,5 +206,39 @@ async def test_an_order_whose_send_is_in_flight_is_never_declared_not_placed() -
         assert order.state is OrderState.NEW
         assert orders_per_client_id(ex) == {order.client_order_id: 1}
         assert manager.metrics_snapshot().unknown_resolved_not_placed_total == 0
+    finally:
+        await venue.close()
+
+
+class GarbledSend(LostSend):
+    """A network whose next order request fails with an unclassified transport error: the
+    request never reached the exchange, but the client cannot know that."""
+
+    garble = 1
+
+    async def place_spot_order(self, order: NewOrder) -> NewOrderResponse:
+        if self.garble > 0:
+            self.garble -= 1
+            raise TransportError("connection broke mid-request")
+        return await super().place_spot_order(order)
+
+
+async def test_an_unclassified_send_error_is_unknown_then_never_placed_after_the_deadline() -> None:
+    clock = ManualClock()
+    ex = new_exchange(clock)
+    venue = Venue("sim", ex)
+    transport = GarbledSend(ex, TRADER)
+    manager = OrderManager(transport, config=fast_config(), clock=clock)
+    venue.managers.append(manager)
+    await manager.start()
+    try:
+        placing = asyncio.ensure_future(manager.execute_spot_buy(SYMBOL, D("0.01"), D("50000")))
+        await wait_until(lambda: bool(manager.orders()))
+        [order] = manager.orders()
+        await wait_until(lambda: order.state is OrderState.UNKNOWN)
+        clock.advance(30_000)  # past creation + recvWindow + margins
+        assert await asyncio.wait_for(placing, 5) is order
+        assert order.state is OrderState.REJECTED and order.reject_code == -2013
+        assert exchange_orders(ex, TRADER) == []
     finally:
         await venue.close()

@@ -207,16 +207,21 @@ def _urls(env: Environment, values: Mapping[str, str]) -> tuple[str, str]:
     return rest, ws
 
 
+# Real-money Binance domains (binance.us is a separate real venue); demo-* hosts are demo mode.
+_PRODUCTION_DOMAINS = ("binance.com", "binance.us")
+
+
 def _refuse_production_hosts(env: Environment, *urls: str) -> None:
     # A URL override must not reach real money behind OMS_ENV=testnet or local: only
     # OMS_ENV=production (which needs OMS_ALLOW_PRODUCTION=yes) may name a production host.
     if env is Environment.PRODUCTION:
         return
     for url in urls:
-        host = (urlsplit(url).hostname or "").lower()
-        if (host == "binance.com" or host.endswith(".binance.com")) and not host.startswith(
-            "demo-"
-        ):
+        host = (urlsplit(url).hostname or "").lower().rstrip(".")
+        real_money = any(
+            host == domain or host.endswith("." + domain) for domain in _PRODUCTION_DOMAINS
+        )
+        if real_money and not host.startswith("demo-"):
             raise ConfigError(
                 f"OMS_ENV={env.value} with a production Binance URL ({host}): "
                 "use OMS_ENV=production and OMS_ALLOW_PRODUCTION=yes for real money"

@@ -137,13 +137,18 @@ class RestClient:
                 return await self._signed_once(
                     method, path, params, shape, weight=weight, orders=orders
                 )
-            except ClockSkewError:
+            except ClockSkewError as skew:
                 if attempt == 2:
                     raise
                 log.info(
                     "%s %s: -1021, re-measuring the server clock and retrying once", method, path
                 )
-                await self.sync_clock(force=True)
+                try:
+                    await self.sync_clock(force=True)
+                except OmsError:
+                    # The -1021 refusal stands (it did not execute); a failed re-sync must
+                    # not turn it into an unknown outcome.
+                    raise skew from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _signed_once(
