@@ -6,7 +6,8 @@ Rules (``specs/order-lifecycle.md`` "Balances"):
 - The account snapshot (``updateTime``) and ``outboundAccountPosition`` (``u``) replace an
   asset only when newer than its ``version``: a slow REST snapshot never overwrites a newer
   stream update (lessons-from-peers §3.8). A tie (same ms) is taken unless it repeats the
-  values held: the later-delivered report wins, so a quiescent snapshot always corrects.
+  values held: the later-delivered report wins, so a quiescent snapshot always corrects. A
+  tie involving a REST snapshot sets ``refresh_wanted``: its owner fetches a fresh snapshot.
 - ``balanceUpdate`` adds ``d`` to free; ``externalLockUpdate`` moves ``d`` from free to
   locked (binance-spot-api.md §5). Both raise ``version`` to their time ``T``. A delta not
   newer than the asset's ``snapshot_version`` is already inside that absolute value: skipped.
