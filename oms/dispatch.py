@@ -24,7 +24,7 @@ from decimal import Decimal
 import msgspec
 
 from oms.checks import SymbolRules
-from oms.engine import Engine
+from oms.engine import Engine, Report
 from oms.events import ExecutionReport, OutboundAccountPosition
 from oms.journal import Journal, OrderIntent
 from oms.manager_config import ManagerConfig
@@ -78,9 +78,9 @@ class Dispatcher:
         self._callbacks: list[Callable[[Output], None]] = []
         self._changed = asyncio.Event()
 
-    def apply(self, report: object) -> list[Output]:
+    def apply(self, report: Report) -> list[Output]:
         """Apply one exchange report, journal it and send its outputs on."""
-        outputs = self.engine.apply(report)  # type: ignore[arg-type]
+        outputs = self.engine.apply(report)
         if isinstance(report, msgspec.Struct) and not isinstance(report, (StreamGap, BadFrame)):
             self.journal.record_report(report, self.clock(), _report_client_id(report))
         if isinstance(report, ExecutionReport) and report.last_price > 0:
@@ -139,11 +139,11 @@ class Dispatcher:
         """Call ``callback(output)`` for every output; exceptions in it are logged."""
         self._callbacks.append(callback)
 
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float | None = 10.0) -> None:
         """Wait until ``predicate()`` holds, re-checking after every applied update.
 
         Raises:
-            TimeoutError: it did not hold within ``timeout`` seconds.
+            TimeoutError: it did not hold within ``timeout`` seconds (None: no limit).
         """
         async with asyncio.timeout(timeout):
             while not predicate():

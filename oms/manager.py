@@ -35,7 +35,7 @@ from typing import Any
 from oms.cancelling import Canceller
 from oms.checks import SymbolRules, round_price, round_quantity
 from oms.dispatch import Dispatcher
-from oms.engine import Engine
+from oms.engine import Engine, Report
 from oms.enums import OrderType, Side, TimeInForce
 from oms.journal import Journal
 from oms.manager_config import ManagerConfig
@@ -86,7 +86,6 @@ class OrderManager:
         self._rules: dict[str, SymbolRules] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._stream_ready = asyncio.Event()
-        self._last_event_ms = 0
         self._closed = False
         self._wire()
 
@@ -293,11 +292,11 @@ class OrderManager:
         self._refresh_transport_metrics()
         return self.metrics.prometheus_text()
 
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float | None = 10.0) -> None:
         """Wait until ``predicate()`` holds, re-checking after every applied update."""
         await self._out.wait_for(predicate, timeout)
 
-    def _apply(self, report: object) -> list[Output]:
+    def _apply(self, report: Report) -> list[Output]:
         """The one path into the state (``Dispatcher.apply``); kept for the benches."""
         return self._out.apply(report)
 
@@ -374,7 +373,6 @@ class OrderManager:
                     "bad frame kept in journal", extra={"error": item.error, "field": item.field}
                 )
             else:
-                self._last_event_ms = self._clock()
                 self._out.apply(item)
         except Exception:
             # One item that cannot be handled must not end the stream: count it, go on;

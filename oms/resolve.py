@@ -71,7 +71,7 @@ class Resolver(Part):
         """Query by client id until the exchange answers; never resend."""
         cid = order.client_order_id
         if cid in self._resolving:
-            await self.dispatch.wait_for(lambda: order.state not in IN_DOUBT, timeout=None)  # type: ignore[arg-type]
+            await self.dispatch.wait_for(lambda: order.state not in IN_DOUBT, timeout=None)
             return
         self._resolving.add(cid)
         self.metrics.set("unknown_outcomes_open", len(self._resolving))
