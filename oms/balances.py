@@ -34,8 +34,10 @@ __all__ = ["DEDUP_WINDOW", "Balance", "BalanceLedger"]
 DEDUP_WINDOW = 4096
 
 
-class Balance(msgspec.Struct, frozen=True, kw_only=True, gc=False):
-    """One asset: free and locked, and the times (ms) of the newest news applied."""
+class Balance(msgspec.Struct, frozen=True, gc=False):
+    """One asset: free and locked, and the times (ms) of the newest news applied.
+
+    Positional construction is allowed (the ledger builds one per asset per position)."""
 
     asset: str
     free: Decimal
@@ -100,8 +102,18 @@ class BalanceLedger:
         """Replace the assets of ``outboundAccountPosition`` when ``u`` is newer (§5)."""
         out: list[Output] = []
         when = event.last_update_time
+        assets = self._assets
         for row in event.balances:
-            self._set(row.asset, row.free, row.locked, when, out)
+            asset = row.asset
+            old = assets.get(asset)
+            if old is not None and when <= old.version:
+                self._set(asset, row.free, row.locked, when, out)  # a tie or stale: the rules
+                continue
+            # _set()'s common case, inlined (one per asset per position): strictly newer.
+            free, locked = row.free, row.locked
+            assets[asset] = Balance(asset, free, locked, when, when, False)
+            previous = None if old is None else (old.free, old.locked)
+            out.append(BalanceChanged(asset, free, locked, when, previous))
         return out
 
     def _set(

@@ -9,7 +9,8 @@ Rules:
 - Exchange reports enter through ONE method, ``apply``, whatever their shape (stream event
   or REST answer); it never raises on the report's content: contradictions come back as
   ``ReportConflict`` outputs and the order is queued for a check (``take_checks``).
-- Reports are dispatched on ``type(report)`` through a dict built once.
+- An ``executionReport`` is handled in ``apply``'s own body (the hot path); other reports
+  are dispatched on ``type(report)`` through a dict built once.
 - A report about an order the engine does not know is adopted (an order opened elsewhere),
   except where the report lacks what an order needs (an ACK, a trade row).
 """
@@ -96,7 +97,6 @@ class Engine:
         self.balances = BalanceLedger()
         self._checks: dict[Order, None] = {}
         self._handlers: dict[type, Callable[[object], list[Output]]] = {
-            ExecutionReport: self._on_execution_report,  # type: ignore[dict-item]
             OutboundAccountPosition: self.balances.apply_position,  # type: ignore[dict-item]
             BalanceUpdate: self.balances.apply_balance_update,  # type: ignore[dict-item]
             ExternalLockUpdate: self.balances.apply_lock_update,  # type: ignore[dict-item]
@@ -315,13 +315,27 @@ class Engine:
             What changed, in order: state changes, fills, balances, conflicts, or a
             ``ReportIgnored`` when nothing did.
         """
-        if type(report) is ExecutionReport:  # the hot path: skip the dispatch table
-            return self._on_execution_report(report)
-        handler = self._handlers.get(type(report))
-        if handler is None:
-            why = f"unsupported report type {type(report).__name__}"
-            return [ReportIgnored(key=None, why=why)]
-        return handler(report)
+        if type(report) is not ExecutionReport:
+            if type(report) is OutboundAccountPosition:  # the next most frequent report
+                return self.balances.apply_position(report)
+            handler = self._handlers.get(type(report))
+            if handler is None:
+                why = f"unsupported report type {type(report).__name__}"
+                return [ReportIgnored(key=None, why=why)]
+            return handler(report)
+        # The hot path, in this method's own body (one call per report fewer).
+        r = report
+        out: list[Output] = []
+        ids = self.book._by_id.get(r.symbol)  # by exchange order id: the common case, inline
+        order = None if ids is None else ids.get(r.order_id)
+        if order is None:
+            order = self._find_or_adopt(r, out)
+        order.apply_execution_report(r, out)
+        if order.state in TERMINAL_STATES:
+            self.book.update_open(order)
+        if order.needs_check:
+            self._checks[order] = None
+        return out
 
     def _after(self, order: Order) -> None:
         if order.state in TERMINAL_STATES:
@@ -329,17 +343,14 @@ class Engine:
         if order.needs_check:
             self._checks[order] = None
 
-    def _on_execution_report(self, r: ExecutionReport) -> list[Output]:
-        out: list[Output] = []
-        ids = self.book._by_id.get(r.symbol)  # by exchange order id: the common case, inline
-        order = None if ids is None else ids.get(r.order_id)
-        if order is None:
-            order = self.book.find(r.symbol, None, r.orig_client_order_id, r.client_order_id)
-            if order is not None and order.order_id not in (None, r.order_id):
-                order = None  # that client id now belongs to another order
+    def _find_or_adopt(self, r: ExecutionReport, out: list[Output]) -> Order:
+        """The order of a report not found by exchange order id: by client id, else adopted."""
+        order = self.book.find(r.symbol, None, r.orig_client_order_id, r.client_order_id)
+        if order is not None and order.order_id not in (None, r.order_id):
+            order = None  # that client id now belongs to another order
         if order is None:
             # On a cancel report ``C`` is the order's own id and ``c`` the cancel's (§5).
-            order = self._adopt(
+            return self._adopt(
                 out,
                 source="executionReport",
                 client_order_id=r.orig_client_order_id or r.client_order_id,
@@ -354,15 +365,10 @@ class Engine:
                 order_id=r.order_id,
                 status=r.status,
             )
-        elif order.order_id is None:
+        if order.order_id is None:
             order.order_id = r.order_id
             self.book.bind(order)
-        order.apply_execution_report(r, out)
-        if order.state in TERMINAL_STATES:
-            self.book.update_open(order)
-        if order.needs_check:
-            self._checks[order] = None
-        return out
+        return order
 
     def _on_ack(self, ack: NewOrderAck) -> list[Output]:
         order = self.book.find(ack.symbol, ack.order_id, "", ack.client_order_id)

@@ -231,14 +231,17 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
         quantity = self.quantity
         if quantity is None or r.quantity != quantity:
             self._take_quantity(r.quantity, r.execution_type is _X_REPLACED, out)
-        if r.execution_type is _X_TRADE and r.trade_id >= 0:
+            quantity = self.quantity
+        state = self.state
+        trade_id = r.trade_id
+        if r.execution_type is _X_TRADE and trade_id >= 0:
             # Positional (the field order of FillApplied): cheaper than keywords, per fill.
             fill = FillApplied(
                 self.client_order_id,
                 self.symbol,
                 self.order_id,
                 self.side,
-                r.trade_id,
+                trade_id,
                 r.last_quantity,
                 r.last_price,
                 r.last_quote_quantity,
@@ -248,33 +251,30 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
                 r.transaction_time,
             )
             fills = self._fills
-            total = self.filled + fill.quantity
-            quantity = self.quantity
+            total = self.filled + r.last_quantity
             if (
-                (fills is None or fill.trade_id not in fills)
+                (fills is None or trade_id not in fills)
                 and quantity is not None
                 and total <= quantity
-                and self.state not in _CLOSED_UNFILLED
+                and state not in _CLOSED_UNFILLED
             ):
                 # take_fill()'s common case, inlined (a new fill within the quantity on a
                 # live order); everything else goes through take_fill's checks.
                 if fills is None:
                     fills = self._fills = {}
-                fills[fill.trade_id] = fill
+                fills[trade_id] = fill
                 self.filled = total
-                self.cum_quote += fill.quote_quantity
+                self.cum_quote += r.last_quote_quantity
                 out.append(fill)
             else:
                 self.take_fill(fill, out)
         status = r.status  # a StrEnum: it is the trigger string itself
-        state = self.state
         dest = ROWS[state].get(status)  # next_state(), inlined: this runs per report
         # ``z`` belongs to the status claim: a refused status brings no cumulative quantity.
         moved = False
         if dest is not None:
             z = r.cumulative_quantity
             if z > self.executed_qty:
-                quantity = self.quantity
                 if quantity is not None and z > quantity:
                     moved = self._take_executed(z, out)  # says what disagreed
                 else:  # _take_executed's common case, inlined
@@ -286,14 +286,25 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
             dest is not None
             and dest is not _S_FILLED
             and r.expiry_reason is None
-            and self.filled != self.quantity
+            and self.filled != quantity
             and dest not in TERMINAL_STATES
         ):
             # _finish's common case, inlined: a live order moving along the table (or
             # staying), not completing, nothing to expire.
             if dest is not state:
                 self.state = dest
-                out.append(self._state_output(state, dest, f"reported {status}"))
+                # _state_output()'s two common cases, inlined (positional construction).
+                if dest is _S_PARTIALLY_FILLED:
+                    change: Output = OrderPartiallyFilled(
+                        self.client_order_id, self.symbol, self.order_id, state, dest, self.filled
+                    )
+                elif dest is _S_NEW:
+                    change = OrderAccepted(
+                        self.client_order_id, self.symbol, self.order_id, state, dest
+                    )
+                else:
+                    change = self._state_output(state, dest, f"reported {status}")
+                out.append(change)
             if len(out) > mark or moved:
                 if r.transaction_time > self.updated_ms:  # noqa: PLR1730 (per report)
                     self.updated_ms = r.transaction_time
