@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from oms.order import Order
+from oms.state import TERMINAL_STATES
 
 __all__ = ["OrderBook"]
 
@@ -47,7 +48,7 @@ class OrderBook:
 
     def update_open(self, order: Order) -> None:
         """Keep the open set in step with ``order``'s state."""
-        if order.is_open:
+        if order.state not in TERMINAL_STATES:  # order.is_open, inlined (per terminal report)
             self._open[order.client_order_id] = order
         elif self._open.get(order.client_order_id) is order:
             del self._open[order.client_order_id]

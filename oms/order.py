@@ -282,33 +282,28 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
                     moved = True
         if status is _REJECTED_STATUS and self.reject_msg is None:
             self.reject_msg = r.reject_reason
-        if (
-            dest is not None
-            and dest is not _S_FILLED
-            and r.expiry_reason is None
-            and self.filled != quantity
-            and dest not in TERMINAL_STATES
-        ):
-            # _finish's common case, inlined: a live order moving along the table (or
-            # staying), not completing, nothing to expire.
-            if dest is not state:
-                self.state = dest
-                # _state_output()'s two common cases, inlined (positional construction).
-                if dest is _S_PARTIALLY_FILLED:
-                    change: Output = OrderPartiallyFilled(
-                        self.client_order_id, self.symbol, self.order_id, state, dest, self.filled
+        if dest is not None and r.expiry_reason is None:
+            # _finish's common cases, inlined: the status the table allows, nothing to
+            # expire, and the fills agreeing with it (FILLED exactly when they add up).
+            filled = self.filled
+            if (filled == quantity) if dest is _S_FILLED else (filled != quantity):
+                if dest is not state:
+                    self.state = dest
+                    # _state_output()'s two commonest cases built in place (positionally).
+                    cid, symbol, oid = self.client_order_id, self.symbol, self.order_id
+                    out.append(
+                        OrderPartiallyFilled(cid, symbol, oid, state, dest, filled)
+                        if dest is _S_PARTIALLY_FILLED
+                        else OrderAccepted(cid, symbol, oid, state, dest)
+                        if dest is _S_NEW
+                        else self._state_output(state, dest, f"reported {status}")
                     )
-                elif dest is _S_NEW:
-                    change = OrderAccepted(
-                        self.client_order_id, self.symbol, self.order_id, state, dest
-                    )
-                else:
-                    change = self._state_output(state, dest, f"reported {status}")
-                out.append(change)
-            if len(out) > mark or moved:
-                if r.transaction_time > self.updated_ms:  # noqa: PLR1730 (per report)
-                    self.updated_ms = r.transaction_time
-                return
+                if dest in TERMINAL_STATES and self.executed_qty > filled:
+                    self.needs_check = True  # closed with fills unseen: only myTrades has them
+                if len(out) > mark or moved:
+                    if r.transaction_time > self.updated_ms:  # noqa: PLR1730 (per report)
+                        self.updated_ms = r.transaction_time
+                    return
         self._finish(status, dest, r.expiry_reason, r.transaction_time, mark, moved, out)
 
     def apply_order_answer(
