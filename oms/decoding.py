@@ -69,6 +69,10 @@ class _Peek(msgspec.Struct):
 _ENVELOPE = msgspec.json.Decoder(Envelope)
 _BARE = msgspec.json.Decoder(UserDataEvent)
 _PEEK = msgspec.json.Decoder(_Peek)
+# Bound once: the hot path calls these per frame.
+_decode_envelope = _ENVELOPE.decode
+_decode_bare = _BARE.decode
+_ENVELOPE_START = b'{"subscriptionId"'
 
 T = TypeVar("T")
 
@@ -86,30 +90,43 @@ def decode_user_data(raw: bytes) -> UserDataEvent | Unrecognised:
             amount that is NaN, infinite, negative or beyond 20 digits.
     """
     # Binance writes the envelope key first; anything else is looked at more closely.
-    enveloped = raw.startswith(b'{"subscriptionId"') or (
-        not raw.startswith(b'{"e"') and b'"event"' in raw[:64]
-    )
     try:
-        event = _ENVELOPE.decode(raw).event if enveloped else _BARE.decode(raw)
+        if raw.startswith(_ENVELOPE_START) or (
+            not raw.startswith(b'{"e"') and b'"event"' in raw[:64]
+        ):
+            event = _decode_envelope(raw).event
+        else:
+            event = _decode_bare(raw)
     except msgspec.ValidationError as exc:
         return _unrecognised_or_raise(raw, str(exc))
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise DecodeError(str(exc), raw=raw) from None
     if type(event) is ExecutionReport:
-        # Every amount in [0, 10**20), inline: this runs for every executionReport (one
-        # chained expression, no call). Any doubt -> _check_report, which names the field;
-        # an ordered comparison with NaN raises InvalidOperation.
+        # Every amount in [0, 10**20), inline: this runs for every executionReport. Any
+        # doubt -> _check_report, which decides and names the field. An ordered comparison
+        # with NaN raises InvalidOperation; ``is_signed`` (no context, no conversion) is
+        # cheaper than ``ZERO <=`` and also sends -0 to the slow path, which accepts it.
         m = MAX_AMOUNT
         try:
+            q = event.quantity
+            p = event.price
+            lq = event.last_quantity
+            z = event.cumulative_quantity
+            lp = event.last_price
+            n = event.commission
+            zq = event.cumulative_quote_quantity
+            yq = event.last_quote_quantity
             if (
-                ZERO <= event.quantity < m
-                and ZERO <= event.price < m
-                and ZERO <= event.last_quantity < m
-                and ZERO <= event.cumulative_quantity < m
-                and ZERO <= event.last_price < m
-                and ZERO <= event.commission < m
-                and ZERO <= event.cumulative_quote_quantity < m
-                and ZERO <= event.last_quote_quantity < m
+                q < m and p < m and lq < m and z < m and lp < m and n < m and zq < m and yq < m
+            ) and not (
+                q.is_signed()
+                or p.is_signed()
+                or lq.is_signed()
+                or z.is_signed()
+                or lp.is_signed()
+                or n.is_signed()
+                or zq.is_signed()
+                or yq.is_signed()
             ):
                 return event
         except InvalidOperation:

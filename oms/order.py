@@ -223,7 +223,9 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
 
     # --- the one path: shape-specific unpacking -----------------------------------------
 
-    def apply_execution_report(self, r: ExecutionReport, out: list[Output]) -> None:
+    def apply_execution_report(  # noqa: PLR0915 - the hot path, its common cases inlined
+        self, r: ExecutionReport, out: list[Output]
+    ) -> None:
         """Apply one ``executionReport`` (§5): its fill (``x=TRADE``), ``z`` and ``X``."""
         mark = len(out)
         if self.order_id is None:
@@ -275,10 +277,15 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
         if dest is not None:
             z = r.cumulative_quantity
             if z > self.executed_qty:
-                if quantity is not None and z > quantity:
+                # _take_executed's common cases, inlined. Usually z is the fills' sum (share
+                # that object: memory, 100k orders), which never exceeds the quantity.
+                if z == self.filled:
+                    self.executed_qty = self.filled
+                    moved = True
+                elif quantity is not None and z > quantity:
                     moved = self._take_executed(z, out)  # says what disagreed
-                else:  # _take_executed's common case, inlined
-                    self.executed_qty = self.filled if z == self.filled else z
+                else:
+                    self.executed_qty = z
                     moved = True
         if status is _REJECTED_STATUS and self.reject_msg is None:
             self.reject_msg = r.reject_reason
