@@ -3,9 +3,10 @@
 Rules:
 - One ``msgspec.json.Decoder`` per shape, created here once and reused (msgspec perf tips);
   never a decoder per message.
-- A user-data frame is either a bare event ``{"e": ...}`` or the WebSocket API envelope
-  ``{"subscriptionId": N, "event": {...}}`` (binance-spot-api.md §5 "Event envelope").
-  Both decode in one pass into the typed union of ``oms.events``.
+- A user-data frame is either the WebSocket API envelope ``{"subscriptionId": N, "event":
+  {...}}`` (binance-spot-api.md §5 "Event envelope"), decoded first and in one pass into the
+  typed union of ``oms.events``, or a bare event ``{"e": ...}``, which fails that decode and
+  is then decoded as itself (the slow path: Binance's WS API always sends the envelope).
 - An event type this version does not know becomes ``Unrecognised`` carrying the raw frame;
   it is never an exception. A malformed frame raises ``oms.errors.DecodeError`` naming the
   JSON path of the bad field and keeping the raw bytes. Invalid UTF-8, truncated JSON and
@@ -62,7 +63,7 @@ class Envelope(msgspec.Struct, frozen=True, kw_only=True, rename="camel", gc=Fal
 class _Peek(msgspec.Struct):
     """Just enough of a frame to tell its event type when the typed decode fails."""
 
-    e: str | None = None
+    e: object = None  # any type: a bare frame with a mistyped "e" is still a bare frame
     event: msgspec.Raw = msgspec.field(default_factory=lambda: msgspec.Raw(b"{}"))
 
 
@@ -72,7 +73,6 @@ _PEEK = msgspec.json.Decoder(_Peek)
 # Bound once: the hot path calls these per frame.
 _decode_envelope = _ENVELOPE.decode
 _decode_bare = _BARE.decode
-_ENVELOPE_START = b'{"subscriptionId"'
 
 T = TypeVar("T")
 
@@ -89,16 +89,15 @@ def decode_user_data(raw: bytes) -> UserDataEvent | Unrecognised:
         DecodeError: malformed JSON, invalid UTF-8, a missing or mistyped field, or an
             amount that is NaN, infinite, negative or beyond 20 digits.
     """
-    # Binance writes the envelope key first; anything else is looked at more closely.
+    # The WS API envelope is what Binance sends (§5 "Event envelope"): tried first, so an
+    # enveloped frame costs one decode and no sniffing. Bare frames take the slow path.
     try:
-        if raw.startswith(_ENVELOPE_START) or (
-            not raw.startswith(b'{"e"') and b'"event"' in raw[:64]
-        ):
-            event = _decode_envelope(raw).event
-        else:
-            event = _decode_bare(raw)
+        event = _decode_envelope(raw).event
     except msgspec.ValidationError as exc:
-        return _unrecognised_or_raise(raw, str(exc))
+        other = _decode_not_enveloped(raw, str(exc))
+        if isinstance(other, Unrecognised):
+            return other
+        event = other
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise DecodeError(str(exc), raw=raw) from None
     if type(event) is ExecutionReport:
@@ -133,10 +132,41 @@ def decode_user_data(raw: bytes) -> UserDataEvent | Unrecognised:
             pass
         _check_report(event, raw)
     elif type(event) is OutboundAccountPosition:
+        m = MAX_AMOUNT
+        try:
+            for bal in event.balances:  # the fast path, as for executionReport above
+                free, locked = bal.free, bal.locked
+                if not (free < m and locked < m) or free.is_signed() or locked.is_signed():
+                    break
+            else:
+                return event
+        except InvalidOperation:
+            pass
         _check_position(event, raw)
     elif type(event) is BalanceUpdate or type(event) is ExternalLockUpdate:
         _check_finite(event.delta, "$.d", raw)
     return event
+
+
+def _decode_not_enveloped(raw: bytes, message: str) -> UserDataEvent | Unrecognised:
+    """The slow path of ``decode_user_data``: a bare event frame ``{"e": ...}`` is decoded
+    as one; anything else fails with the envelope's error (``message``), or is an event
+    type this version does not know."""
+    try:
+        bare = _PEEK.decode(raw).e is not None
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        # Malformed where the envelope decode had not looked (a skipped field).
+        raise DecodeError(str(exc), raw=raw) from None
+    except msgspec.ValidationError:  # not a JSON object
+        bare = False
+    if not bare:
+        return _unrecognised_or_raise(raw, message)
+    try:
+        return cast(UserDataEvent, _decode_bare(raw))
+    except msgspec.ValidationError as exc:
+        return _unrecognised_or_raise(raw, str(exc))
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        raise DecodeError(str(exc), raw=raw) from None
 
 
 def _reason_and_path(message: str) -> tuple[str, str | None]:
@@ -186,15 +216,7 @@ def _check_report(r: ExecutionReport, raw: bytes) -> None:
 
 
 def _check_position(event: OutboundAccountPosition, raw: bytes) -> None:
-    m = MAX_AMOUNT
-    try:
-        for bal in event.balances:  # the fast path: every amount in range (NaN raises)
-            if not (ZERO <= bal.free < m and ZERO <= bal.locked < m):
-                break
-        else:
-            return
-    except InvalidOperation:
-        pass
+    # The slow path of decode_user_data's inline check: name the first bad amount.
     for i, bal in enumerate(event.balances):
         for key, value in (("f", bal.free), ("l", bal.locked)):
             if not (value.is_finite() and ZERO <= value < MAX_AMOUNT):

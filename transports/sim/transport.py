@@ -11,8 +11,8 @@ Rules:
   (binance-spot-api.md §2). ``get_server_time()`` learns the offset, as a client syncs.
 - ``user_data()`` yields a ``StreamGap`` after every (re)subscription, the first included,
   then the account's events, each action's batch passed through the ``FaultInjector`` and
-  round-tripped through the wire (``encode_json`` -> ``decode_user_data``) as the real
-  stream's would be. After an injected disconnect it resubscribes and replays nothing:
+  round-tripped through the wire (``encode_json`` in the WS API envelope ->
+  ``decode_user_data``) as the real stream's would be. After an injected disconnect it resubscribes and replays nothing:
   events produced while it was down are gone (§5), and the gap says so.
 - No wall clock and no network: time is the exchange's injected clock; the only waiting is
   ``asyncio`` waits for new events (``poll_interval_s``) and an injected timeout.
@@ -267,7 +267,8 @@ class SimTransport:
     def _wire(self, events: list[UserDataEvent]) -> list[StreamItem]:
         out: list[StreamItem] = []
         for event in events:
-            raw = encode_json(event)
+            # The WS API's envelope, as the local server and Binance send it (§5).
+            raw = b'{"subscriptionId":%d,"event":%s}' % (self._reconnects, encode_json(event))
             try:
                 out.append(decode_user_data(raw))
             except DecodeError as exc:
