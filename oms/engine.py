@@ -94,6 +94,7 @@ class Engine:
         self._clock = clock
         self._new_client_order_id = new_client_order_id
         self.book = OrderBook()
+        self._by_id = self.book._by_id  # the book's id index, read directly per report
         self.balances = BalanceLedger()
         self._checks: dict[Order, None] = {}
         self._handlers: dict[type, Callable[[object], list[Output]]] = {
@@ -324,13 +325,12 @@ class Engine:
                 return [ReportIgnored(key=None, why=why)]
             return handler(report)
         # The hot path, in this method's own body (one call per report fewer).
-        r = report
         out: list[Output] = []
-        ids = self.book._by_id.get(r.symbol)  # by exchange order id: the common case, inline
-        order = None if ids is None else ids.get(r.order_id)
+        ids = self._by_id.get(report.symbol)  # by exchange order id: the common case, inline
+        order = None if ids is None else ids.get(report.order_id)
         if order is None:
-            order = self._find_or_adopt(r, out)
-        order.apply_execution_report(r, out)
+            order = self._find_or_adopt(report, out)
+        order.apply_execution_report(report, out)
         if order.state in TERMINAL_STATES:
             self.book.update_open(order)
         if order.needs_check:

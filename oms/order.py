@@ -307,7 +307,7 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
                     )
                 if dest in TERMINAL_STATES and self.executed_qty > filled:
                     self.needs_check = True  # closed with fills unseen: only myTrades has them
-                if len(out) > mark or moved:
+                if moved or len(out) > mark:
                     if r.transaction_time > self.updated_ms:  # noqa: PLR1730 (per report)
                         self.updated_ms = r.transaction_time
                     return
