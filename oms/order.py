@@ -253,7 +253,8 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
                 r.transaction_time,
             )
             fills = self._fills
-            total = self.filled + r.last_quantity
+            # The first fill's sums are its own amounts: shared, not added to zero.
+            total = r.last_quantity if fills is None else self.filled + r.last_quantity
             if (
                 (fills is None or trade_id not in fills)
                 and quantity is not None
@@ -263,10 +264,12 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
                 # take_fill()'s common case, inlined (a new fill within the quantity on a
                 # live order); everything else goes through take_fill's checks.
                 if fills is None:
-                    fills = self._fills = {}
-                fills[trade_id] = fill
+                    self._fills = {trade_id: fill}
+                    self.cum_quote = r.last_quote_quantity
+                else:
+                    fills[trade_id] = fill
+                    self.cum_quote += r.last_quote_quantity
                 self.filled = total
-                self.cum_quote += r.last_quote_quantity
                 out.append(fill)
             else:
                 self.take_fill(fill, out)
@@ -381,11 +384,14 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
         if self.state is _S_REJECTED:
             self.conflict("fill on a REJECTED order", "REJECTED", str(fill.trade_id), out)
             return False
-        if fills is None:
-            fills = self._fills = {}
-        fills[fill.trade_id] = fill
-        self.filled = total
-        self.cum_quote += fill.quote_quantity
+        if fills is None:  # the first fill: its amounts are the sums (shared objects)
+            self._fills = {fill.trade_id: fill}
+            self.filled = fill.quantity
+            self.cum_quote = fill.quote_quantity
+        else:
+            fills[fill.trade_id] = fill
+            self.filled = total
+            self.cum_quote += fill.quote_quantity
         out.append(fill)
         return True
 
