@@ -139,6 +139,11 @@ def _rss() -> int:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
+# Batches per size (median): one batch is ~15 ms, so a few more keep one noisy moment on a
+# shared machine from deciding the row (3 let a 10k run read 1.57x between 1.00x and 1.04x).
+BATCH_REPEATS = 9
+
+
 def _batch_cost(engine: Engine, first: int, repeats: int) -> float:
     """Seconds per event of 500 order lifecycles applied with ``engine`` holding its orders."""
     costs = []
@@ -182,14 +187,14 @@ def scale_one(count: int, manager: bool) -> dict[str, float]:
             track(apply, engine, 0, count, 0)
             gc.collect()
             grown = _rss() - before
-            cost = _batch_cost(engine, count, 3)
+            cost = _batch_cost(engine, count, BATCH_REPEATS)
             om.journal.close()
     else:
         engine = _engine()
         track(engine.apply, engine, 0, count, 0)
         gc.collect()
         grown = _rss() - before
-        cost = _batch_cost(engine, count, 3)
+        cost = _batch_cost(engine, count, BATCH_REPEATS)
     assert len(engine.open_orders()) == count
     return {"bytes_per_order": grown / count, "us_per_event": cost * 1e6}
 
