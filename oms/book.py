@@ -1,7 +1,10 @@
 """The registry of tracked orders: by exchange order id, by client id, and the open set.
 
 Rules:
-- Exchange order ids are unique per symbol, so the id index is keyed by symbol, then id.
+- Exchange order ids are unique per symbol, not across symbols. The id index is keyed by
+  the id alone, for the first symbol that used it (an int key: no hashing of the report's
+  freshly decoded symbol string per report), and the caller compares the symbol; the rare
+  order sharing its id with another symbol's goes to a second index keyed by (symbol, id).
 - Client order ids are unique only among *open* orders (binance-spot-api.md §3
   ``newClientOrderId``): the client-id index points at the latest order that used the id.
 - A report is matched by exchange order id ``i`` first, then by a non-empty original client
@@ -24,11 +27,12 @@ __all__ = ["OrderBook"]
 class OrderBook:
     """Tracked orders, indexed for the lookups reports need."""
 
-    __slots__ = ("_by_client", "_by_id", "_open")
+    __slots__ = ("_by_client", "_by_id", "_by_symbol_id", "_open")
 
     def __init__(self) -> None:
         self._by_client: dict[str, Order] = {}
-        self._by_id: dict[str, dict[int, Order]] = {}
+        self._by_id: dict[int, Order] = {}
+        self._by_symbol_id: dict[tuple[str, int], Order] = {}  # ids also used by another symbol
         self._open: dict[str, Order] = {}
 
     def __len__(self) -> int:
@@ -43,8 +47,14 @@ class OrderBook:
 
     def bind(self, order: Order) -> None:
         """Index ``order`` by its exchange order id, once known."""
-        if order.order_id is not None:
-            self._by_id.setdefault(order.symbol, {})[order.order_id] = order
+        oid = order.order_id
+        if oid is None:
+            return
+        held = self._by_id.get(oid)
+        if held is None or held.symbol == order.symbol:
+            self._by_id[oid] = order
+        else:  # the same id on another symbol (§3: ids are per symbol)
+            self._by_symbol_id[order.symbol, oid] = order
 
     def update_open(self, order: Order) -> None:
         """Keep the open set in step with ``order``'s state."""
@@ -59,16 +69,21 @@ class OrderBook:
             del self._by_client[order.client_order_id]
         if self._open.get(order.client_order_id) is order:
             del self._open[order.client_order_id]
-        ids = self._by_id.get(order.symbol)
-        if ids is not None and order.order_id is not None and ids.get(order.order_id) is order:
-            del ids[order.order_id]
+        oid = order.order_id
+        if oid is not None:
+            if self._by_id.get(oid) is order:
+                del self._by_id[oid]
+            elif self._by_symbol_id.get((order.symbol, oid)) is order:
+                del self._by_symbol_id[order.symbol, oid]
 
     def by_client_id(self, client_order_id: str) -> Order | None:
         return self._by_client.get(client_order_id)
 
     def by_order_id(self, symbol: str, order_id: int) -> Order | None:
-        ids = self._by_id.get(symbol)
-        return None if ids is None else ids.get(order_id)
+        order = self._by_id.get(order_id)
+        if order is not None and order.symbol == symbol:
+            return order
+        return self._by_symbol_id.get((symbol, order_id)) if self._by_symbol_id else None
 
     def open_by_client_id(self, client_order_id: str) -> Order | None:
         return self._open.get(client_order_id)
@@ -78,11 +93,9 @@ class OrderBook:
     ) -> Order | None:
         """The tracked order a report is about, or None (see the module rules)."""
         if order_id is not None:
-            ids = self._by_id.get(symbol)
-            if ids is not None:
-                found = ids.get(order_id)
-                if found is not None:
-                    return found
+            found = self.by_order_id(symbol, order_id)
+            if found is not None:
+                return found
         for cid in (orig_client_order_id, client_order_id):
             if cid:
                 found = self._by_client.get(cid)

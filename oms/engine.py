@@ -326,9 +326,9 @@ class Engine:
             return handler(report)
         # The hot path, in this method's own body (one call per report fewer).
         out: list[Output] = []
-        ids = self._by_id.get(report.symbol)  # by exchange order id: the common case, inline
-        order = None if ids is None else ids.get(report.order_id)
-        if order is None:
+        # By exchange order id, OrderBook.by_order_id's common case inline.
+        order = self._by_id.get(report.order_id)
+        if order is None or order.symbol != report.symbol:
             order = self._find_or_adopt(report, out)
         order.apply_execution_report(report, out)
         if order.state in TERMINAL_STATES:
@@ -344,8 +344,9 @@ class Engine:
             self._checks[order] = None
 
     def _find_or_adopt(self, r: ExecutionReport, out: list[Output]) -> Order:
-        """The order of a report not found by exchange order id: by client id, else adopted."""
-        order = self.book.find(r.symbol, None, r.orig_client_order_id, r.client_order_id)
+        """The order of a report not found on the hot path: by id on another symbol, by
+        client id, else adopted."""
+        order = self.book.find(r.symbol, r.order_id, r.orig_client_order_id, r.client_order_id)
         if order is not None and order.order_id not in (None, r.order_id):
             order = None  # that client id now belongs to another order
         if order is None:

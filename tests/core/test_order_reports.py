@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from oms.decoding import decode_body
-from oms.enums import OrderType, Side
+from oms.enums import OrderType, Side, TimeInForce
 from oms.errors import DuplicateClientOrderId, InvalidTransition, OrderValidationError
 from oms.events import Unrecognised
 from oms.outputs import (
@@ -322,3 +322,27 @@ def test_full_answer_of_a_docs_example_fills_the_order() -> None:
     assert kinds(out) == ["FillApplied"] * 5 + ["OrderFilled"]
     assert order.cum_quote == sum(f.quantity * f.price for f in out if isinstance(f, FillApplied))
     assert order.fees == {"USDT": D("39.983")} and order.avg_price == D("39983") / 10
+
+
+def test_the_same_order_id_on_two_symbols_reaches_each_order() -> None:
+    # Exchange order ids are unique per symbol only (§3): ETHBTC's order 1001 is not
+    # BTCUSDT's, whichever was bound first, and forgetting one leaves the other found.
+    engine, btc = order_in(S.NEW)  # BTCUSDT, order id 1001
+    eth = engine.create_order(
+        symbol="ETHBTC", side=Side.SELL, order_type=OrderType.LIMIT, quantity=D(2),
+        price=D("0.05"), time_in_force=TimeInForce.GTC, client_order_id="eth-1",
+    )  # fmt: skip
+    engine.mark_sent(eth)
+    engine.apply(report(eth, s="ETHBTC", S="SELL", p=w("0.05")))
+    assert eth.state is S.NEW and eth.order_id == btc.order_id == 1001
+    assert engine.order_by_id("ETHBTC", 1001) is eth
+    assert engine.order_by_id("BTCUSDT", 1001) is btc
+    out = engine.apply(trade(eth, 9, "0.5", "PARTIALLY_FILLED", "0.5", s="ETHBTC", S="SELL"))
+    assert eth.filled == D("0.5") and btc.filled == 0 and "OrderAdopted" not in kinds(out)
+    engine.apply(trade(btc, 10, "1", "FILLED", "1"))
+    assert btc.state is S.FILLED and eth.state is S.PARTIALLY_FILLED
+    engine.forget(btc)
+    assert engine.order_by_id("BTCUSDT", 1001) is None
+    assert engine.order_by_id("ETHBTC", 1001) is eth
+    engine.apply(trade(eth, 11, "1.5", "FILLED", "2", s="ETHBTC", S="SELL"))
+    assert eth.state is S.FILLED and eth.filled == D(2)
