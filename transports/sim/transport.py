@@ -12,8 +12,9 @@ Rules:
 - ``user_data()`` yields a ``StreamGap`` after every (re)subscription, the first included,
   then the account's events, each action's batch passed through the ``FaultInjector`` and
   round-tripped through the wire (``encode_json`` in the WS API envelope ->
-  ``decode_user_data``) as the real stream's would be. After an injected disconnect it resubscribes and replays nothing:
-  events produced while it was down are gone (§5), and the gap says so.
+  ``decode_user_data``) as the real stream's would be. After an injected disconnect it
+  resubscribes and replays nothing: events produced while it was down are gone (§5), and
+  the gap says so.
 - No wall clock and no network: time is the exchange's injected clock; the only waiting is
   ``asyncio`` waits for new events (``poll_interval_s``) and an injected timeout.
 """
