@@ -32,6 +32,7 @@ from oms.events import (
     UserDataEvent,
 )
 from oms.money import MAX_AMOUNT, ZERO
+from oms.rest import QueryOrderResponse
 
 __all__ = [
     "KNOWN_EVENT_TYPES",
@@ -76,8 +77,6 @@ _decode_bare = _BARE.decode
 
 T = TypeVar("T")
 
-_REPORT_KEYS = ("q", "p", "l", "z", "L", "n", "Z", "Y")
-
 
 def decode_user_data(raw: bytes) -> UserDataEvent | Unrecognised:
     """Decode one user-data frame, bare or enveloped.
@@ -98,13 +97,13 @@ def decode_user_data(raw: bytes) -> UserDataEvent | Unrecognised:
         if isinstance(other, Unrecognised):
             return other
         event = other
-    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise DecodeError(str(exc), raw=raw) from None
     if type(event) is ExecutionReport:
         # Every amount in [0, 10**20), inline: this runs for every executionReport. Any
         # doubt -> _check_report, which decides and names the field. An ordered comparison
         # with NaN raises InvalidOperation; ``is_signed`` (no context, no conversion) is
-        # cheaper than ``ZERO <=`` and also sends -0 to the slow path, which accepts it.
+        # cheaper than ``ZERO <=``; it sends -0 to the slow path, which accepts it as zero.
         m = MAX_AMOUNT
         try:
             q = event.quantity
@@ -116,16 +115,31 @@ def decode_user_data(raw: bytes) -> UserDataEvent | Unrecognised:
             zq = event.cumulative_quote_quantity
             yq = event.last_quote_quantity
             if (
-                q < m and p < m and lq < m and z < m and lp < m and n < m and zq < m and yq < m
-            ) and not (
-                q.is_signed()
-                or p.is_signed()
-                or lq.is_signed()
-                or z.is_signed()
-                or lp.is_signed()
-                or n.is_signed()
-                or zq.is_signed()
-                or yq.is_signed()
+                (q < m and p < m and lq < m and z < m and lp < m and n < m and zq < m and yq < m)
+                and not (
+                    q.is_signed()
+                    or p.is_signed()
+                    or lq.is_signed()
+                    or z.is_signed()
+                    or lp.is_signed()
+                    or n.is_signed()
+                    or zq.is_signed()
+                    or yq.is_signed()
+                )
+                and not (
+                    # Always sent, and zero unless a stop, iceberg or quote-quantity order: a
+                    # zero needs no check (truthiness: no context; NaN is truthy).
+                    event.stop_price or event.iceberg_quantity or event.quote_order_quantity
+                )
+                and (
+                    # Conditional (STP, pegs, §5): absent from most reports.
+                    event.prevented_quantity is None
+                    and event.last_prevented_quantity is None
+                    and event.prevented_execution_quantity is None
+                    and event.prevented_execution_price is None
+                    and event.prevented_execution_quote_quantity is None
+                    and event.pegged_price is None
+                )
             ):
                 return event
         except InvalidOperation:
@@ -154,7 +168,7 @@ def _decode_not_enveloped(raw: bytes, message: str) -> UserDataEvent | Unrecogni
     type this version does not know."""
     try:
         bare = _PEEK.decode(raw).e is not None
-    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
         # Malformed where the envelope decode had not looked (a skipped field).
         raise DecodeError(str(exc), raw=raw) from None
     except msgspec.ValidationError:  # not a JSON object
@@ -165,7 +179,7 @@ def _decode_not_enveloped(raw: bytes, message: str) -> UserDataEvent | Unrecogni
         return cast(UserDataEvent, _decode_bare(raw))
     except msgspec.ValidationError as exc:
         return _unrecognised_or_raise(raw, str(exc))
-    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise DecodeError(str(exc), raw=raw) from None
 
 
@@ -189,29 +203,38 @@ def _unrecognised_or_raise(raw: bytes, message: str) -> Unrecognised:
         kind: object = peek.e
         if kind is None:
             kind = _PEEK.decode(peek.event).e
-    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, RecursionError):
         kind = None
     if isinstance(kind, str) and kind not in KNOWN_EVENT_TYPES:
         return Unrecognised(event_type=kind, raw=bytes(raw))
     raise DecodeError(reason, raw=raw, field=path) from None
 
 
-def _check_report(r: ExecutionReport, raw: bytes) -> None:
-    # The slow path of decode_user_data's inline check: name the first bad amount. Binance's
-    # legal decimal range is [0, 10**20) (§3 "Conventions"); NaN, Infinity or a negative
-    # fill would corrupt the order.
-    amounts = (
-        r.quantity,
-        r.price,
-        r.last_quantity,
-        r.cumulative_quantity,
-        r.last_price,
-        r.commission,
-        r.cumulative_quote_quantity,
-        r.last_quote_quantity,
+def _is_amount(value: Decimal) -> bool:
+    """Binance's legal range [0, 10**20) (§3 "Conventions"): not NaN, not infinite, not
+    negative, fewer than 21 integer digits. -0 is a zero (``to_wire`` writes "0")."""
+    return value.is_finite() and ZERO <= value < MAX_AMOUNT
+
+
+def _decimal_fields(shape: type) -> tuple[tuple[str, str], ...]:
+    """(attribute, wire key) of every Decimal field of a Struct type, conditional ones too."""
+    return tuple(
+        (f.name, f.encode_name)
+        for f in msgspec.structs.fields(shape)
+        if f.type is Decimal or f.type == (Decimal | None)
     )
-    for key, value in zip(_REPORT_KEYS, amounts, strict=True):
-        if not (value.is_finite() and ZERO <= value < MAX_AMOUNT):
+
+
+_REPORT_AMOUNTS = _decimal_fields(ExecutionReport)
+
+
+def _check_report(r: ExecutionReport, raw: bytes) -> None:
+    # The slow path of decode_user_data's inline check: every amount, the conditional ones
+    # when present; names the first bad one. NaN, Infinity or a negative fill would corrupt
+    # the order (or raise later, comparing it).
+    for name, key in _REPORT_AMOUNTS:
+        value = getattr(r, name)
+        if value is not None and not _is_amount(value):
             raise DecodeError(f"{value} is not a valid amount", raw=raw, field=f"$.{key}")
 
 
@@ -219,7 +242,7 @@ def _check_position(event: OutboundAccountPosition, raw: bytes) -> None:
     # The slow path of decode_user_data's inline check: name the first bad amount.
     for i, bal in enumerate(event.balances):
         for key, value in (("f", bal.free), ("l", bal.locked)):
-            if not (value.is_finite() and ZERO <= value < MAX_AMOUNT):
+            if not _is_amount(value):
                 raise DecodeError(
                     f"{bal.asset} {key} = {value} is not a valid amount",
                     raw=raw,
@@ -252,7 +275,7 @@ def decode_body(raw: bytes, shape: type[T]) -> T:
     except msgspec.ValidationError as exc:
         reason, path = _reason_and_path(str(exc))
         raise DecodeError(reason, raw=raw, field=path) from None
-    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise DecodeError(str(exc), raw=raw) from None
     _check_amounts(body, "$", raw)
     return cast(T, body)
@@ -263,15 +286,28 @@ def _check_amounts(value: object, path: str, raw: bytes) -> None:
     a NaN, infinite, negative or huge amount from a hostile or broken server would corrupt
     an order or a balance (found by tests/reliability: a myTrades row of qty -Infinity)."""
     if type(value) is Decimal:
-        if not (value.is_finite() and ZERO <= value < MAX_AMOUNT):
+        if not _is_amount(value):
             raise DecodeError(f"{value} is not a valid amount", raw=raw, field=path)
     elif isinstance(value, msgspec.Struct):
-        for name, wire_name in _field_names(type(value)):
-            _check_amounts(getattr(value, name), f"{path}.{wire_name}", raw)
+        shape = type(value)
+        for name, wire_name in _field_names(shape):
+            field = getattr(value, name)
+            if (shape, name) in _NEGATIVE_MEANS_UNAVAILABLE and type(field) is Decimal:
+                if not (field.is_finite() and -MAX_AMOUNT < field < MAX_AMOUNT):
+                    raise DecodeError(
+                        f"{field} is not a valid amount", raw=raw, field=f"{path}.{wire_name}"
+                    )
+                continue
+            _check_amounts(field, f"{path}.{wire_name}", raw)
     elif isinstance(value, (list, tuple)):
         for i, item in enumerate(value):
             _check_amounts(item, f"{path}[{i}]", raw)
 
+
+# "Historical orders may show cummulativeQuoteQty < 0, meaning unavailable" (binance-spot-
+# api.md §3 "Query order"): a negative value there is Binance's, not an error. Nothing in
+# the order's state is taken from it (cum_quote is the sum of the fills).
+_NEGATIVE_MEANS_UNAVAILABLE = frozenset({(QueryOrderResponse, "cummulative_quote_qty")})
 
 _FIELD_NAMES: dict[type, tuple[tuple[str, str], ...]] = {}
 

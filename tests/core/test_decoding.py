@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import msgspec
 import pytest
 
 from oms.decoding import decode_body, decode_user_data
+from oms.engine import Engine
 from oms.enums import ExecutionType, OrderStatus, OrderType, Side
 from oms.errors import DecodeError
 from oms.events import (
@@ -18,9 +20,10 @@ from oms.events import (
     OutboundAccountPosition,
     Unrecognised,
 )
-from oms.rest import CancelResponse, NewOrderAck, NewOrderFull
+from oms.ids import SequentialIds
+from oms.rest import CancelResponse, NewOrderAck, NewOrderFull, QueryOrderResponse
 
-from .payloads import execution_report_json, frame
+from .payloads import Json, answer_json, body, execution_report_json, frame, query_json
 
 D = Decimal
 
@@ -209,3 +212,69 @@ def test_body_decode_error_names_the_field() -> None:
             NewOrderAck,
         )
     assert info.value.field == "$.orderId"
+
+
+# Every amount key of an executionReport (§5), the conditional ones included: the review of
+# 2026-11-27 found P, F, Q and the STP/peg amounts unchecked (a NaN Q then crashed
+# Engine.apply when adopting the order).
+REPORT_AMOUNT_KEYS = ["q", "p", "P", "F", "l", "z", "L", "n", "Z", "Y", "Q"]
+REPORT_AMOUNT_KEYS += ["A", "B", "pl", "pL", "pY", "gp"]
+
+
+@pytest.mark.parametrize("key", REPORT_AMOUNT_KEYS)
+@pytest.mark.parametrize("bad", ["NaN", "sNaN", "-Infinity", "-1", "100000000000000000000"])
+@pytest.mark.parametrize("envelope", [True, False], ids=["enveloped", "bare"])
+def test_every_report_amount_is_range_checked(key: str, bad: str, envelope: bool) -> None:
+    raw = frame(execution_report_json(**{key: bad}), envelope=envelope)
+    with pytest.raises(DecodeError) as info:
+        decode_user_data(raw)
+    assert info.value.field == f"$.{key}" and info.value.raw == raw
+
+
+@pytest.mark.parametrize("key", REPORT_AMOUNT_KEYS)
+@pytest.mark.parametrize("good", ["0.50000000", "-0", "0E-8", "99999999999999999999.99999999"])
+def test_every_report_amount_decodes_when_valid(key: str, good: str) -> None:
+    event = decode_user_data(frame(execution_report_json(**{key: good})))
+    assert isinstance(event, ExecutionReport)
+    values = {f.encode_name: getattr(event, f.name) for f in msgspec.structs.fields(event)}
+    assert values[key] == Decimal(good)
+
+
+def test_a_nan_quote_quantity_on_an_unknown_order_is_a_decode_error_not_a_crash() -> None:
+    engine = Engine(clock=lambda: 0, new_client_order_id=SequentialIds())
+    with pytest.raises(DecodeError):
+        engine.apply(decode_user_data(frame(execution_report_json(c="x", i=5, Q="NaN"))))
+    assert not engine.orders()
+
+
+@pytest.mark.parametrize("depth", [1_000, 100_000])
+def test_deep_nesting_is_a_decode_error(depth: int) -> None:
+    nested = b"[" * depth + b"]" * depth
+    for raw in (
+        b'{"e":"serverShutdown","E":1,"zz":' + nested + b"}",
+        b'{"subscriptionId":0,"event":{"e":"serverShutdown","E":1,"zz":' + nested + b"}}",
+        nested,
+    ):
+        with pytest.raises(DecodeError):
+            decode_user_data(raw)
+        with pytest.raises(DecodeError):
+            decode_body(raw, QueryOrderResponse)
+
+
+def query_order_json(**over: str) -> Json:
+    answer = answer_json(
+        cid="q-1", order_id=7, order_type="LIMIT", tif="GTC", side="BUY", qty=D(1),
+        price=D(100), executed=D(0), quote=D(0), status="NEW", time=1, fills=None,
+    )  # fmt: skip
+    return {**query_json(answer, update_time=2), **over}
+
+
+def test_a_negative_quote_quantity_of_a_historical_order_decodes() -> None:
+    # "Historical orders may show cummulativeQuoteQty < 0, meaning unavailable" (§3).
+    raw = body(query_order_json(cummulativeQuoteQty="-1.00000000"))
+    assert decode_body(raw, QueryOrderResponse).cummulative_quote_qty == Decimal(-1)
+    for bad in ("NaN", "-Infinity", "-100000000000000000000"):
+        with pytest.raises(DecodeError):
+            decode_body(body(query_order_json(cummulativeQuoteQty=bad)), QueryOrderResponse)
+    with pytest.raises(DecodeError):  # only that field: a negative price is still refused
+        decode_body(body(query_order_json(price="-1.00000000")), QueryOrderResponse)

@@ -71,7 +71,12 @@ def _real_frames() -> list[dict[str, Any]]:
 
 
 FRAMES = _real_frames()
-AMOUNT_KEYS = {"executionReport": ("q", "p", "l", "z", "L", "n", "Z", "Y"), "balanceUpdate": ("d",)}
+# Every amount key of an executionReport (§5), the conditional ones included.
+REPORT_AMOUNT_KEYS = (
+    *("q", "p", "P", "F", "l", "z", "L", "n", "Z", "Y", "Q"),
+    *("A", "B", "pl", "pL", "pY", "gp"),
+)
+AMOUNT_KEYS = {"executionReport": REPORT_AMOUNT_KEYS, "balanceUpdate": ("d",)}
 
 
 # --- user-data frames --------------------------------------------------------------------

@@ -429,8 +429,8 @@ class UserDataStream:
     def _peek(raw: bytes) -> _Peek | None:
         try:
             return _PEEK.decode(raw)
-        except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
-            return None
+        except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, RecursionError):
+            return None  # not a response: decode_user_data says what is wrong with it
 
     @staticmethod
     def _event(raw: bytes) -> StreamItem:
