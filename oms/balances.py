@@ -25,7 +25,7 @@ from decimal import Decimal
 import msgspec
 
 from oms.events import BalanceUpdate, ExternalLockUpdate, OutboundAccountPosition
-from oms.money import ZERO, to_wire
+from oms.money import ZERO, show
 from oms.outputs import BalanceChanged, Output, ReportConflict, ReportIgnored
 from oms.rest import AccountInfo
 
@@ -175,8 +175,8 @@ class BalanceLedger:
         free = (ZERO if old is None else old.free) + d_free
         locked = (ZERO if old is None else old.locked) + d_locked
         if free < ZERO or locked < ZERO:
-            ours = "unknown" if old is None else f"{to_wire(old.free)}/{to_wire(old.locked)}"
-            theirs = f"{kind} {to_wire(d_free)}/{to_wire(d_locked)}"
+            ours = "unknown" if old is None else f"{show(old.free)}/{show(old.locked)}"
+            theirs = f"{kind} {show(d_free)}/{show(d_locked)}"
             return [
                 ReportConflict(
                     key=asset,

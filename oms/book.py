@@ -27,19 +27,26 @@ __all__ = ["OrderBook"]
 class OrderBook:
     """Tracked orders, indexed for the lookups reports need."""
 
-    __slots__ = ("_by_client", "_by_id", "_by_symbol_id", "_open")
+    __slots__ = ("_by_client", "_by_id", "_by_symbol_id", "_displaced", "_open")
 
     def __init__(self) -> None:
         self._by_client: dict[str, Order] = {}
         self._by_id: dict[int, Order] = {}
         self._by_symbol_id: dict[tuple[str, int], Order] = {}  # ids also used by another symbol
-        self._open: dict[str, Order] = {}
+        # Keyed by the order itself (hashed by identity): two tracked orders may share a
+        # client id while the older one's end is not yet known (see Engine._find_or_adopt).
+        self._open: dict[Order, None] = {}
+        # Open orders whose client id a newer order took over in _by_client (usually none).
+        self._displaced: dict[Order, None] = {}
 
     def __len__(self) -> int:
-        return len(self._by_client)
+        return len(self._by_client) + len(self._displaced)
 
     def add(self, order: Order) -> None:
         """Track ``order`` (it becomes the one its client id names)."""
+        held = self._by_client.get(order.client_order_id)
+        if held is not None and held is not order and held in self._open:
+            self._displaced[held] = None
         self._by_client[order.client_order_id] = order
         if order.order_id is not None:
             self.bind(order)
@@ -59,16 +66,18 @@ class OrderBook:
     def update_open(self, order: Order) -> None:
         """Keep the open set in step with ``order``'s state."""
         if order.state not in TERMINAL_STATES:  # order.is_open, inlined (per terminal report)
-            self._open[order.client_order_id] = order
-        elif self._open.get(order.client_order_id) is order:
-            del self._open[order.client_order_id]
+            self._open[order] = None
+        else:
+            self._open.pop(order, None)
+            if self._displaced:
+                self._displaced.pop(order, None)
 
     def forget(self, order: Order) -> None:
         """Stop tracking ``order`` (the caller has archived a terminal order)."""
         if self._by_client.get(order.client_order_id) is order:
             del self._by_client[order.client_order_id]
-        if self._open.get(order.client_order_id) is order:
-            del self._open[order.client_order_id]
+        self._open.pop(order, None)
+        self._displaced.pop(order, None)
         oid = order.order_id
         if oid is not None:
             if self._by_id.get(oid) is order:
@@ -86,7 +95,14 @@ class OrderBook:
         return self._by_symbol_id.get((symbol, order_id)) if self._by_symbol_id else None
 
     def open_by_client_id(self, client_order_id: str) -> Order | None:
-        return self._open.get(client_order_id)
+        """The open order using ``client_order_id``, if any."""
+        order = self._by_client.get(client_order_id)
+        if order is not None and order in self._open:
+            return order
+        for order in self._displaced:  # rare: an older open order that lost the client id
+            if order.client_order_id == client_order_id:
+                return order
+        return None
 
     def find(
         self, symbol: str, order_id: int | None, orig_client_order_id: str, client_order_id: str
@@ -106,7 +122,8 @@ class OrderBook:
         return None
 
     def orders(self) -> Iterator[Order]:
-        return iter(self._by_client.values())
+        yield from self._by_client.values()
+        yield from list(self._displaced)
 
     def open_orders(self) -> Iterator[Order]:
-        return iter(self._open.values())
+        return iter(self._open)

@@ -26,7 +26,7 @@ from typing import Any, NoReturn, TypeVar
 from oms.enums import TimeInForce
 from oms.errors import OmsError, OrderValidationError
 from oms.logs import configure_logging
-from oms.money import to_wire
+from oms.money import show
 
 __all__ = ["main"]
 
@@ -332,7 +332,7 @@ BALANCE_COLUMNS = ("asset", "free", "locked")
 
 def order_row(order: Any) -> dict[str, Any]:
     def dec(value: Decimal | None) -> str:
-        return "" if value is None else to_wire(value)
+        return "" if value is None else show(value)
 
     return {
         "symbol": order.symbol,
@@ -345,7 +345,7 @@ def order_row(order: Any) -> dict[str, Any]:
         "avg_price": dec(order.avg_price),
         "client_order_id": order.client_order_id,
         "order_id": order.order_id,
-        "fees": {asset: to_wire(v) for asset, v in order.fees.items()},
+        "fees": {asset: show(v) for asset, v in order.fees.items()},
     }
 
 
@@ -353,8 +353,8 @@ def balance_rows(balances: dict[str, tuple[Decimal, Decimal]]) -> list[dict[str,
     return [
         {
             "asset": asset,
-            "free": to_wire(free.normalize() if free else Decimal(0)),
-            "locked": to_wire(locked.normalize() if locked else Decimal(0)),
+            "free": show(free.normalize() if free else Decimal(0)),
+            "locked": show(locked.normalize() if locked else Decimal(0)),
         }
         for asset, (free, locked) in sorted(balances.items())
     ]
@@ -404,11 +404,11 @@ def describe(out: Any) -> str | None:
     name = type(out).__name__
     if name == "FillApplied":
         return (
-            f"fill {out.symbol} {out.side} {to_wire(out.quantity)} @ {to_wire(out.price)}"
-            f" (trade {out.trade_id}, fee {to_wire(out.commission)} {out.commission_asset or ''})"
+            f"fill {out.symbol} {out.side} {show(out.quantity)} @ {show(out.price)}"
+            f" (trade {out.trade_id}, fee {show(out.commission)} {out.commission_asset or ''})"
         )
     if name == "BalanceChanged":
-        return f"balance {out.asset}: free {to_wire(out.free)}, locked {to_wire(out.locked)}"
+        return f"balance {out.asset}: free {show(out.free)}, locked {show(out.locked)}"
     if hasattr(out, "previous_state") and hasattr(out, "state"):
         prev = getattr(out.previous_state, "name", out.previous_state)
         new = getattr(out.state, "name", out.state)

@@ -9,8 +9,11 @@ Rules:
   is then decoded as itself (the slow path: Binance's WS API always sends the envelope).
 - An event type this version does not know becomes ``Unrecognised`` carrying the raw frame;
   it is never an exception. A malformed frame raises ``oms.errors.DecodeError`` naming the
-  JSON path of the bad field and keeping the raw bytes. Invalid UTF-8, truncated JSON and
-  non-finite or negative amounts are malformed.
+  JSON path of the bad field and keeping the raw bytes. Truncated JSON, nesting too deep
+  to decode, invalid UTF-8 in a field we read, and any amount outside Binance's range
+  [0, 10**20) (NaN, infinite, negative) are malformed; every Decimal field is checked,
+  conditional ones when present. msgspec's JSON rules also hold: a key we do not read is
+  skipped unchecked, and a repeated key takes its last value.
 - orjson is never used here: it would turn Binance's decimal strings' neighbours into floats.
 """
 

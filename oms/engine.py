@@ -351,10 +351,20 @@ class Engine:
             order = None  # that client id now belongs to another order
         if order is None:
             # On a cancel report ``C`` is the order's own id and ``c`` the cancel's (§5).
+            cid = r.orig_client_order_id or r.client_order_id
+            held = self.book.open_by_client_id(cid)
+            if held is not None and held.symbol == r.symbol:
+                # Client ids are unique among open orders (§3 newClientOrderId): another
+                # order using ours means ours has ended unseen. Both are tracked; ours is
+                # checked with the exchange (by its order id).
+                held.conflict(
+                    "client id reused", f"order {held.order_id}", f"order {r.order_id}", out
+                )
+                self._checks[held] = None
             return self._adopt(
                 out,
                 source="executionReport",
-                client_order_id=r.orig_client_order_id or r.client_order_id,
+                client_order_id=cid,
                 symbol=r.symbol,
                 side=r.side,
                 order_type=r.order_type,

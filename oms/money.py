@@ -22,6 +22,7 @@ __all__ = [
     "is_multiple",
     "parse_decimal",
     "round_to_step",
+    "show",
     "to_wire",
 ]
 
@@ -47,6 +48,21 @@ def to_wire(value: Decimal) -> str:
     if text.startswith("-0") and value == ZERO:  # Decimal("-0") formats as "-0"
         return text[1:]
     return text
+
+
+# Decimal places beyond which ``show`` writes the scientific form: positional text of a
+# received "1E-999999999" would be a gigabyte (Binance's own limit is 20 places, §3).
+SHOW_MAX_PLACES = 40
+
+
+def show(value: Decimal) -> str:
+    """A decimal for messages and displays (conflicts, the command's output): ``to_wire``'s
+    text, except that a non-finite value or one with more than ``SHOW_MAX_PLACES`` decimal
+    places is written compactly (``str``). Never raises; never used for the wire."""
+    exponent = value.as_tuple().exponent  # a str ("n", "N", "F") when not finite
+    if isinstance(exponent, int) and exponent >= -SHOW_MAX_PLACES:
+        return to_wire(value)
+    return str(value)
 
 
 def parse_decimal(text: str, *, name: str = "value") -> Decimal:

@@ -29,10 +29,11 @@ import msgspec
 
 from oms.enums import ExecutionType, OrderStatus, OrderType, Side, TimeInForce
 from oms.events import ExecutionReport
-from oms.money import ZERO, to_wire
+from oms.money import ZERO, show
 from oms.outputs import (
     FillApplied,
     OrderAccepted,
+    OrderAmended,
     OrderCanceled,
     OrderExpired,
     OrderFilled,
@@ -67,6 +68,7 @@ _S_CANCELED, _S_REJECTED, _S_EXPIRED, _S_EXPIRED_IN_MATCH = (
 )
 _X_TRADE, _X_REPLACED = ExecutionType.TRADE, ExecutionType.REPLACED
 _REJECTED_STATUS = OrderStatus.REJECTED
+_BEFORE_ANY_TRADE = frozenset({OrderStatus.NEW, OrderStatus.PENDING_NEW})
 
 
 class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
@@ -94,6 +96,9 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
     cum_quote: Decimal = ZERO
     executed_qty: Decimal = ZERO
     _fills: dict[int, FillApplied] | None = None
+    # Quantities before amends (x=REPLACED), oldest first: a late report still carrying one
+    # is stale, not a contradiction.
+    prior_quantities: tuple[Decimal, ...] = ()
     updated_ms: int = 0
     reject_code: int | None = None
     reject_msg: str | None = None
@@ -259,6 +264,7 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
                 (fills is None or trade_id not in fills)
                 and quantity is not None
                 and total <= quantity
+                and r.last_quantity  # a trade of no quantity is take_fill's conflict
                 and state not in _CLOSED_UNFILLED
             ):
                 # take_fill()'s common case, inlined (a new fill within the quantity on a
@@ -273,6 +279,10 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
                 out.append(fill)
             else:
                 self.take_fill(fill, out)
+            if r.status in _BEFORE_ANY_TRADE:
+                # A trade says the order traded: X=NEW contradicts it (a broken report). The
+                # fill is a fact and stays; the status claim is checked with the exchange.
+                self.conflict("status of a trade", "PARTIALLY_FILLED or FILLED", r.status, out)
         status = r.status  # a StrEnum: it is the trigger string itself
         dest = ROWS[state].get(status)  # next_state(), inlined: this runs per report
         # ``z`` belongs to the status claim: a refused status brings no cumulative quantity.
@@ -355,9 +365,13 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
         elif quantity != mine:
             # x=REPLACED: amend keep-priority lowers the quantity (§3 amend).
             if replaced and self.filled <= quantity < mine:
+                self.prior_quantities += (mine,)
                 self.quantity = quantity
-            else:
-                self.conflict("quantity", to_wire(mine), to_wire(quantity), out)
+                out.append(
+                    OrderAmended(self.client_order_id, self.symbol, self.order_id, mine, quantity)
+                )
+            elif quantity not in self.prior_quantities:  # else: a report from before the amend
+                self.conflict("quantity", show(mine), show(quantity), out)
 
     def take_fill(self, fill: FillApplied, out: list[Output]) -> bool:
         """Apply one fill unless seen, contradictory or beyond the quantity; True if applied."""
@@ -368,18 +382,21 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
                 if seen.quantity != fill.quantity or seen.price != fill.price:
                     self.conflict(
                         f"trade {fill.trade_id}",
-                        f"{to_wire(seen.quantity)}@{to_wire(seen.price)}",
-                        f"{to_wire(fill.quantity)}@{to_wire(fill.price)}",
+                        f"{show(seen.quantity)}@{show(seen.price)}",
+                        f"{show(fill.quantity)}@{show(fill.price)}",
                         out,
                     )
                 return False
+        if not fill.quantity > ZERO:  # a trade always moves quantity (§5 "l")
+            self.conflict("fill of no quantity", "a positive quantity", str(fill.trade_id), out)
+            return False
         total = self.filled + fill.quantity
         quantity = self.quantity
         if quantity is not None and (
             total > quantity or (self.state in _CLOSED_UNFILLED and total == quantity)
         ):
             what = "over-fill" if total > quantity else f"fill completing a {self.state.name} order"
-            self.conflict(what, to_wire(self.filled), f"{to_wire(total)} ({fill.trade_id})", out)
+            self.conflict(what, show(self.filled), f"{show(total)} ({fill.trade_id})", out)
             return False
         if self.state is _S_REJECTED:
             self.conflict("fill on a REJECTED order", "REJECTED", str(fill.trade_id), out)
@@ -400,7 +417,7 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
             return False
         quantity = self.quantity
         if quantity is not None and executed > quantity:
-            self.conflict("cumulative quantity", to_wire(quantity), to_wire(executed), out)
+            self.conflict("cumulative quantity", show(quantity), show(executed), out)
             return False
         # Usually equal to ``filled``: share that object (memory: 100k orders).
         self.executed_qty = self.filled if executed == self.filled else executed

@@ -9,8 +9,8 @@ Rules:
   Those announcing a state change also carry ``previous_state`` and ``state``.
 - ``FillApplied`` *is* the fill: ``Order.fills`` keeps the very object that announced it,
   keyed by trade id, so a fill costs one allocation.
-- ``ReportConflict`` says what disagreed with what; its values are text (``to_wire`` for
-  decimals) so one type covers statuses, quantities and trade ids.
+- ``ReportConflict`` says what disagreed with what; its values are text (``money.show``
+  for decimals) so one type covers statuses, quantities and trade ids.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ __all__ = [
     "FillApplied",
     "OrderAccepted",
     "OrderAdopted",
+    "OrderAmended",
     "OrderCanceled",
     "OrderExpired",
     "OrderFilled",
@@ -115,6 +116,13 @@ class FillApplied(OrderOutput, frozen=True, gc=False):
     time_ms: int
 
 
+class OrderAmended(OrderOutput, frozen=True, gc=False):
+    """``x=REPLACED``: an amend (keep priority) lowered the order's quantity (§3 amend)."""
+
+    previous_quantity: Decimal
+    quantity: Decimal
+
+
 class OrderAdopted(OrderOutput, frozen=True, gc=False):
     """A report for an order this engine did not know: it now tracks it (opened elsewhere)."""
 
@@ -170,6 +178,7 @@ Output = (
     | OrderExpired
     | OrderStateChanged
     | FillApplied
+    | OrderAmended
     | OrderAdopted
     | ReportConflict
     | ReportIgnored

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from oms.money import InvalidAmount, check_amount, parse_decimal, round_to_step, to_wire
+from oms.money import InvalidAmount, check_amount, parse_decimal, round_to_step, show, to_wire
 
 D = Decimal
 PLAIN = re.compile(r"-?\d+(\.\d+)?")
@@ -52,3 +52,12 @@ def test_check_and_round() -> None:
     assert check_amount(D("99999999999999999999.9")) == D("99999999999999999999.9")
     assert round_to_step(D("1.23456"), D("0.001")) == D("1.234")
     assert to_wire(round_to_step(D("0.000000019"), D("0.00000001"))) == "0.00000001"
+
+
+def test_show_is_to_wire_for_sane_values_and_compact_for_absurd_ones() -> None:
+    # Messages show received values: positional text of 1E-999999999 would be a gigabyte.
+    assert show(Decimal("0.00000001")) == to_wire(Decimal("0.00000001")) == "0.00000001"
+    assert show(Decimal("1E-40")) == to_wire(Decimal("1E-40"))
+    assert show(Decimal("1E-41")) == "1E-41"
+    assert show(Decimal("1E-999999999")) == "1E-999999999"
+    assert (show(Decimal("NaN")), show(Decimal("-Infinity"))) == ("NaN", "-Infinity")

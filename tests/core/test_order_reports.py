@@ -346,3 +346,68 @@ def test_the_same_order_id_on_two_symbols_reaches_each_order() -> None:
     assert engine.order_by_id("ETHBTC", 1001) is eth
     engine.apply(trade(eth, 11, "1.5", "FILLED", "2", s="ETHBTC", S="SELL"))
     assert eth.state is S.FILLED and eth.filled == D(2)
+
+
+# --- found by the review of 2026-11-27 --------------------------------------------------
+
+
+def test_an_amend_is_announced_and_older_reports_with_the_old_quantity_stay_quiet() -> None:
+    engine, order = order_in(S.PARTIALLY_FILLED)  # quantity 1, 0.4 filled by trade 1
+    before = order.updated_ms
+    out = engine.apply(report(order, x="REPLACED", X="PARTIALLY_FILLED", q=w("0.6"), z=w("0.4"),
+                              T=order.updated_ms + 5))  # fmt: skip
+    assert kinds(out) == ["OrderAmended"]
+    assert (out[0].previous_quantity, out[0].quantity) == (D(1), D("0.6"))  # type: ignore[union-attr]
+    assert order.quantity == D("0.6") and order.updated_ms > before
+    assert order.prior_quantities == (D(1),) and not order.needs_check
+    # The first trade's report, redelivered with the quantity of before the amend.
+    out = engine.apply(trade(order, 1, "0.4", "PARTIALLY_FILLED", "0.4", q=w(1)))
+    assert kinds(out) == ["ReportIgnored"] and not order.needs_check
+    # A quantity the order never had is still a contradiction.
+    out = engine.apply(report(order, X="PARTIALLY_FILLED", q=w("0.7"), z=w("0.4")))
+    assert "ReportConflict" in kinds(out) and order.needs_check
+    assert order.quantity == D("0.6")
+
+
+def test_an_amend_cannot_raise_the_quantity_or_go_below_the_fills() -> None:
+    for q in ("1.5", "0.3"):
+        engine, order = order_in(S.PARTIALLY_FILLED)  # 0.4 filled
+        out = engine.apply(report(order, x="REPLACED", X="PARTIALLY_FILLED", q=w(q), z=w("0.4")))
+        assert "ReportConflict" in kinds(out) and order.quantity == D(1), q
+
+
+def test_a_client_id_reused_by_another_order_flags_ours_and_keeps_both() -> None:
+    # Client ids are unique among *open* orders: another open order with ours means ours
+    # ended unseen. Both stay tracked and listed; ours is queued for a check.
+    engine, ours = order_in(S.NEW)  # order id 1001
+    out = engine.apply(report(ours, i=2002))
+    assert kinds(out) == ["ReportConflict", "OrderAdopted", "OrderAccepted"]
+    other = engine.order_by_id("BTCUSDT", 2002)
+    assert other is not None and other is not ours
+    assert set(engine.open_orders()) == {ours, other} and len(engine.orders()) == 2
+    assert engine.take_checks() == [ours] and ours.is_open
+    engine.apply(report(ours, x="CANCELED", X="CANCELED"))  # the check's answer, by its id
+    assert ours.state is S.CANCELED and engine.open_orders() == [other]
+
+
+def test_a_trade_of_no_quantity_is_a_conflict() -> None:
+    for qty in ("0", "-0"):
+        engine, order = order_in(S.NEW)
+        out = engine.apply(trade(order, 7, qty, "PARTIALLY_FILLED", "0"))
+        # The fill is refused; the status claim follows the table, as any status does.
+        assert kinds(out)[0] == "ReportConflict" and "FillApplied" not in kinds(out), qty
+        assert order.filled == 0 and not order.fills and order.needs_check
+
+
+def test_a_trade_reported_with_status_new_is_a_conflict_but_the_fill_counts() -> None:
+    engine, order = order_in(S.NEW)
+    out = engine.apply(trade(order, 7, "0.25", "NEW", "0.25"))
+    assert kinds(out) == ["FillApplied", "ReportConflict"]
+    assert order.filled == D("0.25") and order.needs_check
+
+
+def test_a_gigantic_exponent_is_shown_compactly_in_a_conflict() -> None:
+    engine, order = order_in(S.NEW)
+    out = engine.apply(report(order, q="1E-999999999"))
+    conflict = out[0]
+    assert isinstance(conflict, ReportConflict) and conflict.theirs == "1E-999999999"
