@@ -76,3 +76,38 @@ def test_detector_catches_a_forbidden_import(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("import asyncio\nfrom time import monotonic\nfrom . import x\n")
     assert _imports(bad) == {"asyncio", "time"}
+
+
+def _oms_imports(path: Path) -> set[str]:
+    """The oms modules ``path`` imports (absolute ``oms.x`` or relative), as file names."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:  # relative, inside oms
+                base = node.module or ""
+                modules = [f"oms.{base}"] if base else [f"oms.{a.name}" for a in node.names]
+            else:
+                modules = [node.module or ""]
+        else:
+            continue
+        for module in modules:
+            parts = module.split(".")
+            if parts[0] == "oms" and len(parts) > 1:
+                names.add(f"{parts[1]}.py")
+    return names
+
+
+def test_core_imports_no_shell_module() -> None:
+    # With test_core_is_sans_io this makes purity transitive within oms: a core module can
+    # only reach other core modules, and none of them imports I/O.
+    for path in core_modules():
+        shell = _oms_imports(path) & SHELL
+        assert not shell, f"{path.relative_to(ROOT)} imports the shell: {sorted(shell)}"
+
+
+def test_shell_detector_sees_absolute_and_relative_imports(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("import oms.manager\nfrom oms.journal import J\nfrom . import dispatch\n")
+    assert _oms_imports(bad) == {"manager.py", "journal.py", "dispatch.py"}

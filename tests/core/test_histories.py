@@ -149,16 +149,19 @@ def test_any_delivery_ends_in_the_truth(name: str, data: st.DataObject) -> None:
     case = CASES[name]()
     h = case.history
     items: list[object] = [*h.reports, *case.extra]
-    order_of_delivery = data.draw(st.permutations(range(len(items))), label="order")
     copies = data.draw(st.lists(st.integers(1, 3), min_size=len(items), max_size=len(items)))
     lost = data.draw(st.sets(st.sampled_from(range(len(items)))), label="lost")
     reconcile = data.draw(st.booleans(), label="lost ones replaced by reconciliation")
+    # Every copy of every report that is not lost, in any order: duplicates anywhere.
+    sent = [i for i in range(len(items)) if i not in lost for _ in range(copies[i])]
+    order_of_delivery = data.draw(st.permutations(sent), label="deliveries")
+    late_order = data.draw(st.permutations(sorted(lost)), label="late ones, in any order")
 
     engine = new_engine()
     order = place(engine, case)
     seen: list[Step] = []
-    deliveries = [items[i] for i in order_of_delivery if i not in lost for _ in range(copies[i])]
-    late = [items[i] for i in sorted(lost)]
+    deliveries = [items[i] for i in order_of_delivery]
+    late = [items[i] for i in late_order]
     if reconcile and late:
         late = [h.query, *h.trades]  # what the manager fetches for a check
     for item in deliveries + late:
