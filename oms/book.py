@@ -114,11 +114,21 @@ class OrderBook:
                 return found
         for cid in (orig_client_order_id, client_order_id):
             if cid:
-                found = self._by_client.get(cid)
-                if found is not None and found.symbol == symbol:
+                found = self._by_client_on(symbol, cid)
+                if found is not None:
                     if found.order_id is None or order_id is None or found.order_id == order_id:
                         return found
                     return None
+        return None
+
+    def _by_client_on(self, symbol: str, client_order_id: str) -> Order | None:
+        """The order of ``symbol`` that ``client_order_id`` names, a displaced one included."""
+        found = self._by_client.get(client_order_id)
+        if found is not None and found.symbol == symbol:
+            return found
+        for order in self._displaced:
+            if order.client_order_id == client_order_id and order.symbol == symbol:
+                return order
         return None
 
     def orders(self) -> Iterator[Order]:

@@ -62,6 +62,9 @@ class Envelope(msgspec.Struct, frozen=True, kw_only=True, rename="camel", gc=Fal
 
     subscription_id: int | None = None
     event: UserDataEvent
+    # Never in a real envelope: present, the frame is a bare event that merely carries an
+    # "event" key, and is decoded as the bare event it is.
+    e: object = None
 
 
 class _Peek(msgspec.Struct):
@@ -94,7 +97,10 @@ def decode_user_data(raw: bytes) -> UserDataEvent | Unrecognised:
     # The WS API envelope is what Binance sends (§5 "Event envelope"): tried first, so an
     # enveloped frame costs one decode and no sniffing. Bare frames take the slow path.
     try:
-        event = _decode_envelope(raw).event
+        envelope = _decode_envelope(raw)
+        if envelope.e is not None:  # a bare frame with an "event" key of its own
+            raise msgspec.ValidationError("a bare event frame")
+        event = envelope.event
     except msgspec.ValidationError as exc:
         other = _decode_not_enveloped(raw, str(exc))
         if isinstance(other, Unrecognised):

@@ -360,8 +360,12 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
     def _take_quantity(self, quantity: Decimal, replaced: bool, out: list[Output]) -> None:
         mine = self.quantity
         if mine is None:
-            if quantity > ZERO:
+            # A MARKET order by quote learns its quantity; fills taken before (myTrades rows)
+            # cannot exceed it: that would break filled <= quantity.
+            if quantity >= self.filled and quantity > ZERO:
                 self.quantity = quantity
+            elif quantity > ZERO:
+                self.conflict("quantity below the fills", show(self.filled), show(quantity), out)
         elif quantity != mine:
             # x=REPLACED: amend keep-priority lowers the quantity (§3 amend).
             if replaced and self.filled <= quantity < mine:
@@ -457,6 +461,11 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
         state = self.state
         if dest is None:
             self.conflict("status", state.name, trigger, out)
+            return
+        if dest in _CLOSED_UNFILLED and self.filled == self.quantity:
+            # CANCELED/EXPIRED/... for an order whose fills add up: Binance cannot close a
+            # filled order (its cancel gets -2011), so the fills win and the order completes.
+            self.conflict("status", "FILLED (its fills add up)", trigger, out)
             return
         if dest is _S_FILLED and self.filled != self.quantity:
             # FILLED before its fills (RESULT/query answer, a trade report late or lost):

@@ -278,3 +278,17 @@ def test_a_negative_quote_quantity_of_a_historical_order_decodes() -> None:
             decode_body(body(query_order_json(cummulativeQuoteQty=bad)), QueryOrderResponse)
     with pytest.raises(DecodeError):  # only that field: a negative price is still refused
         decode_body(body(query_order_json(price="-1.00000000")), QueryOrderResponse)
+
+
+def test_a_bare_frame_with_an_event_key_is_decoded_as_the_bare_event() -> None:
+    # Found by review: the envelope decode ignored the bare frame's own "e" and returned the
+    # embedded "event", so the frame's NaN amount was never seen.
+    payload = execution_report_json(q="NaN")
+    payload["event"] = {"e": "balanceUpdate", "E": 1, "a": "BTC", "d": "5", "T": 2}
+    raw = frame(payload, envelope=False)
+    with pytest.raises(DecodeError) as info:
+        decode_user_data(raw)
+    assert info.value.field == "$.q"
+    payload = execution_report_json()
+    payload["event"] = {"e": "balanceUpdate", "E": 1, "a": "BTC", "d": "5", "T": 2}
+    assert isinstance(decode_user_data(frame(payload, envelope=False)), ExecutionReport)

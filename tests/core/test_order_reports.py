@@ -9,9 +9,11 @@ from decimal import Decimal
 import pytest
 
 from oms.decoding import decode_body
+from oms.engine import Engine
 from oms.enums import OrderType, Side, TimeInForce
 from oms.errors import DuplicateClientOrderId, InvalidTransition, OrderValidationError
 from oms.events import Unrecognised
+from oms.order import Order
 from oms.outputs import (
     FillApplied,
     OrderAccepted,
@@ -21,7 +23,7 @@ from oms.outputs import (
     ReportConflict,
     ReportIgnored,
 )
-from oms.rest import NewOrderFull
+from oms.rest import NewOrderAck, NewOrderFull
 from oms.state import OrderState
 from oms.stream import BadFrame, StreamGap
 
@@ -411,3 +413,54 @@ def test_a_gigantic_exponent_is_shown_compactly_in_a_conflict() -> None:
     out = engine.apply(report(order, q="1E-999999999"))
     conflict = out[0]
     assert isinstance(conflict, ReportConflict) and conflict.theirs == "1E-999999999"
+
+
+# --- found by the second review of 2026-11-27 -------------------------------------------
+
+
+def _quote_market_order_with_a_fill() -> tuple[Engine, Order]:
+    """A MARKET buy by quote (no quantity yet) whose myTrades row arrived first: 0.5."""
+    engine = new_engine()
+    order = engine.create_order(
+        symbol="BTCUSDT", side=Side.BUY, order_type=OrderType.MARKET, quote_order_qty=D(50),
+        client_order_id="m1",
+    )  # fmt: skip
+    engine.mark_sent(order)
+    engine.apply(report(order, i=7, o="MARKET", p=w(0), Q=w(50), q=w(0)))
+    engine.apply(my_trade(7, Trade(1, D("0.5"), D(100))))
+    assert order.quantity is None and order.filled == D("0.5")
+    return engine, order
+
+
+def test_a_first_quantity_below_the_fills_is_a_conflict_not_taken() -> None:
+    engine, order = _quote_market_order_with_a_fill()
+    out = engine.apply(report(order, i=7, o="MARKET", p=w(0), Q=w(50), q=w("0.3"),
+                              X="PARTIALLY_FILLED", z=w("0.5")))  # fmt: skip
+    assert "ReportConflict" in kinds(out) and order.needs_check
+    assert order.quantity is None and order.executed_qty <= order.filled
+
+
+def test_a_cancel_status_for_an_order_whose_fills_add_up_completes_it() -> None:
+    # Binance cannot cancel a filled order: the fill is the fact, CANCELED the contradiction.
+    engine, order = order_in(S.PARTIALLY_FILLED)  # 0.4 of 1 filled
+    out = engine.apply(trade(order, 2, "0.6", "CANCELED", "1"))
+    assert order.state is S.FILLED and order.filled == D(1)
+    assert "ReportConflict" in kinds(out) and "OrderFilled" in kinds(out)
+    assert order.needs_check
+
+
+def test_an_order_displaced_by_another_symbols_client_id_is_still_found() -> None:
+    # Client ids are unique among open orders of a symbol; another symbol may reuse ours.
+    engine = new_engine()
+    ours = engine.create_order(
+        symbol="ETHBTC", side=Side.BUY, order_type=OrderType.LIMIT, quantity=D(1),
+        price=D("0.05"), time_in_force=TimeInForce.GTC, client_order_id="x",
+    )  # fmt: skip
+    engine.mark_sent(ours)
+    engine.apply(report(ours, s="BTCUSDT", c="x", i=5))  # the other symbol's order: adopted
+    ack_eth = {"symbol": "ETHBTC", "orderId": 9, "orderListId": -1, "clientOrderId": "x",
+               "transactTime": 1_700_000_000_000}  # fmt: skip
+    out = engine.apply(decode_body(body(ack_eth), NewOrderAck))
+    assert ours.order_id == 9 and ours.state is S.NEW, kinds(out)
+    engine.apply(report(ours, s="ETHBTC", c="x", i=9, p=w("0.05")))
+    assert len(engine.open_orders()) == 2 and len(engine.orders()) == 2
