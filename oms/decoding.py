@@ -260,6 +260,7 @@ def _check_position(event: OutboundAccountPosition, raw: bytes) -> None:
 
 
 def _check_finite(value: Decimal, path: str, raw: bytes) -> None:
+    """A signed amount (a balance delta, an 'unavailable' -1): finite, |value| < 10**20."""
     if not (value.is_finite() and -MAX_AMOUNT < value < MAX_AMOUNT):
         raise DecodeError(f"{value} is not a valid amount", raw=raw, field=path)
 
@@ -302,10 +303,7 @@ def _check_amounts(value: object, path: str, raw: bytes) -> None:
         for name, wire_name in _field_names(shape):
             field = getattr(value, name)
             if (shape, name) in _NEGATIVE_MEANS_UNAVAILABLE and type(field) is Decimal:
-                if not (field.is_finite() and -MAX_AMOUNT < field < MAX_AMOUNT):
-                    raise DecodeError(
-                        f"{field} is not a valid amount", raw=raw, field=f"{path}.{wire_name}"
-                    )
+                _check_finite(field, f"{path}.{wire_name}", raw)  # a signed amount
                 continue
             _check_amounts(field, f"{path}.{wire_name}", raw)
     elif isinstance(value, (list, tuple)):

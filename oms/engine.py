@@ -331,7 +331,7 @@ class Engine:
         if order is None or order.symbol != report.symbol:
             order = self._find_or_adopt(report, out)
         order.apply_execution_report(report, out)
-        if order.state in TERMINAL_STATES:
+        if order.state in TERMINAL_STATES:  # _after(), inlined: per report
             self.book.update_open(order)
         if order.needs_check:
             self._checks[order] = None
