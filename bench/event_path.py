@@ -2,7 +2,7 @@
 
 Prints medians over repeats (one core, one process):
 - ``bare``: msgspec decode of the same frames into the typed envelope (the limit);
-- ``full``: ``oms.decoding.decode_user_data`` + ``Engine.apply`` (table lookups);
+- ``full``: ``oms.wire.decoding.decode_user_data`` + ``Engine.apply`` (table lookups);
 - ``naive``: the same path with one ``transitions`` Machine per order driving the status;
 and the ratios full/bare and naive/bare, then memory per tracked order and the time of a
 full garbage collection with 100k orders tracked.
@@ -40,14 +40,14 @@ if __package__ in (None, ""):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import Row, interleaved, median, ratio
-from oms.decoding import Envelope, decode_user_data
-from oms.engine import Engine
-from oms.enums import OrderType, Side, TimeInForce
-from oms.events import ExecutionReport
-from oms.ids import SequentialIds
-from oms.order import Order
-from oms.outputs import Output
-from oms.state import EDGES, TERMINAL_STATES, OrderState, _transitions_rows
+from oms.core.engine import Engine
+from oms.core.ids import SequentialIds
+from oms.core.order import Order
+from oms.core.outputs import Output
+from oms.core.state import EDGES, TERMINAL_STATES, OrderState, _transitions_rows
+from oms.wire.decoding import Envelope, decode_user_data
+from oms.wire.enums import OrderType, Side, TimeInForce
+from oms.wire.events import ExecutionReport
 
 D = Decimal
 SYMBOL = "BTCUSDT"

@@ -34,11 +34,11 @@ from typing import Any
 
 from bench.common import Row, median
 from bench.event_path import build_frames, order_frames
-from oms.decoding import decode_user_data
-from oms.engine import Engine
-from oms.enums import OrderType, Side, TimeInForce
-from oms.ids import SequentialIds
-from oms.outputs import Output
+from oms.core.engine import Engine
+from oms.core.ids import SequentialIds
+from oms.core.outputs import Output
+from oms.wire.decoding import decode_user_data
+from oms.wire.enums import OrderType, Side, TimeInForce
 
 D = Decimal
 SYMBOL = "BTCUSDT"
@@ -170,8 +170,8 @@ def _batch_cost(engine: Engine, first: int, repeats: int) -> float:
 
 def scale_one(count: int, manager: bool) -> dict[str, float]:
     """In this process: track ``count`` open orders, then measure (see the module doc)."""
-    from oms.journal import Journal  # noqa: PLC0415 - imported before measuring
-    from oms.manager import OrderManager  # noqa: PLC0415
+    from oms.runtime.journal import Journal  # noqa: PLC0415 - imported before measuring
+    from oms.runtime.manager import OrderManager  # noqa: PLC0415
     from transports.sim.exchange import SimExchange  # noqa: PLC0415
     from transports.sim.transport import SimTransport  # noqa: PLC0415
 

@@ -48,21 +48,21 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 from hypothesis.stateful import run_state_machine_as_test  # noqa: E402
 
 from bench.reliability_worker import KEY, MANAGER, SECRET, config  # noqa: E402
-from oms.cli import main as cli_main  # noqa: E402
-from oms.decoding import decode_body, decode_user_data  # noqa: E402
-from oms.enums import OrderType, Side, TimeInForce  # noqa: E402
+from oms.app.cli import main as cli_main  # noqa: E402
 from oms.errors import DecodeError, OmsError  # noqa: E402
-from oms.journal import Journal  # noqa: E402
-from oms.manager import IN_DOUBT, OrderManager  # noqa: E402
-from oms.requests import NewOrder  # noqa: E402
-from oms.rest import MyTrade  # noqa: E402
+from oms.runtime.journal import Journal  # noqa: E402
+from oms.runtime.manager import IN_DOUBT, OrderManager  # noqa: E402
+from oms.wire.decoding import decode_body, decode_user_data  # noqa: E402
+from oms.wire.enums import OrderType, Side, TimeInForce  # noqa: E402
+from oms.wire.requests import NewOrder  # noqa: E402
+from oms.wire.rest import MyTrade  # noqa: E402
 from tests.reliability import test_fuzz_manager as fuzz  # noqa: E402
 from tests.reliability import test_hostile_inputs as hostile  # noqa: E402
 from tests.reliability.harness import exchange_orders  # noqa: E402
 from transports.binance.client import BinanceClient  # noqa: E402
 from transports.binance.config import ConfigError, load_config  # noqa: E402
 from transports.sim.exchange import SimExchange  # noqa: E402
-from transports.sim.server import ApiAccount, ServerOptions, make_app  # noqa: E402
+from transports.sim.server.app import ApiAccount, ServerOptions, make_app  # noqa: E402
 
 D = Decimal
 FIGURES = ROOT / "bench" / "reliability_figures.md"

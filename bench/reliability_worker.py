@@ -21,10 +21,10 @@ from decimal import Decimal
 from typing import Any
 
 from oms.errors import OmsError
-from oms.journal import Journal
-from oms.manager import ManagerConfig, OrderManager
-from oms.requests import NewOrder
-from transports.base import NewOrderResponse
+from oms.runtime.journal import Journal
+from oms.runtime.manager import ManagerConfig, OrderManager
+from oms.runtime.ports import NewOrderResponse
+from oms.wire.requests import NewOrder
 from transports.binance.client import BinanceClient
 from transports.binance.config import BinanceConfig, Environment
 from transports.binance.signing import HmacSigner, Secret

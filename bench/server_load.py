@@ -24,11 +24,11 @@ from urllib.parse import urlencode
 import aiohttp
 from aiohttp import web
 
-from oms.enums import OrderType, Side, TimeInForce
-from oms.requests import NewOrder
+from oms.wire.enums import OrderType, Side, TimeInForce
+from oms.wire.requests import NewOrder
 from transports.sim.exchange import SimExchange
-from transports.sim.server import ApiAccount, ServerOptions, make_app
-from transports.sim.server_core import wall_clock_ms
+from transports.sim.server.app import ApiAccount, ServerOptions, make_app
+from transports.sim.server.core import wall_clock_ms
 
 
 def _order(i: int) -> dict[str, str]:

@@ -26,17 +26,17 @@ from decimal import Decimal
 from functools import partial
 from pathlib import Path
 
-from oms.enums import OrderResponseType, OrderType, SelfTradePreventionMode, Side, TimeInForce
-from oms.requests import CancelOrder, NewOrder
+from oms.wire.enums import OrderResponseType, OrderType, SelfTradePreventionMode, Side, TimeInForce
+from oms.wire.requests import CancelOrder, NewOrder
 
 if __package__ in (None, ""):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import Row
-from oms.events import UserDataEvent
-from oms.manager import ManagerConfig, OrderManager
-from oms.order import Order
-from oms.stream import StreamItem
+from oms.core.order import Order
+from oms.runtime.manager import ManagerConfig, OrderManager
+from oms.wire.events import UserDataEvent
+from oms.wire.stream import StreamItem
 from transports.sim.config import SimConfig, make_symbol
 from transports.sim.exchange import ManualClock, SimExchange
 from transports.sim.transport import SimTransport

@@ -1,7 +1,7 @@
 """Wire figures: order round trips and user-data events over loopback, against bare aiohttp.
 
 A server process (``python -m bench.wire --serve``) runs the local Binance server
-(``transports.sim.server.make_app``, rate limits lifted) with three bench routes added to
+(``transports.sim.server.app.make_app``, rate limits lifted) with three bench routes added to
 the same application, so the limit and our path share one server, one process, one loop:
 - ``POST /bench/bare``: answers a fixed order-answer body (the bare request's limit);
 - ``GET /bench/ws-bare?n=N``: a WebSocket sending N user-data frames, then closing;
@@ -37,15 +37,15 @@ from aiohttp import web
 
 from bench.common import Row
 from bench.event_path import build_frames
-from oms.enums import TimeInForce
-from oms.manager import ManagerConfig, OrderManager
-from oms.stream import StreamItem
+from oms.runtime.manager import ManagerConfig, OrderManager
+from oms.wire.enums import TimeInForce
+from oms.wire.stream import StreamItem
 from transports.binance.client import BinanceClient
 from transports.binance.config import BinanceConfig, Environment
 from transports.binance.signing import HmacSigner, Secret
 from transports.sim.exchange import SimExchange
-from transports.sim.server import HUB_KEY, ApiAccount, ServerOptions, make_app
-from transports.sim.server_core import wall_clock_ms
+from transports.sim.server.app import HUB_KEY, ApiAccount, ServerOptions, make_app
+from transports.sim.server.core import wall_clock_ms
 
 ROOT = Path(__file__).resolve().parents[1]
 ACCOUNT = "bench"

@@ -1,24 +1,181 @@
 """oms: an order-management core for Binance Spot.
 
-The lifecycle core is pure and synchronous: ``Engine`` takes commands and exchange reports
-and returns typed outputs (``oms.outputs``); an I/O shell (the order manager) performs the
-requests it hands back. See ``specs/architecture.md`` and ``specs/order-lifecycle.md``.
+The public API an embedder needs, importable from ``oms`` directly, so internal moves never
+break users. Names resolve lazily: ``import oms.core.engine`` (the pure core) does not load the
+async runtime.
+
+Layers (``specs/architecture.md``): ``oms.wire`` (Binance's shapes) and ``oms.core`` (the
+lifecycle) are pure and synchronous; ``oms.runtime`` is the async order manager behind the
+``Transport`` port; ``oms.app`` is the ``oms`` command and the demo.
 """
 
-from oms.balances import Balance, BalanceLedger
-from oms.engine import Engine, Report
-from oms.ids import SequentialIds
-from oms.order import Order
-from oms.outputs import Output
-from oms.state import OrderState
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from oms.core.balances import Balance, BalanceLedger
+    from oms.core.engine import Engine, Report
+    from oms.core.ids import SequentialIds
+    from oms.core.order import Order
+    from oms.core.outputs import (
+        BalanceChanged,
+        FillApplied,
+        OrderAccepted,
+        OrderAdopted,
+        OrderAmended,
+        OrderCanceled,
+        OrderExpired,
+        OrderFilled,
+        OrderPartiallyFilled,
+        OrderRejected,
+        OrderStateChanged,
+        Output,
+        ReconcileNeeded,
+        ReportConflict,
+        ReportIgnored,
+    )
+    from oms.core.positions import Position
+    from oms.core.state import OrderState
+    from oms.errors import (
+        CancelRejected,
+        DecodeError,
+        InsufficientBalance,
+        NewOrderRejected,
+        OmsError,
+        OrderValidationError,
+        OutcomeUnknown,
+        RemoteError,
+        TransportError,
+    )
+    from oms.runtime.config import ManagerConfig
+    from oms.runtime.journal import Journal
+    from oms.runtime.manager import OrderManager
+    from oms.runtime.ports import Transport
+    from oms.wire.decoding import decode_user_data
+    from oms.wire.enums import (
+        OrderStatus,
+        OrderType,
+        SelfTradePreventionMode,
+        Side,
+        TimeInForce,
+    )
+
+_WHERE = {
+    "Balance": "oms.core.balances",
+    "BalanceLedger": "oms.core.balances",
+    "Engine": "oms.core.engine",
+    "Report": "oms.core.engine",
+    "SequentialIds": "oms.core.ids",
+    "Order": "oms.core.order",
+    "Position": "oms.core.positions",
+    "OrderState": "oms.core.state",
+    "ManagerConfig": "oms.runtime.config",
+    "Journal": "oms.runtime.journal",
+    "OrderManager": "oms.runtime.manager",
+    "Transport": "oms.runtime.ports",
+    "decode_user_data": "oms.wire.decoding",
+}
+_WHERE.update(
+    dict.fromkeys(
+        [
+            "BalanceChanged",
+            "FillApplied",
+            "OrderAccepted",
+            "OrderAdopted",
+            "OrderAmended",
+            "OrderCanceled",
+            "OrderExpired",
+            "OrderFilled",
+            "OrderPartiallyFilled",
+            "OrderRejected",
+            "OrderStateChanged",
+            "Output",
+            "ReconcileNeeded",
+            "ReportConflict",
+            "ReportIgnored",
+        ],
+        "oms.core.outputs",
+    )
+)
+_WHERE.update(
+    dict.fromkeys(
+        [
+            "CancelRejected",
+            "DecodeError",
+            "InsufficientBalance",
+            "NewOrderRejected",
+            "OmsError",
+            "OrderValidationError",
+            "OutcomeUnknown",
+            "RemoteError",
+            "TransportError",
+        ],
+        "oms.errors",
+    )
+)
+_WHERE.update(
+    dict.fromkeys(
+        ["OrderStatus", "OrderType", "SelfTradePreventionMode", "Side", "TimeInForce"],
+        "oms.wire.enums",
+    )
+)
 
 __all__ = [
     "Balance",
+    "BalanceChanged",
     "BalanceLedger",
+    "CancelRejected",
+    "DecodeError",
     "Engine",
+    "FillApplied",
+    "InsufficientBalance",
+    "Journal",
+    "ManagerConfig",
+    "NewOrderRejected",
+    "OmsError",
     "Order",
+    "OrderAccepted",
+    "OrderAdopted",
+    "OrderAmended",
+    "OrderCanceled",
+    "OrderExpired",
+    "OrderFilled",
+    "OrderManager",
+    "OrderPartiallyFilled",
+    "OrderRejected",
     "OrderState",
+    "OrderStateChanged",
+    "OrderStatus",
+    "OrderType",
+    "OrderValidationError",
+    "OutcomeUnknown",
     "Output",
+    "Position",
+    "ReconcileNeeded",
+    "RemoteError",
     "Report",
+    "ReportConflict",
+    "ReportIgnored",
+    "SelfTradePreventionMode",
     "SequentialIds",
+    "Side",
+    "TimeInForce",
+    "Transport",
+    "TransportError",
+    "decode_user_data",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'oms' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

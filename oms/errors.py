@@ -28,7 +28,7 @@ __all__ = [
     "LocalError",
     "NoSuchOrder",
     "OmsError",
-    "OrderRejected",
+    "NewOrderRejected",
     "OrderValidationError",
     "OutcomeUnknown",
     "RateLimited",
@@ -85,11 +85,11 @@ class RemoteError(OmsError):
         self.http_status = http_status
 
 
-class OrderRejected(RemoteError):
+class NewOrderRejected(RemoteError):
     """A new order was refused (-2010 and the -11xx parameter errors); it does not exist."""
 
 
-class FilterFailure(OrderRejected):
+class FilterFailure(NewOrderRejected):
     """-1013 "Filter failure: NAME"; ``filter_name`` is NAME."""
 
     @property
@@ -98,7 +98,7 @@ class FilterFailure(OrderRejected):
         return self.msg[len(prefix) :] if self.msg.startswith(prefix) else ""
 
 
-class InsufficientBalance(OrderRejected):
+class InsufficientBalance(NewOrderRejected):
     """-2010 "Account has insufficient balance for requested action." """
 
 
@@ -197,8 +197,8 @@ def remote_error(code: int, msg: str, *, http_status: int | None = None) -> Remo
     if code == -2010:
         if msg.startswith("Account has insufficient balance"):
             return InsufficientBalance(code, msg, http_status=http_status)
-        return OrderRejected(code, msg, http_status=http_status)
+        return NewOrderRejected(code, msg, http_status=http_status)
     cls = _BY_CODE.get(code)
     if cls is None:
-        cls = OrderRejected if -1199 <= code <= -1100 else RemoteError
+        cls = NewOrderRejected if -1199 <= code <= -1100 else RemoteError
     return cls(code, msg, http_status=http_status)

@@ -1,1 +1,1 @@
-"""Transports: the I/O side of oms. Each implements ``transports.base.Transport``."""
+"""Transports: the I/O side of oms. Each implements ``oms.runtime.ports.Transport``."""

@@ -4,7 +4,7 @@ Rules:
 - ``encode_json`` is how a server or a test writes Binance-shaped JSON: keys exactly as the
   Struct declares them (conditional ones omitted), every Decimal through ``to_wire`` so
   ``Decimal("0E-8")`` is written ``"0.00000000"``, never ``"0E-8"``.
-- Decoding never happens here (see ``oms.decoding``); orjson only ever encodes.
+- Decoding never happens here (see ``oms.wire.decoding``); orjson only ever encodes.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from decimal import Decimal
 import msgspec
 import orjson
 
-from oms.money import to_wire
+from oms.wire.money import to_wire
 
 __all__ = ["encode_json"]
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from oms.rest import AccountBalance, AccountInfo, CommissionRates, NewOrderAck
+from oms.wire.rest import AccountBalance, AccountInfo, CommissionRates, NewOrderAck
 from transports.binance.config import BinanceConfig, Environment
 from transports.binance.signing import HmacSigner, Secret, ws_payload
 from transports.wire import encode_json

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from oms.rest import RateLimit
+from oms.wire.rest import RateLimit
 from transports.binance.clock import ServerClock, TimeSample, estimate_offset
 from transports.binance.governor import RateGovernor
 

@@ -15,7 +15,6 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from oms.enums import OrderResponseType, OrderType, Side, TimeInForce
 from oms.errors import (
     AuthError,
     ClockSkewError,
@@ -29,8 +28,9 @@ from oms.errors import (
     RateLimited,
     RemoteError,
 )
-from oms.requests import NewOrder, QueryOrder
-from oms.rest import AccountInfo, NewOrderAck
+from oms.wire.enums import OrderResponseType, OrderType, Side, TimeInForce
+from oms.wire.requests import NewOrder, QueryOrder
+from oms.wire.rest import AccountInfo, NewOrderAck
 from transports.binance.client import BinanceClient
 
 from .hostile import ACCOUNT, ACK, API_KEY, API_SECRET, Hostile, config_for, error, json_response

@@ -14,8 +14,8 @@ from aiohttp.test_utils import TestServer
 from transitions import MachineError
 
 from oms.errors import AuthError, LocalError
-from oms.events import BalanceUpdate, ServerShutdown
-from oms.stream import BadFrame, StreamGap, StreamItem
+from oms.wire.events import BalanceUpdate, ServerShutdown
+from oms.wire.stream import BadFrame, StreamGap, StreamItem
 from transports.binance.client import BinanceClient
 from transports.binance.stream import (
     LIFECYCLE,

@@ -1,4 +1,4 @@
-"""BinanceClient against the local Binance server (``transports.sim.server``) over 127.0.0.1.
+"""BinanceClient against the local Binance server (``transports.sim.server.app``) over 127.0.0.1.
 
 Every client call, the stream carrying the events of orders placed through the client, and
 each server fault mode giving its typed outcome. The exchange behind the server is a real
@@ -23,28 +23,28 @@ from aiohttp.test_utils import TestServer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from oms.enums import OrderResponseType, OrderStatus, OrderType, Side, TimeInForce
 from oms.errors import (
     CancelRejected,
     FilterFailure,
     InsufficientBalance,
+    NewOrderRejected,
     NoSuchOrder,
-    OrderRejected,
     OutcomeUnknown,
     RateLimited,
 )
-from oms.events import BalanceUpdate, ExecutionReport, OutboundAccountPosition
-from oms.requests import CancelOrder, NewOrder, QueryOrder
-from oms.rest import NewOrderAck, NewOrderFull, NewOrderResult
-from oms.stream import StreamGap, StreamItem
-from transports.base import Transport
+from oms.runtime.ports import Transport
+from oms.wire.enums import OrderResponseType, OrderStatus, OrderType, Side, TimeInForce
+from oms.wire.events import BalanceUpdate, ExecutionReport, OutboundAccountPosition
+from oms.wire.requests import CancelOrder, NewOrder, QueryOrder
+from oms.wire.rest import NewOrderAck, NewOrderFull, NewOrderResult
+from oms.wire.stream import StreamGap, StreamItem
 from transports.binance.client import BinanceClient
 from transports.binance.clock import ServerClock, TimeSample
 from transports.binance.config import BinanceConfig, Environment, StreamAuth
 from transports.binance.signing import Ed25519Signer, HmacSigner, Secret
 from transports.sim.exchange import SimExchange
 from transports.sim.faults import FaultConfig
-from transports.sim.server import ApiAccount, ServerOptions, make_app
+from transports.sim.server.app import ApiAccount, ServerOptions, make_app
 
 pytestmark = pytest.mark.timeout(30)
 ServerFactory = Callable[..., Any]
@@ -223,7 +223,7 @@ async def test_every_client_call(local: Local) -> None:
             )
         )
         assert type(maker) is NewOrderAck
-        with pytest.raises(OrderRejected, match="immediately match"):
+        with pytest.raises(NewOrderRejected, match="immediately match"):
             await client.place_spot_order(
                 order(order_type=OrderType.LIMIT_MAKER, quantity=D("0.01"), price=D("60000"))
             )

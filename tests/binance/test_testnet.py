@@ -16,12 +16,12 @@ from decimal import ROUND_DOWN, ROUND_UP, Decimal
 
 import pytest
 
-from oms.enums import OrderStatus, OrderType, Side, TimeInForce
-from oms.events import ExecutionReport
-from oms.money import round_to_step
-from oms.requests import CancelOrder, NewOrder, QueryOrder
-from oms.rest import LotSizeFilter, NewOrderFull, PriceFilter
-from oms.stream import StreamGap, StreamItem
+from oms.wire.enums import OrderStatus, OrderType, Side, TimeInForce
+from oms.wire.events import ExecutionReport
+from oms.wire.money import round_to_step
+from oms.wire.requests import CancelOrder, NewOrder, QueryOrder
+from oms.wire.rest import LotSizeFilter, NewOrderFull, PriceFilter
+from oms.wire.stream import StreamGap, StreamItem
 from transports.binance.client import BinanceClient
 from transports.binance.config import BinanceConfig, Environment, load_config
 

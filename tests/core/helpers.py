@@ -5,11 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from oms.engine import Engine
-from oms.enums import OrderType, Side, TimeInForce
-from oms.ids import SequentialIds
-from oms.order import Order
-from oms.state import OrderState
+from oms.core.engine import Engine
+from oms.core.ids import SequentialIds
+from oms.core.order import Order
+from oms.core.state import OrderState
+from oms.wire.enums import OrderType, Side, TimeInForce
 
 from .payloads import execution_report, w
 

@@ -1,7 +1,7 @@
 """Build Binance payloads (with Binance's own keys) for the core tests, and decode them.
 
 Every builder returns the JSON Binance would send, as a dict; ``frame``/``body`` turn it into
-bytes, and the ``*_report`` helpers decode through the real decoders (``oms.decoding``), so
+bytes, and the ``*_report`` helpers decode through the real decoders (``oms.wire.decoding``), so
 tests exercise the wire shapes, not hand-built Structs.
 """
 
@@ -11,9 +11,9 @@ import json
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from oms.decoding import decode_body, decode_user_data
-from oms.events import ExecutionReport
-from oms.rest import (
+from oms.wire.decoding import decode_body, decode_user_data
+from oms.wire.events import ExecutionReport
+from oms.wire.rest import (
     AccountInfo,
     CancelResponse,
     MyTrade,

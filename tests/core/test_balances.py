@@ -7,10 +7,10 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from oms.balances import DEDUP_WINDOW, BalanceLedger
-from oms.decoding import decode_user_data
-from oms.events import BalanceDelta, BalanceUpdate, ExternalLockUpdate, OutboundAccountPosition
-from oms.outputs import BalanceChanged, ReportConflict, ReportIgnored
+from oms.core.balances import DEDUP_WINDOW, BalanceLedger
+from oms.core.outputs import BalanceChanged, ReportConflict, ReportIgnored
+from oms.wire.decoding import decode_user_data
+from oms.wire.events import BalanceDelta, BalanceUpdate, ExternalLockUpdate, OutboundAccountPosition
 
 from .helpers import new_engine
 from .payloads import account, balance_update_json, frame, lock_update_json, position_json

@@ -1,4 +1,4 @@
-"""oms.decoding on the exact payloads of binance-spot-api.md and on hostile frames."""
+"""oms.wire.decoding on the exact payloads of binance-spot-api.md and on hostile frames."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from decimal import Decimal
 import msgspec
 import pytest
 
-from oms.decoding import decode_body, decode_user_data
-from oms.engine import Engine
-from oms.enums import ExecutionType, OrderStatus, OrderType, Side
+from oms.core.engine import Engine
+from oms.core.ids import SequentialIds
 from oms.errors import DecodeError
-from oms.events import (
+from oms.wire.decoding import decode_body, decode_user_data
+from oms.wire.enums import ExecutionType, OrderStatus, OrderType, Side
+from oms.wire.events import (
     BalanceUpdate,
     EventStreamTerminated,
     ExecutionReport,
@@ -20,8 +21,7 @@ from oms.events import (
     OutboundAccountPosition,
     Unrecognised,
 )
-from oms.ids import SequentialIds
-from oms.rest import CancelResponse, NewOrderAck, NewOrderFull, QueryOrderResponse
+from oms.wire.rest import CancelResponse, NewOrderAck, NewOrderFull, QueryOrderResponse
 
 from .payloads import Json, answer_json, body, execution_report_json, frame, query_json
 

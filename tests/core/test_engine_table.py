@@ -8,11 +8,11 @@ from decimal import Decimal
 
 import pytest
 
-from oms.engine import Engine
+from oms.core.engine import Engine
+from oms.core.order import Order
+from oms.core.outputs import Output, ReportConflict
+from oms.core.state import LOCAL_TRIGGERS, REPORTED_TRIGGERS, OrderState, next_state
 from oms.errors import InvalidTransition
-from oms.order import Order
-from oms.outputs import Output, ReportConflict
-from oms.state import LOCAL_TRIGGERS, REPORTED_TRIGGERS, OrderState, next_state
 
 from .helpers import order_in, report, trade
 from .payloads import w

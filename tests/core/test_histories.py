@@ -15,11 +15,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from oms.engine import Engine
-from oms.enums import OrderType, Side, TimeInForce
-from oms.order import Order
-from oms.outputs import ReportConflict
-from oms.state import OrderState
+from oms.core.engine import Engine
+from oms.core.order import Order
+from oms.core.outputs import ReportConflict
+from oms.core.state import OrderState
+from oms.wire.enums import OrderType, Side, TimeInForce
 
 from .helpers import new_engine
 from .payloads import History, Trade, cancel_response, history

@@ -17,10 +17,10 @@ from typing import Any
 import msgspec
 import pytest
 
-from oms.decoding import decode_user_data
-from oms.events import ExecutionReport
-from oms.outputs import OrderAdopted
-from oms.state import OrderState
+from oms.core.outputs import OrderAdopted
+from oms.core.state import OrderState
+from oms.wire.decoding import decode_user_data
+from oms.wire.events import ExecutionReport
 
 from .helpers import order_in, report
 from .payloads import execution_report_json, frame, w

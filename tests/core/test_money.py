@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from oms.money import InvalidAmount, check_amount, parse_decimal, round_to_step, show, to_wire
+from oms.wire.money import InvalidAmount, check_amount, parse_decimal, round_to_step, show, to_wire
 
 D = Decimal
 PLAIN = re.compile(r"-?\d+(\.\d+)?")

@@ -8,13 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from oms.decoding import decode_body
-from oms.engine import Engine
-from oms.enums import OrderType, Side, TimeInForce
-from oms.errors import DuplicateClientOrderId, InvalidTransition, OrderValidationError
-from oms.events import Unrecognised
-from oms.order import Order
-from oms.outputs import (
+from oms.core.engine import Engine
+from oms.core.order import Order
+from oms.core.outputs import (
     FillApplied,
     OrderAccepted,
     OrderAdopted,
@@ -23,9 +19,13 @@ from oms.outputs import (
     ReportConflict,
     ReportIgnored,
 )
-from oms.rest import NewOrderAck, NewOrderFull
-from oms.state import OrderState
-from oms.stream import BadFrame, StreamGap
+from oms.core.state import OrderState
+from oms.errors import DuplicateClientOrderId, InvalidTransition, OrderValidationError
+from oms.wire.decoding import decode_body
+from oms.wire.enums import OrderType, Side, TimeInForce
+from oms.wire.events import Unrecognised
+from oms.wire.rest import NewOrderAck, NewOrderFull
+from oms.wire.stream import BadFrame, StreamGap
 
 from .helpers import limit_order, new_engine, order_in, report, trade
 from .payloads import Trade, ack, answer_json, body, cancel_response, history, my_trade, w

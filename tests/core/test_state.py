@@ -9,8 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from transitions import Machine, MachineError
 
-from oms.enums import OrderStatus
-from oms.state import (
+from oms.core.state import (
     BEGIN_MARK,
     EDGES,
     END_MARK,
@@ -30,6 +29,7 @@ from oms.state import (
     spec_section,
     state_of_status,
 )
+from oms.wire.enums import OrderStatus
 
 SPEC = Path(__file__).resolve().parents[2] / "specs" / "order-lifecycle.md"
 ALL_TRIGGERS = LOCAL_TRIGGERS + REPORTED_TRIGGERS
@@ -92,7 +92,7 @@ def test_every_state_and_trigger_pair_is_decided_identically() -> None:
 def test_spec_holds_the_generated_section() -> None:
     text = SPEC.read_text(encoding="utf-8")
     start, end = text.index(BEGIN_MARK), text.index(END_MARK) + len(END_MARK)
-    assert text[start:end] == spec_section(), "regenerate with `python -m oms.state`"
+    assert text[start:end] == spec_section(), "regenerate with `python -m oms.core.state`"
 
 
 def test_diagram_follows_the_declaration() -> None:

@@ -21,11 +21,11 @@ import sys
 from decimal import Decimal
 from typing import Any
 
+from oms.core.state import OrderState
 from oms.errors import OmsError
-from oms.journal import Journal
-from oms.manager import ManagerConfig, OrderManager
-from oms.money import to_wire
-from oms.state import OrderState
+from oms.runtime.journal import Journal
+from oms.runtime.manager import ManagerConfig, OrderManager
+from oms.wire.money import to_wire
 from transports.binance.client import BinanceClient
 from transports.binance.config import BinanceConfig, Environment
 from transports.binance.signing import HmacSigner, Secret

@@ -19,16 +19,22 @@ from typing import Any
 
 from aiohttp.test_utils import TestServer
 
-from oms.enums import Side, TimeInForce
+from oms.core.order import Order
+from oms.core.state import OrderState
 from oms.errors import OutcomeUnknown
-from oms.journal import Journal
-from oms.manager import ManagerConfig, OrderManager
-from oms.order import Order
-from oms.requests import CancelOrder, NewOrder, QueryOrder
-from oms.rest import CancelResponse, NewOrderAck, NewOrderFull, NewOrderResult, QueryOrderResponse
-from oms.state import OrderState
+from oms.runtime.journal import Journal
+from oms.runtime.manager import ManagerConfig, OrderManager
+from oms.runtime.ports import Transport
+from oms.wire.enums import Side, TimeInForce
+from oms.wire.requests import CancelOrder, NewOrder, QueryOrder
+from oms.wire.rest import (
+    CancelResponse,
+    NewOrderAck,
+    NewOrderFull,
+    NewOrderResult,
+    QueryOrderResponse,
+)
 from tests.sim.support import limit
-from transports.base import Transport
 from transports.binance.client import BinanceClient
 from transports.binance.config import BinanceConfig, Environment
 from transports.binance.signing import HmacSigner, Secret
@@ -36,7 +42,7 @@ from transports.sim.config import SimConfig
 from transports.sim.errors import SimError
 from transports.sim.exchange import SimExchange
 from transports.sim.faults import FaultConfig
-from transports.sim.server import ApiAccount, ServerOptions, make_app
+from transports.sim.server.app import ApiAccount, ServerOptions, make_app
 from transports.sim.transport import SimTransport
 
 D = Decimal

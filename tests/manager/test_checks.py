@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from oms.checks import SymbolRules, check_order, round_price, round_quantity
-from oms.enums import OrderType, Side
+from oms.core.checks import SymbolRules, check_order, round_price, round_quantity
 from oms.errors import OrderValidationError
-from oms.money import is_multiple
-from oms.rest import SymbolInfo
+from oms.wire.enums import OrderType, Side
+from oms.wire.money import is_multiple
+from oms.wire.rest import SymbolInfo
 
 BTCUSDT = SymbolInfo(
     symbol="BTCUSDT",

@@ -1,6 +1,6 @@
 """The ``oms`` command: the demo runs and prints its steps; order commands work against the
 local server with ``--json`` output that parses; every error is one line on stderr, no
-traceback, non-zero exit. Commands run as subprocesses (``python -m oms.cli``), with a clean
+traceback, non-zero exit. Commands run as subprocesses (``python -m oms.app.cli``), with a clean
 environment and working directory, so no ``.env`` of the developer's is read.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from oms.enums import Side
+from oms.wire.enums import Side
 from tests.manager.support import (
     KEY,
     SECRET,
@@ -28,7 +28,7 @@ from tests.manager.support import (
     quote_book,
 )
 from transports.sim.exchange import SimExchange
-from transports.sim.server import ApiAccount, make_app
+from transports.sim.server.app import ApiAccount, make_app
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -47,7 +47,7 @@ async def oms(cwd: Path, *args: str, env: dict[str, str] | None = None) -> Resul
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "oms.cli",
+        "oms.app.cli",
         *args,
         cwd=cwd,
         env=environ,

@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from oms.enums import Side
-from oms.journal import Journal
+from oms.runtime.journal import Journal
+from oms.wire.enums import Side
 from tests.manager import crash_worker
 from tests.manager.support import (
     TRADER,
@@ -32,7 +32,7 @@ from tests.manager.support import (
     quote_book,
 )
 from transports.sim.faults import FaultConfig
-from transports.sim.server import ApiAccount, ServerOptions, make_app
+from transports.sim.server.app import ApiAccount, ServerOptions, make_app
 
 pytestmark = [pytest.mark.timeout(90), pytest.mark.slow]
 WORKER = Path(crash_worker.__file__)

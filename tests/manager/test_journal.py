@@ -7,9 +7,9 @@ from pathlib import Path
 
 import msgspec
 
-from oms.enums import OrderType, Side, TimeInForce
-from oms.journal import Journal, OrderIntent
-from oms.rest import MyTrade
+from oms.runtime.journal import Journal, OrderIntent
+from oms.wire.enums import OrderType, Side, TimeInForce
+from oms.wire.rest import MyTrade
 
 
 def intent(cid: str = "c1") -> OrderIntent:

@@ -7,8 +7,8 @@ import logging
 import re
 import sys
 
-from oms.logs import JsonFormatter, OneLineFormatter
-from oms.metrics import Metrics
+from oms.runtime.logs import JsonFormatter, OneLineFormatter
+from oms.runtime.metrics import Metrics
 
 
 def _record(**extra: object) -> logging.LogRecord:

@@ -7,8 +7,8 @@ from decimal import Decimal as D
 from hypothesis import given
 from hypothesis import strategies as st
 
-from oms.enums import Side
-from oms.positions import Position
+from oms.core.positions import Position
+from oms.wire.enums import Side
 
 
 def test_buy_with_base_fee_reduces_holding_and_raises_average() -> None:

@@ -9,9 +9,9 @@ from decimal import Decimal
 
 import pytest
 
-from oms.enums import Side
+from oms.core.state import OrderState
 from oms.errors import OrderValidationError
-from oms.state import OrderState
+from oms.wire.enums import Side
 from tests.manager.support import SYMBOL, TRADER, Venue, exchange_orders, quote_book
 
 pytestmark = pytest.mark.timeout(30)

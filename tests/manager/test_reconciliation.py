@@ -8,13 +8,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
-from oms.enums import Side
+from oms.core.outputs import OrderAdopted, Output
+from oms.core.state import OrderState
 from oms.errors import AuthError
-from oms.manager import OrderManager
-from oms.outputs import OrderAdopted, Output
-from oms.requests import CancelOrder
-from oms.state import OrderState
-from oms.stream import StreamItem
+from oms.runtime.manager import OrderManager
+from oms.wire.enums import Side
+from oms.wire.requests import CancelOrder
+from oms.wire.stream import StreamItem
 from tests.manager.support import (
     SYMBOL,
     TRADER,

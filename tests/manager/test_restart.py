@@ -16,10 +16,10 @@ from typing import Any, TypeVar
 
 import pytest
 
-from oms.enums import OrderType, Side, TimeInForce
-from oms.journal import Journal, OrderIntent
-from oms.manager import OrderManager
-from oms.state import OrderState
+from oms.core.state import OrderState
+from oms.runtime.journal import Journal, OrderIntent
+from oms.runtime.manager import OrderManager
+from oms.wire.enums import OrderType, Side, TimeInForce
 from tests.manager.support import (
     SYMBOL,
     TRADER,

@@ -11,8 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from oms.enums import Side
-from oms.outputs import (
+from oms.core.outputs import (
     BalanceChanged,
     FillApplied,
     OrderAccepted,
@@ -21,7 +20,8 @@ from oms.outputs import (
     OrderPartiallyFilled,
     Output,
 )
-from oms.state import OrderState
+from oms.core.state import OrderState
+from oms.wire.enums import Side
 from tests.manager.support import (
     SYMBOL,
     TRADER,

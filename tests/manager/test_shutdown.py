@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from oms.stream import StreamGap
+from oms.wire.stream import StreamGap
 from tests.manager.support import TRADER, Venue, new_exchange
 from transports.sim.transport import SimTransport
 

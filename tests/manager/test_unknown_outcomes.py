@@ -10,10 +10,11 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
+from oms.core.state import OrderState
 from oms.errors import TransportError
-from oms.manager import OrderManager
-from oms.requests import NewOrder
-from oms.state import OrderState
+from oms.runtime.manager import OrderManager
+from oms.runtime.ports import NewOrderResponse
+from oms.wire.requests import NewOrder
 from tests.manager.support import (
     SYMBOL,
     TRADER,
@@ -30,7 +31,6 @@ from tests.manager.support import (
     state,
     wait_until,
 )
-from transports.base import NewOrderResponse
 from transports.sim.exchange import ManualClock
 from transports.sim.faults import FaultConfig
 

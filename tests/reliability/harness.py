@@ -26,12 +26,12 @@ from collections.abc import Coroutine
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from oms.checks import round_price, round_quantity
-from oms.enums import OrderStatus, OrderType, Side, TimeInForce
-from oms.journal import Journal, OrderIntent
-from oms.manager import IN_DOUBT, ManagerConfig, OrderManager
-from oms.order import Order
-from oms.state import TERMINAL_STATES, OrderState
+from oms.core.checks import round_price, round_quantity
+from oms.core.order import Order
+from oms.core.state import TERMINAL_STATES, OrderState
+from oms.runtime.journal import Journal, OrderIntent
+from oms.runtime.manager import IN_DOUBT, ManagerConfig, OrderManager
+from oms.wire.enums import OrderStatus, OrderType, Side, TimeInForce
 from transports.sim.book import SimOrder
 from transports.sim.config import SimConfig
 from transports.sim.errors import SimError

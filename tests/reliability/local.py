@@ -18,15 +18,15 @@ import aiohttp
 from aiohttp.test_utils import TestServer
 from yarl import URL
 
-from oms.enums import OrderType, Side, TimeInForce
-from oms.journal import Journal
-from oms.manager import ManagerConfig, OrderManager
-from oms.requests import NewOrder
+from oms.runtime.journal import Journal
+from oms.runtime.manager import ManagerConfig, OrderManager
+from oms.wire.enums import OrderType, Side, TimeInForce
+from oms.wire.requests import NewOrder
 from transports.binance.client import BinanceClient
 from transports.binance.config import BinanceConfig, Environment
 from transports.binance.signing import HmacSigner, Secret
 from transports.sim.exchange import SimExchange
-from transports.sim.server import HUB_KEY, ApiAccount, make_app
+from transports.sim.server.app import HUB_KEY, ApiAccount, make_app
 
 D = Decimal
 KEY = "reliabilityKey0000000000000000000000000000000000000000000000000001"

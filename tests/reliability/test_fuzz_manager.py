@@ -29,10 +29,10 @@ from typing import ClassVar
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from oms.enums import OrderType, Side, TimeInForce
+from oms.core.state import OrderState
 from oms.errors import OrderValidationError, RateLimited, RemoteError
-from oms.requests import NewOrder
-from oms.state import OrderState
+from oms.wire.enums import OrderType, Side, TimeInForce
+from oms.wire.requests import NewOrder
 from transports.sim.errors import SimError
 from transports.sim.faults import FaultConfig
 

@@ -23,13 +23,13 @@ from aiohttp import web
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from oms.cli import main as cli_main
-from oms.decoding import decode_body, decode_user_data
-from oms.enums import Side
+from oms.app.cli import main as cli_main
 from oms.errors import DecodeError
-from oms.events import Unrecognised
-from oms.journal import Journal
-from oms.rest import AccountInfo, MyTrade, QueryOrderResponse
+from oms.runtime.journal import Journal
+from oms.wire.decoding import decode_body, decode_user_data
+from oms.wire.enums import Side
+from oms.wire.events import Unrecognised
+from oms.wire.rest import AccountInfo, MyTrade, QueryOrderResponse
 from transports.binance.client import BinanceClient
 from transports.binance.config import BinanceConfig, ConfigError, Environment, load_config
 from transports.binance.signing import HmacSigner, Secret

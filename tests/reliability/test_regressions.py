@@ -12,15 +12,15 @@ from decimal import Decimal
 
 import pytest
 
-from oms.balances import BalanceLedger
-from oms.decoding import decode_body
-from oms.enums import Side
+from oms.core.balances import BalanceLedger
+from oms.core.order import Order
+from oms.core.outputs import ReportIgnored
+from oms.core.state import OrderState
 from oms.errors import ClockSkewError, DecodeError
-from oms.events import BalanceDelta, OutboundAccountPosition
-from oms.order import Order
-from oms.outputs import ReportIgnored
-from oms.rest import MyTrade
-from oms.state import OrderState
+from oms.wire.decoding import decode_body
+from oms.wire.enums import Side
+from oms.wire.events import BalanceDelta, OutboundAccountPosition
+from oms.wire.rest import MyTrade
 
 from .harness import CRASH_STAGES, ME, Rig, crash_mid_place, discrepancies
 

@@ -23,10 +23,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from oms.enums import Side
 from oms.errors import OmsError
-from oms.journal import Journal
-from oms.requests import CancelOrder
+from oms.runtime.journal import Journal
+from oms.wire.enums import Side
+from oms.wire.requests import CancelOrder
 
 from .local import (
     KEY,
@@ -107,7 +107,7 @@ async def test_no_secret_in_logs_errors_reprs_or_journal_across_a_full_run(
         _record_text(r) for r in caplog.records if r.name.startswith(("oms", "transports.binance"))
     ]
     texts.append(_journal_text(path))
-    assert any("oms.manager" in t for t in texts), "the manager logged nothing"
+    assert any("oms.runtime.manager" in t for t in texts), "the manager logged nothing"
     assert leaks("\n".join(texts)) == []
 
 

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from yarl import URL
 
 from transports.sim.exchange import ManualClock, SimExchange
-from transports.sim.server import ApiAccount, ServerOptions, make_app
+from transports.sim.server.app import ApiAccount, ServerOptions, make_app
 
 START_MS = 1_700_000_000_000
 ALICE_KEY = "aliceKey000000000000000000000000000000000000000000000000000000001"
@@ -66,7 +66,7 @@ def ed25519_sign(payload: bytes) -> str:
 
 
 class Reply:
-    """A REST answer: status, headers and raw body (decode with ``oms.decoding``)."""
+    """A REST answer: status, headers and raw body (decode with ``oms.wire.decoding``)."""
 
     def __init__(self, status: int, headers: dict[str, str], body: bytes) -> None:
         self.status = status

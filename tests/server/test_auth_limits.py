@@ -12,15 +12,15 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from transports.sim.server_auth import (
+from transports.sim.server.auth import (
     ApiAccount,
     KeyRing,
     check_timing,
     rest_payload,
     ws_payload,
 )
-from transports.sim.server_limits import Limits, RateLimiter
-from transports.sim.server_params import ApiError, Params, parse_form
+from transports.sim.server.limits import Limits, RateLimiter
+from transports.sim.server.params import ApiError, Params, parse_form
 
 DOC_KEY = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A"
 DOC_SECRET = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"

@@ -20,12 +20,12 @@ from decimal import Decimal
 
 import pytest
 
-from oms.enums import OrderType, Side, TimeInForce
-from oms.requests import NewOrder
+from oms.wire.enums import OrderType, Side, TimeInForce
+from oms.wire.requests import NewOrder
 from tests.server.conftest import ServeFactory
 from transports.sim.exchange import SimExchange
-from transports.sim.server import DEMO_API_KEY, DEMO_API_SECRET, ApiAccount
-from transports.sim.server_core import wall_clock_ms
+from transports.sim.server.app import DEMO_API_KEY, DEMO_API_SECRET, ApiAccount
+from transports.sim.server.core import wall_clock_ms
 
 VERSION: str | None
 try:

@@ -8,12 +8,12 @@ from collections import Counter
 import aiohttp
 import pytest
 
-from oms.decoding import decode_body
-from oms.rest import ServerTime
+from oms.wire.decoding import decode_body
+from oms.wire.rest import ServerTime
 from tests.server.conftest import ALICE_KEY, ALICE_SECRET, Harness, ServeFactory, WsClient
 from tests.server.test_rest_endpoints import LIMIT_BUY
 from transports.sim.faults import FaultConfig
-from transports.sim.server import ServerOptions
+from transports.sim.server.app import ServerOptions
 
 
 def _faults(**kwargs: object) -> ServerOptions:

@@ -16,11 +16,11 @@ from decimal import Decimal
 import aiohttp
 import pytest
 
-from oms.enums import OrderStatus, OrderType, Side, TimeInForce
-from oms.requests import NewOrder, QueryOrder
+from oms.wire.enums import OrderStatus, OrderType, Side, TimeInForce
+from oms.wire.requests import NewOrder, QueryOrder
 from tests.server.conftest import START_MS, RestClient, ServeFactory, WsClient
 from transports.sim.exchange import ManualClock, SimExchange
-from transports.sim.server import ApiAccount, ServerOptions
+from transports.sim.server.app import ApiAccount, ServerOptions
 
 CLIENTS = 4
 ORDERS_PER_CLIENT = 750

@@ -1,14 +1,14 @@
-"""Every REST endpoint round-trips with Binance's response shape, decoded into oms.rest."""
+"""Every REST endpoint round-trips with Binance's response shape, decoded into oms.wire.rest."""
 
 from __future__ import annotations
 
 import json
 from decimal import Decimal
 
-from oms.decoding import decode_body
-from oms.enums import OrderStatus, OrderType, Side, TimeInForce
-from oms.requests import NewOrder
-from oms.rest import (
+from oms.wire.decoding import decode_body
+from oms.wire.enums import OrderStatus, OrderType, Side, TimeInForce
+from oms.wire.requests import NewOrder
+from oms.wire.rest import (
     AccountInfo,
     CancelResponse,
     CommissionResponse,

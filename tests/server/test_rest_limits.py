@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.server.conftest import ServeFactory
 from tests.server.test_rest_endpoints import LIMIT_BUY
-from transports.sim.server import ServerOptions
+from transports.sim.server.app import ServerOptions
 
 
 async def test_weight_429_retry_after_then_418(serve: ServeFactory) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from oms.decoding import decode_body
-from oms.rest import NewOrderFull
+from oms.wire.decoding import decode_body
+from oms.wire.rest import NewOrderFull
 from tests.server.conftest import (
     ALICE_KEY,
     ALICE_SECRET,
@@ -18,7 +18,7 @@ from tests.server.conftest import (
 )
 from transports.sim.config import SimConfig, default_symbols, make_symbol
 from transports.sim.exchange import ManualClock, SimExchange
-from transports.sim.server import ApiAccount
+from transports.sim.server.app import ApiAccount
 
 DOC_KEY = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A"
 DOC_SECRET = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"

@@ -9,9 +9,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from transports.sim.serve import _parser, build, load_accounts
-from transports.sim.server import DEMO_API_KEY, DEMO_API_SECRET
-from transports.sim.server_rest import STATE_KEY
+from transports.sim.server.app import DEMO_API_KEY, DEMO_API_SECRET
+from transports.sim.server.rest import STATE_KEY
+from transports.sim.server.serve import _parser, build, load_accounts
 
 TOML = """
 [[accounts]]
@@ -51,7 +51,7 @@ async def test_command_prints_urls_and_demo_key_then_serves() -> None:
     child = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "transports.sim.serve",
+        "transports.sim.server.serve",
         "--port",
         "0",
         "--no-liquidity",

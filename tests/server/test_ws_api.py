@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import aiohttp
 
-from oms.decoding import decode_body, decode_user_data
-from oms.enums import ExecutionType, OrderStatus
-from oms.events import EventStreamTerminated, ExecutionReport, OutboundAccountPosition
-from oms.rest import CancelResponse, NewOrderFull, QueryOrderResponse
+from oms.wire.decoding import decode_body, decode_user_data
+from oms.wire.enums import ExecutionType, OrderStatus
+from oms.wire.events import EventStreamTerminated, ExecutionReport, OutboundAccountPosition
+from oms.wire.rest import CancelResponse, NewOrderFull, QueryOrderResponse
 from tests.server.conftest import (
     ALICE_KEY,
     ALICE_SECRET,
@@ -20,7 +20,7 @@ from tests.server.conftest import (
     WsClient,
 )
 from tests.server.test_rest_endpoints import LIMIT_BUY, maker_asks
-from transports.sim.server import ServerOptions
+from transports.sim.server.app import ServerOptions
 from transports.wire import encode_json
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from oms.enums import OrderResponseType, OrderType, SelfTradePreventionMode, Side, TimeInForce
-from oms.events import ExecutionReport, UserDataEvent
-from oms.requests import NewOrder
+from oms.wire.enums import OrderResponseType, OrderType, SelfTradePreventionMode, Side, TimeInForce
+from oms.wire.events import ExecutionReport, UserDataEvent
+from oms.wire.requests import NewOrder
 from transports.sim.config import SimConfig
 from transports.sim.exchange import ManualClock, SimExchange
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 import msgspec
 import pytest
 
-from oms.enums import Side
-from oms.events import UserDataEvent
+from oms.wire.enums import Side
+from oms.wire.events import UserDataEvent
 from transports.sim.faults import FaultConfig, FaultInjector, RequestFault, timestamp_error
 from transports.wire import encode_json
 

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from oms.enums import OrderType, Side, TimeInForce
-from oms.requests import NewOrder
-from oms.rest import LotSizeFilter, NewOrderFull, PriceFilter
+from oms.wire.enums import OrderType, Side, TimeInForce
+from oms.wire.requests import NewOrder
+from oms.wire.rest import LotSizeFilter, NewOrderFull, PriceFilter
 from transports.sim.config import SimConfig, make_symbol
 from transports.sim.errors import SimError
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from oms.enums import OrderStatus, Side, TimeInForce
-from oms.events import ExecutionReport
-from oms.requests import QueryOrder
-from oms.rest import NewOrderFull
+from oms.wire.enums import OrderStatus, Side, TimeInForce
+from oms.wire.events import ExecutionReport
+from oms.wire.requests import QueryOrder
+from oms.wire.rest import NewOrderFull
 from transports.sim.config import SimConfig
 from transports.sim.errors import SimError
 from transports.sim.exchange import ManualClock, SimExchange
 from transports.sim.liquidity import LiquidityProvider, PricePath
-from transports.sim.replay import TradeReplay, parse_trades, read_trades, sample_trades_path
+from transports.sim.trade_replay import TradeReplay, parse_trades, read_trades, sample_trades_path
 from transports.wire import encode_json
 
 from .support import BTC, START, D, assets_conserved, book_not_crossed, limit, market

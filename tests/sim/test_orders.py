@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from oms.enums import (
+from oms.wire.enums import (
     ExecutionType,
     OrderResponseType,
     OrderStatus,
@@ -13,9 +13,9 @@ from oms.enums import (
     Side,
     TimeInForce,
 )
-from oms.events import BalanceUpdate, OutboundAccountPosition
-from oms.requests import CancelOrder, NewOrder, QueryOrder
-from oms.rest import NewOrderAck, NewOrderFull, NewOrderResult
+from oms.wire.events import BalanceUpdate, OutboundAccountPosition
+from oms.wire.requests import CancelOrder, NewOrder, QueryOrder
+from oms.wire.rest import NewOrderAck, NewOrderFull, NewOrderResult
 from transports.sim.config import SimConfig
 from transports.sim.errors import SimError
 

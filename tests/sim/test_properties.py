@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from oms.enums import (
+from oms.wire.enums import (
     ExecutionType,
     OrderStatus,
     OrderType,
@@ -28,9 +28,9 @@ from oms.enums import (
     Side,
     TimeInForce,
 )
-from oms.events import ExecutionReport
-from oms.requests import CancelOrder, NewOrder
-from oms.rest import NewOrderFull
+from oms.wire.events import ExecutionReport
+from oms.wire.requests import CancelOrder, NewOrder
+from oms.wire.rest import NewOrderFull
 from transports.sim.config import SimConfig
 from transports.sim.errors import SimError
 from transports.sim.exchange import SimExchange

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from oms.enums import OrderStatus, Side
 from oms.errors import (
     CancelRejected,
     ClockSkewError,
@@ -17,11 +16,12 @@ from oms.errors import (
     OutcomeUnknown,
     RateLimited,
 )
-from oms.events import ExecutionReport, OutboundAccountPosition
-from oms.requests import CancelOrder, QueryOrder
-from oms.rest import NewOrderFull
-from oms.stream import StreamGap, StreamItem
-from transports.base import Transport
+from oms.runtime.ports import Transport
+from oms.wire.enums import OrderStatus, Side
+from oms.wire.events import ExecutionReport, OutboundAccountPosition
+from oms.wire.requests import CancelOrder, QueryOrder
+from oms.wire.rest import NewOrderFull
+from oms.wire.stream import StreamGap, StreamItem
 from transports.sim.faults import FaultConfig
 from transports.sim.transport import SimTransport
 

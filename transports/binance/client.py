@@ -1,9 +1,9 @@
-"""``BinanceClient``: the real transport, implementing ``transports.base.Transport``.
+"""``BinanceClient``: the real transport, implementing ``oms.runtime.ports.Transport``.
 
 Rules:
 - One ``aiohttp.ClientSession`` per client, shared by REST and the WebSocket API, closed by
   ``close()`` (or ``async with``).
-- Requests are ``oms.requests`` objects, answers ``oms.rest`` Structs; errors are only
+- Requests are ``oms.wire.requests`` objects, answers ``oms.wire.rest`` Structs; errors are only
   ``oms.errors`` types (see ``rest.py`` and ``errors.py`` for the mapping).
 - One ``ServerClock`` and one ``RateGovernor`` serve every call, REST and stream alike.
 - Weights are those of binance-spot-api.md §8; orders also count against ``ORDERS``.
@@ -17,9 +17,10 @@ import random
 from collections.abc import AsyncIterator, Callable, Sequence
 from types import TracebackType
 
-from oms.enums import OrderResponseType
-from oms.requests import CancelOrder, NewOrder, Params, QueryOrder
-from oms.rest import (
+from oms.runtime.ports import NewOrderResponse, TransportStats
+from oms.wire.enums import OrderResponseType
+from oms.wire.requests import CancelOrder, NewOrder, Params, QueryOrder
+from oms.wire.rest import (
     AccountInfo,
     CancelResponse,
     ExchangeInfo,
@@ -29,8 +30,7 @@ from oms.rest import (
     NewOrderResult,
     QueryOrderResponse,
 )
-from oms.stream import StreamItem
-from transports.base import NewOrderResponse, TransportStats
+from oms.wire.stream import StreamItem
 from transports.binance.clock import ServerClock
 from transports.binance.config import BinanceConfig
 from transports.binance.governor import WEIGHTS, RateGovernor
@@ -120,7 +120,7 @@ class BinanceClient:
         """``POST /api/v3/order`` (§3); the answer's shape follows ``newOrderRespType``.
 
         Raises:
-            OrderRejected, FilterFailure, InsufficientBalance, AuthError: refused; the order
+            NewOrderRejected, FilterFailure, InsufficientBalance, AuthError: refused; the order
                 does not exist.
             OutcomeUnknown: it may exist; query it by client order id.
             RateLimited, IpBanned, Disconnected, LocalError: not sent (or refused unread).

@@ -28,7 +28,7 @@ from oms.errors import (
     RemoteError,
     remote_error,
 )
-from oms.rest import ErrorBody
+from oms.wire.rest import ErrorBody
 
 __all__ = ["RequestMeta", "error_from_response", "excerpt", "redact", "retry_after_s"]
 

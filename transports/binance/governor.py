@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 
-from oms.rest import RateLimit
+from oms.wire.rest import RateLimit
 
 __all__ = ["RateGovernor", "WEIGHTS"]
 

@@ -1,12 +1,13 @@
 """The signed REST client: one ``aiohttp.ClientSession``, typed answers, typed errors.
 
 Rules:
-- Parameters come from ``oms.requests`` ``.params()`` (Decimals already through
+- Parameters come from ``oms.wire.requests`` ``.params()`` (Decimals already through
   ``to_wire``); the transport adds ``recvWindow`` and ``timestamp`` and signs.
 - Signing (binance-spot-api.md §2): percent-encode, sign ``query + body`` with no separator,
   and send exactly the signed bytes: the URL is passed to aiohttp pre-encoded, and POST
   parameters travel as the form body with an empty query string.
-- Answers decode with ``oms.decoding.decode_body`` into ``oms.rest`` Structs (never orjson).
+- Answers decode with ``oms.wire.decoding.decode_body`` into ``oms.wire.rest`` Structs
+  (never orjson).
 - Errors: only ``oms.errors`` types leave this module; no aiohttp or asyncio exception does
   (``errors.py`` holds the mapping). A connection that could not be opened is
   ``Disconnected`` (nothing was sent); a timeout or drop after sending is ``OutcomeUnknown``.
@@ -27,7 +28,6 @@ import aiohttp
 import msgspec
 from yarl import URL
 
-from oms.decoding import decode_body
 from oms.errors import (
     ClockSkewError,
     DecodeError,
@@ -37,8 +37,9 @@ from oms.errors import (
     OmsError,
     RateLimited,
 )
-from oms.requests import Params
-from oms.rest import ServerTime
+from oms.wire.decoding import decode_body
+from oms.wire.requests import Params
+from oms.wire.rest import ServerTime
 from transports.binance.clock import ServerClock
 from transports.binance.config import BinanceConfig
 from transports.binance.errors import RequestMeta, error_from_response, retry_after_s
@@ -125,7 +126,7 @@ class RestClient:
 
         Raises:
             LocalError: no API key is configured.
-            RemoteError: Binance refused (typed by code: ``OrderRejected``, ``AuthError``...).
+            RemoteError: Binance refused (typed by code: ``NewOrderRejected``, ``AuthError``...).
             RateLimited, IpBanned: 429 / 418, or the governor would have to wait too long.
             OutcomeUnknown: sent, and may have executed (5xx, -1006, -1007, timeout, drop,
                 or an unreadable answer to an order or cancel).

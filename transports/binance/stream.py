@@ -5,7 +5,7 @@ Rules (binance-spot-api.md §5, §1 "Connection facts"):
   ``session.logon`` + ``userDataStream.subscribe`` (Ed25519 only). WS API signing is its own
   rule: sorted params, not percent-encoded (§2). Responses are matched by ``id``.
 - Events arrive as ``{"subscriptionId": N, "event": {...}}`` and decode through
-  ``oms.decoding.decode_user_data``; a frame that does not decode becomes a ``BadFrame`` and
+  ``oms.wire.decoding.decode_user_data``; a frame that does not decode becomes a ``BadFrame`` and
   the stream goes on.
 - Every reconnect is a gap: Binance replays nothing, so a ``StreamGap`` is yielded after
   *every* successful subscription, the first included.
@@ -33,7 +33,6 @@ import aiohttp
 import msgspec
 from transitions import Machine
 
-from oms.decoding import decode_user_data
 from oms.errors import (
     AuthError,
     ClockSkewError,
@@ -42,8 +41,9 @@ from oms.errors import (
     OmsError,
     remote_error,
 )
-from oms.events import EventStreamTerminated, ServerShutdown
-from oms.stream import BadFrame, StreamGap, StreamItem
+from oms.wire.decoding import decode_user_data
+from oms.wire.events import EventStreamTerminated, ServerShutdown
+from oms.wire.stream import BadFrame, StreamGap, StreamItem
 from transports.binance.clock import ServerClock
 from transports.binance.config import BinanceConfig, StreamAuth
 from transports.binance.governor import WEIGHTS, RateGovernor

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
-from oms.money import ZERO
+from oms.wire.money import ZERO
 
 __all__ = ["Ledger"]
 

@@ -2,7 +2,7 @@
 
 Rules:
 - ``SimOrder`` is the engine's mutable record of one order; outputs are built from it as
-  frozen ``oms.rest`` / ``oms.events`` Structs, never by exposing it.
+  frozen ``oms.wire.rest`` / ``oms.wire.events`` Structs, never by exposing it.
 - A book side is a dict ``price -> level`` plus a sorted price list; a level is a dict
   ``order_id -> SimOrder`` whose insertion order is time priority. Finding the best level,
   taking the first order of a level and removing any order are O(1); adding a new price
@@ -16,9 +16,9 @@ from bisect import bisect_left, insort
 from collections.abc import Iterator
 from decimal import Decimal
 
-from oms.enums import OrderStatus, OrderType, SelfTradePreventionMode, Side, TimeInForce
-from oms.events import ExecutionReport
-from oms.money import ZERO
+from oms.wire.enums import OrderStatus, OrderType, SelfTradePreventionMode, Side, TimeInForce
+from oms.wire.events import ExecutionReport
+from oms.wire.money import ZERO
 
 __all__ = ["OPEN_STATUSES", "BookSide", "OrderBook", "SimOrder"]
 

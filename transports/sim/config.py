@@ -1,7 +1,7 @@
 """Configuration of the simulated exchange: symbols, filters, commission, rate limits.
 
 Rules:
-- Symbols are ``oms.rest.SymbolInfo`` exactly as ``GET /api/v3/exchangeInfo`` carries them,
+- Symbols are ``oms.wire.rest.SymbolInfo`` exactly as ``GET /api/v3/exchangeInfo`` carries them,
   filters as Binance's raw dicts (binance-spot-api.md §3 exchangeInfo, §6), so what the
   simulator enforces is what it serves.
 - The defaults copy the live BTCUSDT / ETHUSDT / BNBUSDT filters (tick 0.01; steps
@@ -20,7 +20,7 @@ from decimal import Decimal
 
 import msgspec
 
-from oms.rest import FilterValue, RateLimit, SymbolInfo
+from oms.wire.rest import FilterValue, RateLimit, SymbolInfo
 
 __all__ = [
     "DEFAULT_REFERENCE_PRICES",

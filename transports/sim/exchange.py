@@ -34,7 +34,7 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
-from oms.enums import (
+from oms.wire.enums import (
     ExecutionType,
     ExpiryReason,
     OrderResponseType,
@@ -44,16 +44,16 @@ from oms.enums import (
     Side,
     TimeInForce,
 )
-from oms.events import (
+from oms.wire.events import (
     BalanceDelta,
     BalanceUpdate,
     ExecutionReport,
     OutboundAccountPosition,
     UserDataEvent,
 )
-from oms.money import ZERO
-from oms.requests import CancelOrder, NewOrder, QueryOrder
-from oms.rest import (
+from oms.wire.money import ZERO
+from oms.wire.requests import CancelOrder, NewOrder, QueryOrder
+from oms.wire.rest import (
     AccountBalance,
     AccountInfo,
     CancelResponse,
@@ -72,7 +72,7 @@ from transports.sim.book import OrderBook, SimOrder
 from transports.sim.config import SimConfig
 from transports.sim.filters import (
     CLIENT_ID_RANGE,
-    SymbolRules,
+    SymbolFilters,
     check_filters,
     check_params,
     effective_time_in_force,
@@ -120,7 +120,7 @@ class _Market:
         "step",
     )
 
-    def __init__(self, rules: SymbolRules, reference_price: Decimal) -> None:
+    def __init__(self, rules: SymbolFilters, reference_price: Decimal) -> None:
         self.rules = rules
         self.book = OrderBook(rules.symbol)
         self.reference_price = reference_price
@@ -146,7 +146,7 @@ class SimExchange:
         self._markets: dict[str, _Market] = {}
         for info in self.config.symbols:
             ref = self.config.reference_prices.get(info.symbol, ZERO)
-            self._markets[info.symbol] = _Market(SymbolRules(info), ref)
+            self._markets[info.symbol] = _Market(SymbolFilters(info), ref)
         self._ledger = Ledger()
         self._next_execution_id = 1
         # (account, symbol, clientOrderId) -> the latest order with that id
@@ -479,7 +479,7 @@ class SimExchange:
         """
         self._market(symbol).reference_price = price
 
-    def symbol_rules(self, symbol: str) -> SymbolRules:
+    def symbol_filters(self, symbol: str) -> SymbolFilters:
         """Raises: SimError: -1121 unknown symbol."""
         return self._market(symbol).rules
 

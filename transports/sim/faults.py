@@ -29,7 +29,7 @@ from enum import StrEnum
 
 import msgspec
 
-from oms.events import UserDataEvent
+from oms.wire.events import UserDataEvent
 from transports.sim.errors import SimError
 
 __all__ = [

@@ -1,7 +1,7 @@
 """Validation of a new order against its symbol's rules, as Binance does before the engine.
 
 Rules:
-- ``SymbolRules`` is compiled once per symbol from exchangeInfo's filter dicts; nothing here
+- ``SymbolFilters`` is compiled once per symbol from exchangeInfo's filter dicts; nothing here
   re-parses a filter per order.
 - Parameter checks come first (mandatory, not-required, legal range, precision, client id;
   §3 and §7), then the symbol filters in this order: PRICE_FILTER, PERCENT_PRICE_BY_SIDE,
@@ -17,10 +17,10 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from oms.enums import OrderType, SelfTradePreventionMode, Side, TimeInForce
-from oms.money import MAX_AMOUNT, ZERO
-from oms.requests import NewOrder
-from oms.rest import (
+from oms.wire.enums import OrderType, SelfTradePreventionMode, Side, TimeInForce
+from oms.wire.money import MAX_AMOUNT, ZERO
+from oms.wire.requests import NewOrder
+from oms.wire.rest import (
     LotSizeFilter,
     MarketLotSizeFilter,
     MaxNumOrdersFilter,
@@ -34,7 +34,7 @@ from transports.sim import errors
 
 __all__ = [
     "CLIENT_ID_RANGE",
-    "SymbolRules",
+    "SymbolFilters",
     "check_filters",
     "check_params",
     "effective_time_in_force",
@@ -65,7 +65,7 @@ def _quantum(places: int) -> Decimal:
     return Decimal(1).scaleb(-places)
 
 
-class SymbolRules:
+class SymbolFilters:
     """One symbol's filters and precisions, compiled for the hot path."""
 
     __slots__ = (
@@ -122,7 +122,7 @@ class SymbolRules:
         self.step = self.lot.step_size if self.lot else ZERO
 
 
-def check_params(rules: SymbolRules, order: NewOrder) -> SelfTradePreventionMode:
+def check_params(rules: SymbolFilters, order: NewOrder) -> SelfTradePreventionMode:
     """Check the parameters of a new order (§3, §7); return its effective STP mode.
 
     Raises:
@@ -196,7 +196,7 @@ def _amounts(order: NewOrder) -> list[tuple[str, Decimal]]:
     return out
 
 
-def _check_amount(rules: SymbolRules, name: str, value: Decimal) -> None:
+def _check_amount(rules: SymbolFilters, name: str, value: Decimal) -> None:
     if not value.is_finite() or value < ZERO or value >= MAX_AMOUNT:
         raise errors.illegal_chars(name)
     quantum = rules.base_quantum if name == "quantity" else rules.quote_quantum
@@ -208,7 +208,7 @@ def _check_amount(rules: SymbolRules, name: str, value: Decimal) -> None:
 
 
 def check_filters(
-    rules: SymbolRules, order: NewOrder, reference_price: Decimal, open_orders: int
+    rules: SymbolFilters, order: NewOrder, reference_price: Decimal, open_orders: int
 ) -> None:
     """Apply the symbol filters to a new order whose parameters passed ``check_params``.
 
@@ -236,7 +236,7 @@ def check_filters(
         raise errors.filter_failure("MAX_NUM_ORDERS")
 
 
-def _check_price(rules: SymbolRules, price: Decimal) -> None:
+def _check_price(rules: SymbolFilters, price: Decimal) -> None:
     f = rules.price
     if f is None:
         return
@@ -248,7 +248,7 @@ def _check_price(rules: SymbolRules, price: Decimal) -> None:
         raise errors.filter_failure("PRICE_FILTER")
 
 
-def _check_percent(rules: SymbolRules, side: Side, price: Decimal, ref: Decimal) -> None:
+def _check_percent(rules: SymbolFilters, side: Side, price: Decimal, ref: Decimal) -> None:
     f = rules.percent
     if f is None or not ref:
         return
@@ -272,7 +272,7 @@ def _check_lot(f: LotSizeFilter | None, qty: Decimal, name: str) -> None:
         raise errors.filter_failure(name)
 
 
-def _check_notional(rules: SymbolRules, order: NewOrder, ref: Decimal) -> None:
+def _check_notional(rules: SymbolFilters, order: NewOrder, ref: Decimal) -> None:
     market = order.order_type is OrderType.MARKET
     if order.quote_order_qty is not None:
         notional = order.quote_order_qty

@@ -17,9 +17,9 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 
-from oms.enums import OrderResponseType, OrderType, SelfTradePreventionMode, Side, TimeInForce
-from oms.money import ZERO
-from oms.requests import NewOrder
+from oms.wire.enums import OrderResponseType, OrderType, SelfTradePreventionMode, Side, TimeInForce
+from oms.wire.money import ZERO
+from oms.wire.requests import NewOrder
 from transports.sim.errors import SimError
 from transports.sim.exchange import SimExchange
 
@@ -62,7 +62,7 @@ class LiquidityProvider:
         path: PricePath | None = None,
     ) -> None:
         """Raises: SimError: -1121 for an unknown symbol."""
-        rules = exchange.symbol_rules(symbol)
+        rules = exchange.symbol_filters(symbol)
         self.exchange = exchange
         self.symbol = symbol
         self.account = account

@@ -22,8 +22,8 @@ from decimal import ROUND_FLOOR, Decimal
 from enum import Enum
 from typing import Protocol
 
-from oms.enums import OrderStatus, OrderType, SelfTradePreventionMode, Side
-from oms.money import ZERO
+from oms.wire.enums import OrderStatus, OrderType, SelfTradePreventionMode, Side
+from oms.wire.money import ZERO
 from transports.sim.book import BookSide, OrderBook, SimOrder
 
 __all__ = ["Estimate", "MatchSink", "Stop", "match", "simulate", "whole_steps"]

@@ -1,7 +1,7 @@
 """Binance's output shapes built from the engine's orders: events and REST bodies.
 
 Rules:
-- Outputs are the frozen Structs of ``oms.events`` and ``oms.rest``, so what the simulator
+- Outputs are the frozen Structs of ``oms.wire.events`` and ``oms.wire.rest``, so what the simulator
   says is exactly what the decoders read; ``transports.wire.encode_json`` writes them.
 - Quantities are quantized to the base asset's precision, prices and quote amounts to the
   quote asset's (binance-spot-api.md §11 "Encode decimals ... with the symbol's precision");
@@ -18,10 +18,10 @@ from typing import Any
 
 import msgspec
 
-from oms.enums import ExecutionType, OrderStatus, OrderType, Side, TimeInForce
-from oms.events import ExecutionReport
-from oms.money import ZERO
-from oms.rest import (
+from oms.wire.enums import ExecutionType, OrderStatus, OrderType, Side, TimeInForce
+from oms.wire.events import ExecutionReport
+from oms.wire.money import ZERO
+from oms.wire.rest import (
     CancelResponse,
     MyTrade,
     NewOrderAck,
@@ -31,7 +31,7 @@ from oms.rest import (
     QueryOrderResponse,
 )
 from transports.sim.book import SimOrder
-from transports.sim.filters import SymbolRules
+from transports.sim.filters import SymbolFilters
 
 __all__ = [
     "NO_LIST",
@@ -84,7 +84,7 @@ def _working(order: SimOrder) -> bool:
 
 def execution_report(
     order: SimOrder,
-    rules: SymbolRules,
+    rules: SymbolFilters,
     *,
     now: int,
     execution_id: int,
@@ -194,7 +194,7 @@ def ack(order: SimOrder, now: int) -> NewOrderAck:
     )
 
 
-def _result_fields(order: SimOrder, rules: SymbolRules, now: int) -> dict[str, Any]:
+def _result_fields(order: SimOrder, rules: SymbolFilters, now: int) -> dict[str, Any]:
     bq = rules.base_quantum
     qq = rules.quote_quantum
     prevented = order.prevented_match_id is not None
@@ -223,11 +223,11 @@ def _result_fields(order: SimOrder, rules: SymbolRules, now: int) -> dict[str, A
     }
 
 
-def result(order: SimOrder, rules: SymbolRules, now: int) -> NewOrderResult:
+def result(order: SimOrder, rules: SymbolFilters, now: int) -> NewOrderResult:
     return NewOrderResult(**_result_fields(order, rules, now))
 
 
-def full(order: SimOrder, rules: SymbolRules, now: int, fills: list[TradeRecord]) -> NewOrderFull:
+def full(order: SimOrder, rules: SymbolFilters, now: int, fills: list[TradeRecord]) -> NewOrderFull:
     """FULL: RESULT plus ``fills`` (``[]`` for an order that rests, §3)."""
     return NewOrderFull(
         **_result_fields(order, rules, now), fills=tuple(order_fill(f, rules) for f in fills)
@@ -235,7 +235,7 @@ def full(order: SimOrder, rules: SymbolRules, now: int, fills: list[TradeRecord]
 
 
 def cancel_response(
-    order: SimOrder, rules: SymbolRules, now: int, cancel_id: str
+    order: SimOrder, rules: SymbolFilters, now: int, cancel_id: str
 ) -> CancelResponse:
     """``clientOrderId`` is the cancel's id, ``origClientOrderId`` the order's (§3)."""
     bq = rules.base_quantum
@@ -260,7 +260,7 @@ def cancel_response(
     )
 
 
-def query_response(order: SimOrder, rules: SymbolRules) -> QueryOrderResponse:
+def query_response(order: SimOrder, rules: SymbolFilters) -> QueryOrderResponse:
     bq = rules.base_quantum
     qq = rules.quote_quantum
     prevented = order.prevented_match_id is not None
@@ -329,7 +329,7 @@ class TradeRecord:
         self.is_maker = is_maker
 
 
-def order_fill(record: TradeRecord, rules: SymbolRules) -> OrderFill:
+def order_fill(record: TradeRecord, rules: SymbolFilters) -> OrderFill:
     """One element of ``fills[]`` in a FULL response."""
     return OrderFill(
         price=record.price.quantize(rules.quote_quantum),
@@ -340,7 +340,7 @@ def order_fill(record: TradeRecord, rules: SymbolRules) -> OrderFill:
     )
 
 
-def my_trade(record: TradeRecord, rules: SymbolRules) -> MyTrade:
+def my_trade(record: TradeRecord, rules: SymbolFilters) -> MyTrade:
     order = record.order
     return MyTrade(
         symbol=order.symbol,

@@ -1,4 +1,4 @@
-"""``SimTransport``: the simulated exchange behind the ``transports.base.Transport`` interface.
+"""``SimTransport``: the simulated exchange behind the ``oms.runtime.ports.Transport`` interface.
 
 Rules:
 - Same typed results and the same ``oms.errors`` exceptions as the real Binance transport:
@@ -26,13 +26,13 @@ import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import TypeVar
 
-from oms.decoding import decode_user_data
 from oms.errors import DecodeError, OutcomeUnknown, RateLimited, remote_error
-from oms.events import OutboundAccountPosition, UserDataEvent
-from oms.requests import CancelOrder, NewOrder, QueryOrder
-from oms.rest import AccountInfo, CancelResponse, ExchangeInfo, MyTrade, QueryOrderResponse
-from oms.stream import BadFrame, StreamGap, StreamItem
-from transports.base import NewOrderResponse, TransportStats
+from oms.runtime.ports import NewOrderResponse, TransportStats
+from oms.wire.decoding import decode_user_data
+from oms.wire.events import OutboundAccountPosition, UserDataEvent
+from oms.wire.requests import CancelOrder, NewOrder, QueryOrder
+from oms.wire.rest import AccountInfo, CancelResponse, ExchangeInfo, MyTrade, QueryOrderResponse
+from oms.wire.stream import BadFrame, StreamGap, StreamItem
 from transports.sim.errors import SimError
 from transports.sim.exchange import SimExchange
 from transports.sim.faults import TIMEOUT_MSG, FaultConfig, FaultInjector, RequestFault

@@ -1,0 +1,596 @@
+"""The engine: the one synchronous facade the order manager drives.
+
+Rules:
+- Sans-IO: the clock and the client-id generator are injected; nothing here sleeps, sends,
+  reads a clock of its own or draws randomness. The caller performs every request the
+  engine hands back (``NewOrder``, ``CancelOrder``) and feeds the answers back in.
+- Local commands (``create_order``, ``mark_*``, ``request_cancel``, ``cancel_failed``) raise
+  ``InvalidTransition`` when the order's state does not allow them, and then change nothing.
+- Exchange reports enter through ONE method, ``apply``, whatever their shape (stream event
+  or REST answer); it never raises on the report's content: contradictions come back as
+  ``ReportConflict`` outputs and the order is queued for a check (``take_checks``).
+- An ``executionReport`` is handled in ``apply``'s own body (the hot path); other reports
+  are dispatched on ``type(report)`` through a dict built once.
+- A report about an order the engine does not know is adopted (an order opened elsewhere),
+  except where the report lacks what an order needs (an ACK, a trade row).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import ClassVar
+
+from oms.core.balances import BalanceLedger
+from oms.core.ids import is_valid_client_order_id
+from oms.core.order import Order
+from oms.core.outputs import FillApplied, OrderAdopted, Output, ReconcileNeeded, ReportIgnored
+from oms.core.registry import OrderRegistry
+from oms.core.state import TERMINAL_STATES, state_of_status
+from oms.errors import DuplicateClientOrderId, InvalidTransition, OrderValidationError
+from oms.wire.enums import OrderResponseType, OrderStatus, OrderType, Side, TimeInForce
+from oms.wire.events import (
+    BalanceUpdate,
+    EventStreamTerminated,
+    ExecutionReport,
+    ExternalLockUpdate,
+    ListStatus,
+    OutboundAccountPosition,
+    ServerShutdown,
+    Unrecognised,
+)
+from oms.wire.money import ZERO
+from oms.wire.requests import CancelOrder, NewOrder
+from oms.wire.rest import (
+    AccountInfo,
+    CancelResponse,
+    MyTrade,
+    NewOrderAck,
+    NewOrderFull,
+    NewOrderResult,
+    OrderFill,
+    QueryOrderResponse,
+)
+from oms.wire.stream import BadFrame, StreamGap
+
+__all__ = ["Engine", "Report"]
+
+Report = (
+    ExecutionReport
+    | OutboundAccountPosition
+    | BalanceUpdate
+    | ExternalLockUpdate
+    | ListStatus
+    | EventStreamTerminated
+    | ServerShutdown
+    | Unrecognised
+    | NewOrderAck
+    | NewOrderResult
+    | NewOrderFull
+    | CancelResponse
+    | QueryOrderResponse
+    | MyTrade
+    | AccountInfo
+    | StreamGap
+    | BadFrame
+)
+
+_OrderAnswer = NewOrderResult | CancelResponse | QueryOrderResponse
+
+
+class Engine:
+    """Tracks orders and balances; turns commands into requests and reports into outputs."""
+
+    # The Order class the engine creates (the benchmark swaps in its naive variant).
+    order_class: ClassVar[type[Order]] = Order
+
+    def __init__(self, clock: Callable[[], int], new_client_order_id: Callable[[], str]) -> None:
+        """Create an engine.
+
+        Args:
+            clock: current time in ms (the caller's clock; used for local commands).
+            new_client_order_id: generator of client order ids for ``create_order``.
+        """
+        self._clock = clock
+        self._new_client_order_id = new_client_order_id
+        self.book = OrderRegistry()
+        self._by_id = self.book._by_id  # the book's id index, read directly per report
+        self.balances = BalanceLedger()
+        self._checks: dict[Order, None] = {}
+        self._handlers: dict[type, Callable[[object], list[Output]]] = {
+            OutboundAccountPosition: self.balances.apply_position,  # type: ignore[dict-item]
+            BalanceUpdate: self.balances.apply_balance_update,  # type: ignore[dict-item]
+            ExternalLockUpdate: self.balances.apply_lock_update,  # type: ignore[dict-item]
+            AccountInfo: self.balances.apply_account,  # type: ignore[dict-item]
+            NewOrderAck: self._on_ack,  # type: ignore[dict-item]
+            NewOrderResult: self._on_answer,  # type: ignore[dict-item]
+            NewOrderFull: self._on_answer,  # type: ignore[dict-item]
+            CancelResponse: self._on_answer,  # type: ignore[dict-item]
+            QueryOrderResponse: self._on_answer,  # type: ignore[dict-item]
+            MyTrade: self._on_trade,  # type: ignore[dict-item]
+            ListStatus: _nothing,
+            EventStreamTerminated: _nothing,
+            ServerShutdown: _nothing,
+            Unrecognised: _unrecognised,  # type: ignore[dict-item]
+            StreamGap: _gap,  # type: ignore[dict-item]
+            BadFrame: _bad_frame,  # type: ignore[dict-item]
+        }
+
+    # --- queries ------------------------------------------------------------------------
+
+    def order(self, client_order_id: str) -> Order | None:
+        """The latest tracked order with this client id."""
+        return self.book.by_client_id(client_order_id)
+
+    def order_by_id(self, symbol: str, order_id: int) -> Order | None:
+        return self.book.by_order_id(symbol, order_id)
+
+    def orders(self) -> list[Order]:
+        """Every tracked order (the latest per client id)."""
+        return list(self.book.orders())
+
+    def open_orders(self) -> list[Order]:
+        """Tracked orders not in a terminal state."""
+        return list(self.book.open_orders())
+
+    def take_checks(self) -> list[Order]:
+        """The orders to check against the exchange (query, myTrades); clears the set."""
+        checks = list(self._checks)
+        self._checks.clear()
+        for order in checks:
+            order.needs_check = False
+        return checks
+
+    def forget(self, order: Order) -> None:
+        """Stop tracking a terminal order (archive it first if it matters).
+
+        Raises:
+            InvalidTransition: the order is still open.
+        """
+        if order.is_open:
+            raise InvalidTransition(f"order {order.client_order_id} is open; cannot forget it")
+        self.book.forget(order)
+        self._checks.pop(order, None)
+
+    # --- local commands -----------------------------------------------------------------
+
+    def create_order(
+        self,
+        *,
+        symbol: str,
+        side: Side,
+        order_type: OrderType,
+        quantity: Decimal | None = None,
+        quote_order_qty: Decimal | None = None,
+        price: Decimal | None = None,
+        time_in_force: TimeInForce | None = None,
+        client_order_id: str | None = None,
+    ) -> Order:
+        """Create and track an order in CREATED (nothing is sent).
+
+        Raises:
+            DuplicateClientOrderId: a tracked open order already uses the client id.
+            OrderValidationError: no positive quantity (or ``quote_order_qty`` for MARKET),
+                both given, or a client id Binance would refuse.
+        """
+        _check_amounts(order_type, quantity, quote_order_qty)
+        cid = self._new_client_order_id() if client_order_id is None else client_order_id
+        if not is_valid_client_order_id(cid):
+            raise OrderValidationError(
+                f"client order id {cid!r} must match ^[a-zA-Z0-9-_]{{1,36}}$",
+                rule="newClientOrderId",
+            )
+        if self.book.open_by_client_id(cid) is not None:
+            raise DuplicateClientOrderId(f"client order id {cid!r} is used by an open order")
+        order = self.order_class(
+            client_order_id=cid,
+            symbol=symbol,
+            side=side,
+            order_type=order_type,
+            quantity=quantity,
+            price=price,
+            quote_order_qty=quote_order_qty,
+            time_in_force=time_in_force,
+            created_ms=self._clock(),
+        )
+        self.book.add(order)
+        return order
+
+    def new_order_request(
+        self, order: Order, *, response_type: OrderResponseType | None = None
+    ) -> NewOrder:
+        """The ``NewOrder`` request that places ``order`` (send it, then ``mark_sent``)."""
+        by_quote = order.quote_order_qty is not None
+        return NewOrder(
+            symbol=order.symbol,
+            side=order.side,
+            order_type=order.order_type,
+            quantity=None if by_quote else order.quantity,
+            quote_order_qty=order.quote_order_qty,
+            price=order.price,
+            time_in_force=order.time_in_force,
+            client_order_id=order.client_order_id,
+            response_type=response_type,
+        )
+
+    def mark_sent(self, order: Order) -> list[Output]:
+        """The request was handed to the transport: CREATED -> PENDING_ACK.
+
+        Raises:
+            InvalidTransition: the order is not CREATED.
+        """
+        return self._local(order, "send", "sent")
+
+    def mark_unknown(self, order: Order, reason: str) -> list[Output]:
+        """The send's outcome is unknown (5xx, -1006, -1007, timeout, drop; §7).
+
+        Once the exchange has reported the order, the outcome is known and this changes
+        nothing.
+
+        Raises:
+            InvalidTransition: the order was refused (REJECTED) already.
+        """
+        return self._local(order, "send_unknown", f"outcome unknown: {reason}")
+
+    def mark_rejected(self, order: Order, code: int, msg: str) -> list[Output]:
+        """The exchange refused the new order (or a local check did, before sending).
+
+        Raises:
+            InvalidTransition: the order is past CREATED/PENDING_ACK.
+        """
+        self._require(order, "send_rejected")
+        order.reject_code, order.reject_msg = code, msg
+        return self._local(order, "send_rejected", f"rejected {code}: {msg}")
+
+    def mark_not_found(self, order: Order) -> list[Output]:
+        """A query of an UNKNOWN order was answered -2013 after it could no longer execute.
+
+        Raises:
+            InvalidTransition: the order is not UNKNOWN.
+        """
+        self._require(order, "not_found")
+        order.reject_code, order.reject_msg = -2013, "Order does not exist."
+        return self._local(order, "not_found", "not found")
+
+    def request_cancel(self, order: Order) -> CancelOrder:
+        """Ask to cancel an open order: the ``CancelOrder`` to send; -> CANCEL_REQUESTED.
+
+        Raises:
+            InvalidTransition: the order is terminal, or not yet known to the exchange
+                (CREATED, PENDING_ACK, UNKNOWN: resolve it first).
+        """
+        return self.cancel_request(order)[0]
+
+    def cancel_request(self, order: Order) -> tuple[CancelOrder, list[Output]]:
+        """``request_cancel`` that also returns the outputs (the move to CANCEL_REQUESTED).
+
+        Raises:
+            InvalidTransition: as ``request_cancel``.
+        """
+        out = self._local(order, "request_cancel", "cancel requested")
+        request = CancelOrder(
+            symbol=order.symbol,
+            order_id=order.order_id,
+            orig_client_order_id=order.client_order_id,
+        )
+        return request, out
+
+    def cancel_failed(self, order: Order, code: int, msg: str) -> list[Output]:
+        """The cancel was refused (-2011): back to the open state; the order gets a check.
+
+        Raises:
+            InvalidTransition: no cancel was requested and the order is not closed.
+        """
+        out = self._local(order, "cancel_rejected", f"cancel refused {code}: {msg}")
+        if order.is_open:
+            # -2011 on an order we think open: its closing report is probably in flight.
+            order.needs_check = True
+            self._checks[order] = None
+        return out
+
+    def _require(self, order: Order, trigger: str) -> None:
+        if order.local_next_state(trigger) is None:
+            raise InvalidTransition(
+                f"{trigger} is not allowed for order {order.client_order_id} "
+                f"in state {order.state.name}"
+            )
+
+    def _local(self, order: Order, trigger: str, why: str) -> list[Output]:
+        out: list[Output] = []
+        if not order.fire_local(trigger, why, out):
+            raise InvalidTransition(
+                f"{trigger} is not allowed for order {order.client_order_id} "
+                f"in state {order.state.name}"
+            )
+        if out:
+            order.updated_ms = max(order.updated_ms, self._clock())
+        self._after(order)
+        return out
+
+    # --- the one path for exchange reports ----------------------------------------------
+
+    def apply(self, report: Report) -> list[Output]:
+        """Apply one exchange report (stream event or REST answer); never raises on content.
+
+        Returns:
+            What changed, in order: state changes, fills, balances, conflicts, or a
+            ``ReportIgnored`` when nothing did.
+        """
+        if type(report) is not ExecutionReport:
+            if type(report) is OutboundAccountPosition:  # the next most frequent report
+                return self.balances.apply_position(report)
+            handler = self._handlers.get(type(report))
+            if handler is None:
+                why = f"unsupported report type {type(report).__name__}"
+                return [ReportIgnored(key=None, why=why)]
+            return handler(report)
+        # The hot path, in this method's own body (one call per report fewer).
+        out: list[Output] = []
+        # By exchange order id, OrderRegistry.by_order_id's common case inline.
+        order = self._by_id.get(report.order_id)
+        if order is None or order.symbol != report.symbol:
+            order = self._find_or_adopt(report, out)
+        order.apply_execution_report(report, out)
+        if order.state in TERMINAL_STATES:  # _after(), inlined: per report
+            self.book.update_open(order)
+        if order.needs_check:
+            self._checks[order] = None
+        return out
+
+    def _after(self, order: Order) -> None:
+        if order.state in TERMINAL_STATES:
+            self.book.update_open(order)
+        if order.needs_check:
+            self._checks[order] = None
+
+    def _find_or_adopt(self, r: ExecutionReport, out: list[Output]) -> Order:
+        """The order of a report not found on the hot path: by id on another symbol, by
+        client id, else adopted."""
+        order = self.book.find(r.symbol, r.order_id, r.orig_client_order_id, r.client_order_id)
+        if order is not None and order.order_id not in (None, r.order_id):
+            order = None  # that client id now belongs to another order
+        if order is None:
+            # On a cancel report ``C`` is the order's own id and ``c`` the cancel's (§5).
+            cid = r.orig_client_order_id or r.client_order_id
+            held = self.book.open_by_client_id(cid)
+            if held is not None and held.symbol == r.symbol:
+                # Client ids are unique among open orders (§3 newClientOrderId): another
+                # order using ours means ours has ended unseen. Both are tracked; ours is
+                # checked with the exchange (by its order id).
+                held.conflict(
+                    "client id reused", f"order {held.order_id}", f"order {r.order_id}", out
+                )
+                self._checks[held] = None
+            return self._adopt(
+                out,
+                source="executionReport",
+                client_order_id=cid,
+                symbol=r.symbol,
+                side=r.side,
+                order_type=r.order_type,
+                quantity=r.quantity,
+                price=r.price,
+                quote_order_qty=r.quote_order_quantity,
+                time_in_force=r.time_in_force,
+                created_ms=r.created_time,
+                order_id=r.order_id,
+                status=r.status,
+            )
+        if order.order_id is None:
+            order.order_id = r.order_id
+            self.book.bind(order)
+        return order
+
+    def _on_ack(self, ack: NewOrderAck) -> list[Output]:
+        order = self.book.find(ack.symbol, ack.order_id, "", ack.client_order_id)
+        if order is None:
+            # An ACK carries no side, type or quantity: nothing to adopt from.
+            return [ReportIgnored(key=ack.client_order_id, why="ACK for an untracked order")]
+        return self._answer(
+            order,
+            [],
+            order_id=ack.order_id,
+            trigger="NEW",
+            quantity=None,
+            executed=None,
+            fills=(),
+            expiry_reason=None,
+            time_ms=ack.transact_time,
+        )
+
+    def _on_answer(self, r: _OrderAnswer) -> list[Output]:
+        out: list[Output] = []
+        # A cancel answer's ``clientOrderId`` is the cancel's own id (§3 cancel).
+        own_id = r.orig_client_order_id if type(r) is CancelResponse else r.client_order_id
+        order = self.book.find(r.symbol, r.order_id, own_id, "")
+        if order is None:
+            quote = r.orig_quote_order_qty
+            order = self._adopt(
+                out,
+                source=type(r).__name__,
+                client_order_id=own_id,
+                symbol=r.symbol,
+                side=r.side,
+                order_type=r.type,
+                quantity=r.orig_qty,
+                price=r.price,
+                quote_order_qty=quote,
+                time_in_force=r.time_in_force,
+                created_ms=_answer_time(r),
+                order_id=r.order_id,
+                status=r.status,
+            )
+        fills = r.fills if type(r) is NewOrderFull else ()
+        trigger = r.status.value
+        return self._answer(
+            order,
+            out,
+            order_id=r.order_id,
+            trigger=trigger,
+            quantity=r.orig_qty,
+            executed=r.executed_qty,
+            fills=fills,
+            expiry_reason=r.expiry_reason,
+            time_ms=_answer_time(r),
+        )
+
+    def _answer(
+        self,
+        order: Order,
+        out: list[Output],
+        *,
+        order_id: int,
+        trigger: str,
+        quantity: Decimal | None,
+        executed: Decimal | None,
+        fills: Iterable[OrderFill],
+        expiry_reason: str | None,
+        time_ms: int,
+    ) -> list[Output]:
+        if order.order_id is None:
+            order.order_id = order_id
+            self.book.bind(order)
+        order.apply_order_answer(
+            order_id=order_id,
+            trigger=trigger,
+            quantity=quantity if quantity else None,
+            executed=executed,
+            fills=[_full_fill(order, f, time_ms) for f in fills],
+            expiry_reason=expiry_reason,
+            time_ms=time_ms,
+            out=out,
+        )
+        self._after(order)
+        return out
+
+    def _on_trade(self, trade: MyTrade) -> list[Output]:
+        order = self.book.by_order_id(trade.symbol, trade.order_id)
+        if order is None:
+            # A trade row has no client id, type or quantity: nothing to adopt from.
+            why = f"trade {trade.id} of untracked order {trade.order_id}"
+            return [ReportIgnored(key=None, why=why)]
+        fill = FillApplied(
+            client_order_id=order.client_order_id,
+            symbol=order.symbol,
+            order_id=trade.order_id,
+            side=order.side,
+            trade_id=trade.id,
+            quantity=trade.qty,
+            price=trade.price,
+            quote_quantity=trade.quote_qty,
+            commission=trade.commission,
+            commission_asset=trade.commission_asset,
+            is_maker=trade.is_maker,
+            time_ms=trade.time,
+        )
+        out: list[Output] = []
+        order.apply_order_answer(
+            order_id=trade.order_id,
+            trigger="",
+            quantity=None,
+            executed=None,
+            fills=(fill,),
+            expiry_reason=None,
+            time_ms=trade.time,
+            out=out,
+        )
+        self._after(order)
+        return out
+
+    def _adopt(
+        self,
+        out: list[Output],
+        *,
+        source: str,
+        client_order_id: str,
+        symbol: str,
+        side: Side,
+        order_type: OrderType,
+        quantity: Decimal,
+        price: Decimal,
+        quote_order_qty: Decimal,
+        time_in_force: TimeInForce,
+        created_ms: int,
+        order_id: int,
+        status: OrderStatus,
+    ) -> Order:
+        order = self.order_class(
+            client_order_id=client_order_id,
+            symbol=symbol,
+            side=side,
+            order_type=order_type,
+            quantity=quantity if quantity > ZERO else None,
+            price=price if price > ZERO else None,
+            quote_order_qty=quote_order_qty if quote_order_qty > ZERO else None,
+            time_in_force=time_in_force,
+            created_ms=created_ms,
+            order_id=order_id,
+        )
+        self.book.add(order)
+        out.append(
+            OrderAdopted(
+                client_order_id=client_order_id,
+                symbol=symbol,
+                order_id=order_id,
+                state=state_of_status(status),
+                source=source,
+            )
+        )
+        return order
+
+
+def _check_amounts(
+    order_type: OrderType, quantity: Decimal | None, quote_order_qty: Decimal | None
+) -> None:
+    if quote_order_qty is not None:
+        if order_type is not OrderType.MARKET or quantity is not None:
+            raise OrderValidationError(
+                "quote_order_qty is for MARKET orders, instead of quantity (§3)",
+                rule="quoteOrderQty",
+            )
+        amount, name = quote_order_qty, "quote_order_qty"
+    elif quantity is None:
+        raise OrderValidationError("quantity is required", rule="quantity")
+    else:
+        amount, name = quantity, "quantity"
+    if not (amount.is_finite() and amount > ZERO):
+        raise OrderValidationError(f"{name} must be a positive amount, not {amount}", rule=name)
+
+
+def _answer_time(r: _OrderAnswer) -> int:
+    return r.update_time if isinstance(r, QueryOrderResponse) else r.transact_time
+
+
+def _full_fill(order: Order, f: OrderFill, time_ms: int) -> FillApplied:
+    # FULL ``fills[]`` have no quote quantity or maker flag: the order took liquidity as it
+    # arrived, so these are taker fills (§3 "Response FULL").
+    return FillApplied(
+        client_order_id=order.client_order_id,
+        symbol=order.symbol,
+        order_id=order.order_id,
+        side=order.side,
+        trade_id=f.trade_id,
+        quantity=f.qty,
+        price=f.price,
+        quote_quantity=f.price * f.qty,
+        commission=f.commission,
+        commission_asset=f.commission_asset,
+        is_maker=False,
+        time_ms=time_ms,
+    )
+
+
+def _nothing(_: object) -> list[Output]:
+    return []
+
+
+def _unrecognised(event: Unrecognised) -> list[Output]:
+    return [ReportIgnored(key=None, why=f"unrecognised event type {event.event_type!r}")]
+
+
+def _gap(gap: StreamGap) -> list[Output]:
+    return [ReconcileNeeded(reason=f"stream gap: {gap.reason}")]
+
+
+def _bad_frame(frame: BadFrame) -> list[Output]:
+    return [ReconcileNeeded(reason=f"undecodable frame ({frame.error}): a report may be lost")]

@@ -1,0 +1,164 @@
+"""Resolving unknown outcomes: query by client id, with backoff, never resend.
+
+Rules:
+- Unknown is not failed. An order whose send had no definite answer (``OutcomeUnknown``),
+  or that was journaled but maybe sent before a crash, is resolved only by the exchange's
+  answer to a query by its client order id. It is never resent, and never resent with the
+  same client id (binance-spot-api.md §3: client ids are unique only among open orders).
+- It is declared never placed only on a definite -2013 (``NoSuchOrder``) once its
+  ``timestamp + recvWindow`` deadline (plus a margin) has passed by the server clock: before
+  that the request may still reach the matching engine.
+- Any other failure of a query is retried with exponential backoff until the manager
+  closes. One resolution per order at a time; a second caller waits for the first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from oms.core.order import Order
+from oms.core.state import OrderState
+from oms.errors import NoSuchOrder, OmsError
+from oms.runtime.config import ManagerConfig
+from oms.runtime.dispatch import Dispatcher, Part
+from oms.runtime.ports import Transport
+from oms.wire.requests import QueryOrder
+
+__all__ = ["IN_DOUBT", "Resolver"]
+
+log = logging.getLogger("oms.runtime.manager")
+
+IN_DOUBT = frozenset({OrderState.CREATED, OrderState.PENDING_ACK, OrderState.UNKNOWN})
+
+
+# myTrades returns at most 1000 rows (§3 "GET /api/v3/myTrades": limit default 500, max 1000);
+# orderId + fromId is an allowed combination.
+TRADES_PAGE = 1000
+
+
+class Resolver(Part):
+    """Resolves orders in doubt by asking the exchange; also fetches an order's trades."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        dispatch: Dispatcher,
+        config: ManagerConfig,
+        spawn: Callable[[Coroutine[Any, Any, None]], None],
+    ) -> None:
+        super().__init__(transport, dispatch, config)
+        self._spawn = spawn
+        self._resolving: set[str] = set()
+        self.closed = False  # set by the manager's close(): resolution loops stop
+
+    def resolving(self, order: Order) -> bool:
+        """Whether a resolution of ``order`` is running."""
+        return order.client_order_id in self._resolving
+
+    def begin(self, order: Order) -> None:
+        """Start resolving ``order`` in the background."""
+        if order.state is OrderState.CREATED:
+            # Journaled but maybe sent before a crash: in doubt, never resent (§3 client ids).
+            self.dispatch.mark(
+                "unknown", order, self.engine.mark_unknown(order, "intent without send")
+            )
+        self._spawn(self.resolve(order, None, None))
+
+    async def resolve(self, order: Order, request_ms: int | None, window_ms: int | None) -> None:
+        """Query by client id until the exchange answers; never resend."""
+        cid = order.client_order_id
+        if cid in self._resolving:
+            await self.dispatch.wait_for(lambda: order.state not in IN_DOUBT, timeout=None)
+            return
+        self._resolving.add(cid)
+        self.metrics.set("unknown_outcomes_open", len(self._resolving))
+        deadline = self._deadline(order, request_ms, window_ms)
+        answered = False
+        try:
+            answered = await self._ask_until_answered(order, deadline)
+        finally:
+            self._resolving.discard(cid)
+            self.metrics.set("unknown_outcomes_open", len(self._resolving))
+        if not answered and order.state not in IN_DOUBT and order.order_id is not None:
+            # A report (the stream's, or a reconciliation's) resolved it first: it exists.
+            self.metrics.inc("unknown_resolved_found_total")
+            self.metrics.inc("orders_placed_total")
+
+    async def _ask_until_answered(self, order: Order, deadline_ms: int) -> bool:
+        delay = self.config.resolve_initial_delay
+        while order.state in IN_DOUBT and not self.closed:
+            if await self._resolve_once(order, deadline_ms):
+                return True
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.config.resolve_max_delay)
+        return False
+
+    async def _resolve_once(self, order: Order, deadline_ms: int) -> bool:
+        query = QueryOrder(symbol=order.symbol, orig_client_order_id=order.client_order_id)
+        try:
+            response = await self.transport.get_order(query)
+        except NoSuchOrder:
+            in_flight = order.client_order_id in self.dispatch.sending
+            if in_flight or self.transport.server_time_ms() <= deadline_ms:
+                return False  # may still start executing: keep asking
+            self._never_placed(order)
+            return True
+        except OmsError as exc:
+            log.info(
+                "resolve query failed, retrying",
+                extra={"client_order_id": order.client_order_id, "error": type(exc).__name__},
+            )
+            return False
+        self.dispatch.apply(response)
+        await self.fetch_trades(order)
+        self.metrics.inc("unknown_resolved_found_total")
+        self.metrics.inc("orders_placed_total")
+        return True
+
+    def _never_placed(self, order: Order) -> None:
+        if order.state is OrderState.PENDING_ACK:
+            # Marked sent, never answered (a crash after the mark, a stale ack): its
+            # outcome is unknown; not_found is UNKNOWN's edge only.
+            self.dispatch.mark("unknown", order, self.engine.mark_unknown(order, "no answer"))
+        self.dispatch.mark("not_found", order, self.engine.mark_not_found(order))
+        self.metrics.inc("unknown_resolved_not_placed_total")
+        log.info("order never placed", extra={"client_order_id": order.client_order_id})
+
+    def _deadline(self, order: Order, request_ms: int | None, window_ms: int | None) -> int:
+        window = window_ms if window_ms is not None else self.transport.recv_window_ms
+        clock = self.dispatch.clock
+        margin = self.config.not_found_margin_ms
+        if request_ms is None:
+            # The request's own timestamp is not known (a restart, a check): it was stamped
+            # after the order was created, possibly after a governor wait and a clock sync.
+            offset = self.transport.server_time_ms() - clock()
+            request_ms = (order.created_ms or clock()) + offset
+            margin += self.config.unstamped_margin_ms
+        return request_ms + window + margin
+
+    async def fetch_trades(self, order: Order) -> None:
+        """Fetch and apply ``order``'s trades when fills are known to be missing."""
+        if order.order_id is None or (
+            order.executed_qty <= order.filled and not order.awaiting_fills
+        ):
+            return
+        from_id: int | None = None
+        while True:  # page with fromId: an order may have more trades than one answer holds
+            try:
+                trades = await self.transport.get_my_trades(
+                    order.symbol, order_id=order.order_id, from_id=from_id, limit=TRADES_PAGE
+                )
+            except OmsError as exc:
+                log.warning(
+                    "trade fetch failed",
+                    extra={"client_order_id": order.client_order_id, "error": type(exc).__name__},
+                )
+                return
+            for trade in trades:
+                self.dispatch.apply(trade)
+            if len(trades) < TRADES_PAGE:
+                return
+            from_id = max(t.id for t in trades) + 1

@@ -1,0 +1,394 @@
+"""REST response shapes that carry order and account state, as typed frozen Structs.
+
+Rules:
+- Field names are Binance's camelCase through ``rename="camel"``, so the snake_case
+  attribute ``cummulative_quote_qty`` *is* Binance's ``cummulativeQuoteQty`` (sic, double m;
+  binance-spot-api.md §3 "Response RESULT").
+- Money is ``Decimal`` decoded straight from Binance's strings; nothing here parses floats.
+- Fields Binance always sends are required; conditional ones (STP, pegs, ``expiryReason``,
+  ...) default to ``None`` and are omitted again on encoding (``omit_defaults``), so a
+  Struct re-encodes to exactly the keys Binance sends.
+- Exchange filters are decoded leniently (``SymbolInfo.filters`` keeps the raw mapping) and
+  typed on demand by ``SymbolInfo.filter``: Binance adds filter types, and an unknown one
+  must not make exchangeInfo undecodable.
+- Structs are data only: no behaviour beyond small pure accessors.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TypeVar
+
+import msgspec
+
+from oms.wire.enums import OrderStatus, OrderType, Side, TimeInForce
+
+__all__ = [
+    "AccountInfo",
+    "AccountBalance",
+    "CancelResponse",
+    "CommissionRates",
+    "CommissionResponse",
+    "ErrorBody",
+    "ExchangeInfo",
+    "Filter",
+    "IcebergPartsFilter",
+    "LotSizeFilter",
+    "MarketLotSizeFilter",
+    "MaxNumAlgoOrdersFilter",
+    "MaxNumOrdersFilter",
+    "MinNotionalFilter",
+    "MyTrade",
+    "NewOrderAck",
+    "NewOrderFull",
+    "NewOrderResult",
+    "NotionalFilter",
+    "OrderFill",
+    "PercentPriceBySideFilter",
+    "PercentPriceFilter",
+    "PriceFilter",
+    "QueryOrderResponse",
+    "RateLimit",
+    "ServerTime",
+    "SymbolInfo",
+]
+
+ZERO = Decimal(0)
+# Values inside filters and discounts: Binance sends strings, integers and booleans.
+FilterValue = str | int | bool
+
+
+class _Rest(msgspec.Struct, frozen=True, kw_only=True, rename="camel", gc=False):
+    """Base for REST shapes: camelCase on the wire, frozen, keyword-only, untracked by gc
+    (decoded data holds no reference cycle)."""
+
+
+class _Strict(_Rest, frozen=True, kw_only=True, omit_defaults=True):
+    """Base for order, trade and account shapes: conditional fields omitted when absent."""
+
+
+class ErrorBody(_Rest, frozen=True, kw_only=True):
+    """Binance's error body ``{"code": -1121, "msg": "Invalid symbol."}`` (§7)."""
+
+    code: int
+    msg: str
+
+
+class ServerTime(_Rest, frozen=True, kw_only=True):
+    server_time: int
+
+
+class OrderFill(_Strict, frozen=True, kw_only=True):
+    """One element of ``fills[]`` in a FULL new-order response."""
+
+    price: Decimal
+    qty: Decimal
+    commission: Decimal
+    commission_asset: str
+    trade_id: int
+
+
+class NewOrderAck(_Strict, frozen=True, kw_only=True):
+    """``newOrderRespType=ACK``: ids and time only (default for non-MARKET/LIMIT types)."""
+
+    symbol: str
+    order_id: int
+    order_list_id: int
+    client_order_id: str
+    transact_time: int
+
+
+class NewOrderResult(NewOrderAck, frozen=True, kw_only=True):
+    """``RESULT``: ACK plus the order's state after the engine handled it."""
+
+    price: Decimal
+    orig_qty: Decimal
+    executed_qty: Decimal
+    orig_quote_order_qty: Decimal
+    # Binance's spelling, sic (§3).
+    cummulative_quote_qty: Decimal
+    status: OrderStatus
+    time_in_force: TimeInForce
+    type: OrderType
+    side: Side
+    working_time: int
+    self_trade_prevention_mode: str
+    # Conditional fields (§3 "Conditional fields").
+    stop_price: Decimal | None = None
+    iceberg_qty: Decimal | None = None
+    prevented_match_id: int | None = None
+    prevented_quantity: Decimal | None = None
+    strategy_id: int | None = None
+    strategy_type: int | None = None
+    trailing_delta: int | None = None
+    trailing_time: int | None = None
+    used_sor: bool | None = None
+    working_floor: str | None = None
+    peg_price_type: str | None = None
+    peg_offset_type: str | None = None
+    peg_offset_value: int | None = None
+    pegged_price: Decimal | None = None
+    expiry_reason: str | None = None
+
+
+class NewOrderFull(NewOrderResult, frozen=True, kw_only=True):
+    """``FULL``: RESULT plus ``fills[]`` (empty for an order that rests, §3)."""
+
+    fills: tuple[OrderFill, ...]
+
+
+class CancelResponse(_Strict, frozen=True, kw_only=True):
+    """``DELETE /api/v3/order``: ``clientOrderId`` is the *cancel's* id (§3)."""
+
+    symbol: str
+    orig_client_order_id: str
+    order_id: int
+    order_list_id: int
+    client_order_id: str
+    transact_time: int
+    price: Decimal
+    orig_qty: Decimal
+    executed_qty: Decimal
+    orig_quote_order_qty: Decimal
+    cummulative_quote_qty: Decimal
+    status: OrderStatus
+    time_in_force: TimeInForce
+    type: OrderType
+    side: Side
+    self_trade_prevention_mode: str
+    stop_price: Decimal | None = None
+    iceberg_qty: Decimal | None = None
+    prevented_match_id: int | None = None
+    prevented_quantity: Decimal | None = None
+    expiry_reason: str | None = None
+
+
+class QueryOrderResponse(_Strict, frozen=True, kw_only=True):
+    """``GET /api/v3/order`` and each element of ``GET /api/v3/openOrders`` (§3)."""
+
+    symbol: str
+    order_id: int
+    order_list_id: int
+    client_order_id: str
+    price: Decimal
+    orig_qty: Decimal
+    executed_qty: Decimal
+    # Historical orders may show a negative value, meaning unavailable (§3).
+    cummulative_quote_qty: Decimal
+    status: OrderStatus
+    time_in_force: TimeInForce
+    type: OrderType
+    side: Side
+    stop_price: Decimal
+    iceberg_qty: Decimal
+    time: int
+    update_time: int
+    is_working: bool
+    working_time: int
+    orig_quote_order_qty: Decimal
+    self_trade_prevention_mode: str
+    prevented_match_id: int | None = None
+    prevented_quantity: Decimal | None = None
+    strategy_id: int | None = None
+    strategy_type: int | None = None
+    expiry_reason: str | None = None
+
+
+class CommissionRates(_Strict, frozen=True, kw_only=True):
+    maker: Decimal
+    taker: Decimal
+    buyer: Decimal
+    seller: Decimal
+
+
+class AccountBalance(_Strict, frozen=True, kw_only=True):
+    asset: str
+    free: Decimal
+    locked: Decimal
+
+
+class AccountInfo(_Strict, frozen=True, kw_only=True):
+    """``GET /api/v3/account`` (§3)."""
+
+    maker_commission: int
+    taker_commission: int
+    buyer_commission: int
+    seller_commission: int
+    commission_rates: CommissionRates
+    can_trade: bool
+    can_withdraw: bool
+    can_deposit: bool
+    brokered: bool
+    require_self_trade_prevention: bool
+    prevent_sor: bool
+    update_time: int
+    account_type: str
+    balances: tuple[AccountBalance, ...]
+    permissions: tuple[str, ...]
+    uid: int
+
+
+class MyTrade(_Strict, frozen=True, kw_only=True):
+    """One element of ``GET /api/v3/myTrades`` (§3)."""
+
+    symbol: str
+    id: int
+    order_id: int
+    order_list_id: int
+    price: Decimal
+    qty: Decimal
+    quote_qty: Decimal
+    commission: Decimal
+    commission_asset: str
+    time: int
+    is_buyer: bool
+    is_maker: bool
+    is_best_match: bool
+
+
+class CommissionResponse(_Rest, frozen=True, kw_only=True):
+    """``GET /api/v3/account/commission`` (§9)."""
+
+    symbol: str
+    standard_commission: CommissionRates
+    tax_commission: CommissionRates
+    special_commission: CommissionRates | None = None
+    discount: dict[str, FilterValue] = msgspec.field(default_factory=dict)
+
+
+# --- exchangeInfo ---------------------------------------------------------------------
+
+
+class Filter(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    """Base of typed symbol filters (§6); ``filter_type`` is Binance's ``filterType``."""
+
+    filter_type: str
+
+
+class PriceFilter(Filter, frozen=True, kw_only=True):
+    min_price: Decimal
+    max_price: Decimal
+    tick_size: Decimal
+
+
+class LotSizeFilter(Filter, frozen=True, kw_only=True):
+    min_qty: Decimal
+    max_qty: Decimal
+    step_size: Decimal
+
+
+class MarketLotSizeFilter(LotSizeFilter, frozen=True, kw_only=True):
+    pass
+
+
+class MinNotionalFilter(Filter, frozen=True, kw_only=True):
+    min_notional: Decimal
+    apply_to_market: bool = False
+    avg_price_mins: int = 5
+
+
+class NotionalFilter(Filter, frozen=True, kw_only=True):
+    min_notional: Decimal
+    apply_min_to_market: bool = False
+    max_notional: Decimal
+    apply_max_to_market: bool = False
+    avg_price_mins: int = 5
+
+
+class PercentPriceFilter(Filter, frozen=True, kw_only=True):
+    multiplier_up: Decimal
+    multiplier_down: Decimal
+    avg_price_mins: int = 5
+
+
+class PercentPriceBySideFilter(Filter, frozen=True, kw_only=True):
+    bid_multiplier_up: Decimal
+    bid_multiplier_down: Decimal
+    ask_multiplier_up: Decimal
+    ask_multiplier_down: Decimal
+    avg_price_mins: int = 5
+
+
+class MaxNumOrdersFilter(Filter, frozen=True, kw_only=True):
+    max_num_orders: int
+
+
+class MaxNumAlgoOrdersFilter(Filter, frozen=True, kw_only=True):
+    max_num_algo_orders: int
+
+
+class IcebergPartsFilter(Filter, frozen=True, kw_only=True):
+    limit: int
+
+
+FILTER_TYPES: dict[str, type[Filter]] = {
+    "PRICE_FILTER": PriceFilter,
+    "LOT_SIZE": LotSizeFilter,
+    "MARKET_LOT_SIZE": MarketLotSizeFilter,
+    "MIN_NOTIONAL": MinNotionalFilter,
+    "NOTIONAL": NotionalFilter,
+    "PERCENT_PRICE": PercentPriceFilter,
+    "PERCENT_PRICE_BY_SIDE": PercentPriceBySideFilter,
+    "MAX_NUM_ORDERS": MaxNumOrdersFilter,
+    "MAX_NUM_ALGO_ORDERS": MaxNumAlgoOrdersFilter,
+    "ICEBERG_PARTS": IcebergPartsFilter,
+}
+
+F = TypeVar("F", bound=Filter)
+
+
+class RateLimit(_Rest, frozen=True, kw_only=True):
+    rate_limit_type: str
+    interval: str
+    interval_num: int
+    limit: int
+
+
+class SymbolInfo(_Rest, frozen=True, kw_only=True):
+    """One symbol of exchangeInfo. Decimal filter values stay strings until ``filter()``."""
+
+    symbol: str
+    status: str = "TRADING"
+    base_asset: str
+    base_asset_precision: int = 8
+    quote_asset: str
+    quote_precision: int = 8
+    quote_asset_precision: int = 8
+    base_commission_precision: int = 8
+    quote_commission_precision: int = 8
+    order_types: tuple[str, ...] = ()
+    iceberg_allowed: bool = False
+    oco_allowed: bool = False
+    oto_allowed: bool = False
+    opo_allowed: bool = False
+    quote_order_qty_market_allowed: bool = True
+    allow_trailing_stop: bool = False
+    cancel_replace_allowed: bool = False
+    amend_allowed: bool = False
+    peg_instructions_allowed: bool = False
+    is_spot_trading_allowed: bool = True
+    is_margin_trading_allowed: bool = False
+    filters: tuple[dict[str, FilterValue], ...] = ()
+    permissions: tuple[str, ...] = ()
+    permission_sets: tuple[tuple[str, ...], ...] = ()
+    default_self_trade_prevention_mode: str = "NONE"
+    allowed_self_trade_prevention_modes: tuple[str, ...] = ()
+
+    def filter(self, kind: type[F]) -> F | None:
+        """The typed filter of class ``kind`` (e.g. ``LotSizeFilter``), or None if absent."""
+        for name, cls in FILTER_TYPES.items():
+            if cls is kind:
+                for raw in self.filters:
+                    if raw.get("filterType") == name:
+                        return msgspec.convert(raw, kind)
+        return None
+
+
+class ExchangeInfo(_Rest, frozen=True, kw_only=True):
+    """``GET /api/v3/exchangeInfo`` (§3)."""
+
+    timezone: str = "UTC"
+    server_time: int
+    rate_limits: tuple[RateLimit, ...] = ()
+    exchange_filters: tuple[dict[str, FilterValue], ...] = ()
+    symbols: tuple[SymbolInfo, ...]

@@ -1,0 +1,86 @@
+"""The local Binance Spot server: a SimExchange behind Binance's REST and WebSocket API.
+
+A client's REST base URL is ``http://HOST:PORT/api`` and its WebSocket API URL
+``ws://HOST:PORT/ws-api/v3``: the layout of the Spot testnet (``https://testnet.binance.vision/api``,
+``wss://ws-api.testnet.binance.vision/ws-api/v3``), so any Binance client pointed there works.
+
+Rules:
+- ``make_app`` builds one aiohttp application per server run over one ``SimExchange``;
+  the REST face is ``server_rest``, the WebSocket API ``server_ws``, the shared rules
+  (keys, limits, faults) ``server_core``.
+- ``X-MBX-USED-WEIGHT-1M`` is set on *every* response, 404s and 410s included
+  (binance-spot-api.md §8 "REST headers").
+- On shutdown every WebSocket connection gets ``serverShutdown`` and is closed (§1).
+- The server never logs or echoes a secret, a signature or a signed query string.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from aiohttp import web
+
+from transports.sim.exchange import SimExchange
+from transports.sim.server.auth import DEMO_API_KEY, DEMO_API_SECRET, ApiAccount
+from transports.sim.server.core import ServerOptions, ServerState, wall_clock_ms
+from transports.sim.server.rest import STATE_KEY, add_routes
+from transports.sim.server.ws import EventHub, WsApi
+
+__all__ = [
+    "DEMO_API_KEY",
+    "DEMO_API_SECRET",
+    "HUB_KEY",
+    "ApiAccount",
+    "ServerOptions",
+    "make_app",
+]
+
+HUB_KEY = web.AppKey("oms_server_hub", EventHub)
+
+
+async def _used_weight_header(request: web.Request, response: web.StreamResponse) -> None:
+    state = request.app[STATE_KEY]
+    if "X-MBX-USED-WEIGHT-1M" not in response.headers:
+        response.headers["X-MBX-USED-WEIGHT-1M"] = str(
+            state.limiter.used_weight(request.remote or "unknown")
+        )
+
+
+def make_app(
+    exchange: SimExchange,
+    accounts: Sequence[ApiAccount],
+    options: ServerOptions | None = None,
+    *,
+    clock: Callable[[], int] | None = None,
+) -> web.Application:
+    """The aiohttp application serving ``exchange`` to the holders of ``accounts``' keys.
+
+    Accounts the exchange does not know yet are created empty.
+
+    Raises:
+        ValueError: a key that is malformed, configured twice, or has neither (or both) of
+            an HMAC secret and an Ed25519 public key.
+    """
+    state = ServerState(exchange, accounts, options or ServerOptions(), clock or wall_clock_ms)
+    state.ensure_accounts()
+    hub = EventHub(state)
+    app = web.Application()
+    app[STATE_KEY] = state
+    app[HUB_KEY] = hub
+    add_routes(app)
+    app.router.add_get("/ws-api/v3", WsApi(state, hub).handle)
+    app.on_response_prepare.append(_used_weight_header)
+
+    async def start(app: web.Application) -> None:
+        hub.start()
+
+    async def shutdown(app: web.Application) -> None:
+        await hub.shutdown()
+
+    async def cleanup(app: web.Application) -> None:
+        hub.stop()
+
+    app.on_startup.append(start)
+    app.on_shutdown.append(shutdown)
+    app.on_cleanup.append(cleanup)
+    return app

@@ -1,0 +1,350 @@
+"""Request parameters of the local Binance server: parsing and validation, as Binance does it.
+
+Rules:
+- REST parameters come from the query string and/or an ``x-www-form-urlencoded`` body; when
+  a name appears in both, the query string wins (binance-spot-api.md §2 "REST HMAC-SHA256
+  recipe" step 3). The same name twice *within* one part is ``-1101``.
+- Every refusal is an ``ApiError`` with Binance's ``code``, ``msg`` and HTTP status
+  (§7); nothing here executes anything, so a refused request changes no state.
+- Endpoints read the parameters they know through ``Params``; whatever was sent and never
+  read is ``-1104`` ("Not all sent parameters were read", §7), so a typo never silently
+  becomes a default.
+- Amounts are parsed straight into ``Decimal`` from the wire text (never a float) and must
+  match Binance's decimal range ``^([0-9]{1,20})(\\.[0-9]{1,20})?$`` (§3 "Conventions").
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from enum import StrEnum
+from typing import TypeVar
+from urllib.parse import unquote_to_bytes
+
+from oms.wire.enums import OrderResponseType, OrderType, SelfTradePreventionMode, Side, TimeInForce
+from oms.wire.requests import CancelOrder, NewOrder, QueryOrder
+from oms.wire.rest import SymbolInfo
+from transports.sim.errors import (
+    DECIMAL_RANGE,
+    SimError,
+    bad_precision,
+    illegal_chars,
+    invalid_symbol,
+    mandatory,
+    not_required,
+    one_of_mandatory,
+)
+
+__all__ = [
+    "ApiError",
+    "Params",
+    "bad_param",
+    "cancel_from_params",
+    "mandatory_missing",
+    "new_order_from_params",
+    "parse_form",
+    "query_from_params",
+]
+
+E = TypeVar("E", bound=StrEnum)
+
+INTEGER_RANGE = r"^[0-9]{1,20}$"
+# newClientOrderId charset and length (§3 "POST /api/v3/order").
+CLIENT_ID_RANGE = r"^[a-zA-Z0-9-_]{1,36}$"
+_DECIMAL = re.compile(DECIMAL_RANGE)
+_INTEGER = re.compile(INTEGER_RANGE)
+_CLIENT_ID = re.compile(CLIENT_ID_RANGE)
+# Order parameters Binance takes that the simulated exchange does not implement.
+UNSUPPORTED_ORDER_PARAMS = ("trailingDelta", "pegPriceType", "pegOffsetValue", "pegOffsetType")
+_STOP_TYPES = frozenset(
+    {
+        OrderType.STOP_LOSS,
+        OrderType.STOP_LOSS_LIMIT,
+        OrderType.TAKE_PROFIT,
+        OrderType.TAKE_PROFIT_LIMIT,
+    }
+)
+# Mandatory parameters by order type (§3 "Mandatory params by type").
+_MANDATORY: dict[OrderType, tuple[str, ...]] = {
+    OrderType.LIMIT: ("timeInForce", "quantity", "price"),
+    OrderType.MARKET: (),
+    OrderType.STOP_LOSS: ("quantity", "stopPrice"),
+    OrderType.TAKE_PROFIT: ("quantity", "stopPrice"),
+    OrderType.STOP_LOSS_LIMIT: ("timeInForce", "quantity", "price", "stopPrice"),
+    OrderType.TAKE_PROFIT_LIMIT: ("timeInForce", "quantity", "price", "stopPrice"),
+    OrderType.LIMIT_MAKER: ("quantity", "price"),
+}
+_TAKES_PRICE = frozenset(
+    {
+        OrderType.LIMIT,
+        OrderType.LIMIT_MAKER,
+        OrderType.STOP_LOSS_LIMIT,
+        OrderType.TAKE_PROFIT_LIMIT,
+    }
+)
+_TAKES_TIF = frozenset({OrderType.LIMIT, OrderType.STOP_LOSS_LIMIT, OrderType.TAKE_PROFIT_LIMIT})
+
+
+class ApiError(SimError):
+    """A refusal as Binance words it: ``{"code", "msg"}`` plus the HTTP status to answer with.
+
+    ``retry_after`` (seconds) goes to the ``Retry-After`` header of a 429/418 (§8).
+    """
+
+    def __init__(
+        self, code: int, msg: str, http_status: int = 400, *, retry_after: int | None = None
+    ) -> None:
+        super().__init__(code, msg, http_status)
+        self.retry_after = retry_after
+
+
+def mandatory_missing(name: str) -> ApiError:
+    base = mandatory(name)
+    return ApiError(base.code, base.msg)
+
+
+def bad_param(name: str) -> ApiError:
+    return ApiError(-1130, f"Data sent for parameter '{name}' is not valid.")
+
+
+def _split(raw: bytes) -> dict[str, str]:
+    """Decode one ``a=1&b=2`` part; ``+`` is a space as in any form encoding."""
+    out: dict[str, str] = {}
+    if not raw:
+        return out
+    for pair in raw.split(b"&"):
+        if not pair:
+            continue
+        key_raw, _, value_raw = pair.partition(b"=")
+        try:
+            key = unquote_to_bytes(key_raw.replace(b"+", b" ")).decode("utf-8")
+            value = unquote_to_bytes(value_raw.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            raise ApiError(-1100, "Illegal characters found in a parameter.") from None
+        if key in out:
+            # §7 -1101 "Duplicate values for a parameter detected."
+            raise ApiError(-1101, "Duplicate values for a parameter detected.")
+        out[key] = value
+    return out
+
+
+def parse_form(query: bytes, body: bytes) -> dict[str, str]:
+    """Merge query-string and body parameters; the query string wins on a duplicate (§2).
+
+    Raises:
+        ApiError: -1100 for bytes that are not UTF-8 after percent-decoding, -1101 for a
+            name repeated within the query string or within the body.
+    """
+    merged = _split(body)
+    merged.update(_split(query))
+    return merged
+
+
+class Params:
+    """The parameters of one request, read by name; tracks what the endpoint read."""
+
+    __slots__ = ("_read", "_values", "ip")
+
+    def __init__(self, values: dict[str, str], *, ip: str = "") -> None:
+        self._values = values
+        self._read: set[str] = set()
+        # The caller's address: rate limits are per IP (§8).
+        self.ip = ip
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._values
+
+    def names(self) -> list[str]:
+        return list(self._values)
+
+    def raw(self, name: str) -> str | None:
+        """The value as sent (marked read), or None when absent."""
+        self._read.add(name)
+        return self._values.get(name)
+
+    def text(self, name: str, *, required: bool = False) -> str | None:
+        """A string parameter; empty is ``-1102`` when mandatory, ``-1105`` otherwise."""
+        value = self.raw(name)
+        if value is None or value == "":
+            if required:
+                raise mandatory_missing(name)
+            if value == "":
+                raise ApiError(-1105, f"Parameter '{name}' was empty.")
+            return None
+        return value
+
+    def require(self, name: str) -> str:
+        value = self.text(name, required=True)
+        assert value is not None
+        return value
+
+    def decimal(self, name: str, *, required: bool = False) -> Decimal | None:
+        value = self.text(name, required=required)
+        if value is None:
+            return None
+        if not _DECIMAL.match(value):
+            raise illegal_chars(name, DECIMAL_RANGE)
+        return Decimal(value)
+
+    def integer(self, name: str, *, required: bool = False) -> int | None:
+        value = self.text(name, required=required)
+        if value is None:
+            return None
+        if not _INTEGER.match(value):
+            raise illegal_chars(name, INTEGER_RANGE)
+        return int(value)
+
+    def enum(self, name: str, kind: type[E], error: tuple[int, str] | None = None) -> E | None:
+        value = self.text(name)
+        if value is None:
+            return None
+        try:
+            return kind(value)
+        except ValueError:
+            raise (ApiError(*error) if error else bad_param(name)) from None
+
+    def boolean(self, name: str) -> bool | None:
+        value = self.text(name)
+        if value is None:
+            return None
+        lowered = value.lower()
+        if lowered not in ("true", "false"):
+            raise bad_param(name)
+        return lowered == "true"
+
+    def finish(self) -> None:
+        """Refuse parameters the endpoint never read (§7 -1104).
+
+        Raises:
+            ApiError: -1104 naming how many were read and how many sent.
+        """
+        unread = [name for name in self._values if name not in self._read]
+        if unread:
+            sent = len(self._values)
+            raise ApiError(
+                -1104,
+                f"Not all sent parameters were read; read '{sent - len(unread)}' parameter(s) "
+                f"but was sent '{sent}'.",
+            )
+
+
+def _check_precision(name: str, value: Decimal | None, places: int) -> None:
+    """More decimals than the asset allows is ``-1111`` (§3 "Conventions")."""
+    if value is None:
+        return
+    exponent = value.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > places:
+        raise bad_precision(name)
+
+
+def _client_id(params: Params, name: str) -> str | None:
+    value = params.text(name)
+    if value is not None and not _CLIENT_ID.match(value):
+        raise illegal_chars(name, CLIENT_ID_RANGE)
+    return value
+
+
+def _refuse_unsupported(params: Params) -> None:
+    for name in UNSUPPORTED_ORDER_PARAMS:
+        if params.raw(name) is not None:
+            raise ApiError(
+                -1020, f"This operation is not supported. ('{name}' is not simulated here.)"
+            )
+
+
+def _check_by_type(params: Params, order_type: OrderType, market_qty: bool) -> None:
+    for name in _MANDATORY[order_type]:
+        if name not in params or params.raw(name) == "":
+            raise mandatory_missing(name)
+    if order_type is OrderType.MARKET and not market_qty:
+        raise one_of_mandatory("quantity", "quoteOrderQty")
+    if order_type not in _TAKES_PRICE and "price" in params:
+        raise not_required("price")
+    if order_type not in _TAKES_TIF and "timeInForce" in params:
+        raise not_required("timeInForce")
+    if order_type not in _STOP_TYPES and "stopPrice" in params:
+        raise not_required("stopPrice")
+    if order_type is not OrderType.MARKET and "quoteOrderQty" in params:
+        raise not_required("quoteOrderQty")
+
+
+def new_order_from_params(params: Params, symbols: dict[str, SymbolInfo]) -> NewOrder:
+    """Build the typed order of ``POST /api/v3/order`` / ``order.place`` (§3).
+
+    Raises:
+        ApiError: -1102/-1105/-1106/-1114 for missing or superfluous parameters by type,
+            -1100 for malformed numbers or client ids, -1111 for too much precision,
+            -1115/-1116/-1117 for a bad time in force, type or side, -1121 for an unknown
+            symbol, -1134 for a ``strategyType`` below 1000000, -1020 for unsimulated features.
+    """
+    symbol = params.require("symbol")
+    side = params.enum("side", Side, (-1117, "Invalid side."))
+    if side is None:
+        raise mandatory_missing("side")
+    order_type = params.enum("type", OrderType, (-1116, "Invalid orderType."))
+    if order_type is None:
+        raise mandatory_missing("type")
+    _refuse_unsupported(params)
+    _check_by_type(params, order_type, "quantity" in params or "quoteOrderQty" in params)
+    info = symbols.get(symbol)
+    if info is None:
+        raise invalid_symbol()
+    quantity = params.decimal("quantity")
+    quote_qty = params.decimal("quoteOrderQty")
+    price = params.decimal("price")
+    stop_price = params.decimal("stopPrice")
+    iceberg = params.decimal("icebergQty")
+    for name, value, places in (
+        ("quantity", quantity, info.base_asset_precision),
+        ("icebergQty", iceberg, info.base_asset_precision),
+        ("quoteOrderQty", quote_qty, info.quote_asset_precision),
+        ("price", price, info.quote_asset_precision),
+        ("stopPrice", stop_price, info.quote_asset_precision),
+    ):
+        _check_precision(name, value, places)
+    strategy_type = params.integer("strategyType")
+    if strategy_type is not None and strategy_type < 1_000_000:
+        raise ApiError(-1134, "`strategyType` was less than 1000000.")
+    return NewOrder(
+        symbol=symbol,
+        side=side,
+        order_type=order_type,
+        quantity=quantity,
+        quote_order_qty=quote_qty,
+        price=price,
+        time_in_force=params.enum("timeInForce", TimeInForce, (-1115, "Invalid timeInForce.")),
+        client_order_id=_client_id(params, "newClientOrderId"),
+        response_type=params.enum("newOrderRespType", OrderResponseType),
+        self_trade_prevention_mode=params.enum("selfTradePreventionMode", SelfTradePreventionMode),
+        stop_price=stop_price,
+        iceberg_qty=iceberg,
+        strategy_id=params.integer("strategyId"),
+        strategy_type=strategy_type,
+    )
+
+
+def _order_ids(params: Params) -> tuple[str, int | None, str | None]:
+    symbol = params.require("symbol")
+    order_id = params.integer("orderId")
+    orig = params.text("origClientOrderId")
+    if order_id is None and orig is None:
+        # Neither id: -1102 since 2025-04 (§3 "DELETE /api/v3/order").
+        raise one_of_mandatory("origClientOrderId", "orderId")
+    return symbol, order_id, orig
+
+
+def cancel_from_params(params: Params) -> CancelOrder:
+    """Build ``DELETE /api/v3/order`` / ``order.cancel`` (§3); see ``_order_ids`` for errors."""
+    symbol, order_id, orig = _order_ids(params)
+    return CancelOrder(
+        symbol=symbol,
+        order_id=order_id,
+        orig_client_order_id=orig,
+        new_client_order_id=_client_id(params, "newClientOrderId"),
+    )
+
+
+def query_from_params(params: Params) -> QueryOrder:
+    """Build ``GET /api/v3/order`` / ``order.status`` (§3)."""
+    symbol, order_id, orig = _order_ids(params)
+    return QueryOrder(symbol=symbol, order_id=order_id, orig_client_order_id=orig)

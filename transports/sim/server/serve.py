@@ -1,0 +1,226 @@
+"""``oms exchange``: serve the simulated exchange on localhost as a Binance Spot stand-in.
+
+Rules:
+- Binds to 127.0.0.1 unless told otherwise; prints the REST base URL, the WebSocket API URL
+  and the demo API key and secret (a demo value, never a real secret), then serves until
+  interrupted. Keys from a config file are listed by name only: their secrets are never
+  printed.
+- Accounts, balances and keys come from ``--config FILE`` (JSON, or TOML by extension)::
+
+      [[accounts]]
+      name = "alice"
+      api_key = "aliceKey..."
+      secret = "..."                       # HMAC; or ed25519_public_key = "-----BEGIN..."
+      balances = { USDT = "100000", BTC = "1" }
+
+  Without one, a single ``demo`` account holds the demo key. Unless ``--no-liquidity``,
+  a ``liquidity`` account rests a small ladder of bids and asks around each symbol's
+  reference price, so MARKET orders fill.
+- Fault options map one to one onto ``transports.sim.faults.FaultConfig``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import tomllib
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from oms.wire.enums import OrderResponseType, OrderType, Side, TimeInForce
+from oms.wire.money import round_to_step
+from oms.wire.requests import NewOrder
+from oms.wire.rest import LotSizeFilter, PriceFilter
+from transports.sim.exchange import SimExchange
+from transports.sim.faults import FaultConfig
+from transports.sim.server.app import (
+    DEMO_API_KEY,
+    DEMO_API_SECRET,
+    ApiAccount,
+    ServerOptions,
+    make_app,
+)
+from transports.sim.server.core import wall_clock_ms
+
+__all__ = ["build", "load_accounts", "main"]
+
+DEMO_BALANCES = {"USDT": "100000", "BTC": "1", "ETH": "10", "BNB": "100"}
+LIQUIDITY_ACCOUNT = "liquidity"
+_LADDER_STEPS = 5
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="oms exchange", description=__doc__.split("\n")[0])
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    p.add_argument("--config", type=Path, help="JSON or TOML file of accounts and keys")
+    p.add_argument("--no-liquidity", action="store_true", help="no resting book at start")
+    p.add_argument("--ping-interval", type=float, default=20.0)
+    p.add_argument("--max-connection-age", type=float, default=86400.0)
+    p.add_argument("--weight-per-minute", type=int, default=6000)
+    p.add_argument("--orders-per-10s", type=int, default=50)
+    p.add_argument("--orders-per-day", type=int, default=160000)
+    faults = p.add_argument_group("faults (probabilities 0..1, per event or per order)")
+    faults.add_argument("--seed", type=int, default=0)
+    for name in (
+        "drop-event",
+        "duplicate-event",
+        "delay-event",
+        "reorder-events",
+        "error-after-execution",
+        "timeout-after-execution",
+        "lose-request",
+    ):
+        faults.add_argument(f"--{name}", type=float, default=0.0)
+    faults.add_argument("--clock-skew-ms", type=int, default=0)
+    faults.add_argument("--fault-orders-per-10s", type=int, default=None)
+    faults.add_argument("--disconnect-every", type=int, default=None)
+    return p
+
+
+def load_accounts(path: Path) -> list[tuple[ApiAccount, dict[str, Decimal]]]:
+    """Accounts, keys and starting balances from a JSON or TOML file.
+
+    Raises:
+        ValueError: the file is not a list of accounts with a name, a key and one of
+            ``secret`` / ``ed25519_public_key``, or a balance is not a decimal string.
+    """
+    text = path.read_text(encoding="utf-8")
+    data: Any = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
+    out = []
+    for entry in data.get("accounts", []):
+        try:
+            spec = ApiAccount(
+                account=entry["name"],
+                api_key=entry["api_key"],
+                secret=entry.get("secret"),
+                ed25519_public_key=entry.get("ed25519_public_key"),
+            )
+            balances = {a: Decimal(str(v)) for a, v in entry.get("balances", {}).items()}
+        except (KeyError, TypeError, ArithmeticError) as exc:
+            raise ValueError(f"{path}: bad account entry ({exc!r})") from None
+        out.append((spec, balances))
+    if not out:
+        raise ValueError(f"{path}: no [[accounts]] given")
+    return out
+
+
+def _seed_liquidity(exchange: SimExchange) -> None:
+    """A ladder of resting bids and asks around each symbol's reference price."""
+    exchange.create_account(LIQUIDITY_ACCOUNT)
+    for info in exchange.exchange_info().symbols:
+        price_filter = info.filter(PriceFilter)
+        lot = info.filter(LotSizeFilter)
+        ref = exchange.reference_price(info.symbol)
+        if price_filter is None or lot is None or ref <= 0:
+            continue
+        qty = round_to_step(Decimal(1000) / ref, lot.step_size)
+        if qty < lot.min_qty:
+            continue
+        exchange.deposit(LIQUIDITY_ACCOUNT, info.base_asset, qty * _LADDER_STEPS)
+        exchange.deposit(LIQUIDITY_ACCOUNT, info.quote_asset, ref * qty * _LADDER_STEPS * 2)
+        for step in range(1, _LADDER_STEPS + 1):
+            gap = ref * Decimal(step) / Decimal(1000)
+            for side, price in ((Side.BUY, ref - gap), (Side.SELL, ref + gap)):
+                exchange.place_order(
+                    LIQUIDITY_ACCOUNT,
+                    NewOrder(
+                        symbol=info.symbol,
+                        side=side,
+                        order_type=OrderType.LIMIT,
+                        time_in_force=TimeInForce.GTC,
+                        quantity=qty,
+                        price=round_to_step(price, price_filter.tick_size),
+                        response_type=OrderResponseType.ACK,
+                    ),
+                )
+    exchange.drain_events(LIQUIDITY_ACCOUNT)
+
+
+def build(args: argparse.Namespace) -> tuple[web.Application, list[ApiAccount]]:
+    """The application and the API accounts it accepts, from parsed options."""
+    exchange = SimExchange(clock=wall_clock_ms, seed=args.seed)
+    if args.config is not None:
+        configured = load_accounts(args.config)
+    else:
+        demo = ApiAccount(account="demo", api_key=DEMO_API_KEY, secret=DEMO_API_SECRET)
+        configured = [(demo, {a: Decimal(v) for a, v in DEMO_BALANCES.items()})]
+    for spec, balances in configured:
+        if spec.account not in exchange.accounts():
+            exchange.create_account(spec.account, balances)
+    if not args.no_liquidity:
+        _seed_liquidity(exchange)
+    faults = FaultConfig(
+        seed=args.seed,
+        drop_event=args.drop_event,
+        duplicate_event=args.duplicate_event,
+        delay_event=args.delay_event,
+        reorder_events=args.reorder_events,
+        error_after_execution=args.error_after_execution,
+        timeout_after_execution=args.timeout_after_execution,
+        lose_request=args.lose_request,
+        clock_skew_ms=args.clock_skew_ms,
+        orders_per_10s=args.fault_orders_per_10s,
+        disconnect_every=args.disconnect_every,
+    )
+    options = ServerOptions(
+        faults=None if faults == FaultConfig(seed=args.seed) else faults,
+        ping_interval=args.ping_interval,
+        max_connection_age=args.max_connection_age,
+        request_weight_per_minute=args.weight_per_minute,
+        orders_per_10s=args.orders_per_10s,
+        orders_per_day=args.orders_per_day,
+    )
+    specs = [spec for spec, _ in configured]
+    return make_app(exchange, specs, options), specs
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    app, specs = build(args)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, args.host, args.port)
+    await site.start()
+    port = args.port
+    server = getattr(site, "_server", None)
+    if server is not None and server.sockets:
+        port = server.sockets[0].getsockname()[1]
+    print(f"REST API:      http://{args.host}:{port}/api")
+    print(f"WebSocket API: ws://{args.host}:{port}/ws-api/v3")
+    for spec in specs:
+        if spec.api_key == DEMO_API_KEY:
+            print(f"demo API key:    {DEMO_API_KEY}")
+            print(f"demo API secret: {DEMO_API_SECRET}  (a demo value, not a real secret)")
+        else:
+            print(f"account {spec.account!r}: key ...{spec.api_key[-4:]}")
+    print("serving; Ctrl-C to stop", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``oms exchange``; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_serve(args))
+    except (OSError, ValueError) as exc:
+        print(f"oms exchange: {exc}")
+        return 1
+    return 0
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
+    return main(list(argv) if argv is not None else None)
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main())

@@ -1,0 +1,546 @@
+"""The WebSocket API face of the local Binance server (``/ws-api/v3``) and its user-data hub.
+
+Rules (binance-spot-api.md §1, §2, §5, §7, §8):
+- A request is ``{"id", "method", "params"}``; the answer is ``{"id", "status", "result"}``
+  or ``{"id", "status", "error": {"code", "msg"[, "data"]}}``, with ``rateLimits`` unless
+  the connection or the request said ``returnRateLimits=false``.
+- Signing follows the WebSocket rule: params sorted by name, ``k=v&...``, not percent-encoded,
+  over the values *as sent* (numbers keep their JSON text). ``session.logon`` takes Ed25519
+  keys only; after it, requests may omit ``apiKey`` and ``signature``.
+- User data: ``userDataStream.subscribe`` (after logon) or ``.subscribe.signature`` (any
+  key type); at most one subscription per account per connection; events are pushed as
+  ``{"subscriptionId": N, "event": {...}}`` in the order the exchange produced them, each
+  action's events as one batch through the account's ``FaultInjector`` when faults are on.
+  A dropped connection loses its events: nothing is ever replayed.
+- A ping frame every ``ping_interval``; the connection is closed after
+  ``max_connection_age``; ``{"event": {"e": "serverShutdown", ...}}`` goes to every
+  connection before the server shuts down.
+- One writer task per connection sends every frame, so responses and events never
+  interleave mid-frame and keep their order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from oms.wire.enums import ExecutionType
+from oms.wire.events import EventStreamTerminated, ExecutionReport, ServerShutdown, UserDataEvent
+from transports.sim.errors import SimError
+from transports.sim.faults import FaultInjector, RequestFault
+from transports.sim.server.auth import Credential
+from transports.sim.server.core import FaultAfterExecutionError, ServerState, per_account_faults
+from transports.sim.server.params import (
+    ApiError,
+    Params,
+    cancel_from_params,
+    new_order_from_params,
+    query_from_params,
+)
+from transports.wire import encode_json
+
+__all__ = ["Connection", "EventHub", "WsApi"]
+
+# What a method returns: the result, the account it acted for, whether it placed an order.
+Outcome = tuple[object, str | None, bool]
+Method = Callable[["WsApi", "Connection", Params, dict[str, str]], Outcome]
+
+_CLOSE = b""  # sentinel in a connection's queue: close the socket after what came before
+_SESSION_WEIGHT = 2
+_TIMEOUT_MSG = (
+    "Timeout waiting for response from backend server. Send status unknown; "
+    "execution status unknown."
+)
+_MALFORMED = "A mandatory parameter was not sent, was empty/null, or malformed."
+_UNKNOWN_MSG = "An unknown error occurred while processing the request."
+_UNAUTHORIZED = "You are not authorized to execute this request."
+_REMOVED = frozenset({"userDataStream.start", "userDataStream.ping", "userDataStream.stop"})
+
+
+class Connection:
+    """One WebSocket API connection: its session, subscriptions and outgoing queue."""
+
+    def __init__(self, ws: web.WebSocketResponse, request: web.Request, now: int) -> None:
+        self.ws = ws
+        self.request = request
+        self.ip = request.remote or "unknown"
+        self.connected_since = now
+        self.session: Credential | None = None
+        self.authorized_since: int | None = None
+        self.return_rate_limits = request.query.get("returnRateLimits", "true") != "false"
+        # subscription id -> (account, made by session logon?)
+        self.subscriptions: dict[int, tuple[str, bool]] = {}
+        self.next_subscription = 0
+        self.queue: asyncio.Queue[bytes] = asyncio.Queue()
+        self.closed = False
+        self.writer: asyncio.Task[None] | None = None
+
+    def send(self, frame: bytes) -> None:
+        if not self.closed:
+            self.queue.put_nowait(frame)
+
+    def send_event(self, subscription: int, event: bytes) -> None:
+        self.send(b'{"subscriptionId":%d,"event":%s}' % (subscription, event))
+
+    async def write_loop(self) -> None:
+        """Send queued frames in order; ``_CLOSE`` closes the socket (GOING_AWAY)."""
+        try:
+            while True:
+                frame = await self.queue.get()
+                if frame is _CLOSE:
+                    self.closed = True
+                    await self.ws.close(code=WSCloseCode.GOING_AWAY)
+                    return
+                await self.ws.send_frame(frame, WSMsgType.TEXT)
+        except (ConnectionError, RuntimeError):
+            self.closed = True
+
+    def close_after_queue(self) -> None:
+        self.queue.put_nowait(_CLOSE)
+
+    def drop(self) -> None:
+        """Lose the connection abruptly (an injected fault): no close handshake."""
+        self.closed = True
+        transport = self.request.transport
+        if transport is not None:
+            transport.abort()
+
+
+class EventHub:
+    """Routes the exchange's user-data events to the connections subscribed to each account."""
+
+    def __init__(self, state: ServerState) -> None:
+        self.state = state
+        self.connections: set[Connection] = set()
+        self._subs: dict[str, dict[Connection, int]] = defaultdict(dict)
+        self._pending: list[tuple[str, UserDataEvent]] = []
+        self._scheduled = False
+        self._delay_scheduled = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._injectors: dict[str, FaultInjector] = {}
+
+    def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self.state.exchange.set_listener(self._on_event)
+
+    def stop(self) -> None:
+        self.state.exchange.set_listener(None)
+        self._loop = None
+
+    def subscribe(self, account: str, conn: Connection, subscription: int) -> None:
+        self._subs[account][conn] = subscription
+
+    def unsubscribe(self, account: str, conn: Connection) -> None:
+        self._subs[account].pop(conn, None)
+
+    def forget(self, conn: Connection) -> None:
+        self.connections.discard(conn)
+        for account, _ in conn.subscriptions.values():
+            self.unsubscribe(account, conn)
+
+    def _on_event(self, account: str, event: UserDataEvent) -> None:
+        # Called by the exchange inside the action that produced the event: collect it and
+        # deliver the whole batch once the action is done (on the next loop iteration).
+        self._pending.append((account, event))
+        # The first fill of an order takes it off the unfilled order count (§8); counted
+        # now, so the answer to the request that filled it already shows it.
+        if (
+            type(event) is ExecutionReport
+            and event.execution_type is ExecutionType.TRADE
+            and event.cumulative_quantity == event.last_quantity
+        ):
+            self.state.limiter.first_fill(account)
+        if not self._scheduled and self._loop is not None:
+            self._scheduled = True
+            self._loop.call_soon_threadsafe(self.flush)
+
+    def flush(self) -> None:
+        self._scheduled = False
+        pending, self._pending = self._pending, []
+        batches: dict[str, list[UserDataEvent]] = {}
+        for account, event in pending:
+            batches.setdefault(account, []).append(event)
+        for account, events in batches.items():
+            self._deliver(account, events)
+
+    def _injector(self, account: str) -> FaultInjector | None:
+        config = self.state.options.faults
+        if config is None:
+            return None
+        found = self._injectors.get(account)
+        if found is None:
+            found = self._injectors[account] = per_account_faults(config, account)
+        return found
+
+    def _deliver(self, account: str, events: list[UserDataEvent]) -> None:
+        injector = self._injector(account)
+        out = injector.deliver(events) if injector is not None else events
+        self._push(account, out)
+        if injector is not None:
+            if injector.should_disconnect():
+                for conn in list(self._subs[account]):
+                    conn.drop()
+            self._schedule_delayed()
+
+    def _push(self, account: str, events: list[UserDataEvent]) -> None:
+        subs = self._subs.get(account)
+        if not subs:
+            return
+        for event in events:
+            body = encode_json(event)
+            for conn, subscription in subs.items():
+                conn.send_event(subscription, body)
+
+    def _schedule_delayed(self) -> None:
+        if self._delay_scheduled or self._loop is None:
+            return
+        self._delay_scheduled = True
+        self._loop.call_later(self.state.options.delayed_event_flush, self._flush_delayed)
+
+    def _flush_delayed(self) -> None:
+        self._delay_scheduled = False
+        for account, injector in self._injectors.items():
+            late = injector.flush()
+            if late:
+                self._push(account, late)
+
+    async def shutdown(self) -> None:
+        """Send ``serverShutdown`` to every connection, then close them (§1)."""
+        frame = b'{"event":%s}' % encode_json(ServerShutdown(event_time=self.state.clock()))
+        writers = []
+        for conn in list(self.connections):
+            conn.send(frame)
+            conn.close_after_queue()
+            if conn.writer is not None:
+                writers.append(conn.writer)
+        if writers:
+            await asyncio.wait(writers, timeout=2.0)
+
+
+def _stringify(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int):
+        return str(value)
+    raise ApiError(-1100, "Illegal characters found in a parameter.")
+
+
+class WsApi:
+    """Answers WebSocket API requests for one server run."""
+
+    def __init__(self, state: ServerState, hub: EventHub) -> None:
+        self.state = state
+        self.hub = hub
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        state = self.state
+        ws = web.WebSocketResponse(heartbeat=state.options.ping_interval, autoping=True)
+        await ws.prepare(request)
+        conn = Connection(ws, request, state.clock())
+        self.hub.connections.add(conn)
+        conn.writer = writer = asyncio.create_task(conn.write_loop())
+        loop = asyncio.get_running_loop()
+        expiry = loop.call_later(state.options.max_connection_age, conn.close_after_queue)
+        try:
+            async for message in ws:
+                if message.type is WSMsgType.TEXT:
+                    answer = self.answer(conn, message.data)
+                    if answer is not None:
+                        conn.send(answer)
+        finally:
+            expiry.cancel()
+            self.hub.forget(conn)
+            conn.close_after_queue()
+            conn.closed = True
+            with contextlib.suppress(TimeoutError, ConnectionError):
+                await asyncio.wait_for(writer, 2.0)
+        return ws
+
+    # --- framing ---------------------------------------------------------------------
+
+    def _rate_limits(self, conn: Connection, account: str | None, orders: bool) -> list[Any]:
+        limits = self.state.limiter
+        out: list[Any] = [
+            {
+                "rateLimitType": "REQUEST_WEIGHT",
+                "interval": "MINUTE",
+                "intervalNum": 1,
+                "limit": limits.limits.weight_per_minute,
+                "count": limits.used_weight(conn.ip),
+            }
+        ]
+        if orders and account is not None:
+            ten, day = limits.order_counts(account)
+            out.append(
+                {
+                    "rateLimitType": "ORDERS",
+                    "interval": "SECOND",
+                    "intervalNum": 10,
+                    "limit": limits.limits.orders_per_10s,
+                    "count": ten,
+                }
+            )
+            out.append(
+                {
+                    "rateLimitType": "ORDERS",
+                    "interval": "DAY",
+                    "intervalNum": 1,
+                    "limit": limits.limits.orders_per_day,
+                    "count": day,
+                }
+            )
+        return out
+
+    def _frame(
+        self,
+        conn: Connection,
+        request_id: object,
+        status: int,
+        key: str,
+        value: object,
+        *,
+        account: str | None = None,
+        orders: bool = False,
+        rate_limits: bool = True,
+    ) -> bytes:
+        frame: dict[str, object] = {"id": request_id, "status": status, key: value}
+        if rate_limits:
+            frame["rateLimits"] = self._rate_limits(conn, account, orders)
+        return encode_json(frame)
+
+    def _error(
+        self, conn: Connection, request_id: object, exc: SimError, rate_limits: bool
+    ) -> bytes:
+        error: dict[str, object] = {"code": exc.code, "msg": exc.msg}
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            now = self.state.clock()
+            error["data"] = {"serverTime": now, "retryAfter": now + retry_after * 1000}
+        return self._frame(
+            conn, request_id, exc.http_status, "error", error, rate_limits=rate_limits
+        )
+
+    def answer(self, conn: Connection, text: str) -> bytes | None:
+        """The response frame to one request frame (None: the answer is withheld)."""
+        try:
+            frame = json.loads(text, parse_float=str)
+        except ValueError:
+            frame = None
+        if not isinstance(frame, dict):
+            return self._error(conn, None, ApiError(-1102, "Malformed request frame."), True)
+        request_id = frame.get("id")
+        method = frame.get("method")
+        raw_params = frame.get("params") or {}
+        try:
+            if not isinstance(method, str) or not isinstance(raw_params, dict):
+                raise ApiError(
+                    -1102, "A mandatory parameter was not sent, was empty/null, or malformed."
+                )
+            values = {k: _stringify(v) for k, v in raw_params.items() if v is not None}
+        except SimError as exc:
+            return self._error(conn, request_id, exc, True)
+        params = Params(values, ip=conn.ip)
+        rate_limits = conn.return_rate_limits
+        try:
+            flag = params.boolean("returnRateLimits")
+            rate_limits = rate_limits if flag is None else flag
+            result, account, orders = self._dispatch(conn, method, params, values)
+        except FaultAfterExecutionError as exc:
+            return self._misbehave(conn, request_id, exc.fault, rate_limits)
+        except SimError as exc:
+            return self._error(conn, request_id, exc, rate_limits)
+        return self._frame(
+            conn,
+            request_id,
+            200,
+            "result",
+            result,
+            account=account,
+            orders=orders,
+            rate_limits=rate_limits,
+        )
+
+    def _misbehave(
+        self, conn: Connection, request_id: object, fault: RequestFault, rate_limits: bool
+    ) -> bytes | None:
+        timeout = ApiError(-1007, _TIMEOUT_MSG, 408)
+        if fault is RequestFault.ERROR_5XX:
+            unknown = ApiError(
+                -1000, "An unknown error occurred while processing the request.", 500
+            )
+            return self._error(conn, request_id, unknown, rate_limits)
+        if fault is RequestFault.TIMEOUT:
+            # No answer; Binance gives up on the backend after 10 s with -1007 (§1).
+            late = self._error(conn, request_id, timeout, rate_limits)
+            loop = asyncio.get_running_loop()
+            loop.call_later(self.state.options.request_timeout, conn.send, late)
+            return None
+        return self._error(conn, request_id, timeout, rate_limits)
+
+    # --- methods ------------------------------------------------------------------------
+
+    def _dispatch(
+        self, conn: Connection, method: str, params: Params, values: dict[str, str]
+    ) -> Outcome:
+        state = self.state
+        if method in _REMOVED:
+            raise ApiError(
+                -1020,
+                f"{method} was removed (listenKey streams are gone since 2026-02-20); "
+                "use userDataStream.subscribe or userDataStream.subscribe.signature.",
+                410,
+            )
+        handler = self._METHODS.get(method)
+        if handler is None:
+            raise ApiError(-1020, f"This operation is not supported. (Unknown method '{method}'.)")
+        weight = self._WEIGHTS.get(method, _SESSION_WEIGHT)
+        state.limiter.charge(conn.ip, weight)
+        result, account, orders = handler(self, conn, params, values)
+        if method in ("order.place", "order.cancel"):
+            state.limiter.refund(conn.ip, weight)
+        return result, account, orders
+
+    def _ping(self, conn: Connection, params: Params, values: dict[str, str]) -> Outcome:
+        params.finish()
+        return {}, None, False
+
+    def _time(self, conn: Connection, params: Params, values: dict[str, str]) -> Outcome:
+        params.finish()
+        return {"serverTime": self.state.server_time()}, None, False
+
+    def _status(self, conn: Connection) -> dict[str, object]:
+        return {
+            "apiKey": conn.session.api_key if conn.session is not None else None,
+            "authorizedSince": conn.authorized_since,
+            "connectedSince": conn.connected_since,
+            "returnRateLimits": conn.return_rate_limits,
+            "serverTime": self.state.server_time(),
+            "userDataStream": bool(conn.subscriptions),
+        }
+
+    def _logon(self, conn: Connection, params: Params, values: dict[str, str]) -> Outcome:
+        credential = self.state.authenticate_ws(params, values, None)
+        params.finish()
+        if not credential.is_ed25519:
+            # Logon accepts Ed25519 keys only (§2); the exact code Binance uses is UNVERIFIED.
+            raise ApiError(
+                -1002,
+                f"{_UNAUTHORIZED} (session.logon needs an Ed25519 key.)",
+                401,
+            )
+        conn.session = credential
+        conn.authorized_since = self.state.clock()
+        return self._status(conn), credential.account, False
+
+    def _session_status(self, conn: Connection, params: Params, values: dict[str, str]) -> Outcome:
+        params.finish()
+        return self._status(conn), None, False
+
+    def _logout(self, conn: Connection, params: Params, values: dict[str, str]) -> Outcome:
+        params.finish()
+        # Logout ends only the logon subscription, not the signature ones (§5).
+        for subscription, (account, by_logon) in list(conn.subscriptions.items()):
+            if by_logon:
+                self._end_subscription(conn, subscription, account)
+        conn.session = None
+        conn.authorized_since = None
+        return self._status(conn), None, False
+
+    def _add_subscription(self, conn: Connection, account: str, by_logon: bool) -> dict[str, int]:
+        if any(acc == account for acc, _ in conn.subscriptions.values()):
+            raise ApiError(-2035, "User Data Stream subscription already active.")
+        subscription = conn.next_subscription
+        conn.next_subscription += 1
+        conn.subscriptions[subscription] = (account, by_logon)
+        self.hub.subscribe(account, conn, subscription)
+        return {"subscriptionId": subscription}
+
+    def _end_subscription(self, conn: Connection, subscription: int, account: str) -> None:
+        del conn.subscriptions[subscription]
+        self.hub.unsubscribe(account, conn)
+        ended = EventStreamTerminated(event_time=self.state.clock())
+        conn.send_event(subscription, encode_json(ended))
+
+    def _subscribe(self, conn: Connection, params: Params, values: dict[str, str]) -> Outcome:
+        params.finish()
+        if conn.session is None:
+            raise ApiError(
+                -1002,
+                f"{_UNAUTHORIZED} (Call session.logon first.)",
+                401,
+            )
+        account = conn.session.account
+        return self._add_subscription(conn, account, True), account, False
+
+    def _subscribe_signature(
+        self, conn: Connection, params: Params, values: dict[str, str]
+    ) -> Outcome:
+        credential = self.state.authenticate_ws(params, values, None)
+        params.finish()
+        return self._add_subscription(conn, credential.account, False), credential.account, False
+
+    def _unsubscribe(self, conn: Connection, params: Params, values: dict[str, str]) -> Outcome:
+        wanted = params.integer("subscriptionId")
+        params.finish()
+        if wanted is not None:
+            found = conn.subscriptions.get(wanted)
+            if found is None:
+                raise ApiError(-2036, "User Data Stream subscription not active.")
+            self._end_subscription(conn, wanted, found[0])
+        else:
+            for subscription, (account, _) in list(conn.subscriptions.items()):
+                self._end_subscription(conn, subscription, account)
+        return {}, None, False
+
+    def _subscriptions(self, conn: Connection, params: Params, values: dict[str, str]) -> Outcome:
+        params.finish()
+        return [{"subscriptionId": s} for s in sorted(conn.subscriptions)], None, False
+
+    def _order_place(self, conn: Connection, params: Params, values: dict[str, str]) -> Outcome:
+        account = self.state.authenticate_ws(params, values, conn.session).account
+        order = new_order_from_params(params, self.state.symbols)
+        params.finish()
+        return self.state.place_order(conn.ip, account, order), account, True
+
+    def _order_cancel(self, conn: Connection, params: Params, values: dict[str, str]) -> Outcome:
+        account = self.state.authenticate_ws(params, values, conn.session).account
+        cancel = cancel_from_params(params)
+        params.finish()
+        return self.state.exchange.cancel_order(account, cancel), account, False
+
+    def _order_status(self, conn: Connection, params: Params, values: dict[str, str]) -> Outcome:
+        account = self.state.authenticate_ws(params, values, conn.session).account
+        query = query_from_params(params)
+        params.finish()
+        return self.state.exchange.query_order(account, query), account, False
+
+    _METHODS: ClassVar[
+        dict[str, Callable[[WsApi, Connection, Params, dict[str, str]], Outcome]]
+    ] = {
+        "ping": _ping,
+        "time": _time,
+        "session.logon": _logon,
+        "session.status": _session_status,
+        "session.logout": _logout,
+        "userDataStream.subscribe": _subscribe,
+        "userDataStream.subscribe.signature": _subscribe_signature,
+        "userDataStream.unsubscribe": _unsubscribe,
+        "session.subscriptions": _subscriptions,
+        "order.place": _order_place,
+        "order.cancel": _order_cancel,
+        "order.status": _order_status,
+    }
+    # Weights as on REST (§8); the session and subscription methods weigh 2.
+    _WEIGHTS: ClassVar[dict[str, int]] = {
+        "ping": 1,
+        "time": 1,
+        "order.place": 1,
+        "order.cancel": 1,
+        "order.status": 4,
+    }
