@@ -37,6 +37,7 @@ class NewOrder(msgspec.Struct, frozen=True, kw_only=True):
     response_type: OrderResponseType | None = None
     self_trade_prevention_mode: SelfTradePreventionMode | None = None
     stop_price: Decimal | None = None
+    trailing_delta: int | None = None
     iceberg_qty: Decimal | None = None
     strategy_id: int | None = None
     strategy_type: int | None = None
@@ -57,6 +58,8 @@ class NewOrder(msgspec.Struct, frozen=True, kw_only=True):
             out.append(("price", to_wire(self.price)))
         if self.stop_price is not None:
             out.append(("stopPrice", to_wire(self.stop_price)))
+        if self.trailing_delta is not None:
+            out.append(("trailingDelta", str(self.trailing_delta)))
         if self.iceberg_qty is not None:
             out.append(("icebergQty", to_wire(self.iceberg_qty)))
         if self.client_order_id is not None:

@@ -1,0 +1,55 @@
+"""``OrderSpec``: everything an order is created with, in one frozen Struct.
+
+Rules:
+- The spec is the order's intent. ``Order`` holds it, the journal stores it as the intent, and
+  ``new_order_request`` is the one function that turns it into the request sent to Binance.
+- Fields are named as in ``oms.wire.requests.NewOrder`` and copied by name, so adding a field to
+  an order touches this spec, the request's ``params()`` and the pre-trade checks, nothing else.
+- Amounts are ``Decimal``; ``trailing_delta`` is in basis points, an integer, as Binance takes it
+  (rest-api.md, New order: ``trailingDelta``).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import msgspec
+
+from oms.wire.enums import OrderResponseType, OrderType, SelfTradePreventionMode, Side, TimeInForce
+from oms.wire.requests import NewOrder
+
+__all__ = ["OrderSpec", "new_order_request"]
+
+
+class OrderSpec(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """What an order is created with (rest-api.md, New order)."""
+
+    symbol: str
+    side: Side
+    order_type: OrderType
+    quantity: Decimal | None = None
+    # MARKET only: the quote amount to spend (BUY) or receive (SELL).
+    quote_order_qty: Decimal | None = None
+    price: Decimal | None = None
+    stop_price: Decimal | None = None
+    trailing_delta: int | None = None
+    time_in_force: TimeInForce | None = None
+    iceberg_qty: Decimal | None = None
+    self_trade_prevention_mode: SelfTradePreventionMode | None = None
+    strategy_id: int | None = None
+    strategy_type: int | None = None
+    # Order-list membership: the list's client id when this order is a leg of an order list.
+    list_client_order_id: str | None = None
+
+
+# The spec's fields that are not request parameters of a single order.
+_NOT_SENT = frozenset({"list_client_order_id"})
+_SENT = tuple(f for f in OrderSpec.__struct_fields__ if f not in _NOT_SENT)
+
+
+def new_order_request(
+    spec: OrderSpec, client_order_id: str, response_type: OrderResponseType | None = None
+) -> NewOrder:
+    """The one mapping from a spec to ``POST /api/v3/order`` / ``order.place``."""
+    fields = {name: getattr(spec, name) for name in _SENT}
+    return NewOrder(client_order_id=client_order_id, response_type=response_type, **fields)
