@@ -4,13 +4,21 @@ Rules:
 - Sans-IO: the clock and the client-id generator are injected; nothing here sleeps, sends,
   reads a clock of its own or draws randomness. The caller performs every request the
   engine hands back (``NewOrder``, ``CancelOrder``) and feeds the answers back in.
-- Local commands (``create_order``, ``mark_*``, ``request_cancel``, ``cancel_failed``) raise
-  ``InvalidTransition`` when the order's state does not allow them, and then change nothing.
-- Exchange reports enter through ONE method, ``apply``, whatever their shape (stream event
-  or REST answer); it never raises on the report's content: contradictions come back as
-  ``ReportConflict`` outputs and the order is queued for a check (``take_checks``).
+- ONE door, ``apply``, like h11's: the exchange's reports (stream events, REST answers) and
+  our own command events (``oms.core.commands``: ``Intent``, ``Sent``, ``SendUnknown``, ...)
+  both enter there, and the manager journals exactly what went in. It never raises on
+  content: contradictions come back as ``ReportConflict`` outputs and the order is queued for
+  a check (``take_checks``); a command the state refuses changes nothing and comes back as a
+  ``ReportIgnored`` saying why.
+- Decisions before a request is sent are the engine's too, and raise when refused, changing
+  nothing: ``new_intent`` / ``create_order`` (a valid spec and client id),
+  ``cancel_request`` (only an order open on the exchange may be cancelled).
+- The lifecycle facts the manager asks about are the core's: ``Order.in_doubt``,
+  ``Order.send_in_flight``, ``Order.cancel_in_flight``, ``cancel_all_targets``,
+  ``interrupted`` (what a restart leaves unanswered), and the correction a query answer
+  implies (a cancel that never took effect).
 - An ``executionReport`` is handled in ``apply``'s own body (the hot path); other reports
-  are dispatched on ``type(report)`` through a dict built once.
+  and the command events are dispatched on ``type(report)`` through a dict built once.
 - A report about an order the engine does not know is adopted (an order opened elsewhere),
   except where the report lacks what an order needs (an ACK, a trade row).
 """

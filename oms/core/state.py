@@ -463,7 +463,7 @@ def spec_section() -> str:
         "",
         *_matrix(REPORTED_TRIGGERS),
         "",
-        "### Local commands: new state; `·` stays; `✗` refused (raises InvalidTransition)",
+        "### Our commands' triggers: new state; `·` stays; `✗` refused (ignored, nothing changes)",
         "",
         *_matrix(LOCAL_TRIGGERS),
         "",

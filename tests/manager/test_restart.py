@@ -16,9 +16,9 @@ from typing import Any, TypeVar
 
 import pytest
 
-from oms.core.state import OrderState
 from oms.core.commands import Intent
 from oms.core.spec import OrderSpec
+from oms.core.state import OrderState
 from oms.runtime.journal import Journal
 from oms.runtime.manager import OrderManager
 from oms.wire.enums import OrderType, Side, TimeInForce

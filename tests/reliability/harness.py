@@ -27,11 +27,10 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from oms.core.checks import round_price, round_quantity
-from oms.core.order import Order
-from oms.core.state import TERMINAL_STATES, OrderState
 from oms.core.commands import Sent
+from oms.core.order import Order
 from oms.core.spec import OrderSpec
-from oms.core.state import IN_DOUBT
+from oms.core.state import IN_DOUBT, TERMINAL_STATES, OrderState
 from oms.runtime.journal import Journal
 from oms.runtime.manager import ManagerConfig, OrderManager
 from oms.wire.enums import OrderStatus, OrderType, Side, TimeInForce
