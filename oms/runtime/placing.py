@@ -131,8 +131,10 @@ class Placer(Part):
             await self.resolver.resolve(order, None, None)
             return
         except BaseException:
-            # Interrupted (the task canceled): the request may have left; never resent.
+            # Interrupted (the caller's task canceled): the request may have left. Unknown,
+            # resolved in the background by query, never resent.
             self._unknown(order, "send interrupted")
+            self.resolver.begin(order)
             raise
         dispatch.apply(response)
         self.metrics.inc("orders_placed_total")
