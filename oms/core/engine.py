@@ -46,7 +46,7 @@ from oms.core.ids import is_valid_client_order_id
 from oms.core.order import Order
 from oms.core.outputs import FillApplied, OrderAdopted, Output, ReconcileNeeded, ReportIgnored
 from oms.core.registry import OrderRegistry
-from oms.core.spec import OrderSpec, new_order_request
+from oms.core.spec import OrderSpec, new_order_request, spec_of_answer, spec_of_report
 from oms.core.state import TERMINAL_STATES, WORKING_STATES, OrderState, state_of_status
 from oms.errors import DuplicateClientOrderId, InvalidTransition, OrderValidationError
 from oms.wire.enums import OrderResponseType, OrderStatus, OrderType
@@ -369,20 +369,7 @@ class Engine:
                     "client id reused", f"order {held.order_id}", f"order {r.order_id}", out
                 )
                 self._checks[held] = None
-            spec = OrderSpec(
-                symbol=r.symbol,
-                side=r.side,
-                order_type=r.order_type,
-                quantity=_positive(r.quantity),
-                quote_order_qty=_positive(r.quote_order_quantity),
-                price=_positive(r.price),
-                stop_price=_positive(r.stop_price),
-                trailing_delta=r.trailing_delta,
-                time_in_force=r.time_in_force,
-                iceberg_qty=_positive(r.iceberg_quantity),
-                strategy_id=r.strategy_id,
-                strategy_type=r.strategy_type,
-            )
+            spec = spec_of_report(r)
             return self._adopt(
                 out, "executionReport", cid, spec, r.created_time, r.order_id, r.status
             )
@@ -415,17 +402,7 @@ class Engine:
         own_id = r.orig_client_order_id if type(r) is CancelResponse else r.client_order_id
         order = self.book.find(r.symbol, r.order_id, own_id, "")
         if order is None:
-            spec = OrderSpec(
-                symbol=r.symbol,
-                side=r.side,
-                order_type=r.type,
-                quantity=_positive(r.orig_qty),
-                quote_order_qty=_positive(r.orig_quote_order_qty),
-                price=_positive(r.price),
-                stop_price=_positive(r.stop_price),
-                time_in_force=r.time_in_force,
-                iceberg_qty=_positive(r.iceberg_qty),
-            )
+            spec = spec_of_answer(r)
             time_ms = _answer_time(r)
             order = self._adopt(out, type(r).__name__, own_id, spec, time_ms, r.order_id, r.status)
         elif type(r) is CancelResponse:
@@ -550,11 +527,6 @@ class Engine:
             )
         )
         return order
-
-
-def _positive(amount: Decimal | None) -> Decimal | None:
-    """A report's amount as a spec's: zero (Binance's "not set") is None."""
-    return amount if amount is not None and amount > ZERO else None
 
 
 def _why(c: Command) -> str:

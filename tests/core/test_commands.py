@@ -33,7 +33,7 @@ from oms.wire.enums import OrderType, Side, TimeInForce
 from oms.wire.rest import NewOrderResult, QueryOrderResponse
 
 from .helpers import NOW, command, limit_order, new_engine, order_in, report, sent, trade
-from .payloads import ack, answer_json, body, cancel_response, query_json
+from .payloads import ack, answer_json, body, cancel_response, execution_report, query_json, w
 
 D = Decimal
 S = OrderState
@@ -289,3 +289,19 @@ def test_engine_apply_dispatches_every_command_type() -> None:
     engine: Engine = new_engine()
     for kind in COMMAND_TYPES:
         assert kind in engine._handlers
+
+
+def test_an_order_adopted_from_a_stop_report_keeps_what_the_report_states() -> None:
+    engine = new_engine()
+    out = engine.apply(
+        execution_report(
+            c="elsewhere", i=5, o="STOP_LOSS_LIMIT", P=w("99.5"), F=w(0), d=150, j=7, J=1000000
+        )
+    )
+    adopted = engine.order("elsewhere")
+    assert adopted is not None and "OrderAdopted" in [type(o).__name__ for o in out]
+    assert adopted.spec.order_type is OrderType.STOP_LOSS_LIMIT
+    assert (adopted.spec.stop_price, adopted.spec.trailing_delta) == (D("99.5"), 150)
+    assert adopted.spec.iceberg_qty is None  # zero: Binance's "not set"
+    assert (adopted.spec.strategy_id, adopted.spec.strategy_type) == (7, 1000000)
+    assert adopted.price == D(100) and adopted.quote_order_qty is None
