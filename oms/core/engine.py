@@ -281,9 +281,10 @@ class Engine:
     def _on_command(self, c: Command) -> list[Output]:
         """Apply one of our command events (other than ``Intent``) to its order."""
         order = self.book.by_client_id(c.client_order_id)
-        if order is None:
-            return [ReportIgnored(key=c.client_order_id, why=f"{c.trigger} of an untracked order")]
         kind = type(c)
+        if order is None:
+            why = f"{kind.__name__} for an untracked order"
+            return [ReportIgnored(key=c.client_order_id, why=why)]
         # The answer (or the end of waiting for it) to a request in flight: a fact,
         # whatever the state machine says of the trigger.
         if kind is SendUnknown or kind is SendRejected:

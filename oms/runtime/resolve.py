@@ -60,10 +60,8 @@ class Resolver(Part):
         return order.client_order_id in self._resolving
 
     def begin(self, order: Order) -> None:
-        """Start resolving ``order`` in the background."""
-        if order.state is OrderState.CREATED:
-            # Journaled but maybe sent before a crash: in doubt, never resent (§3 client ids).
-            self._unknown(order, "intent without send")
+        """Start resolving ``order`` in the background (an intent journaled but never marked
+        sent was made ``SendUnknown`` by the restart: ``Engine.interrupted``)."""
         self._spawn(self.resolve(order, None, None))
 
     async def resolve(self, order: Order, request_ms: int | None, window_ms: int | None) -> None:
