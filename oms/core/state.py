@@ -135,7 +135,7 @@ def _reported(status: OrderStatus, dest: OrderState | None, *sources: OrderState
 _ANSWER = (
     "the exchange's word on an order we sent or may have sent: its REST answer, a WS report "
     "that beat the REST answer (found by client id `c`), a query answer resolving UNKNOWN, "
-    "or a report after a crash between sending and journaling `sent` (CREATED)"
+    "or a report after a crash between sending and journaling `Sent` (CREATED)"
 )
 
 EDGES: Final[tuple[Edge, ...]] = (
