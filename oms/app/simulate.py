@@ -377,7 +377,13 @@ class Simulation:
         recorder = Recorder(infos, self.balances, sample_ms=self.sample_ms)
         try:
             outcome = await run_offline(
-                self.strategy, manager, venue, events, recorder=recorder, progress=progress
+                self.strategy,
+                manager,
+                venue,
+                events,
+                recorder=recorder,
+                progress=progress,
+                concurrent=self.latency_s > 0,
             )
         finally:
             await manager.close()

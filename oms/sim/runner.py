@@ -141,8 +141,14 @@ async def run_offline(
     recorder: Recorder | None = None,
     progress: Progress | None = None,
     progress_every: int = 50_000,
+    concurrent: bool = False,
 ) -> Outcome:
-    """Drive one simulation to its end on the running ``VirtualTimeLoop``."""
+    """Drive one simulation to its end on the running ``VirtualTimeLoop``.
+
+    ``concurrent``: the strategy runs in its own task, so market events keep coming while
+    it waits on a request that takes simulated time (``--latency``); they queue up for it.
+    Otherwise (requests answer at once) it is called inline, which is faster.
+    """
     loop = asyncio.get_running_loop()
     if not isinstance(loop, VirtualTimeLoop):
         raise TypeError("run_offline needs a VirtualTimeLoop (see oms.sim.vloop)")
@@ -153,8 +159,9 @@ async def run_offline(
     worker.poke()
     await loop.settle()
     count = 0
-    advance, settle, feed, push = loop.advance_to, loop.settle, venue.feed, worker.push
+    advance, settle, feed = loop.advance_to, loop.settle, venue.feed
     on_price = recorder.on_price if recorder is not None else None
+    on_market, queue, hand_to = strategy.on_market, updates.queue, updates.hand_to
     for event in events:
         at_ms = event.time_us // 1000
         await advance(at_ms)
@@ -163,8 +170,15 @@ async def run_offline(
             await settle()
         if on_price is not None:
             on_price(event.symbol, event_price(event), at_ms)
-        push(event)
-        await settle()
+        if concurrent:
+            worker.push(event)
+            await settle()
+        else:
+            if queue:
+                await hand_to(strategy)
+            await on_market(event)
+            if queue:
+                await hand_to(strategy)
         count += 1
         if progress is not None and count % progress_every == 0:
             progress(count, at_ms)
