@@ -32,8 +32,7 @@ def write_trades(path: Path, count: int, *, seed: int = 6) -> None:
             time_us += rng.randint(0, 40000)
             qty = rng.randint(1, 50000) / 100000
             fh.write(
-                f"{i},{price:.2f},{qty:.8f},{price * qty:.8f},{time_us},"
-                f"{rng.random() < 0.5},True\n"
+                f"{i},{price:.2f},{qty:.8f},{price * qty:.8f},{time_us},{rng.random() < 0.5},True\n"
             )
 
 

@@ -18,6 +18,7 @@ Runs unchanged offline and live:
 
 from __future__ import annotations
 
+import contextlib
 from decimal import Decimal
 
 from oms import OmsError, Order
@@ -116,16 +117,14 @@ class MarketMaker(BaseStrategy):
             order = await place(self.symbol, qty, price, time_in_force=TimeInForce.GTC)
         except OmsError:
             return  # refused (filters, balance, rate limit): try again on the next requote
-        if not order.state in TERMINAL_STATES:
+        if order.state not in TERMINAL_STATES:
             self.quotes[side] = order
 
     async def _cancel_quotes(self) -> None:
         for side, order in list(self.quotes.items()):
             if order.state is OrderState.NEW or order.state is OrderState.PARTIALLY_FILLED:
-                try:
+                with contextlib.suppress(OmsError):  # done, or in doubt: on_update tells
                     await self.oms.cancel(order)
-                except OmsError:
-                    pass  # already done, or in doubt: on_update will tell
             if order.state in TERMINAL_STATES:
                 del self.quotes[side]
 
@@ -134,10 +133,8 @@ class MarketMaker(BaseStrategy):
         await self._cancel_quotes()
         qty = self.oms.round_quantity(self.symbol, self.free_base(), market=True)
         if qty > 0:
-            try:
+            with contextlib.suppress(OmsError):  # refused: the next stop check tries again
                 await self.oms.execute_spot_sell(self.symbol, qty)
-            except OmsError:
-                pass
         self.center = None
         self.paused_until = now + self.cooldown_ms
 

@@ -203,8 +203,10 @@ class SimVenue:
 
     def _kline(self, k: Kline) -> bool:
         ex = self.exchange
-        path = (k.open, k.low, k.high, k.close) if k.close >= k.open else (
-            k.open, k.high, k.low, k.close
+        path = (
+            (k.open, k.low, k.high, k.close)
+            if k.close >= k.open
+            else (k.open, k.high, k.low, k.close)
         )
         part = k.volume / 4
         hit = False
@@ -245,9 +247,16 @@ def sim_config(symbols: Sequence[str], maker: Decimal, taker: Decimal) -> SimCon
             continue
         base, quote = split_symbol(symbol)
         infos.append(
-            make_symbol(symbol, base, quote, tick="0.00000001", step="0.00000001",
-                        min_notional="0.00000001", max_qty="90000000000",
-                        market_max_qty="90000000000")
+            make_symbol(
+                symbol,
+                base,
+                quote,
+                tick="0.00000001",
+                step="0.00000001",
+                min_notional="0.00000001",
+                max_qty="90000000000",
+                market_max_qty="90000000000",
+            )
         )
     return SimConfig(symbols=tuple(infos), maker_commission=maker, taker_commission=taker)
 
@@ -269,7 +278,9 @@ def parse_faults(text: str | None, seed: int) -> FaultConfig | None:
             known = ", ".join(FAULT_NAMES)
             raise SimError(f"unknown fault {name!r} in --faults (known: {known}, or 'default')")
         try:
-            values[field] = int(raw) if field in ("disconnect_every", "orders_per_10s") else float(raw)
+            values[field] = (
+                int(raw) if field in ("disconnect_every", "orders_per_10s") else float(raw)
+            )
         except ValueError:
             raise SimError(f"--faults {name}={raw!r}: not a number") from None
     return FaultConfig(**values)
@@ -416,7 +427,14 @@ def simulate(args: argparse.Namespace) -> int:
     except (StrategyLoadError, SimError, ValueError, OSError) as exc:
         print(f"oms simulate: {exc}", file=sys.stderr)
         return 2
-    written = write_outputs(recorder, report, Path(args.out), plot=args.plot)
+    written = write_outputs(recorder, Path(args.out))
+    if args.plot:
+        try:
+            from oms.sim.plot import write_charts  # noqa: PLC0415
+        except ImportError as exc:
+            print(f"oms simulate: {exc}", file=sys.stderr)
+            return 2
+        written += write_charts(recorder, report, Path(args.out))
     if not args.quiet:
         render_report(report, outcome, written)
     return 0 if not outcome.discrepancies else 1
@@ -428,7 +446,8 @@ def simulate(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     """``oms run STRATEGY --env local|testnet --data FILE...``: orders for real, market events
     from the files (``--pace`` seconds apart)."""
-    from oms.app.cli import CliError, _settings  # noqa: PLC0415
+    import os  # noqa: PLC0415
+
     from oms.runtime.journal import Journal  # noqa: PLC0415
     from transports.binance.client import BinanceClient  # noqa: PLC0415
     from transports.binance.config import ConfigError, load_config  # noqa: PLC0415
@@ -439,14 +458,15 @@ def run(args: argparse.Namespace) -> int:
     except (StrategyLoadError, ValueError) as exc:
         print(f"oms run: {exc}", file=sys.stderr)
         return 2
-    environ = _settings(args.env_file)
-    environ["OMS_ENV"] = args.env
+    environ = {**os.environ, "OMS_ENV": args.env}
     try:
-        config = load_config(environ, env_file=None)
+        config = load_config(environ, env_file=args.env_file)
     except ConfigError as exc:
-        raise CliError(f"configuration: {exc} (see .env.example)") from None
+        print(f"oms run: configuration: {exc} (see .env.example)", file=sys.stderr)
+        return 2
     if config.api_key is None:
-        raise CliError("no API key: set OMS_API_KEY and OMS_API_SECRET (see .env.example)")
+        print("oms run: no API key: set OMS_API_KEY and OMS_API_SECRET", file=sys.stderr)
+        return 2
 
     async def go() -> int:
         client = BinanceClient(config)
@@ -454,8 +474,10 @@ def run(args: argparse.Namespace) -> int:
         async with OrderManager(client, journal=journal) as manager:
             count = await run_live(strategy, manager, merge_events(sources), pace=args.pace)
             orders = manager.orders()
-            print(f"oms run: {count} market events, {len(orders)} orders, "
-                  f"{sum(len(o.fills) for o in orders)} fills")
+            print(
+                f"oms run: {count} market events, {len(orders)} orders, "
+                f"{sum(len(o.fills) for o in orders)} fills"
+            )
         return 0
 
     return asyncio.run(go())
@@ -468,31 +490,54 @@ def add_commands(sub: Any) -> None:
     """Add ``simulate`` and ``run`` to the ``oms`` command's subparsers."""
     p = sub.add_parser("simulate", help="run a strategy offline over Binance market data files")
     p.add_argument("strategy", help="module:attribute or path/to/strategy.py[:attribute]")
-    p.add_argument("--data", nargs="+", required=True, metavar="FILE",
-                   help="Binance public data: SYMBOL-trades/aggTrades/1m-DATE .csv or .zip")
+    p.add_argument(
+        "--data",
+        nargs="+",
+        required=True,
+        metavar="FILE",
+        help="Binance public data: SYMBOL-trades/aggTrades/1m-DATE .csv or .zip",
+    )
     p.add_argument("--start", help="skip events before (ISO date-time UTC, or epoch ms)")
     p.add_argument("--end", help="stop at (ISO date-time UTC, or epoch ms)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--latency", type=float, default=0.0, metavar="MS",
-                   help="order request latency each way (simulated ms)")
-    p.add_argument("--faults", help="'default' or drop=P,duplicate=P,delay=P,reorder=P,"
-                   "error=P,timeout=P,lose=P,disconnect=N,rate=N")
+    p.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        metavar="MS",
+        help="order request latency each way (simulated ms)",
+    )
+    p.add_argument(
+        "--faults",
+        help="'default' or drop=P,duplicate=P,delay=P,reorder=P,"
+        "error=P,timeout=P,lose=P,disconnect=N,rate=N",
+    )
     p.add_argument("--balances", help="opening balances, e.g. USDT=10000,BTC=0.5")
     p.add_argument("--maker-fee", type=Decimal, default=Decimal("0.001"))
     p.add_argument("--taker-fee", type=Decimal, default=Decimal("0.001"))
     p.add_argument("--out", default="sim-out", help="directory for fills.csv, equity.csv, charts")
-    p.add_argument("--plot", action="store_true", help="also write chart.png and chart.html "
-                   "(needs oms[plot])")
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="progress bar (default: when stderr is a terminal)")
+    p.add_argument(
+        "--plot", action="store_true", help="also write chart.png and chart.html (needs oms[plot])"
+    )
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar (default: when stderr is a terminal)",
+    )
     p.add_argument("--quiet", action="store_true", help="no report on the terminal")
     p.set_defaults(run=simulate)
 
     r = sub.add_parser("run", help="run a strategy live against `oms exchange` or testnet")
     r.add_argument("strategy", help="module:attribute or path/to/strategy.py[:attribute]")
     r.add_argument("--env", choices=["local", "testnet"], required=True)
-    r.add_argument("--data", nargs="+", required=True, metavar="FILE",
-                   help="market events to feed the strategy (as for simulate)")
+    r.add_argument(
+        "--data",
+        nargs="+",
+        required=True,
+        metavar="FILE",
+        help="market events to feed the strategy (as for simulate)",
+    )
     r.add_argument("--pace", type=float, default=0.01, help="seconds between market events")
     r.add_argument("--env-file", default=".env")
     r.set_defaults(run=run)

@@ -27,7 +27,7 @@ import heapq
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
@@ -76,12 +76,13 @@ class DataSource:
         self.symbol = (symbol or guessed_symbol or "").upper()
         if not self.symbol:
             raise ValueError(f"{self.path}: name the symbol (Binance names files SYMBOL-kind-DATE)")
-        self.kind = kind or _kind_from_name(parts)
-        if self.kind is None:
+        found = kind or _kind_from_name(parts)
+        if found is None:
             raise ValueError(
                 f"{self.path}: cannot tell trades, aggTrades, klines or bookTicker from the "
                 "name; name it as Binance does (SYMBOL-trades-DATE.csv) or give the kind"
             )
+        self.kind: DataKind = found
 
     def __repr__(self) -> str:
         return f"DataSource({str(self.path)!r}, symbol={self.symbol!r}, kind={self.kind.value!r})"
@@ -199,7 +200,7 @@ def _book_top(symbol: str, f: list[str]) -> BookTop:
 
 
 _TRUE = frozenset(("True", "true"))
-_PARSERS = {
+_PARSERS: dict[DataKind, Callable[[str, list[str]], MarketEvent]] = {
     DataKind.TRADES: _trade,
     DataKind.AGG_TRADES: _agg_trade,
     DataKind.KLINES: _kline,

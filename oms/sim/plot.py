@@ -13,6 +13,7 @@ import html
 import io
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from oms.sim.record import Recorder
 from oms.sim.report import Report
@@ -21,7 +22,7 @@ from oms.wire.money import show
 __all__ = ["write_charts"]
 
 
-def _pyplot():  # type: ignore[no-untyped-def]
+def _pyplot() -> Any:
     try:
         import matplotlib  # noqa: PLC0415
 
@@ -36,7 +37,7 @@ def _time(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, tz=UTC)
 
 
-def _figure(rec: Recorder):  # type: ignore[no-untyped-def]
+def _figure(rec: Recorder) -> Any:
     plt = _pyplot()
     symbol = next(iter(rec.symbols))
     fig, (top, bottom) = plt.subplots(

@@ -39,7 +39,9 @@ def progress_bar(enabled: bool | None = None) -> Iterator[Callable[[int, int], N
         task = bar.add_task("replaying", total=None)
 
         def update(events: int, market_ms: int) -> None:
-            bar.update(task, description=f"replaying: {events:,} events, market at {_when(market_ms)}")
+            bar.update(
+                task, description=f"replaying: {events:,} events, market at {_when(market_ms)}"
+            )
 
         yield update
 

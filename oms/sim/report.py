@@ -139,13 +139,12 @@ def _curve_figures(rec: Recorder) -> tuple[Decimal, Decimal, Decimal]:
     return drawdown.quantize(q), mean.quantize(q), max(exposures, default=ZERO).quantize(q)
 
 
-def write_outputs(rec: Recorder, report: Report, out: Path, *, plot: bool = False) -> list[Path]:
-    """Write fills.csv and equity.csv (and, with ``plot``, chart.png and chart.html) to
-    ``out``; returns the paths written.
+def write_outputs(rec: Recorder, out: Path) -> list[Path]:
+    """Write fills.csv and equity.csv to ``out`` (charts: ``oms.sim.plot.write_charts``);
+    returns the paths written.
 
     Raises:
         OSError: the directory cannot be written.
-        ImportError: ``plot`` without matplotlib (install ``oms[plot]``).
     """
     out.mkdir(parents=True, exist_ok=True)
     fills = out / "fills.csv"
@@ -175,12 +174,11 @@ def write_outputs(rec: Recorder, report: Report, out: Path, *, plot: bool = Fals
         writer.writerow(("time_ms", "equity", "exposure", *symbols))
         for p in rec.curve:
             prices = dict(p.prices)
-            row = [p.time_ms, to_wire(p.equity.quantize(_PLACES)), to_wire(p.exposure.quantize(_PLACES))]
+            row = [
+                p.time_ms,
+                to_wire(p.equity.quantize(_PLACES)),
+                to_wire(p.exposure.quantize(_PLACES)),
+            ]
             row += [to_wire(prices[s]) if s in prices else "" for s in symbols]
             writer.writerow(row)
-    written = [fills, equity]
-    if plot:
-        from oms.sim.plot import write_charts  # noqa: PLC0415
-
-        written += write_charts(rec, report, out)
-    return written
+    return [fills, equity]

@@ -90,10 +90,11 @@ def discrepancies(manager: OrderManager, exchange: SimExchange, account: str) ->
             found.append(f"{order.client_order_id} is {order.state.name}, exchange never had it")
     fees: dict[tuple[str, str], Decimal] = {}
     for cid, sim in remote.items():
-        order = manager.order(cid)
-        if order is None:
+        tracked = manager.order(cid)
+        if tracked is None:
             found.append(f"exchange order {cid} unknown to the manager")
             continue
+        order = tracked
         found += _compare_order(order, sim)
         trades = exchange.my_trades(account, sim.symbol, order_id=sim.order_id, limit=1000)
         mine = {

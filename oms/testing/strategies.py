@@ -48,7 +48,10 @@ _D = Decimal
 def symbol_rules() -> st.SearchStrategy[tuple[SymbolRules, Decimal]]:
     """(rules, reference price) of BTCUSDT, ETHUSDT or BNBUSDT as the simulator has them."""
     return st.sampled_from(
-        [(SymbolRules.from_symbol(s), DEFAULT_REFERENCE_PRICES[s.symbol]) for s in default_symbols()]
+        [
+            (SymbolRules.from_symbol(s), DEFAULT_REFERENCE_PRICES[s.symbol])
+            for s in default_symbols()
+        ]
     )
 
 
@@ -86,9 +89,7 @@ def order_specs(
     if kind is OrderType.MARKET:
         if draw(st.booleans(), label="by quote"):
             quote = (quantity * at).quantize(_D("0.01"))
-            return OrderSpec(
-                symbol=rules.symbol, side=side, order_type=kind, quote_order_qty=quote
-            )
+            return OrderSpec(symbol=rules.symbol, side=side, order_type=kind, quote_order_qty=quote)
         return OrderSpec(symbol=rules.symbol, side=side, order_type=kind, quantity=quantity)
     tif = None
     if kind is OrderType.LIMIT:
@@ -125,7 +126,11 @@ def fault_configs(*, max_probability: float = 0.3) -> st.SearchStrategy[FaultCon
 def event_histories(draw: st.DrawFn) -> list[UserDataEvent]:
     """One order's real user-data history from a ``SimExchange`` (see the module rules)."""
     rules, ref = draw(symbol_rules())
-    spec = draw(order_specs(rules, ref, market=False).filter(lambda s: s.time_in_force is not TimeInForce.IOC))
+    spec = draw(
+        order_specs(rules, ref, market=False).filter(
+            lambda s: s.time_in_force is not TimeInForce.IOC
+        )
+    )
     clock = ManualClock()
     ex = SimExchange(clock=clock)
     rich = {a: _D(10) ** 9 for a in ("USDT", "BTC", "ETH", "BNB")}

@@ -27,11 +27,11 @@ from typing import Any, TypeVar
 
 from oms.core.checks import round_price, round_quantity
 from oms.core.order import Order
-from oms.core.state import TERMINAL_STATES, OrderState
+from oms.core.state import OrderState
 from oms.runtime.journal import Journal, OrderIntent
 from oms.runtime.manager import IN_DOUBT, ManagerConfig, OrderManager
 from oms.testing import oracle
-from oms.wire.enums import OrderStatus, OrderType, Side, TimeInForce
+from oms.wire.enums import OrderType, Side, TimeInForce
 from transports.sim.book import SimOrder
 from transports.sim.config import SimConfig
 from transports.sim.errors import SimError
