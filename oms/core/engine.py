@@ -28,7 +28,14 @@ from oms.core.outputs import FillApplied, OrderAdopted, Output, ReconcileNeeded,
 from oms.core.registry import OrderRegistry
 from oms.core.state import TERMINAL_STATES, state_of_status
 from oms.errors import DuplicateClientOrderId, InvalidTransition, OrderValidationError
-from oms.wire.enums import OrderResponseType, OrderStatus, OrderType, Side, TimeInForce
+from oms.wire.enums import (
+    ExecutionType,
+    OrderResponseType,
+    OrderStatus,
+    OrderType,
+    Side,
+    TimeInForce,
+)
 from oms.wire.events import (
     BalanceUpdate,
     EventStreamTerminated,
@@ -54,6 +61,8 @@ from oms.wire.rest import (
 from oms.wire.stream import BadFrame, StreamGap
 
 __all__ = ["Engine", "Report"]
+
+_X_REPLACED = ExecutionType.REPLACED
 
 Report = (
     ExecutionReport
@@ -331,6 +340,8 @@ class Engine:
         if order is None or order.symbol != report.symbol:
             order = self._find_or_adopt(report, out)
         order.apply_execution_report(report, out)
+        if report.execution_type is _X_REPLACED:
+            self._follow_amend(order, report)
         if order.state in TERMINAL_STATES:  # _after(), inlined: per report
             self.book.update_open(order)
         if order.needs_check:
@@ -343,17 +354,26 @@ class Engine:
         if order.needs_check:
             self._checks[order] = None
 
+    def _follow_amend(self, order: Order, r: ExecutionReport) -> None:
+        """An applied amend may give the order a new client id (random unless asked;
+        faqs/order_amend_keep_priority.md): from now on the order is known by it."""
+        cid = r.client_order_id
+        if cid and cid != order.client_order_id and order.quantity == r.quantity:
+            self.book.rename(order, cid)
+
     def _find_or_adopt(self, r: ExecutionReport, out: list[Output]) -> Order:
         """The order of a report not found on the hot path: by id on another symbol, by
         client id, else adopted."""
         order = self.book.find(r.symbol, r.order_id, r.orig_client_order_id, r.client_order_id)
         if order is not None and order.order_id not in (None, r.order_id):
             order = None  # that client id now belongs to another order
+        if order is not None and order.order_id is None and not _may_be(order, r):
+            order = None  # a late report about an older order that used our client id
         if order is None:
             # On a cancel report ``C`` is the order's own id and ``c`` the cancel's (§5).
             cid = r.orig_client_order_id or r.client_order_id
             held = self.book.open_by_client_id(cid)
-            if held is not None and held.symbol == r.symbol:
+            if held is not None and held.symbol == r.symbol and held.order_id is not None:
                 # Client ids are unique among open orders (§3 newClientOrderId): another
                 # order using ours means ours has ended unseen. Both are tracked; ours is
                 # checked with the exchange (by its order id).
@@ -555,6 +575,21 @@ def _check_amounts(
         amount, name = quantity, "quantity"
     if not (amount.is_finite() and amount > ZERO):
         raise OrderValidationError(f"{name} must be a positive amount, not {amount}", rule=name)
+
+
+# How far the exchange's clock may trail ours when it creates our order: Binance refuses a
+# request stamped more than 1000 ms ahead of its clock (rest-api.md, Timing security); the
+# rest is a margin for clocks corrected by an offset.
+CLOCK_TOLERANCE_MS = 60_000
+
+
+def _may_be(order: Order, r: ExecutionReport) -> bool:
+    """Whether ``r`` can be about ``order``, which awaits its acknowledgement (so has no
+    order id to compare): the same quantity, and not created on the exchange before we
+    created it."""
+    return (order.quantity is None or r.quantity == order.quantity) and (
+        r.created_time >= order.created_ms - CLOCK_TOLERANCE_MS
+    )
 
 
 def _answer_time(r: _OrderAnswer) -> int:

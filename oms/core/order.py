@@ -44,7 +44,7 @@ from oms.core.outputs import (
 from oms.core.state import ROWS, TERMINAL_STATES, OrderState, next_state
 from oms.wire.enums import ExecutionType, OrderStatus, OrderType, Side, TimeInForce
 from oms.wire.events import ExecutionReport
-from oms.wire.money import ZERO, show
+from oms.wire.money import MONEY, ZERO, show
 
 __all__ = ["Order"]
 
@@ -69,6 +69,8 @@ _S_CANCELED, _S_REJECTED, _S_EXPIRED, _S_EXPIRED_IN_MATCH = (
 _X_TRADE, _X_REPLACED = ExecutionType.TRADE, ExecutionType.REPLACED
 _REJECTED_STATUS = OrderStatus.REJECTED
 _BEFORE_ANY_TRADE = frozenset({OrderStatus.NEW, OrderStatus.PENDING_NEW})
+# Sums of money in MONEY (oms.wire.money: exact for every decoded amount), bound once.
+_add = MONEY.add
 
 
 class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
@@ -135,7 +137,7 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
     @property
     def avg_price(self) -> Decimal | None:
         """Average fill price (``cum_quote / filled``), None before the first fill."""
-        return self.cum_quote / self.filled if self.filled else None
+        return MONEY.divide(self.cum_quote, self.filled) if self.filled else None
 
     @property
     def awaiting_fills(self) -> bool:
@@ -259,12 +261,13 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
             )
             fills = self._fills
             # The first fill's sums are its own amounts: shared, not added to zero.
-            total = r.last_quantity if fills is None else self.filled + r.last_quantity
+            total = r.last_quantity if fills is None else _add(self.filled, r.last_quantity)
             if (
                 (fills is None or trade_id not in fills)
                 and quantity is not None
                 and total <= quantity
                 and r.last_quantity  # a trade of no quantity is take_fill's conflict
+                and r.last_price  # ... and so is a trade at no price
                 and state not in _CLOSED_UNFILLED
             ):
                 # take_fill()'s common case, inlined (a new fill within the quantity on a
@@ -274,7 +277,7 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
                     self.cum_quote = r.last_quote_quantity
                 else:
                     fills[trade_id] = fill
-                    self.cum_quote += r.last_quote_quantity
+                    self.cum_quote = _add(self.cum_quote, r.last_quote_quantity)
                 self.filled = total
                 out.append(fill)
             else:
@@ -367,8 +370,10 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
             elif quantity > ZERO:
                 self.conflict("quantity below the fills", show(self.filled), show(quantity), out)
         elif quantity != mine:
-            # x=REPLACED: amend keep-priority lowers the quantity (§3 amend).
-            if replaced and self.filled <= quantity < mine:
+            # Only an amend lowers a quantity (rest-api.md, Order Amend Keep Priority): a
+            # lower one not below the fills is an amend, its x=REPLACED report (``replaced``)
+            # seen or lost.
+            if self.filled <= quantity < mine:
                 self.prior_quantities += (mine,)
                 self.quantity = quantity
                 out.append(
@@ -394,7 +399,10 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
         if not fill.quantity > ZERO:  # a trade always moves quantity (§5 "l")
             self.conflict("fill of no quantity", "a positive quantity", str(fill.trade_id), out)
             return False
-        total = self.filled + fill.quantity
+        if not fill.price > ZERO:  # no trade is at a price of zero
+            self.conflict("fill at no price", "a positive price", str(fill.trade_id), out)
+            return False
+        total = _add(self.filled, fill.quantity)
         quantity = self.quantity
         if quantity is not None and (
             total > quantity or (self.state in _CLOSED_UNFILLED and total == quantity)
@@ -412,7 +420,7 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
         else:
             fills[fill.trade_id] = fill
             self.filled = total
-            self.cum_quote += fill.quote_quantity
+            self.cum_quote = _add(self.cum_quote, fill.quote_quantity)
         out.append(fill)
         return True
 
@@ -444,6 +452,9 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
         state = self.state
         if state is not _S_FILLED and self.filled == self.quantity:
             self._complete(out)
+            state = self.state
+        elif not trigger and self.filled and state not in TERMINAL_STATES:
+            self._trades_say_partially_filled(out)  # fills known only from myTrades
             state = self.state
         if state in TERMINAL_STATES and self.executed_qty > self.filled:
             # Closed with fills we have not seen: only myTrades has them now.
@@ -477,6 +488,13 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
                 return
         if dest is not state:
             self.enter(dest, f"reported {trigger}", out)
+
+    def _trades_say_partially_filled(self, out: list[Output]) -> None:
+        # Trade rows carry no status, but a fill says the order traded: a NEW (or pending)
+        # order is PARTIALLY_FILLED now, as its own report would have said.
+        dest = self.next_state(_PARTIALLY_FILLED)
+        if dest is not None and dest is not self.state:
+            self.enter(dest, "fills from myTrades", out)
 
     def _complete(self, out: list[Output]) -> None:
         # The last fill arrived: whatever the report said, the order is now FILLED.

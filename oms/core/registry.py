@@ -114,22 +114,34 @@ class OrderRegistry:
                 return found
         for cid in (orig_client_order_id, client_order_id):
             if cid:
-                found = self._by_client_on(symbol, cid)
-                if found is not None:
-                    if found.order_id is None or order_id is None or found.order_id == order_id:
-                        return found
+                named = self._by_client_on(symbol, cid)
+                if named:
+                    for found in named:
+                        if found.order_id is None or order_id is None or found.order_id == order_id:
+                            return found
                     return None
         return None
 
-    def _by_client_on(self, symbol: str, client_order_id: str) -> Order | None:
-        """The order of ``symbol`` that ``client_order_id`` names, a displaced one included."""
+    def rename(self, order: Order, client_order_id: str) -> None:
+        """``order`` is now known by ``client_order_id`` (an amend gave it a new one)."""
+        if self._by_client.get(order.client_order_id) is order:
+            del self._by_client[order.client_order_id]
+        self._displaced.pop(order, None)
+        order.client_order_id = client_order_id
+        self.add(order)
+
+    def _by_client_on(self, symbol: str, client_order_id: str) -> list[Order]:
+        """The orders of ``symbol`` that ``client_order_id`` names, newest first: the one the
+        index holds, then displaced ones (an order awaiting its ack whose client id a late
+        report about an older order took over)."""
+        named = []
         found = self._by_client.get(client_order_id)
         if found is not None and found.symbol == symbol:
-            return found
+            named.append(found)
         for order in self._displaced:
             if order.client_order_id == client_order_id and order.symbol == symbol:
-                return order
-        return None
+                named.append(order)
+        return named
 
     def orders(self) -> Iterator[Order]:
         yield from self._by_client.values()

@@ -173,6 +173,11 @@ class Placer(Part):
         it, and fetch the account if it does not come.
         """
         dispatch = self.dispatch
+        if self.engine.balances.needs_snapshot:
+            # Two positions of one ``u`` disagreed (balances.py): the account settles it
+            # before the check trusts a balance.
+            with contextlib.suppress(OmsError):
+                dispatch.apply(await self.transport.get_account())
         if not dispatch.fills_since_balance:
             return
         with contextlib.suppress(TimeoutError):

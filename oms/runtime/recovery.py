@@ -18,7 +18,9 @@ import msgspec
 
 from oms.core.engine import Engine, Report
 from oms.core.outputs import Output
+from oms.errors import DecodeError
 from oms.runtime.journal import Journal, OrderIntent
+from oms.wire.decoding import check_report
 from oms.wire.events import (
     BalanceUpdate,
     ExecutionReport,
@@ -73,7 +75,7 @@ def replay_journal(
             set_time(entry.at_ms)
             try:
                 yield _apply_entry(engine, entry.kind, entry.client_order_id, entry.data)
-            except (msgspec.DecodeError, msgspec.ValidationError, KeyError):
+            except (msgspec.DecodeError, msgspec.ValidationError, KeyError, DecodeError):
                 continue
     finally:
         set_time(None)
@@ -82,6 +84,7 @@ def replay_journal(
 def _apply_entry(engine: Engine, kind: str, cid: str | None, data: bytes) -> list[Output]:
     if kind in _REPORTS:
         report: Report = msgspec.json.decode(data, type=_REPORTS[kind])  # type: ignore[assignment]
+        check_report(report, data)  # an amount an older version let in is skipped
         return engine.apply(report)
     if kind == "intent":
         intent = msgspec.json.decode(data, type=OrderIntent)

@@ -10,9 +10,13 @@ Rules:
 - An event type this version does not know becomes ``Unrecognised`` carrying the raw frame;
   it is never an exception. A malformed frame raises ``oms.errors.DecodeError`` naming the
   JSON path of the bad field and keeping the raw bytes. Truncated JSON, nesting too deep
-  to decode, invalid UTF-8 in a field we read, and any amount outside Binance's range
-  [0, 10**20) (NaN, infinite, negative) are malformed; every Decimal field is checked,
-  conditional ones when present. msgspec's JSON rules also hold: a key we do not read is
+  to decode, invalid UTF-8 in a field we read, and any amount that is not admitted
+  (``oms.wire.money.is_amount``: NaN, infinite, negative, ``>= 10**20``, or written with
+  more than 8 decimal places, such as ``"1E-999999"``) are malformed; every Decimal field
+  is checked, conditional ones when present.
+- The executionReport and outboundAccountPosition checks have a fast path (one exact sum,
+  one quantize) and a slow path that decides and names the field; the fast path only ever
+  admits what the slow one admits (tests/core/test_reference.py checks it). msgspec's JSON rules also hold: a key we do not read is
   skipped unchecked, and a repeated key takes its last value.
 - orjson is never used here: it would turn Binance's decimal strings' neighbours into floats.
 """
@@ -20,7 +24,7 @@ Rules:
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, DecimalException
 from typing import TypeVar, cast
 
 import msgspec
@@ -34,12 +38,13 @@ from oms.wire.events import (
     Unrecognised,
     UserDataEvent,
 )
-from oms.wire.money import MAX_AMOUNT, ZERO
+from oms.wire.money import AMOUNT_QUANTUM, EXACT, MAX_AMOUNT, is_amount, is_signed_amount
 from oms.wire.rest import QueryOrderResponse
 
 __all__ = [
     "KNOWN_EVENT_TYPES",
     "Envelope",
+    "check_report",
     "decode_body",
     "decode_user_data",
 ]
@@ -80,6 +85,8 @@ _PEEK = msgspec.json.Decoder(_Peek)
 # Bound once: the hot path calls these per frame.
 _decode_envelope = _ENVELOPE.decode
 _decode_bare = _BARE.decode
+_exact_add = EXACT.add
+_exact_quantize = EXACT.quantize
 
 T = TypeVar("T")
 
@@ -109,11 +116,13 @@ def decode_user_data(raw: bytes) -> UserDataEvent | Unrecognised:
     except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise DecodeError(str(exc), raw=raw) from None
     if type(event) is ExecutionReport:
-        # Every amount in [0, 10**20), inline: this runs for every executionReport. Any
-        # doubt -> _check_report, which decides and names the field. An ordered comparison
-        # with NaN raises InvalidOperation; ``is_signed`` (no context, no conversion) is
-        # cheaper than ``ZERO <=``; it sends -0 to the slow path, which accepts it as zero.
-        m = MAX_AMOUNT
+        # Every amount admitted, inline: this runs for every executionReport. Any doubt ->
+        # _check_report, which decides and names the field. The eight always-present
+        # amounts are summed in EXACT (Rounded trapped): with none negative (``is_signed``:
+        # no context), the sum is below 10**20 only if each is, and it is written with at
+        # most 8 places only if each is (an exact sum keeps the smallest exponent; an
+        # absurd one cannot be summed exactly and raises). NaN and infinities raise in the
+        # quantize or the comparison. -0 goes to the slow path, which takes it as zero.
         try:
             q = event.quantity
             p = event.price
@@ -123,8 +132,11 @@ def decode_user_data(raw: bytes) -> UserDataEvent | Unrecognised:
             n = event.commission
             zq = event.cumulative_quote_quantity
             yq = event.last_quote_quantity
+            add = _exact_add
+            total = add(add(add(add(add(add(add(q, p), lq), z), lp), n), zq), yq)
             if (
-                (q < m and p < m and lq < m and z < m and lp < m and n < m and zq < m and yq < m)
+                total
+                and _exact_quantize(total, AMOUNT_QUANTUM) < MAX_AMOUNT
                 and not (
                     q.is_signed()
                     or p.is_signed()
@@ -141,7 +153,8 @@ def decode_user_data(raw: bytes) -> UserDataEvent | Unrecognised:
                     event.stop_price or event.iceberg_quantity or event.quote_order_quantity
                 )
                 and (
-                    # Conditional (STP, pegs, §5): absent from most reports.
+                    # Conditional (STP, pegs; user-data-stream.md, Order update): absent
+                    # from most reports.
                     event.prevented_quantity is None
                     and event.last_prevented_quantity is None
                     and event.prevented_execution_quantity is None
@@ -151,19 +164,24 @@ def decode_user_data(raw: bytes) -> UserDataEvent | Unrecognised:
                 )
             ):
                 return event
-        except InvalidOperation:
+        except DecimalException:
             pass
         _check_report(event, raw)
     elif type(event) is OutboundAccountPosition:
-        m = MAX_AMOUNT
         try:
             for bal in event.balances:  # the fast path, as for executionReport above
                 free, locked = bal.free, bal.locked
-                if not (free < m and locked < m) or free.is_signed() or locked.is_signed():
+                total = _exact_add(free, locked)
+                if (
+                    not total
+                    or free.is_signed()
+                    or locked.is_signed()
+                    or not _exact_quantize(total, AMOUNT_QUANTUM) < MAX_AMOUNT
+                ):
                     break
             else:
                 return event
-        except InvalidOperation:
+        except DecimalException:
             pass
         _check_position(event, raw)
     elif type(event) is BalanceUpdate or type(event) is ExternalLockUpdate:
@@ -219,10 +237,7 @@ def _unrecognised_or_raise(raw: bytes, message: str) -> Unrecognised:
     raise DecodeError(reason, raw=raw, field=path) from None
 
 
-def _is_amount(value: Decimal) -> bool:
-    """Binance's legal range [0, 10**20) (§3 "Conventions"): not NaN, not infinite, not
-    negative, fewer than 21 integer digits. -0 is a zero (``to_wire`` writes "0")."""
-    return value.is_finite() and ZERO <= value < MAX_AMOUNT
+_is_amount = is_amount
 
 
 def _decimal_fields(shape: type) -> tuple[tuple[str, str], ...]:
@@ -260,9 +275,23 @@ def _check_position(event: OutboundAccountPosition, raw: bytes) -> None:
 
 
 def _check_finite(value: Decimal, path: str, raw: bytes) -> None:
-    """A signed amount (a balance delta, an 'unavailable' -1): finite, |value| < 10**20."""
-    if not (value.is_finite() and -MAX_AMOUNT < value < MAX_AMOUNT):
+    """A signed amount (a balance delta, an 'unavailable' -1): its absolute value admitted."""
+    if not is_signed_amount(value):
         raise DecodeError(f"{value} is not a valid amount", raw=raw, field=path)
+
+
+def check_report(report: object, raw: bytes = b"") -> None:
+    """Raise ``DecodeError`` unless every amount of a decoded ``report`` is admitted, as
+    ``decode_user_data`` and ``decode_body`` check it (for reports decoded elsewhere, such
+    as the journal's entries, written by an older version)."""
+    if type(report) is ExecutionReport:
+        _check_report(report, raw)
+    elif type(report) is OutboundAccountPosition:
+        _check_position(report, raw)
+    elif type(report) is BalanceUpdate or type(report) is ExternalLockUpdate:
+        _check_finite(report.delta, "$.d", raw)
+    else:
+        _check_amounts(report, "$", raw)
 
 
 _BODY_DECODERS: dict[object, msgspec.json.Decoder[object]] = {}

@@ -137,8 +137,12 @@ def test_conditional_keys_are_decoded() -> None:
 def test_a_json_number_for_an_amount_is_taken_exactly_from_its_text() -> None:
     # Binance sends decimals as strings; a number is tolerated only because msgspec builds
     # the Decimal from the number's text, never through a float.
-    event = decode_user_data(frame(execution_report_json(q=0.30000000000000004)))
-    assert isinstance(event, ExecutionReport) and event.quantity == D("0.30000000000000004")
+    event = decode_user_data(frame(execution_report_json(q=0.12345678)))
+    assert isinstance(event, ExecutionReport) and event.quantity == D("0.12345678")
+    # ... and a float's spelling with more than 8 places is not an amount Binance writes.
+    with pytest.raises(DecodeError) as err:
+        decode_user_data(frame(execution_report_json(q=0.30000000000000004)))
+    assert err.value.field == "$.q"
 
 
 def test_unknown_event_type_is_unrecognised_with_the_raw_frame() -> None:
