@@ -94,7 +94,7 @@ class Position:
             trade_id=fill.trade_id,
         )
 
-    def apply_fill(  # noqa: PLR0917 - the fill's own fields, in order
+    def apply_fill(
         self,
         side: Side,
         quantity: Decimal,

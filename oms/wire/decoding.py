@@ -16,8 +16,9 @@ Rules:
   is checked, conditional ones when present.
 - The executionReport and outboundAccountPosition checks have a fast path (one exact sum,
   one quantize) and a slow path that decides and names the field; the fast path only ever
-  admits what the slow one admits (tests/core/test_reference.py checks it). msgspec's JSON rules also hold: a key we do not read is
-  skipped unchecked, and a repeated key takes its last value.
+  admits what the slow one admits (tests/core/test_amount_checks.py checks it).
+- msgspec's JSON rules also hold: a key we do not read is skipped unchecked, and a repeated
+  key takes its last value.
 - orjson is never used here: it would turn Binance's decimal strings' neighbours into floats.
 """
 

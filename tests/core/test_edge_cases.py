@@ -80,8 +80,19 @@ def test_no_admitted_fill_makes_engine_or_positions_raise_and_money_is_exact(
     order = limit_order(engine, qty=w(q))
     engine.mark_sent(order)
     out = engine.apply(
-        report(order, x="TRADE", X="FILLED", t=1, l=w(q), L=w(price), z=w(q), Y=w(price),
-               Z=w(price), n=w(fee), N="BNB")  # fmt: skip
+        report(
+            order,
+            x="TRADE",
+            X="FILLED",
+            t=1,
+            l=w(q),
+            L=w(price),
+            z=w(q),
+            Y=w(price),
+            Z=w(price),
+            n=w(fee),
+            N="BNB",
+        )
     )
     out += engine.apply(my_trade(1001, Trade(2, q, price)))  # over-fill: a conflict
     assert order.filled == q and order.state is S.FILLED
@@ -245,7 +256,7 @@ def test_positions_do_not_depend_on_the_order_fills_arrive_in(order: tuple[int, 
 
 
 def test_a_late_my_trades_fill_after_a_gap_is_accounted_in_exchange_order() -> None:
-    engine, order = order_in(S.NEW)
+    engine, _ = order_in(S.NEW)
     pos = Position("BTCUSDT", "BTC", "USDT")
     # The stream delivered the sell-side order's fill (time 5); the buy at time 1 is learned
     # from myTrades after a gap.

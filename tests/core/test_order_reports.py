@@ -24,8 +24,8 @@ from oms.errors import DecodeError, DuplicateClientOrderId, InvalidTransition, O
 from oms.wire.decoding import decode_body
 from oms.wire.enums import OrderType, Side, TimeInForce
 from oms.wire.events import Unrecognised
-from oms.wire.rest import NewOrderAck, NewOrderFull
 from oms.wire.money import show
+from oms.wire.rest import NewOrderAck, NewOrderFull
 from oms.wire.stream import BadFrame, StreamGap
 
 from .helpers import limit_order, new_engine, order_in, report, trade
