@@ -69,8 +69,10 @@ _S_CANCELED, _S_REJECTED, _S_EXPIRED, _S_EXPIRED_IN_MATCH = (
 _X_TRADE, _X_REPLACED = ExecutionType.TRADE, ExecutionType.REPLACED
 _REJECTED_STATUS = OrderStatus.REJECTED
 _BEFORE_ANY_TRADE = frozenset({OrderStatus.NEW, OrderStatus.PENDING_NEW})
-# Sums of money in MONEY (oms.wire.money: exact for every decoded amount), bound once.
-_add = MONEY.add
+# Sums of an order's amounts use the operators: the decoder admits amounts below 10**20
+# with at most 8 places, and a fill's sums stay below 10**20 (the quantity; Binance's own
+# cumulative quote quantity ``Z``), so they need 28 digits: exact in Python's default
+# context, which the decoder's fast path checks (oms.wire.money, "Admitted amounts").
 
 
 class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
@@ -261,7 +263,7 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
             )
             fills = self._fills
             # The first fill's sums are its own amounts: shared, not added to zero.
-            total = r.last_quantity if fills is None else _add(self.filled, r.last_quantity)
+            total = r.last_quantity if fills is None else self.filled + r.last_quantity
             if (
                 (fills is None or trade_id not in fills)
                 and quantity is not None
@@ -277,7 +279,7 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
                     self.cum_quote = r.last_quote_quantity
                 else:
                     fills[trade_id] = fill
-                    self.cum_quote = _add(self.cum_quote, r.last_quote_quantity)
+                    self.cum_quote += r.last_quote_quantity
                 self.filled = total
                 out.append(fill)
             else:
@@ -402,7 +404,7 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
         if not fill.price > ZERO:  # no trade is at a price of zero
             self.conflict("fill at no price", "a positive price", str(fill.trade_id), out)
             return False
-        total = _add(self.filled, fill.quantity)
+        total = self.filled + fill.quantity
         quantity = self.quantity
         if quantity is not None and (
             total > quantity or (self.state in _CLOSED_UNFILLED and total == quantity)
@@ -420,7 +422,7 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
         else:
             fills[fill.trade_id] = fill
             self.filled = total
-            self.cum_quote = _add(self.cum_quote, fill.quote_quantity)
+            self.cum_quote += fill.quote_quantity
         out.append(fill)
         return True
 

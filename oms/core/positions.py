@@ -147,11 +147,12 @@ class Position:
         closing = min(quantity, held)
         beyond = quantity - closing
         if beyond:
-            # Sold base oms never saw bought: listed apart, no profit invented for it.
-            beyond_proceeds = proceeds * beyond / quantity
+            # Sold base oms never saw bought: listed apart, no profit invented for it. The
+            # unit price first: exact whenever the proceeds are quantity x price.
+            closing_proceeds = closing * (proceeds / quantity)
             self.unattributed_sold += beyond
-            self.unattributed_proceeds += beyond_proceeds
-            proceeds -= beyond_proceeds
+            self.unattributed_proceeds += proceeds - closing_proceeds
+            proceeds = closing_proceeds
         if closing:
             self.realized_pnl += proceeds - closing * self.avg_entry_price
         self.net_quantity = held - closing

@@ -14,8 +14,8 @@ Rules:
   (``oms.wire.money.is_amount``: NaN, infinite, negative, ``>= 10**20``, or written with
   more than 8 decimal places, such as ``"1E-999999"``) are malformed; every Decimal field
   is checked, conditional ones when present.
-- The executionReport and outboundAccountPosition checks have a fast path (one exact sum,
-  one quantize) and a slow path that decides and names the field; the fast path only ever
+- The executionReport and outboundAccountPosition checks have a fast path (one sum, one
+  quantize) and a slow path that decides and names the field; the fast path only ever
   admits what the slow one admits (tests/core/test_amount_checks.py checks it).
 - msgspec's JSON rules also hold: a key we do not read is skipped unchecked, and a repeated
   key takes its last value.
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, DecimalException
+from decimal import getcontext as _getcontext
 from typing import TypeVar, cast
 
 import msgspec
@@ -86,8 +87,10 @@ _PEEK = msgspec.json.Decoder(_Peek)
 # Bound once: the hot path calls these per frame.
 _decode_envelope = _ENVELOPE.decode
 _decode_bare = _BARE.decode
-_exact_add = EXACT.add
 _exact_quantize = EXACT.quantize
+# The fast amount checks' bounds (see decode_user_data).
+_FAST_BOUND = MAX_AMOUNT / 10
+_FAST_PRECISION = 28
 
 T = TypeVar("T")
 
@@ -118,12 +121,15 @@ def decode_user_data(raw: bytes) -> UserDataEvent | Unrecognised:
         raise DecodeError(str(exc), raw=raw) from None
     if type(event) is ExecutionReport:
         # Every amount admitted, inline: this runs for every executionReport. Any doubt ->
-        # _check_report, which decides and names the field. The eight always-present
-        # amounts are summed in EXACT (Rounded trapped): with none negative (``is_signed``:
-        # no context), the sum is below 10**20 only if each is, and it is written with at
-        # most 8 places only if each is (an exact sum keeps the smallest exponent; an
-        # absurd one cannot be summed exactly and raises). NaN and infinities raise in the
-        # quantize or the comparison. -0 goes to the slow path, which takes it as zero.
+        # _check_report, which decides and names the field. With none negative
+        # (``is_signed``: no context), the eight always-present amounts are summed with the
+        # operators (the thread's context, at least Python's default 28 digits: checked).
+        # Below 10**19 such a sum is exact, or silently rounded to an exponent below -8;
+        # exact, it keeps the smallest exponent of its terms. So one quantize in EXACT
+        # (Rounded trapped) refuses any term written with more than 8 places, and the bound
+        # every term above 10**20. NaN and infinities raise in the quantize or the
+        # comparison; a zero sum (an absurd exponent may hide in it) and -0 take the slow
+        # path, which takes -0 as zero.
         try:
             q = event.quantity
             p = event.price
@@ -133,11 +139,11 @@ def decode_user_data(raw: bytes) -> UserDataEvent | Unrecognised:
             n = event.commission
             zq = event.cumulative_quote_quantity
             yq = event.last_quote_quantity
-            add = _exact_add
-            total = add(add(add(add(add(add(add(q, p), lq), z), lp), n), zq), yq)
+            total = q + p + lq + z + lp + n + zq + yq
             if (
                 total
-                and _exact_quantize(total, AMOUNT_QUANTUM) < MAX_AMOUNT
+                and _exact_quantize(total, AMOUNT_QUANTUM) < _FAST_BOUND
+                and _getcontext().prec >= _FAST_PRECISION
                 and not (
                     q.is_signed()
                     or p.is_signed()
@@ -170,18 +176,19 @@ def decode_user_data(raw: bytes) -> UserDataEvent | Unrecognised:
         _check_report(event, raw)
     elif type(event) is OutboundAccountPosition:
         try:
-            for bal in event.balances:  # the fast path, as for executionReport above
-                free, locked = bal.free, bal.locked
-                total = _exact_add(free, locked)
-                if (
-                    not total
-                    or free.is_signed()
-                    or locked.is_signed()
-                    or not _exact_quantize(total, AMOUNT_QUANTUM) < MAX_AMOUNT
-                ):
-                    break
-            else:
-                return event
+            if _getcontext().prec >= _FAST_PRECISION:
+                for bal in event.balances:  # the fast path, as for executionReport above
+                    free, locked = bal.free, bal.locked
+                    total = free + locked
+                    if (
+                        not total
+                        or free.is_signed()
+                        or locked.is_signed()
+                        or not _exact_quantize(total, AMOUNT_QUANTUM) < _FAST_BOUND
+                    ):
+                        break
+                else:
+                    return event
         except DecimalException:
             pass
         _check_position(event, raw)
