@@ -40,7 +40,14 @@ from oms.wire.events import (
     Unrecognised,
     UserDataEvent,
 )
-from oms.wire.money import AMOUNT_QUANTUM, EXACT, MAX_AMOUNT, is_amount, is_signed_amount
+from oms.wire.money import (
+    AMOUNT_QUANTUM,
+    EXACT,
+    MAX_AMOUNT,
+    ZERO,
+    is_amount,
+    is_signed_amount,
+)
 from oms.wire.rest import QueryOrderResponse
 
 __all__ = [
@@ -176,18 +183,19 @@ def decode_user_data(raw: bytes) -> UserDataEvent | Unrecognised:
         _check_report(event, raw)
     elif type(event) is OutboundAccountPosition:
         try:
-            if _getcontext().prec >= _FAST_PRECISION:
-                for bal in event.balances:  # the fast path, as for executionReport above
-                    free, locked = bal.free, bal.locked
-                    total = free + locked
-                    if (
-                        not total
-                        or free.is_signed()
-                        or locked.is_signed()
-                        or not _exact_quantize(total, AMOUNT_QUANTUM) < _FAST_BOUND
-                    ):
-                        break
-                else:
+            # As for executionReport above: one sum of every free and locked, one quantize.
+            total = ZERO
+            for bal in event.balances:
+                free, locked = bal.free, bal.locked
+                if free.is_signed() or locked.is_signed():
+                    break
+                total = total + free + locked
+            else:
+                if (
+                    total
+                    and _exact_quantize(total, AMOUNT_QUANTUM) < _FAST_BOUND
+                    and _getcontext().prec >= _FAST_PRECISION
+                ):
                     return event
         except DecimalException:
             pass

@@ -94,7 +94,7 @@ def test_no_admitted_fill_makes_engine_or_positions_raise_and_money_is_exact(
             N="BNB",
         )
     )
-    out += engine.apply(my_trade(1001, Trade(2, q, price)))  # over-fill: a conflict
+    out += engine.apply(my_trade(1001, Trade(2, q, D(1))))  # over-fill: a conflict
     assert order.filled == q and order.state is S.FILLED
     pos = Position("BTCUSDT", "BTC", "USDT")
     for fill in out:
