@@ -4,13 +4,13 @@ Rules (``specs/order-lifecycle.md`` "Balances"):
 - Each asset has ``version`` (ms of the newest information applied) and ``snapshot_version``
   (ms of the newest *absolute* value applied: an account snapshot or a position).
 - The account snapshot (``updateTime``) and ``outboundAccountPosition`` (``u``) replace an
-  asset only when newer than its ``version``: a slow REST snapshot never overwrites a newer
-  stream update (lessons-from-peers §3.8). A tie (same ms) is taken unless it repeats the
-  values held: the later-delivered report wins, so a quiescent snapshot always corrects. A
-  tie involving a REST snapshot sets ``refresh_wanted``: its owner fetches a fresh snapshot.
+  asset only when newer than its ``version``: a slow REST snapshot never overwrites a newer stream
+  update (specs/binance-notes.md, Stale snapshots). A tie (same ms) is taken unless it repeats the
+  values held: the later-delivered report wins, so a quiescent snapshot always corrects. A tie
+  involving a REST snapshot sets ``refresh_wanted``: its owner fetches a fresh snapshot.
 - ``balanceUpdate`` adds ``d`` to free; ``externalLockUpdate`` moves ``d`` from free to
-  locked (binance-spot-api.md §5). Both raise ``version`` to their time ``T``. A delta not
-  newer than the asset's ``snapshot_version`` is already inside that absolute value: skipped.
+  locked (user-data-stream.md, Balance Update). Both raise ``version`` to their time ``T``. A delta
+  not newer than the asset's ``snapshot_version`` is already inside that absolute value: skipped.
 - Redelivered deltas: the last ``DEDUP_WINDOW`` ``(kind, asset, T, d)`` keys are remembered
   and a repeat is skipped (two genuine equal deltas in one millisecond would merge; the next
   position corrects it).
@@ -122,7 +122,8 @@ class BalanceLedger:
         return out
 
     def apply_position(self, event: OutboundAccountPosition) -> list[Output]:
-        """Replace the assets of ``outboundAccountPosition`` when ``u`` is newer (§5)."""
+        """Replace the assets of ``outboundAccountPosition`` when ``u`` is newer
+        (user-data-stream.md, Account Update)."""
         out: list[Output] = []
         when = event.last_update_time
         assets = self._assets
@@ -201,11 +202,12 @@ class BalanceLedger:
     # --- deltas -------------------------------------------------------------------------
 
     def apply_balance_update(self, event: BalanceUpdate) -> list[Output]:
-        """Add ``d`` to free (deposit, withdrawal, transfer; §5)."""
+        """Add ``d`` to free (deposit, withdrawal, transfer; user-data-stream.md, Order Update)."""
         return self._delta("balanceUpdate", event.asset, event.delta, event.clear_time)
 
     def apply_lock_update(self, event: ExternalLockUpdate) -> list[Output]:
-        """Move ``d`` from free to locked (negative ``d`` unlocks; §5)."""
+        """Move ``d`` from free to locked (negative ``d`` unlocks; user-data-stream.md, Order
+        Update)."""
         return self._delta("externalLockUpdate", event.asset, event.delta, event.transaction_time)
 
     def _delta(self, kind: str, asset: str, delta: Decimal, when: int) -> list[Output]:

@@ -231,7 +231,7 @@ class Engine:
         return self._local(order, "send", "sent")
 
     def mark_unknown(self, order: Order, reason: str) -> list[Output]:
-        """The send's outcome is unknown (5xx, -1006, -1007, timeout, drop; §7).
+        """The send's outcome is unknown (5xx, -1006, -1007, timeout, drop; errors.md, -1006).
 
         Once the exchange has reported the order, the outcome is known and this changes
         nothing.
@@ -370,13 +370,14 @@ class Engine:
         if order is not None and order.order_id is None and not _may_be(order, r):
             order = None  # a late report about an older order that used our client id
         if order is None:
-            # On a cancel report ``C`` is the order's own id and ``c`` the cancel's (§5).
+            # On a cancel report ``C`` is the order's own id and ``c`` the cancel's
+            # (user-data-stream.md, Order Update).
             cid = r.orig_client_order_id or r.client_order_id
             held = self.book.open_by_client_id(cid)
             if held is not None and held.symbol == r.symbol and held.order_id is not None:
-                # Client ids are unique among open orders (§3 newClientOrderId): another
-                # order using ours means ours has ended unseen. Both are tracked; ours is
-                # checked with the exchange (by its order id).
+                # Client ids are unique among open orders (rest-api.md, New order
+                # (newClientOrderId)): another order using ours means ours has ended unseen. Both
+                # are tracked; ours is checked with the exchange (by its order id).
                 held.conflict(
                     "client id reused", f"order {held.order_id}", f"order {r.order_id}", out
                 )
@@ -420,7 +421,7 @@ class Engine:
 
     def _on_answer(self, r: _OrderAnswer) -> list[Output]:
         out: list[Output] = []
-        # A cancel answer's ``clientOrderId`` is the cancel's own id (§3 cancel).
+        # A cancel answer's ``clientOrderId`` is the cancel's own id (rest-api.md, Cancel order).
         own_id = r.orig_client_order_id if type(r) is CancelResponse else r.client_order_id
         order = self.book.find(r.symbol, r.order_id, own_id, "")
         if order is None:
@@ -598,7 +599,7 @@ def _answer_time(r: _OrderAnswer) -> int:
 
 def _full_fill(order: Order, f: OrderFill, time_ms: int) -> FillApplied:
     # FULL ``fills[]`` have no quote quantity or maker flag: the order took liquidity as it
-    # arrived, so these are taker fills (§3 "Response FULL").
+    # arrived, so these are taker fills (rest-api.md, New order).
     return FillApplied(
         client_order_id=order.client_order_id,
         symbol=order.symbol,

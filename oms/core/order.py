@@ -88,7 +88,7 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
     symbol: str
     side: Side
     order_type: OrderType
-    # None for a MARKET order by quoteOrderQty until the first report says (§3).
+    # None for a MARKET order by quoteOrderQty until the first report says (rest-api.md, New order).
     quantity: Decimal | None
     price: Decimal | None = None
     quote_order_qty: Decimal | None = None
@@ -235,7 +235,8 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
     def apply_execution_report(  # noqa: PLR0915 - the hot path, its common cases inlined
         self, r: ExecutionReport, out: list[Output]
     ) -> None:
-        """Apply one ``executionReport`` (§5): its fill (``x=TRADE``), ``z`` and ``X``."""
+        """Apply one ``executionReport`` (user-data-stream.md, Order Update): its fill
+        (``x=TRADE``), ``z`` and ``X``."""
         mark = len(out)
         if self.order_id is None:
             self.order_id = r.order_id
@@ -398,7 +399,8 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
                         out,
                     )
                 return False
-        if not fill.quantity > ZERO:  # a trade always moves quantity (§5 "l")
+        # A trade always moves quantity (user-data-stream.md, Order Update).
+        if not fill.quantity > ZERO:
             self.conflict("fill of no quantity", "a positive quantity", str(fill.trade_id), out)
             return False
         if not fill.price > ZERO:  # no trade is at a price of zero

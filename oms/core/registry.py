@@ -5,11 +5,12 @@ Rules:
   the id alone, for the first symbol that used it (an int key: no hashing of the report's
   freshly decoded symbol string per report), and the caller compares the symbol; the rare
   order sharing its id with another symbol's goes to a second index keyed by (symbol, id).
-- Client order ids are unique only among *open* orders (binance-spot-api.md §3
+- Client order ids are unique only among *open* orders (rest-api.md, New order
   ``newClientOrderId``): the client-id index points at the latest order that used the id.
 - A report is matched by exchange order id ``i`` first, then by a non-empty original client
-  id ``C`` (on a cancel, ``c`` is the cancel request's own id, §3 cancel), then by client id
-  ``c``. A client-id match that already has a different exchange order id is another order.
+  id ``C`` (on a cancel, ``c`` is the cancel request's own id, rest-api.md, Cancel order), then by
+  client id ``c``. A client-id match that already has a different exchange order id is another
+  order.
 - The open set holds the orders not in a terminal state; the engine updates it after every
   change. Nothing here decides a state.
 """
@@ -60,7 +61,7 @@ class OrderRegistry:
         held = self._by_id.get(oid)
         if held is None or held.symbol == order.symbol:
             self._by_id[oid] = order
-        else:  # the same id on another symbol (§3: ids are per symbol)
+        else:  # the same id on another symbol (rest-api.md, New order: ids are per symbol)
             self._by_symbol_id[order.symbol, oid] = order
 
     def update_open(self, order: Order) -> None:

@@ -13,7 +13,7 @@ Theory of operation:
   events into ``TABLE[(state, trigger)] -> state`` and ``ROWS[state][trigger]``; a miss means
   the trigger is refused in that state.
 - Rule 4: triggers are the order status the exchange reports (``X`` / ``status``, spelled as
-  Binance spells it, binance-spot-api.md §4) plus our local commands (``send``,
+  Binance spells it, enums.md, Order status) plus our local commands (``send``,
   ``send_unknown``, ``send_rejected``, ``not_found``, ``request_cancel``, ``cancel_rejected``).
   Execution type ``x`` is never a trigger: it only says whether a report carries a fill.
 - Rule 5: stale reports are absorbed by self-loops (a ``NEW`` after a trade, a
@@ -65,11 +65,11 @@ class OrderState(Enum):
     CREATED = "CREATED"
     # Local: sent, no answer yet.
     PENDING_ACK = "PENDING_ACK"
-    # Local: the send's outcome is unknown (5xx, -1006, -1007, timeout, drop; §7).
+    # Local: the send's outcome is unknown (5xx, -1006, -1007, timeout, drop; errors.md, -1006).
     UNKNOWN = "UNKNOWN"
     # Local: a cancel was sent for an open order, no answer yet.
     CANCEL_REQUESTED = "CANCEL_REQUESTED"
-    # Binance's statuses (§4 "Order status").
+    # Binance's statuses (enums.md, Order status).
     NEW = "NEW"
     PENDING_NEW = "PENDING_NEW"
     PARTIALLY_FILLED = "PARTIALLY_FILLED"
@@ -100,7 +100,7 @@ LOCAL_TRIGGERS: Final = (
     "request_cancel",
     "cancel_rejected",
 )
-# Every status Binance may report; PENDING_CANCEL is "currently unused" (§4).
+# Every status Binance may report; PENDING_CANCEL is "currently unused" (enums.md, Order status).
 REPORTED_TRIGGERS: Final = tuple(s.value for s in OrderStatus)
 # A guarded trigger's outcome depends on a condition of the order: name -> condition.
 GUARDED_TRIGGERS: Final = {"cancel_rejected": "has_fills"}
@@ -152,8 +152,9 @@ EDGES: Final[tuple[Edge, ...]] = (
         S.REJECTED,
         "the exchange refused the order (-2010, -1013, -11xx): it does not exist (§7)",
     ),
-    # Only a definite -2013 after the request can no longer execute (recvWindow passed)
-    # counts; the manager decides when that is (lessons-from-peers §3.2, §3.6).
+    # Only a definite -2013 after the request can no longer execute (recvWindow passed) counts; the
+    # manager decides when that is (specs/binance-notes.md, Never resend blind;
+    # specs/binance-notes.md, Not found).
     Edge("not_found", (S.UNKNOWN,), S.REJECTED, "query answered -2013 'Order does not exist'"),
     Edge("request_cancel", _WORKING, S.CANCEL_REQUESTED, "a cancel was sent for an open order"),
     Edge(
@@ -162,8 +163,8 @@ EDGES: Final[tuple[Edge, ...]] = (
         None,
         "retrying a cancel whose outcome is unknown: a second cancel is harmless (-2011 at worst)",
     ),
-    # -2011: the cancel was refused (filled meanwhile, cancel restrictions; §3 cancel):
-    # back to the open state the fills say, never "gone".
+    # -2011: the cancel was refused (filled meanwhile, cancel restrictions; rest-api.md, Cancel
+    # order): back to the open state the fills say, never "gone".
     Edge(
         "cancel_rejected",
         (S.CANCEL_REQUESTED,),
@@ -184,7 +185,8 @@ EDGES: Final[tuple[Edge, ...]] = (
         None,
         "the order closed before our cancel reached the engine; its report beat the -2011",
     ),
-    # --- reported statuses (X / status, §4) ---------------------------------------------
+    # --- reported statuses (X / status, enums.md, Order status)
+    # ---------------------------------------------
     _reported(
         OrderStatus.NEW, S.NEW, *_PRE_ACK, S.PENDING_NEW, why=_ANSWER + "; a list leg started"
     ),
@@ -219,7 +221,7 @@ EDGES: Final[tuple[Edge, ...]] = (
     ),
     # Fill racing our cancel: CANCEL_REQUESTED absorbs it (fills counted); a trade report
     # delivered after the cancel confirmation or after FILLED/EXPIRED: fills counted,
-    # status kept (MARKET/IOC: trades then EXPIRED, §4 "Transitions seen in practice").
+    # status kept (MARKET/IOC: trades then EXPIRED, user-data-stream.md, Order Update).
     _reported(
         OrderStatus.PARTIALLY_FILLED,
         None,

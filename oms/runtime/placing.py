@@ -6,7 +6,7 @@ Rules:
   reflect every fill applied so far (``settle_balances``).
 - Intent before send: the order is journaled, then marked sent, then its request leaves.
 - An ``OutcomeUnknown`` send is handed to the resolver and never resent
-  (binance-spot-api.md §3: client ids are unique only among open orders); a definite
+  (rest-api.md, New order: client ids are unique only among open orders); a definite
   refusal (``RemoteError``, ``RateLimited``, ``Disconnected`` before sending) marks the
   order rejected and is raised.
 """
@@ -169,7 +169,7 @@ class Placer(Part):
         """Make sure balances reflect every fill applied so far before checking funds.
 
         A fill applied from a REST answer arrives before the stream's
-        ``outboundAccountPosition`` (binance-spot-api.md §5 "Ordering"); wait briefly for
+        ``outboundAccountPosition`` (user-data-stream.md, Order Update); wait briefly for
         it, and fetch the account if it does not come.
         """
         dispatch = self.dispatch

@@ -4,7 +4,7 @@ Rules:
 - Unknown is not failed. An order whose send had no definite answer (``OutcomeUnknown``),
   or that was journaled but maybe sent before a crash, is resolved only by the exchange's
   answer to a query by its client order id. It is never resent, and never resent with the
-  same client id (binance-spot-api.md §3: client ids are unique only among open orders).
+  same client id (rest-api.md, Query order: client ids are unique only among open orders).
 - It is declared never placed only on a definite -2013 (``NoSuchOrder``) once its
   ``timestamp + recvWindow`` deadline (plus a margin) has passed by the server clock: before
   that the request may still reach the matching engine.
@@ -34,7 +34,7 @@ log = logging.getLogger("oms.runtime.manager")
 IN_DOUBT = frozenset({OrderState.CREATED, OrderState.PENDING_ACK, OrderState.UNKNOWN})
 
 
-# myTrades returns at most 1000 rows (§3 "GET /api/v3/myTrades": limit default 500, max 1000);
+# myTrades returns at most 1000 rows (rest-api.md, Account trade list: limit default 500, max 1000);
 # orderId + fromId is an allowed combination.
 TRADES_PAGE = 1000
 
@@ -61,7 +61,8 @@ class Resolver(Part):
     def begin(self, order: Order) -> None:
         """Start resolving ``order`` in the background."""
         if order.state is OrderState.CREATED:
-            # Journaled but maybe sent before a crash: in doubt, never resent (§3 client ids).
+            # Journaled but maybe sent before a crash: in doubt, never resent (rest-api.md, New
+            # order client ids).
             self.dispatch.mark(
                 "unknown", order, self.engine.mark_unknown(order, "intent without send")
             )

@@ -4,7 +4,7 @@ Rules:
 - One ``msgspec.json.Decoder`` per shape, created here once and reused (msgspec perf tips);
   never a decoder per message.
 - A user-data frame is either the WebSocket API envelope ``{"subscriptionId": N, "event":
-  {...}}`` (binance-spot-api.md §5 "Event envelope"), decoded first and in one pass into the
+  {...}}`` (web-socket-api.md, Event format), decoded first and in one pass into the
   typed union of ``oms.wire.events``, or a bare event ``{"e": ...}``, which fails that decode and
   is then decoded as itself (the slow path: Binance's WS API always sends the envelope).
 - An event type this version does not know becomes ``Unrecognised`` carrying the raw frame;
@@ -112,8 +112,8 @@ def decode_user_data(raw: bytes) -> UserDataEvent | Unrecognised:
         DecodeError: malformed JSON, invalid UTF-8, a missing or mistyped field, or an
             amount that is NaN, infinite, negative or beyond 20 digits.
     """
-    # The WS API envelope is what Binance sends (§5 "Event envelope"): tried first, so an
-    # enveloped frame costs one decode and no sniffing. Bare frames take the slow path.
+    # The WS API envelope is what Binance sends (web-socket-api.md, Event format): tried first, so
+    # an enveloped frame costs one decode and no sniffing. Bare frames take the slow path.
     try:
         envelope = _decode_envelope(raw)
         if envelope.e is not None:  # a bare frame with an "event" key of its own
@@ -337,9 +337,9 @@ def decode_body(raw: bytes, shape: type[T]) -> T:
 
 
 def _check_amounts(value: object, path: str, raw: bytes) -> None:
-    """Every Decimal of a REST body lies in Binance's range [0, 10**20) (§3 "Conventions"):
-    a NaN, infinite, negative or huge amount from a hostile or broken server would corrupt
-    an order or a balance (found by tests/reliability: a myTrades row of qty -Infinity)."""
+    """Every Decimal of a REST body lies in Binance's range [0, 10**20) (rest-api.md, General API
+    Information): a NaN, infinite, negative or huge amount from a hostile or broken server would
+    corrupt an order or a balance (found by tests/reliability: a myTrades row of qty -Infinity)."""
     if type(value) is Decimal:
         if not _is_amount(value):
             raise DecodeError(f"{value} is not a valid amount", raw=raw, field=path)
@@ -357,7 +357,7 @@ def _check_amounts(value: object, path: str, raw: bytes) -> None:
 
 
 # "Historical orders may show cummulativeQuoteQty < 0, meaning unavailable" (binance-spot-
-# api.md §3 "Query order"): a negative value there is Binance's, not an error. Nothing in
+# api.md rest-api.md, Query order): a negative value there is Binance's, not an error. Nothing in
 # the order's state is taken from it (cum_quote is the sum of the fills).
 _NEGATIVE_MEANS_UNAVAILABLE = frozenset({(QueryOrderResponse, "cummulative_quote_qty")})
 

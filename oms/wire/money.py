@@ -2,7 +2,7 @@
 
 Rules:
 - Every price, quantity, fee and balance is a ``decimal.Decimal`` built from a string
-  (Binance sends decimals as strings, binance-spot-api.md §3 "Conventions"); never a float.
+  (Binance sends decimals as strings, rest-api.md, General API Information); never a float.
 - ``to_wire`` is the only way a Decimal becomes wire text. It never emits exponent
   notation: ``str(Decimal("0.00000001"))`` is ``"1E-8"``, which Binance rejects (-1100).
 - Rounding to a symbol's tick or step is explicit about its direction (``ROUND_DOWN`` for
@@ -59,8 +59,8 @@ __all__ = [
 ]
 
 ZERO = Decimal(0)
-# Binance's legal decimal range is ^([0-9]{1,20})(\.[0-9]{1,20})?$ (§3 "Conventions"):
-# anything at or above 10**20 cannot be a real amount.
+# Binance's legal decimal range is ^([0-9]{1,20})(\.[0-9]{1,20})?$ (rest-api.md, General API
+# Information): anything at or above 10**20 cannot be a real amount.
 MAX_AMOUNT = Decimal(10) ** 20
 # Decimal places an admitted amount may be written with (see the module docstring).
 AMOUNT_PLACES = 8
@@ -97,8 +97,8 @@ def to_wire(value: Decimal) -> str:
     return text
 
 
-# Decimal places beyond which ``show`` writes the scientific form: positional text of a
-# received "1E-999999999" would be a gigabyte (Binance's own limit is 20 places, §3).
+# Decimal places beyond which ``show`` writes the scientific form: positional text of a received
+# "1E-999999999" would be a gigabyte (Binance's own limit is 20 places, rest-api.md, New order).
 SHOW_MAX_PLACES = 40
 
 

@@ -1,4 +1,5 @@
-"""oms.wire.decoding on the exact payloads of binance-spot-api.md and on hostile frames."""
+"""oms.wire.decoding on the exact payloads of the official docs (specs/binance-notes.md) and on
+hostile frames."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from .payloads import Json, answer_json, body, execution_report_json, frame, que
 
 D = Decimal
 
-# binance-spot-api.md §5, verbatim.
+# user-data-stream.md, Order Update, verbatim.
 DOC_REPORT = (
     b'{"subscriptionId":0,"event":{"e":"executionReport","E":1499405658658,"s":"ETHBTC",'
     b'"c":"mUvoqJxFIILMdfAW5iGSOW","S":"BUY","o":"LIMIT","f":"GTC","q":"1.00000000",'
@@ -218,9 +219,9 @@ def test_body_decode_error_names_the_field() -> None:
     assert info.value.field == "$.orderId"
 
 
-# Every amount key of an executionReport (§5), the conditional ones included: the review of
-# 2026-11-27 found P, F, Q and the STP/peg amounts unchecked (a NaN Q then crashed
-# Engine.apply when adopting the order).
+# Every amount key of an executionReport (user-data-stream.md, Order Update), the conditional ones
+# included: the review of 2026-11-27 found P, F, Q and the STP/peg amounts unchecked (a NaN Q then
+# crashed Engine.apply when adopting the order).
 REPORT_AMOUNT_KEYS = ["q", "p", "P", "F", "l", "z", "L", "n", "Z", "Y", "Q"]
 REPORT_AMOUNT_KEYS += ["A", "B", "pl", "pL", "pY", "gp"]
 
@@ -274,7 +275,8 @@ def query_order_json(**over: str) -> Json:
 
 
 def test_a_negative_quote_quantity_of_a_historical_order_decodes() -> None:
-    # "Historical orders may show cummulativeQuoteQty < 0, meaning unavailable" (§3).
+    # "Historical orders may show cummulativeQuoteQty < 0, meaning unavailable" (rest-api.md, New
+    # order).
     raw = body(query_order_json(cummulativeQuoteQty="-1.00000000"))
     assert decode_body(raw, QueryOrderResponse).cummulative_quote_qty == Decimal(-1)
     for bad in ("NaN", "-Infinity", "-100000000000000000000"):

@@ -300,7 +300,7 @@ def test_take_checks_clears_and_forget_needs_a_closed_order() -> None:
 
 
 def test_full_answer_of_a_docs_example_fills_the_order() -> None:
-    # binance-spot-api.md §3 "Response FULL", verbatim values (its cummulativeQuoteQty is
+    # rest-api.md, New order, verbatim values (its cummulativeQuoteQty is
     # inconsistent, so cum_quote is the sum of the fills instead).
     engine = new_engine()
     order = engine.create_order(
@@ -338,8 +338,8 @@ def test_full_answer_of_a_docs_example_fills_the_order() -> None:
 
 
 def test_the_same_order_id_on_two_symbols_reaches_each_order() -> None:
-    # Exchange order ids are unique per symbol only (§3): ETHBTC's order 1001 is not
-    # BTCUSDT's, whichever was bound first, and forgetting one leaves the other found.
+    # Exchange order ids are unique per symbol only (rest-api.md, New order): ETHBTC's order 1001 is
+    # not BTCUSDT's, whichever was bound first, and forgetting one leaves the other found.
     engine, btc = order_in(S.NEW)  # BTCUSDT, order id 1001
     eth = engine.create_order(
         symbol="ETHBTC", side=Side.SELL, order_type=OrderType.LIMIT, quantity=D(2),
