@@ -566,7 +566,8 @@ def _check_amounts(
     if quote_order_qty is not None:
         if order_type is not OrderType.MARKET or quantity is not None:
             raise OrderValidationError(
-                "quote_order_qty is for MARKET orders, instead of quantity (§3)",
+                "quote_order_qty is for MARKET orders, instead of quantity "
+                "(rest-api.md, New order)",
                 rule="quoteOrderQty",
             )
         amount, name = quote_order_qty, "quote_order_qty"

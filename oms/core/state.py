@@ -136,7 +136,8 @@ EDGES: Final[tuple[Edge, ...]] = (
         "send_unknown",
         (S.PENDING_ACK,),
         S.UNKNOWN,
-        "HTTP 5xx, -1006, -1007, a timeout or a drop after sending: unknown is not failed (§7)",
+        "HTTP 5xx, -1006, -1007, a timeout or a drop after sending: unknown is not failed "
+        "(errors.md)",
     ),
     # WS NEW (or a fill) arrived before the REST call timed out: the outcome is known.
     Edge(
@@ -150,7 +151,7 @@ EDGES: Final[tuple[Edge, ...]] = (
         "send_rejected",
         (S.PENDING_ACK,),
         S.REJECTED,
-        "the exchange refused the order (-2010, -1013, -11xx): it does not exist (§7)",
+        "the exchange refused the order (-2010, -1013, -11xx): it does not exist (errors.md)",
     ),
     # Only a definite -2013 after the request can no longer execute (recvWindow passed) counts; the
     # manager decides when that is (specs/binance-notes.md, Never resend blind;
@@ -199,7 +200,7 @@ EDGES: Final[tuple[Edge, ...]] = (
         S.FILLED,
         *_EXPIRED_OR_CANCELED,
         why="duplicate or stale NEW (REST ACK after WS reports, NEW delivered after a trade, "
-        "x=REPLACED amend keeps X; §4)",
+        "x=REPLACED amend keeps X; user-data-stream.md, Order Update)",
     ),
     _reported(OrderStatus.PENDING_NEW, S.PENDING_NEW, *_PRE_ACK, why=_ANSWER),
     _reported(
@@ -266,7 +267,7 @@ EDGES: Final[tuple[Edge, ...]] = (
         None,
         *_WORKING,
         S.CANCEL_REQUESTED,
-        why="Binance: 'currently unused' (§4); harmless if it ever appears",
+        why="Binance: 'currently unused' (enums.md, Order status); harmless if it ever appears",
     ),
     _reported(OrderStatus.REJECTED, S.REJECTED, *_PRE_ACK, why=_ANSWER),
     _reported(OrderStatus.REJECTED, None, S.REJECTED, why="duplicate rejection"),
@@ -277,7 +278,7 @@ EDGES: Final[tuple[Edge, ...]] = (
         *_WORKING,
         S.CANCEL_REQUESTED,
         why="expired by its type's rules (IOC/FOK/MARKET) or by the exchange, possibly "
-        "racing our cancel (§4)",
+        "racing our cancel (enums.md, Order status)",
     ),
     _reported(OrderStatus.EXPIRED, None, S.EXPIRED, why="duplicate EXPIRED"),
     _reported(
@@ -286,7 +287,7 @@ EDGES: Final[tuple[Edge, ...]] = (
         *_PRE_ACK,
         *_WORKING,
         S.CANCEL_REQUESTED,
-        why="self-trade prevention expired it (x=TRADE_PREVENTION, §4 STP)",
+        why="self-trade prevention expired it (x=TRADE_PREVENTION, faqs/stp_faq.md)",
     ),
     _reported(OrderStatus.EXPIRED_IN_MATCH, None, S.EXPIRED_IN_MATCH, why="duplicate expiry"),
 )

@@ -202,9 +202,7 @@ class RefOrder:
 
 def _unpack(
     report: object,
-) -> tuple[
-    Decimal | None, bool, list[Fill], Decimal | None, str, str | None, OrderStatus | None
-]:
+) -> tuple[Decimal | None, bool, list[Fill], Decimal | None, str, str | None, OrderStatus | None]:
     """(quantity, replaced, fills, cumulative quantity, status, expiry, a trade's status)."""
     if isinstance(report, ExecutionReport):
         fills = []

@@ -43,18 +43,28 @@ def _histories(draw: st.DrawFn) -> tuple[Decimal, list[Any]]:
     common = {"c": "cid-1", "i": 1001, "q": w(quantity), "p": w(100)}
     odd = [
         execution_report(**{**common, "q": w(quantity + 1)}),  # a quantity never ours
-        execution_report(**common, x="TRADE", X="PARTIALLY_FILLED", t=10, l=w("0.05"),
-                         L=w(100), z=w("0.05")),  # fmt: skip  # a trade id seen otherwise
-        execution_report(**common, x="TRADE", X="PARTIALLY_FILLED", t=99, l=w("0.1"),
-                         z=w("0.1")),  # fmt: skip  # a trade at price zero
-        execution_report(**common, x="TRADE", X="NEW", t=98, l=w("0.1"), L=w(100),
-                         z=w("0.1")),  # fmt: skip  # a trade whose status says no trade
+        execution_report(
+            **common, x="TRADE", X="PARTIALLY_FILLED", t=10, l=w("0.05"), L=w(100), z=w("0.05")
+        ),  # a trade id seen otherwise
+        execution_report(
+            **common, x="TRADE", X="PARTIALLY_FILLED", t=99, l=w("0.1"), z=w("0.1")
+        ),  # a trade at price zero
+        execution_report(
+            **common, x="TRADE", X="NEW", t=98, l=w("0.1"), L=w(100), z=w("0.1")
+        ),  # a trade whose status says no trade
         execution_report(**common, z=w(quantity + 1)),  # z beyond the quantity
         execution_report(**{**common, "q": w(quantity - D("0.5"))}, x="REPLACED"),
-        execution_report(**{**common, "q": w(quantity - D("0.5"))}, x="TRADE",
-                         X="FILLED", t=97, l=w("0.5"), L=w(100), z=w(quantity - D("0.5"))),
+        execution_report(
+            **{**common, "q": w(quantity - D("0.5"))},
+            x="TRADE",
+            X="FILLED",
+            t=97,
+            l=w("0.5"),
+            L=w(100),
+            z=w(quantity - D("0.5")),
+        ),
         execution_report(**common, x="EXPIRED", X="EXPIRED", eR="INSUFFICIENT_LIQUIDITY"),
-    ]  # fmt: skip
+    ]
     items += draw(st.lists(st.sampled_from(odd), max_size=3))
     order = draw(st.permutations(items))
     dups = draw(st.lists(st.tuples(st.integers(0, len(order)), st.sampled_from(items)),
