@@ -92,6 +92,10 @@ class BalanceLedger:
         bal = self._assets.get(asset)
         return ZERO if bal is None else bal.locked
 
+    def newest_version(self) -> int:
+        """The newest time (exchange ms) of any balance information applied, 0 if none."""
+        return max((bal.version for bal in self._assets.values()), default=0)
+
     def trusted(self, asset: str) -> bool:
         """False while two different positions of one ``u`` leave ``asset`` in doubt."""
         return asset not in self._untrusted

@@ -106,6 +106,8 @@ class Engine:
         self._by_id = self.book._by_id  # the book's id index, read directly per report
         self.balances = BalanceLedger()
         self._checks: dict[Order, None] = {}
+        # Orders awaiting their ack -> the newest exchange time known at their creation.
+        self._exchange_ms_at_creation: dict[Order, int] = {}
         self._handlers: dict[type, Callable[[object], list[Output]]] = {
             OutboundAccountPosition: self.balances.apply_position,  # type: ignore[dict-item]
             BalanceUpdate: self.balances.apply_balance_update,  # type: ignore[dict-item]
@@ -160,6 +162,7 @@ class Engine:
             raise InvalidTransition(f"order {order.client_order_id} is open; cannot forget it")
         self.book.forget(order)
         self._checks.pop(order, None)
+        self._exchange_ms_at_creation.pop(order, None)
 
     # --- local commands -----------------------------------------------------------------
 
@@ -203,6 +206,8 @@ class Engine:
             created_ms=self._clock(),
         )
         self.book.add(order)
+        # The exchange's time as far as we know it (see _may_be).
+        self._exchange_ms_at_creation[order] = self.balances.newest_version()
         return order
 
     def new_order_request(
@@ -354,6 +359,15 @@ class Engine:
         if order.needs_check:
             self._checks[order] = None
 
+    def _may_be(self, order: Order, r: ExecutionReport) -> bool:
+        """Whether ``r`` can be about ``order``, which awaits its acknowledgement (so has no
+        order id to compare): the same quantity, and not created on the exchange before the
+        newest exchange time we knew when we created ours (the ledger's newest balance
+        version: the exchange's clock, whatever ours says)."""
+        if order.quantity is not None and r.quantity != order.quantity:
+            return False
+        return r.created_time >= self._exchange_ms_at_creation.get(order, 0)
+
     def _follow_amend(self, order: Order, r: ExecutionReport) -> None:
         """An applied amend may give the order a new client id (random unless asked;
         faqs/order_amend_keep_priority.md): from now on the order is known by it."""
@@ -367,7 +381,7 @@ class Engine:
         order = self.book.find(r.symbol, r.order_id, r.orig_client_order_id, r.client_order_id)
         if order is not None and order.order_id not in (None, r.order_id):
             order = None  # that client id now belongs to another order
-        if order is not None and order.order_id is None and not _may_be(order, r):
+        if order is not None and order.order_id is None and not self._may_be(order, r):
             order = None  # a late report about an older order that used our client id
         if order is None:
             # On a cancel report ``C`` is the order's own id and ``c`` the cancel's
@@ -400,6 +414,7 @@ class Engine:
         if order.order_id is None:
             order.order_id = r.order_id
             self.book.bind(order)
+            self._exchange_ms_at_creation.pop(order, None)
         return order
 
     def _on_ack(self, ack: NewOrderAck) -> list[Output]:
@@ -471,6 +486,7 @@ class Engine:
         if order.order_id is None:
             order.order_id = order_id
             self.book.bind(order)
+            self._exchange_ms_at_creation.pop(order, None)
         order.apply_order_answer(
             order_id=order_id,
             trigger=trigger,
@@ -577,21 +593,6 @@ def _check_amounts(
         amount, name = quantity, "quantity"
     if not (amount.is_finite() and amount > ZERO):
         raise OrderValidationError(f"{name} must be a positive amount, not {amount}", rule=name)
-
-
-# How far the exchange's clock may trail ours when it creates our order: Binance refuses a
-# request stamped more than 1000 ms ahead of its clock (rest-api.md, Timing security); the
-# rest is a margin for clocks corrected by an offset.
-CLOCK_TOLERANCE_MS = 60_000
-
-
-def _may_be(order: Order, r: ExecutionReport) -> bool:
-    """Whether ``r`` can be about ``order``, which awaits its acknowledgement (so has no
-    order id to compare): the same quantity, and not created on the exchange before we
-    created it."""
-    return (order.quantity is None or r.quantity == order.quantity) and (
-        r.created_time >= order.created_ms - CLOCK_TOLERANCE_MS
-    )
 
 
 def _answer_time(r: _OrderAnswer) -> int:

@@ -164,6 +164,21 @@ def test_a_late_report_of_an_older_order_with_our_client_id_does_not_bind_to_our
     assert engine.order_by_id("BTCUSDT", 500) is not order
 
 
+def test_a_late_report_of_the_same_quantity_created_before_ours_does_not_bind() -> None:
+    engine = new_engine()
+    engine.apply(_position(1_699_999_500_000, "100", "0"))  # the exchange's clock, known
+    order = limit_order(engine, cid="reused", qty="1")
+    engine.mark_sent(order)
+    # Same client id and quantity, but created on the exchange before the newest exchange
+    # time we knew when we created ours: another, older order.
+    old = dict(c="reused", i=500, x="CANCELED", X="CANCELED", O=1_699_999_000_000,
+               T=1_699_999_600_000)  # fmt: skip
+    engine.apply(decode_user_data(frame(execution_report_json(**old))))  # type: ignore[arg-type]
+    assert order.order_id is None and order.state is S.PENDING_ACK
+    engine.apply(report(order, i=777, O=1_699_999_700_000))  # ours: NEW, created later
+    assert order.order_id == 777 and order.state is S.NEW
+
+
 # --- fills and statuses ----------------------------------------------------------------------
 
 
