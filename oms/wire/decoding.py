@@ -15,7 +15,7 @@ Rules:
   more than 8 decimal places, such as ``"1E-999999"``) are malformed; every Decimal field
   is checked, conditional ones when present.
 - The executionReport and outboundAccountPosition checks have a fast path (one sum, one
-  quantize) and a slow path that decides and names the field; the fast path only ever
+  exponent check) and a slow path that decides and names the field; the fast path only ever
   admits what the slow one admits (tests/core/test_amount_checks.py checks it).
 - msgspec's JSON rules also hold: a key we do not read is skipped unchecked, and a repeated
   key takes its last value.
@@ -42,7 +42,6 @@ from oms.wire.events import (
 )
 from oms.wire.money import (
     AMOUNT_QUANTUM,
-    EXACT,
     MAX_AMOUNT,
     ZERO,
     is_amount,
@@ -94,7 +93,6 @@ _PEEK = msgspec.json.Decoder(_Peek)
 # Bound once: the hot path calls these per frame.
 _decode_envelope = _ENVELOPE.decode
 _decode_bare = _BARE.decode
-_exact_quantize = EXACT.quantize
 # The fast amount checks' bounds (see decode_user_data).
 _FAST_BOUND = MAX_AMOUNT / 10
 _FAST_PRECISION = 28
@@ -132,11 +130,11 @@ def decode_user_data(raw: bytes) -> UserDataEvent | Unrecognised:
         # (``is_signed``: no context), the eight always-present amounts are summed with the
         # operators (the thread's context, at least Python's default 28 digits: checked).
         # Below 10**19 such a sum is exact, or silently rounded to an exponent below -8;
-        # exact, it keeps the smallest exponent of its terms. So one quantize in EXACT
-        # (Rounded trapped) refuses any term written with more than 8 places, and the bound
-        # every term above 10**20. NaN and infinities raise in the quantize or the
-        # comparison; a zero sum (an absurd exponent may hide in it) and -0 take the slow
-        # path, which takes -0 as zero.
+        # exact, it keeps the smallest exponent of its terms. So a sum written with exactly
+        # 8 places (``same_quantum``: no context) has no term with more, and the bound keeps
+        # every term below 10**20. What Binance sends (8 places) takes this path; anything
+        # else, NaN and infinities included (they fail ``same_quantum`` or raise in the
+        # comparison), and -0, takes the slow path, which decides (-0 is a zero).
         try:
             q = event.quantity
             p = event.price
@@ -148,8 +146,8 @@ def decode_user_data(raw: bytes) -> UserDataEvent | Unrecognised:
             yq = event.last_quote_quantity
             total = q + p + lq + z + lp + n + zq + yq
             if (
-                total
-                and _exact_quantize(total, AMOUNT_QUANTUM) < _FAST_BOUND
+                total.same_quantum(AMOUNT_QUANTUM)
+                and total < _FAST_BOUND
                 and _getcontext().prec >= _FAST_PRECISION
                 and not (
                     q.is_signed()
@@ -183,7 +181,7 @@ def decode_user_data(raw: bytes) -> UserDataEvent | Unrecognised:
         _check_report(event, raw)
     elif type(event) is OutboundAccountPosition:
         try:
-            # As for executionReport above: one sum of every free and locked, one quantize.
+            # As for executionReport above: one sum of every free and locked, one check.
             total = ZERO
             for bal in event.balances:
                 free, locked = bal.free, bal.locked
@@ -192,8 +190,8 @@ def decode_user_data(raw: bytes) -> UserDataEvent | Unrecognised:
                 total = total + free + locked
             else:
                 if (
-                    total
-                    and _exact_quantize(total, AMOUNT_QUANTUM) < _FAST_BOUND
+                    total.same_quantum(AMOUNT_QUANTUM)
+                    and total < _FAST_BOUND
                     and _getcontext().prec >= _FAST_PRECISION
                 ):
                     return event

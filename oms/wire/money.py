@@ -36,13 +36,11 @@ from decimal import (
     DivisionByZero,
     InvalidOperation,
     Overflow,
-    Rounded,
 )
 
 __all__ = [
     "AMOUNT_PLACES",
     "AMOUNT_QUANTUM",
-    "EXACT",
     "MAX_AMOUNT",
     "MONEY",
     "MONEY_PRECISION",
@@ -73,10 +71,6 @@ MONEY = Context(
     Emax=999_999,
     traps=[InvalidOperation, DivisionByZero, Overflow],
 )
-# MONEY that also traps ``Rounded``: an operation in it either is exact, digit for digit,
-# or raises. The decoder's fast amount check sums in it.
-EXACT = MONEY.copy()
-EXACT.traps[Rounded] = True
 
 
 class InvalidAmount(ValueError):
