@@ -120,9 +120,8 @@ class Recorder:
         h[info.quote] = h.get(info.quote, ZERO) - sign * f.quote_quantity
         if asset and f.commission:
             h[asset] = h.get(asset, ZERO) - f.commission
-        self.positions.position(f.symbol, info.base, info.quote).apply_fill(
-            f.side, f.quantity, f.price, f.commission, asset or None
-        )
+        # Placed by trade time and id (oms.core.positions).
+        self.positions.position(f.symbol, info.base, info.quote).apply(f)
         self.sample(max(self._now_ms, f.time_ms))
 
     def asset_price(self, asset: str) -> Decimal | None:
