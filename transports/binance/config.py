@@ -52,7 +52,7 @@ class Environment(StrEnum):
 
 
 class StreamAuth(StrEnum):
-    """How the user-data stream authenticates (§5 "How to subscribe now")."""
+    """How the user-data stream authenticates (web-socket-api.md, User Data Stream requests)."""
 
     # userDataStream.subscribe.signature: any key type, no logon.
     SIGNATURE = "signature"
@@ -60,7 +60,8 @@ class StreamAuth(StrEnum):
     LOGON = "logon"
 
 
-# §1 "Base URLs": the REST base ends at /api (paths add /v3/...), the WS API at /ws-api/v3.
+# rest-api.md, General API Information: the REST base ends at /api (paths add /v3/...), the WS API
+# at /ws-api/v3.
 DEFAULT_URLS: dict[Environment, tuple[str, str]] = {
     Environment.TESTNET: (
         "https://testnet.binance.vision/api",
@@ -74,7 +75,7 @@ DEFAULT_URLS: dict[Environment, tuple[str, str]] = {
 E = TypeVar("E", bound=StrEnum)
 N = TypeVar("N", int, float)
 
-# §2 "Timing security": recvWindow default 5000, maximum 60000 ms.
+# rest-api.md, Timing security: recvWindow default 5000, maximum 60000 ms.
 MAX_RECV_WINDOW_MS = 60_000
 
 
@@ -90,15 +91,16 @@ class BinanceConfig:
     recv_window_ms: int = 5000
     stream_auth: StreamAuth = StreamAuth.SIGNATURE
     # A request that has not answered after this long is OUTCOME UNKNOWN (Binance itself
-    # gives up after 10 s with -1007, §1 "Connection facts").
+    # gives up after 10 s with -1007, web-socket-api.md, General API Information).
     request_timeout_s: float = 10.0
     # Server clock: samples per measurement and how often it is re-measured.
     time_samples: int = 5
     time_refresh_s: float = 600.0
     # Rate governor: waits up to this long for a limit to clear; longer -> RateLimited.
     max_rate_wait_s: float = 10.0
-    # User-data stream: reconnect backoff, rotation before Binance's 24 h limit (§1), and
-    # the silence after which the connection is checked with session.status.
+    # User-data stream: reconnect backoff, rotation before Binance's 24 h limit (rest-api.md,
+    # General API Information), and the silence after which the connection is checked with
+    # session.status.
     backoff_initial_s: float = 0.5
     backoff_max_s: float = 30.0
     stream_max_age_s: float = 23.5 * 3600
@@ -166,7 +168,10 @@ def load_config(
     if stream_auth is StreamAuth.LOGON and (
         signer is None or signer.key_type is not KeyType.ED25519
     ):
-        raise ConfigError("OMS_STREAM_AUTH=logon needs an Ed25519 key (session.logon, §2)")
+        raise ConfigError(
+            "OMS_STREAM_AUTH=logon needs an Ed25519 key "
+            "(session.logon; web-socket-api.md, Session Authentication)"
+        )
     recv_window = _number(values, "OMS_RECV_WINDOW_MS", 5000, int)
     if not 0 < recv_window <= MAX_RECV_WINDOW_MS:
         raise ConfigError(f"OMS_RECV_WINDOW_MS must be in 1..{MAX_RECV_WINDOW_MS}")

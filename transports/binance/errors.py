@@ -1,14 +1,14 @@
 """Mapping Binance's HTTP answers to the typed errors of ``oms.errors``.
 
-Rules (binance-spot-api.md §7 "HTTP status", "Codes"):
+Rules (rest-api.md, HTTP Return Codes, "Codes"):
 - 429 -> ``RateLimited`` and 418 -> ``IpBanned``, with ``Retry-After`` (seconds) kept.
 - HTTP 5xx, and the codes -1006 / -1007 with any status, mean the execution status is
   UNKNOWN: ``OutcomeUnknown`` carrying the request's ``timestamp`` and ``recvWindow``.
 - Any other ``{"code", "msg"}`` body is a definite refusal: ``oms.errors.remote_error``.
 - A body that is not Binance JSON (an HTML error page, a truncated answer, a wrong content
-  type) is named as such. For a request that changes state (order, cancel) an unreadable
-  answer is ``OutcomeUnknown``, since it may have executed; for a read it is ``DecodeError``
-  (a 2xx) or a ``RemoteError`` with code 0 (a 4xx page from a proxy or WAF, §7 "403").
+  type) is named as such. For a request that changes state (order, cancel) an unreadable answer is
+  ``OutcomeUnknown``, since it may have executed; for a read it is ``DecodeError`` (a 2xx) or a
+  ``RemoteError`` with code 0 (a 4xx page from a proxy or WAF, rest-api.md, HTTP Return Codes).
 - Messages name the method and path, never the query string, the signature or the key;
   body excerpts are short and scrubbed of the given secrets.
 """
@@ -32,10 +32,11 @@ from oms.wire.rest import ErrorBody
 
 __all__ = ["RequestMeta", "error_from_response", "excerpt", "redact", "retry_after_s"]
 
-# §7 "Codes": the two answers that leave the execution status unknown.
+# errors.md: the two answers that leave the execution status unknown.
 UNKNOWN_CODES = frozenset({-1006, -1007})
 _ERROR_BODY = msgspec.json.Decoder(ErrorBody)
-# 418 bans last 2 minutes to 3 days (§7); when a server omits Retry-After, assume the least.
+# 418 bans last 2 minutes to 3 days (rest-api.md, HTTP Return Codes); when a server omits
+# Retry-After, assume the least.
 DEFAULT_RETRY_AFTER_S = {429: 1.0, 418: 120.0}
 
 

@@ -1,9 +1,10 @@
 """The user-data stream over the WebSocket API, with a formal connection lifecycle.
 
-Rules (binance-spot-api.md §5, §1 "Connection facts"):
+Rules (web-socket-api.md, User Data Stream requests, web-socket-api.md, General API Information):
 - Subscribe with ``userDataStream.subscribe.signature`` (any key type, no logon) or with
-  ``session.logon`` + ``userDataStream.subscribe`` (Ed25519 only). WS API signing is its own
-  rule: sorted params, not percent-encoded (§2). Responses are matched by ``id``.
+  ``session.logon`` + ``userDataStream.subscribe`` (Ed25519 only). WS API signing is its own rule:
+  sorted params, not percent-encoded (web-socket-api.md, Session Authentication). Responses are
+  matched by ``id``.
 - Events arrive as ``{"subscriptionId": N, "event": {...}}`` and decode through
   ``oms.wire.decoding.decode_user_data``; a frame that does not decode becomes a ``BadFrame`` and
   the stream goes on.
@@ -113,7 +114,8 @@ def backoff_delay(
 
 
 class _ErrorData(msgspec.Struct, frozen=True):
-    # §8 "WS-API": a 429/418 error carries data.retryAfter (epoch ms) and data.serverTime.
+    # web-socket-api.md, Rate limits: a 429/418 error carries data.retryAfter (epoch ms) and
+    # data.serverTime.
     retry_after: int | None = msgspec.field(default=None, name="retryAfter")
     server_time: int | None = msgspec.field(default=None, name="serverTime")
 
@@ -271,7 +273,8 @@ class UserDataStream:
 
     async def _subscribe(self, ws: aiohttp.ClientWebSocketResponse) -> list[StreamItem]:
         try:
-            # After a -1021 the offset is wrong: re-measure before signing again (§2).
+            # After a -1021 the offset is wrong: re-measure before signing again (rest-api.md,
+            # Timing security).
             await self._sync_clock(force=self._clock_stale)
             self._clock_stale = False
         except OmsError as exc:
@@ -313,7 +316,7 @@ class UserDataStream:
         request_id = f"oms-{next(self._ids)}"
         message: dict[str, object] = {"id": request_id, "method": method}
         if sign is not None:
-            # Stamped and signed only now, after the governor's wait (§2 "Timing security").
+            # Stamped and signed only now, after the governor's wait (rest-api.md, Timing security).
             message["params"] = sign()
         try:
             await ws.send_str(encode_json(message).decode())
@@ -372,7 +375,8 @@ class UserDataStream:
         while True:
             age = self._monotonic() - self._connected_at
             if age >= config.stream_max_age_s:
-                # §1: a connection lives at most 24 h; rotate before Binance cuts it.
+                # rest-api.md, General API Information: a connection lives at most 24 h; rotate
+                # before Binance cuts it.
                 raise _LostError("rotating before the 24 h connection limit", immediate=True)
             wait = config.stream_status_timeout_s if status_id else config.stream_silence_s
             wait = min(wait, config.stream_max_age_s - age)
@@ -422,7 +426,8 @@ class UserDataStream:
             return
         error = peek.error or _WsError(code=0, msg=f"HTTP {peek.status}")
         # e.g. {"id":null,"status":401,"error":{"code":-2015,...}}: the session was revoked
-        # (§2 "WS session authentication"); a fresh subscribe will tell whether the key works.
+        # (web-socket-api.md, Session Authentication); a fresh subscribe will tell whether the key
+        # works.
         raise _LostError(f"server answered {peek.status} ({error.code} {error.msg})")
 
     @staticmethod

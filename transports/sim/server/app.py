@@ -1,16 +1,18 @@
 """The local Binance Spot server: a SimExchange behind Binance's REST and WebSocket API.
 
 A client's REST base URL is ``http://HOST:PORT/api`` and its WebSocket API URL
-``ws://HOST:PORT/ws-api/v3``: the layout of the Spot testnet (``https://testnet.binance.vision/api``,
-``wss://ws-api.testnet.binance.vision/ws-api/v3``), so any Binance client pointed there works.
+``ws://HOST:PORT/ws-api/v3``: the layout of the Spot testnet
+(``https://testnet.binance.vision/api``, ``wss://ws-api.testnet.binance.vision/ws-api/v3``), so any
+Binance client pointed there works.
 
 Rules:
 - ``make_app`` builds one aiohttp application per server run over one ``SimExchange``;
   the REST face is ``server_rest``, the WebSocket API ``server_ws``, the shared rules
   (keys, limits, faults) ``server_core``.
 - ``X-MBX-USED-WEIGHT-1M`` is set on *every* response, 404s and 410s included
-  (binance-spot-api.md §8 "REST headers").
-- On shutdown every WebSocket connection gets ``serverShutdown`` and is closed (§1).
+  (rest-api.md, LIMITS).
+- On shutdown every WebSocket connection gets ``serverShutdown`` and is closed (web-socket-api.md,
+  General API Information).
 - The server never logs or echoes a secret, a signature or a signed query string.
 """
 
