@@ -166,7 +166,9 @@ def load_config(
     if stream_auth is StreamAuth.LOGON and (
         signer is None or signer.key_type is not KeyType.ED25519
     ):
-        raise ConfigError("OMS_STREAM_AUTH=logon needs an Ed25519 key (session.logon, §2)")
+        raise ConfigError(
+            "OMS_STREAM_AUTH=logon needs an Ed25519 key (session.logon accepts no other)"
+        )
     recv_window = _number(values, "OMS_RECV_WINDOW_MS", 5000, int)
     if not 0 < recv_window <= MAX_RECV_WINDOW_MS:
         raise ConfigError(f"OMS_RECV_WINDOW_MS must be in 1..{MAX_RECV_WINDOW_MS}")
