@@ -14,10 +14,16 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from types import TracebackType
 
+import aiohttp
+import msgspec
+
+from oms.errors import Disconnected
 from oms.runtime.ports import NewOrderResponse, TransportStats
+from oms.wire.decoding import decode_body
 from oms.wire.enums import OrderResponseType
 from oms.wire.requests import CancelOrder, NewOrder, Params, QueryOrder
 from oms.wire.rest import (
@@ -29,15 +35,31 @@ from oms.wire.rest import (
     NewOrderFull,
     NewOrderResult,
     QueryOrderResponse,
+    ServerTime,
 )
 from oms.wire.stream import StreamItem
 from transports.binance.clock import ServerClock
 from transports.binance.config import BinanceConfig
+from transports.binance.errors import RequestMeta, error_from_response
 from transports.binance.governor import WEIGHTS, RateGovernor
 from transports.binance.rest import Empty, RestClient
 from transports.binance.stream import UserDataStream
 
-__all__ = ["BinanceClient"]
+__all__ = ["RUN_HEADER", "BinanceClient", "ServerProbe"]
+
+# Sent by the local ``oms exchange`` on every answer: one id per server run, so a journal
+# written against an earlier run (whose orders are gone) is recognised.
+RUN_HEADER = "X-OMS-Exchange-Run"
+
+
+class ServerProbe(msgspec.Struct, frozen=True, kw_only=True):
+    """What one ``GET /api/v3/time`` says about the exchange."""
+
+    server_time_ms: int
+    offset_ms: int  # server minus local, at the midpoint of the round trip
+    round_trip_ms: int
+    exchange_run: str | None = None
+
 
 _ORDER_SHAPES: dict[OrderResponseType, type[NewOrderResponse]] = {
     OrderResponseType.ACK: NewOrderAck,
@@ -241,6 +263,40 @@ class BinanceClient:
     async def get_server_time(self) -> int:
         """``GET /api/v3/time``: the server's clock (ms)."""
         return await self._rest.server_time()
+
+    async def probe(self, timeout_s: float) -> ServerProbe:
+        """``GET /api/v3/time`` once, within ``timeout_s``: is the exchange there, how far is
+        its clock, and which run of a local ``oms exchange`` answers (its
+        ``X-OMS-Exchange-Run`` header; Binance sends none).
+
+        Raises:
+            Disconnected: no connection, or no answer within ``timeout_s``.
+            RemoteError, RateLimited, IpBanned, DecodeError: the answer was not the time.
+        """
+        url = self._config.rest_url.rstrip("/") + "/v3/time"
+        started = time.time()
+        try:
+            async with self._rest.session().get(
+                url, timeout=aiohttp.ClientTimeout(total=timeout_s), allow_redirects=False
+            ) as resp:
+                raw = await resp.read()
+                headers = {k.lower(): v for k, v in resp.headers.items()}
+                status, content_type = resp.status, resp.content_type
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            why = "no answer" if isinstance(exc, TimeoutError) else type(exc).__name__
+            raise Disconnected(f"GET /v3/time: cannot reach {url} ({why})") from None
+        finished = time.time()
+        meta = RequestMeta(method="GET", path="/v3/time")
+        if status != 200 or content_type != "application/json":
+            raise error_from_response(status, headers, raw, meta, content_type)
+        server_ms = decode_body(raw, ServerTime).server_time
+        local_ms = (started + finished) * 500  # the midpoint, in ms
+        return ServerProbe(
+            server_time_ms=server_ms,
+            offset_ms=int(server_ms - local_ms),
+            round_trip_ms=int((finished - started) * 1000),
+            exchange_run=headers.get(RUN_HEADER.lower()),
+        )
 
     async def sync_clock(self) -> None:
         """Measure the server clock offset now (it is otherwise measured on first use)."""
