@@ -91,11 +91,11 @@ def test_the_journal_is_tied_to_one_identity(tmp_path: Path) -> None:
 
 def test_bad_paths_are_named(tmp_path: Path) -> None:
     missing_dir = str(tmp_path / "no" / "such" / "dir" / "j.sqlite3")
-    with pytest.raises(JournalUnavailable, match="no/such/dir/j.sqlite3"):
+    with pytest.raises(JournalUnavailable, match=r"no/such/dir/j\.sqlite3"):
         Journal(missing_dir)
     not_a_db = tmp_path / "text.sqlite3"
     not_a_db.write_text("this is not a database, just text that is long enough to matter\n" * 9)
-    with pytest.raises(JournalUnavailable, match="text.sqlite3"):
+    with pytest.raises(JournalUnavailable, match=r"text\.sqlite3"):
         Journal(str(not_a_db))
     with pytest.raises(JournalUnavailable, match="no such journal"):
         Journal(str(tmp_path / "absent.sqlite3"), create=False)
