@@ -42,7 +42,7 @@ class JournalUnavailable(LocalError):
     """The journal file cannot be opened or created."""
 
     def __init__(self, path: str, reason: str) -> None:
-        super().__init__(f"cannot open the journal {path}: {reason}")
+        super().__init__(f"cannot open the journal {path} ({reason})")
         self.path = path
         self.reason = reason
 

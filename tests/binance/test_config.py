@@ -169,11 +169,7 @@ def test_a_url_override_cannot_reach_production_without_the_opt_in(env: str, url
 def test_dotenv_quotes_and_comments_are_read_as_a_shell_would() -> None:
     """Issue 15: ``A="abc" # comment`` kept its quotes (python-dotenv reads it right)."""
     parsed = parse_dotenv(
-        'A="abc" # comment\n'
-        "B='x y'   # another\n"
-        "C=plain # trailing\n"
-        'D="has # inside"\n'
-        "E=a#b\n"
+        'A="abc" # comment\nB=\'x y\'   # another\nC=plain # trailing\nD="has # inside"\nE=a#b\n'
     )
     assert parsed == {"A": "abc", "B": "x y", "C": "plain", "D": "has # inside", "E": "a#b"}
 

@@ -16,6 +16,7 @@ import json
 import random
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
+from decimal import Decimal
 from types import TracebackType
 
 import aiohttp
@@ -45,11 +46,30 @@ from transports.binance.governor import WEIGHTS, RateGovernor
 from transports.binance.rest import Empty, RestClient
 from transports.binance.stream import UserDataStream
 
-__all__ = ["RUN_HEADER", "BinanceClient", "ServerProbe"]
+__all__ = ["RUN_HEADER", "BinanceClient", "OrderTestRates", "ServerProbe"]
 
 # Sent by the local ``oms exchange`` on every answer: one id per server run, so a journal
 # written against an earlier run (whose orders are gone) is recognised.
 RUN_HEADER = "X-OMS-Exchange-Run"
+
+
+class _Rates(msgspec.Struct, frozen=True):
+    maker: Decimal
+    taker: Decimal
+
+
+class OrderTestRates(msgspec.Struct, frozen=True, rename="camel"):
+    """``POST /api/v3/order/test`` with ``computeCommissionRates=true``: the order's rates."""
+
+    standard_commission_for_order: _Rates
+    tax_commission_for_order: _Rates | None = None
+    special_commission_for_order: _Rates | None = None
+
+
+class AvgPrice(msgspec.Struct, frozen=True, rename="camel"):
+    mins: int
+    price: Decimal
+    close_time: int | None = None
 
 
 class ServerProbe(msgspec.Struct, frozen=True, kw_only=True):
@@ -153,7 +173,8 @@ class BinanceClient:
         )
 
     async def test_order(self, order: NewOrder) -> None:
-        """``POST /api/v3/order/test``: validate without placing (§3).
+        """``POST /api/v3/order/test``: validate without placing (rest-api.md, "Test new
+        order").
 
         Raises:
             The errors of ``place_spot_order``.
@@ -161,6 +182,26 @@ class BinanceClient:
         await self._rest.signed(
             "POST", "/v3/order/test", order.params(), Empty, weight=WEIGHTS["POST /v3/order/test"]
         )
+
+    async def test_order_rates(self, order: NewOrder) -> OrderTestRates:
+        """``POST /api/v3/order/test`` with ``computeCommissionRates=true``: validate without
+        placing and return the commission rates the order would pay (weight 20).
+
+        Raises:
+            The errors of ``place_spot_order``.
+        """
+        return await self._rest.signed(
+            "POST",
+            "/v3/order/test",
+            [*order.params(), ("computeCommissionRates", "true")],
+            OrderTestRates,
+            weight=20,
+        )
+
+    async def get_avg_price(self, symbol: str) -> Decimal:
+        """``GET /api/v3/avgPrice`` (rest-api.md, "Current average price"; weight 2)."""
+        answer = await self._rest.public("/v3/avgPrice", [("symbol", symbol)], AvgPrice, weight=2)
+        return answer.price
 
     async def cancel_spot_order(self, cancel: CancelOrder) -> CancelResponse:
         """``DELETE /api/v3/order`` by order id and/or original client id (§3).
