@@ -37,21 +37,32 @@ if TYPE_CHECKING:
         ReportIgnored,
     )
     from oms.core.positions import Position
+    from oms.core.spec import OrderSpec
     from oms.core.state import OrderState
     from oms.errors import (
+        AuthError,
         CancelRejected,
+        ClockSkewError,
         DecodeError,
+        Disconnected,
+        FilterFailure,
         InsufficientBalance,
+        InvalidTransition,
+        IpBanned,
+        LocalError,
         NewOrderRejected,
+        NoSuchOrder,
         OmsError,
         OrderValidationError,
         OutcomeUnknown,
+        RateLimited,
         RemoteError,
         TransportError,
     )
     from oms.runtime.config import ManagerConfig
     from oms.runtime.journal import Journal
     from oms.runtime.manager import OrderManager
+    from oms.runtime.ownership import JournalBusy, JournalMismatch, JournalUnavailable
     from oms.runtime.ports import Transport
     from oms.wire.decoding import decode_user_data
     from oms.wire.enums import (
@@ -71,6 +82,10 @@ _WHERE = {
     "Order": "oms.core.order",
     "Position": "oms.core.positions",
     "OrderState": "oms.core.state",
+    "OrderSpec": "oms.core.spec",
+    "JournalBusy": "oms.runtime.ownership",
+    "JournalMismatch": "oms.runtime.ownership",
+    "JournalUnavailable": "oms.runtime.ownership",
     "ManagerConfig": "oms.runtime.config",
     "Journal": "oms.runtime.journal",
     "OrderManager": "oms.runtime.manager",
@@ -102,13 +117,22 @@ _WHERE.update(
 _WHERE.update(
     dict.fromkeys(
         [
+            "AuthError",
             "CancelRejected",
+            "ClockSkewError",
             "DecodeError",
+            "Disconnected",
+            "FilterFailure",
             "InsufficientBalance",
+            "InvalidTransition",
+            "IpBanned",
+            "LocalError",
+            "NoSuchOrder",
             "NewOrderRejected",
             "OmsError",
             "OrderValidationError",
             "OutcomeUnknown",
+            "RateLimited",
             "RemoteError",
             "TransportError",
         ],
@@ -123,17 +147,28 @@ _WHERE.update(
 )
 
 __all__ = [
+    "AuthError",
     "Balance",
     "BalanceChanged",
     "BalanceLedger",
     "CancelRejected",
+    "ClockSkewError",
     "DecodeError",
+    "Disconnected",
     "Engine",
     "FillApplied",
+    "FilterFailure",
     "InsufficientBalance",
+    "InvalidTransition",
+    "IpBanned",
     "Journal",
+    "JournalBusy",
+    "JournalMismatch",
+    "JournalUnavailable",
+    "LocalError",
     "ManagerConfig",
     "NewOrderRejected",
+    "NoSuchOrder",
     "OmsError",
     "Order",
     "OrderAccepted",
@@ -145,6 +180,7 @@ __all__ = [
     "OrderManager",
     "OrderPartiallyFilled",
     "OrderRejected",
+    "OrderSpec",
     "OrderState",
     "OrderStateChanged",
     "OrderStatus",
@@ -153,6 +189,7 @@ __all__ = [
     "OutcomeUnknown",
     "Output",
     "Position",
+    "RateLimited",
     "ReconcileNeeded",
     "RemoteError",
     "Report",

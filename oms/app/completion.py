@@ -30,9 +30,18 @@ def _words(parser: argparse.ArgumentParser) -> dict[str, list[str]]:
 
 def script(parser: argparse.ArgumentParser, shell: str) -> str:
     words = _words(parser)
+
+    def split(ws: list[str]) -> tuple[str, str]:
+        return " ".join(w for w in ws if not w.startswith("-")), " ".join(
+            w for w in ws if w.startswith("-")
+        )
+
     cases = "\n".join(
-        f'        "{name}") opts="{" ".join(ws)}" ;;' for name, ws in sorted(words.items()) if name
+        '        "{}") words="{}"; flags="{}" ;;'.format(name, *split(ws))
+        for name, ws in sorted(words.items())
+        if name
     )
+    top_words, top_flags = split(words[""])
     body = f"""# oms completion for {shell}; load it with: source <(oms completion {shell})
 _oms_complete() {{
     local cur="${{COMP_WORDS[COMP_CWORD]}}"
@@ -41,10 +50,13 @@ _oms_complete() {{
         next="${{path:+$path }}$w"
         [[ "$keys" == *"|$next|"* ]] && path="$next"
     done
-    local opts="{" ".join(words[""])}"
+    local words="{top_words}" flags="{top_flags}"
     case "$path" in
 {cases}
     esac
+    # Flags when asked for one (or when there is nothing else to offer), else the words.
+    local opts="$words"
+    [[ "$cur" == -* || -z "$words" ]] && opts="$flags"
     COMPREPLY=( $(compgen -W "$opts" -- "$cur") )
 }}
 """

@@ -35,7 +35,7 @@ def replay(session: Any) -> OfflineView:
     if not os.path.isfile(session.journal):
         raise CliError(f"--offline: there is no journal at {session.journal} (OMS_JOURNAL)")
     try:
-        journal = Journal(session.journal, create=False)
+        journal = Journal.snapshot(session.journal)
     except Exception as exc:
         raise explain(exc, session.where) from None
     client = session.client()  # never used: nothing is sent offline

@@ -5,9 +5,10 @@ Rules:
 - Before anything is replayed or shown: the exchange must answer (``GET /api/v3/time``,
   a few seconds at most) and accept the key (``GET /api/v3/account``). A failure is one
   line naming the fix (``oms.app.failures``); what the journal knew is never shown instead.
-- The journal: a command that changes nothing never creates one (it uses an in-memory
-  journal when the file is absent); any command that opens one locks it and ties it to the
-  environment, URLs, account and local exchange run it talks to (``Journal.claim``).
+- The journal: a command that changes nothing never creates nor locks one (it reads an
+  in-memory snapshot); a command that trades locks it, and every command checks that it
+  belongs to the environment, URLs, account and local exchange run it talks to
+  (``Journal.claim``).
 - Everything up to the command's answer runs under its deadline (``--timeout``); the
   manager, the client and the journal are closed on every path, so no "Unclosed client
   session" is ever printed.
@@ -174,14 +175,14 @@ def load(args: Any) -> Session:
 
 
 def open_journal(session: Session, *, writes: bool) -> Journal:
-    """The command's journal. A read-only command never creates one: without the file it
-    works in memory (the exchange's answers are all it shows anyway)."""
+    """The command's journal. A command that changes nothing never creates one nor holds
+    it: it works on an in-memory snapshot of the file (or an empty journal without one), so
+    ``oms watch`` in one terminal never blocks ``oms buy`` in another."""
     from oms.runtime.journal import Journal  # noqa: PLC0415
 
     path = session.journal
-    if not os.path.isfile(path):
-        if not writes:
-            return Journal(":memory:")
-        if session.journal_is_default:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
+    if not writes:
+        return Journal.snapshot(path) if os.path.isfile(path) else Journal(":memory:")
+    if not os.path.isfile(path) and session.journal_is_default:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
     return Journal(path)

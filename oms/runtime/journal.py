@@ -17,7 +17,8 @@ Rules:
 - ``":memory:"`` gives an in-memory journal for tests.
 - One owner (``oms.runtime.ownership``): a file journal is locked for its process until
   ``close()``; it records the identity (environment, URLs, account) it belongs to and
-  refuses another (``claim``). ``create=False`` opens only a journal that already exists.
+  refuses another (``claim``). ``create=False`` opens only a journal that already exists;
+  ``snapshot`` reads a copy without taking the lock (read-only views).
 """
 
 from __future__ import annotations
@@ -118,6 +119,29 @@ class Journal:
             if self._lock is not None:
                 self._lock.release()
             raise JournalUnavailable(path, str(exc)) from None
+
+    @classmethod
+    def snapshot(cls, path: str) -> Journal:
+        """An in-memory copy of the journal at ``path``, read without locking or writing it
+        (for read-only views while its owner runs).
+
+        Raises:
+            JournalUnavailable: no journal there, or it cannot be read.
+        """
+        if not os.path.isfile(path):
+            raise JournalUnavailable(path, "no such journal")
+        copy = cls(":memory:")
+        try:
+            source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                source.backup(copy._db)
+            finally:
+                source.close()
+        except sqlite3.Error as exc:
+            copy.close()
+            raise JournalUnavailable(path, str(exc)) from None
+        copy.path = path
+        return copy
 
     def close(self) -> None:
         self._db.close()
