@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -38,7 +39,7 @@ def no_secret(*results: Result) -> None:
     for result in results:
         for text in (result.out, result.err):
             assert KEY not in text and SECRET not in text
-            assert "signature=" not in text
+            assert not re.search(r"signature=(?!\*\*\*)", text)  # only ever scrubbed
             assert "§" not in text  # no citation of a document that is not in the repo
 
 
@@ -258,3 +259,36 @@ async def test_smaller_misbehaviours(tmp_path: Path, aiohttp_server: ServerFacto
     band = one_line_error(await oms(tmp_path, "sell", "BTCUSDT", "0.01", "--price", "9e6", env=env))
     assert "PERCENT_PRICE_BY_SIDE" in band and "SELL range" in band
     assert exchange_orders(ex, TRADER) == []
+
+
+def echo_order_requests(app: web.Application) -> None:
+    """New orders are refused with a body that echoes the signed request and the key."""
+
+    @web.middleware
+    async def echo(
+        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        if request.path == "/api/v3/order" and request.method == "POST":
+            body = (await request.read()).decode()
+            key = request.headers.get("X-MBX-APIKEY", "")
+            msg = f"Illegal characters found in parameter: {body} apiKey={key}"
+            return web.json_response({"code": -1000, "msg": msg}, status=400)
+        return await handler(request)
+
+    app.middlewares.append(echo)
+
+
+async def test_an_error_body_echoing_the_request_leaks_no_secret(
+    tmp_path: Path, aiohttp_server: ServerFactory
+) -> None:
+    """Neither on the terminal nor in the journal (where the refusal is recorded)."""
+    _ex, env = await local_env(aiohttp_server, tmp_path, prepare=echo_order_requests)
+    env["OMS_LOG_LEVEL"] = "DEBUG"  # the logs too
+    refused = await oms(tmp_path, "buy", "BTCUSDT", "0.01", "--json", env=env)
+    assert refused.code == 1
+    assert "Illegal characters found in parameter" in refused.err
+    no_secret(refused)
+    journal = Path(env["OMS_JOURNAL"]).read_bytes()
+    assert b"Illegal characters" in journal  # the refusal is journaled...
+    assert KEY.encode() not in journal and SECRET.encode() not in journal  # ...scrubbed
+    assert not re.search(rb"signature=(?!\*\*\*)", journal)
