@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.manager.test_cli import oms
+from tests.manager.test_cli import oms, one_line_error
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -82,6 +82,12 @@ async def test_the_walkthrough(exchange: Path) -> None:
     sold = await oms(home, "sell", "BTCUSDT", "0.01", "--price", "61000", "--json")
     [resting] = json.loads(sold.out)
     assert resting["state"] == "NEW" and resting["price"] == "61000.00"
+
+    asked = await oms(home, "order", "BTCUSDT", "--client-id", resting["client_order_id"], "--json")
+    [found] = json.loads(asked.out)
+    assert (found["state"], found["order_id"]) == ("NEW", resting["order_id"])
+    missing = await oms(home, "order", "BTCUSDT", "--client-id", "never-placed")
+    assert "has no order never-placed on BTCUSDT" in one_line_error(missing)
 
     orders = await oms(home, "orders")
     assert resting["client_order_id"] in orders.out

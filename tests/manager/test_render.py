@@ -1,0 +1,50 @@
+"""Tables for the terminal: numbers right-aligned at each symbol's precision, colour on a
+terminal, plain columns when piped (issue 15)."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+from oms.app.render import Precision, table
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+ROWS = [
+    {"symbol": "BTCUSDT", "state": "FILLED", "price": "60000.00", "quantity": "0.01000"},
+    {"symbol": "ETHUSDT", "state": "REJECTED", "price": "2900.5", "quantity": "12"},
+]
+COLUMNS = ("symbol", "state", "price", "quantity")
+
+
+def test_piped_tables_are_plain_and_numbers_right_aligned() -> None:
+    text = table(ROWS, COLUMNS, out=io.StringIO())
+    lines = text.splitlines()
+    assert lines[0].split() == ["SYMBOL", "STATE", "PRICE", "QUANTITY"]
+    assert "\x1b[" not in text
+    # Right-aligned: every row of a numeric column ends at the same place.
+    ends = {
+        line.index(value) + len(value)
+        for line, value in zip(lines[1:], ("60000.00", "2900.5"), strict=True)
+    }
+    assert len(ends) == 1
+    assert lines[1].endswith("0.01000") and lines[2].endswith("12")
+
+
+def test_a_terminal_gets_colour_and_rules() -> None:
+    text = table(ROWS, COLUMNS, out=Terminal())
+    assert "\x1b[" in text  # the states are coloured
+    assert "FILLED" in text and "REJECTED" in text
+
+
+def test_amounts_are_padded_to_the_symbols_tick_and_step_never_rounded() -> None:
+    p = Precision(Decimal("0.01000000"), Decimal("0.00001000"))
+    assert p.price(Decimal("60000")) == "60000.00"
+    assert p.qty(Decimal("0.01")) == "0.01000"
+    assert p.price(Decimal("60120.048")) == "60120.048"  # finer than the tick: shown in full
+    assert p.qty(None) == ""
+    assert Precision().price(Decimal("1E-8")) == "0.00000001"
