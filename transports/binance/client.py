@@ -6,7 +6,8 @@ Rules:
 - Requests are ``oms.wire.requests`` objects, answers ``oms.wire.rest`` Structs; errors are only
   ``oms.errors`` types (see ``rest.py`` and ``errors.py`` for the mapping).
 - One ``ServerClock`` and one ``RateGovernor`` serve every call, REST and stream alike.
-- Weights are those of binance-spot-api.md §8; orders also count against ``ORDERS``.
+- Weights are those of rest-api.md, "LIMITS" and each endpoint; orders also count against
+  ``ORDERS``.
 - ``repr`` shows the environment and URLs, never the key, the secret or a signature.
 """
 
@@ -159,7 +160,8 @@ class BinanceClient:
     # --- Transport: trading -------------------------------------------------------------
 
     async def place_spot_order(self, order: NewOrder) -> NewOrderResponse:
-        """``POST /api/v3/order`` (§3); the answer's shape follows ``newOrderRespType``.
+        """``POST /api/v3/order`` (rest-api.md, "New order"); the answer's shape follows
+        ``newOrderRespType``.
 
         Raises:
             NewOrderRejected, FilterFailure, InsufficientBalance, AuthError: refused; the order
@@ -204,7 +206,8 @@ class BinanceClient:
         return answer.price
 
     async def cancel_spot_order(self, cancel: CancelOrder) -> CancelResponse:
-        """``DELETE /api/v3/order`` by order id and/or original client id (§3).
+        """``DELETE /api/v3/order`` by order id and/or original client id (rest-api.md,
+        "Cancel order").
 
         Raises:
             CancelRejected: -2011, the order is unknown or already closed.
@@ -220,7 +223,8 @@ class BinanceClient:
         )
 
     async def cancel_open_orders(self, symbol: str) -> list[CancelResponse]:
-        """``DELETE /api/v3/openOrders`` for one symbol (§3; order lists are not supported).
+        """``DELETE /api/v3/openOrders`` for one symbol (rest-api.md, "Cancel All Open Orders
+        on a Symbol"; order lists are not supported).
 
         Raises:
             The errors of ``cancel_spot_order``.
@@ -236,7 +240,8 @@ class BinanceClient:
     # --- Transport: queries -------------------------------------------------------------
 
     async def get_order(self, query: QueryOrder) -> QueryOrderResponse:
-        """``GET /api/v3/order`` (§3): the answer that resolves an unknown outcome.
+        """``GET /api/v3/order`` (rest-api.md, "Query order"): the answer that resolves an
+        unknown outcome.
 
         Raises:
             NoSuchOrder: -2013, the exchange does not know the order.
@@ -247,7 +252,8 @@ class BinanceClient:
         )
 
     async def get_open_orders(self, symbol: str | None = None) -> list[QueryOrderResponse]:
-        """``GET /api/v3/openOrders`` (weight 6 with a symbol, 80 without; §8)."""
+        """``GET /api/v3/openOrders`` (rest-api.md, "Current open orders": weight 6 with a
+        symbol, 80 without)."""
         params: Params = [("symbol", symbol)] if symbol else []
         weight = WEIGHTS["GET /v3/openOrders" if symbol else "GET /v3/openOrders (all)"]
         return await self._rest.signed(
@@ -255,7 +261,7 @@ class BinanceClient:
         )
 
     async def get_account(self, *, omit_zero_balances: bool = False) -> AccountInfo:
-        """``GET /api/v3/account`` (§3)."""
+        """``GET /api/v3/account`` (rest-api.md, "Account information")."""
         params: Params = [("omitZeroBalances", "true")] if omit_zero_balances else []
         return await self._rest.signed(
             "GET", "/v3/account", params, AccountInfo, weight=WEIGHTS["GET /v3/account"]
@@ -271,7 +277,8 @@ class BinanceClient:
         end_time: int | None = None,
         limit: int | None = None,
     ) -> list[MyTrade]:
-        """``GET /api/v3/myTrades`` (§3; weight 5 with ``order_id``, else 20)."""
+        """``GET /api/v3/myTrades`` (rest-api.md, "Account trade list"; weight 5 with
+        ``order_id``, else 20)."""
         params: Params = [("symbol", symbol)]
         for name, value in (
             ("orderId", order_id),
@@ -288,12 +295,14 @@ class BinanceClient:
         )
 
     async def get_exchange_info(self, symbols: Sequence[str] | None = None) -> ExchangeInfo:
-        """``GET /api/v3/exchangeInfo`` (§3); its ``rateLimits`` tune the governor."""
+        """``GET /api/v3/exchangeInfo`` (rest-api.md, "Exchange information"); its
+        ``rateLimits`` tune the governor."""
         params: Params = []
         if symbols is not None and len(symbols) == 1:
             params = [("symbol", symbols[0])]
         elif symbols:
-            # §3: ``symbols`` is a JSON array, URL-encoded like any other value.
+            # rest-api.md, "Exchange information": ``symbols`` is a JSON array, URL-encoded
+            # like any other value.
             params = [("symbols", json.dumps(list(symbols), separators=(",", ":")))]
         info = await self._rest.public(
             "/v3/exchangeInfo", params, ExchangeInfo, weight=WEIGHTS["GET /v3/exchangeInfo"]

@@ -57,7 +57,8 @@ class Environment(StrEnum):
 
 
 class StreamAuth(StrEnum):
-    """How the user-data stream authenticates (§5 "How to subscribe now")."""
+    """How the user-data stream authenticates (user-data-stream.md; web-socket-api.md,
+    "User Data Stream requests")."""
 
     # userDataStream.subscribe.signature: any key type, no logon.
     SIGNATURE = "signature"
@@ -65,7 +66,8 @@ class StreamAuth(StrEnum):
     LOGON = "logon"
 
 
-# §1 "Base URLs": the REST base ends at /api (paths add /v3/...), the WS API at /ws-api/v3.
+# rest-api.md and web-socket-api.md, "General API Information": the REST base ends at /api
+# (paths add /v3/...), the WS API at /ws-api/v3.
 DEFAULT_URLS: dict[Environment, tuple[str, str]] = {
     Environment.TESTNET: (
         "https://testnet.binance.vision/api",
@@ -79,7 +81,7 @@ DEFAULT_URLS: dict[Environment, tuple[str, str]] = {
 E = TypeVar("E", bound=StrEnum)
 N = TypeVar("N", int, float)
 
-# §2 "Timing security": recvWindow default 5000, maximum 60000 ms.
+# rest-api.md, "Timing security": recvWindow default 5000, maximum 60000 ms.
 MAX_RECV_WINDOW_MS = 60_000
 
 
@@ -95,14 +97,15 @@ class BinanceConfig:
     recv_window_ms: int = 5000
     stream_auth: StreamAuth = StreamAuth.SIGNATURE
     # A request that has not answered after this long is OUTCOME UNKNOWN (Binance itself
-    # gives up after 10 s with -1007, §1 "Connection facts").
+    # gives up after 10 s with -1007: errors.md, "-1007 TIMEOUT").
     request_timeout_s: float = 10.0
     # Server clock: samples per measurement and how often it is re-measured.
     time_samples: int = 5
     time_refresh_s: float = 600.0
     # Rate governor: waits up to this long for a limit to clear; longer -> RateLimited.
     max_rate_wait_s: float = 10.0
-    # User-data stream: reconnect backoff, rotation before Binance's 24 h limit (§1), and
+    # User-data stream: reconnect backoff, rotation before Binance's 24 h limit (web-socket-api.md,
+    # "General API Information"), and
     # the silence after which the connection is checked with session.status.
     backoff_initial_s: float = 0.5
     backoff_max_s: float = 30.0
