@@ -292,3 +292,28 @@ async def test_an_error_body_echoing_the_request_leaks_no_secret(
     assert b"Illegal characters" in journal  # the refusal is journaled...
     assert KEY.encode() not in journal and SECRET.encode() not in journal  # ...scrubbed
     assert not re.search(rb"signature=(?!\*\*\*)", journal)
+
+
+async def test_watch_says_when_the_stream_goes_down(
+    tmp_path: Path, aiohttp_server: ServerFactory
+) -> None:
+    ex = new_exchange()
+    quote_book(ex)
+    server = await aiohttp_server(
+        make_app(ex, [ApiAccount(account=TRADER, api_key=KEY, secret=SECRET)])
+    )
+    env = {
+        "OMS_ENV": "local",
+        "OMS_REST_URL": str(server.make_url("/api")),
+        "OMS_WS_API_URL": str(server.make_url("/ws-api/v3")).replace("http", "ws", 1),
+        "OMS_API_KEY": KEY,
+        "OMS_API_SECRET": SECRET,
+    }
+    watcher = asyncio.ensure_future(oms(tmp_path, "watch", "--seconds", "5", "--json", env=env))
+    await asyncio.sleep(2.5)
+    await server.close()  # the exchange goes away under the live view
+    watched = await watcher
+    streams = [e["up"] for e in watched.json_lines() if e["event"] == "stream"]
+    assert streams[:2] == [True, False], watched.out
+    assert watched.err == "", watched.err
+    no_secret(watched)

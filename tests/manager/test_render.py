@@ -4,9 +4,11 @@ terminal, plain columns when piped (issue 15)."""
 from __future__ import annotations
 
 import io
+import json
 from decimal import Decimal
 
-from oms.app.render import Precision, table
+from oms.app.render import Precision, UpdatePrinter, table
+from oms.core.outputs import ReportConflict
 
 
 class Terminal(io.StringIO):
@@ -48,3 +50,16 @@ def test_amounts_are_padded_to_the_symbols_tick_and_step_never_rounded() -> None
     assert p.price(Decimal("60120.048")) == "60120.048"  # finer than the tick: shown in full
     assert p.qty(None) == ""
     assert Precision().price(Decimal("1E-8")) == "0.00000001"
+
+
+def test_conflicts_are_visible_in_watch_lines_and_json() -> None:
+    conflict = ReportConflict(
+        key="c1", symbol="BTCUSDT", order_id=7, what="cumulative quantity", ours="1", theirs="0.5"
+    )
+    lines: list[str] = []
+    UpdatePrinter(stamped=True, write=lines.append)(conflict)
+    assert lines[0].endswith("CONFLICT BTCUSDT order 7: cumulative quantity (ours 1, exchange 0.5)")
+    UpdatePrinter(json_output=True, write=lines.append)(conflict)
+    event = json.loads(lines[1])
+    assert event["event"] == "conflict" and event["order_id"] == 7
+    assert (event["what"], event["ours"], event["theirs"]) == ("cumulative quantity", "1", "0.5")
