@@ -163,7 +163,10 @@ def load(args: Any) -> Session:
     try:
         config = load_config(values, env_file=None)
     except ConfigError as exc:
-        raise CliError(f"configuration: {exc} (see .env.example)", status=EXIT_USAGE) from None
+        text = str(exc)
+        if args.env:  # speak of what the user typed: --env, not OMS_ENV
+            text = text.replace(f"OMS_ENV={args.env}", f"--env {args.env}")
+        raise CliError(f"configuration: {text} (see .env.example)", status=EXIT_USAGE) from None
     if config.api_key is None and not getattr(args, "offline", False):
         raise CliError(
             "no API key: set OMS_API_KEY and OMS_API_SECRET (see .env.example,"

@@ -161,6 +161,8 @@ async def test_missing_keys_and_bad_configuration_are_one_line(tmp_path: Path) -
     assert no_key.startswith("oms: no API key: set OMS_API_KEY and OMS_API_SECRET")
     unsafe = one_line_error(await oms(tmp_path, "orders", env={"OMS_ENV": "production"}))
     assert "OMS_ALLOW_PRODUCTION" in unsafe
+    flag = one_line_error(await oms(tmp_path, "orders", "--env", "local"))
+    assert "--env local needs both OMS_REST_URL and OMS_WS_API_URL" in flag  # as typed
     cancel = one_line_error(await oms(tmp_path, "cancel", "BTCUSDT", env=local))
     assert "--order-id" in cancel
 
