@@ -137,6 +137,7 @@ class Journal:
                 source.backup(copy._db)
             finally:
                 source.close()
+            copy._db.executescript(_SCHEMA)  # a journal from before a table was added
         except sqlite3.Error as exc:
             copy.close()
             raise JournalUnavailable(path, str(exc)) from None

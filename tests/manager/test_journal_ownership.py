@@ -9,6 +9,7 @@ and refuses another; a bad path is named.
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -133,3 +134,21 @@ def opened(path: str) -> Iterator[Journal]:
         yield journal
     finally:
         journal.close()
+
+
+def test_a_journal_from_before_ownership_is_read_and_claimed(tmp_path: Path) -> None:
+    path = str(tmp_path / "old.sqlite3")
+    db = sqlite3.connect(path)
+    db.execute(
+        "CREATE TABLE entries (seq INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL,"
+        " kind TEXT NOT NULL, client_order_id TEXT, data BLOB NOT NULL)"
+    )
+    db.execute("INSERT INTO entries (at_ms, kind, data) VALUES (1, 'sent', x'7b7d')")
+    db.commit()
+    db.close()
+    copy = Journal.snapshot(path)
+    assert copy.owner() == {} and len(copy) == 1
+    copy.close()
+    with opened(path) as j:
+        j.claim({"environment": "testnet"})
+        assert j.owner() == {"environment": "testnet"}
