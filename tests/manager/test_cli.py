@@ -43,28 +43,65 @@ class Result:
         return [json.loads(line) for line in self.out.splitlines() if line.strip()]
 
 
-async def oms(cwd: Path, *args: str, env: dict[str, str] | None = None) -> Result:
-    """Run ``oms ARGS`` in ``cwd`` with only ``env`` (plus PATH, and ``cwd`` as HOME, so
-    the default journal lands under it) in its environment."""
-    environ = {
+def _environ(cwd: Path, env: dict[str, str] | None) -> dict[str, str]:
+    # Only ``env`` plus PATH, and ``cwd`` as HOME, so the default journal lands under it.
+    return {
         "PATH": os.environ.get("PATH", ""),
         "PYTHONUNBUFFERED": "1",
         "HOME": str(cwd),
         **(env or {}),
     }
-    proc = await asyncio.create_subprocess_exec(
+
+
+async def _spawn(cwd: Path, args: tuple[str, ...], env: dict[str, str] | None) -> Any:
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "oms.app.cli",
         *args,
         cwd=cwd,
-        env=environ,
+        env=_environ(cwd, env),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+
+
+async def oms(cwd: Path, *args: str, env: dict[str, str] | None = None) -> Result:
+    """Run ``oms ARGS`` in ``cwd`` with only ``env`` (plus PATH and HOME) in its environment."""
+    proc = await _spawn(cwd, args, env)
     out, err = await asyncio.wait_for(proc.communicate(), 45)
     assert proc.returncode is not None
     return Result(proc.returncode, out.decode(), err.decode())
+
+
+class Running:
+    """``oms ARGS`` in the background, its stdout read line by line as it comes."""
+
+    def __init__(self, proc: Any) -> None:
+        self.proc = proc
+        self.lines: list[str] = []
+        self._reader = asyncio.ensure_future(self._read())
+
+    async def _read(self) -> None:
+        async for raw in self.proc.stdout:
+            self.lines.append(raw.decode())
+
+    async def until(self, needle: str, timeout: float = 30.0) -> None:
+        """Wait until a line containing ``needle`` has been printed."""
+        async with asyncio.timeout(timeout):
+            while not any(needle in line for line in self.lines):
+                assert not self._reader.done(), "".join(self.lines)
+                await asyncio.sleep(0.05)
+
+    async def result(self) -> Result:
+        err = await asyncio.wait_for(self.proc.stderr.read(), 45)
+        await self._reader
+        code = await self.proc.wait()
+        return Result(code, "".join(self.lines), err.decode())
+
+
+async def start(cwd: Path, *args: str, env: dict[str, str] | None = None) -> Running:
+    return Running(await _spawn(cwd, args, env))
 
 
 def one_line_error(result: Result) -> str:

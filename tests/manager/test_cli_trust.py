@@ -28,7 +28,7 @@ from tests.manager.support import (
     new_exchange,
     quote_book,
 )
-from tests.manager.test_cli import Result, local_env, oms, one_line_error
+from tests.manager.test_cli import Result, local_env, oms, one_line_error, start
 from transports.sim.server.app import ApiAccount, make_app
 
 pytestmark = pytest.mark.timeout(90)
@@ -133,14 +133,14 @@ async def test_a_restarted_exchange_is_detected_and_explained(
 
 
 def slow_orders(app: web.Application) -> None:
-    """Order placements take 3 s to answer (and then succeed)."""
+    """Order placements take 3.5 s to answer (and then succeed)."""
 
     @web.middleware
     async def slow(
         request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
         if request.path == "/api/v3/order" and request.method == "POST":
-            await asyncio.sleep(3)
+            await asyncio.sleep(3.5)  # still inside the 5 s recvWindow
         return await handler(request)
 
     app.middlewares.append(slow)
@@ -148,16 +148,20 @@ def slow_orders(app: web.Application) -> None:
 
 async def test_two_processes_on_one_journal(tmp_path: Path, aiohttp_server: ServerFactory) -> None:
     ex, env = await local_env(aiohttp_server, tmp_path, prepare=slow_orders)
-    # A trade is under way; a second one started a second later is refused, clearly.
+    # A trade is under way (its journal locked); a second one started then is refused.
     first = asyncio.ensure_future(oms(tmp_path, "buy", "BTCUSDT", "0.001", env=env))
-    await asyncio.sleep(1.5)
+    lock = Path(env["OMS_JOURNAL"] + ".lock")
+    async with asyncio.timeout(20):
+        while not (lock.exists() and lock.read_text().strip()):  # the holder's pid
+            await asyncio.sleep(0.05)
     busy, took = await timed(oms(tmp_path, "buy", "BTCUSDT", "0.001", env=env))
     line = fails_clearly(busy, "is in use by", "OMS_JOURNAL")
     assert "database is locked" not in line and took < FAST_S
     # Looking is never blocked: read-only commands read a snapshot.
     looking = await oms(tmp_path, "orders", env=env)
     assert looking.code == 0, looking.err
-    assert (await first).code == 0
+    done = await first
+    assert done.code == 0, done.err
     # Started together: each either trades or is refused in that one line; never two
     # writers, and every later start from the journal works.
     results = await asyncio.gather(
@@ -309,10 +313,10 @@ async def test_watch_says_when_the_stream_goes_down(
         "OMS_API_KEY": KEY,
         "OMS_API_SECRET": SECRET,
     }
-    watcher = asyncio.ensure_future(oms(tmp_path, "watch", "--seconds", "5", "--json", env=env))
-    await asyncio.sleep(2.5)
+    watcher = await start(tmp_path, "watch", "--seconds", "3", "--json", env=env)
+    await watcher.until('"up": true')
     await server.close()  # the exchange goes away under the live view
-    watched = await watcher
+    watched = await watcher.result()
     streams = [e["up"] for e in watched.json_lines() if e["event"] == "stream"]
     assert streams[:2] == [True, False], watched.out
     assert watched.err == "", watched.err

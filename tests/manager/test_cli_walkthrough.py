@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.manager.test_cli import oms, one_line_error
+from tests.manager.test_cli import oms, one_line_error, start
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -105,11 +105,11 @@ async def test_the_walkthrough(exchange: Path) -> None:
     assert position["net"] == "0.01 BTC"
 
     # watch --json: one typed object per line, while another terminal cancels the order.
-    watcher = asyncio.ensure_future(oms(home, "watch", "--seconds", "6", "--json"))
-    await asyncio.sleep(3.0)
+    watcher = await start(home, "watch", "--seconds", "4", "--json")
+    await watcher.until('"event": "reconcile"')  # subscribed, and reconciled
     canceled = await oms(home, "cancel", "BTCUSDT", "--all", "--json")
     assert [o["state"] for o in json.loads(canceled.out)] == ["CANCELED"]
-    watched = await watcher
+    watched = await watcher.result()
     assert watched.code == 0, watched.err
     events = watched.json_lines()
     kinds = [e["event"] for e in events]
