@@ -15,7 +15,7 @@ import asyncio
 from decimal import Decimal
 from typing import Any
 
-from oms.app.failures import EXIT_USAGE, CliError
+from oms.app.failures import EXIT_IN_DOUBT, EXIT_USAGE, CliError
 from oms.app.render import Precision, fill_row, order_row
 from oms.errors import NoSuchOrder, OrderValidationError
 from oms.wire.enums import OrderType, Side, TimeInForce
@@ -135,19 +135,39 @@ async def dry_run(manager: Any, args: Any, symbol: str) -> list[dict[str, Any]]:
     ]
 
 
-async def cancel(manager: Any, args: Any, symbol: str) -> list[dict[str, Any]]:
+async def cancel(manager: Any, args: Any, symbol: str, deadline_s: float) -> list[dict[str, Any]]:
+    """Cancel one order (or all on ``symbol``); a cancel still unsettled at the deadline is
+    IN DOUBT (the order may or may not still be open), with the command to check it."""
     rules = known_symbol(manager, symbol)
     p = Precision.of(rules)
     if args.all:
-        return [order_row(o, p) for o in await manager.cancel_all(symbol)]
+        check = f"oms orders {symbol}"
+        try:
+            async with asyncio.timeout(deadline_s):
+                return [order_row(o, p) for o in await manager.cancel_all(symbol)]
+        except TimeoutError:
+            raise _cancel_in_doubt(f"the cancel of every order on {symbol}", check) from None
     for order in manager.orders():
         if order.symbol != symbol:
             continue
         if (args.order_id is not None and order.order_id == args.order_id) or (
             args.client_id is not None and order.client_order_id == args.client_id
         ):
-            return [order_row(await manager.cancel(order), p)]
+            check = f"oms order {symbol} --client-id {order.client_order_id}"
+            try:
+                async with asyncio.timeout(deadline_s):
+                    return [order_row(await manager.cancel(order), p)]
+            except TimeoutError:
+                raise _cancel_in_doubt(f"the cancel of {order.client_order_id}", check) from None
     raise CliError(f"no open order on {symbol} with that id (see `oms orders {symbol}`)")
+
+
+def _cancel_in_doubt(what: str, check: str) -> CliError:
+    return CliError(
+        f"{what} is IN DOUBT: no final answer before the deadline (--timeout), so the order"
+        f" may still be open; check with `{check}`",
+        status=EXIT_IN_DOUBT,
+    )
 
 
 async def query_order(manager: Any, args: Any, symbol: str) -> list[dict[str, Any]]:

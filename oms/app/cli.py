@@ -46,6 +46,8 @@ from oms.wire.enums import TimeInForce
 __all__ = ["main"]
 
 DEFAULT_TIMEOUT_S = 15.0
+# An order in one of these states is settled: the exchange said so.
+FINAL_STATES = frozenset({"FILLED", "CANCELED", "REJECTED", "EXPIRED", "EXPIRED_IN_MATCH"})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -309,7 +311,7 @@ def _run_order(args: argparse.Namespace) -> int:
 
     row = session.run(go, writes=True)
     _print(args, [row], ORDER_COLUMNS)
-    if row["state"] in ("UNKNOWN", "PENDING_ACK", "CANCEL_UNKNOWN"):
+    if row["state"] in ("CREATED", "PENDING_ACK", "UNKNOWN"):  # runtime.resolve.IN_DOUBT
         raise in_doubt(symbol, client_id, session.timeout_s)
     return 0
 
@@ -330,8 +332,18 @@ def _run_cancel(args: argparse.Namespace) -> int:
     if not args.all and args.order_id is None and args.client_id is None:
         raise CliError("say which order: --order-id ID, --client-id CID or --all", status=2)
     session = load(args)
-    rows = session.run(lambda m: cancel(m, args, args.symbol.upper()), writes=True)
+    symbol = args.symbol.upper()
+    rows = session.run(lambda m: cancel(m, args, symbol, session.remaining()), writes=True)
     _print(args, rows, ORDER_COLUMNS)
+    open_still = [r for r in rows if r["state"] not in FINAL_STATES]
+    if open_still:  # the exchange never confirmed: the order may still be open
+        cid = open_still[0]["client_order_id"]
+        raise CliError(
+            f"the cancel of {cid} on {symbol} is IN DOUBT: the exchange did not confirm it"
+            f" (state {open_still[0]['state']}), so the order may still be open; check with"
+            f" `oms order {symbol} --client-id {cid}`",
+            status=EXIT_IN_DOUBT,
+        )
     return 0
 
 

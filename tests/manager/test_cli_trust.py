@@ -225,7 +225,7 @@ async def test_an_order_in_doubt_at_the_deadline_is_named_with_how_to_check_it(
     result, took = await timed(
         oms(tmp_path, "buy", "BTCUSDT", "0.01", "--client-id", "doubt-1", "--timeout", "3", env=env)
     )
-    assert result.code == 3, result.err
+    assert result.code == 3, (result.out, result.err)
     line = result.err.strip().splitlines()[-1]
     assert "doubt-1" in line and "IN DOUBT" in line
     assert "`oms order BTCUSDT --client-id doubt-1`" in line
@@ -321,3 +321,36 @@ async def test_watch_says_when_the_stream_goes_down(
     assert streams[:2] == [True, False], watched.out
     assert watched.err == "", watched.err
     no_secret(watched)
+
+
+async def test_a_cancel_in_doubt_at_the_deadline_is_named_with_how_to_check_it(
+    tmp_path: Path, aiohttp_server: ServerFactory
+) -> None:
+    broken = {"on": False}
+
+    def cancels_unanswered(app: web.Application) -> None:
+        @web.middleware
+        async def unavailable(
+            request: web.Request,
+            handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+        ) -> web.StreamResponse:
+            if broken["on"] and request.path == "/api/v3/order" and request.method != "POST":
+                body = {"code": -1001, "msg": "Internal error; unable to process your request."}
+                return web.json_response(body, status=503)
+            return await handler(request)
+
+        app.middlewares.append(unavailable)
+
+    ex, env = await local_env(aiohttp_server, tmp_path, prepare=cancels_unanswered)
+    sold = await oms(tmp_path, "sell", "BTCUSDT", "0.01", "--price", "61000", "--json", env=env)
+    [resting] = sold.json_lines()[0]
+    broken["on"] = True
+    cid = resting["client_order_id"]
+    result, took = await timed(
+        oms(tmp_path, "cancel", "BTCUSDT", "--client-id", cid, "--timeout", "3", env=env)
+    )
+    assert result.code == 3, (result.out, result.err)
+    line = result.err.strip().splitlines()[-1]
+    assert "IN DOUBT" in line and f"`oms order BTCUSDT --client-id {cid}`" in line
+    assert took < 3 + FAST_S
+    assert len(ex.open_orders(TRADER)) == 1  # indeed never canceled: it was right to doubt
