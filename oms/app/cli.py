@@ -129,6 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
     _trading_commands(sub)
     _view_commands(sub)
     _tool_commands(sub)
+    from oms.app.simulate import add_commands  # noqa: PLC0415
+
+    add_commands(sub)  # simulate, run
     return parser
 
 
