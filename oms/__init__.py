@@ -16,6 +16,17 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from oms.core.balances import Balance, BalanceLedger
+    from oms.core.commands import (
+        CancelRefused,
+        CancelRequested,
+        CancelUnknown,
+        Command,
+        Intent,
+        NotFound,
+        SendRejected,
+        SendUnknown,
+        Sent,
+    )
     from oms.core.engine import Engine, Report
     from oms.core.ids import SequentialIds
     from oms.core.order import Order
@@ -37,7 +48,7 @@ if TYPE_CHECKING:
         ReportIgnored,
     )
     from oms.core.positions import Position
-    from oms.core.spec import OrderSpec
+    from oms.core.spec import OrderSpec, new_order_request
     from oms.core.state import OrderState
     from oms.errors import (
         AuthError,
@@ -81,8 +92,9 @@ _WHERE = {
     "SequentialIds": "oms.core.ids",
     "Order": "oms.core.order",
     "Position": "oms.core.positions",
-    "OrderState": "oms.core.state",
     "OrderSpec": "oms.core.spec",
+    "new_order_request": "oms.core.spec",
+    "OrderState": "oms.core.state",
     "JournalBusy": "oms.runtime.ownership",
     "JournalMismatch": "oms.runtime.ownership",
     "JournalUnavailable": "oms.runtime.ownership",
@@ -117,6 +129,22 @@ _WHERE.update(
 _WHERE.update(
     dict.fromkeys(
         [
+            "CancelRefused",
+            "CancelRequested",
+            "CancelUnknown",
+            "Command",
+            "Intent",
+            "NotFound",
+            "SendRejected",
+            "SendUnknown",
+            "Sent",
+        ],
+        "oms.core.commands",
+    )
+)
+_WHERE.update(
+    dict.fromkeys(
+        [
             "AuthError",
             "CancelRejected",
             "ClockSkewError",
@@ -127,8 +155,8 @@ _WHERE.update(
             "InvalidTransition",
             "IpBanned",
             "LocalError",
-            "NoSuchOrder",
             "NewOrderRejected",
+            "NoSuchOrder",
             "OmsError",
             "OrderValidationError",
             "OutcomeUnknown",
@@ -151,14 +179,19 @@ __all__ = [
     "Balance",
     "BalanceChanged",
     "BalanceLedger",
+    "CancelRefused",
     "CancelRejected",
+    "CancelRequested",
+    "CancelUnknown",
     "ClockSkewError",
+    "Command",
     "DecodeError",
     "Disconnected",
     "Engine",
     "FillApplied",
     "FilterFailure",
     "InsufficientBalance",
+    "Intent",
     "InvalidTransition",
     "IpBanned",
     "Journal",
@@ -169,6 +202,7 @@ __all__ = [
     "ManagerConfig",
     "NewOrderRejected",
     "NoSuchOrder",
+    "NotFound",
     "OmsError",
     "Order",
     "OrderAccepted",
@@ -196,12 +230,16 @@ __all__ = [
     "ReportConflict",
     "ReportIgnored",
     "SelfTradePreventionMode",
+    "SendRejected",
+    "SendUnknown",
+    "Sent",
     "SequentialIds",
     "Side",
     "TimeInForce",
     "Transport",
     "TransportError",
     "decode_user_data",
+    "new_order_request",
 ]
 
 
