@@ -548,7 +548,7 @@ def _check_amounts(
     if quote_order_qty is not None:
         if order_type is not OrderType.MARKET or quantity is not None:
             raise OrderValidationError(
-                "quote_order_qty is for MARKET orders, instead of quantity (§3)",
+                "quote_order_qty is for MARKET orders, instead of quantity",
                 rule="quoteOrderQty",
             )
         amount, name = quote_order_qty, "quote_order_qty"
