@@ -14,10 +14,14 @@ Rules:
 - On shutdown every WebSocket connection gets ``serverShutdown`` and is closed (web-socket-api.md,
   General API Information).
 - The server never logs or echoes a secret, a signature or a signed query string.
+- Every answer carries ``X-OMS-Exchange-Run``: a random id per server run (``RUN_KEY``), so
+  a client can tell that the exchange it wrote a journal against was restarted (and its
+  orders and balances are gone). Binance sends no such header.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Sequence
 
 from aiohttp import web
@@ -32,12 +36,20 @@ __all__ = [
     "DEMO_API_KEY",
     "DEMO_API_SECRET",
     "HUB_KEY",
+    "RUN_HEADER",
+    "RUN_KEY",
     "ApiAccount",
     "ServerOptions",
     "make_app",
 ]
 
 HUB_KEY = web.AppKey("oms_server_hub", EventHub)
+RUN_KEY = web.AppKey("oms_exchange_run", str)
+RUN_HEADER = "X-OMS-Exchange-Run"
+
+
+async def _run_header(request: web.Request, response: web.StreamResponse) -> None:
+    response.headers[RUN_HEADER] = request.app[RUN_KEY]
 
 
 async def _used_weight_header(request: web.Request, response: web.StreamResponse) -> None:
@@ -72,6 +84,8 @@ def make_app(
     add_routes(app)
     app.router.add_get("/ws-api/v3", WsApi(state, hub).handle)
     app.on_response_prepare.append(_used_weight_header)
+    app[RUN_KEY] = secrets.token_hex(8)
+    app.on_response_prepare.append(_run_header)
 
     async def start(app: web.Application) -> None:
         hub.start()

@@ -265,6 +265,20 @@ def _commission(state: ServerState, params: Params, account: str | None) -> obje
     return state.exchange.commission(account, symbol)
 
 
+def _avg_price(state: ServerState, params: Params, account: str | None) -> object:
+    # rest-api.md, "Current average price": {"mins", "price", "closeTime"}. The simulated
+    # market's average is its reference price (the last trade, or the start price).
+    symbol = params.require("symbol")
+    params.finish()
+    if symbol not in state.symbols:
+        raise ApiError(-1121, "Invalid symbol.")
+    return {
+        "mins": 5,
+        "price": state.exchange.reference_price(symbol),
+        "closeTime": state.server_time(),
+    }
+
+
 # --- the request pipeline ----------------------------------------------------------------
 
 
@@ -355,6 +369,7 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("GET", "/api/v3/ping"): Endpoint(_ping, _fixed(1), signed=False),
     ("GET", "/api/v3/time"): Endpoint(_time, _fixed(1), signed=False),
     ("GET", "/api/v3/exchangeInfo"): Endpoint(_exchange_info, _fixed(20), signed=False),
+    ("GET", "/api/v3/avgPrice"): Endpoint(_avg_price, _fixed(2), signed=False),
     ("POST", "/api/v3/order"): Endpoint(_place, _fixed(1), free_on_success=True, placement=True),
     ("POST", "/api/v3/order/test"): Endpoint(
         _test_order,
