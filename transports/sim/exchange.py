@@ -78,12 +78,14 @@ from transports.sim.filters import (
     effective_time_in_force,
     valid_client_id,
 )
+from transports.sim.market_data import MarketData, MarketUpdate
 from transports.sim.matching import Estimate, match, simulate, whole_steps
 
 __all__ = ["Clock", "ManualClock", "SimExchange"]
 
 Clock = Callable[[], int]
 Listener = Callable[[str, UserDataEvent], None]
+MarketListener = Callable[[MarketUpdate], None]
 _ALNUM = string.ascii_letters + string.digits
 _BALANCE_QUANTUM = Decimal("0.00000001")
 _MAX_TRADES_LIMIT = 1000
@@ -111,6 +113,7 @@ class _Market:
 
     __slots__ = (
         "book",
+        "data",
         "next_order_id",
         "next_prevented_id",
         "next_trade_id",
@@ -123,6 +126,7 @@ class _Market:
     def __init__(self, rules: SymbolFilters, reference_price: Decimal) -> None:
         self.rules = rules
         self.book = OrderBook(rules.symbol)
+        self.data = MarketData(self.book)
         self.reference_price = reference_price
         # quoteOrderQty orders buy whole LOT_SIZE steps; without one, whole base units.
         self.step = rules.step or rules.base_quantum
@@ -156,6 +160,7 @@ class SimExchange:
         self._trades: dict[tuple[str, str], list[reports.TradeRecord]] = {}
         self._queues: dict[str, list[UserDataEvent]] = {}
         self._listener: Listener | None = None
+        self._market_listener: MarketListener | None = None
         # The action in progress: its time, reports and the taker's FULL fills.
         self._now = 0
         self._reports: list[tuple[str, UserDataEvent]] = []
@@ -496,6 +501,19 @@ class SimExchange:
         instead of queueing it; ``None`` queues again."""
         self._listener = listener
 
+    def set_market_listener(self, listener: MarketListener | None) -> None:
+        """Pass each action's public ``MarketUpdate`` (trades, changed levels) to
+        ``listener`` once the action has completed; ``None`` stops."""
+        self._market_listener = listener
+
+    def market_data(self, symbol: str) -> MarketData:
+        """The public trade tape, klines and book of ``symbol``.
+
+        Raises:
+            SimError: -1121 unknown symbol.
+        """
+        return self._market(symbol).data
+
     # --- internals: validation --------------------------------------------------------
 
     def _market(self, symbol: str) -> _Market:
@@ -624,6 +642,7 @@ class SimExchange:
             self._expire(market, taker, ExpiryReason.UNFILLED_IOC_QUANTITY_EXPIRED)
         else:
             market.book.side(taker.side).add(taker)
+            market.data.touch(taker.side, taker.price)
 
     def _expire(self, market: _Market, order: SimOrder, reason: ExpiryReason) -> None:
         """IOC / FOK / MARKET leftovers: ``x=EXPIRED`` with ``eR`` (§4)."""
@@ -635,6 +654,7 @@ class SimExchange:
 
     def _cancel(self, market: _Market, order: SimOrder, cancel_id: str) -> CancelResponse:
         market.book.side(order.side).remove(order)
+        market.data.touch(order.side, order.price)
         order.status = OrderStatus.CANCELED
         order.update_time = self._now
         self._close(order)
@@ -686,6 +706,7 @@ class SimExchange:
 
     def _publish(self) -> None:
         """Queue (or hand to the listener) the action's reports, then the positions."""
+        self._publish_market()
         events = self._reports
         for account, assets in self._ledger.take_touched(self._now).items():
             balances = []
@@ -711,6 +732,12 @@ class SimExchange:
         queues = self._queues
         for account, event in events:
             queues[account].append(event)
+
+    def _publish_market(self) -> None:
+        for market in self._markets.values():
+            update = market.data.finish(self._now)
+            if update is not None and self._market_listener is not None:
+                self._market_listener(update)
 
     def _find(
         self, account: str, market: _Market, order_id: int | None, client_id: str | None
@@ -744,6 +771,15 @@ class _Sink:
         market.next_trade_id += 1
         market.reference_price = price
         now = ex._now
+        market.data.trade(
+            trade_id,
+            price,
+            qty,
+            now,
+            buyer_maker=maker.side is Side.BUY,
+            taker=taker.order_id,
+        )
+        market.data.touch(maker.side, maker.price)
         taker.update_time = maker.update_time = now
         t_fee, t_asset = self._settle(taker, qty, price, ex.config.taker_commission)
         m_fee, m_asset = self._settle(maker, qty, price, ex.config.maker_commission)
@@ -821,6 +857,8 @@ class _Sink:
         market = self._market
         match_id = market.next_prevented_id
         market.next_prevented_id += 1
+        if expire_maker:
+            market.data.touch(maker.side, maker.price)
         for order, counter, expire in ((maker, taker, expire_maker), (taker, maker, expire_taker)):
             if not expire:
                 continue

@@ -371,9 +371,11 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
 REMOVED = ("/api/v3/userDataStream", "/api/v1/userDataStream")
 
 
-def add_routes(app: web.Application) -> None:
-    """Register every REST endpoint and the 410 answers of the removed listenKey endpoints."""
-    for (method, path), endpoint in ENDPOINTS.items():
+def add_routes(app: web.Application, *more: dict[tuple[str, str], Endpoint]) -> None:
+    """Register every REST endpoint (ours and ``more``) and the 410 answers of the removed
+    listenKey endpoints."""
+    tables = [ENDPOINTS, *more]
+    for (method, path), endpoint in [item for table in tables for item in table.items()]:
 
         async def handle(request: web.Request, endpoint: Endpoint = endpoint) -> web.StreamResponse:
             return await _serve(request, endpoint)
