@@ -25,18 +25,21 @@ from transports.sim.server import market
 from transports.sim.server.auth import DEMO_API_KEY, DEMO_API_SECRET, ApiAccount
 from transports.sim.server.core import ServerOptions, ServerState, wall_clock_ms
 from transports.sim.server.rest import STATE_KEY, add_routes, error_body
+from transports.sim.server.streams import StreamHub, add_stream_routes
 from transports.sim.server.ws import EventHub, WsApi
 
 __all__ = [
     "DEMO_API_KEY",
     "DEMO_API_SECRET",
     "HUB_KEY",
+    "STREAMS_KEY",
     "ApiAccount",
     "ServerOptions",
     "make_app",
 ]
 
 HUB_KEY = web.AppKey("oms_server_hub", EventHub)
+STREAMS_KEY = web.AppKey("oms_server_streams", StreamHub)
 
 
 @web.middleware
@@ -86,6 +89,8 @@ def make_app(
     app[HUB_KEY] = hub
     add_routes(app, market.ENDPOINTS)
     app.router.add_get("/ws-api/v3", WsApi(state, hub).handle)
+    streams = app[STREAMS_KEY] = StreamHub(state)
+    add_stream_routes(app, streams)
     app.on_response_prepare.append(_used_weight_header)
 
     async def start(app: web.Application) -> None:

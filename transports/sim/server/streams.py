@@ -1,0 +1,499 @@
+"""Market data streams on the local server: ``/ws/<stream>``, ``/stream?streams=a/b``, live
+SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS / SET_PROPERTY / GET_PROPERTY.
+
+Rules (web-socket-streams.md):
+- Stream names use the lowercase symbol; raw connections get the payload, combined ones
+  ``{"stream": name, "data": payload}`` ("General WSS information").
+- Real-time streams (``trade``, ``aggTrade``, ``bookTicker``) go out when the action that made
+  them completes. The diff depth stream (``@depth``, ``@depth@100ms``) collects each action's
+  changed levels and is sent every 1000 ms / 100 ms with ``U`` the first and ``u`` the last
+  update id of what it holds; consecutive events chain (``U`` = previous ``u`` + 1), so the
+  "How to manage a local order book correctly" procedure keeps an exact book (spot events
+  have no ``pu``; that field is futures-only).
+- Periodic streams (``depth<5|10|20>[@100ms]``, ``kline_<i>``, ``ticker``, ``miniTicker``,
+  ``avgPrice``, ``!miniTicker@arr``) are computed once per tick per stream, encoded once and
+  sent to every subscriber.
+- Limits ("WebSocket Limits"): more than 5 incoming messages a second closes the connection;
+  at most 1024 streams per connection; a connection lives ``max_connection_age`` (24 h); a
+  ping frame every ``ping_interval``. A subscriber that stops reading is disconnected once its
+  bounded send queue (``stream_queue_frames``) is full, so the server's memory stays flat.
+- Before the server shuts down every connection gets ``serverShutdown`` ("Server Shutdown").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+from collections import deque
+from decimal import Decimal
+from typing import Any
+
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from oms.wire.enums import Side
+from transports.sim.market_data import INTERVALS, MarketData, MarketUpdate, interval_close
+from transports.sim.server.core import ServerState
+from transports.sim.server.market import (
+    agg_body,
+    d8,
+    kline_body,
+    mini,
+    stats_24h,
+    ticker_event,
+)
+from transports.wire import encode_json
+
+__all__ = ["StreamHub", "add_stream_routes"]
+
+_MAX_STREAMS = 1024
+_MAX_INCOMING_PER_SECOND = 5
+_TICK = 0.1
+_STREAM = re.compile(
+    r"^(?P<symbol>[^@]+)@(?P<kind>trade|aggTrade|bookTicker|ticker|miniTicker|avgPrice"
+    r"|depth(?P<levels>5|10|20)?(?P<fast>@100ms)?|kline_(?P<interval>\w+))$"
+)
+_ALL_MINI = "!miniTicker@arr"
+_CLOSE = b""
+
+
+class _DiffBuffer:
+    """Changed levels of one symbol since the last diff event, with their id range."""
+
+    __slots__ = ("asks", "bids", "first", "last")
+
+    def __init__(self) -> None:
+        self.first = 0
+        self.last = 0
+        self.bids: dict[Decimal, Decimal] = {}
+        self.asks: dict[Decimal, Decimal] = {}
+
+    def add(self, update: MarketUpdate) -> None:
+        if not self.first:
+            self.first = update.update_id
+        self.last = update.update_id
+        self.bids.update(update.bids)
+        self.asks.update(update.asks)
+
+    def take(self, symbol: str, now: int) -> dict[str, object] | None:
+        if not self.first:
+            return None
+        event = {
+            "e": "depthUpdate",
+            "E": now,
+            "s": symbol,
+            "U": self.first,
+            "u": self.last,
+            "b": [[d8(p), d8(q)] for p, q in sorted(self.bids.items(), reverse=True)],
+            "a": [[d8(p), d8(q)] for p, q in sorted(self.asks.items())],
+        }
+        self.first = self.last = 0
+        self.bids = {}
+        self.asks = {}
+        return event
+
+
+class StreamConn:
+    """One market stream connection: its streams, mode and bounded send queue."""
+
+    def __init__(
+        self, ws: web.WebSocketResponse, request: web.Request, *, combined: bool, queue_frames: int
+    ) -> None:
+        self.ws = ws
+        self.request = request
+        self.combined = combined
+        self.streams: list[str] = []
+        self.queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=queue_frames)
+        self.closed = False
+        self.incoming: deque[float] = deque()
+
+    def send(self, frame: bytes) -> None:
+        if self.closed:
+            return
+        try:
+            self.queue.put_nowait(frame)
+        except asyncio.QueueFull:
+            # A reader that fell this far behind is cut off, as Binance does: nothing
+            # more is buffered for it.
+            self.drop()
+
+    def drop(self) -> None:
+        self.closed = True
+        transport = self.request.transport
+        if transport is not None:
+            transport.abort()
+
+    async def write_loop(self) -> None:
+        try:
+            while True:
+                frame = await self.queue.get()
+                if frame is _CLOSE:
+                    self.closed = True
+                    await self.ws.close(code=WSCloseCode.GOING_AWAY)
+                    return
+                await self.ws.send_frame(frame, WSMsgType.TEXT)
+        except (ConnectionError, RuntimeError):
+            self.closed = True
+
+    def close_after_queue(self) -> None:
+        self.closed = True
+        with contextlib.suppress(asyncio.QueueFull):
+            self.queue.put_nowait(_CLOSE)
+
+
+class StreamHub:
+    """Every stream connection of one server run, fed by the exchange's market updates."""
+
+    def __init__(self, state: ServerState) -> None:
+        self.state = state
+        self.by_name = {s.lower(): s for s in state.symbols}
+        self.subs: dict[str, dict[StreamConn, None]] = {}
+        self.connections: set[StreamConn] = set()
+        self._diffs: dict[str, tuple[_DiffBuffer, _DiffBuffer]] = {}
+        self._best: dict[str, tuple[Decimal, Decimal, Decimal, Decimal]] = {}
+        self._kline_open: dict[str, int] = {}
+        self._ticks = 0
+        self._task: asyncio.Task[None] | None = None
+
+    # --- lifecycle -------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.state.exchange.set_market_listener(self.on_update)
+        self._task = asyncio.get_running_loop().create_task(self._tick_loop())
+
+    def stop(self) -> None:
+        self.state.exchange.set_market_listener(None)
+        if self._task is not None:
+            self._task.cancel()
+
+    async def shutdown(self) -> None:
+        event = {"e": "serverShutdown", "E": self.state.clock()}
+        raw = encode_json(event)
+        combined = encode_json({"stream": "!serverShutdown", "data": event})
+        for conn in list(self.connections):
+            conn.send(combined if conn.combined else raw)
+            conn.close_after_queue()
+
+    # --- names -----------------------------------------------------------------------
+
+    def valid(self, name: str) -> bool:
+        if name == _ALL_MINI:
+            return True
+        found = _STREAM.match(name)
+        if found is None or found["symbol"] not in self.by_name:
+            return False
+        interval = found["interval"]
+        return interval is None or interval in INTERVALS
+
+    def subscribe(self, conn: StreamConn, names: list[str]) -> None:
+        for name in names:
+            if name in conn.streams:
+                continue
+            conn.streams.append(name)
+            self.subs.setdefault(name, {})[conn] = None
+
+    def unsubscribe(self, conn: StreamConn, names: list[str]) -> None:
+        for name in names:
+            if name in conn.streams:
+                conn.streams.remove(name)
+                self.subs.get(name, {}).pop(conn, None)
+
+    def forget(self, conn: StreamConn) -> None:
+        self.unsubscribe(conn, list(conn.streams))
+        self.connections.discard(conn)
+
+    def _publish(self, name: str, payload: object) -> None:
+        subs = self.subs.get(name)
+        if not subs:
+            return
+        raw: bytes | None = None
+        wrapped: bytes | None = None
+        for conn in list(subs):
+            if conn.combined:
+                if wrapped is None:
+                    wrapped = encode_json({"stream": name, "data": payload})
+                conn.send(wrapped)
+            else:
+                if raw is None:
+                    raw = encode_json(payload)
+                conn.send(raw)
+
+    # --- real-time -------------------------------------------------------------------
+
+    def on_update(self, update: MarketUpdate) -> None:
+        """One action's public changes (called inside the exchange, synchronously)."""
+        symbol = update.symbol
+        low = symbol.lower()
+        for trade in update.trades:
+            self._publish(
+                f"{low}@trade",
+                {
+                    "e": "trade",
+                    "E": update.time,
+                    "s": symbol,
+                    "t": trade.id,
+                    "p": d8(trade.price),
+                    "q": d8(trade.qty),
+                    "T": trade.time,
+                    "m": trade.buyer_maker,
+                    "M": True,
+                },
+            )
+        for agg in update.agg_trades:
+            body = agg_body(agg)
+            self._publish(
+                f"{low}@aggTrade", {"e": "aggTrade", "E": update.time, "s": symbol, **body}
+            )
+        if update.bids or update.asks:
+            for buffer in self._buffers(symbol):
+                buffer.add(update)
+            self._book_ticker(symbol, update.update_id)
+
+    def _buffers(self, symbol: str) -> tuple[_DiffBuffer, _DiffBuffer]:
+        found = self._diffs.get(symbol)
+        if found is None:
+            found = self._diffs[symbol] = (_DiffBuffer(), _DiffBuffer())
+        return found
+
+    def _book_ticker(self, symbol: str, update_id: int) -> None:
+        data = self.state.exchange.market_data(symbol)
+        bid, bid_qty = data.best(Side.BUY)
+        ask, ask_qty = data.best(Side.SELL)
+        top = (bid, bid_qty, ask, ask_qty)
+        if self._best.get(symbol) == top:
+            return
+        self._best[symbol] = top
+        # web-socket-streams.md, Individual Symbol Book Ticker Streams: u is the book's id.
+        self._publish(
+            f"{symbol.lower()}@bookTicker",
+            {
+                "u": update_id,
+                "s": symbol,
+                "b": d8(bid),
+                "B": d8(bid_qty),
+                "a": d8(ask),
+                "A": d8(ask_qty),
+            },
+        )
+
+    # --- periodic --------------------------------------------------------------------
+
+    async def _tick_loop(self) -> None:
+        while True:
+            await asyncio.sleep(_TICK)
+            self._ticks += 1
+            try:
+                self.tick(every_second=self._ticks % 10 == 0)
+            except Exception:  # pragma: no cover - a bug must not stop every stream
+                continue
+
+    def tick(self, *, every_second: bool) -> None:
+        """Send the diff and periodic streams due now."""
+        now = self.state.server_time()
+        for symbol, (fast, slow) in self._diffs.items():
+            low = symbol.lower()
+            event = fast.take(symbol, now)
+            if event is not None:
+                self._publish(f"{low}@depth@100ms", event)
+            if every_second:
+                event = slow.take(symbol, now)
+                if event is not None:
+                    self._publish(f"{low}@depth", event)
+        for name in [n for n, subs in self.subs.items() if subs]:
+            self._periodic(name, now, every_second=every_second)
+
+    def _periodic(self, name: str, now: int, *, every_second: bool) -> None:
+        if name == _ALL_MINI:
+            if every_second:
+                self._publish(name, [self._mini(s, now) for s in sorted(self.state.symbols)])
+            return
+        found = _STREAM.match(name)
+        if found is None:
+            return
+        symbol = self.by_name[found["symbol"]]
+        kind = found["kind"]
+        levels = found["levels"]
+        if levels is not None and (found["fast"] or every_second):
+            data = self.state.exchange.market_data(symbol)
+            last, bids, asks = data.depth(int(levels))
+            self._publish(
+                name,
+                {
+                    "lastUpdateId": last,
+                    "bids": [[d8(p), d8(q)] for p, q in bids],
+                    "asks": [[d8(p), d8(q)] for p, q in asks],
+                },
+            )
+        if not every_second:
+            return
+        if found["interval"] is not None:
+            self._kline(name, symbol, found["interval"], now)
+        elif kind == "ticker":
+            data, stats = stats_24h(self.state, symbol)
+            self._publish(name, ticker_event(symbol, stats, data, now))
+        elif kind == "miniTicker":
+            self._publish(name, self._mini(symbol, now))
+        elif kind == "avgPrice":
+            data = self.state.exchange.market_data(symbol)
+            price, last = data.average_price(now, 5, self.state.exchange.reference_price(symbol))
+            self._publish(
+                name, {"e": "avgPrice", "E": now, "s": symbol, "i": "5m", "w": d8(price), "T": last}
+            )
+
+    def _mini(self, symbol: str, now: int) -> dict[str, object]:
+        # web-socket-streams.md, Individual Symbol Mini Ticker Stream.
+        _, stats = stats_24h(self.state, symbol)
+        body = mini(symbol, stats)
+        return {
+            "e": "24hrMiniTicker",
+            "E": now,
+            "s": symbol,
+            "c": body["lastPrice"],
+            "o": body["openPrice"],
+            "h": body["highPrice"],
+            "l": body["lowPrice"],
+            "v": body["volume"],
+            "q": body["quoteVolume"],
+        }
+
+    def _kline(self, name: str, symbol: str, interval: str, now: int) -> None:
+        data: MarketData = self.state.exchange.market_data(symbol)
+        previous = self._kline_open.get(name)
+        found = data.klines(interval, start=previous, end=None, limit=2) if previous else []
+        current = data.current_kline(interval, now)
+        for open_time, close_time, k in found:
+            if open_time == previous and (current is None or current.open_time != open_time):
+                body = kline_body(symbol, interval, open_time, close_time, k, closed=True)
+                self._publish(name, {"e": "kline", "E": now, "s": symbol, "k": body})
+        if current is None:
+            return
+        self._kline_open[name] = current.open_time
+        close_time = interval_close(current.open_time, interval)
+        body = kline_body(symbol, interval, current.open_time, close_time, current, closed=False)
+        self._publish(name, {"e": "kline", "E": now, "s": symbol, "k": body})
+
+    # --- connections -----------------------------------------------------------------
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        combined = request.path.startswith("/stream")
+        if combined:
+            names = [n for n in request.query.get("streams", "").split("/") if n]
+        else:
+            names = [n for n in request.match_info.get("streams", "").split("/") if n]
+        options = self.state.options
+        if len(names) > _MAX_STREAMS or not all(self.valid(n) for n in names):
+            body = encode_json({"code": -1121, "msg": "Invalid symbol."})
+            return web.Response(status=400, body=body, content_type="application/json")
+        ws = web.WebSocketResponse(heartbeat=options.ping_interval, autoping=True)
+        await ws.prepare(request)
+        conn = StreamConn(ws, request, combined=combined, queue_frames=options.stream_queue_frames)
+        self.connections.add(conn)
+        self.subscribe(conn, names)
+        writer = asyncio.create_task(conn.write_loop())
+        loop = asyncio.get_running_loop()
+        expiry = loop.call_later(options.max_connection_age, conn.close_after_queue)
+        try:
+            async for message in ws:
+                if message.type is WSMsgType.TEXT:
+                    if not self._within_rate(conn, loop.time()):
+                        conn.close_after_queue()
+                        break
+                    conn.send(encode_json(self.control(conn, message.data)))
+        finally:
+            expiry.cancel()
+            self.forget(conn)
+            conn.close_after_queue()
+            with contextlib.suppress(TimeoutError, ConnectionError):
+                await asyncio.wait_for(writer, 2.0)
+        return ws
+
+    def _within_rate(self, conn: StreamConn, now: float) -> bool:
+        # web-socket-streams.md, WebSocket Limits: 5 incoming messages a second.
+        window = conn.incoming
+        window.append(now)
+        while window and window[0] <= now - 1.0:
+            window.popleft()
+        return len(window) <= _MAX_INCOMING_PER_SECOND
+
+    def control(self, conn: StreamConn, text: str) -> dict[str, Any]:
+        """The answer to one SUBSCRIBE / UNSUBSCRIBE / ... frame ("Live Subscribing")."""
+        try:
+            frame = json.loads(text)
+        except ValueError:
+            return _error(3, "Invalid JSON: expected value at line 1 column 1", None)
+        except RecursionError:
+            return _error(3, "Invalid JSON: recursion limit exceeded", None)
+        if not isinstance(frame, dict):
+            return _error(2, "Invalid request: expected an object", None)
+        request_id = frame.get("id")
+        if not (request_id is None or isinstance(request_id, int | str)) or isinstance(
+            request_id, bool
+        ):
+            return _error(2, "Invalid request: request ID must be an unsigned integer", None)
+        method = frame.get("method")
+        params = frame.get("params", [])
+        if not isinstance(params, list):
+            return _error(2, "Invalid request: too many parameters", request_id)
+        if method in ("SUBSCRIBE", "UNSUBSCRIBE"):
+            names = [p for p in params if isinstance(p, str)]
+            if len(names) != len(params) or not all(self.valid(n) for n in names):
+                return _error(2, "Invalid request: invalid stream name", request_id)
+            if method == "SUBSCRIBE":
+                if len(set(conn.streams) | set(names)) > _MAX_STREAMS:
+                    return _error(2, "Invalid request: too many streams", request_id)
+                self.subscribe(conn, names)
+            else:
+                self.unsubscribe(conn, names)
+            return {"result": None, "id": request_id}
+        if method == "LIST_SUBSCRIPTIONS":
+            return {"result": list(conn.streams), "id": request_id}
+        if method in ("SET_PROPERTY", "GET_PROPERTY"):
+            return self._property(conn, method, params, request_id)
+        if method is None:
+            return _error(2, "Invalid request: missing field `method`", request_id)
+        return _error(
+            2,
+            f"Invalid request: unknown variant {method}, expected one of `SUBSCRIBE`, "
+            "`UNSUBSCRIBE`, `LIST_SUBSCRIPTIONS`, `SET_PROPERTY`, `GET_PROPERTY`",
+            request_id,
+        )
+
+    def _property(
+        self, conn: StreamConn, method: str, params: list[Any], request_id: object
+    ) -> dict[str, Any]:
+        if not params or not isinstance(params[0], str):
+            return _error(2, "Invalid request: property name must be a string", request_id)
+        if params[0] != "combined":
+            return _error(0, "Unknown property", request_id)
+        if method == "GET_PROPERTY":
+            return {"result": conn.combined, "id": request_id}
+        if len(params) != 2 or not isinstance(params[1], bool):
+            return _error(1, "Invalid value type: expected Boolean", request_id)
+        conn.combined = params[1]
+        return {"result": None, "id": request_id}
+
+
+def _error(code: int, msg: str, request_id: object) -> dict[str, Any]:
+    # web-socket-streams.md, Error Messages.
+    return {"error": {"code": code, "msg": msg}, "id": request_id}
+
+
+def add_stream_routes(app: web.Application, hub: StreamHub) -> None:
+    """``/ws``, ``/ws/<streams>`` and ``/stream?streams=...``, and the hub's lifecycle."""
+    app.router.add_get("/ws", hub.handle)
+    app.router.add_get("/ws/{streams:.*}", hub.handle)
+    app.router.add_get("/stream", hub.handle)
+
+    async def start(app: web.Application) -> None:
+        hub.start()
+
+    async def shutdown(app: web.Application) -> None:
+        await hub.shutdown()
+
+    async def cleanup(app: web.Application) -> None:
+        hub.stop()
+
+    app.on_startup.append(start)
+    app.on_shutdown.append(shutdown)
+    app.on_cleanup.append(cleanup)
