@@ -166,6 +166,8 @@ class SimExchange:
         self._reports: list[tuple[str, UserDataEvent]] = []
         self._fills: list[reports.TradeRecord] = []
         self._uids: dict[str, int] = {}
+        # (account, symbol) -> prevented matches, oldest first (myPreventedMatches).
+        self._prevented: dict[tuple[str, str], list[dict[str, object]]] = {}
 
     # --- accounts --------------------------------------------------------------------
 
@@ -425,6 +427,47 @@ class SimExchange:
         chosen = trades[-limit:] if from_id is None and start_time is None else trades[:limit]
         rules = self._markets[symbol].rules
         return [reports.my_trade(t, rules) for t in chosen]
+
+    def all_orders(
+        self,
+        account: str,
+        symbol: str,
+        *,
+        order_id: int | None = None,
+        start_time: int | None = None,
+        end_time: int | None = None,
+        limit: int = 500,
+    ) -> list[QueryOrderResponse]:
+        """``GET /api/v3/allOrders`` (rest-api.md, All orders): with a time range ``orderId``
+        is ignored and orders are filtered by their last update; with ``orderId`` the orders
+        from that id; otherwise the most recent ones.
+
+        Raises:
+            KeyError: unknown account.
+            SimError: -1121 unknown symbol; -1127 a range longer than 24 hours.
+        """
+        self._ledger.require(account)
+        market = self._market(symbol)
+        if start_time is not None and end_time is not None and end_time - start_time > _DAY_MS:
+            raise errors.SimError(-1127, "More than 24 hours between startTime and endTime.")
+        timed = start_time is not None or end_time is not None
+        mine = [
+            o
+            for o in market.orders.values()
+            if o.account == account
+            and (timed or order_id is None or o.order_id >= order_id)
+            and (start_time is None or o.update_time >= start_time)
+            and (end_time is None or o.update_time <= end_time)
+        ]
+        chosen = mine[:limit] if order_id is not None or start_time is not None else mine[-limit:]
+        return [reports.query_response(o, market.rules) for o in chosen]
+
+    def prevented_matches(self, account: str, symbol: str) -> list[dict[str, object]]:
+        """Every prevented match of ``account`` on ``symbol``, oldest first
+        (rest-api.md, Query Prevented Matches). Raises: KeyError, SimError -1121."""
+        self._ledger.require(account)
+        self._market(symbol)
+        return list(self._prevented.get((account, symbol), []))
 
     def commission(self, account: str, symbol: str) -> CommissionResponse:
         """``GET /api/v3/account/commission`` (§9). Raises: KeyError, SimError -1121."""
@@ -859,6 +902,20 @@ class _Sink:
         market.next_prevented_id += 1
         if expire_maker:
             market.data.touch(maker.side, maker.price)
+        ex._prevented.setdefault((taker.account, taker.symbol), []).append(
+            {
+                "symbol": taker.symbol,
+                "preventedMatchId": match_id,
+                "takerOrderId": taker.order_id,
+                "makerSymbol": maker.symbol,
+                "makerOrderId": maker.order_id,
+                "tradeGroupId": ex._uids[taker.account],
+                "selfTradePreventionMode": taker.stp.value,
+                "price": price,
+                "makerPreventedQuantity": qty,
+                "transactTime": ex._now,
+            }
+        )
         for order, counter, expire in ((maker, taker, expire_maker), (taker, maker, expire_taker)):
             if not expire:
                 continue

@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from aiohttp import web
 
 from transports.sim.exchange import SimExchange
-from transports.sim.server import market
+from transports.sim.server import account, market
 from transports.sim.server.auth import DEMO_API_KEY, DEMO_API_SECRET, ApiAccount
 from transports.sim.server.core import ServerOptions, ServerState, wall_clock_ms
 from transports.sim.server.rest import STATE_KEY, add_routes, error_body
@@ -87,7 +87,7 @@ def make_app(
     app = web.Application(middlewares=[_json_errors])
     app[STATE_KEY] = state
     app[HUB_KEY] = hub
-    add_routes(app, market.ENDPOINTS)
+    add_routes(app, market.ENDPOINTS, account.ENDPOINTS)
     app.router.add_get("/ws-api/v3", WsApi(state, hub).handle)
     streams = app[STREAMS_KEY] = StreamHub(state)
     add_stream_routes(app, streams)

@@ -34,6 +34,7 @@ from oms.wire.enums import ExecutionType
 from oms.wire.events import EventStreamTerminated, ExecutionReport, ServerShutdown, UserDataEvent
 from transports.sim.errors import SimError
 from transports.sim.faults import FaultInjector, RequestFault
+from transports.sim.server import account as account_calls
 from transports.sim.server.auth import Credential
 from transports.sim.server.core import FaultAfterExecutionError, ServerState, per_account_faults
 from transports.sim.server.params import (
@@ -399,10 +400,11 @@ class WsApi:
         handler = self._METHODS.get(method)
         if handler is None:
             raise ApiError(-1020, f"This operation is not supported. (Unknown method '{method}'.)")
-        weight = self._WEIGHTS.get(method, _SESSION_WEIGHT)
+        dynamic = account_calls.WS_WEIGHTS.get(method)
+        weight = dynamic(params) if dynamic else self._WEIGHTS.get(method, _SESSION_WEIGHT)
         state.limiter.charge(conn.ip, weight)
         result, account, orders = handler(self, conn, params, values)
-        if method in ("order.place", "order.cancel"):
+        if method in ("order.place", "order.cancel", "openOrders.cancelAll"):
             state.limiter.refund(conn.ip, weight)
         return result, account, orders
 
@@ -535,6 +537,7 @@ class WsApi:
         "order.place": _order_place,
         "order.cancel": _order_cancel,
         "order.status": _order_status,
+        **account_calls.WS_METHODS,
     }
     # Weights as on REST (§8); the session and subscription methods weigh 2.
     _WEIGHTS: ClassVar[dict[str, int]] = {
