@@ -48,6 +48,7 @@ from oms.wire.events import (
     BalanceDelta,
     BalanceUpdate,
     ExecutionReport,
+    ExternalLockUpdate,
     OutboundAccountPosition,
     UserDataEvent,
 )
@@ -194,6 +195,33 @@ class SimExchange:
         self._ledger.deposit(account, asset, amount)
         delta = amount.quantize(_BALANCE_QUANTUM)
         event = BalanceUpdate(event_time=self._now, asset=asset, delta=delta, clear_time=self._now)
+        self._reports.append((account, event))
+        self._publish()
+
+    def external_lock(self, account: str, asset: str, delta: Decimal) -> None:
+        """Lock (``delta`` > 0) or unlock free balance from outside trading, e.g. as
+        collateral: ``externalLockUpdate`` then the position (user-data-stream.md,
+        External Lock Update).
+
+        Raises:
+            KeyError: unknown account.
+            ValueError: more than is free to lock, or locked to unlock.
+        """
+        self._ledger.require(account)
+        free, locked = self._ledger.balance(account, asset)
+        if (delta > ZERO and delta > free) or (delta < ZERO and -delta > locked):
+            raise ValueError(f"cannot move {delta} {asset} between free and locked")
+        self._begin()
+        if delta > ZERO:
+            self._ledger.lock(account, asset, delta)
+        else:
+            self._ledger.unlock(account, asset, -delta)
+        event = ExternalLockUpdate(
+            event_time=self._now,
+            asset=asset,
+            delta=delta.quantize(_BALANCE_QUANTUM),
+            transaction_time=self._now,
+        )
         self._reports.append((account, event))
         self._publish()
 

@@ -170,6 +170,10 @@ class EventHub:
         for account, events in batches.items():
             self._deliver(account, events)
 
+    def reset_faults(self) -> None:
+        """Forget the per-account injectors (the fault config changed at run time)."""
+        self._injectors.clear()
+
     def _injector(self, account: str) -> FaultInjector | None:
         config = self.state.options.faults
         if config is None:
