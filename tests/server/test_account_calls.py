@@ -63,7 +63,7 @@ async def test_ws_api_account_methods(harness: Harness) -> None:
     status = await ws.call("account.status", signed(omitZeroBalances="true"))
     info = decode_body(ws_result(status), AccountInfo)
     assert {b.asset for b in info.balances} == {"USDT", "BTC", "ETH"}
-    assert status["rateLimits"][0]["count"] == 20
+    assert status["rateLimits"][0]["count"] == 2 + 20  # the connection, then the call
     commission = await ws.call("account.commission", signed(symbol="BTCUSDT"))
     assert commission["result"]["symbol"] == "BTCUSDT"
     placed = await ws.call("order.place", signed(**LIMIT_BUY))
@@ -84,6 +84,18 @@ async def test_ws_api_account_methods(harness: Harness) -> None:
     assert [t["qty"] for t in trades["result"]] == ["0.01000000"]
     none = await ws.call("myPreventedMatches", signed(symbol="BTCUSDT", preventedMatchId=1))
     assert none["result"] == []
+    await ws.ws.send_str("[" * 1000 + "]" * 1000)  # nested 1,000 deep: an answer, no drop
+    deep = json.loads((await ws.ws.receive(timeout=3)).data)
+    assert deep["error"]["code"] == -1102
+    await ws.ws.send_str('{"id": "\\ud800", "method": "ping"}')  # a lone surrogate
+    lone = json.loads((await ws.ws.receive(timeout=3)).data)
+    assert lone["error"]["code"] == -1102
+    assert (await ws.call("ping"))["status"] == 200
+    pegged = await ws.call("order.place", signed(**LIMIT_BUY, pegPriceType="PRIMARY_PEG"))
+    assert pegged["error"] == {
+        "code": -2010,
+        "msg": "Pegged orders are not supported for this symbol.",
+    }
 
 
 def ws_result(frame: dict[str, object]) -> bytes:
@@ -96,7 +108,7 @@ async def test_ws_api_market_methods(harness: Harness) -> None:
     ws = await h.ws()
     depth = await ws.call("depth", {"symbol": "BTCUSDT", "limit": 5})
     assert depth["result"]["asks"] == [["60000.00000000", "1.00000000"]]
-    assert depth["rateLimits"][0]["count"] == 5
+    assert depth["rateLimits"][0]["count"] == 2 + 5
     info = await ws.call("exchangeInfo", {"symbol": "BTCUSDT"})
     assert info["result"]["symbols"][0]["symbol"] == "BTCUSDT"
     for method, params in (

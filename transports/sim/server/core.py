@@ -51,6 +51,7 @@ class ServerOptions(msgspec.Struct, kw_only=True):
     orders_per_10s: int = 50
     orders_per_day: int = 160000
     ban_after_429s: int = 3
+    raw_requests_per_5m: int = 300_000
     # Binance answers -1007 after processing a request for 10 s (§1 "Connection facts"); a
     # TIMEOUT fault holds the answer this long (or until the client hangs up), then -1007.
     request_timeout: float = 10.0
@@ -100,6 +101,7 @@ class ServerState:
                 orders_per_10s=options.orders_per_10s,
                 orders_per_day=options.orders_per_day,
                 ban_after_429s=options.ban_after_429s,
+                raw_requests_per_5m=options.raw_requests_per_5m,
             ),
             clock,
         )
@@ -127,6 +129,12 @@ class ServerState:
                 interval="DAY",
                 interval_num=1,
                 limit=options.orders_per_day,
+            ),
+            RateLimit(
+                rate_limit_type="RAW_REQUESTS",
+                interval="MINUTE",
+                interval_num=5,
+                limit=options.raw_requests_per_5m,
             ),
         )
 

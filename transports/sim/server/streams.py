@@ -30,6 +30,7 @@ from collections import deque
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from oms.wire.enums import Side
@@ -420,10 +421,9 @@ class StreamHub:
         """The answer to one SUBSCRIBE / UNSUBSCRIBE / ... frame ("Live Subscribing")."""
         try:
             frame = json.loads(text)
-        except ValueError:
+            orjson.dumps(frame)  # lone surrogates and absurd nesting cannot be echoed
+        except (ValueError, TypeError, RecursionError):
             return _error(3, "Invalid JSON: expected value at line 1 column 1", None)
-        except RecursionError:
-            return _error(3, "Invalid JSON: recursion limit exceeded", None)
         if not isinstance(frame, dict):
             return _error(2, "Invalid request: expected an object", None)
         request_id = frame.get("id")

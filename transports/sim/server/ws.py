@@ -28,6 +28,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+import orjson
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from oms.wire.enums import ExecutionType
@@ -248,6 +249,9 @@ class WsApi:
         ws = web.WebSocketResponse(heartbeat=state.options.ping_interval, autoping=True)
         await ws.prepare(request)
         conn = Connection(ws, request, state.clock())
+        # web-socket-api.md, IP limits: connecting to the WebSocket API costs 2 weight.
+        with contextlib.suppress(SimError):
+            state.limiter.charge(conn.ip, _SESSION_WEIGHT)
         self.hub.connections.add(conn)
         conn.writer = writer = asyncio.create_task(conn.write_loop())
         loop = asyncio.get_running_loop()
@@ -335,7 +339,10 @@ class WsApi:
         """The response frame to one request frame (None: the answer is withheld)."""
         try:
             frame = json.loads(text, parse_float=str)
-        except ValueError:
+            # A frame nested past the encoder's depth or carrying a lone surrogate could
+            # not be answered (its id echoed) nor signed: refuse it like malformed JSON.
+            orjson.dumps(frame)
+        except (ValueError, RecursionError, TypeError):
             frame = None
         if not isinstance(frame, dict):
             return self._error(conn, None, ApiError(-1102, "Malformed request frame."), True)
