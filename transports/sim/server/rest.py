@@ -39,6 +39,7 @@ from transports.sim.server.params import (
     parse_form,
     query_from_params,
 )
+from transports.sim.server.time_unit import micro, parse_time_unit
 from transports.wire import encode_json
 
 __all__ = ["STATE_KEY", "add_routes", "error_body"]
@@ -298,9 +299,14 @@ async def _serve(request: web.Request, endpoint: Endpoint) -> web.StreamResponse
         if endpoint.signed:
             api_key = request.headers.get("X-MBX-APIKEY")
             account = state.authenticate_rest(api_key, params, query, body)
+        micros = parse_time_unit(request.headers.get("X-MBX-TIME-UNIT"))
+        if micros is None:
+            raise ApiError(-1100, "Invalid value for header X-MBX-TIME-UNIT.")
         result = endpoint.handler(state, params, account)
         if endpoint.free_on_success:
             state.limiter.refund(ip, weight)
+        if micros:
+            result = micro(msgspec.to_builtins(result, builtin_types=(Decimal,)))
         response = _json(200, encode_json(result), headers)
     except FaultAfterExecutionError as exc:
         return await _misbehave(request, state, exc.fault, headers, account)

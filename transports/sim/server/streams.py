@@ -44,6 +44,7 @@ from transports.sim.server.market import (
     stats_24h,
     ticker_event,
 )
+from transports.sim.server.time_unit import micro, parse_time_unit
 from transports.wire import encode_json
 
 __all__ = ["StreamHub", "add_stream_routes"]
@@ -105,6 +106,7 @@ class StreamConn:
         self.request = request
         self.combined = combined
         self.streams: list[str] = []
+        self.micros = parse_time_unit(request.query.get("timeUnit")) is True
         self.queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=queue_frames)
         self.closed = False
         self.incoming: deque[float] = deque()
@@ -208,17 +210,15 @@ class StreamHub:
         subs = self.subs.get(name)
         if not subs:
             return
-        raw: bytes | None = None
-        wrapped: bytes | None = None
+        frames: dict[tuple[bool, bool], bytes] = {}
         for conn in list(subs):
-            if conn.combined:
-                if wrapped is None:
-                    wrapped = encode_json({"stream": name, "data": payload})
-                conn.send(wrapped)
-            else:
-                if raw is None:
-                    raw = encode_json(payload)
-                conn.send(raw)
+            kind = (conn.combined, conn.micros)
+            frame = frames.get(kind)
+            if frame is None:
+                data = micro(payload) if conn.micros else payload
+                wrapped = {"stream": name, "data": data} if conn.combined else data
+                frame = frames[kind] = encode_json(wrapped)
+            conn.send(frame)
 
     # --- real-time -------------------------------------------------------------------
 
@@ -383,6 +383,9 @@ class StreamHub:
         else:
             names = [n for n in request.match_info.get("streams", "").split("/") if n]
         options = self.state.options
+        if parse_time_unit(request.query.get("timeUnit")) is None:
+            body = encode_json({"code": -1100, "msg": "Invalid value for parameter 'timeUnit'."})
+            return web.Response(status=400, body=body, content_type="application/json")
         if len(names) > _MAX_STREAMS or not all(self.valid(n) for n in names):
             body = encode_json({"code": -1121, "msg": "Invalid symbol."})
             return web.Response(status=400, body=body, content_type="application/json")

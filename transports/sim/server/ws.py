@@ -26,8 +26,10 @@ import contextlib
 import json
 from collections import defaultdict
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, ClassVar
 
+import msgspec
 import orjson
 from aiohttp import WSCloseCode, WSMsgType, web
 
@@ -45,6 +47,7 @@ from transports.sim.server.params import (
     new_order_from_params,
     query_from_params,
 )
+from transports.sim.server.time_unit import micro, parse_time_unit
 from transports.wire import encode_json
 
 __all__ = ["Connection", "EventHub", "WsApi"]
@@ -76,6 +79,8 @@ class Connection:
         self.session: Credential | None = None
         self.authorized_since: int | None = None
         self.return_rate_limits = request.query.get("returnRateLimits", "true") != "false"
+        # timeUnit=MICROSECOND: every time field in answers and events in µs.
+        self.micros = parse_time_unit(request.query.get("timeUnit")) is True
         # subscription id -> (account, made by session logon?)
         self.subscriptions: dict[int, tuple[str, bool]] = {}
         self.next_subscription = 0
@@ -88,6 +93,8 @@ class Connection:
             self.queue.put_nowait(frame)
 
     def send_event(self, subscription: int, event: bytes) -> None:
+        if self.micros:
+            event = orjson.dumps(micro(orjson.loads(event)))
         self.send(b'{"subscriptionId":%d,"event":%s}' % (subscription, event))
 
     async def write_loop(self) -> None:
@@ -246,6 +253,9 @@ class WsApi:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         state = self.state
+        if parse_time_unit(request.query.get("timeUnit")) is None:
+            body = encode_json({"code": -1100, "msg": "Invalid value for parameter 'timeUnit'."})
+            return web.Response(status=400, body=body, content_type="application/json")
         ws = web.WebSocketResponse(heartbeat=state.options.ping_interval, autoping=True)
         await ws.prepare(request)
         conn = Connection(ws, request, state.clock())
@@ -318,6 +328,8 @@ class WsApi:
         orders: bool = False,
         rate_limits: bool = True,
     ) -> bytes:
+        if conn.micros and key == "result":
+            value = micro(msgspec.to_builtins(value, builtin_types=(Decimal,)))
         frame: dict[str, object] = {"id": request_id, "status": status, key: value}
         if rate_limits:
             frame["rateLimits"] = self._rate_limits(conn, account, orders)
