@@ -60,6 +60,9 @@ class ServerOptions(msgspec.Struct, kw_only=True):
     # Frames a market stream connection may have waiting; a reader that falls this far
     # behind is disconnected (web-socket-streams.md, WebSocket Limits), memory stays flat.
     stream_queue_frames: int = 10_000
+    # SO_SNDBUF of market stream sockets (None: the OS default); smaller makes a stalled
+    # reader's queue fill, and the reader be cut off, sooner.
+    stream_socket_send_buffer: int | None = None
 
 
 def wall_clock_ms() -> int:

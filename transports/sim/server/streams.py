@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import json
 import re
+import socket
 from collections import deque
 from decimal import Decimal
 from typing import Any
@@ -391,6 +392,7 @@ class StreamHub:
             return web.Response(status=400, body=body, content_type="application/json")
         ws = web.WebSocketResponse(heartbeat=options.ping_interval, autoping=True)
         await ws.prepare(request)
+        _limit_send_buffer(request, options.stream_socket_send_buffer)
         conn = StreamConn(ws, request, combined=combined, queue_frames=options.stream_queue_frames)
         self.connections.add(conn)
         self.subscribe(conn, names)
@@ -475,6 +477,13 @@ class StreamHub:
             return _error(1, "Invalid value type: expected Boolean", request_id)
         conn.combined = params[1]
         return {"result": None, "id": request_id}
+
+
+def _limit_send_buffer(request: web.Request, size: int | None) -> None:
+    transport = request.transport
+    sock = transport.get_extra_info("socket") if transport is not None else None
+    if size is not None and sock is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size)
 
 
 def _error(code: int, msg: str, request_id: object) -> dict[str, Any]:
