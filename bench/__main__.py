@@ -3,7 +3,8 @@
 Prints one Markdown table: every figure a median over repeats and, where a peer or limit
 exists, the ratio to it measured in the same run, with the goal and whether it was met.
 Sections: 1 event path, 2 memory and pauses, 3 simulated exchange, 4 wire (loopback),
-5 scaling, 6 the local exchange under load. ``--quick`` runs smaller sizes and fewer repeats (a smoke run, ~1 minute).
+5 scaling, 6 the local exchange under load. ``--quick`` runs smaller sizes and fewer
+repeats (a smoke run, ~1 minute).
 """
 
 from __future__ import annotations
