@@ -202,3 +202,36 @@ async def test_local_book_from_snapshot_and_diffs_equals_the_book(harness: Harne
     assert sorted(book.asks.items()) == asks
     assert len(bids) > 5 and len(asks) > 5
     await ws.close()
+
+
+async def test_periodic_streams(harness: Harness) -> None:
+    names = [
+        "btcusdt@kline_1m",
+        "btcusdt@ticker",
+        "btcusdt@miniTicker",
+        "btcusdt@depth5",
+        "btcusdt@avgPrice",
+        "!miniTicker@arr",
+    ]
+    ws = await harness.session.ws_connect(stream_url(harness, "/stream?streams=" + "/".join(names)))
+    harness.exchange.place_order("maker", order(Side.SELL, "0.5", "60000.00"))
+    harness.exchange.place_order("bob", order(Side.BUY, "0.2", "60000.00"))
+    seen: dict[str, Any] = {}
+    while len(seen) < len(names):
+        frame = await receive(ws, timeout=3)
+        seen.setdefault(frame["stream"], frame["data"])
+    kline = seen["btcusdt@kline_1m"]["k"]
+    assert (kline["i"], kline["o"], kline["v"], kline["n"], kline["x"]) == (
+        "1m",
+        "60000.00000000",
+        "0.20000000",
+        1,
+        False,
+    )
+    assert seen["btcusdt@ticker"]["e"] == "24hrTicker"
+    assert seen["btcusdt@ticker"]["a"] == "60000.00000000"
+    assert seen["btcusdt@miniTicker"]["v"] == "0.20000000"
+    assert seen["btcusdt@depth5"]["asks"] == [["60000.00000000", "0.30000000"]]
+    assert seen["btcusdt@avgPrice"]["w"] == "60000.00000000"
+    assert {t["s"] for t in seen["!miniTicker@arr"]} >= {"BTCUSDT", "ETHUSDT"}
+    await ws.close()
