@@ -13,15 +13,31 @@ Rules:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from transports.sim.server import market, rest
+from transports.sim.server.auth import Credential
 from transports.sim.server.core import ServerState
 from transports.sim.server.params import ApiError, Params, bad_param
 from transports.sim.server.rest import Endpoint
 
-if TYPE_CHECKING:
-    from transports.sim.server.ws import Connection, Outcome, WsApi
+# What a WebSocket API method returns: the result, its account, whether it placed an order.
+Outcome = tuple[object, str | None, bool]
+
+
+class WsApi(Protocol):
+    """What a method needs of the WebSocket API (ws.py's ``WsApi``)."""
+
+    @property
+    def state(self) -> ServerState: ...
+
+
+class Connection(Protocol):
+    """What a method needs of a connection (ws.py's ``Connection``): its session key."""
+
+    @property
+    def session(self) -> Credential | None: ...
+
 
 __all__ = ["ENDPOINTS", "WS_METHODS", "WS_WEIGHTS"]
 
