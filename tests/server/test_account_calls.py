@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from decimal import Decimal
 
@@ -9,8 +10,9 @@ from oms.wire.decoding import decode_body
 from oms.wire.enums import OrderType, SelfTradePreventionMode, Side, TimeInForce
 from oms.wire.requests import NewOrder
 from oms.wire.rest import AccountInfo, QueryOrderResponse
-from tests.server.conftest import ALICE_KEY, ALICE_SECRET, Harness
+from tests.server.conftest import ALICE_KEY, ALICE_SECRET, Harness, ServeFactory
 from tests.server.test_rest_endpoints import LIMIT_BUY, maker_asks
+from transports.sim.server.app import HUB_KEY, ServerOptions
 
 
 def self_trade(h: Harness) -> None:
@@ -126,3 +128,40 @@ async def test_ws_api_market_methods(harness: Harness) -> None:
         assert answer["status"] == 200, (method, answer)
     book = await ws.call("ticker.book", {"symbol": "BTCUSDT"})
     assert book["result"]["askPrice"] == "60000.00000000"
+
+
+async def test_user_stream_reader_that_stops_reading_is_cut_off(serve: ServeFactory) -> None:
+    h = await serve(ServerOptions(stream_queue_frames=20))
+    ws = await h.ws()
+    params = ws.signed_params(ALICE_KEY, ALICE_SECRET)
+    assert (await ws.call("userDataStream.subscribe.signature", params))["status"] == 200
+    hub = h.server.app[HUB_KEY]
+    assert len(hub.connections) == 1
+    h.exchange.place_order(
+        "maker",
+        NewOrder(
+            symbol="BTCUSDT",
+            side=Side.SELL,
+            order_type=OrderType.LIMIT,
+            time_in_force=TimeInForce.GTC,
+            quantity=Decimal("50"),
+            price=Decimal("60000"),
+        ),
+    )
+    for i in range(1500):  # alice buys from maker: events her connection never reads
+        h.exchange.place_order(
+            "alice",
+            NewOrder(
+                symbol="BTCUSDT",
+                side=Side.BUY,
+                order_type=OrderType.MARKET,
+                quantity=Decimal("0.001"),
+            ),
+        )
+        if i % 100 == 0:
+            await asyncio.sleep(0.01)
+    for _ in range(100):
+        if not hub.connections:
+            break
+        await asyncio.sleep(0.02)
+    assert not hub.connections

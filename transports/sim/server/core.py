@@ -57,8 +57,9 @@ class ServerOptions(msgspec.Struct, kw_only=True):
     request_timeout: float = 10.0
     # Events held back by the ``delay_event`` fault come out at the latest after this (s).
     delayed_event_flush: float = 0.2
-    # Frames a market stream connection may have waiting; a reader that falls this far
-    # behind is disconnected (web-socket-streams.md, WebSocket Limits), memory stays flat.
+    # Frames a market stream or WebSocket API connection may have waiting; a reader that
+    # falls this far behind is disconnected (web-socket-streams.md, WebSocket Limits), so
+    # memory stays flat.
     stream_queue_frames: int = 10_000
     # SO_SNDBUF of market stream sockets (None: the OS default); smaller makes a stalled
     # reader's queue fill, and the reader be cut off, sooner.

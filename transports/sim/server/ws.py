@@ -71,7 +71,9 @@ _REMOVED = frozenset({"userDataStream.start", "userDataStream.ping", "userDataSt
 class Connection:
     """One WebSocket API connection: its session, subscriptions and outgoing queue."""
 
-    def __init__(self, ws: web.WebSocketResponse, request: web.Request, now: int) -> None:
+    def __init__(
+        self, ws: web.WebSocketResponse, request: web.Request, now: int, queue_frames: int = 0
+    ) -> None:
         self.ws = ws
         self.request = request
         self.ip = request.remote or "unknown"
@@ -84,13 +86,18 @@ class Connection:
         # subscription id -> (account, made by session logon?)
         self.subscriptions: dict[int, tuple[str, bool]] = {}
         self.next_subscription = 0
-        self.queue: asyncio.Queue[bytes] = asyncio.Queue()
+        # Bounded: a client that stops reading is cut off once it is this far behind, so
+        # the server's memory stays flat (as a market stream subscriber is; streams.py).
+        self.queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=queue_frames)
         self.closed = False
         self.writer: asyncio.Task[None] | None = None
 
     def send(self, frame: bytes) -> None:
         if not self.closed:
-            self.queue.put_nowait(frame)
+            try:
+                self.queue.put_nowait(frame)
+            except asyncio.QueueFull:
+                self.drop()
 
     def send_event(self, subscription: int, event: bytes) -> None:
         if self.micros:
@@ -111,7 +118,10 @@ class Connection:
             self.closed = True
 
     def close_after_queue(self) -> None:
-        self.queue.put_nowait(_CLOSE)
+        try:
+            self.queue.put_nowait(_CLOSE)
+        except asyncio.QueueFull:
+            self.drop()
 
     def drop(self) -> None:
         """Lose the connection abruptly (an injected fault): no close handshake."""
@@ -258,7 +268,7 @@ class WsApi:
             return web.Response(status=400, body=body, content_type="application/json")
         ws = web.WebSocketResponse(heartbeat=state.options.ping_interval, autoping=True)
         await ws.prepare(request)
-        conn = Connection(ws, request, state.clock())
+        conn = Connection(ws, request, state.clock(), state.options.stream_queue_frames)
         # web-socket-api.md, IP limits: connecting to the WebSocket API costs 2 weight.
         with contextlib.suppress(SimError):
             state.limiter.charge(conn.ip, _SESSION_WEIGHT)
