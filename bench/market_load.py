@@ -1,12 +1,13 @@
 """The local exchange under load: orders flowing while many clients watch market data and
 their user streams, and one subscriber that stops reading.
 
-One process serves ``oms exchange``'s app on 127.0.0.1 (a liquidity provider replenishing
-the book) and runs the clients: traders place signed MARKET orders over REST, ``streams``
+A child process serves ``oms exchange``'s app on 127.0.0.1 (a liquidity provider replenishing
+the book); this process runs the clients: traders place signed MARKET orders over REST, ``streams``
 subscribers read ``btcusdt@trade/aggTrade/bookTicker/depth@100ms`` on ``/stream``, ``users``
 WebSocket API connections read their account's user-data stream, and optionally one raw
-socket subscribes and then never reads. Baseline, measured in the same run: the same orders
-with nobody watching.
+socket subscribes and then never reads (disconnected: it finds the end of the stream after
+the data the kernel held). The server's RSS is read from /proc. Baseline, measured in the
+same run: the same orders with nobody watching.
 
     python bench/market_load.py [--orders 2000] [--streams 50] [--users 10]
 """
@@ -21,8 +22,11 @@ import hmac
 import json
 import socket
 import statistics
+import subprocess
+import sys
 import time
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -32,16 +36,17 @@ from aiohttp import web
 from bench.common import Row, print_table
 from transports.sim.exchange import SimExchange
 from transports.sim.markets import default_markets
-from transports.sim.server.app import STREAMS_KEY, ApiAccount, ServerOptions, make_app
+from transports.sim.server.app import ApiAccount, ServerOptions, make_app
 from transports.sim.server.core import wall_clock_ms
 from transports.sim.server.market_maker import MakerOptions, MarketMaker, add_market_maker
 
+ROOT = Path(__file__).resolve().parent.parent
 STREAMS = "btcusdt@trade/btcusdt@aggTrade/btcusdt@bookTicker/btcusdt@depth@100ms"
 TRADERS = 4
 
 
-def _rss_kb() -> int:
-    with open("/proc/self/status", encoding="ascii") as status:
+def _rss_kb(pid: int) -> int:
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
         for line in status:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
@@ -110,7 +115,7 @@ async def _user(session: aiohttp.ClientSession, base: str, i: int) -> Any:
     return ws
 
 
-async def _stalled(port: int) -> asyncio.StreamWriter:
+async def _stalled(port: int) -> tuple[asyncio.StreamWriter, asyncio.StreamReader]:
     """A subscriber that completes the handshake and then never reads a byte."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a small window fills fast
@@ -125,17 +130,43 @@ async def _stalled(port: int) -> asyncio.StreamWriter:
         ).encode()
     )
     await reader.readuntil(b"\r\n\r\n")
-    return writer
+    return writer, reader
+
+
+async def serve(users: int) -> None:
+    """The server side (``--serve USERS``): print the port, serve until killed."""
+    runner = web.AppRunner(_app(users), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    print(runner.addresses[0][1], flush=True)
+    await asyncio.Event().wait()
+
+
+async def _cut_off(writer: asyncio.StreamWriter, reader: asyncio.StreamReader) -> bool:
+    """Did the server end the stalled connection? Read what the kernel held, to the end."""
+    try:
+        while await asyncio.wait_for(reader.read(1 << 20), 2.0):
+            pass
+    except ConnectionError:
+        return True  # reset by the server's abort
+    except TimeoutError:
+        return False  # still open, still quiet
+    finally:
+        writer.close()
+    return True  # end of stream
 
 
 async def run(orders: int, streams: int, users: int, stalled: bool) -> dict[str, float]:
     """One phase: the order rate, frames delivered, memory, the stalled reader's fate."""
-    app = _app(users)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bench.market_load", "--serve", str(users)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert server.stdout is not None
+    port = int(server.stdout.readline())
     base = f"http://127.0.0.1:{port}"
     counts = [0] * (streams + users)
     readers = []
@@ -149,21 +180,16 @@ async def run(orders: int, streams: int, users: int, stalled: bool) -> dict[str,
             ]
             conns += [await _user(session, base, i) for i in range(users)]
             readers = [asyncio.create_task(_count(ws, counts, n)) for n, ws in enumerate(conns)]
-            writer = await _stalled(port) if stalled else None
-            hub = app[STREAMS_KEY]
-            while len(hub.connections) < streams + stalled:  # the handlers have registered
-                await asyncio.sleep(0.01)
-            before_conns = len(hub.connections)
-            rss_before = _rss_kb()
+            stalled_conn = await _stalled(port) if stalled else None
+            await asyncio.sleep(0.2)
+            rss_before = _rss_kb(server.pid)
             started = time.perf_counter()
             per = orders // TRADERS
             await asyncio.gather(*(_trader(session, base, i, per) for i in range(TRADERS)))
             elapsed = time.perf_counter() - started
             await asyncio.sleep(0.3)
-            rss_after = _rss_kb()
-            dropped = before_conns - len(hub.connections)
-            if writer is not None:
-                writer.close()
+            rss_after = _rss_kb(server.pid)
+            dropped = stalled_conn is not None and await _cut_off(*stalled_conn)
             for ws in conns:
                 await ws.close()
         finally:
@@ -171,7 +197,8 @@ async def run(orders: int, streams: int, users: int, stalled: bool) -> dict[str,
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-            await runner.cleanup()
+            server.terminate()
+            server.wait()
     return {
         "orders_per_s": per * TRADERS / elapsed,
         "frames_per_s": sum(counts) / elapsed,
@@ -235,7 +262,11 @@ def figures(quick: bool) -> list[Row]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--serve", type=int, metavar="USERS", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve is not None:
+        asyncio.run(serve(args.serve))
+        return
     print_table(figures(args.quick))
 
 
