@@ -32,7 +32,7 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp import WSMsgType, web
 
 from oms.wire.enums import Side
 from transports.sim.market_data import INTERVALS, MarketData, MarketUpdate, interval_close
@@ -45,6 +45,7 @@ from transports.sim.server.market import (
     stats_24h,
     ticker_event,
 )
+from transports.sim.server.outbox import Outbox
 from transports.sim.server.time_unit import micro, parse_time_unit
 from transports.wire import encode_json
 
@@ -58,7 +59,6 @@ _STREAM = re.compile(
     r"|depth(?P<levels>5|10|20)?(?P<fast>@100ms)?|kline_(?P<interval>\w+))$"
 )
 _ALL_MINI = "!miniTicker@arr"
-_CLOSE = b""
 
 
 class _DiffBuffer:
@@ -97,53 +97,17 @@ class _DiffBuffer:
         return event
 
 
-class StreamConn:
+class StreamConn(Outbox):
     """One market stream connection: its streams, mode and bounded send queue."""
 
     def __init__(
         self, ws: web.WebSocketResponse, request: web.Request, *, combined: bool, queue_frames: int
     ) -> None:
-        self.ws = ws
-        self.request = request
+        super().__init__(ws, request, queue_frames)
         self.combined = combined
         self.streams: list[str] = []
         self.micros = parse_time_unit(request.query.get("timeUnit")) is True
-        self.queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=queue_frames)
-        self.closed = False
         self.incoming: deque[float] = deque()
-
-    def send(self, frame: bytes) -> None:
-        if self.closed:
-            return
-        try:
-            self.queue.put_nowait(frame)
-        except asyncio.QueueFull:
-            # A reader that fell this far behind is cut off, as Binance does: nothing
-            # more is buffered for it.
-            self.drop()
-
-    def drop(self) -> None:
-        self.closed = True
-        transport = self.request.transport
-        if transport is not None:
-            transport.abort()
-
-    async def write_loop(self) -> None:
-        try:
-            while True:
-                frame = await self.queue.get()
-                if frame is _CLOSE:
-                    self.closed = True
-                    await self.ws.close(code=WSCloseCode.GOING_AWAY)
-                    return
-                await self.ws.send_frame(frame, WSMsgType.TEXT)
-        except (ConnectionError, RuntimeError):
-            self.closed = True
-
-    def close_after_queue(self) -> None:
-        self.closed = True
-        with contextlib.suppress(asyncio.QueueFull):
-            self.queue.put_nowait(_CLOSE)
 
 
 class StreamHub:

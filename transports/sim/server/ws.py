@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 
 import msgspec
 import orjson
-from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp import WSMsgType, web
 
 from oms.wire.enums import ExecutionType
 from oms.wire.events import EventStreamTerminated, ExecutionReport, ServerShutdown, UserDataEvent
@@ -40,6 +40,7 @@ from transports.sim.faults import FaultInjector, RequestFault
 from transports.sim.server import account as account_calls
 from transports.sim.server.auth import Credential
 from transports.sim.server.core import FaultAfterExecutionError, ServerState, per_account_faults
+from transports.sim.server.outbox import Outbox
 from transports.sim.server.params import (
     ApiError,
     Params,
@@ -56,7 +57,6 @@ __all__ = ["Connection", "EventHub", "WsApi"]
 Outcome = tuple[object, str | None, bool]
 Method = Callable[["WsApi", "Connection", Params, dict[str, str]], Outcome]
 
-_CLOSE = b""  # sentinel in a connection's queue: close the socket after what came before
 _SESSION_WEIGHT = 2
 _TIMEOUT_MSG = (
     "Timeout waiting for response from backend server. Send status unknown; "
@@ -68,14 +68,13 @@ _UNAUTHORIZED = "You are not authorized to execute this request."
 _REMOVED = frozenset({"userDataStream.start", "userDataStream.ping", "userDataStream.stop"})
 
 
-class Connection:
+class Connection(Outbox):
     """One WebSocket API connection: its session, subscriptions and outgoing queue."""
 
     def __init__(
         self, ws: web.WebSocketResponse, request: web.Request, now: int, queue_frames: int = 0
     ) -> None:
-        self.ws = ws
-        self.request = request
+        super().__init__(ws, request, queue_frames)
         self.ip = request.remote or "unknown"
         self.connected_since = now
         self.session: Credential | None = None
@@ -86,49 +85,12 @@ class Connection:
         # subscription id -> (account, made by session logon?)
         self.subscriptions: dict[int, tuple[str, bool]] = {}
         self.next_subscription = 0
-        # Bounded: a client that stops reading is cut off once it is this far behind, so
-        # the server's memory stays flat (as a market stream subscriber is; streams.py).
-        self.queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=queue_frames)
-        self.closed = False
         self.writer: asyncio.Task[None] | None = None
-
-    def send(self, frame: bytes) -> None:
-        if not self.closed:
-            try:
-                self.queue.put_nowait(frame)
-            except asyncio.QueueFull:
-                self.drop()
 
     def send_event(self, subscription: int, event: bytes) -> None:
         if self.micros:
             event = orjson.dumps(micro(orjson.loads(event)))
         self.send(b'{"subscriptionId":%d,"event":%s}' % (subscription, event))
-
-    async def write_loop(self) -> None:
-        """Send queued frames in order; ``_CLOSE`` closes the socket (GOING_AWAY)."""
-        try:
-            while True:
-                frame = await self.queue.get()
-                if frame is _CLOSE:
-                    self.closed = True
-                    await self.ws.close(code=WSCloseCode.GOING_AWAY)
-                    return
-                await self.ws.send_frame(frame, WSMsgType.TEXT)
-        except (ConnectionError, RuntimeError):
-            self.closed = True
-
-    def close_after_queue(self) -> None:
-        try:
-            self.queue.put_nowait(_CLOSE)
-        except asyncio.QueueFull:
-            self.drop()
-
-    def drop(self) -> None:
-        """Lose the connection abruptly (an injected fault): no close handshake."""
-        self.closed = True
-        transport = self.request.transport
-        if transport is not None:
-            transport.abort()
 
 
 class EventHub:
