@@ -7,16 +7,13 @@ currency call; the SDK: its REST base path). Skipped when the library is not ins
 
 from __future__ import annotations
 
-import asyncio
 import importlib.metadata
-import json
-import sys
-import tempfile
 from decimal import Decimal
 
 import pytest
 
 from tests.server.conftest import ServeFactory
+from tests.server.test_client_library import run_child
 from transports.sim.exchange import SimExchange
 from transports.sim.markets import default_markets
 from transports.sim.server.app import DEMO_API_KEY, DEMO_API_SECRET, ApiAccount
@@ -79,22 +76,6 @@ out["order"] = placed.data().to_dict()["status"]
 out["all"] = len(spot.rest_api.all_orders(symbol="BTCUSDT").data())
 print(json.dumps(out, default=str))
 """
-
-
-async def run_child(script: str, *args: str) -> dict[str, object]:
-    with tempfile.TemporaryDirectory() as cwd:
-        child = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-c",
-            script,
-            *args,
-            cwd=cwd,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        stdout, stderr = await asyncio.wait_for(child.communicate(), timeout=60)
-    assert child.returncode == 0, stderr.decode()[-3000:]
-    return json.loads(stdout)  # type: ignore[no-any-return]
 
 
 async def market(serve: ServeFactory) -> str:

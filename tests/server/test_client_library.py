@@ -17,6 +17,7 @@ import json
 import sys
 import tempfile
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -60,8 +61,8 @@ asyncio.run(main(*sys.argv[1:]))
 """
 
 
-@pytest.mark.skipif(VERSION is None, reason="python-binance is not installed")
-async def test_python_binance_round_trip(serve: ServeFactory) -> None:
+def demo_with_an_ask() -> SimExchange:
+    """A ``demo`` account with USDT, and 1 BTC offered at 60000 by ``maker``."""
     exchange = SimExchange(clock=wall_clock_ms)
     exchange.create_account("demo", {"USDT": Decimal("100000")})
     exchange.create_account("maker", {"BTC": Decimal("10")})
@@ -76,23 +77,33 @@ async def test_python_binance_round_trip(serve: ServeFactory) -> None:
             price=Decimal("60000.00"),
         ),
     )
-    demo = ApiAccount(account="demo", api_key=DEMO_API_KEY, secret=DEMO_API_SECRET)
-    h = await serve(exchange=exchange, api_accounts=[demo], clock=None)
+    return exchange
+
+
+async def run_child(script: str, *args: str) -> Any:
+    """Run ``script`` in a child Python in an empty directory (our ``tests/binance`` would
+    shadow python-binance's ``binance``); its stdout is one JSON document."""
     with tempfile.TemporaryDirectory() as cwd:
         child = await asyncio.create_subprocess_exec(
             sys.executable,
             "-c",
-            SCRIPT,
-            h.base,
-            DEMO_API_KEY,
-            DEMO_API_SECRET,
+            script,
+            *args,
             cwd=cwd,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
-        stdout, stderr = await asyncio.wait_for(child.communicate(), timeout=30)
-    assert child.returncode == 0, stderr.decode()[-2000:]
-    out = json.loads(stdout)
+        stdout, stderr = await asyncio.wait_for(child.communicate(), timeout=60)
+    assert child.returncode == 0, stderr.decode()[-3000:]
+    return json.loads(stdout)
+
+
+@pytest.mark.skipif(VERSION is None, reason="python-binance is not installed")
+async def test_python_binance_round_trip(serve: ServeFactory) -> None:
+    exchange = demo_with_an_ask()
+    demo = ApiAccount(account="demo", api_key=DEMO_API_KEY, secret=DEMO_API_SECRET)
+    h = await serve(exchange=exchange, api_accounts=[demo], clock=None)
+    out = await run_child(SCRIPT, h.base, DEMO_API_KEY, DEMO_API_SECRET)
     balances = {b["asset"]: b["free"] for b in out["account"]["balances"]}
     assert balances["USDT"] == "100000.00000000"
     assert out["market"]["status"] == "FILLED"
@@ -145,20 +156,7 @@ asyncio.run(main(*sys.argv[1:]))
 
 @pytest.mark.skipif(VERSION is None, reason="python-binance is not installed")
 async def test_python_binance_market_data_streams_and_ws_api(serve: ServeFactory) -> None:
-    exchange = SimExchange(clock=wall_clock_ms)
-    exchange.create_account("demo", {"USDT": Decimal("100000")})
-    exchange.create_account("maker", {"BTC": Decimal("10")})
-    exchange.place_order(
-        "maker",
-        NewOrder(
-            symbol="BTCUSDT",
-            side=Side.SELL,
-            order_type=OrderType.LIMIT,
-            time_in_force=TimeInForce.GTC,
-            quantity=Decimal("1"),
-            price=Decimal("60000.00"),
-        ),
-    )
+    exchange = demo_with_an_ask()
     exchange.place_order(
         "demo",
         NewOrder(
@@ -171,23 +169,7 @@ async def test_python_binance_market_data_streams_and_ws_api(serve: ServeFactory
     demo = ApiAccount(account="demo", api_key=DEMO_API_KEY, secret=DEMO_API_SECRET)
     h = await serve(exchange=exchange, api_accounts=[demo], clock=None)
     streams = str(h.server.make_url("/")).replace("http", "ws", 1)
-    with tempfile.TemporaryDirectory() as cwd:
-        child = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-c",
-            MARKET_SCRIPT,
-            h.base,
-            h.ws_url,
-            streams,
-            DEMO_API_KEY,
-            DEMO_API_SECRET,
-            cwd=cwd,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        stdout, stderr = await asyncio.wait_for(child.communicate(), timeout=60)
-    assert child.returncode == 0, stderr.decode()[-2000:]
-    out = json.loads(stdout)
+    out = await run_child(MARKET_SCRIPT, h.base, h.ws_url, streams, DEMO_API_KEY, DEMO_API_SECRET)
     assert out["depth"]["asks"] == [["60000.00000000", "0.99000000"]]
     assert [t["price"] for t in out["trades"]] == ["60000.00000000"]
     assert out["aggs"][0]["q"] == "0.01000000"
