@@ -137,17 +137,8 @@ async def test_user_stream_reader_that_stops_reading_is_cut_off(serve: ServeFact
     assert (await ws.call("userDataStream.subscribe.signature", params))["status"] == 200
     hub = h.server.app[HUB_KEY]
     assert len(hub.connections) == 1
-    h.exchange.place_order(
-        "maker",
-        NewOrder(
-            symbol="BTCUSDT",
-            side=Side.SELL,
-            order_type=OrderType.LIMIT,
-            time_in_force=TimeInForce.GTC,
-            quantity=Decimal("50"),
-            price=Decimal("60000"),
-        ),
-    )
+    for _ in range(2):
+        maker_asks(h)  # 2 BTC at 60000
     for i in range(1500):  # alice buys from maker: events her connection never reads
         h.exchange.place_order(
             "alice",

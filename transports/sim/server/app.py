@@ -95,12 +95,15 @@ def make_app(
 
     async def start(app: web.Application) -> None:
         hub.start()
+        streams.start()
 
     async def shutdown(app: web.Application) -> None:
         await hub.shutdown()
+        await streams.shutdown()
 
     async def cleanup(app: web.Application) -> None:
         hub.stop()
+        streams.stop()
 
     app.on_startup.append(start)
     app.on_shutdown.append(shutdown)

@@ -456,20 +456,8 @@ def _error(code: int, msg: str, request_id: object) -> dict[str, Any]:
 
 
 def add_stream_routes(app: web.Application, hub: StreamHub) -> None:
-    """``/ws``, ``/ws/<streams>`` and ``/stream?streams=...``, and the hub's lifecycle."""
+    """``/ws``, ``/ws/<streams>`` and ``/stream?streams=...`` (the app starts and stops
+    ``hub`` with the rest of the server)."""
     app.router.add_get("/ws", hub.handle)
     app.router.add_get("/ws/{streams:.*}", hub.handle)
     app.router.add_get("/stream", hub.handle)
-
-    async def start(app: web.Application) -> None:
-        hub.start()
-
-    async def shutdown(app: web.Application) -> None:
-        await hub.shutdown()
-
-    async def cleanup(app: web.Application) -> None:
-        hub.stop()
-
-    app.on_startup.append(start)
-    app.on_shutdown.append(shutdown)
-    app.on_cleanup.append(cleanup)
