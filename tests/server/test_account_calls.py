@@ -156,3 +156,30 @@ async def test_user_stream_reader_that_stops_reading_is_cut_off(serve: ServeFact
             break
         await asyncio.sleep(0.02)
     assert not hub.connections
+
+
+async def test_large_answers_arrive_whole(harness: Harness) -> None:
+    """Frames of each length class (< 126, < 65,536 and larger bytes; RFC 6455 §5.2)."""
+    for i in range(2000):  # MAX_NUM_ORDERS is 200 per account: ten accounts
+        account = f"deep{i // 200}"
+        if i % 200 == 0:
+            harness.exchange.create_account(account, {"USDT": Decimal(10) ** 9})
+        harness.exchange.place_order(
+            account,
+            NewOrder(
+                symbol="BTCUSDT",
+                side=Side.BUY,
+                order_type=OrderType.LIMIT,
+                time_in_force=TimeInForce.GTC,
+                quantity=Decimal("0.001"),
+                price=Decimal(50000 + i),
+            ),
+        )
+    ws = await harness.ws()
+    small = await ws.call("ping")
+    assert small["result"] == {}
+    middle = await ws.call("depth", {"symbol": "BTCUSDT", "limit": 100})
+    assert len(middle["result"]["bids"]) == 100
+    large = await ws.call("depth", {"symbol": "BTCUSDT", "limit": 5000})
+    assert len(large["result"]["bids"]) == 2000
+    assert len(json.dumps(large)) > 65_536
