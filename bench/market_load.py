@@ -215,7 +215,7 @@ async def measure(quick: bool) -> list[Row]:
         base.append((await run(orders, 0, 0, stalled=False))["orders_per_s"])
         loaded.append(await run(orders, streams, users, stalled=True))
     ratios = [b["orders_per_s"] / a for a, b in zip(base, loaded, strict=True)]
-    sec = "6 exchange under load"
+    sec = "7 exchange under load"
     ratio = statistics.median(ratios)
     return [
         Row(sec, "orders/s, nobody watching", statistics.median(base), "orders/s"),
@@ -255,7 +255,7 @@ async def measure(quick: bool) -> list[Row]:
 
 
 def figures(quick: bool) -> list[Row]:
-    """Section 6 of the suite."""
+    """Section 7 of the suite."""
     return asyncio.run(measure(quick))
 
 

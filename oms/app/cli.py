@@ -174,6 +174,10 @@ def _parser() -> argparse.ArgumentParser:
     watch.add_argument("--seconds", type=float, default=0.0, help="stop after this long (0: never)")
     _common(watch)
     watch.set_defaults(run=_run_watch)
+
+    from oms.app.simulate import add_commands  # noqa: PLC0415
+
+    add_commands(sub)  # simulate, run
     return parser
 
 
