@@ -810,8 +810,9 @@ class SimExchange:
             queues[account].append(event)
 
     def _publish_market(self) -> None:
+        listening = self._market_listener is not None
         for market in self._markets.values():
-            update = market.data.finish(self._now)
+            update = market.data.finish(self._now, build=listening)
             if update is not None and self._market_listener is not None:
                 self._market_listener(update)
 

@@ -11,9 +11,10 @@ Rules:
   ``U`` of the next diff is always ``u + 1`` of the previous one.
 - Aggregate trades group the fills of one taker order at one price within one action
   (rest-api.md, Compressed/Aggregate trades list).
-- Klines are kept as 1-second and 1-minute buckets (bounded); longer intervals are the
-  1-minute buckets grouped by their open time (rest-api.md, Kline/Candlestick data: klines are
-  identified by their open time; weeks open on Monday, months on the 1st, UTC or ``timeZone``).
+- Klines are kept as 1-minute buckets (bounded); longer intervals are those grouped by their
+  open time, 1-second klines are built from the trade tape when asked for (rest-api.md,
+  Kline/Candlestick data: klines are identified by their open time; weeks open on Monday,
+  months on the 1st, UTC or ``timeZone``).
 - Memory is bounded: the tape, aggregate trades and buckets keep the latest ``keep`` entries.
 """
 
@@ -69,18 +70,15 @@ INTERVALS: dict[str, int] = {
 _MONDAY_OFFSET = 4 * _DAY
 
 
-class Trade(msgspec.Struct, frozen=True):
+class Trade(msgspec.Struct, frozen=True, gc=False):
     """One public trade (rest-api.md, Recent trades list)."""
 
     id: int
     price: Decimal
     qty: Decimal
+    quote_qty: Decimal
     time: int
     buyer_maker: bool
-
-    @property
-    def quote_qty(self) -> Decimal:
-        return self.price * self.qty
 
 
 class AggTrade(msgspec.Struct):
@@ -258,7 +256,6 @@ class MarketData:
         self.symbol = book.symbol
         self.trades: deque[Trade] = deque(maxlen=keep)
         self.agg_trades: deque[AggTrade] = deque(maxlen=keep)
-        self._seconds: OrderedDict[int, Kline] = OrderedDict()
         self._minutes: OrderedDict[int, Kline] = OrderedDict()
         self._keep = keep
         self.update_id = 0
@@ -280,10 +277,9 @@ class MarketData:
         taker: int,
     ) -> None:
         """Record one fill of the action in progress."""
-        trade = Trade(id=trade_id, price=price, qty=qty, time=time, buyer_maker=buyer_maker)
+        trade = Trade(trade_id, price, qty, price * qty, time, buyer_maker)
         self.trades.append(trade)
         self._action_trades.append(trade)
-        self._bucket(self._seconds, time - time % _SECOND, trade)
         self._bucket(self._minutes, time - time % _MINUTE, trade)
         aggs = self._action_aggs
         if aggs and aggs[-1].taker == taker and aggs[-1].price == price:
@@ -308,9 +304,17 @@ class MarketData:
         """A level of the book changed in the action in progress."""
         self._touched.add((side, price))
 
-    def finish(self, time: int) -> MarketUpdate | None:
-        """Close the action: its update, or None when nothing public changed."""
+    def finish(self, time: int, *, build: bool = True) -> MarketUpdate | None:
+        """Close the action: its update, or None when nothing public changed (or, with
+        ``build`` false, when nobody listens: the update id still advances)."""
         if not self._touched and not self._action_trades:
+            return None
+        if not build:
+            if self._touched:
+                self.update_id += 1
+                self._touched = set()
+            self._action_trades = []
+            self._action_aggs = []
             return None
         bids: list[tuple[Decimal, Decimal]] = []
         asks: list[tuple[Decimal, Decimal]] = []
@@ -431,12 +435,16 @@ class MarketData:
         return found[0][2] if found and found[0][0] == open_time else None
 
     def _grouped(self, interval: str, offset: int) -> Iterator[Kline]:
-        source = self._seconds if interval == "1s" else self._minutes
-        if interval in ("1s", "1m"):
-            yield from source.values()
+        if interval == "1s":
+            # 1-second klines come from the trade tape (the latest ``keep`` trades): no
+            # per-second buckets on the hot path.
+            yield from _seconds(self.trades)
+            return
+        if interval == "1m":
+            yield from self._minutes.values()
             return
         current: Kline | None = None
-        for bucket in source.values():
+        for bucket in self._minutes.values():
             open_time = interval_open(bucket.open_time, interval, offset)
             if current is not None and current.open_time == open_time:
                 current.merge(bucket)
@@ -499,6 +507,20 @@ class MarketData:
             return price, last_time
         quote = _sum(t.quote_qty for t in window)
         return (quote / volume).quantize(Decimal("0.00000001")), last_time
+
+
+def _seconds(trades: Iterable[Trade]) -> Iterator[Kline]:
+    current: Kline | None = None
+    for trade in trades:
+        open_time = trade.time - trade.time % _SECOND
+        if current is not None and current.open_time == open_time:
+            current.add(trade)
+            continue
+        if current is not None:
+            yield current
+        current = Kline(open_time, trade)
+    if current is not None:
+        yield current
 
 
 def _top(data: MarketData, side: Side, limit: int) -> list[tuple[Decimal, Decimal]]:
