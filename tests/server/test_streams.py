@@ -212,6 +212,8 @@ async def test_periodic_streams(harness: Harness) -> None:
         "btcusdt@depth5",
         "btcusdt@avgPrice",
         "!miniTicker@arr",
+        "btcusdt@ticker_1h",
+        "btcusdt@kline_1d@+08:00",
     ]
     ws = await harness.session.ws_connect(stream_url(harness, "/stream?streams=" + "/".join(names)))
     harness.exchange.place_order("maker", order(Side.SELL, "0.5", "60000.00"))
@@ -234,4 +236,10 @@ async def test_periodic_streams(harness: Harness) -> None:
     assert seen["btcusdt@depth5"]["asks"] == [["60000.00000000", "0.30000000"]]
     assert seen["btcusdt@avgPrice"]["w"] == "60000.00000000"
     assert {t["s"] for t in seen["!miniTicker@arr"]} >= {"BTCUSDT", "ETHUSDT"}
+    hour = seen["btcusdt@ticker_1h"]
+    assert (hour["e"], hour["v"], hour["n"]) == ("1hTicker", "0.20000000", 1)
+    assert hour["O"] % 60_000 == 0
+    day = seen["btcusdt@kline_1d@+08:00"]["k"]
+    # The UTC+8 day opens at 16:00 UTC (web-socket-streams.md, timezone offset streams).
+    assert (day["t"] + 8 * 3_600_000) % 86_400_000 == 0 and day["T"] - day["t"] == 86_399_999
     await ws.close()

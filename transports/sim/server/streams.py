@@ -10,9 +10,9 @@ Rules (web-socket-streams.md):
   update id of what it holds; consecutive events chain (``U`` = previous ``u`` + 1), so the
   "How to manage a local order book correctly" procedure keeps an exact book (spot events
   have no ``pu``; that field is futures-only).
-- Periodic streams (``depth<5|10|20>[@100ms]``, ``kline_<i>``, ``ticker``, ``miniTicker``,
-  ``avgPrice``, ``!miniTicker@arr``) are computed once per tick per stream, encoded once and
-  sent to every subscriber.
+- Periodic streams (``depth<5|10|20>[@100ms]``, ``kline_<i>[@+08:00]``, ``ticker``,
+  ``ticker_<1h|4h|1d>``, ``miniTicker``, ``avgPrice``, ``!miniTicker@arr``) are computed
+  once per tick per stream, encoded once and sent to every subscriber.
 - Limits ("WebSocket Limits"): more than 5 incoming messages a second closes the connection;
   at most 1024 streams per connection; a connection lives ``max_connection_age`` (24 h); a
   ping frame every ``ping_interval``. A subscriber that stops reading is disconnected once its
@@ -30,6 +30,7 @@ import socket
 from collections import deque
 from decimal import Decimal
 from typing import Any
+from urllib.parse import unquote
 
 import orjson
 from aiohttp import WSMsgType, web
@@ -56,8 +57,14 @@ _MAX_INCOMING_PER_SECOND = 5
 _TICK = 0.1
 _STREAM = re.compile(
     r"^(?P<symbol>[^@]+)@(?P<kind>trade|aggTrade|bookTicker|ticker|miniTicker|avgPrice"
-    r"|depth(?P<levels>5|10|20)?(?P<fast>@100ms)?|kline_(?P<interval>\w+))$"
+    r"|ticker_(?P<window>1h|4h|1d)"
+    r"|depth(?P<levels>5|10|20)?(?P<fast>@100ms)?|kline_(?P<interval>\w+)(?:@(?P<zone>\+08:00))?)$"
 )
+# web-socket-streams.md, Individual Symbol Rolling Window Statistics Streams.
+_WINDOWS = {"1h": 3_600_000, "4h": 4 * 3_600_000, "1d": 86_400_000}
+_MINUTE_MS = 60_000
+# web-socket-streams.md, Kline/Candlestick Streams with timezone offset: UTC+8 only.
+_ZONES = {None: 0, "+08:00": 8 * 3_600_000}
 _ALL_MINI = "!miniTicker@arr"
 
 
@@ -294,7 +301,9 @@ class StreamHub:
         if not every_second:
             return
         if found["interval"] is not None:
-            self._kline(name, symbol, found["interval"], now)
+            self._kline(name, symbol, found["interval"], now, _ZONES[found["zone"]])
+        elif found["window"] is not None:
+            self._publish(name, self._window_ticker(symbol, found["window"], now))
         elif kind == "ticker":
             data, stats = stats_24h(self.state, symbol)
             self._publish(name, ticker_event(symbol, stats, data, now))
@@ -323,11 +332,41 @@ class StreamHub:
             "q": body["quoteVolume"],
         }
 
-    def _kline(self, name: str, symbol: str, interval: str, now: int) -> None:
+    def _window_ticker(self, symbol: str, window: str, now: int) -> dict[str, object]:
+        # The open time starts on a minute, the close time is now (rolling window streams).
+        opened = (now - _WINDOWS[window]) // _MINUTE_MS * _MINUTE_MS
+        data = self.state.exchange.market_data(symbol)
+        stats = data.stats(opened, now, self.state.exchange.reference_price(symbol))
+        body = mini(symbol, stats)
+        return {
+            "e": f"{window}Ticker",
+            "E": now,
+            "s": symbol,
+            "p": d8(stats.change),
+            "P": f"{stats.change_percent:f}",
+            "o": body["openPrice"],
+            "h": body["highPrice"],
+            "l": body["lowPrice"],
+            "c": body["lastPrice"],
+            "w": d8(stats.weighted_average),
+            "v": body["volume"],
+            "q": body["quoteVolume"],
+            "O": stats.open_time,
+            "C": stats.close_time,
+            "F": stats.first_id,
+            "L": stats.last_id,
+            "n": stats.count,
+        }
+
+    def _kline(self, name: str, symbol: str, interval: str, now: int, offset: int) -> None:
         data: MarketData = self.state.exchange.market_data(symbol)
         previous = self._kline_open.get(name)
-        found = data.klines(interval, start=previous, end=None, limit=2) if previous else []
-        current = data.current_kline(interval, now)
+        found = (
+            data.klines(interval, start=previous, end=None, limit=2, offset=offset)
+            if previous
+            else []
+        )
+        current = data.current_kline(interval, now, offset)
         for open_time, close_time, k in found:
             if open_time == previous and (current is None or current.open_time != open_time):
                 body = kline_body(symbol, interval, open_time, close_time, k, closed=True)
@@ -335,7 +374,7 @@ class StreamHub:
         if current is None:
             return
         self._kline_open[name] = current.open_time
-        close_time = interval_close(current.open_time, interval)
+        close_time = interval_close(current.open_time, interval, offset)
         body = kline_body(symbol, interval, current.open_time, close_time, current, closed=False)
         self._publish(name, {"e": "kline", "E": now, "s": symbol, "k": body})
 
@@ -344,7 +383,7 @@ class StreamHub:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         combined = request.path.startswith("/stream")
         if combined:
-            names = [n for n in request.query.get("streams", "").split("/") if n]
+            names = [n for n in _raw_query_value(request, "streams").split("/") if n]
         else:
             names = [n for n in request.match_info.get("streams", "").split("/") if n]
         options = self.state.options
@@ -441,6 +480,16 @@ class StreamHub:
             return _error(1, "Invalid value type: expected Boolean", request_id)
         conn.combined = params[1]
         return {"result": None, "id": request_id}
+
+
+def _raw_query_value(request: web.Request, name: str) -> str:
+    """A query value percent-decoded but with ``+`` kept: ``kline_1m@+08:00`` is sent as is
+    (web-socket-streams.md, Kline/Candlestick Streams with timezone offset)."""
+    for pair in request.rel_url.raw_query_string.split("&"):
+        key, _, value = pair.partition("=")
+        if key == name:
+            return unquote(value)
+    return ""
 
 
 def _limit_send_buffer(request: web.Request, size: int | None) -> None:
