@@ -24,6 +24,7 @@ from transports.sim.markets import UNICODE_SYMBOL, default_markets, markets_from
 from transports.sim.server.control import TOKEN_HEADER
 from transports.sim.server.core import wall_clock_ms
 from transports.sim.server.market_maker import MakerOptions, MarketMaker
+from transports.sim.server.rest import STATE_KEY
 from transports.sim.server.serve import _parser, build
 from transports.sim.trade_replay import read_trades, sample_trades_path
 
@@ -262,3 +263,19 @@ async def test_control_api(aiohttp_server: Any, tmp_path: Path) -> None:
         shutdown = await streams.receive_json(timeout=3)
         assert shutdown["stream"] == "!serverShutdown"
         await asyncio.sleep(0)
+
+
+async def test_replay_option_moves_the_served_market(aiohttp_server: Any, tmp_path: Path) -> None:
+    path = sample_trades_path()
+    args = _parser().parse_args(["--replay", str(path), "--speed", "1000", "--port", "0"])
+    app, _ = build(args)
+    await aiohttp_server(app)
+    exchange = app[STATE_KEY].exchange
+    prices = {t.price for t in read_trades(path)}
+    for _ in range(100):
+        await asyncio.sleep(0.05)
+        if exchange.reference_price("BTCUSDT") in prices:
+            break
+    assert exchange.reference_price("BTCUSDT") in prices
+    bids, asks = exchange.book("BTCUSDT")
+    assert bids[0][0] < exchange.reference_price("BTCUSDT") < asks[0][0]
