@@ -18,6 +18,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_UP, Decimal
 
 import msgspec
 
+from oms.core.spec import OrderSpec
 from oms.errors import OrderValidationError
 from oms.wire.enums import OrderType, Side
 from oms.wire.money import ZERO, is_multiple, round_to_step, to_wire
@@ -30,7 +31,7 @@ from oms.wire.rest import (
     SymbolInfo,
 )
 
-__all__ = ["SymbolRules", "check_order", "round_price", "round_quantity"]
+__all__ = ["SymbolRules", "check_order", "check_spec", "round_price", "round_quantity"]
 
 
 class SymbolRules(msgspec.Struct, frozen=True, kw_only=True):
@@ -83,6 +84,31 @@ def round_quantity(rules: SymbolRules, quantity: Decimal, *, market: bool = Fals
         for step in steps:
             quantity = round_to_step(quantity, step, rounding=ROUND_DOWN)
     return quantity
+
+
+def check_spec(
+    rules: SymbolRules,
+    spec: OrderSpec,
+    *,
+    reference_price: Decimal | None = None,
+    free_balance: Decimal | None = None,
+) -> None:
+    """Check an order's spec (``check_order``): the one place a new field of an order gets
+    its pre-trade check.
+
+    Raises:
+        OrderValidationError: the first rule the order breaks, with the nearest valid value.
+    """
+    check_order(
+        rules,
+        side=spec.side,
+        order_type=spec.order_type,
+        quantity=spec.quantity,
+        price=spec.price,
+        quote_order_qty=spec.quote_order_qty,
+        reference_price=reference_price,
+        free_balance=free_balance,
+    )
 
 
 def check_order(
