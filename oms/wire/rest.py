@@ -26,7 +26,9 @@ from oms.wire.enums import OrderStatus, OrderType, Side, TimeInForce
 __all__ = [
     "AccountInfo",
     "AccountBalance",
+    "CancelOrderListResponse",
     "CancelResponse",
+    "ListOrderRef",
     "CommissionRates",
     "CommissionResponse",
     "ErrorBody",
@@ -49,6 +51,7 @@ __all__ = [
     "PriceFilter",
     "QueryOrderResponse",
     "RateLimit",
+    "RateLimitCount",
     "ServerTime",
     "SymbolInfo",
 ]
@@ -162,6 +165,29 @@ class CancelResponse(_Strict, frozen=True, kw_only=True):
     prevented_match_id: int | None = None
     prevented_quantity: Decimal | None = None
     expiry_reason: str | None = None
+
+
+class ListOrderRef(_Rest, frozen=True, kw_only=True):
+    """One order of an order list: ``{"symbol", "orderId", "clientOrderId"}``."""
+
+    symbol: str
+    order_id: int
+    client_order_id: str
+
+
+class CancelOrderListResponse(_Strict, frozen=True, kw_only=True):
+    """An order list in the answer of ``DELETE /api/v3/openOrders`` (rest-api.md, Cancel All
+    Open Orders on a Symbol: "This includes orders that are part of an order list")."""
+
+    order_list_id: int
+    contingency_type: str
+    list_status_type: str
+    list_order_status: str
+    list_client_order_id: str
+    transaction_time: int
+    symbol: str
+    orders: tuple[ListOrderRef, ...]
+    order_reports: tuple[CancelResponse, ...]
 
 
 class QueryOrderResponse(_Strict, frozen=True, kw_only=True):
@@ -345,6 +371,17 @@ class RateLimit(_Rest, frozen=True, kw_only=True):
     interval: str
     interval_num: int
     limit: int
+
+
+class RateLimitCount(_Rest, frozen=True, kw_only=True):
+    """A limit with its current count: ``GET /api/v3/rateLimit/order`` (rest-api.md, Query
+    Unfilled Order Count) and the ``rateLimits`` of WebSocket API answers."""
+
+    rate_limit_type: str
+    interval: str
+    interval_num: int
+    limit: int
+    count: int
 
 
 class SymbolInfo(_Rest, frozen=True, kw_only=True):

@@ -49,6 +49,7 @@ from oms.wire.events import (
     BalanceDelta,
     BalanceUpdate,
     ExecutionReport,
+    ExternalLockUpdate,
     OutboundAccountPosition,
     UserDataEvent,
 )
@@ -79,12 +80,14 @@ from transports.sim.filters import (
     effective_time_in_force,
     valid_client_id,
 )
+from transports.sim.market_data import MarketData, MarketUpdate
 from transports.sim.matching import Estimate, match, simulate, whole_steps
 
 __all__ = ["Clock", "ManualClock", "SimExchange"]
 
 Clock = Callable[[], int]
 Listener = Callable[[str, UserDataEvent], None]
+MarketListener = Callable[[MarketUpdate], None]
 _ALNUM = string.ascii_letters + string.digits
 _BALANCE_QUANTUM = Decimal("0.00000001")
 _MAX_TRADES_LIMIT = 1000
@@ -112,6 +115,7 @@ class _Market:
 
     __slots__ = (
         "book",
+        "data",
         "next_order_id",
         "next_prevented_id",
         "next_trade_id",
@@ -124,6 +128,7 @@ class _Market:
     def __init__(self, rules: SymbolFilters, reference_price: Decimal) -> None:
         self.rules = rules
         self.book = OrderBook(rules.symbol)
+        self.data = MarketData(self.book)
         self.reference_price = reference_price
         # quoteOrderQty orders buy whole LOT_SIZE steps; without one, whole base units.
         self.step = rules.step or rules.base_quantum
@@ -157,11 +162,14 @@ class SimExchange:
         self._trades: dict[tuple[str, str], list[reports.TradeRecord]] = {}
         self._queues: dict[str, list[UserDataEvent]] = {}
         self._listener: Listener | None = None
+        self._market_listener: MarketListener | None = None
         # The action in progress: its time, reports and the taker's FULL fills.
         self._now = 0
         self._reports: list[tuple[str, UserDataEvent]] = []
         self._fills: list[reports.TradeRecord] = []
         self._uids: dict[str, int] = {}
+        # (account, symbol) -> prevented matches, oldest first (myPreventedMatches).
+        self._prevented: dict[tuple[str, str], list[dict[str, object]]] = {}
 
     # --- accounts --------------------------------------------------------------------
 
@@ -188,6 +196,33 @@ class SimExchange:
         self._ledger.deposit(account, asset, amount)
         delta = amount.quantize(_BALANCE_QUANTUM)
         event = BalanceUpdate(event_time=self._now, asset=asset, delta=delta, clear_time=self._now)
+        self._reports.append((account, event))
+        self._publish()
+
+    def external_lock(self, account: str, asset: str, delta: Decimal) -> None:
+        """Lock (``delta`` > 0) or unlock free balance from outside trading, e.g. as
+        collateral: ``externalLockUpdate`` then the position (user-data-stream.md,
+        External Lock Update).
+
+        Raises:
+            KeyError: unknown account.
+            ValueError: more than is free to lock, or locked to unlock.
+        """
+        self._ledger.require(account)
+        free, locked = self._ledger.balance(account, asset)
+        if (delta > ZERO and delta > free) or (delta < ZERO and -delta > locked):
+            raise ValueError(f"cannot move {delta} {asset} between free and locked")
+        self._begin()
+        if delta > ZERO:
+            self._ledger.lock(account, asset, delta)
+        else:
+            self._ledger.unlock(account, asset, -delta)
+        event = ExternalLockUpdate(
+            event_time=self._now,
+            asset=asset,
+            delta=delta.quantize(_BALANCE_QUANTUM),
+            transaction_time=self._now,
+        )
         self._reports.append((account, event))
         self._publish()
 
@@ -423,6 +458,47 @@ class SimExchange:
         rules = self._markets[symbol].rules
         return [reports.my_trade(t, rules) for t in chosen]
 
+    def all_orders(
+        self,
+        account: str,
+        symbol: str,
+        *,
+        order_id: int | None = None,
+        start_time: int | None = None,
+        end_time: int | None = None,
+        limit: int = 500,
+    ) -> list[QueryOrderResponse]:
+        """``GET /api/v3/allOrders`` (rest-api.md, All orders): with a time range ``orderId``
+        is ignored and orders are filtered by their last update; with ``orderId`` the orders
+        from that id; otherwise the most recent ones.
+
+        Raises:
+            KeyError: unknown account.
+            SimError: -1121 unknown symbol; -1127 a range longer than 24 hours.
+        """
+        self._ledger.require(account)
+        market = self._market(symbol)
+        if start_time is not None and end_time is not None and end_time - start_time > _DAY_MS:
+            raise errors.SimError(-1127, "More than 24 hours between startTime and endTime.")
+        timed = start_time is not None or end_time is not None
+        mine = [
+            o
+            for o in market.orders.values()
+            if o.account == account
+            and (timed or order_id is None or o.order_id >= order_id)
+            and (start_time is None or o.update_time >= start_time)
+            and (end_time is None or o.update_time <= end_time)
+        ]
+        chosen = mine[:limit] if order_id is not None or start_time is not None else mine[-limit:]
+        return [reports.query_response(o, market.rules) for o in chosen]
+
+    def prevented_matches(self, account: str, symbol: str) -> list[dict[str, object]]:
+        """Every prevented match of ``account`` on ``symbol``, oldest first
+        (rest-api.md, Query Prevented Matches). Raises: KeyError, SimError -1121."""
+        self._ledger.require(account)
+        self._market(symbol)
+        return list(self._prevented.get((account, symbol), []))
+
     def commission(self, account: str, symbol: str) -> CommissionResponse:
         """``GET /api/v3/account/commission`` (faqs/commission_faq.md). Raises: KeyError, SimError
         -1121."""
@@ -503,6 +579,19 @@ class SimExchange:
         """Pass each event to ``listener(account, event)`` once its action has completed,
         instead of queueing it; ``None`` queues again."""
         self._listener = listener
+
+    def set_market_listener(self, listener: MarketListener | None) -> None:
+        """Pass each action's public ``MarketUpdate`` (trades, changed levels) to
+        ``listener`` once the action has completed; ``None`` stops."""
+        self._market_listener = listener
+
+    def market_data(self, symbol: str) -> MarketData:
+        """The public trade tape, klines and book of ``symbol``.
+
+        Raises:
+            SimError: -1121 unknown symbol.
+        """
+        return self._market(symbol).data
 
     # --- internals: validation --------------------------------------------------------
 
@@ -632,6 +721,7 @@ class SimExchange:
             self._expire(market, taker, ExpiryReason.UNFILLED_IOC_QUANTITY_EXPIRED)
         else:
             market.book.side(taker.side).add(taker)
+            market.data.touch(taker.side, taker.price)
 
     def _expire(self, market: _Market, order: SimOrder, reason: ExpiryReason) -> None:
         """IOC / FOK / MARKET leftovers: ``x=EXPIRED`` with ``eR`` (user-data-stream.md, Order
@@ -644,6 +734,7 @@ class SimExchange:
 
     def _cancel(self, market: _Market, order: SimOrder, cancel_id: str) -> CancelResponse:
         market.book.side(order.side).remove(order)
+        market.data.touch(order.side, order.price)
         order.status = OrderStatus.CANCELED
         order.update_time = self._now
         self._close(order)
@@ -695,6 +786,7 @@ class SimExchange:
 
     def _publish(self) -> None:
         """Queue (or hand to the listener) the action's reports, then the positions."""
+        self._publish_market()
         events = self._reports
         for account, assets in self._ledger.take_touched(self._now).items():
             balances = []
@@ -720,6 +812,13 @@ class SimExchange:
         queues = self._queues
         for account, event in events:
             queues[account].append(event)
+
+    def _publish_market(self) -> None:
+        listening = self._market_listener is not None
+        for market in self._markets.values():
+            update = market.data.finish(self._now, build=listening)
+            if update is not None and self._market_listener is not None:
+                self._market_listener(update)
 
     def _find(
         self, account: str, market: _Market, order_id: int | None, client_id: str | None
@@ -753,6 +852,15 @@ class _Sink:
         market.next_trade_id += 1
         market.reference_price = price
         now = ex._now
+        market.data.trade(
+            trade_id,
+            price,
+            qty,
+            now,
+            buyer_maker=maker.side is Side.BUY,
+            taker=taker.order_id,
+        )
+        market.data.touch(maker.side, maker.price)
         taker.update_time = maker.update_time = now
         t_fee, t_asset = self._settle(taker, qty, price, ex.config.taker_commission)
         m_fee, m_asset = self._settle(maker, qty, price, ex.config.maker_commission)
@@ -830,6 +938,22 @@ class _Sink:
         market = self._market
         match_id = market.next_prevented_id
         market.next_prevented_id += 1
+        if expire_maker:
+            market.data.touch(maker.side, maker.price)
+        ex._prevented.setdefault((taker.account, taker.symbol), []).append(
+            {
+                "symbol": taker.symbol,
+                "preventedMatchId": match_id,
+                "takerOrderId": taker.order_id,
+                "makerSymbol": maker.symbol,
+                "makerOrderId": maker.order_id,
+                "tradeGroupId": ex._uids[taker.account],
+                "selfTradePreventionMode": taker.stp.value,
+                "price": price,
+                "makerPreventedQuantity": qty,
+                "transactTime": ex._now,
+            }
+        )
         for order, counter, expire in ((maker, taker, expire_maker), (taker, maker, expire_taker)):
             if not expire:
                 continue

@@ -247,7 +247,14 @@ def _client_id(params: Params, name: str) -> str | None:
     return value
 
 
+_PEG_PARAMS = ("pegPriceType", "pegOffsetValue", "pegOffsetType")
+
+
 def _refuse_unsupported(params: Params) -> None:
+    if any(params.raw(name) is not None for name in _PEG_PARAMS):
+        # No simulated symbol has pegInstructionsAllowed (errors.md, "Messages for -1010
+        # ERROR_MSG_RECEIVED, -2010 NEW_ORDER_REJECTED, ...": the documented refusal).
+        raise ApiError(-2010, "Pegged orders are not supported for this symbol.")
     for name in UNSUPPORTED_ORDER_PARAMS:
         if params.raw(name) is not None:
             raise ApiError(
