@@ -23,6 +23,8 @@ from typing import ClassVar
 
 from oms.core.balances import BalanceLedger
 from oms.core.ids import is_valid_client_order_id
+from oms.core.list_engine import ListEngine
+from oms.core.lists import OrderList, OrderListBook
 from oms.core.order import Order
 from oms.core.outputs import FillApplied, OrderAdopted, Output, ReconcileNeeded, ReportIgnored
 from oms.core.registry import OrderRegistry
@@ -40,6 +42,7 @@ from oms.wire.events import (
     Unrecognised,
 )
 from oms.wire.money import ZERO
+from oms.wire.orderlists import OrderListAnswer, OrderListStatus
 from oms.wire.requests import CancelOrder, NewOrder
 from oms.wire.rest import (
     AccountInfo,
@@ -73,13 +76,16 @@ Report = (
     | AccountInfo
     | StreamGap
     | BadFrame
+    | OrderListStatus
+    | OrderListAnswer
 )
 
 _OrderAnswer = NewOrderResult | CancelResponse | QueryOrderResponse
 
 
-class Engine:
-    """Tracks orders and balances; turns commands into requests and reports into outputs."""
+class Engine(ListEngine):
+    """Tracks orders, order lists and balances; turns commands into requests and reports
+    into outputs (the order-list half is ``oms.core.list_engine``)."""
 
     # The Order class the engine creates (the benchmark swaps in its naive variant).
     order_class: ClassVar[type[Order]] = Order
@@ -97,6 +103,8 @@ class Engine:
         self._by_id = self.book._by_id  # the book's id index, read directly per report
         self.balances = BalanceLedger()
         self._checks: dict[Order, None] = {}
+        self.lists = OrderListBook()
+        self._list_checks: dict[OrderList, None] = {}
         self._handlers: dict[type, Callable[[object], list[Output]]] = {
             OutboundAccountPosition: self.balances.apply_position,  # type: ignore[dict-item]
             BalanceUpdate: self.balances.apply_balance_update,  # type: ignore[dict-item]
@@ -108,7 +116,9 @@ class Engine:
             CancelResponse: self._on_answer,  # type: ignore[dict-item]
             QueryOrderResponse: self._on_answer,  # type: ignore[dict-item]
             MyTrade: self._on_trade,  # type: ignore[dict-item]
-            ListStatus: _nothing,
+            ListStatus: self._on_list_status,  # type: ignore[dict-item]
+            OrderListStatus: self._on_list_status,  # type: ignore[dict-item]
+            OrderListAnswer: self._on_list_answer,  # type: ignore[dict-item]
             EventStreamTerminated: _nothing,
             ServerShutdown: _nothing,
             Unrecognised: _unrecognised,  # type: ignore[dict-item]
