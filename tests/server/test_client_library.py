@@ -17,6 +17,7 @@ import json
 import sys
 import tempfile
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -60,6 +61,28 @@ asyncio.run(main(*sys.argv[1:]))
 """
 
 
+async def run_client(serve: ServeFactory, exchange: SimExchange, script: str) -> Any:
+    """Serve ``exchange`` to the demo key and run ``script`` (base URL, key, secret as
+    arguments) in a child process; its stdout is JSON."""
+    demo = ApiAccount(account="demo", api_key=DEMO_API_KEY, secret=DEMO_API_SECRET)
+    h = await serve(exchange=exchange, api_accounts=[demo], clock=None)
+    with tempfile.TemporaryDirectory() as cwd:
+        child = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            script,
+            h.base,
+            DEMO_API_KEY,
+            DEMO_API_SECRET,
+            cwd=cwd,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        stdout, stderr = await asyncio.wait_for(child.communicate(), timeout=30)
+    assert child.returncode == 0, stderr.decode()[-3000:]
+    return json.loads(stdout)
+
+
 @pytest.mark.skipif(VERSION is None, reason="python-binance is not installed")
 async def test_python_binance_round_trip(serve: ServeFactory) -> None:
     exchange = SimExchange(clock=wall_clock_ms)
@@ -76,23 +99,7 @@ async def test_python_binance_round_trip(serve: ServeFactory) -> None:
             price=Decimal("60000.00"),
         ),
     )
-    demo = ApiAccount(account="demo", api_key=DEMO_API_KEY, secret=DEMO_API_SECRET)
-    h = await serve(exchange=exchange, api_accounts=[demo], clock=None)
-    with tempfile.TemporaryDirectory() as cwd:
-        child = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-c",
-            SCRIPT,
-            h.base,
-            DEMO_API_KEY,
-            DEMO_API_SECRET,
-            cwd=cwd,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        stdout, stderr = await asyncio.wait_for(child.communicate(), timeout=30)
-    assert child.returncode == 0, stderr.decode()[-2000:]
-    out = json.loads(stdout)
+    out = await run_client(serve, exchange, SCRIPT)
     balances = {b["asset"]: b["free"] for b in out["account"]["balances"]}
     assert balances["USDT"] == "100000.00000000"
     assert out["market"]["status"] == "FILLED"

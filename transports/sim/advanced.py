@@ -35,10 +35,14 @@ from oms.wire.amends import (
     AmendedOrder,
     AmendKeepPriority,
     AmendResponse,
+    CancelReplace,
+    CancelReplaceAnswer,
     OrderAmendment,
     QueryAmendments,
 )
 from oms.wire.enums import (
+    CancelReplaceMode,
+    CancelReplaceResult,
     ContingencyType,
     ExecutionType,
     ExpiryReason,
@@ -58,7 +62,7 @@ from oms.wire.orderlists import (
     OrderListStatus,
     QueryOrderList,
 )
-from oms.wire.requests import NewOrder
+from oms.wire.requests import CancelOrder, NewOrder
 from oms.wire.rest import CancelResponse, NewOrderAck, NewOrderFull, NewOrderResult
 from transports.sim import errors
 from transports.sim.book import MARKET_TYPES, SimOrder
@@ -66,6 +70,7 @@ from transports.sim.filters import CLIENT_ID_RANGE, valid_client_id
 from transports.sim.lists import OCO_ABOVE_TYPES, OCO_BELOW_TYPES, SimList, leg_order, oco_prices_ok
 from transports.sim.matching import simulate
 from transports.sim.triggers import ALGO_TYPES, Trigger, check_trailing_delta
+from transports.wire import encode_json
 
 if TYPE_CHECKING:
     from transports.sim.accounts import Ledger
@@ -74,7 +79,21 @@ if TYPE_CHECKING:
 # exchange imports this module.
 _Market = Any
 
-__all__ = ["SimAdvanced"]
+__all__ = ["CancelReplaceFailedError", "SimAdvanced"]
+
+
+class CancelReplaceFailedError(errors.SimError):
+    """-2021 / -2022 of a cancel-replace: the error body carries ``data`` with both results
+    (rest-api.md, Cancel an Existing Order and Send a New Order, "Response")."""
+
+    def __init__(self, code: int, msg: str, http_status: int, data: CancelReplaceAnswer) -> None:
+        super().__init__(code, msg, http_status)
+        self.data = data
+
+
+def _raw(value: object) -> msgspec.Raw:
+    return msgspec.Raw(encode_json(value))
+
 
 _DONE = (OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.EXPIRED)
 
@@ -106,6 +125,8 @@ class SimAdvanced:
     _checked_client_id: Callable[[str | None], str]
     _new_client_id: Callable[[], str]
     _find: Callable[[str, Any, int | None, str | None], SimOrder | None]
+    cancel_order: Callable[[str, CancelOrder], CancelResponse]
+    place_order: Callable[[str, NewOrder], NewOrderAck | NewOrderResult | NewOrderFull]
 
     def _init_advanced(self) -> None:
         # Per symbol: trade prices not yet shown to the triggers, waiting stops, lists.
@@ -544,6 +565,58 @@ class SimAdvanced:
         if client_id is None:
             return None
         return self._list_by_client.get((account, symbol, client_id))
+
+    # --- cancel-replace ---------------------------------------------------------------------
+
+    def cancel_replace(self, account: str, request: CancelReplace) -> CancelReplaceAnswer:
+        """``POST /api/v3/order/cancelReplace``: cancel, then (by the mode) place.
+
+        Raises:
+            CancelReplaceFailedError: -2022 (400) when the new order was not placed, -2021
+                (409) when one half failed; both carry the two results as ``data``.
+            SimError: a malformed request (nothing attempted).
+        """
+        self._ledger.require(account)
+        market = self._market(request.symbol)
+        if not market.rules.info.cancel_replace_allowed:
+            raise errors.SimError(-2010, "Order cancel-replace is not supported for this symbol.")
+        if request.cancel_order_id is None and request.cancel_orig_client_order_id is None:
+            raise errors.one_of_mandatory("cancelOrderId", "cancelOrigClientOrderId")
+        cancel = CancelOrder(
+            symbol=request.symbol,
+            order_id=request.cancel_order_id,
+            orig_client_order_id=request.cancel_orig_client_order_id,
+            new_client_order_id=request.cancel_new_client_order_id,
+        )
+        ok, fail = CancelReplaceResult.SUCCESS, CancelReplaceResult.FAILURE
+        try:
+            cancel_result, cancel_raw = ok, _raw(self.cancel_order(account, cancel))
+        except errors.SimError as exc:
+            cancel_result, cancel_raw = fail, _raw({"code": exc.code, "msg": exc.msg})
+        if cancel_result is fail and request.mode is CancelReplaceMode.STOP_ON_FAILURE:
+            data = CancelReplaceAnswer(
+                cancel_result=fail,
+                new_order_result=CancelReplaceResult.NOT_ATTEMPTED,
+                cancel_response=cancel_raw,
+            )
+            raise CancelReplaceFailedError(-2022, "Order cancel-replace failed.", 400, data)
+        try:
+            new_result, new_raw = ok, _raw(self.place_order(account, request.new_order))
+        except errors.SimError as exc:
+            new_result, new_raw = fail, _raw({"code": exc.code, "msg": exc.msg})
+        answer = CancelReplaceAnswer(
+            cancel_result=cancel_result,
+            new_order_result=new_result,
+            cancel_response=cancel_raw,
+            new_order_response=new_raw,
+        )
+        if cancel_result is fail and new_result is fail:
+            raise CancelReplaceFailedError(-2022, "Order cancel-replace failed.", 400, answer)
+        if fail in (cancel_result, new_result):
+            raise CancelReplaceFailedError(
+                -2021, "Order cancel-replace partially failed.", 409, answer
+            )
+        return answer
 
     # --- amend keep priority --------------------------------------------------------------
 

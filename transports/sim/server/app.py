@@ -23,6 +23,7 @@ from aiohttp import web
 from transports.sim.exchange import SimExchange
 from transports.sim.server.auth import DEMO_API_KEY, DEMO_API_SECRET, ApiAccount
 from transports.sim.server.core import ServerOptions, ServerState, wall_clock_ms
+from transports.sim.server.lists import add_list_methods, add_list_routes
 from transports.sim.server.rest import STATE_KEY, add_routes
 from transports.sim.server.ws import EventHub, WsApi
 
@@ -36,6 +37,7 @@ __all__ = [
 ]
 
 HUB_KEY = web.AppKey("oms_server_hub", EventHub)
+add_list_methods(WsApi)
 
 
 async def _used_weight_header(request: web.Request, response: web.StreamResponse) -> None:
@@ -68,6 +70,7 @@ def make_app(
     app[STATE_KEY] = state
     app[HUB_KEY] = hub
     add_routes(app)
+    add_list_routes(app)
     app.router.add_get("/ws-api/v3", WsApi(state, hub).handle)
     app.on_response_prepare.append(_used_weight_header)
 
