@@ -44,6 +44,7 @@ __all__ = [
     "ListOrderRef",
     "ListOrderReport",
     "NewOco",
+    "NewOrderList",
     "NewOto",
     "NewOtoco",
     "OrderListAnswer",

@@ -25,7 +25,15 @@ from aiohttp import web
 
 from oms.wire.amends import AmendKeepPriority, CancelReplace, QueryAmendments
 from oms.wire.enums import CancelReplaceMode, OrderResponseType, SelfTradePreventionMode, Side
-from oms.wire.orderlists import CancelOrderList, ListLeg, NewOco, NewOto, NewOtoco, QueryOrderList
+from oms.wire.orderlists import (
+    CancelOrderList,
+    ListLeg,
+    NewOco,
+    NewOrderList,
+    NewOto,
+    NewOtoco,
+    QueryOrderList,
+)
 from transports.sim.errors import one_of_mandatory
 from transports.sim.server.core import ServerState
 from transports.sim.server.params import ApiError, Params, mandatory_missing, new_order_from_params
@@ -99,6 +107,13 @@ def _shared(params: Params, side: str, quantity: str) -> tuple[Side, Decimal, di
     return side_value, qty, {"side": side_value.value, "quantity": params.require(quantity)}
 
 
+def _place(state: ServerState, params: Params, account: str, request: NewOrderList) -> object:
+    """A list placement under the ORDERS limit and the request faults, like an order."""
+    return state.placement(
+        params.ip, account, lambda: state.exchange.place_order_list(account, request)
+    )
+
+
 def _oco(state: ServerState, params: Params, account: str) -> object:
     head = _list_head(params)
     side, quantity, shared = _shared(params, "side", "quantity")
@@ -106,7 +121,7 @@ def _oco(state: ServerState, params: Params, account: str) -> object:
     below = _leg(state, params, "below", head["symbol"], **shared)
     params.finish()
     request = NewOco(side=side, quantity=quantity, above=above, below=below, **head)
-    return state.exchange.place_order_list(account, request)
+    return _place(state, params, account, request)
 
 
 def _oto(state: ServerState, params: Params, account: str) -> object:
@@ -114,9 +129,7 @@ def _oto(state: ServerState, params: Params, account: str) -> object:
     working = _leg(state, params, "working", head["symbol"])
     pending = _leg(state, params, "pending", head["symbol"])
     params.finish()
-    return state.exchange.place_order_list(
-        account, NewOto(working=working, pending=pending, **head)
-    )
+    return _place(state, params, account, NewOto(working=working, pending=pending, **head))
 
 
 def _otoco(state: ServerState, params: Params, account: str) -> object:
@@ -136,7 +149,7 @@ def _otoco(state: ServerState, params: Params, account: str) -> object:
         pending_below=below,
         **head,
     )
-    return state.exchange.place_order_list(account, request)
+    return _place(state, params, account, request)
 
 
 def _cancel_list(state: ServerState, params: Params, account: str) -> object:
@@ -198,7 +211,9 @@ def _cancel_replace(state: ServerState, params: Params, account: str) -> object:
         cancel_orig_client_order_id=cancel_orig,
         cancel_new_client_order_id=cancel_new,
     )
-    return state.exchange.cancel_replace(account, request)
+    return state.placement(
+        params.ip, account, lambda: state.exchange.cancel_replace(account, request)
+    )
 
 
 def _amend(state: ServerState, params: Params, account: str) -> object:
