@@ -29,6 +29,7 @@ from oms.core.order import Order
 from oms.core.outputs import FillApplied, OrderAdopted, Output, ReconcileNeeded, ReportIgnored
 from oms.core.registry import OrderRegistry
 from oms.core.state import TERMINAL_STATES, state_of_status
+from oms.core.triggers import take_trigger_keys
 from oms.errors import DuplicateClientOrderId, InvalidTransition, OrderValidationError
 from oms.wire.enums import OrderResponseType, OrderStatus, OrderType, Side, TimeInForce
 from oms.wire.events import (
@@ -81,6 +82,8 @@ Report = (
 )
 
 _OrderAnswer = NewOrderResult | CancelResponse | QueryOrderResponse
+# Orders without a trigger: their w / W / d / D say nothing the state does not.
+_PLAIN_TYPES = frozenset({OrderType.LIMIT, OrderType.MARKET, OrderType.LIMIT_MAKER})
 
 
 class Engine(ListEngine):
@@ -341,6 +344,8 @@ class Engine(ListEngine):
         if order is None or order.symbol != report.symbol:
             order = self._find_or_adopt(report, out)
         order.apply_execution_report(report, out)
+        if report.order_type not in _PLAIN_TYPES or report.order_list_id != -1:
+            take_trigger_keys(order, report)
         if order.state in TERMINAL_STATES:  # _after(), inlined: per report
             self.book.update_open(order)
         if order.needs_check:

@@ -104,6 +104,15 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
     reject_msg: str | None = None
     expiry_reason: str | None = None
     needs_check: bool = False
+    # Orders with a trigger and list legs (oms.core.triggers.take_trigger_keys): the stop
+    # price and trailing delta as reported, whether the order is working on the book (``w``),
+    # since when (``W``), when trailing began (``D``), and its list (``g``; -1: none).
+    stop_price: Decimal | None = None
+    trailing_delta: int | None = None
+    is_working: bool | None = None
+    working_time: int | None = None
+    trailing_time: int | None = None
+    order_list_id: int = -1
 
     def __post_init__(self) -> None:
         if not self.updated_ms:

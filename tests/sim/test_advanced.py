@@ -3,6 +3,8 @@ official docs' rules, and the core engine agreeing with every event the exchange
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 import pytest
 
@@ -75,8 +77,20 @@ def trade_at(ex: object, price: str, t: int = 0) -> None:
 
 def test_stop_limit_waits_off_the_book_then_triggers_on_the_last_price() -> None:
     ex, _ = make_exchange("a")
+    engine = new_engine()
+    order = engine.create_order(
+        symbol=BTC, side=SELL, order_type=OrderType.STOP_LOSS_LIMIT, quantity=D("0.1"),
+        price=D("58900"), time_in_force=GTC, client_order_id="s1",
+    )  # fmt: skip
+    engine.mark_sent(order)
     ex.place_order("a", stop(SELL, OrderType.STOP_LOSS_LIMIT, "59000", price="58900", cid="s1"))
-    new = reports(ex.drain_events("a"))[0]
+    armed = ex.drain_events("a")
+    follow_events(engine, armed)
+    assert (order.state, order.is_working, order.stop_price) == (
+        OrderState.NEW, False, D("59000"),
+    )  # fmt: skip
+    assert order.working_time is None
+    new = reports(armed)[0]
     # Not on the book: w false, no W (user-data-stream.md, Order update).
     assert (new.execution_type, new.is_working, new.working_time) == ("NEW", False, None)
     assert new.stop_price == D("59000") and new.order_list_id == -1
@@ -90,6 +104,10 @@ def test_stop_limit_waits_off_the_book_then_triggers_on_the_last_price() -> None
     assert [(r.execution_type, r.is_working) for r in working] == [("NEW", True), ("TRADE", True)]
     assert working[0].working_time is not None
     assert ex.book(BTC) == ([], [(D("58900"), D("0.09999"))])
+    follow_events(engine, working)
+    follow_events(engine, [working[0]])  # a duplicate changes nothing
+    assert order.is_working is True and order.working_time == working[0].working_time
+    assert order.state is OrderState.PARTIALLY_FILLED
 
 
 @pytest.mark.parametrize(
@@ -169,6 +187,11 @@ def oco(cid: str = "L1", tp: str | None = "tp", sl: str | None = "sl") -> NewOco
             client_order_id=sl,
         ),
     )
+
+
+def follow_events(engine: Engine, events: list[Any]) -> None:
+    for event in events:
+        engine.apply(event)
 
 
 def follow(engine: Engine, ex: object, account: str) -> None:
