@@ -25,6 +25,7 @@ Rules:
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -69,7 +70,7 @@ from transports.sim.book import MARKET_TYPES, SimOrder
 from transports.sim.filters import CLIENT_ID_RANGE, valid_client_id
 from transports.sim.lists import OCO_ABOVE_TYPES, OCO_BELOW_TYPES, SimList, leg_order, oco_prices_ok
 from transports.sim.matching import simulate
-from transports.sim.triggers import ALGO_TYPES, Trigger, check_trailing_delta
+from transports.sim.triggers import ALGO_TYPES, Trigger, check_trailing_delta, rises_to_trigger
 from transports.wire import encode_json
 
 if TYPE_CHECKING:
@@ -135,6 +136,11 @@ class SimAdvanced:
         self._lists: dict[str, dict[int, SimList]] = {s: {} for s in self._markets}
         self._list_by_client: dict[tuple[str, str, str], SimList] = {}
         self._amendments: dict[tuple[str, int], list[OrderAmendment]] = {}
+        # Armed plain stops by level (heaps of (level, arm order, order id)) and trailing ones.
+        self._rises: dict[str, list[tuple[Decimal, int, int]]] = {s: [] for s in self._markets}
+        self._falls: dict[str, list[tuple[Decimal, int, int]]] = {s: [] for s in self._markets}
+        self._trailing: dict[str, dict[int, tuple[int, SimOrder]]] = {s: {} for s in self._markets}
+        self._arm_seq = 0
 
     def record_trade_price(self, symbol: str, price: Decimal) -> None:
         """A trade happened at ``price`` (ours or the market's): the triggers will see it."""
@@ -192,7 +198,7 @@ class SimAdvanced:
         self._begin()
         self._accept(market, sim)
         trigger.start(market.reference_price, self._now)
-        self._waiting[market.rules.symbol][sim.order_id] = sim
+        self._arm(market, sim)
         self._settle_market(market)
         self._publish()
         return self._response(market, sim, order.effective_response_type())
@@ -208,15 +214,55 @@ class SimAdvanced:
             batch = list(prices)
             prices.clear()
             fired: list[SimOrder] = []
-            waiting = self._waiting[symbol]
             for price in batch:
-                for order in list(waiting.values()):
-                    if order.algo.observe(price, self._now):
-                        fired.append(order)
-                        del waiting[order.order_id]
+                fired += self._fired_at(symbol, price)
             for order in fired:
                 if order.is_open:
                     self._trigger(market, order)
+
+    def _arm(self, market: _Market, sim: SimOrder) -> None:
+        """Start watching a waiting stop. A plain stop waits in a heap by its stop price (the
+        rising ones lowest first, the falling ones highest first), so a trade looks only at
+        the stops it reaches; a trailing stop sees every trade (its level moves)."""
+        symbol = market.rules.symbol
+        self._arm_seq += 1
+        seq = self._arm_seq
+        self._waiting[symbol][sim.order_id] = sim
+        trigger: Trigger = sim.algo
+        stop = trigger.stop_price
+        if trigger.trailing_delta is not None or stop is None:
+            self._trailing[symbol][sim.order_id] = (seq, sim)
+        elif rises_to_trigger(trigger.order_type, trigger.side):
+            heapq.heappush(self._rises[symbol], (stop, seq, sim.order_id))
+        else:
+            heapq.heappush(self._falls[symbol], (-stop, seq, sim.order_id))
+
+    def _fired_at(self, symbol: str, price: Decimal) -> list[SimOrder]:
+        """The stops a trade at ``price`` triggers, in the order they were armed. Entries of
+        stops no longer waiting (canceled, expired) are dropped as they surface."""
+        waiting = self._waiting[symbol]
+        hits: list[tuple[int, SimOrder]] = []
+        rises, falls = self._rises[symbol], self._falls[symbol]
+        while rises and rises[0][0] <= price:
+            _, seq, oid = heapq.heappop(rises)
+            order = waiting.pop(oid, None)
+            if order is not None:
+                hits.append((seq, order))
+        while falls and -falls[0][0] >= price:
+            _, seq, oid = heapq.heappop(falls)
+            order = waiting.pop(oid, None)
+            if order is not None:
+                hits.append((seq, order))
+        trailing = self._trailing[symbol]
+        for oid, (seq, order) in list(trailing.items()):
+            if oid not in waiting:
+                del trailing[oid]
+            elif order.algo.observe(price, self._now):
+                del trailing[oid]
+                del waiting[oid]
+                hits.append((seq, order))
+        hits.sort(key=lambda hit: hit[0])
+        return [order for _, order in hits]
 
     def _trigger(self, market: _Market, order: SimOrder) -> None:
         order.algo.triggered = True
@@ -387,7 +433,7 @@ class SimAdvanced:
             self._accept(market, sim)
             if not pending and sim.algo is not None:
                 sim.algo.start(market.reference_price, self._now)
-                self._waiting[lst.symbol][sim.order_id] = sim
+                self._arm(market, sim)
         if lst.working is not None:
             self._execute(market, lst.working, None)
         else:
@@ -451,7 +497,7 @@ class SimAdvanced:
             self._go_live(market, sim)
             return
         sim.algo.start(market.reference_price, self._now)
-        self._waiting[market.rules.symbol][sim.order_id] = sim
+        self._arm(market, sim)
         self._report(market, sim, ExecutionType.NEW)
 
     def _oco_fire(self, market: _Market, lst: SimList, leg: SimOrder) -> None:
