@@ -392,6 +392,22 @@ def test_amend_keep_priority_lowers_quantity_in_place() -> None:
     del engine
 
 
+def test_amending_one_oco_leg_amends_both() -> None:
+    ex, _ = make_exchange("a")
+    ex.place_order_list("a", oco("L1"))
+    ex.drain_events("a")
+    ex.amend_keep_priority(
+        "a", AmendKeepPriority(symbol=BTC, orig_client_order_id="sl", new_qty=D("0.04"),
+                               new_client_order_id="sl2")
+    )  # fmt: skip
+    events = ex.drain_events("a")
+    replaced = [(e.client_order_id, e.quantity) for e in reports(events)]
+    assert replaced == [("sl2", D("0.04")), ("tp", D("0.04"))]
+    # The pair's one lock of the base quantity shrank once.
+    assert ex.balance("a", "BTC") == (D("9.96"), D("0.04"))
+    assert [e.list_status_type for e in events if isinstance(e, ListStatus)] == ["UPDATED"]
+
+
 def test_same_seed_same_events() -> None:
     def run() -> list[object]:
         ex, _ = make_exchange("a", "t", seed=7)

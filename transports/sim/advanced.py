@@ -53,6 +53,7 @@ from oms.wire.enums import (
     Side,
     TimeInForce,
 )
+from oms.wire.events import ExecutionReport
 from oms.wire.money import ZERO
 from oms.wire.orderlists import (
     CancelOrderList,
@@ -691,22 +692,14 @@ class SimAdvanced:
         new_cid = self._checked_client_id(amend.new_client_order_id)
         self._begin()
         old_cid, old_qty = order.client_order_id, order.orig_qty
-        self._reduce(order, amend.new_qty)
-        if new_cid != old_cid:
-            self._by_client[(account, rules.symbol, new_cid)] = order
-            order.client_order_id = new_cid
-        if order.report is not None:
-            # The template of later reports carries the order's id and quantity.
-            order.report = msgspec.structs.replace(
-                order.report,
-                client_order_id=order.client_order_id,
-                quantity=order.orig_qty.quantize(rules.base_quantum),
-            )
-        report = self._report(market, order, ExecutionType.REPLACED, orig_client_order_id=old_cid)
-        if order.executed >= order.orig_qty:
-            order.status = OrderStatus.FILLED
-            market.book.side(order.side).remove(order)
-            self._close(order)
+        report = self._amend_one(market, order, amend.new_qty, new_cid)
+        lst = order.order_list
+        if lst is not None and order in lst.oco:
+            # "OCO order pairs must have the same quantity ... amending either order affects
+            # both orders" (faqs/order_amend_keep_priority.md, Can Order lists be amended?).
+            for other in lst.oco:
+                if other is not order and other.is_open:
+                    self._amend_one(market, other, amend.new_qty, other.client_order_id)
         history.append(
             OrderAmendment(
                 symbol=rules.symbol,
@@ -719,7 +712,6 @@ class SimAdvanced:
                 time=self._now,
             )
         )
-        lst = order.order_list
         list_status = None
         if lst is not None:
             if new_cid != old_cid:
@@ -734,6 +726,35 @@ class SimAdvanced:
             amended_order=_amended(order, rules, old_cid),
             list_status=list_status,
         )
+
+    def _amend_one(
+        self, market: _Market, order: SimOrder, new_qty: Decimal, new_cid: str
+    ) -> ExecutionReport:
+        """Lower one order's quantity in place and report it (``x=REPLACED``)."""
+        rules = market.rules
+        old_cid = order.client_order_id
+        self._reduce(order, new_qty)
+        if new_cid != old_cid:
+            self._by_client[(order.account, rules.symbol, new_cid)] = order
+            order.client_order_id = new_cid
+        if order.report is not None:
+            # The template of later reports carries the order's id and quantity.
+            order.report = msgspec.structs.replace(
+                order.report,
+                client_order_id=order.client_order_id,
+                quantity=order.orig_qty.quantize(rules.base_quantum),
+            )
+        report: ExecutionReport = self._report(
+            market, order, ExecutionType.REPLACED, orig_client_order_id=old_cid
+        )
+        if order.executed >= order.orig_qty:
+            # Amended down to what has traded: nothing is left to work.
+            order.status = OrderStatus.FILLED
+            if order.algo is None or order.algo.triggered:
+                market.book.side(order.side).remove(order)
+            self._waiting[order.symbol].pop(order.order_id, None)
+            self._close(order)
+        return report
 
     def _reduce(self, order: SimOrder, new_qty: Decimal) -> None:
         """Lower the quantity in place; the lock shrinks with it (same queue position)."""
