@@ -94,7 +94,9 @@ async def test_ws_api_oco_amend_and_list_status_events(harness: Harness) -> None
     assert amend["status"] == 200, amend
     assert amend["result"]["listStatus"]["orders"][0]["clientOrderId"] == "tp2"
     events = [f["event"] for f in await ws.events_for(0.3)]
-    assert [e.get("x") for e in events if e["e"] == "executionReport"] == ["REPLACED"]
+    # Amending one OCO leg amends both (faqs/order_amend_keep_priority.md).
+    replaced = [(e["x"], e["c"], e["q"]) for e in events if e["e"] == "executionReport"]
+    assert replaced == [("REPLACED", "tp2", "0.00500000"), ("REPLACED", "sl", "0.00500000")]
     assert [e["l"] for e in events if e["e"] == "listStatus"] == ["UPDATED"]
     open_lists = await ws.call("openOrderLists.status", ws.signed_params(ALICE_KEY, ALICE_SECRET))
     assert len(open_lists["result"]) == 1

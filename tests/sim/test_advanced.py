@@ -317,6 +317,18 @@ def test_cancel_a_list_and_a_leg_cancels_the_whole_list() -> None:
     assert ex.open_order_lists("a") == []
 
 
+def test_engine_applies_a_list_cancel_answer_to_list_and_legs() -> None:
+    ex, _ = make_exchange("a")
+    engine, lst = _oco_engine(ex)
+    engine.apply(ex.place_order_list("a", oco("L1")))
+    request, _ = engine.list_cancel_request(lst)
+    engine.apply(ex.cancel_order_list("a", request))
+    assert lst.state is ListState.ALL_DONE
+    assert [o.state for o in engine.legs(lst)] == [OrderState.CANCELED, OrderState.CANCELED]
+    follow(engine, ex, "a")  # the stream's copies change nothing
+    assert [o.state for o in engine.legs(lst)] == [OrderState.CANCELED, OrderState.CANCELED]
+
+
 def test_oto_pending_is_placed_when_the_working_order_fills() -> None:
     ex, _ = make_exchange("a", "t")
     oto = NewOto(
