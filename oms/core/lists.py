@@ -172,9 +172,13 @@ class OrderListBook:
         if found is not None:
             return found
         found = self._by_client.get(list_client_order_id)
-        if found is not None and found.symbol == symbol:
-            return found
-        return None
+        if found is None or found.symbol != symbol:
+            return None
+        if found.order_list_id not in (None, order_list_id) and not found.is_open:
+            # A new list reusing a finished list's client id, as Binance allows (rest-api.md,
+            # New Order list - OCO: listClientOrderId).
+            return None
+        return found
 
     def open_lists(self) -> list[OrderList]:
         return [lst for lst in self._by_client.values() if lst.is_open]
