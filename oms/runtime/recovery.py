@@ -19,12 +19,15 @@ import msgspec
 from oms.core.engine import Engine, Report
 from oms.core.outputs import Output
 from oms.runtime.journal import Journal, OrderIntent
+from oms.runtime.list_recovery import replay_list_entry
 from oms.wire.events import (
     BalanceUpdate,
     ExecutionReport,
     ExternalLockUpdate,
+    ListStatus,
     OutboundAccountPosition,
 )
+from oms.wire.orderlists import OrderListAnswer, OrderListStatus
 from oms.wire.rest import (
     AccountInfo,
     CancelResponse,
@@ -40,6 +43,9 @@ __all__ = ["replay_journal"]
 _REPORTS: dict[str, type[msgspec.Struct]] = {
     cls.__name__: cls
     for cls in (
+        ListStatus,
+        OrderListStatus,
+        OrderListAnswer,
         ExecutionReport,
         OutboundAccountPosition,
         BalanceUpdate,
@@ -96,6 +102,8 @@ def _apply_entry(engine: Engine, kind: str, cid: str | None, data: bytes) -> lis
             client_order_id=intent.client_order_id,
         )
         return []
+    if kind.startswith("list_"):
+        return replay_list_entry(engine, kind, cid or "", data)
     order = engine.order(cid or "")
     if order is None:
         return []

@@ -1,0 +1,276 @@
+"""Order lists, amend and cancel-replace in the order manager: intent before send, one send,
+never a blind resend.
+
+Rules:
+- The transport must offer ``oms.runtime.ports.OrderListTransport`` (both real ones do);
+  otherwise every call here is a ``LocalError`` and nothing is sent.
+- Intent before send: a list is journaled (``list_intent``: its contingency, client id and
+  each leg's spec and client id) and marked sent before its request leaves; replay rebuilds
+  the list and its legs (``oms.runtime.recovery``).
+- An unknown placement is resolved by querying the list by the client id we chose
+  (``find_order_list``), then each leg by its client id through the ``Resolver``; it is never
+  sent again. Only the legs' definite "does not exist" after their deadline declares the list
+  never placed.
+- A definite refusal marks the list and its legs rejected and is raised.
+- Amend keep priority changes nothing locally until the exchange reports it (the stream's
+  ``x=REPLACED``, or the query the manager makes after a gap): its answer is returned as is.
+- Cancel-replace: the new order is journaled and marked sent like any order and the old one
+  marked cancel-requested; the answer's halves (or the -2021 / -2022 ``data``) are applied as
+  the cancel answer and the new order's answer they are; an unknown outcome resolves both by
+  query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+import msgspec
+
+from oms.core.list_engine import settled_but_open
+from oms.core.lists import OrderList, oco_request, oto_request, otoco_request
+from oms.core.order import Order
+from oms.core.outputs import Output
+from oms.core.spec import OrderSpec, new_order_request
+from oms.errors import (
+    CancelRejected,
+    CancelReplaceFailed,
+    Disconnected,
+    InvalidTransition,
+    LocalError,
+    OmsError,
+    OutcomeUnknown,
+    RateLimited,
+    RemoteError,
+)
+from oms.runtime.config import ManagerConfig
+from oms.runtime.dispatch import Dispatcher, Part
+from oms.runtime.ports import OrderListTransport, Transport
+from oms.runtime.resolve import Resolver
+from oms.wire.amends import AmendKeepPriority, AmendResponse, CancelReplace, CancelReplaceAnswer
+from oms.wire.enums import CancelReplaceMode, ContingencyType
+from oms.wire.orderlists import NewOrderList
+from oms.wire.rest import CancelResponse, ErrorBody
+
+__all__ = ["ListIntent", "ListPlacer"]
+
+
+class ListIntent(msgspec.Struct, frozen=True, kw_only=True):
+    """What a list is created with: the journal's ``list_intent`` entry."""
+
+    contingency_type: ContingencyType
+    legs: tuple[tuple[OrderSpec, str], ...]
+    # "OCO", "OTO" or "OTOCO": which request the legs make.
+    kind: str
+
+
+class ListPlacer(Part):
+    """Places and cancels order lists; amends and cancel-replaces orders."""
+
+    def __init__(
+        self, transport: Transport, dispatch: Dispatcher, config: ManagerConfig, resolver: Resolver
+    ) -> None:
+        super().__init__(transport, dispatch, config)
+        self.resolver = resolver
+
+    def _lists(self) -> OrderListTransport:
+        if not isinstance(self.transport, OrderListTransport):
+            raise LocalError("this transport does not offer order lists, amend or cancel-replace")
+        return self.transport
+
+    # --- placing --------------------------------------------------------------------------
+
+    async def place(
+        self,
+        kind: str,
+        legs: Sequence[tuple[OrderSpec, str | None]],
+        list_client_order_id: str | None,
+    ) -> OrderList:
+        """Place an OCO (above, below), OTO (working, pending) or OTOCO (working, pending
+        above, pending below) from the legs' specs."""
+        transport = self._lists()
+        contingency = ContingencyType.OCO if kind == "OCO" else ContingencyType.OTO
+        order_list, orders = self.engine.create_list(contingency, legs, list_client_order_id)
+        named = tuple((spec, o.client_order_id) for (spec, _), o in zip(legs, orders, strict=True))
+        try:
+            request = _request(kind, order_list.list_client_order_id, named)
+        except ValueError as exc:
+            self.engine.mark_list_rejected(order_list, 0, str(exc))
+            raise LocalError(str(exc)) from None
+        intent = ListIntent(contingency_type=contingency, legs=named, kind=kind)
+        self.dispatch.journal.record_mark(
+            "list_intent", order_list.list_client_order_id, self.dispatch.clock(),
+            intent=msgspec.to_builtins(intent),
+        )  # fmt: skip
+        self._mark(order_list, "list_sent", self.engine.mark_list_sent(order_list))
+        try:
+            answer = await transport.place_order_list(request)
+        except OutcomeUnknown as exc:
+            self._mark(
+                order_list, "list_unknown", self.engine.mark_list_unknown(order_list, str(exc))
+            )
+            await self.resolve(order_list, exc.request_time_ms, exc.recv_window_ms)
+            return order_list
+        except (RemoteError, RateLimited, Disconnected, LocalError) as exc:
+            code = getattr(exc, "code", None) or 0
+            msg = getattr(exc, "msg", None) or str(exc)
+            outputs = self.engine.mark_list_rejected(order_list, code, msg)
+            self._mark(order_list, "list_rejected", outputs, code=code, msg=msg)
+            raise
+        except OmsError as exc:
+            self._mark(
+                order_list, "list_unknown", self.engine.mark_list_unknown(order_list, str(exc))
+            )
+            await self.resolve(order_list, None, None)
+            return order_list
+        self.dispatch.apply(answer)
+        return order_list
+
+    async def resolve(
+        self, order_list: OrderList, request_ms: int | None, window_ms: int | None
+    ) -> None:
+        """Query the list by its client id; then each leg by its own (never resend)."""
+        try:
+            found = await self._lists().find_order_list(order_list.list_client_order_id)
+        except OmsError:
+            found = None
+        if found is not None:
+            self.dispatch.apply(found)
+        for leg in self.engine.legs(order_list):
+            await self.resolver.resolve(leg, request_ms, window_ms)
+        if order_list.state.name == "UNKNOWN" and all(
+            leg.state.name == "REJECTED" for leg in self.engine.legs(order_list)
+        ):
+            self._mark(order_list, "list_not_found", self.engine.mark_list_not_found(order_list))
+
+    async def check_lists(self) -> None:
+        """Query the lists that need it by their client id: those the engine queued (a
+        conflict, a refused cancel) and open lists whose legs have all ended (their
+        ``ALL_DONE`` late or lost: every reconnect is a gap)."""
+        if not isinstance(self.transport, OrderListTransport):
+            return
+        wanted = {**dict.fromkeys(self.engine.take_list_checks()),
+                  **dict.fromkeys(settled_but_open(self.engine))}  # fmt: skip
+        for order_list in wanted:
+            try:
+                found = await self.transport.find_order_list(order_list.list_client_order_id)
+            except OmsError:
+                continue
+            if found is not None:
+                self.dispatch.apply(found)
+
+    async def cancel(self, order_list: OrderList) -> OrderList:
+        """Cancel the whole list (``DELETE /api/v3/orderList``)."""
+        transport = self._lists()
+        request, outputs = self.engine.list_cancel_request(order_list)
+        self._mark(order_list, "list_cancel_requested", outputs)
+        try:
+            answer = await transport.cancel_order_list(request)
+        except CancelRejected as exc:
+            outputs = self.engine.list_cancel_failed(order_list, exc.code, exc.msg)
+            self._mark(order_list, "list_cancel_failed", outputs, code=exc.code, msg=exc.msg)
+            raise
+        self.dispatch.apply(answer)
+        return order_list
+
+    def _mark(
+        self, order_list: OrderList, kind: str, outputs: list[Output], **data: object
+    ) -> None:
+        """Journal a list mark (keyed by the list's client id) and send its outputs on."""
+        self.dispatch.journal.record_mark(
+            kind, order_list.list_client_order_id, self.dispatch.clock(), **data
+        )
+        self.dispatch.account(outputs)
+        self.dispatch._send(outputs)
+
+    # --- amend and cancel-replace ---------------------------------------------------------
+
+    async def amend(
+        self, order: Order, quantity: Decimal, new_client_order_id: str | None = None
+    ) -> AmendResponse:
+        """Lower ``order``'s quantity keeping its queue place.
+
+        Without ``new_client_order_id`` the order keeps its client id (sent as the new one,
+        which Binance allows: rest-api.md, Order Amend Keep Priority), since Binance would
+        otherwise give it a random one and the order is tracked by client id.
+        """
+        if order.order_id is None or not order.is_open:
+            raise LocalError(f"order {order.client_order_id} is not open on the exchange")
+        amend = AmendKeepPriority(
+            symbol=order.symbol,
+            order_id=order.order_id,
+            new_qty=quantity,
+            new_client_order_id=new_client_order_id or order.client_order_id,
+        )
+        return await self._lists().amend_keep_priority(amend)
+
+    async def cancel_replace(self, order: Order, spec: OrderSpec, mode: CancelReplaceMode) -> Order:
+        """Cancel ``order`` and place ``spec`` in one request; the new order is returned."""
+        transport = self._lists()
+        if order.local_next_state("request_cancel") is None:
+            # Refused before anything is created, journaled or sent.
+            raise InvalidTransition(
+                f"cancel-replace: order {order.client_order_id} cannot be canceled "
+                f"in state {order.state.name}"
+            )
+        new = self.engine.create_order(
+            symbol=spec.symbol, side=spec.side, order_type=spec.order_type,
+            quantity=spec.quantity, quote_order_qty=spec.quote_order_qty, price=spec.price,
+            time_in_force=spec.time_in_force,
+        )  # fmt: skip
+        self.dispatch.record_intent(new)
+        cancel, outputs = self.engine.cancel_request(order)
+        self.dispatch.mark("cancel_requested", order, outputs)
+        self.dispatch.mark("sent", new, self.engine.mark_sent(new))
+        request = CancelReplace(
+            new_order=new_order_request(spec, new.client_order_id),
+            mode=mode,
+            cancel_order_id=cancel.order_id,
+            cancel_orig_client_order_id=None if cancel.order_id else cancel.orig_client_order_id,
+        )
+        try:
+            answer = await transport.cancel_replace(request)
+        except CancelReplaceFailed as exc:
+            if isinstance(exc.answer, CancelReplaceAnswer):
+                self._apply_halves(order, new, exc.answer)
+            else:
+                await self._resolve_both(order, new)
+            raise
+        except OmsError:
+            await self._resolve_both(order, new)
+            raise
+        self._apply_halves(order, new, answer)
+        return new
+
+    def _apply_halves(self, old: Order, new: Order, answer: CancelReplaceAnswer) -> None:
+        cancelled = answer.cancel()
+        if isinstance(cancelled, CancelResponse):
+            self.dispatch.apply(cancelled)
+        else:
+            outputs = self.engine.cancel_failed(old, cancelled.code, cancelled.msg)
+            self.dispatch.mark(
+                "cancel_failed", old, outputs, code=cancelled.code, msg=cancelled.msg
+            )
+        placed = answer.new_order()
+        if placed is None or isinstance(placed, ErrorBody):
+            code, msg = (0, "not attempted") if placed is None else (placed.code, placed.msg)
+            outputs = self.engine.mark_rejected(new, code, msg)
+            self.dispatch.mark("rejected", new, outputs, code=code, msg=msg)
+            return
+        self.dispatch.apply(placed.as_answer())
+
+    async def _resolve_both(self, old: Order, new: Order) -> None:
+        self.dispatch.mark("unknown", new, self.engine.mark_unknown(new, "cancel-replace unknown"))
+        await self.resolver.resolve(new, None, None)
+        old.needs_check = True
+        self.engine._checks[old] = None
+
+
+def _request(kind: str, lid: str, legs: tuple[tuple[OrderSpec, str], ...]) -> NewOrderList:
+    if kind == "OCO" and len(legs) == 2:
+        return oco_request(lid, legs[0], legs[1])
+    if kind == "OTO" and len(legs) == 2:
+        return oto_request(lid, legs[0], legs[1])
+    if kind == "OTOCO" and len(legs) in (2, 3):
+        return otoco_request(lid, legs[0], legs[1], legs[2] if len(legs) == 3 else None)
+    raise ValueError(f"{kind} does not take {len(legs)} legs")
