@@ -23,6 +23,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, NoReturn, TypeVar
 
+from oms.app.list_cli import add_list_commands
 from oms.app.render import (
     BALANCE_COLUMNS,
     ORDER_COLUMNS,
@@ -174,6 +175,9 @@ def _parser() -> argparse.ArgumentParser:
     watch.add_argument("--seconds", type=float, default=0.0, help="stop after this long (0: never)")
     _common(watch)
     watch.set_defaults(run=_run_watch)
+    add_list_commands(
+        sub, common=_common, decimal=_decimal, with_manager=_with_manager, print_rows=_print
+    )
     return parser
 
 

@@ -13,7 +13,8 @@ Rules:
   never placed.
 - A definite refusal marks the list and its legs rejected and is raised.
 - Amend keep priority changes nothing locally until the exchange reports it (the stream's
-  ``x=REPLACED``, or the query the manager makes after a gap): its answer is returned as is.
+  ``x=REPLACED``): the answer is returned once that report is applied, or after
+  ``balance_settle`` seconds without it (the stream is down: the order is then checked).
 - Cancel-replace: the new order is journaled and marked sent like any order and the old one
   marked cancel-requested; the answer's halves (or the -2021 / -2022 ``data``) are applied as
   the cancel answer and the new order's answer they are; an unknown outcome resolves both by
@@ -202,7 +203,22 @@ class ListPlacer(Part):
             new_qty=quantity,
             new_client_order_id=new_client_order_id or order.client_order_id,
         )
-        return await self._lists().amend_keep_priority(amend)
+        answer = await self._lists().amend_keep_priority(amend)
+        # The order changes when the exchange's x=REPLACED report is applied (then journaled);
+        # wait briefly for it so a caller that reads the order, or exits, sees the amend.
+        try:
+            await self.dispatch.wait_for(
+                lambda: order.quantity == answer.amended_order.qty,
+                timeout=self.config.balance_settle,
+            )
+        except TimeoutError:
+            self._check(order)
+        return answer
+
+    def _check(self, order: Order) -> None:
+        """Queue ``order`` for the check loop's query (what the engine does on a conflict)."""
+        order.needs_check = True
+        self.engine._checks[order] = None
 
     async def cancel_replace(self, order: Order, spec: OrderSpec, mode: CancelReplaceMode) -> Order:
         """Cancel ``order`` and place ``spec`` in one request; the new order is returned."""
@@ -262,8 +278,7 @@ class ListPlacer(Part):
     async def _resolve_both(self, old: Order, new: Order) -> None:
         self.dispatch.mark("unknown", new, self.engine.mark_unknown(new, "cancel-replace unknown"))
         await self.resolver.resolve(new, None, None)
-        old.needs_check = True
-        self.engine._checks[old] = None
+        self._check(old)
 
 
 def _request(kind: str, lid: str, legs: tuple[tuple[OrderSpec, str], ...]) -> NewOrderList:

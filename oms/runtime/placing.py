@@ -34,6 +34,7 @@ from oms.runtime.dispatch import Dispatcher, Part
 from oms.runtime.ports import Transport
 from oms.runtime.resolve import Resolver
 from oms.wire.enums import OrderType, Side, TimeInForce
+from oms.wire.requests import NewOrder
 
 __all__ = ["PlaceOptions", "Placer", "symbol_rules"]
 
@@ -106,8 +107,11 @@ class Placer(Part):
         await self._send(order)
         return order
 
-    async def _send(self, order: Order) -> None:
-        request = self.engine.new_order_request(order)
+    async def _send(self, order: Order, request: NewOrder | None = None) -> None:
+        """Send ``order`` (``request``: its request when built from a spec with fields the
+        order does not hold, such as a stop price)."""
+        if request is None:
+            request = self.engine.new_order_request(order)
         self.dispatch.mark("sent", order, self.engine.mark_sent(order))
         sending = self.dispatch.sending
         sending.add(order.client_order_id)  # while here, nothing may call it never placed

@@ -131,3 +131,19 @@ async def test_a_lost_all_done_is_found_by_the_list_check() -> None:
         ex.cancel_order_list(TRADER, oco.cancel_request())  # canceled elsewhere
         await wait_until(lambda: oco.state is ListState.ALL_DONE)
         assert [o.state for o in oms.engine.legs(oco)] == [OrderState.CANCELED] * 2
+
+
+async def test_a_stop_limit_from_its_spec_arms_then_works() -> None:
+    ex = new_exchange()
+    async with OrderManager(SimTransport(ex, TRADER), config=fast_config()) as oms:
+        spec = OrderSpec(symbol=SYMBOL, side=Side.SELL, order_type=OrderType.STOP_LOSS_LIMIT,
+                         quantity=D("0.01"), price=D("58900.00"), stop_price=D("59000.00"),
+                         time_in_force=TimeInForce.GTC)  # fmt: skip
+        order = await oms.place(spec)
+        await wait_until(lambda: order.is_working is False)
+        assert order.stop_price == D("59000.00") and order.state is OrderState.NEW
+        _market_trades(ex, "59500.00", "59000.00")
+        await wait_until(lambda: order.is_working is True)
+        assert order.working_time is not None
+        await settle(oms, ex)
+        assert_matches_exchange(oms, ex)
