@@ -1,6 +1,6 @@
 """Order lists and triggers: the simulator's trigger processing and the core's list events.
 
-Run: ``python bench/lists.py``; the suite (``python -m bench --only 6``) calls ``figures``.
+Run: ``python bench/lists.py``; the suite (``python -m bench --only 7``) calls ``figures``.
 - Trigger processing: replayed market trades per second through the simulated exchange with
   500 armed stops waiting (5 per account, MAX_NUM_ALGO_ORDERS), against the same trades with
   none waiting, in the same run (interleaved). Prices stay away from the stops, so the figure
@@ -134,9 +134,9 @@ def apply_rate(events: list[ListStatus] | list[ExecutionReport]) -> float:
 
 
 def figures(quick: bool) -> list[Row]:
-    """Section 6 of the suite."""
+    """Section 7 of the suite."""
     n, repeats = (2_000, 3) if quick else (10_000, 5)
-    sec = "6 lists, triggers"
+    sec = "7 lists, triggers"
     rates = interleaved(
         {
             "idle": lambda: replay_rate(n, armed=False),

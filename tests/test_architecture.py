@@ -4,8 +4,9 @@
   randomness, threads or transports; ``wire`` never imports ``core``.
 - ``oms/runtime`` (the async manager) depends on the port it declares (``ports.py``), never on
   ``transports``; it never imports the application layer.
-- ``oms/app`` (the command line, the demo, rendering) is the only part of ``oms`` that wires
-  transports in.
+- ``oms/sim`` (strategies, market data, simulated time) is runtime level: no transports.
+- ``oms/app`` (the command line, the demo, rendering) and ``oms/testing`` (the public fuzzing
+  kit and pytest plugin) are the only parts of ``oms`` that wire transports in.
 - ``transports`` implement oms's port; ``transports/binance`` never imports ``transports/sim``;
   no transport imports the application layer.
 - No import cycles between modules of ``oms`` and ``transports``.
@@ -41,7 +42,11 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "oms.wire": ("oms.wire", "oms.errors"),
     "oms.core": ("oms.wire", "oms.core", "oms.errors"),
     "oms.runtime": ("oms.wire", "oms.core", "oms.runtime", "oms.errors"),
+    # Strategies, market data, the virtual-time loop and the report: runtime level.
+    "oms.sim": ("oms.wire", "oms.core", "oms.runtime", "oms.sim", "oms.errors"),
 }
+# Packages of oms that wire transports in: the command, and the public test kit.
+WIRING = ("oms.app", "oms.testing")
 
 
 def module_name(path: Path) -> str:
@@ -101,7 +106,7 @@ def test_each_layer_imports_only_the_layers_below(layer: str) -> None:
 
 def test_only_the_app_layer_of_oms_imports_transports() -> None:
     for path in sources("oms"):
-        if within(module_name(path), ("oms.app",)):
+        if within(module_name(path), WIRING):
             continue
         assert "transports" not in roots(imports(path)), path.relative_to(ROOT)
 

@@ -178,6 +178,10 @@ def _parser() -> argparse.ArgumentParser:
     add_list_commands(
         sub, common=_common, decimal=_decimal, with_manager=_with_manager, print_rows=_print
     )
+
+    from oms.app.simulate import add_commands  # noqa: PLC0415
+
+    add_commands(sub)  # simulate, run
     return parser
 
 

@@ -475,6 +475,11 @@ class SimExchange(SimAdvanced):
         book = self._market(symbol).book
         return book.bids.depth(), book.asks.depth()
 
+    def crosses(self, symbol: str, side: Side, price: Decimal) -> bool:
+        """Would a trade on ``side`` at ``price`` (``cross``) fill a resting order? A cheap
+        test a replay makes before each trade. Raises: SimError: -1121 unknown symbol."""
+        return self._market(symbol).book.crosses(side, price)
+
     def reference_price(self, symbol: str) -> Decimal:
         """Raises: SimError: -1121 unknown symbol."""
         return self._market(symbol).reference_price

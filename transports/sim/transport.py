@@ -301,6 +301,11 @@ class SimTransport(SimListCalls):
             async with asyncio.timeout(self._poll_s):
                 await self._wake.wait()
 
+    def notify(self) -> None:
+        """Events were queued by someone else (a replayed trade filled a resting order):
+        deliver them now rather than at the next poll."""
+        self._wake.set()
+
     async def close(self) -> None:
         self._closed = True
         self._wake.set()

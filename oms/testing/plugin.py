@@ -1,0 +1,151 @@
+"""The pytest plugin of ``oms[test]`` (entry point ``pytest11``: loaded by installing oms).
+
+Fixtures:
+- ``sim_exchange``: a ``SimExchange`` on a ``ManualClock`` (``sim_clock``) with one funded
+  account, ``SIM_ACCOUNT`` (``SIM_BALANCES``);
+- ``oms_faults``: the ``FaultConfig`` for ``order_manager``; None unless the test is marked
+  ``@pytest.mark.oms_faults(drop_event=0.1, ...)`` (``FaultConfig``'s fields) or the
+  fixture is overridden;
+- ``order_manager``: a started ``OrderManager`` over a ``SimTransport`` to that account, with
+  those faults; closed after the test (an async fixture: pytest-asyncio);
+- ``local_exchange``: ``oms exchange`` in a subprocess on a free port of 127.0.0.1, with its
+  URLs, demo key and an environment for ``OMS_ENV=local`` (``LocalExchange``).
+
+Rules: loopback only; every subprocess is ended at teardown; nothing here patches oms.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from decimal import Decimal
+
+import msgspec
+import pytest
+import pytest_asyncio
+
+from oms.runtime.config import ManagerConfig
+from oms.runtime.manager import OrderManager
+from transports.sim.exchange import ManualClock, SimExchange
+from transports.sim.faults import FaultConfig
+from transports.sim.transport import SimTransport
+
+__all__ = ["SIM_ACCOUNT", "SIM_BALANCES", "LocalExchange"]
+
+SIM_ACCOUNT = "me"
+SIM_BALANCES = {
+    "USDT": Decimal("100000"),
+    "BTC": Decimal("1"),
+    "ETH": Decimal("10"),
+    "BNB": Decimal("100"),
+}
+# Fast enough for tests on a ManualClock; the defaults suit Binance.
+FAST = ManagerConfig(
+    id_prefix="t",
+    resolve_initial_delay=0.001,
+    resolve_max_delay=0.01,
+    stream_start_timeout=1.0,
+    balance_settle=0.005,
+)
+
+
+class LocalExchange(msgspec.Struct, frozen=True):
+    """A running ``oms exchange``: where it listens and the demo account's key."""
+
+    rest_url: str
+    ws_api_url: str
+    api_key: str
+    api_secret: str
+
+    def environ(self) -> dict[str, str]:
+        """Variables for ``OMS_ENV=local`` (``oms run``, ``load_config``)."""
+        return {
+            "OMS_ENV": "local",
+            "OMS_REST_URL": self.rest_url,
+            "OMS_WS_API_URL": self.ws_api_url,
+            "OMS_API_KEY": self.api_key,
+            "OMS_API_SECRET": self.api_secret,
+        }
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "oms_faults(**fields): FaultConfig for the order_manager fixture"
+    )
+
+
+@pytest.fixture
+def sim_clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def sim_exchange(sim_clock: ManualClock) -> SimExchange:
+    exchange = SimExchange(clock=sim_clock)
+    exchange.create_account(SIM_ACCOUNT, SIM_BALANCES)
+    return exchange
+
+
+@pytest.fixture
+def oms_faults(request: pytest.FixtureRequest) -> FaultConfig | None:
+    marker = request.node.get_closest_marker("oms_faults")
+    if marker is None:
+        return None
+    return FaultConfig(**marker.kwargs)
+
+
+@pytest_asyncio.fixture
+async def order_manager(
+    sim_exchange: SimExchange, sim_clock: ManualClock, oms_faults: FaultConfig | None
+) -> AsyncIterator[OrderManager]:
+    transport = SimTransport(
+        sim_exchange, SIM_ACCOUNT, faults=oms_faults, request_timeout_s=0.01, poll_interval_s=0.002
+    )
+    manager = OrderManager(transport, config=FAST, clock=sim_clock)
+    await manager.start()
+    try:
+        yield manager
+    finally:
+        await manager.close()
+
+
+@pytest.fixture
+def local_exchange() -> Iterator[LocalExchange]:
+    command = [sys.executable, "-m", "transports.sim.server.serve", "--port", "0"]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        lines = _banner(child)
+        values = {line.split(":", 1)[0]: line.split()[-1] for line in lines if ":" in line}
+        secret = next(line.split()[3] for line in lines if line.startswith("demo API secret"))
+        yield LocalExchange(
+            rest_url=values["REST API"],
+            ws_api_url=values["WebSocket API"],
+            api_key=values["demo API key"],
+            api_secret=secret,
+        )
+    finally:
+        child.terminate()
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait(timeout=10)
+        if child.stdout is not None:
+            child.stdout.close()
+
+
+def _banner(child: subprocess.Popen[str]) -> list[str]:
+    """The lines ``oms exchange`` prints before it serves (it prints them at once)."""
+    assert child.stdout is not None
+    lines: list[str] = []
+    for _ in range(50):
+        line = child.stdout.readline()
+        if not line:
+            raise RuntimeError("oms exchange ended before serving: " + " | ".join(lines))
+        lines.append(line.strip())
+        if line.startswith("serving"):
+            return lines
+    raise RuntimeError("oms exchange printed no 'serving' line")
