@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -147,3 +148,32 @@ async def test_a_stop_limit_from_its_spec_arms_then_works() -> None:
         assert order.working_time is not None
         await settle(oms, ex)
         assert_matches_exchange(oms, ex)
+
+
+async def test_bracket_and_unknown_oco_in_process_and_over_the_local_server(
+    kind: str, make_venue: Any
+) -> None:
+    # The bracket, on either venue.
+    venue = await make_venue()
+    oms = await venue.manager()
+    bracket = await oms.bracket(
+        SYMBOL, Side.BUY, D("0.01"), entry_price=D("59000.00"),
+        take_profit=D("61000.00"), stop_loss=D("58000.00"),
+    )  # fmt: skip
+    entry, tp, sl = oms.engine.legs(bracket)
+    lift(venue.ex, Side.SELL, "0.01", "59000.00")
+    await wait_until(lambda: tp.state is OrderState.NEW and sl.state is OrderState.NEW)
+    lift(venue.ex, Side.BUY, "0.01", "61000.00")
+    await wait_until(lambda: bracket.state is ListState.ALL_DONE and sl.is_terminal)
+    assert (entry.state, tp.state, sl.state) == (
+        OrderState.FILLED, OrderState.FILLED, OrderState.EXPIRED,
+    )  # fmt: skip
+    await settle(oms, venue.ex)
+    assert_matches_exchange(oms, venue.ex)
+    # An OCO whose placement answer is lost after it executed: resolved, never resent.
+    faults = FaultConfig(error_after_execution=1.0)
+    faulty = await make_venue(faults=faults) if kind == "server" else venue
+    manager = await faulty.manager(faults=faults) if kind == "sim" else await faulty.manager()
+    oco = await manager.place_oco(ABOVE, BELOW, list_client_order_id="oco-u")
+    assert oco.state is ListState.EXECUTING
+    assert [x.list_client_order_id for x in faulty.ex.all_order_lists(TRADER)].count("oco-u") == 1
