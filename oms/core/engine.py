@@ -82,8 +82,9 @@ Report = (
 )
 
 _OrderAnswer = NewOrderResult | CancelResponse | QueryOrderResponse
-# Orders without a trigger: their w / W / d / D say nothing the state does not.
-_PLAIN_TYPES = frozenset({OrderType.LIMIT, OrderType.MARKET, OrderType.LIMIT_MAKER})
+# Orders without a trigger (LIMIT, MARKET; LIMIT_MAKER is rare enough to take the slow
+# branch): their w / W / d / D say nothing the state does not.
+_LIMIT, _MARKET = OrderType.LIMIT, OrderType.MARKET
 
 
 class Engine(ListEngine):
@@ -344,7 +345,8 @@ class Engine(ListEngine):
         if order is None or order.symbol != report.symbol:
             order = self._find_or_adopt(report, out)
         order.apply_execution_report(report, out)
-        if report.order_type not in _PLAIN_TYPES or report.order_list_id != -1:
+        kind = report.order_type  # identity tests: the cheapest check on the hot path
+        if (kind is not _LIMIT and kind is not _MARKET) or report.order_list_id != -1:
             take_trigger_keys(order, report)
         if order.state in TERMINAL_STATES:  # _after(), inlined: per report
             self.book.update_open(order)
