@@ -96,94 +96,86 @@ class ListLeg(msgspec.Struct, frozen=True, kw_only=True):
         return out
 
 
-def _tail(response_type: OrderResponseType | None, stp: SelfTradePreventionMode | None) -> Params:
-    out: Params = []
-    if response_type is not None:
-        out.append(("newOrderRespType", response_type.value))
-    if stp is not None:
-        out.append(("selfTradePreventionMode", stp.value))
-    return out
-
-
-def _head(symbol: str, list_client_order_id: str | None) -> Params:
-    out: Params = [("symbol", symbol)]
-    if list_client_order_id is not None:
-        out.append(("listClientOrderId", list_client_order_id))
-    return out
-
-
-class NewOco(msgspec.Struct, frozen=True, kw_only=True):
-    """``POST /api/v3/orderList/oco`` / ``orderList.place.oco``: an above and a below order
-    of one side and one quantity (rest-api.md, New Order list - OCO)."""
+class _NewList(msgspec.Struct, frozen=True, kw_only=True):
+    """What every list placement has: the symbol, the list's client id, the answer's shape
+    and the STP mode; ``params`` puts the legs' parameters between them."""
 
     symbol: str
-    side: Side
-    quantity: Decimal
-    above: ListLeg
-    below: ListLeg
     list_client_order_id: str | None = None
     response_type: OrderResponseType | None = None
     self_trade_prevention_mode: SelfTradePreventionMode | None = None
 
     def params(self) -> Params:
-        out = _head(self.symbol, self.list_client_order_id)
-        out.append(("side", self.side.value))
-        out.append(("quantity", to_wire(self.quantity)))
-        out += self.above.params("above", with_side=False)
-        out += self.below.params("below", with_side=False)
-        return out + _tail(self.response_type, self.self_trade_prevention_mode)
+        out: Params = [("symbol", self.symbol)]
+        if self.list_client_order_id is not None:
+            out.append(("listClientOrderId", self.list_client_order_id))
+        out += self._legs_params()
+        if self.response_type is not None:
+            out.append(("newOrderRespType", self.response_type.value))
+        if self.self_trade_prevention_mode is not None:
+            out.append(("selfTradePreventionMode", self.self_trade_prevention_mode.value))
+        return out
+
+    def _legs_params(self) -> Params:  # pragma: no cover - every list overrides it
+        raise NotImplementedError
+
+
+class NewOco(_NewList, frozen=True, kw_only=True):
+    """``POST /api/v3/orderList/oco`` / ``orderList.place.oco``: an above and a below order
+    of one side and one quantity (rest-api.md, New Order list - OCO)."""
+
+    side: Side
+    quantity: Decimal
+    above: ListLeg
+    below: ListLeg
+
+    def _legs_params(self) -> Params:
+        out: Params = [("side", self.side.value), ("quantity", to_wire(self.quantity))]
+        return (
+            out
+            + self.above.params("above", with_side=False)
+            + self.below.params("below", with_side=False)
+        )
 
     @property
     def legs(self) -> tuple[ListLeg, ...]:
         return (self.above, self.below)
 
 
-class NewOto(msgspec.Struct, frozen=True, kw_only=True):
+class NewOto(_NewList, frozen=True, kw_only=True):
     """``POST /api/v3/orderList/oto`` / ``orderList.place.oto``: a working LIMIT or
     LIMIT_MAKER order and a pending order placed once it is fully filled (rest-api.md, New
     Order list - OTO). Both legs carry their own side and quantity."""
 
-    symbol: str
     working: ListLeg
     pending: ListLeg
-    list_client_order_id: str | None = None
-    response_type: OrderResponseType | None = None
-    self_trade_prevention_mode: SelfTradePreventionMode | None = None
 
-    def params(self) -> Params:
-        out = _head(self.symbol, self.list_client_order_id)
-        out += self.working.params("working")
-        out += self.pending.params("pending")
-        return out + _tail(self.response_type, self.self_trade_prevention_mode)
+    def _legs_params(self) -> Params:
+        return self.working.params("working") + self.pending.params("pending")
 
     @property
     def legs(self) -> tuple[ListLeg, ...]:
         return (self.working, self.pending)
 
 
-class NewOtoco(msgspec.Struct, frozen=True, kw_only=True):
+class NewOtoco(_NewList, frozen=True, kw_only=True):
     """``POST /api/v3/orderList/otoco`` / ``orderList.place.otoco``: a working order and a
     pending OCO pair of one side and quantity (rest-api.md, New Order list - OTOCO)."""
 
-    symbol: str
     working: ListLeg
     pending_side: Side
     pending_quantity: Decimal
     pending_above: ListLeg
     pending_below: ListLeg | None = None
-    list_client_order_id: str | None = None
-    response_type: OrderResponseType | None = None
-    self_trade_prevention_mode: SelfTradePreventionMode | None = None
 
-    def params(self) -> Params:
-        out = _head(self.symbol, self.list_client_order_id)
-        out += self.working.params("working")
+    def _legs_params(self) -> Params:
+        out = self.working.params("working")
         out.append(("pendingSide", self.pending_side.value))
         out.append(("pendingQuantity", to_wire(self.pending_quantity)))
         out += self.pending_above.params("pendingAbove", with_side=False)
         if self.pending_below is not None:
             out += self.pending_below.params("pendingBelow", with_side=False)
-        return out + _tail(self.response_type, self.self_trade_prevention_mode)
+        return out
 
     @property
     def legs(self) -> tuple[ListLeg, ...]:
