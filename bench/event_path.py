@@ -40,10 +40,12 @@ if __package__ in (None, ""):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import Row, interleaved, median, ratio
+from oms.core.commands import Sent
 from oms.core.engine import Engine
 from oms.core.ids import SequentialIds
 from oms.core.order import Order
 from oms.core.outputs import Output
+from oms.core.spec import OrderSpec
 from oms.core.state import EDGES, TERMINAL_STATES, OrderState, _transitions_rows
 from oms.wire.decoding import Envelope, decode_user_data
 from oms.wire.enums import OrderType, Side, TimeInForce
@@ -159,14 +161,21 @@ class NaiveEngine(Engine):
         return out
 
 
+def place(engine: Engine, cid: str) -> Order:
+    """Create a LIMIT buy of 1 at 100 (its own spec, as a caller's) and apply ``Sent``."""
+    spec = OrderSpec(
+        symbol=SYMBOL, side=Side.BUY, order_type=OrderType.LIMIT, quantity=D(1), price=D(100),
+        time_in_force=TimeInForce.GTC,
+    )  # fmt: skip
+    order = engine.create_order(spec, cid)
+    engine.apply(Sent(client_order_id=cid, at_ms=0))
+    return order
+
+
 def setup(engine_class: type[Engine], cids: list[str]) -> Engine:
     engine = engine_class(clock=lambda: 0, new_client_order_id=SequentialIds())
     for cid in cids:
-        order = engine.create_order(
-            symbol=SYMBOL, side=Side.BUY, order_type=OrderType.LIMIT, quantity=D(1),
-            price=D(100), time_in_force=TimeInForce.GTC, client_order_id=cid,
-        )  # fmt: skip
-        engine.mark_sent(order)
+        order = place(engine, cid)
         if isinstance(engine, NaiveEngine):
             engine.machine(order)  # built with the order, as the naive design would
     return engine
@@ -281,11 +290,7 @@ def memory_and_gc(count: int, fills: int) -> None:
     before = tracemalloc.get_traced_memory()[0]
     for k in range(count):
         cid = f"mem-{k}"
-        order = engine.create_order(
-            symbol=SYMBOL, side=Side.BUY, order_type=OrderType.LIMIT, quantity=D(1),
-            price=D(100), time_in_force=TimeInForce.GTC, client_order_id=cid,
-        )  # fmt: skip
-        engine.mark_sent(order)
+        place(engine, cid)
         for template in frames[: 1 + fills]:  # real frames, decoded, with this order's ids
             raw = template.replace(b"bench-0", cid.encode()).replace(b'"i":10000', b'"i":%d' % k)
             raw = raw.replace(b'"t":1,', b'"t":%d,' % (2 * k + 1))

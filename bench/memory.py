@@ -33,12 +33,11 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import Row, median
-from bench.event_path import build_frames, order_frames
+from bench.event_path import build_frames, order_frames, place
 from oms.core.engine import Engine
 from oms.core.ids import SequentialIds
 from oms.core.outputs import Output
 from oms.wire.decoding import decode_user_data
-from oms.wire.enums import OrderType, Side, TimeInForce
 
 D = Decimal
 SYMBOL = "BTCUSDT"
@@ -53,11 +52,7 @@ def track(apply: Callable[[Any], list[Output]], engine: Engine, first: int, coun
           fills: int) -> None:  # fmt: skip
     """Create orders ``first..first+count`` in ``engine`` and apply their reports."""
     for k in range(first, first + count):
-        order = engine.create_order(
-            symbol=SYMBOL, side=Side.BUY, order_type=OrderType.LIMIT, quantity=D(1),
-            price=D(100), time_in_force=TimeInForce.GTC, client_order_id=f"o-{k}",
-        )  # fmt: skip
-        engine.mark_sent(order)
+        place(engine, f"o-{k}")
         for raw in order_frames(k, fills):
             apply(decode_user_data(raw))
 
@@ -70,11 +65,7 @@ def bytes_per_order(count: int, fills: int) -> float:
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
     for k, order_raw in enumerate(frames):
-        order = engine.create_order(
-            symbol=SYMBOL, side=Side.BUY, order_type=OrderType.LIMIT, quantity=D(1),
-            price=D(100), time_in_force=TimeInForce.GTC, client_order_id=f"o-{k}",
-        )  # fmt: skip
-        engine.mark_sent(order)
+        place(engine, f"o-{k}")
         for raw in order_raw:
             engine.apply(decode_user_data(raw))
     gc.collect()
@@ -151,12 +142,7 @@ def _batch_cost(engine: Engine, first: int, repeats: int) -> float:
         cids, frames = build_frames(500)
         frames = [f.replace(b"bench-", b"batch%d-" % r) for f in frames]
         for cid in cids:
-            order = engine.create_order(
-                symbol=SYMBOL, side=Side.BUY, order_type=OrderType.LIMIT, quantity=D(1),
-                price=D(100), time_in_force=TimeInForce.GTC,
-                client_order_id=cid.replace("bench-", f"batch{r}-"),
-            )  # fmt: skip
-            engine.mark_sent(order)
+            place(engine, cid.replace("bench-", f"batch{r}-"))
         # Order ids of the batch start far above the tracked ones.
         frames = [f.replace(b'"i":1', b'"i":9%d%d' % (r, first)) for f in frames]
         apply = engine.apply

@@ -49,9 +49,10 @@ from hypothesis.stateful import run_state_machine_as_test  # noqa: E402
 
 from bench.reliability_worker import KEY, MANAGER, SECRET, config  # noqa: E402
 from oms.app.cli import main as cli_main  # noqa: E402
+from oms.core.state import IN_DOUBT  # noqa: E402
 from oms.errors import DecodeError, OmsError  # noqa: E402
 from oms.runtime.journal import Journal  # noqa: E402
-from oms.runtime.manager import IN_DOUBT, OrderManager  # noqa: E402
+from oms.runtime.manager import OrderManager  # noqa: E402
 from oms.wire.decoding import decode_body, decode_user_data  # noqa: E402
 from oms.wire.enums import OrderType, Side, TimeInForce  # noqa: E402
 from oms.wire.requests import NewOrder  # noqa: E402

@@ -16,6 +16,17 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from oms.core.balances import Balance, BalanceLedger
+    from oms.core.commands import (
+        CancelRefused,
+        CancelRequested,
+        CancelUnknown,
+        Command,
+        Intent,
+        NotFound,
+        SendRejected,
+        SendUnknown,
+        Sent,
+    )
     from oms.core.engine import Engine, Report
     from oms.core.ids import SequentialIds
     from oms.core.order import Order
@@ -37,6 +48,7 @@ if TYPE_CHECKING:
         ReportIgnored,
     )
     from oms.core.positions import Position
+    from oms.core.spec import OrderSpec, new_order_request
     from oms.core.state import OrderState
     from oms.errors import (
         CancelRejected,
@@ -70,6 +82,8 @@ _WHERE = {
     "SequentialIds": "oms.core.ids",
     "Order": "oms.core.order",
     "Position": "oms.core.positions",
+    "OrderSpec": "oms.core.spec",
+    "new_order_request": "oms.core.spec",
     "OrderState": "oms.core.state",
     "ManagerConfig": "oms.runtime.config",
     "Journal": "oms.runtime.journal",
@@ -102,6 +116,22 @@ _WHERE.update(
 _WHERE.update(
     dict.fromkeys(
         [
+            "CancelRefused",
+            "CancelRequested",
+            "CancelUnknown",
+            "Command",
+            "Intent",
+            "NotFound",
+            "SendRejected",
+            "SendUnknown",
+            "Sent",
+        ],
+        "oms.core.commands",
+    )
+)
+_WHERE.update(
+    dict.fromkeys(
+        [
             "CancelRejected",
             "DecodeError",
             "InsufficientBalance",
@@ -126,14 +156,20 @@ __all__ = [
     "Balance",
     "BalanceChanged",
     "BalanceLedger",
+    "CancelRefused",
     "CancelRejected",
+    "CancelRequested",
+    "CancelUnknown",
+    "Command",
     "DecodeError",
     "Engine",
     "FillApplied",
     "InsufficientBalance",
+    "Intent",
     "Journal",
     "ManagerConfig",
     "NewOrderRejected",
+    "NotFound",
     "OmsError",
     "Order",
     "OrderAccepted",
@@ -145,6 +181,7 @@ __all__ = [
     "OrderManager",
     "OrderPartiallyFilled",
     "OrderRejected",
+    "OrderSpec",
     "OrderState",
     "OrderStateChanged",
     "OrderStatus",
@@ -159,12 +196,16 @@ __all__ = [
     "ReportConflict",
     "ReportIgnored",
     "SelfTradePreventionMode",
+    "SendRejected",
+    "SendUnknown",
+    "Sent",
     "SequentialIds",
     "Side",
     "TimeInForce",
     "Transport",
     "TransportError",
     "decode_user_data",
+    "new_order_request",
 ]
 
 

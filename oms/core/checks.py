@@ -18,6 +18,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_UP, Decimal
 
 import msgspec
 
+from oms.core.spec import OrderSpec
 from oms.errors import OrderValidationError
 from oms.wire.enums import OrderType, Side
 from oms.wire.money import ZERO, is_multiple, round_to_step, to_wire
@@ -30,7 +31,7 @@ from oms.wire.rest import (
     SymbolInfo,
 )
 
-__all__ = ["SymbolRules", "check_order", "round_price", "round_quantity"]
+__all__ = ["SymbolRules", "check_order", "check_spec", "round_price", "round_quantity"]
 
 
 class SymbolRules(msgspec.Struct, frozen=True, kw_only=True):
@@ -85,6 +86,36 @@ def round_quantity(rules: SymbolRules, quantity: Decimal, *, market: bool = Fals
     return quantity
 
 
+def check_spec(
+    rules: SymbolRules,
+    spec: OrderSpec,
+    *,
+    reference_price: Decimal | None = None,
+    free_balance: Decimal | None = None,
+) -> None:
+    """Check an order's spec (``check_order``): the one place a new field of an order gets
+    its pre-trade check.
+
+    Raises:
+        OrderValidationError: the first rule the order breaks, with the nearest valid value.
+    """
+    check_order(
+        rules,
+        side=spec.side,
+        order_type=spec.order_type,
+        quantity=spec.quantity,
+        price=spec.price,
+        quote_order_qty=spec.quote_order_qty,
+        reference_price=reference_price,
+        free_balance=free_balance,
+    )
+
+
+# STOP_LOSS and TAKE_PROFIT take no price: they "execute a MARKET order when the conditions
+# are met" (rest-api.md, New order, additional mandatory parameters).
+_NO_PRICE = frozenset({OrderType.MARKET, OrderType.STOP_LOSS, OrderType.TAKE_PROFIT})
+
+
 def check_order(
     rules: SymbolRules,
     *,
@@ -112,7 +143,7 @@ def check_order(
         raise OrderValidationError("give a quantity or a quote quantity", rule="quantity")
     if price is not None:
         _check_price(rules, price, side)
-    elif not market:
+    elif order_type not in _NO_PRICE:
         raise OrderValidationError(f"a {order_type} order needs a price", rule="price")
     if quantity is not None:
         _check_quantity(rules, quantity, market)

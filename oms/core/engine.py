@@ -4,13 +4,21 @@ Rules:
 - Sans-IO: the clock and the client-id generator are injected; nothing here sleeps, sends,
   reads a clock of its own or draws randomness. The caller performs every request the
   engine hands back (``NewOrder``, ``CancelOrder``) and feeds the answers back in.
-- Local commands (``create_order``, ``mark_*``, ``request_cancel``, ``cancel_failed``) raise
-  ``InvalidTransition`` when the order's state does not allow them, and then change nothing.
-- Exchange reports enter through ONE method, ``apply``, whatever their shape (stream event
-  or REST answer); it never raises on the report's content: contradictions come back as
-  ``ReportConflict`` outputs and the order is queued for a check (``take_checks``).
+- ONE door, ``apply``, like h11's: the exchange's reports (stream events, REST answers) and
+  our own command events (``oms.core.commands``: ``Intent``, ``Sent``, ``SendUnknown``, ...)
+  both enter there, and the manager journals exactly what went in. It never raises on
+  content: contradictions come back as ``ReportConflict`` outputs and the order is queued for
+  a check (``take_checks``); a command the state refuses changes nothing and comes back as a
+  ``ReportIgnored`` saying why.
+- Decisions before a request is sent are the engine's too, and raise when refused, changing
+  nothing: ``new_intent`` / ``create_order`` (a valid spec and client id),
+  ``cancel_request`` (only an order open on the exchange may be cancelled).
+- The lifecycle facts the manager asks about are the core's: ``Order.in_doubt``,
+  ``Order.send_in_flight``, ``Order.cancel_in_flight``, ``cancel_all_targets``,
+  ``interrupted`` (what a restart leaves unanswered), and the correction a query answer
+  implies (a cancel that never took effect).
 - An ``executionReport`` is handled in ``apply``'s own body (the hot path); other reports
-  are dispatched on ``type(report)`` through a dict built once.
+  and the command events are dispatched on ``type(report)`` through a dict built once.
 - A report about an order the engine does not know is adopted (an order opened elsewhere),
   except where the report lacks what an order needs (an ACK, a trade row).
 """
@@ -22,16 +30,30 @@ from decimal import Decimal
 from typing import ClassVar
 
 from oms.core.balances import BalanceLedger
+from oms.core.commands import (
+    COMMAND_TYPES,
+    CancelRefused,
+    CancelRequested,
+    CancelUnknown,
+    Command,
+    Intent,
+    NotFound,
+    SendRejected,
+    SendUnknown,
+    Sent,
+)
 from oms.core.ids import is_valid_client_order_id
+from oms.core.list_commands import LIST_COMMAND_TYPES, ListCommand
 from oms.core.list_engine import ListEngine
 from oms.core.lists import OrderList, OrderListBook
 from oms.core.order import Order
 from oms.core.outputs import FillApplied, OrderAdopted, Output, ReconcileNeeded, ReportIgnored
 from oms.core.registry import OrderRegistry
-from oms.core.state import TERMINAL_STATES, state_of_status
+from oms.core.spec import OrderSpec, new_order_request, spec_of_answer, spec_of_report
+from oms.core.state import TERMINAL_STATES, WORKING_STATES, OrderState, state_of_status
 from oms.core.triggers import take_trigger_keys
 from oms.errors import DuplicateClientOrderId, InvalidTransition, OrderValidationError
-from oms.wire.enums import OrderResponseType, OrderStatus, OrderType, Side, TimeInForce
+from oms.wire.enums import OrderResponseType, OrderStatus, OrderType
 from oms.wire.events import (
     BalanceUpdate,
     EventStreamTerminated,
@@ -77,11 +99,14 @@ Report = (
     | AccountInfo
     | StreamGap
     | BadFrame
+    | Command
+    | ListCommand
     | OrderListStatus
     | OrderListAnswer
 )
 
 _OrderAnswer = NewOrderResult | CancelResponse | QueryOrderResponse
+_OPEN_STATUSES = frozenset({OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED})
 # Orders without a trigger (LIMIT, MARKET; LIMIT_MAKER is rare enough to take the slow
 # branch): their w / W / d / D say nothing the state does not.
 _LIMIT, _MARKET = OrderType.LIMIT, OrderType.MARKET
@@ -128,7 +153,13 @@ class Engine(ListEngine):
             Unrecognised: _unrecognised,  # type: ignore[dict-item]
             StreamGap: _gap,  # type: ignore[dict-item]
             BadFrame: _bad_frame,  # type: ignore[dict-item]
+            Intent: self._on_intent,  # type: ignore[dict-item]
         }
+        for command in COMMAND_TYPES:
+            if command is not Intent:
+                self._handlers[command] = self._on_command  # type: ignore[assignment]
+        for list_command in LIST_COMMAND_TYPES:
+            self._handlers[list_command] = self._on_list_command  # type: ignore[assignment]
 
     # --- queries ------------------------------------------------------------------------
 
@@ -166,28 +197,19 @@ class Engine(ListEngine):
         self.book.forget(order)
         self._checks.pop(order, None)
 
-    # --- local commands -----------------------------------------------------------------
+    # --- our own commands -----------------------------------------------------------------
 
-    def create_order(
-        self,
-        *,
-        symbol: str,
-        side: Side,
-        order_type: OrderType,
-        quantity: Decimal | None = None,
-        quote_order_qty: Decimal | None = None,
-        price: Decimal | None = None,
-        time_in_force: TimeInForce | None = None,
-        client_order_id: str | None = None,
-    ) -> Order:
-        """Create and track an order in CREATED (nothing is sent).
+    def new_intent(self, spec: OrderSpec, client_order_id: str | None = None) -> Intent:
+        """The ``Intent`` that creates an order of ``spec`` (apply it, journal it).
+
+        Stamped with the engine's clock; the client id is generated when not given.
 
         Raises:
             DuplicateClientOrderId: a tracked open order already uses the client id.
             OrderValidationError: no positive quantity (or ``quote_order_qty`` for MARKET),
                 both given, or a client id Binance would refuse.
         """
-        _check_amounts(order_type, quantity, quote_order_qty)
+        _check_amounts(spec.order_type, spec.quantity, spec.quote_order_qty)
         cid = self._new_client_order_id() if client_order_id is None else client_order_id
         if not is_valid_client_order_id(cid):
             raise OrderValidationError(
@@ -196,135 +218,126 @@ class Engine(ListEngine):
             )
         if self.book.open_by_client_id(cid) is not None:
             raise DuplicateClientOrderId(f"client order id {cid!r} is used by an open order")
-        order = self.order_class(
-            client_order_id=cid,
-            symbol=symbol,
-            side=side,
-            order_type=order_type,
-            quantity=quantity,
-            price=price,
-            quote_order_qty=quote_order_qty,
-            time_in_force=time_in_force,
-            created_ms=self._clock(),
-        )
+        return Intent(client_order_id=cid, at_ms=self._clock(), spec=spec)
+
+    def create_order(self, spec: OrderSpec, client_order_id: str | None = None) -> Order:
+        """Create and track an order of ``spec`` in CREATED (nothing is sent, nothing is
+        journaled: the manager applies and journals ``new_intent``'s event instead).
+
+        Raises:
+            as ``new_intent``.
+        """
+        intent = self.new_intent(spec, client_order_id)
+        order = self.order_class.create(spec, intent.client_order_id, intent.at_ms)
         self.book.add(order)
         return order
 
     def new_order_request(
         self, order: Order, *, response_type: OrderResponseType | None = None
     ) -> NewOrder:
-        """The ``NewOrder`` request that places ``order`` (send it, then ``mark_sent``)."""
-        by_quote = order.quote_order_qty is not None
-        return NewOrder(
-            symbol=order.symbol,
-            side=order.side,
-            order_type=order.order_type,
-            quantity=None if by_quote else order.quantity,
-            quote_order_qty=order.quote_order_qty,
-            price=order.price,
-            time_in_force=order.time_in_force,
-            client_order_id=order.client_order_id,
-            response_type=response_type,
-        )
+        """The ``NewOrder`` request that places ``order`` (apply ``Sent``, then send it)."""
+        return new_order_request(order.spec, order.client_order_id, response_type)
 
-    def mark_sent(self, order: Order) -> list[Output]:
-        """The request was handed to the transport: CREATED -> PENDING_ACK.
-
-        Raises:
-            InvalidTransition: the order is not CREATED.
-        """
-        return self._local(order, "send", "sent")
-
-    def mark_unknown(self, order: Order, reason: str) -> list[Output]:
-        """The send's outcome is unknown (5xx, -1006, -1007, timeout, drop; §7).
-
-        Once the exchange has reported the order, the outcome is known and this changes
-        nothing.
-
-        Raises:
-            InvalidTransition: the order was refused (REJECTED) already.
-        """
-        return self._local(order, "send_unknown", f"outcome unknown: {reason}")
-
-    def mark_rejected(self, order: Order, code: int, msg: str) -> list[Output]:
-        """The exchange refused the new order (or a local check did, before sending).
-
-        Raises:
-            InvalidTransition: the order is past CREATED/PENDING_ACK.
-        """
-        self._require(order, "send_rejected")
-        order.reject_code, order.reject_msg = code, msg
-        return self._local(order, "send_rejected", f"rejected {code}: {msg}")
-
-    def mark_not_found(self, order: Order) -> list[Output]:
-        """A query of an UNKNOWN order was answered -2013 after it could no longer execute.
-
-        Raises:
-            InvalidTransition: the order is not UNKNOWN.
-        """
-        self._require(order, "not_found")
-        order.reject_code, order.reject_msg = -2013, "Order does not exist."
-        return self._local(order, "not_found", "not found")
-
-    def request_cancel(self, order: Order) -> CancelOrder:
-        """Ask to cancel an open order: the ``CancelOrder`` to send; -> CANCEL_REQUESTED.
+    def cancel_request(self, order: Order) -> CancelOrder:
+        """The ``CancelOrder`` for ``order`` (apply ``CancelRequested``, then send it).
 
         Raises:
             InvalidTransition: the order is terminal, or not yet known to the exchange
                 (CREATED, PENDING_ACK, UNKNOWN: resolve it first).
         """
-        return self.cancel_request(order)[0]
-
-    def cancel_request(self, order: Order) -> tuple[CancelOrder, list[Output]]:
-        """``request_cancel`` that also returns the outputs (the move to CANCEL_REQUESTED).
-
-        Raises:
-            InvalidTransition: as ``request_cancel``.
-        """
-        out = self._local(order, "request_cancel", "cancel requested")
-        request = CancelOrder(
+        if not order.cancellable:
+            raise InvalidTransition(
+                f"request_cancel is not allowed for order {order.client_order_id} "
+                f"in state {order.state.name}"
+            )
+        return CancelOrder(
             symbol=order.symbol,
             order_id=order.order_id,
             orig_client_order_id=order.client_order_id,
         )
-        return request, out
 
-    def cancel_failed(self, order: Order, code: int, msg: str) -> list[Output]:
-        """The cancel was refused (-2011): back to the open state; the order gets a check.
+    def cancel_all_targets(self, symbol: str) -> list[Order]:
+        """The orders on ``symbol`` a cancel-all asks to cancel (apply ``CancelRequested`` to
+        each): open on the exchange and not already being cancelled (NEW, PENDING_NEW,
+        PARTIALLY_FILLED)."""
+        return [
+            o for o in self.book.open_orders() if o.symbol == symbol and o.state in WORKING_STATES
+        ]
 
-        Raises:
-            InvalidTransition: no cancel was requested and the order is not closed.
+    def interrupted(self, at_ms: int) -> list[Command]:
+        """After a restart (a replay), the commands that end what the old process left
+        unfinished: its requests will never be answered to it.
+
+        An intent never marked sent, or a send in flight, has an unknown outcome
+        (``SendUnknown``: resolved by query, never resent); a cancel in flight is no longer
+        awaited (``CancelUnknown``). Apply and journal each.
         """
-        out = self._local(order, "cancel_rejected", f"cancel refused {code}: {msg}")
-        if order.is_open:
+        commands: list[Command] = []
+        for order in self.book.open_orders():
+            cid = order.client_order_id
+            if order.state is OrderState.CREATED:
+                commands.append(
+                    SendUnknown(client_order_id=cid, at_ms=at_ms, reason="intent without send")
+                )
+            elif order.send_in_flight:
+                commands.append(
+                    SendUnknown(client_order_id=cid, at_ms=at_ms, reason="no answer: restarted")
+                )
+            if order.cancel_in_flight:
+                commands.append(
+                    CancelUnknown(client_order_id=cid, at_ms=at_ms, reason="no answer: restarted")
+                )
+        return commands
+
+    def _on_intent(self, c: Intent) -> list[Output]:
+        if self.book.open_by_client_id(c.client_order_id) is not None:
+            why = "intent for a client id an open order uses"
+            return [ReportIgnored(key=c.client_order_id, why=why)]
+        self.book.add(self.order_class.create(c.spec, c.client_order_id, c.at_ms))
+        return []
+
+    def _on_command(self, c: Command) -> list[Output]:
+        """Apply one of our command events (other than ``Intent``) to its order."""
+        order = self.book.by_client_id(c.client_order_id)
+        kind = type(c)
+        if order is None:
+            why = f"{kind.__name__} for an untracked order"
+            return [ReportIgnored(key=c.client_order_id, why=why)]
+        # The answer (or the end of waiting for it) to a request in flight: a fact,
+        # whatever the state machine says of the trigger.
+        if kind is SendUnknown or kind is SendRejected:
+            order.send_in_flight = False
+        elif kind is CancelRefused or kind is CancelUnknown:
+            order.cancel_in_flight = False
+        if not c.trigger:
+            return []
+        out: list[Output] = []
+        dest = order.local_next_state(c.trigger)
+        if dest is None:
+            why = f"{c.trigger} is not allowed for order {c.client_order_id} in {order.state.name}"
+            return [ReportIgnored(key=c.client_order_id, why=why)]
+        if isinstance(c, SendRejected):
+            order.reject_code, order.reject_msg = c.code, c.msg
+        elif kind is NotFound:
+            order.reject_code, order.reject_msg = -2013, "Order does not exist."
+        elif kind is Sent:
+            order.send_in_flight = True
+        elif kind is CancelRequested:
+            order.cancel_in_flight = True
+        order.fire_local(c.trigger, _why(c), out)
+        if kind is CancelRefused and order.is_open:
             # -2011 on an order we think open: its closing report is probably in flight.
             order.needs_check = True
-            self._checks[order] = None
-        return out
-
-    def _require(self, order: Order, trigger: str) -> None:
-        if order.local_next_state(trigger) is None:
-            raise InvalidTransition(
-                f"{trigger} is not allowed for order {order.client_order_id} "
-                f"in state {order.state.name}"
-            )
-
-    def _local(self, order: Order, trigger: str, why: str) -> list[Output]:
-        out: list[Output] = []
-        if not order.fire_local(trigger, why, out):
-            raise InvalidTransition(
-                f"{trigger} is not allowed for order {order.client_order_id} "
-                f"in state {order.state.name}"
-            )
-        if out:
-            order.updated_ms = max(order.updated_ms, self._clock())
+        if out and c.at_ms > order.updated_ms:
+            order.updated_ms = c.at_ms
         self._after(order)
         return out
 
-    # --- the one path for exchange reports ----------------------------------------------
+    # --- the one door: exchange reports and our own command events -------------------------
 
     def apply(self, report: Report) -> list[Output]:
-        """Apply one exchange report (stream event or REST answer); never raises on content.
+        """Apply one exchange report (stream event or REST answer) or one of our command
+        events (``oms.core.commands``); never raises on content.
 
         Returns:
             What changed, in order: state changes, fills, balances, conflicts, or a
@@ -378,20 +391,9 @@ class Engine(ListEngine):
                     "client id reused", f"order {held.order_id}", f"order {r.order_id}", out
                 )
                 self._checks[held] = None
+            spec = spec_of_report(r)
             return self._adopt(
-                out,
-                source="executionReport",
-                client_order_id=cid,
-                symbol=r.symbol,
-                side=r.side,
-                order_type=r.order_type,
-                quantity=r.quantity,
-                price=r.price,
-                quote_order_qty=r.quote_order_quantity,
-                time_in_force=r.time_in_force,
-                created_ms=r.created_time,
-                order_id=r.order_id,
-                status=r.status,
+                out, "executionReport", cid, spec, r.created_time, r.order_id, r.status
             )
         if order.order_id is None:
             order.order_id = r.order_id
@@ -403,6 +405,7 @@ class Engine(ListEngine):
         if order is None:
             # An ACK carries no side, type or quantity: nothing to adopt from.
             return [ReportIgnored(key=ack.client_order_id, why="ACK for an untracked order")]
+        order.send_in_flight = False  # the place request's answer
         return self._answer(
             order,
             [],
@@ -421,25 +424,16 @@ class Engine(ListEngine):
         own_id = r.orig_client_order_id if type(r) is CancelResponse else r.client_order_id
         order = self.book.find(r.symbol, r.order_id, own_id, "")
         if order is None:
-            quote = r.orig_quote_order_qty
-            order = self._adopt(
-                out,
-                source=type(r).__name__,
-                client_order_id=own_id,
-                symbol=r.symbol,
-                side=r.side,
-                order_type=r.type,
-                quantity=r.orig_qty,
-                price=r.price,
-                quote_order_qty=quote,
-                time_in_force=r.time_in_force,
-                created_ms=_answer_time(r),
-                order_id=r.order_id,
-                status=r.status,
-            )
+            spec = spec_of_answer(r)
+            time_ms = _answer_time(r)
+            order = self._adopt(out, type(r).__name__, own_id, spec, time_ms, r.order_id, r.status)
+        elif type(r) is CancelResponse:
+            order.cancel_in_flight = False  # the cancel request's answer
+        elif type(r) is not QueryOrderResponse:
+            order.send_in_flight = False  # the place request's answer
         fills = r.fills if type(r) is NewOrderFull else ()
         trigger = r.status.value
-        return self._answer(
+        self._answer(
             order,
             out,
             order_id=r.order_id,
@@ -450,6 +444,25 @@ class Engine(ListEngine):
             expiry_reason=r.expiry_reason,
             time_ms=_answer_time(r),
         )
+        if type(r) is QueryOrderResponse:
+            self._cancel_not_in_effect(order, r, out)
+        return out
+
+    def _cancel_not_in_effect(self, order: Order, r: QueryOrderResponse, out: list[Output]) -> None:
+        """CANCEL_REQUESTED, no cancel in flight, and the exchange's answer to a query has the
+        order open: the cancel never took effect (refused, lost, or a crash before it left).
+        Back to the open state, else no report could ever move the order again (NEW and
+        PARTIALLY_FILLED are self-loops of CANCEL_REQUESTED)."""
+        if (
+            order.state is OrderState.CANCEL_REQUESTED
+            and not order.cancel_in_flight
+            and order.order_id == r.order_id
+            and r.status in _OPEN_STATUSES
+        ):
+            why = f"cancel not in effect: the exchange reports {r.status.value}"
+            order.fire_local("cancel_rejected", why, out)
+            order.needs_check = True
+            self._after(order)
 
     def _answer(
         self,
@@ -514,46 +527,40 @@ class Engine(ListEngine):
         self._after(order)
         return out
 
-    def _adopt(
+    def _adopt(  # noqa: PLR0917 - one call per adopted order, all of it needed
         self,
         out: list[Output],
-        *,
         source: str,
         client_order_id: str,
-        symbol: str,
-        side: Side,
-        order_type: OrderType,
-        quantity: Decimal,
-        price: Decimal,
-        quote_order_qty: Decimal,
-        time_in_force: TimeInForce,
+        spec: OrderSpec,
         created_ms: int,
         order_id: int,
         status: OrderStatus,
     ) -> Order:
-        order = self.order_class(
-            client_order_id=client_order_id,
-            symbol=symbol,
-            side=side,
-            order_type=order_type,
-            quantity=quantity if quantity > ZERO else None,
-            price=price if price > ZERO else None,
-            quote_order_qty=quote_order_qty if quote_order_qty > ZERO else None,
-            time_in_force=time_in_force,
-            created_ms=created_ms,
-            order_id=order_id,
-        )
+        order = self.order_class.create(spec, client_order_id, created_ms, order_id)
         self.book.add(order)
         out.append(
             OrderAdopted(
                 client_order_id=client_order_id,
-                symbol=symbol,
+                symbol=spec.symbol,
                 order_id=order_id,
                 state=state_of_status(status),
                 source=source,
             )
         )
         return order
+
+
+def _why(c: Command) -> str:
+    if isinstance(c, SendUnknown):
+        return f"outcome unknown: {c.reason}"
+    if isinstance(c, SendRejected):
+        return f"rejected {c.code}: {c.msg}"
+    if isinstance(c, CancelRefused):
+        return f"cancel refused {c.code}: {c.msg}"
+    return {"send": "sent", "not_found": "not found", "request_cancel": "cancel requested"}.get(
+        c.trigger, c.trigger
+    )
 
 
 def _check_amounts(

@@ -16,11 +16,32 @@ Rules:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import msgspec
 
+from oms.core.commands import (
+    CancelRefused,
+    CancelRequested,
+    Command,
+    Intent,
+    NotFound,
+    SendRejected,
+    SendUnknown,
+    Sent,
+)
 from oms.core.ids import is_valid_client_order_id
-from oms.core.list_state import ListState
+from oms.core.list_commands import (
+    ListCancelRefused,
+    ListCancelRequested,
+    ListCommand,
+    ListIntent,
+    ListNotFound,
+    ListSendRejected,
+    ListSendUnknown,
+    ListSent,
+)
+from oms.core.list_state import TABLE, ListState
 from oms.core.lists import OrderList, OrderListBook
 from oms.core.order import Order
 from oms.core.outputs import Output, ReportIgnored
@@ -46,8 +67,7 @@ class ListEngine:
 
     # Provided by Engine.
     apply: Callable[..., list[Output]]
-    create_order: Callable[..., Order]
-    _local: Callable[[Order, str, str], list[Output]]
+    new_intent: Callable[..., Any]
 
     # --- queries ------------------------------------------------------------------------
 
@@ -73,18 +93,13 @@ class ListEngine:
 
     # --- commands -----------------------------------------------------------------------
 
-    def create_list(
+    def new_list_intent(
         self,
         contingency_type: ContingencyType,
         legs: Sequence[tuple[OrderSpec, str | None]],
         list_client_order_id: str | None = None,
-    ) -> tuple[OrderList, list[Order]]:
-        """Create and track a list and its legs in CREATED (nothing is sent).
-
-        Args:
-            contingency_type: OCO, or OTO (also for an OTOCO, as Binance reports it).
-            legs: each leg's spec and client id (None: generated), in Binance's order.
-            list_client_order_id: the list's client id (None: generated).
+    ) -> ListIntent:
+        """The ``ListIntent`` that creates a list and its legs (apply it, journal it).
 
         Raises:
             OrderValidationError: a bad leg or id; DuplicateClientOrderId: an id in use.
@@ -100,80 +115,128 @@ class ListEngine:
             raise DuplicateClientOrderId(f"list client order id {lid!r} is used by an open list")
         if not legs or len({spec.symbol for spec, _ in legs}) != 1:
             raise OrderValidationError("a list has legs, all on one symbol", rule="symbol")
-        orders: list[Order] = []
-        try:
-            for spec, cid in legs:
-                orders.append(
-                    self.create_order(
-                        symbol=spec.symbol,
-                        side=spec.side,
-                        order_type=spec.order_type,
-                        quantity=spec.quantity,
-                        price=spec.price,
-                        time_in_force=spec.time_in_force,
-                        client_order_id=cid,
-                    )
-                )
-        except (OrderValidationError, DuplicateClientOrderId):
-            for order in orders:
-                self.book.forget(order)
-            raise
-        now = self._clock()
-        order_list = OrderList(
+        named: list[tuple[OrderSpec, str]] = []
+        for spec, cid in legs:
+            intent = self.new_intent(spec, cid)  # validates the leg and its client id
+            if any(intent.client_order_id == c for _, c in named):
+                raise DuplicateClientOrderId(f"two legs use {intent.client_order_id!r}")
+            named.append((spec, intent.client_order_id))
+        return ListIntent(
             list_client_order_id=lid,
-            symbol=legs[0][0].symbol,
+            at_ms=self._clock(),
             contingency_type=contingency_type,
-            legs=tuple(o.client_order_id for o in orders),
-            created_ms=now,
-            updated_ms=now,
+            legs=tuple(named),
         )
-        self.lists.add(order_list)
-        return order_list, orders
+
+    def create_list(
+        self,
+        contingency_type: ContingencyType,
+        legs: Sequence[tuple[OrderSpec, str | None]],
+        list_client_order_id: str | None = None,
+    ) -> tuple[OrderList, list[Order]]:
+        """Create and track a list and its legs in CREATED (nothing sent, nothing journaled:
+        the manager applies and journals ``new_list_intent``'s event instead)."""
+        intent = self.new_list_intent(contingency_type, legs, list_client_order_id)
+        self.apply(intent)
+        order_list = self.lists.by_client_id(intent.list_client_order_id)
+        assert order_list is not None
+        return order_list, self.legs(order_list)
 
     def mark_list_sent(self, order_list: OrderList) -> list[Output]:
-        return self._list_local(order_list, "send", "sent")
+        return self._list_command(ListSent, order_list)
 
     def mark_list_unknown(self, order_list: OrderList, reason: str) -> list[Output]:
         """The placement's outcome is unknown: query ``order_list.query_request()`` later."""
-        return self._list_local(order_list, "send_unknown", f"outcome unknown: {reason}")
+        return self._list_command(ListSendUnknown, order_list, reason=reason)
 
     def mark_list_rejected(self, order_list: OrderList, code: int, msg: str) -> list[Output]:
-        order_list.reject_code, order_list.reject_msg = code, msg
-        for leg in self.legs(order_list):
-            leg.reject_code, leg.reject_msg = code, msg
-        return self._list_local(order_list, "send_rejected", f"rejected {code}: {msg}")
+        return self._list_command(ListSendRejected, order_list, code=code, msg=msg)
 
     def mark_list_not_found(self, order_list: OrderList) -> list[Output]:
-        """A query by the list's client id said it does not exist (-2011 / -2013)."""
-        order_list.reject_msg = "Order list does not exist."
-        return self._list_local(order_list, "not_found", "not found")
+        """A query by the list's client id said it does not exist."""
+        return self._list_command(ListNotFound, order_list)
 
     def list_cancel_request(self, order_list: OrderList) -> tuple[CancelOrderList, list[Output]]:
         """The request that cancels the whole list; the list (and its open legs that allow
         it) move to CANCEL_REQUESTED."""
-        out = self._list_local(order_list, "request_cancel", "cancel requested")
-        return order_list.cancel_request(), out
+        return order_list.cancel_request(), self._list_command(ListCancelRequested, order_list)
 
     def list_cancel_failed(self, order_list: OrderList, code: int, msg: str) -> list[Output]:
-        out = self._list_local(order_list, "cancel_rejected", f"cancel refused {code}: {msg}")
-        if order_list.is_open:
-            order_list.needs_check = True
-            self._list_checks[order_list] = None
-        return out
+        return self._list_command(ListCancelRefused, order_list, code=code, msg=msg)
 
-    def _list_local(self, order_list: OrderList, trigger: str, why: str) -> list[Output]:
-        out: list[Output] = []
-        if not order_list.fire(trigger, why, out):
+    def list_command(
+        self, kind: type[ListCommand], order_list: OrderList, **fields: Any
+    ) -> ListCommand:
+        """The command event ``kind`` for ``order_list`` now (apply it, journal it).
+
+        Raises:
+            InvalidTransition: the list's state refuses the command's trigger.
+        """
+        if TABLE.get((order_list.state, kind.trigger)) is None:
             raise InvalidTransition(
-                f"{trigger} is not allowed for list {order_list.list_client_order_id} "
+                f"{kind.trigger} is not allowed for list {order_list.list_client_order_id} "
                 f"in state {order_list.state.name}"
             )
+        return kind(
+            list_client_order_id=order_list.list_client_order_id, at_ms=self._clock(), **fields
+        )
+
+    def _list_command(
+        self, kind: type[ListCommand], order_list: OrderList, **fields: Any
+    ) -> list[Output]:
+        out: list[Output] = self.apply(self.list_command(kind, order_list, **fields))
+        return out
+
+    def _on_list_intent(self, c: ListIntent) -> list[Output]:
+        held = self.lists.by_client_id(c.list_client_order_id)
+        if held is not None and held.is_open:
+            why = "list intent for a client id an open list uses"
+            return [ReportIgnored(key=c.list_client_order_id, why=why)]
+        out: list[Output] = []
+        for spec, cid in c.legs:
+            out += self.apply(Intent(client_order_id=cid, at_ms=c.at_ms, spec=spec))
+        order_list = OrderList(
+            list_client_order_id=c.list_client_order_id,
+            symbol=c.legs[0][0].symbol,
+            contingency_type=c.contingency_type,
+            legs=tuple(cid for _, cid in c.legs),
+            created_ms=c.at_ms,
+            updated_ms=c.at_ms,
+        )
+        self.lists.add(order_list)
+        return out
+
+    def _on_list_command(self, c: ListCommand) -> list[Output]:
+        """Move the list by the command's trigger, and each leg that allows it."""
+        if type(c) is ListIntent:
+            return self._on_list_intent(c)
+        order_list = self.lists.by_client_id(c.list_client_order_id)
+        if order_list is None:
+            return [ReportIgnored(key=c.list_client_order_id, why="command for an untracked list")]
+        out: list[Output] = []
+        trigger = c.trigger
+        why = f"{trigger} ({type(c).__name__})"
+        if not order_list.fire(trigger, why, out):
+            why = f"{trigger} is not allowed for list {c.list_client_order_id}"
+            return [ReportIgnored(key=c.list_client_order_id, why=why)]
+        if isinstance(c, ListSendRejected | ListCancelRefused):
+            order_list.reject_code, order_list.reject_msg = c.code, c.msg
+        leg_command = _LEG_COMMANDS[type(c)]
         for leg in self.legs(order_list):
-            if leg.local_next_state(trigger) is not None:
-                out += self._local(
-                    leg, trigger, f"{why} (leg of {order_list.list_client_order_id})"
-                )
-        order_list.updated_ms = max(order_list.updated_ms, self._clock())
+            if leg.local_next_state(trigger) is None:
+                continue
+            fields: dict[str, Any] = {}
+            if isinstance(c, ListSendRejected | ListCancelRefused):
+                fields = {"code": c.code, "msg": c.msg}
+            elif isinstance(c, ListSendUnknown):
+                fields = {"reason": c.reason}
+            out += self.apply(
+                leg_command(client_order_id=leg.client_order_id, at_ms=c.at_ms, **fields)
+            )
+        if isinstance(c, ListCancelRefused) and order_list.is_open:
+            order_list.needs_check = True
+            self._list_checks[order_list] = None
+        order_list.updated_ms = max(order_list.updated_ms, c.at_ms)
         return out
 
     # --- reports --------------------------------------------------------------------------
@@ -215,6 +278,17 @@ class ListEngine:
                 continue
             out += self.apply(single)
         return out
+
+
+# The leg command each list command applies to the legs that allow it.
+_LEG_COMMANDS: dict[type[ListCommand], type[Command]] = {
+    ListSent: Sent,
+    ListSendUnknown: SendUnknown,
+    ListSendRejected: SendRejected,
+    ListNotFound: NotFound,
+    ListCancelRequested: CancelRequested,
+    ListCancelRefused: CancelRefused,
+}
 
 
 def settled_but_open(engine: ListEngine) -> list[OrderList]:

@@ -15,6 +15,14 @@ Rules (``specs/order-lifecycle.md`` "Applying a report" is the long form):
 - A remote report never raises: what contradicts the order is left out, reported as a
   ``ReportConflict`` and the order is marked ``needs_check``. Stale statuses are self-loops
   of the table: they change nothing, but the fills they carry are counted.
+- An order holds its ``OrderSpec`` (what it was created with, never changed); ``symbol`` and
+  ``side`` are also plain fields (the hot path reads them per report, a property per read
+  would cost), the spec's other fields are read through properties or ``order.spec``.
+  ``quantity`` is the order's current quantity as the exchange knows it (learned for a
+  MARKET order by quote, lowered by an amend), not the spec's.
+- In-flight facts are the order's own: ``send_in_flight`` (a place request awaiting its
+  answer) and ``cancel_in_flight`` (a cancel awaiting its answer), set and cleared by our
+  command events and the answers (``oms.core.commands``).
 - Orders are small untracked Structs (memory and GC pauses: 100k of them must stay cheap);
   the fills dict is created at the first fill.
 """
@@ -41,7 +49,8 @@ from oms.core.outputs import (
     ReportConflict,
     ReportIgnored,
 )
-from oms.core.state import ROWS, TERMINAL_STATES, OrderState, next_state
+from oms.core.spec import OrderSpec
+from oms.core.state import IN_DOUBT, ROWS, TERMINAL_STATES, OrderState, next_state
 from oms.wire.enums import ExecutionType, OrderStatus, OrderType, Side, TimeInForce
 from oms.wire.events import ExecutionReport
 from oms.wire.money import ZERO, show
@@ -81,14 +90,12 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
     """
 
     client_order_id: str
+    spec: OrderSpec
+    # The spec's symbol and side, as plain fields for the hot path (see the module rules).
     symbol: str
     side: Side
-    order_type: OrderType
     # None for a MARKET order by quoteOrderQty until the first report says (§3).
     quantity: Decimal | None
-    price: Decimal | None = None
-    quote_order_qty: Decimal | None = None
-    time_in_force: TimeInForce | None = None
     created_ms: int = 0
     order_id: int | None = None
     state: OrderState = S.CREATED
@@ -104,6 +111,9 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
     reject_msg: str | None = None
     expiry_reason: str | None = None
     needs_check: bool = False
+    send_in_flight: bool = False
+    cancel_in_flight: bool = False
+
     # Orders with a trigger and list legs (oms.core.triggers.take_trigger_keys): the stop
     # price and trailing delta as reported, whether the order is working on the book (``w``),
     # since when (``W``), when trailing began (``D``), and its list (``g``; -1: none).
@@ -113,6 +123,21 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
     working_time: int | None = None
     trailing_time: int | None = None
     order_list_id: int = -1
+
+    @classmethod
+    def create(
+        cls, spec: OrderSpec, client_order_id: str, created_ms: int, order_id: int | None = None
+    ) -> Order:
+        """A new order of ``spec`` in CREATED (``order_id`` for one adopted from a report)."""
+        return cls(
+            client_order_id=client_order_id,
+            spec=spec,
+            symbol=spec.symbol,
+            side=spec.side,
+            quantity=spec.quantity,
+            created_ms=created_ms,
+            order_id=order_id,
+        )
 
     def __post_init__(self) -> None:
         if not self.updated_ms:
@@ -125,6 +150,33 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
         )
 
     # --- views --------------------------------------------------------------------------
+
+    @property
+    def order_type(self) -> OrderType:
+        return self.spec.order_type
+
+    @property
+    def price(self) -> Decimal | None:
+        return self.spec.price
+
+    @property
+    def quote_order_qty(self) -> Decimal | None:
+        return self.spec.quote_order_qty
+
+    @property
+    def time_in_force(self) -> TimeInForce | None:
+        return self.spec.time_in_force
+
+    @property
+    def in_doubt(self) -> bool:
+        """Whether the exchange may or may not have the order (``state.IN_DOUBT``): only
+        its answer to a query by client id settles it; it is never resent."""
+        return self.state in IN_DOUBT
+
+    @property
+    def cancellable(self) -> bool:
+        """Whether a cancel may be requested now: known to the exchange and still open."""
+        return self.local_next_state("request_cancel") is not None
 
     @property
     def fills(self) -> Mapping[int, FillApplied]:

@@ -13,8 +13,10 @@ Theory of operation:
   events into ``TABLE[(state, trigger)] -> state`` and ``ROWS[state][trigger]``; a miss means
   the trigger is refused in that state.
 - Rule 4: triggers are the order status the exchange reports (``X`` / ``status``, spelled as
-  Binance spells it, binance-spot-api.md §4) plus our local commands (``send``,
-  ``send_unknown``, ``send_rejected``, ``not_found``, ``request_cancel``, ``cancel_rejected``).
+  Binance spells it, binance-spot-api.md §4) plus the triggers of our own command events
+  (``oms.core.commands``: ``Sent`` fires ``send``, ``SendUnknown`` ``send_unknown``,
+  ``SendRejected`` ``send_rejected``, ``NotFound`` ``not_found``, ``CancelRequested``
+  ``request_cancel``, ``CancelRefused`` ``cancel_rejected``).
   Execution type ``x`` is never a trigger: it only says whether a report carries a fill.
 - Rule 5: stale reports are absorbed by self-loops (a ``NEW`` after a trade, a
   ``PARTIALLY_FILLED`` after ``FILLED``), so a report older than what the order knows
@@ -41,6 +43,7 @@ from oms.wire.enums import OrderStatus
 __all__ = [
     "EDGES",
     "GUARDED_TRIGGERS",
+    "IN_DOUBT",
     "LOCAL_TRIGGERS",
     "MACHINE",
     "OPEN_STATES",
@@ -48,6 +51,7 @@ __all__ = [
     "ROWS",
     "TABLE",
     "TERMINAL_STATES",
+    "WORKING_STATES",
     "Edge",
     "OrderState",
     "compile_table",
@@ -90,7 +94,14 @@ _TERMINAL = (S.FILLED, S.CANCELED, S.REJECTED, S.EXPIRED, S.EXPIRED_IN_MATCH)
 TERMINAL_STATES: Final = frozenset(_TERMINAL)
 OPEN_STATES: Final = frozenset(S) - TERMINAL_STATES
 _PRE_ACK = (S.CREATED, S.PENDING_ACK, S.UNKNOWN)
+# Whether the exchange has these orders is not known to us: created (maybe sent before a
+# crash), sent and unanswered, or of unknown outcome. Only the exchange's answer to a query
+# by client id settles them; they are never resent (rest-api.md, New order:
+# ``newClientOrderId`` is unique only among open orders).
+IN_DOUBT: Final = frozenset(_PRE_ACK)
 _WORKING = (S.NEW, S.PENDING_NEW, S.PARTIALLY_FILLED)
+# Open on the exchange, no cancel of ours requested.
+WORKING_STATES: Final = frozenset(_WORKING)
 _EXPIRED_OR_CANCELED = (S.CANCELED, S.EXPIRED, S.EXPIRED_IN_MATCH)
 
 LOCAL_TRIGGERS: Final = (
@@ -125,7 +136,7 @@ def _reported(status: OrderStatus, dest: OrderState | None, *sources: OrderState
 _ANSWER = (
     "the exchange's word on an order we sent or may have sent: its REST answer, a WS report "
     "that beat the REST answer (found by client id `c`), a query answer resolving UNKNOWN, "
-    "or a report after a crash between sending and journaling `sent` (CREATED)"
+    "or a report after a crash between sending and journaling `Sent` (CREATED)"
 )
 
 EDGES: Final[tuple[Edge, ...]] = (
@@ -444,7 +455,7 @@ def spec_section() -> str:
         "",
         *_matrix(REPORTED_TRIGGERS),
         "",
-        "### Local commands: new state; `·` stays; `✗` refused (raises InvalidTransition)",
+        "### Our commands' triggers: new state; `·` stays; `✗` refused (ignored, nothing changes)",
         "",
         *_matrix(LOCAL_TRIGGERS),
         "",

@@ -1,11 +1,12 @@
 """The manager's one path into the state: apply, journal, account, dispatch.
 
 Rules:
-- Every exchange answer, REST or stream, enters through ``Dispatcher.apply`` ->
-  ``Engine.apply``; every local mark (sent, unknown, rejected, ...) through
-  ``Dispatcher.mark``. Nothing else writes the engine's state for the manager.
-- Journal first: a report is recorded as applied, a mark is recorded, before its outputs
-  reach positions, metrics or subscribers. An intent is recorded before its order is sent.
+- Every exchange answer, REST or stream, and every one of our command events
+  (``oms.core.commands``: intent, sent, send unknown, ...) enters through
+  ``Dispatcher.apply`` -> ``Engine.apply``, and is journaled there by its type. Nothing else
+  writes the engine's state for the manager.
+- Journal first: an event is recorded as applied before its outputs reach positions,
+  metrics or subscribers. An intent is recorded before its order is sent.
 - Accounting (positions, metrics, fill ids) also runs on replayed outputs; fill ids are
   recorded with INSERT OR IGNORE, so a replay may record them again harmlessly.
 - Subscribers get every output in order; a callback that raises is logged, never raised.
@@ -24,8 +25,8 @@ from decimal import Decimal
 import msgspec
 
 from oms.core.checks import SymbolRules
+from oms.core.commands import Command
 from oms.core.engine import Engine, Report
-from oms.core.order import Order
 from oms.core.outputs import (
     BalanceChanged,
     FillApplied,
@@ -36,7 +37,7 @@ from oms.core.outputs import (
 )
 from oms.core.positions import PositionBook
 from oms.runtime.config import ManagerConfig
-from oms.runtime.journal import Journal, OrderIntent
+from oms.runtime.journal import Journal
 from oms.runtime.metrics import Metrics
 from oms.runtime.ports import Transport
 from oms.wire.events import ExecutionReport, OutboundAccountPosition
@@ -50,7 +51,7 @@ log = logging.getLogger("oms.runtime.manager")
 
 
 class Dispatcher:
-    """Applies reports and marks to the engine and sends their outputs on."""
+    """Applies reports and command events to the engine and sends their outputs on."""
 
     def __init__(
         self,
@@ -71,33 +72,22 @@ class Dispatcher:
         self.last_price: dict[str, Decimal] = {}
         # True between a fill and the next balance report (stream position or account).
         self.fills_since_balance = False
-        # Client ids whose place request is awaiting its answer right now: such an order is
-        # never declared "never placed" (the request may still reach the engine).
-        self.sending: set[str] = set()
         self._subscribers: list[asyncio.Queue[Output]] = []
         self._callbacks: list[Callable[[Output], None]] = []
         self._changed = asyncio.Event()
 
-    def apply(self, report: Report) -> list[Output]:
-        """Apply one exchange report, journal it and send its outputs on."""
-        outputs = self.engine.apply(report)
-        if isinstance(report, msgspec.Struct) and not isinstance(report, (StreamGap, BadFrame)):
-            self.journal.record_report(report, self.clock(), _report_client_id(report))
-        if isinstance(report, ExecutionReport) and report.last_price > 0:
-            self.last_price[report.symbol] = report.last_price
+    def apply(self, event: Report) -> list[Output]:
+        """Apply one exchange report or command event, journal it, send its outputs on."""
+        outputs = self.engine.apply(event)
+        if isinstance(event, Command):
+            self.journal.record(event, event.at_ms, event.client_order_id)
+        elif isinstance(event, msgspec.Struct) and not isinstance(event, (StreamGap, BadFrame)):
+            self.journal.record(event, self.clock(), _report_client_id(event))
+            if isinstance(event, ExecutionReport) and event.last_price > 0:
+                self.last_price[event.symbol] = event.last_price
         self.account(outputs)
         self._send(outputs)
         return outputs
-
-    def mark(self, kind: str, order: Order, outputs: list[Output], **data: object) -> None:
-        """Journal a local mark on ``order`` and send the outputs it produced on."""
-        self.journal.record_mark(kind, order.client_order_id, self.clock(), **data)
-        self.account(outputs)
-        self._send(outputs)
-
-    def record_intent(self, order: Order) -> None:
-        """Journal what ``order`` was created with, before it is sent."""
-        self.journal.record_intent(_intent(order), self.clock())
 
     def account(self, outputs: Iterable[Output]) -> None:
         """Update positions, metrics and recorded fill ids from ``outputs``."""
@@ -182,19 +172,6 @@ class Part:
         self.engine = dispatch.engine
         self.metrics = dispatch.metrics
         self.config = config
-
-
-def _intent(order: Order) -> OrderIntent:
-    return OrderIntent(
-        client_order_id=order.client_order_id,
-        symbol=order.symbol,
-        side=order.side,
-        order_type=order.order_type,
-        quantity=order.quantity,
-        quote_order_qty=order.quote_order_qty,
-        price=order.price,
-        time_in_force=order.time_in_force,
-    )
 
 
 def _report_client_id(report: object) -> str | None:

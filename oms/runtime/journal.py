@@ -1,13 +1,15 @@
 """Write-ahead journal in SQLite (WAL): every input to the engine, in order, durably.
 
 Rules:
-- The journal is a log of the engine's *inputs*: order intents (before they are sent), the
-  local marks (sent, outcome unknown, rejected, never placed, cancel requested, cancel
-  failed) and every exchange report applied. Replaying it into a fresh engine rebuilds the
-  exact state (the engine is pure and deterministic); reconciliation then closes the gap
-  between the last entry and the exchange.
+- The journal is a log of the engine's *inputs*, each row one event as it was applied: our
+  command events (``oms.core.commands``: the intent before it is sent, sent, outcome unknown,
+  rejected, never placed, cancel requested, ...) and every exchange report. A row's ``kind``
+  is the event's type name (a command's tag), its ``data`` the event encoded once. Replaying
+  it into a fresh engine is decode-and-apply and rebuilds the exact state (the engine is
+  pure and deterministic); reconciliation then closes the gap between the last entry and
+  the exchange.
 - An intent is committed before its request is sent. A crash after the commit but before or
-  during the send leaves an intent without a "sent" mark: on restart that order is in doubt
+  during the send leaves an intent without a ``Sent``: on restart that order is in doubt
   and is resolved by querying the exchange by its client id, never resent.
 - Every fill id applied is recorded in ``fills`` (primary key symbol + trade id), and every
   frame that failed to decode in ``bad_frames`` for inspection.
@@ -21,26 +23,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from decimal import Decimal
 
 import msgspec
 
-from oms.wire.enums import OrderType, Side, TimeInForce
-
-__all__ = ["Journal", "JournalEntry", "OrderIntent"]
-
-
-class OrderIntent(msgspec.Struct, frozen=True, kw_only=True):
-    """What ``Engine.create_order`` was called with."""
-
-    client_order_id: str
-    symbol: str
-    side: Side
-    order_type: OrderType
-    quantity: Decimal | None = None
-    quote_order_qty: Decimal | None = None
-    price: Decimal | None = None
-    time_in_force: TimeInForce | None = None
+__all__ = ["Journal", "JournalEntry"]
 
 
 class JournalEntry(msgspec.Struct, frozen=True, kw_only=True):
@@ -98,19 +84,10 @@ class Journal:
 
     # --- writing --------------------------------------------------------------------------
 
-    def record_intent(self, intent: OrderIntent, at_ms: int) -> None:
-        """Durably record an order before it is sent."""
-        self._append("intent", intent.client_order_id, _ENCODER.encode(intent), at_ms)
-
-    def record_mark(self, kind: str, client_order_id: str, at_ms: int, **data: object) -> None:
-        """Record a local mark on an order (``sent``, ``unknown``, ``rejected``, ...)."""
-        self._append(kind, client_order_id, _ENCODER.encode(data), at_ms)
-
-    def record_report(
-        self, report: msgspec.Struct, at_ms: int, client_order_id: str | None = None
-    ) -> None:
-        """Record an exchange report as applied; ``kind`` is its class name."""
-        self._append(type(report).__name__, client_order_id, _ENCODER.encode(report), at_ms)
+    def record(self, event: msgspec.Struct, at_ms: int, client_order_id: str | None = None) -> None:
+        """Record an event as applied (a report, or a command event whose tag is its type
+        name); ``kind`` is its type name, ``data`` the event itself."""
+        self._append(type(event).__name__, client_order_id, _ENCODER.encode(event), at_ms)
 
     def record_fill(
         self, symbol: str, trade_id: int, client_order_id: str | None, at_ms: int

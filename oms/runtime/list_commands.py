@@ -18,9 +18,8 @@ from decimal import Decimal
 
 from oms.core.lists import OrderList
 from oms.core.order import Order
-from oms.core.spec import OrderSpec, new_order_request
+from oms.core.spec import OrderSpec
 from oms.runtime.lists import ListPlacer
-from oms.runtime.placing import Placer
 from oms.wire.amends import AmendResponse
 from oms.wire.enums import CancelReplaceMode, OrderType, Side, TimeInForce
 
@@ -31,22 +30,6 @@ class ListCommands:
     """Mixed into ``OrderManager``."""
 
     _list_placer: ListPlacer
-    _placer: Placer
-
-    async def place(self, spec: OrderSpec, *, client_order_id: str | None = None) -> Order:
-        """Place one order from its spec: any type, including STOP_LOSS(_LIMIT) and
-        TAKE_PROFIT(_LIMIT) with ``stop_price`` and/or ``trailing_delta`` (rest-api.md, New
-        order). Journaled before it is sent; an unknown outcome is resolved by query. The
-        pre-trade checks of ``execute_spot_buy`` are left to the exchange here.
-        """
-        order = self._placer.engine.create_order(
-            symbol=spec.symbol, side=spec.side, order_type=spec.order_type,
-            quantity=spec.quantity, quote_order_qty=spec.quote_order_qty, price=spec.price,
-            time_in_force=spec.time_in_force, client_order_id=client_order_id,
-        )  # fmt: skip
-        self._placer.dispatch.record_intent(order)
-        await self._placer._send(order, new_order_request(spec, order.client_order_id))
-        return order
 
     async def place_oco(
         self,

@@ -4,9 +4,9 @@ never a blind resend.
 Rules:
 - The transport must offer ``oms.runtime.ports.OrderListTransport`` (both real ones do);
   otherwise every call here is a ``LocalError`` and nothing is sent.
-- Intent before send: a list is journaled (``list_intent``: its contingency, client id and
-  each leg's spec and client id) and marked sent before its request leaves; replay rebuilds
-  the list and its legs (``oms.runtime.recovery``).
+- Intent before send: a list's ``ListIntent`` (its contingency, client id and each leg's spec
+  and client id) and ``ListSent`` are applied and journaled before its request leaves; replay
+  is decode-and-apply, as for orders (``oms.core.list_commands``, ``oms.runtime.recovery``).
 - An unknown placement is resolved by querying the list by the client id we chose
   (``find_order_list``), then each leg by its client id through the ``Resolver``; it is never
   sent again. Only the legs' definite "does not exist" after their deadline declares the list
@@ -25,19 +25,34 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
-import msgspec
-
+from oms.core.commands import (
+    CancelRefused,
+    CancelRequested,
+    SendRejected,
+    SendUnknown,
+    Sent,
+)
+from oms.core.list_commands import (
+    ListCancelRefused,
+    ListCancelRequested,
+    ListCommand,
+    ListNotFound,
+    ListSendRejected,
+    ListSendUnknown,
+    ListSent,
+)
 from oms.core.list_engine import settled_but_open
+from oms.core.list_state import ListState
 from oms.core.lists import OrderList, oco_request, oto_request, otoco_request
 from oms.core.order import Order
-from oms.core.outputs import Output
 from oms.core.spec import OrderSpec, new_order_request
+from oms.core.state import OrderState
 from oms.errors import (
     CancelRejected,
     CancelReplaceFailed,
     Disconnected,
-    InvalidTransition,
     LocalError,
     OmsError,
     OutcomeUnknown,
@@ -53,16 +68,7 @@ from oms.wire.enums import CancelReplaceMode, ContingencyType
 from oms.wire.orderlists import NewOrderList
 from oms.wire.rest import CancelResponse, ErrorBody
 
-__all__ = ["ListIntent", "ListPlacer"]
-
-
-class ListIntent(msgspec.Struct, frozen=True, kw_only=True):
-    """What a list is created with: the journal's ``list_intent`` entry."""
-
-    contingency_type: ContingencyType
-    legs: tuple[tuple[OrderSpec, str], ...]
-    # "OCO", "OTO" or "OTOCO": which request the legs make.
-    kind: str
+__all__ = ["ListPlacer"]
 
 
 class ListPlacer(Part):
@@ -91,41 +97,37 @@ class ListPlacer(Part):
         above, pending below) from the legs' specs."""
         transport = self._lists()
         contingency = ContingencyType.OCO if kind == "OCO" else ContingencyType.OTO
-        order_list, orders = self.engine.create_list(contingency, legs, list_client_order_id)
-        named = tuple((spec, o.client_order_id) for (spec, _), o in zip(legs, orders, strict=True))
+        intent = self.engine.new_list_intent(contingency, legs, list_client_order_id)
+        lid = intent.list_client_order_id
         try:
-            request = _request(kind, order_list.list_client_order_id, named)
+            request = _request(kind, lid, intent.legs)
         except ValueError as exc:
-            self.engine.mark_list_rejected(order_list, 0, str(exc))
-            raise LocalError(str(exc)) from None
-        intent = ListIntent(contingency_type=contingency, legs=named, kind=kind)
-        self.dispatch.journal.record_mark(
-            "list_intent", order_list.list_client_order_id, self.dispatch.clock(),
-            intent=msgspec.to_builtins(intent),
-        )  # fmt: skip
-        self._mark(order_list, "list_sent", self.engine.mark_list_sent(order_list))
+            raise LocalError(str(exc)) from None  # nothing created, journaled or sent
+        self.dispatch.apply(intent)  # journaled before the send
+        order_list = self.engine.order_list(lid)
+        assert order_list is not None
+        self._command(ListSent, order_list)
         try:
             answer = await transport.place_order_list(request)
         except OutcomeUnknown as exc:
-            self._mark(
-                order_list, "list_unknown", self.engine.mark_list_unknown(order_list, str(exc))
-            )
+            self._command(ListSendUnknown, order_list, reason=str(exc))
             await self.resolve(order_list, exc.request_time_ms, exc.recv_window_ms)
             return order_list
         except (RemoteError, RateLimited, Disconnected, LocalError) as exc:
             code = getattr(exc, "code", None) or 0
             msg = getattr(exc, "msg", None) or str(exc)
-            outputs = self.engine.mark_list_rejected(order_list, code, msg)
-            self._mark(order_list, "list_rejected", outputs, code=code, msg=msg)
+            self._command(ListSendRejected, order_list, code=code, msg=msg)
             raise
         except OmsError as exc:
-            self._mark(
-                order_list, "list_unknown", self.engine.mark_list_unknown(order_list, str(exc))
-            )
+            self._command(ListSendUnknown, order_list, reason=str(exc))
             await self.resolve(order_list, None, None)
             return order_list
         self.dispatch.apply(answer)
         return order_list
+
+    def _command(self, kind: type[ListCommand], order_list: OrderList, **fields: Any) -> None:
+        """Apply and journal a list command event."""
+        self.dispatch.apply(self.engine.list_command(kind, order_list, **fields))
 
     async def resolve(
         self, order_list: OrderList, request_ms: int | None, window_ms: int | None
@@ -139,10 +141,11 @@ class ListPlacer(Part):
             self.dispatch.apply(found)
         for leg in self.engine.legs(order_list):
             await self.resolver.resolve(leg, request_ms, window_ms)
-        if order_list.state.name == "UNKNOWN" and all(
-            leg.state.name == "REJECTED" for leg in self.engine.legs(order_list)
+        legs = self.engine.legs(order_list)
+        if order_list.state is ListState.UNKNOWN and all(
+            leg.state is OrderState.REJECTED for leg in legs
         ):
-            self._mark(order_list, "list_not_found", self.engine.mark_list_not_found(order_list))
+            self._command(ListNotFound, order_list)
 
     async def check_lists(self) -> None:
         """Query the lists that need it by their client id: those the engine queued (a
@@ -163,26 +166,14 @@ class ListPlacer(Part):
     async def cancel(self, order_list: OrderList) -> OrderList:
         """Cancel the whole list (``DELETE /api/v3/orderList``)."""
         transport = self._lists()
-        request, outputs = self.engine.list_cancel_request(order_list)
-        self._mark(order_list, "list_cancel_requested", outputs)
+        self._command(ListCancelRequested, order_list)
         try:
-            answer = await transport.cancel_order_list(request)
+            answer = await transport.cancel_order_list(order_list.cancel_request())
         except CancelRejected as exc:
-            outputs = self.engine.list_cancel_failed(order_list, exc.code, exc.msg)
-            self._mark(order_list, "list_cancel_failed", outputs, code=exc.code, msg=exc.msg)
+            self._command(ListCancelRefused, order_list, code=exc.code, msg=exc.msg)
             raise
         self.dispatch.apply(answer)
         return order_list
-
-    def _mark(
-        self, order_list: OrderList, kind: str, outputs: list[Output], **data: object
-    ) -> None:
-        """Journal a list mark (keyed by the list's client id) and send its outputs on."""
-        self.dispatch.journal.record_mark(
-            kind, order_list.list_client_order_id, self.dispatch.clock(), **data
-        )
-        self.dispatch.account(outputs)
-        self.dispatch._send(outputs)
 
     # --- amend and cancel-replace ---------------------------------------------------------
 
@@ -223,23 +214,18 @@ class ListPlacer(Part):
     async def cancel_replace(self, order: Order, spec: OrderSpec, mode: CancelReplaceMode) -> Order:
         """Cancel ``order`` and place ``spec`` in one request; the new order is returned."""
         transport = self._lists()
-        if order.local_next_state("request_cancel") is None:
-            # Refused before anything is created, journaled or sent.
-            raise InvalidTransition(
-                f"cancel-replace: order {order.client_order_id} cannot be canceled "
-                f"in state {order.state.name}"
-            )
-        new = self.engine.create_order(
-            symbol=spec.symbol, side=spec.side, order_type=spec.order_type,
-            quantity=spec.quantity, quote_order_qty=spec.quote_order_qty, price=spec.price,
-            time_in_force=spec.time_in_force,
-        )  # fmt: skip
-        self.dispatch.record_intent(new)
-        cancel, outputs = self.engine.cancel_request(order)
-        self.dispatch.mark("cancel_requested", order, outputs)
-        self.dispatch.mark("sent", new, self.engine.mark_sent(new))
+        cancel = self.engine.cancel_request(order)  # refuses before anything is created
+        intent = self.engine.new_intent(spec)
+        dispatch, cid = self.dispatch, intent.client_order_id
+        dispatch.apply(intent)
+        new = self.engine.order(cid)
+        assert new is not None
+        dispatch.apply(
+            CancelRequested(client_order_id=order.client_order_id, at_ms=dispatch.clock())
+        )
+        dispatch.apply(Sent(client_order_id=cid, at_ms=dispatch.clock()))
         request = CancelReplace(
-            new_order=new_order_request(spec, new.client_order_id),
+            new_order=new_order_request(spec, cid),
             mode=mode,
             cancel_order_id=cancel.order_id,
             cancel_orig_client_order_id=None if cancel.order_id else cancel.orig_client_order_id,
@@ -259,24 +245,26 @@ class ListPlacer(Part):
         return new
 
     def _apply_halves(self, old: Order, new: Order, answer: CancelReplaceAnswer) -> None:
+        dispatch = self.dispatch
         cancelled = answer.cancel()
         if isinstance(cancelled, CancelResponse):
-            self.dispatch.apply(cancelled)
+            dispatch.apply(cancelled)
         else:
-            outputs = self.engine.cancel_failed(old, cancelled.code, cancelled.msg)
-            self.dispatch.mark(
-                "cancel_failed", old, outputs, code=cancelled.code, msg=cancelled.msg
-            )
+            dispatch.apply(CancelRefused(client_order_id=old.client_order_id,
+                                         at_ms=dispatch.clock(), code=cancelled.code,
+                                         msg=cancelled.msg))  # fmt: skip
         placed = answer.new_order()
         if placed is None or isinstance(placed, ErrorBody):
             code, msg = (0, "not attempted") if placed is None else (placed.code, placed.msg)
-            outputs = self.engine.mark_rejected(new, code, msg)
-            self.dispatch.mark("rejected", new, outputs, code=code, msg=msg)
+            dispatch.apply(SendRejected(client_order_id=new.client_order_id,
+                                        at_ms=dispatch.clock(), code=code, msg=msg))  # fmt: skip
             return
-        self.dispatch.apply(placed.as_answer())
+        dispatch.apply(placed.as_answer())
 
     async def _resolve_both(self, old: Order, new: Order) -> None:
-        self.dispatch.mark("unknown", new, self.engine.mark_unknown(new, "cancel-replace unknown"))
+        self.dispatch.apply(SendUnknown(client_order_id=new.client_order_id,
+                                        at_ms=self.dispatch.clock(),
+                                        reason="cancel-replace unknown"))  # fmt: skip
         await self.resolver.resolve(new, None, None)
         self._check(old)
 

@@ -37,7 +37,8 @@ from oms.core.engine import Engine, Report
 from oms.core.order import Order
 from oms.core.outputs import Output
 from oms.core.positions import Position, PositionBook
-from oms.core.state import OrderState
+from oms.core.spec import OrderSpec
+from oms.core.state import IN_DOUBT, OrderState
 from oms.runtime.cancelling import Canceller
 from oms.runtime.config import ManagerConfig
 from oms.runtime.dispatch import Dispatcher
@@ -45,11 +46,11 @@ from oms.runtime.journal import Journal
 from oms.runtime.list_commands import ListCommands
 from oms.runtime.lists import ListPlacer
 from oms.runtime.metrics import Metrics, MetricsSnapshot
-from oms.runtime.placing import PlaceOptions, Placer, symbol_rules
+from oms.runtime.placing import Placer, spot_spec, symbol_rules
 from oms.runtime.ports import Transport
 from oms.runtime.reconcile import Correction, Reconciler, ReconcileReport
 from oms.runtime.recovery import replay_journal
-from oms.runtime.resolve import IN_DOUBT, Resolver
+from oms.runtime.resolve import Resolver
 from oms.wire.enums import OrderType, Side, TimeInForce
 from oms.wire.stream import BadFrame, StreamGap, StreamItem
 
@@ -79,7 +80,6 @@ class OrderManager(ListCommands):
         # is falsy and ``or`` silently swapped it for an in-memory one.
         self.journal = journal if journal is not None else Journal(":memory:")
         self._wall = clock or (lambda: time.time_ns() // 1_000_000)
-        self._pinned_ms: int | None = None  # the journal's time while replaying
         self._id_token = secrets.token_hex(4)
         self._id_seq = 0
         self.engine = Engine(clock=self._clock, new_client_order_id=self._next_client_id)
@@ -92,8 +92,7 @@ class OrderManager(ListCommands):
         self._wire()
 
     def _wire(self) -> None:
-        """Build the parts; they share the state, the rules and the in-flight cancels."""
-        cancelling: set[str] = set()  # client ids with a cancel request in flight
+        """Build the parts; they share the state and the rules."""
         self._out = Dispatcher(
             self.engine,
             self.journal,
@@ -104,9 +103,9 @@ class OrderManager(ListCommands):
         )
         parts = (self.transport, self._out, self.config)
         self._resolver = Resolver(*parts, self._spawn)
-        self._reconciler = Reconciler(*parts, self._resolver, cancelling, wall=self._wall)
+        self._reconciler = Reconciler(*parts, self._resolver, wall=self._wall)
         self._placer = Placer(*parts, self._rules, self._resolver)
-        self._canceller = Canceller(*parts, self._reconciler, cancelling)
+        self._canceller = Canceller(*parts, self._reconciler)
         self._list_placer = ListPlacer(*parts, self._resolver)
         self._refreshed_at = 0  # wall ms of the last balance refresh (refresh_wanted)
 
@@ -128,14 +127,14 @@ class OrderManager(ListCommands):
         """Load rules, replay the journal, subscribe, reconcile; resolve orders in doubt."""
         await self.load_rules()
         self._replay()
-        doubted = {o for o in self.engine.orders() if o.state in IN_DOUBT}
+        doubted = {o for o in self.engine.orders() if o.in_doubt}
         if self.config.stream:
             self._spawn(self._stream_loop())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stream_ready.wait(), self.config.stream_start_timeout)
         report = self.last_reconcile or await self.reconcile("startup")
         for order in list(self.engine.orders()):
-            if order.state in IN_DOUBT:
+            if order.in_doubt:
                 self._resolver.begin(order)
             elif order in doubted:
                 # In doubt after the replay, found by the startup reconciliation: it exists.
@@ -163,16 +162,30 @@ class OrderManager(ListCommands):
         self._rules.update((s.symbol, SymbolRules.from_symbol(s)) for s in info.symbols)
 
     def _replay(self) -> None:
-        for outputs in replay_journal(self.engine, self.journal, self._pin_time):
+        """Decode-and-apply the journal, then end what the previous process left in flight
+        (its requests will never be answered to it: ``Engine.interrupted``)."""
+        for outputs in replay_journal(self.engine, self.journal):
             self._out.account(outputs)
-
-    def _pin_time(self, at_ms: int | None) -> None:
-        self._pinned_ms = at_ms
+        for command in self.engine.interrupted(self._clock()):
+            self._out.apply(command)
 
     def _clock(self) -> int:
-        return self._wall() if self._pinned_ms is None else self._pinned_ms
+        return self._wall()
 
     # --- the embedding API --------------------------------------------------------------
+
+    async def place(self, spec: OrderSpec, client_order_id: str | None = None) -> Order:
+        """Place one order of any type: everything it is created with is in ``spec``.
+
+        Returns once the order is acknowledged and its state is known; later fills update
+        the same ``Order``. The client id is generated when not given.
+
+        Raises:
+            OrderValidationError: a pre-trade check failed (nothing was sent).
+            NewOrderRejected: the exchange refused the order (it does not exist).
+            RateLimited: the request was refused by the rate limiter (not executed).
+        """
+        return await self._placer.place(spec, client_order_id)
 
     async def execute_spot_buy(
         self,
@@ -185,18 +198,17 @@ class OrderManager(ListCommands):
         client_order_id: str | None = None,
         order_type: OrderType | None = None,
     ) -> Order:
-        """Buy: MARKET without a price, LIMIT with one.
-
-        Returns once the order is acknowledged and its state is known; later fills update
-        the same ``Order``.
-
-        Raises:
-            OrderValidationError: a pre-trade check failed (nothing was sent).
-            NewOrderRejected: the exchange refused the order (it does not exist).
-            RateLimited: the request was refused by the rate limiter (not executed).
-        """
-        options = PlaceOptions(time_in_force, quote_quantity, client_order_id, order_type)
-        return await self._placer.place(Side.BUY, symbol, quantity, price, options)
+        """Buy: MARKET without a price, LIMIT with one (GTC unless told). See ``place``."""
+        spec = spot_spec(
+            Side.BUY,
+            symbol,
+            quantity,
+            price,
+            time_in_force=time_in_force,
+            quote_quantity=quote_quantity,
+            order_type=order_type,
+        )
+        return await self._placer.place(spec, client_order_id)
 
     async def execute_spot_sell(
         self,
@@ -209,9 +221,17 @@ class OrderManager(ListCommands):
         client_order_id: str | None = None,
         order_type: OrderType | None = None,
     ) -> Order:
-        """Sell: MARKET without a price, LIMIT with one. See ``execute_spot_buy``."""
-        options = PlaceOptions(time_in_force, quote_quantity, client_order_id, order_type)
-        return await self._placer.place(Side.SELL, symbol, quantity, price, options)
+        """Sell: MARKET without a price, LIMIT with one (GTC unless told). See ``place``."""
+        spec = spot_spec(
+            Side.SELL,
+            symbol,
+            quantity,
+            price,
+            time_in_force=time_in_force,
+            quote_quantity=quote_quantity,
+            order_type=order_type,
+        )
+        return await self._placer.place(spec, client_order_id)
 
     async def cancel(self, order: Order) -> Order:
         """Cancel one order; returns once the exchange's answer has been applied.
@@ -333,11 +353,10 @@ class OrderManager(ListCommands):
             self._refreshed_at = self._wall()
             self._out.apply(await self.transport.get_account())
             balances.refresh_wanted = False  # only once the snapshot is in
-        busy = self._out.sending
         for order in list(self.engine.open_orders()):
             stale = now - (order.updated_ms or now) > self.config.ack_timeout * 1000
             if order.state is OrderState.PENDING_ACK and stale:
-                if order.client_order_id in busy or self._resolver.resolving(order):
+                if order.send_in_flight or self._resolver.resolving(order):
                     continue  # its send or its resolution is already asking the exchange
                 await self._reconciler.check_order(order)
 

@@ -4,11 +4,12 @@ Rules:
 - Pre-trade checks run before anything is journaled or sent; a refusal names the rule and
   the nearest valid value (``oms.core.checks``). Funds are checked against balances that
   reflect every fill applied so far (``settle_balances``).
-- Intent before send: the order is journaled, then marked sent, then its request leaves.
+- Intent before send: the order's ``Intent`` (its spec) is applied and journaled, then
+  ``Sent``, then its request (``new_order_request``) leaves.
 - An ``OutcomeUnknown`` send is handed to the resolver and never resent
   (binance-spot-api.md §3: client ids are unique only among open orders); a definite
-  refusal (``RemoteError``, ``RateLimited``, ``Disconnected`` before sending) marks the
-  order rejected and is raised.
+  refusal (``RemoteError``, ``RateLimited``, ``Disconnected`` before sending) is applied as
+  ``SendRejected`` and raised.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import NamedTuple
 
-from oms.core.checks import SymbolRules, check_order
+from oms.core.checks import SymbolRules, check_spec
+from oms.core.commands import SendRejected, SendUnknown, Sent
 from oms.core.order import Order
+from oms.core.spec import OrderSpec
 from oms.errors import (
     Disconnected,
+    InvalidTransition,
     LocalError,
     OmsError,
     OrderValidationError,
@@ -34,18 +37,34 @@ from oms.runtime.dispatch import Dispatcher, Part
 from oms.runtime.ports import Transport
 from oms.runtime.resolve import Resolver
 from oms.wire.enums import OrderType, Side, TimeInForce
-from oms.wire.requests import NewOrder
 
-__all__ = ["PlaceOptions", "Placer", "symbol_rules"]
+__all__ = ["Placer", "spot_spec", "symbol_rules"]
 
 
-class PlaceOptions(NamedTuple):
-    """The keyword options of ``execute_spot_buy`` / ``execute_spot_sell``."""
-
-    time_in_force: TimeInForce | None
-    quote_quantity: Decimal | None
-    client_order_id: str | None
-    order_type: OrderType | None
+def spot_spec(
+    side: Side,
+    symbol: str,
+    quantity: Decimal | None,
+    price: Decimal | None,
+    *,
+    time_in_force: TimeInForce | None = None,
+    quote_quantity: Decimal | None = None,
+    order_type: OrderType | None = None,
+) -> OrderSpec:
+    """The spec of ``execute_spot_buy`` / ``execute_spot_sell``: MARKET without a price,
+    LIMIT with one; a LIMIT order is GTC unless told otherwise."""
+    otype = order_type or (OrderType.LIMIT if price is not None else OrderType.MARKET)
+    if otype is OrderType.LIMIT and time_in_force is None:
+        time_in_force = TimeInForce.GTC
+    return OrderSpec(
+        symbol=symbol,
+        side=side,
+        order_type=otype,
+        quantity=quantity,
+        quote_order_qty=quote_quantity,
+        price=price,
+        time_in_force=time_in_force,
+    )
 
 
 def symbol_rules(rules: Mapping[str, SymbolRules], symbol: str) -> SymbolRules:
@@ -75,94 +94,65 @@ class Placer(Part):
         self.resolver = resolver
         self._rules = rules
 
-    async def place(
-        self,
-        side: Side,
-        symbol: str,
-        quantity: Decimal | None,
-        price: Decimal | None,
-        options: PlaceOptions,
-    ) -> Order:
-        """Place one order; see ``OrderManager.execute_spot_buy`` for the contract."""
-        otype = options.order_type or (OrderType.LIMIT if price is not None else OrderType.MARKET)
-        tif = options.time_in_force
-        if otype is OrderType.LIMIT and tif is None:
-            tif = TimeInForce.GTC
+    async def place(self, spec: OrderSpec, client_order_id: str | None = None) -> Order:
+        """Place one order; see ``OrderManager.place`` for the contract."""
         await self.settle_balances()
-        quote_quantity = options.quote_quantity
-        self._precheck(
-            side, symbol, otype, quantity=quantity, price=price, quote_quantity=quote_quantity
-        )
-        order = self.engine.create_order(
-            symbol=symbol,
-            side=side,
-            order_type=otype,
-            quantity=quantity,
-            quote_order_qty=quote_quantity,
-            price=price,
-            time_in_force=tif,
-            client_order_id=options.client_order_id,
-        )
-        self.dispatch.record_intent(order)
+        self._precheck(spec)
+        intent = self.engine.new_intent(spec, client_order_id)
+        self.dispatch.apply(intent)
+        order = self.engine.order(intent.client_order_id)
+        if order is None:  # pragma: no cover - new_intent checked the client id is free
+            raise InvalidTransition(f"order {intent.client_order_id} was not created")
         await self._send(order)
         return order
 
-    async def _send(self, order: Order, request: NewOrder | None = None) -> None:
-        """Send ``order`` (``request``: its request when built from a spec with fields the
-        order does not hold, such as a stop price)."""
-        if request is None:
-            request = self.engine.new_order_request(order)
-        self.dispatch.mark("sent", order, self.engine.mark_sent(order))
-        sending = self.dispatch.sending
-        sending.add(order.client_order_id)  # while here, nothing may call it never placed
+    async def _send(self, order: Order) -> None:
+        request = self.engine.new_order_request(order)
+        cid, dispatch = order.client_order_id, self.dispatch
+        dispatch.apply(Sent(client_order_id=cid, at_ms=dispatch.clock()))
         try:
             response = await self.transport.place_spot_order(request)
         except OutcomeUnknown as exc:
-            sending.discard(order.client_order_id)
-            self.dispatch.mark("unknown", order, self.engine.mark_unknown(order, str(exc)))
+            self._unknown(order, str(exc))
             await self.resolver.resolve(order, exc.request_time_ms, exc.recv_window_ms)
             return
         except (RemoteError, RateLimited, Disconnected, LocalError) as exc:
             # Definite: refused, or never sent (no connection, no key): it does not exist.
             code = getattr(exc, "code", None) or 0
             msg = getattr(exc, "msg", None) or str(exc)
-            rejected = self.engine.mark_rejected(order, code, msg)
-            self.dispatch.mark("rejected", order, rejected, code=code, msg=msg)
+            dispatch.apply(
+                SendRejected(client_order_id=cid, at_ms=dispatch.clock(), code=code, msg=msg)
+            )
             self.metrics.inc("orders_rejected_total")
             raise
         except OmsError as exc:
-            # Anything else after the request may have left: unknown, never "failed". The
-            # send is over: no longer in flight, or -2013 could never settle it.
-            sending.discard(order.client_order_id)
-            self.dispatch.mark("unknown", order, self.engine.mark_unknown(order, str(exc)))
+            # Anything else after the request may have left: unknown, never "failed".
+            self._unknown(order, str(exc))
             await self.resolver.resolve(order, None, None)
             return
-        finally:
-            sending.discard(order.client_order_id)
-        self.dispatch.apply(response)
+        except BaseException:
+            # Interrupted (the caller's task canceled): the request may have left. Unknown,
+            # resolved in the background by query, never resent.
+            self._unknown(order, "send interrupted")
+            self.resolver.begin(order)
+            raise
+        dispatch.apply(response)
         self.metrics.inc("orders_placed_total")
 
-    def _precheck(
-        self,
-        side: Side,
-        symbol: str,
-        otype: OrderType,
-        *,
-        quantity: Decimal | None,
-        price: Decimal | None,
-        quote_quantity: Decimal | None,
-    ) -> None:
+    def _unknown(self, order: Order, reason: str) -> None:
+        """The send is over without a definite answer: no longer in flight, outcome unknown
+        (or -2013 could never settle it)."""
+        cid, dispatch = order.client_order_id, self.dispatch
+        dispatch.apply(SendUnknown(client_order_id=cid, at_ms=dispatch.clock(), reason=reason))
+
+    def _precheck(self, spec: OrderSpec) -> None:
         try:
-            rules = symbol_rules(self._rules, symbol)
-            spend = rules.quote_asset if side is Side.BUY else rules.base_asset
-            check_order(
+            rules = symbol_rules(self._rules, spec.symbol)
+            spend = rules.quote_asset if spec.side is Side.BUY else rules.base_asset
+            check_spec(
                 rules,
-                side=side,
-                order_type=otype,
-                quantity=quantity,
-                price=price,
-                quote_order_qty=quote_quantity,
-                reference_price=self.dispatch.last_price.get(symbol),
+                spec,
+                reference_price=self.dispatch.last_price.get(spec.symbol),
                 free_balance=self.engine.balances.free(spend),
             )
         except OrderValidationError:

@@ -5,7 +5,9 @@ Rules:
   nothing, binance-spot-api.md §5), so the manager reconciles after each, at start, and
   periodically: account, open orders, every tracked order not settled, and its trades.
 - Corrections go through the one path into the state (``Dispatcher.apply``); nothing here
-  writes the engine directly except the "cancel not in effect" mark.
+  writes the engine directly. What an answer corrects is the core's decision (a query that
+  finds open an order whose cancel is no longer in flight: the cancel never took effect,
+  ``Engine`` moves it back to the open state).
 - A failure to ask is recorded in the report's ``errors``, never raised: the next
   reconciliation tries again.
 - An order the exchange does not know while it is in doubt is handed to the resolver
@@ -21,13 +23,11 @@ import msgspec
 
 from oms.core.order import Order
 from oms.core.outputs import BalanceChanged, FillApplied, OrderAdopted, Output, ReportIgnored
-from oms.core.state import OrderState
 from oms.errors import NoSuchOrder, OmsError
 from oms.runtime.config import ManagerConfig
 from oms.runtime.dispatch import Dispatcher, Part
 from oms.runtime.ports import Transport
-from oms.runtime.resolve import IN_DOUBT, Resolver
-from oms.wire.enums import OrderStatus
+from oms.runtime.resolve import Resolver
 from oms.wire.requests import QueryOrder
 from oms.wire.rest import QueryOrderResponse
 
@@ -70,13 +70,11 @@ class Reconciler(Part):
         dispatch: Dispatcher,
         config: ManagerConfig,
         resolver: Resolver,
-        cancelling: set[str],
         *,
         wall: Callable[[], int],
     ) -> None:
         super().__init__(transport, dispatch, config)
         self.resolver = resolver
-        self._cancelling = cancelling  # client ids with a cancel request in flight
         self._wall = wall
         self.last: ReconcileReport | None = None
         self.reconciled_at = 0  # wall ms of the last reconciliation's start
@@ -91,7 +89,7 @@ class Reconciler(Part):
         try:
             response = await self.transport.get_order(query)
         except NoSuchOrder:
-            if order.state in IN_DOUBT:
+            if order.in_doubt:
                 self.resolver.begin(order)
             return
         except OmsError as exc:
@@ -101,22 +99,7 @@ class Reconciler(Part):
             )
             return
         self.dispatch.apply(response)
-        self.cancel_not_in_effect(order, response.status)
         await self.resolver.fetch_trades(order)
-
-    def cancel_not_in_effect(self, order: Order, status: OrderStatus) -> None:
-        """CANCEL_REQUESTED, no cancel in flight, and the exchange has the order open: the
-        cancel never took effect (refused, lost, or a crash before it left). Back to the
-        open state, else no report could ever move the order again (NEW and
-        PARTIALLY_FILLED are self-loops of CANCEL_REQUESTED)."""
-        if (
-            order.state is OrderState.CANCEL_REQUESTED
-            and status in (OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED)
-            and order.client_order_id not in self._cancelling
-        ):
-            msg = f"cancel not in effect: the exchange reports {status.value}"
-            outputs = self.engine.cancel_failed(order, 0, msg)
-            self.dispatch.mark("cancel_failed", order, outputs, msg=msg)
 
     async def reconcile(self, reason: str) -> ReconcileReport:
         """Compare account, open orders, tracked orders and their trades with the exchange,
@@ -161,9 +144,6 @@ class Reconciler(Part):
         for response in remote_open:
             seen.add(response.client_order_id)
             corrections += _corrections(self.dispatch.apply(response))
-            order = self.engine.order(response.client_order_id)
-            if order is not None and order.order_id == response.order_id:
-                self.cancel_not_in_effect(order, response.status)
         for order in list(self.engine.orders()):
             if _settled(order) or (
                 order.client_order_id in seen and order.executed_qty <= order.filled

@@ -5,9 +5,11 @@ Rules:
   or that was journaled but maybe sent before a crash, is resolved only by the exchange's
   answer to a query by its client order id. It is never resent, and never resent with the
   same client id (binance-spot-api.md §3: client ids are unique only among open orders).
-- It is declared never placed only on a definite -2013 (``NoSuchOrder``) once its
-  ``timestamp + recvWindow`` deadline (plus a margin) has passed by the server clock: before
-  that the request may still reach the matching engine.
+- It is declared never placed (``NotFound``) only on a definite -2013 (``NoSuchOrder``),
+  while its send is not in flight (``Order.send_in_flight``), once its ``timestamp +
+  recvWindow`` deadline (plus a margin) has passed by the server clock: before that the
+  request may still reach the matching engine.
+- Whether an order is in doubt is the core's answer (``Order.in_doubt``, ``state.IN_DOUBT``).
 - Any other failure of a query is retried with exponential backoff until the manager
   closes. One resolution per order at a time; a second caller waits for the first.
 """
@@ -19,6 +21,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from oms.core.commands import NotFound, SendUnknown
 from oms.core.order import Order
 from oms.core.state import OrderState
 from oms.errors import NoSuchOrder, OmsError
@@ -27,11 +30,9 @@ from oms.runtime.dispatch import Dispatcher, Part
 from oms.runtime.ports import Transport
 from oms.wire.requests import QueryOrder
 
-__all__ = ["IN_DOUBT", "Resolver"]
+__all__ = ["Resolver"]
 
 log = logging.getLogger("oms.runtime.manager")
-
-IN_DOUBT = frozenset({OrderState.CREATED, OrderState.PENDING_ACK, OrderState.UNKNOWN})
 
 
 # myTrades returns at most 1000 rows (§3 "GET /api/v3/myTrades": limit default 500, max 1000);
@@ -59,19 +60,15 @@ class Resolver(Part):
         return order.client_order_id in self._resolving
 
     def begin(self, order: Order) -> None:
-        """Start resolving ``order`` in the background."""
-        if order.state is OrderState.CREATED:
-            # Journaled but maybe sent before a crash: in doubt, never resent (§3 client ids).
-            self.dispatch.mark(
-                "unknown", order, self.engine.mark_unknown(order, "intent without send")
-            )
+        """Start resolving ``order`` in the background (an intent journaled but never marked
+        sent was made ``SendUnknown`` by the restart: ``Engine.interrupted``)."""
         self._spawn(self.resolve(order, None, None))
 
     async def resolve(self, order: Order, request_ms: int | None, window_ms: int | None) -> None:
         """Query by client id until the exchange answers; never resend."""
         cid = order.client_order_id
         if cid in self._resolving:
-            await self.dispatch.wait_for(lambda: order.state not in IN_DOUBT, timeout=None)
+            await self.dispatch.wait_for(lambda: not order.in_doubt, timeout=None)
             return
         self._resolving.add(cid)
         self.metrics.set("unknown_outcomes_open", len(self._resolving))
@@ -82,14 +79,14 @@ class Resolver(Part):
         finally:
             self._resolving.discard(cid)
             self.metrics.set("unknown_outcomes_open", len(self._resolving))
-        if not answered and order.state not in IN_DOUBT and order.order_id is not None:
+        if not answered and not order.in_doubt and order.order_id is not None:
             # A report (the stream's, or a reconciliation's) resolved it first: it exists.
             self.metrics.inc("unknown_resolved_found_total")
             self.metrics.inc("orders_placed_total")
 
     async def _ask_until_answered(self, order: Order, deadline_ms: int) -> bool:
         delay = self.config.resolve_initial_delay
-        while order.state in IN_DOUBT and not self.closed:
+        while order.in_doubt and not self.closed:
             if await self._resolve_once(order, deadline_ms):
                 return True
             await asyncio.sleep(delay)
@@ -101,8 +98,7 @@ class Resolver(Part):
         try:
             response = await self.transport.get_order(query)
         except NoSuchOrder:
-            in_flight = order.client_order_id in self.dispatch.sending
-            if in_flight or self.transport.server_time_ms() <= deadline_ms:
+            if order.send_in_flight or self.transport.server_time_ms() <= deadline_ms:
                 return False  # may still start executing: keep asking
             self._never_placed(order)
             return True
@@ -120,12 +116,17 @@ class Resolver(Part):
 
     def _never_placed(self, order: Order) -> None:
         if order.state is OrderState.PENDING_ACK:
-            # Marked sent, never answered (a crash after the mark, a stale ack): its
-            # outcome is unknown; not_found is UNKNOWN's edge only.
-            self.dispatch.mark("unknown", order, self.engine.mark_unknown(order, "no answer"))
-        self.dispatch.mark("not_found", order, self.engine.mark_not_found(order))
+            # Sent, never answered, no longer in flight: its outcome is unknown;
+            # not_found is UNKNOWN's edge only.
+            self._unknown(order, "no answer")
+        at_ms = self.dispatch.clock()
+        self.dispatch.apply(NotFound(client_order_id=order.client_order_id, at_ms=at_ms))
         self.metrics.inc("unknown_resolved_not_placed_total")
         log.info("order never placed", extra={"client_order_id": order.client_order_id})
+
+    def _unknown(self, order: Order, reason: str) -> None:
+        cid, at_ms = order.client_order_id, self.dispatch.clock()
+        self.dispatch.apply(SendUnknown(client_order_id=cid, at_ms=at_ms, reason=reason))
 
     def _deadline(self, order: Order, request_ms: int | None, window_ms: int | None) -> int:
         window = window_ms if window_ms is not None else self.transport.recv_window_ms

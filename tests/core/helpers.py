@@ -5,9 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from oms.core.commands import CancelRequested, Command, SendRejected, SendUnknown, Sent
 from oms.core.engine import Engine
 from oms.core.ids import SequentialIds
 from oms.core.order import Order
+from oms.core.outputs import Output
+from oms.core.spec import OrderSpec
 from oms.core.state import OrderState
 from oms.wire.enums import OrderType, Side, TimeInForce
 
@@ -31,15 +34,34 @@ def new_engine() -> Engine:
     return Engine(clock=Clock(), new_client_order_id=SequentialIds("t-"))
 
 
+NOW = 1_700_000_000_000
+
+
+def create(engine: Engine, client_order_id: str | None = None, **spec: Any) -> Order:
+    """``Engine.create_order`` of an ``OrderSpec`` made of ``spec``."""
+    return engine.create_order(OrderSpec(**spec), client_order_id)
+
+
+def command(engine: Engine, kind: type[Command], order: Order, **fields: Any) -> list[Output]:
+    """Apply one of our command events about ``order`` through ``Engine.apply``."""
+    event = kind(client_order_id=order.client_order_id, at_ms=fields.pop("at_ms", NOW), **fields)
+    return engine.apply(event)
+
+
+def sent(engine: Engine, order: Order) -> list[Output]:
+    return command(engine, Sent, order)
+
+
 def limit_order(engine: Engine, cid: str = "cid-1", qty: str = "1") -> Order:
-    return engine.create_order(
+    return create(
+        engine,
+        cid,
         symbol="BTCUSDT",
         side=Side.BUY,
         order_type=OrderType.LIMIT,
         quantity=D(qty),
         price=D(100),
         time_in_force=TimeInForce.GTC,
-        client_order_id=cid,
     )
 
 
@@ -84,13 +106,14 @@ def order_in(state: OrderState, engine: Engine | None = None) -> tuple[Engine, O
 
 def _step(engine: Engine, order: Order, step: str) -> None:
     if step == "sent":
-        engine.mark_sent(order)
+        sent(engine, order)
     elif step == "unknown":
-        engine.mark_unknown(order, "timeout")
+        command(engine, SendUnknown, order, reason="timeout")
     elif step == "rejected":
-        engine.mark_rejected(order, -2010, "Account has insufficient balance for requested action.")
+        msg = "Account has insufficient balance for requested action."
+        command(engine, SendRejected, order, code=-2010, msg=msg)
     elif step == "cancel":
-        engine.request_cancel(order)
+        command(engine, CancelRequested, order)
     elif step == "trade":
         engine.apply(trade(order, 1, "0.4", "PARTIALLY_FILLED", "0.4"))
     elif step == "fill":

@@ -3,18 +3,26 @@ table says; forbidden pairs leave it unchanged and say why."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
 from decimal import Decimal
 
 import pytest
 
-from oms.core.engine import Engine
+from oms.core.commands import (
+    CancelRefused,
+    CancelRequested,
+    Command,
+    NotFound,
+    SendRejected,
+    SendUnknown,
+    Sent,
+)
 from oms.core.order import Order
-from oms.core.outputs import Output, ReportConflict
+from oms.core.outputs import ReportConflict, ReportIgnored
 from oms.core.state import LOCAL_TRIGGERS, REPORTED_TRIGGERS, OrderState, next_state
 from oms.errors import InvalidTransition
 
-from .helpers import order_in, report, trade
+from .helpers import NOW, command, order_in, report, trade
 from .payloads import w
 
 D = Decimal
@@ -61,44 +69,64 @@ def test_reported_status(state: OrderState, trigger: str) -> None:
         assert not any(isinstance(o, ReportConflict) for o in out)
 
 
-def _local(engine: Engine, order: Order, trigger: str) -> Callable[[], object]:
-    return {
-        "send": lambda: engine.mark_sent(order),
-        "send_unknown": lambda: engine.mark_unknown(order, "timeout"),
-        "send_rejected": lambda: engine.mark_rejected(order, -2010, "refused"),
-        "not_found": lambda: engine.mark_not_found(order),
-        "request_cancel": lambda: engine.request_cancel(order),
-        "cancel_rejected": lambda: engine.cancel_failed(order, -2011, "Unknown order sent."),
-    }[trigger]
+# Each local trigger's command event (``Command.trigger`` names it).
+COMMANDS: dict[str, tuple[type[Command], dict[str, object]]] = {
+    "send": (Sent, {}),
+    "send_unknown": (SendUnknown, {"reason": "timeout"}),
+    "send_rejected": (SendRejected, {"code": -2010, "msg": "refused"}),
+    "not_found": (NotFound, {}),
+    "request_cancel": (CancelRequested, {}),
+    "cancel_rejected": (CancelRefused, {"code": -2011, "msg": "Unknown order sent."}),
+}
+
+
+def test_every_local_trigger_has_its_command_event() -> None:
+    assert {kind.trigger for kind, _ in COMMANDS.values()} == set(LOCAL_TRIGGERS)
+    assert all(kind.trigger == trigger for trigger, (kind, _) in COMMANDS.items())
 
 
 @pytest.mark.parametrize(
     ("state", "trigger"), LOCAL_PAIRS, ids=[f"{s.name}-{t}" for s, t in LOCAL_PAIRS]
 )
 def test_local_command(state: OrderState, trigger: str) -> None:
+    """Each command event through ``Engine.apply``: an allowed one moves the order as the
+    table says; a refused one changes nothing, says why, and never raises."""
     engine, order = order_in(state)
     expected = next_state(state, trigger, has_fills=order.filled > 0)
     before = snapshot(order), order.reject_code, order.reject_msg
-    command = _local(engine, order, trigger)
+    kind, fields = COMMANDS[trigger]
+    out = command(engine, kind, order, at_ms=NOW + 5, **fields)
     if expected is None:
-        with pytest.raises(InvalidTransition, match=f"{trigger} is not allowed .* {state.name}"):
-            command()
         assert (snapshot(order), order.reject_code, order.reject_msg) == before
+        [ignored] = out
+        assert isinstance(ignored, ReportIgnored) and not ignored.duplicate
+        assert re.search(f"{trigger} is not allowed .* {state.name}", ignored.why)
     else:
-        result = command()
         assert order.state is expected
-        if isinstance(result, list):
-            outputs: list[Output] = result
-            assert all(getattr(o, "state", expected) is expected for o in outputs)
+        assert all(getattr(o, "state", expected) is expected for o in out)
+        assert order.updated_ms == (NOW + 5 if out else before_updated(state))
+    if trigger == "request_cancel":
+        # The core decides which orders may be cancelled before anything is sent.
+        if expected is None:
+            with pytest.raises(
+                InvalidTransition, match=f"{trigger} is not allowed .* {state.name}"
+            ):
+                engine.cancel_request(order)
+        else:
+            assert engine.cancel_request(order).orig_client_order_id == order.client_order_id
+
+
+def before_updated(state: OrderState) -> int:
+    return order_in(state)[1].updated_ms
 
 
 def test_cancel_refused_goes_back_by_fills() -> None:
     engine, order = order_in(OrderState.NEW)
-    engine.request_cancel(order)
-    engine.cancel_failed(order, -2011, "Unknown order sent.")
+    command(engine, CancelRequested, order)
+    command(engine, CancelRefused, order, code=-2011, msg="Unknown order sent.")
     assert order.state is OrderState.NEW
     # -2011 on an order we think open: its closing report is probably in flight.
     assert engine.take_checks() == [order]
     engine, order = order_in(OrderState.CANCEL_REQUESTED)  # has a 0.4 fill
-    engine.cancel_failed(order, -2011, "Unknown order sent.")
+    command(engine, CancelRefused, order, code=-2011, msg="Unknown order sent.")
     assert order.state is OrderState.PARTIALLY_FILLED

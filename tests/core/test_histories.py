@@ -21,7 +21,7 @@ from oms.core.outputs import ReportConflict
 from oms.core.state import OrderState
 from oms.wire.enums import OrderType, Side, TimeInForce
 
-from .helpers import new_engine
+from .helpers import create, new_engine, sent
 from .payloads import History, Trade, cancel_response, history
 
 D = Decimal
@@ -134,12 +134,13 @@ def check_invariants(order: Order, seen: list[Step]) -> None:
 
 
 def place(engine: Engine, case: Case) -> Order:
-    order = engine.create_order(
-        symbol="BTCUSDT", side=Side.BUY, order_type=case.order_type, quantity=case.quantity,
+    order = create(
+        engine, case.history.client_order_id, symbol="BTCUSDT", side=Side.BUY,
+        order_type=case.order_type, quantity=case.quantity,
         price=None if case.order_type is OrderType.MARKET else case.history.answer.price,
-        time_in_force=case.tif, client_order_id=case.history.client_order_id,
+        time_in_force=case.tif,
     )  # fmt: skip
-    engine.mark_sent(order)
+    sent(engine, order)
     return order
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from oms.core.commands import CancelRefused, SendUnknown
 from oms.core.engine import Engine
 from oms.core.order import Order
 from oms.core.outputs import (
@@ -27,7 +28,7 @@ from oms.wire.events import Unrecognised
 from oms.wire.rest import NewOrderAck, NewOrderFull
 from oms.wire.stream import BadFrame, StreamGap
 
-from .helpers import limit_order, new_engine, order_in, report, trade
+from .helpers import command, create, limit_order, new_engine, order_in, report, sent, trade
 from .payloads import Trade, ack, answer_json, body, cancel_response, history, my_trade, w
 
 D = Decimal
@@ -88,7 +89,8 @@ def test_fill_racing_our_cancel_then_filled_wins() -> None:
     assert order.state is S.CANCEL_REQUESTED and order.filled == D("0.7")
     out = engine.apply(trade(order, 3, "0.3", "FILLED", "1"))
     assert order.state is S.FILLED and isinstance(out[-1], OrderFilled)
-    engine.cancel_failed(order, -2011, "Unknown order sent.")  # the cancel's late -2011
+    # The cancel's late -2011.
+    command(engine, CancelRefused, order, code=-2011, msg="Unknown order sent.")
     assert order.state is S.FILLED
 
 
@@ -160,7 +162,8 @@ def test_fill_on_a_rejected_order_is_a_conflict() -> None:
 
 def test_market_by_quote_takes_its_quantity_from_the_first_report() -> None:
     engine = new_engine()
-    order = engine.create_order(
+    order = create(
+        engine,
         symbol="BTCUSDT",
         side=Side.BUY,
         order_type=OrderType.MARKET,
@@ -170,7 +173,7 @@ def test_market_by_quote_takes_its_quantity_from_the_first_report() -> None:
     assert order.quantity is None
     request = engine.new_order_request(order)
     assert request.quantity is None and request.quote_order_qty == D(50)
-    engine.mark_sent(order)
+    sent(engine, order)
     engine.apply(report(order, o="MARKET", q=w("0.5"), Q=w(50)))
     assert order.quantity == D("0.5")
 
@@ -234,7 +237,7 @@ def test_query_answer_adopts_with_the_answers_state() -> None:
 def test_a_client_id_reused_after_close_is_another_order() -> None:
     engine, first = order_in(S.CANCELED)
     second = limit_order(engine)  # same client id: allowed once the first is closed
-    engine.mark_sent(second)
+    sent(engine, second)
     engine.apply(report(second, i=2002))
     assert second.state is S.NEW and first.state is S.CANCELED
     assert engine.order_by_id("BTCUSDT", 1001) is first
@@ -252,14 +255,18 @@ def test_create_order_refuses_a_client_id_of_an_open_order_and_bad_amounts() -> 
     with pytest.raises(OrderValidationError, match="must match"):
         limit_order(engine, cid="bad id!")
     with pytest.raises(OrderValidationError, match="MARKET"):
-        engine.create_order(
-            symbol="BTCUSDT", side=Side.BUY, order_type=OrderType.LIMIT, quote_order_qty=D(5)
+        create(
+            engine,
+            symbol="BTCUSDT",
+            side=Side.BUY,
+            order_type=OrderType.LIMIT,
+            quote_order_qty=D(5),
         )
 
 
-def test_mark_unknown_after_the_ws_report_changes_nothing() -> None:
+def test_send_unknown_after_the_ws_report_changes_nothing() -> None:
     engine, order = order_in(S.NEW)
-    assert engine.mark_unknown(order, "timeout") == []
+    assert command(engine, SendUnknown, order, reason="timeout") == []
     assert order.state is S.NEW
 
 
@@ -292,14 +299,15 @@ def test_full_answer_of_a_docs_example_fills_the_order() -> None:
     # binance-spot-api.md §3 "Response FULL", verbatim values (its cummulativeQuoteQty is
     # inconsistent, so cum_quote is the sum of the fills instead).
     engine = new_engine()
-    order = engine.create_order(
+    order = create(
+        engine,
         symbol="BTCUSDT",
         side=Side.SELL,
         order_type=OrderType.MARKET,
         quantity=D(10),
         client_order_id="6gCrw2kRUAF9CvJDGP16IP",
     )
-    engine.mark_sent(order)
+    sent(engine, order)
     payload = answer_json(
         cid="6gCrw2kRUAF9CvJDGP16IP",
         order_id=28,
@@ -330,11 +338,11 @@ def test_the_same_order_id_on_two_symbols_reaches_each_order() -> None:
     # Exchange order ids are unique per symbol only (§3): ETHBTC's order 1001 is not
     # BTCUSDT's, whichever was bound first, and forgetting one leaves the other found.
     engine, btc = order_in(S.NEW)  # BTCUSDT, order id 1001
-    eth = engine.create_order(
-        symbol="ETHBTC", side=Side.SELL, order_type=OrderType.LIMIT, quantity=D(2),
+    eth = create(
+        engine, symbol="ETHBTC", side=Side.SELL, order_type=OrderType.LIMIT, quantity=D(2),
         price=D("0.05"), time_in_force=TimeInForce.GTC, client_order_id="eth-1",
     )  # fmt: skip
-    engine.mark_sent(eth)
+    sent(engine, eth)
     engine.apply(report(eth, s="ETHBTC", S="SELL", p=w("0.05")))
     assert eth.state is S.NEW and eth.order_id == btc.order_id == 1001
     assert engine.order_by_id("ETHBTC", 1001) is eth
@@ -421,11 +429,11 @@ def test_a_gigantic_exponent_is_shown_compactly_in_a_conflict() -> None:
 def _quote_market_order_with_a_fill() -> tuple[Engine, Order]:
     """A MARKET buy by quote (no quantity yet) whose myTrades row arrived first: 0.5."""
     engine = new_engine()
-    order = engine.create_order(
-        symbol="BTCUSDT", side=Side.BUY, order_type=OrderType.MARKET, quote_order_qty=D(50),
+    order = create(
+        engine, symbol="BTCUSDT", side=Side.BUY, order_type=OrderType.MARKET, quote_order_qty=D(50),
         client_order_id="m1",
     )  # fmt: skip
-    engine.mark_sent(order)
+    sent(engine, order)
     engine.apply(report(order, i=7, o="MARKET", p=w(0), Q=w(50), q=w(0)))
     engine.apply(my_trade(7, Trade(1, D("0.5"), D(100))))
     assert order.quantity is None and order.filled == D("0.5")
@@ -452,11 +460,11 @@ def test_a_cancel_status_for_an_order_whose_fills_add_up_completes_it() -> None:
 def test_an_order_displaced_by_another_symbols_client_id_is_still_found() -> None:
     # Client ids are unique among open orders of a symbol; another symbol may reuse ours.
     engine = new_engine()
-    ours = engine.create_order(
-        symbol="ETHBTC", side=Side.BUY, order_type=OrderType.LIMIT, quantity=D(1),
+    ours = create(
+        engine, symbol="ETHBTC", side=Side.BUY, order_type=OrderType.LIMIT, quantity=D(1),
         price=D("0.05"), time_in_force=TimeInForce.GTC, client_order_id="x",
     )  # fmt: skip
-    engine.mark_sent(ours)
+    sent(engine, ours)
     engine.apply(report(ours, s="BTCUSDT", c="x", i=5))  # the other symbol's order: adopted
     ack_eth = {"symbol": "ETHBTC", "orderId": 9, "orderListId": -1, "clientOrderId": "x",
                "transactTime": 1_700_000_000_000}  # fmt: skip

@@ -159,5 +159,5 @@ async def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
         kinds = [e.kind for e in read.entries()]
     finally:
         read.close()
-    assert kinds.count("unknown") >= 1
-    assert kinds.count("sent") > kinds.count("NewOrderFull")
+    assert kinds.count("SendUnknown") >= 1
+    assert kinds.count("Sent") > kinds.count("NewOrderFull")

@@ -7,14 +7,15 @@ from pathlib import Path
 
 import msgspec
 
-from oms.runtime.journal import Journal, OrderIntent
+from oms.core.commands import Intent, Sent
+from oms.core.spec import OrderSpec
+from oms.runtime.journal import Journal
 from oms.wire.enums import OrderType, Side, TimeInForce
 from oms.wire.rest import MyTrade
 
 
-def intent(cid: str = "c1") -> OrderIntent:
-    return OrderIntent(
-        client_order_id=cid,
+def intent(cid: str = "c1") -> Intent:
+    spec = OrderSpec(
         symbol="BTCUSDT",
         side=Side.BUY,
         order_type=OrderType.LIMIT,
@@ -22,13 +23,14 @@ def intent(cid: str = "c1") -> OrderIntent:
         price=D("0.00000001"),
         time_in_force=TimeInForce.GTC,
     )
+    return Intent(client_order_id=cid, at_ms=1, spec=spec)
 
 
 def test_entries_round_trip_in_order(tmp_path: Path) -> None:
     path = str(tmp_path / "j.sqlite3")
     j = Journal(path)
-    j.record_intent(intent(), 1)
-    j.record_mark("sent", "c1", 2)
+    j.record(intent(), 1, "c1")
+    j.record(Sent(client_order_id="c1", at_ms=2), 2, "c1")
     trade = MyTrade(
         symbol="BTCUSDT",
         id=7,
@@ -44,14 +46,16 @@ def test_entries_round_trip_in_order(tmp_path: Path) -> None:
         is_maker=False,
         is_best_match=True,
     )
-    j.record_report(trade, 3, "c1")
+    j.record(trade, 3, "c1")
     j.close()
     again = Journal(path)
     rows = list(again.entries())
-    assert [r.kind for r in rows] == ["intent", "sent", "MyTrade"]
+    # The kind is the event's type name (a command's tag): one encode, nothing to map.
+    assert [r.kind for r in rows] == ["Intent", "Sent", "MyTrade"]
     assert [r.seq for r in rows] == sorted(r.seq for r in rows)
-    back = msgspec.json.decode(rows[0].data, type=OrderIntent)
-    assert back == intent() and back.price == D("0.00000001")
+    back = msgspec.json.decode(rows[0].data, type=Intent)
+    assert back == intent() and back.spec.price == D("0.00000001")
+    assert msgspec.json.decode(rows[1].data, type=Sent) == Sent(client_order_id="c1", at_ms=2)
     assert msgspec.json.decode(rows[2].data, type=MyTrade) == trade
     assert len(again) == 3
 

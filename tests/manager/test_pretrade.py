@@ -51,7 +51,7 @@ async def test_each_rule_refuses_before_sending(venue: Venue) -> None:
 
     assert exchange_orders(venue.ex, TRADER) == []
     assert manager.orders() == []
-    assert [e.kind for e in manager.journal.entries() if e.kind == "intent"] == []
+    assert [e.kind for e in manager.journal.entries() if e.kind == "Intent"] == []
     snap = manager.metrics_snapshot()
     assert snap.precheck_refused_total == len(REFUSALS) + 2
     assert snap.orders_placed_total == 0

@@ -16,8 +16,10 @@ from typing import Any, TypeVar
 
 import pytest
 
+from oms.core.commands import Intent
+from oms.core.spec import OrderSpec
 from oms.core.state import OrderState
-from oms.runtime.journal import Journal, OrderIntent
+from oms.runtime.journal import Journal
 from oms.runtime.manager import OrderManager
 from oms.wire.enums import OrderType, Side, TimeInForce
 from tests.manager.support import (
@@ -164,18 +166,16 @@ def test_in_doubt_orders_are_resolved_after_a_restart(
         placing = asyncio.ensure_future(m1.execute_spot_buy(SYMBOL, D("0.01"), D("59000.00")))
         await wait_until(lambda: len(exchange_orders(ex, TRADER)) == 1)
         # And another order whose intent was journaled just before the crash, unsent.
-        m1.journal.record_intent(
-            OrderIntent(
-                client_order_id="never-sent-1",
-                symbol=SYMBOL,
-                side=Side.BUY,
-                order_type=OrderType.LIMIT,
-                quantity=D("0.01"),
-                price=D("58000.00"),
-                time_in_force=TimeInForce.GTC,
-            ),
-            clock(),
+        spec = OrderSpec(
+            symbol=SYMBOL,
+            side=Side.BUY,
+            order_type=OrderType.LIMIT,
+            quantity=D("0.01"),
+            price=D("58000.00"),
+            time_in_force=TimeInForce.GTC,
         )
+        intent = Intent(client_order_id="never-sent-1", at_ms=clock(), spec=spec)
+        m1.journal.record(intent, intent.at_ms, intent.client_order_id)
         answered.update({o.client_order_id: o.state for o in m1.orders()})
         assert not placing.done()  # still waiting for its answer when the process dies
 

@@ -58,9 +58,9 @@ async def _place_three(venue: Venue, faults: FaultConfig) -> None:
     assert snap.orders_rejected_total == 0
     assert snap.unknown_outcomes_open == 0
     kinds = [e.kind for e in manager.journal.entries() if e.client_order_id == buy.client_order_id]
-    assert kinds[:2] == ["intent", "sent"]
-    assert "unknown" in kinds  # (the stream's report may come first: it is applied as well)
-    assert "rejected" not in kinds and "not_found" not in kinds
+    assert kinds[:2] == ["Intent", "Sent"]
+    assert "SendUnknown" in kinds  # (the stream's report may come first: it is applied as well)
+    assert "SendRejected" not in kinds and "NotFound" not in kinds
     await settle(manager, venue.ex)
     assert_matches_exchange(manager, venue.ex)
 

@@ -26,10 +26,12 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from oms.core.checks import round_price, round_quantity
+from oms.core.commands import Sent
 from oms.core.order import Order
-from oms.core.state import OrderState
-from oms.runtime.journal import Journal, OrderIntent
-from oms.runtime.manager import IN_DOUBT, ManagerConfig, OrderManager
+from oms.core.spec import OrderSpec
+from oms.core.state import IN_DOUBT, OrderState
+from oms.runtime.journal import Journal
+from oms.runtime.manager import ManagerConfig, OrderManager
 from oms.testing import oracle
 from oms.wire.enums import OrderType, Side, TimeInForce
 from transports.sim.book import SimOrder
@@ -207,7 +209,7 @@ def crash_mid_place(
     request left before the mark was written. Returns the order's client id.
     """
     m = rig.m
-    order = m.engine.create_order(
+    spec = OrderSpec(
         symbol=symbol,
         side=side,
         order_type=OrderType.LIMIT,
@@ -215,18 +217,12 @@ def crash_mid_place(
         price=price,
         time_in_force=TimeInForce.GTC,
     )
-    intent = OrderIntent(
-        client_order_id=order.client_order_id,
-        symbol=symbol,
-        side=side,
-        order_type=OrderType.LIMIT,
-        quantity=quantity,
-        price=price,
-        time_in_force=TimeInForce.GTC,
-    )
-    m.journal.record_intent(intent, rig.clock())
+    intent = m.engine.new_intent(spec)
+    order = m.engine.create_order(spec, intent.client_order_id)
+    m.journal.record(intent, intent.at_ms, intent.client_order_id)
     if stage in ("marked sent", "executed"):
-        m.journal.record_mark("sent", order.client_order_id, rig.clock())
+        sent = Sent(client_order_id=order.client_order_id, at_ms=rig.clock())
+        m.journal.record(sent, sent.at_ms, sent.client_order_id)
     if stage.startswith("executed"):
         with contextlib.suppress(SimError):
             rig.exchange.place_order(ME, m.engine.new_order_request(order))

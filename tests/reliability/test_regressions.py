@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 
 from oms.core.balances import BalanceLedger
+from oms.core.commands import CancelRequested
 from oms.core.order import Order
 from oms.core.outputs import ReportIgnored
 from oms.core.state import OrderState
@@ -84,7 +85,9 @@ def test_crash_mid_place_resolves_after_restart(rig: Rig, stage: str) -> None:
     """Bug 3 (fuzzer: crash after the "sent" mark, before the request left): the restart
     replayed the order as PENDING_ACK, its resolution reached "does not exist" after the
     deadline and called ``mark_not_found``, which only UNKNOWN allows: the background task
-    died with InvalidTransition and the order stayed PENDING_ACK for good."""
+    died with InvalidTransition and the order stayed PENDING_ACK for good. (``NotFound``
+    through ``Engine.apply`` no longer raises; the restart ends the dead send with
+    ``SendUnknown`` first.)"""
     price = rig.price("BTCUSDT", -40, Side.BUY)  # rests: nothing to cross
     cid = crash_mid_place(rig, "BTCUSDT", Side.BUY, D("0.001"), price, stage)
     rig.resolve_all()
@@ -117,11 +120,12 @@ def test_refused_cancel_all_leaves_the_orders_open(rig: Rig) -> None:
 
 
 def test_crash_after_journaling_a_cancel_before_sending_it(rig: Rig) -> None:
-    """Bug 4, the crash form: the cancel_requested mark was written, the cancel never
+    """Bug 4, the crash form: ``CancelRequested`` was journaled, the cancel never
     left; the replay gave CANCEL_REQUESTED and no reconciliation could undo it."""
     order = _resting_buy(rig)
-    rig.m.engine.request_cancel(order)
-    rig.m.journal.record_mark("cancel_requested", order.client_order_id, rig.clock())
+    requested = CancelRequested(client_order_id=order.client_order_id, at_ms=rig.clock())
+    rig.m.engine.apply(requested)
+    rig.m.journal.record(requested, requested.at_ms, requested.client_order_id)
     rig.restart()
     replayed = rig.m.order(order.client_order_id)
     assert replayed is not None and replayed.state is OrderState.NEW

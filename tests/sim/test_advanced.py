@@ -8,6 +8,7 @@ from typing import Any
 import msgspec
 import pytest
 
+from oms.core.commands import Sent
 from oms.core.engine import Engine
 from oms.core.ids import SequentialIds
 from oms.core.list_state import ListState
@@ -78,11 +79,11 @@ def trade_at(ex: object, price: str, t: int = 0) -> None:
 def test_stop_limit_waits_off_the_book_then_triggers_on_the_last_price() -> None:
     ex, _ = make_exchange("a")
     engine = new_engine()
-    order = engine.create_order(
-        symbol=BTC, side=SELL, order_type=OrderType.STOP_LOSS_LIMIT, quantity=D("0.1"),
-        price=D("58900"), time_in_force=GTC, client_order_id="s1",
-    )  # fmt: skip
-    engine.mark_sent(order)
+    spec = OrderSpec(symbol=BTC, side=SELL, order_type=OrderType.STOP_LOSS_LIMIT,
+                     quantity=D("0.1"), price=D("58900"), stop_price=D("59000"),
+                     time_in_force=GTC)  # fmt: skip
+    order = engine.create_order(spec, "s1")
+    engine.apply(Sent(client_order_id="s1", at_ms=0))
     ex.place_order("a", stop(SELL, OrderType.STOP_LOSS_LIMIT, "59000", price="58900", cid="s1"))
     armed = ex.drain_events("a")
     follow_events(engine, armed)
