@@ -5,8 +5,10 @@ Rules:
   ``Engine.apply`` like every other report; a list answer's ``orderReports`` are then applied
   one by one as the single-order answers they are (``ListOrderReport.as_answer``), so a leg is
   an ordinary order driven by the ordinary path.
-- A list command moves the list *and* its legs by the same local trigger (sent, unknown,
-  rejected, not found, cancel requested / refused): a leg never outruns its list.
+- Our list commands are typed events (``oms.core.list_commands``) applied through
+  ``Engine.apply``: each moves the list *and* applies the legs' own command of the same
+  trigger (``Sent``, ``SendUnknown``, ...) to each leg that allows it, so a leg never
+  outruns its list and replaying the journal rebuilds both.
 - An unknown placement is resolved by querying the list by the ``listClientOrderId`` we
   chose (``OrderList.query_request``), never by resending (house rule: unknown is not failed).
 - Nothing here raises on a report's content; commands raise ``InvalidTransition`` /
