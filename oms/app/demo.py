@@ -1,8 +1,8 @@
 """``oms demo``: the seed scenario on the embedded simulated exchange, no keys, no network.
 
 A market buy, a limit sell that rests and then fills when another trader lifts it, a limit
-buy that is canceled, and the balances after each step; every order state change and fill
-is printed as it happens.
+buy that is canceled, then a bracket (``oms.app.bracket_demo``), and the balances after each
+step; every order state change and fill is printed as it happens.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import json
 import time
 from decimal import Decimal
 
+from oms.app.bracket_demo import run_bracket
 from oms.app.render import (
     BALANCE_COLUMNS,
     ORDER_COLUMNS,
@@ -78,6 +79,7 @@ async def run_demo(*, json_output: bool = False) -> int:
         await manager.cancel(bid)
         await _balance(manager, "USDT", locked=Decimal(0))
         out.step("3b. Canceled", manager, bid)
+        await run_bracket(manager, exchange, out.step, out.line, json_output)
         out.summary(manager)
     return 0
 

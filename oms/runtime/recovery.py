@@ -19,6 +19,7 @@ import msgspec
 
 from oms.core.commands import COMMAND_TYPES
 from oms.core.engine import Engine, Report
+from oms.core.list_commands import LIST_COMMAND_TYPES
 from oms.core.outputs import Output
 from oms.errors import DecodeError
 from oms.runtime.journal import Journal
@@ -27,8 +28,10 @@ from oms.wire.events import (
     BalanceUpdate,
     ExecutionReport,
     ExternalLockUpdate,
+    ListStatus,
     OutboundAccountPosition,
 )
+from oms.wire.orderlists import OrderListAnswer, OrderListStatus
 from oms.wire.rest import (
     AccountInfo,
     CancelResponse,
@@ -55,6 +58,11 @@ _TYPES: tuple[type[msgspec.Struct], ...] = (
     MyTrade,
     AccountInfo,
     *COMMAND_TYPES,
+    # Order lists (issue 13): their reports and our commands on them.
+    ListStatus,
+    OrderListStatus,
+    OrderListAnswer,
+    *LIST_COMMAND_TYPES,
 )
 _COMMANDS = frozenset(cls.__name__ for cls in COMMAND_TYPES)
 _DECODERS: dict[str, msgspec.json.Decoder[Report]] = {

@@ -38,6 +38,9 @@ __all__ = [
     "LotSizeFilter",
     "MarketLotSizeFilter",
     "MaxNumAlgoOrdersFilter",
+    "MaxNumIcebergOrdersFilter",
+    "MaxNumOrderAmendsFilter",
+    "MaxNumOrderListsFilter",
     "MaxNumOrdersFilter",
     "MinNotionalFilter",
     "MyTrade",
@@ -54,6 +57,7 @@ __all__ = [
     "RateLimitCount",
     "ServerTime",
     "SymbolInfo",
+    "TrailingDeltaFilter",
 ]
 
 ZERO = Decimal(0)
@@ -347,7 +351,36 @@ class MaxNumAlgoOrdersFilter(Filter, frozen=True, kw_only=True):
 
 
 class IcebergPartsFilter(Filter, frozen=True, kw_only=True):
+    """At most ``limit`` parts, ``CEIL(qty / icebergQty)`` (filters.md, ICEBERG_PARTS)."""
+
     limit: int
+
+
+class TrailingDeltaFilter(Filter, frozen=True, kw_only=True):
+    """Bounds of ``trailingDelta`` in BIPS (filters.md, TRAILING_DELTA): the *above* pair for
+    STOP_LOSS BUY and TAKE_PROFIT SELL, the *below* pair for STOP_LOSS SELL and TAKE_PROFIT
+    BUY (and their LIMIT variants)."""
+
+    min_trailing_above_delta: int
+    max_trailing_above_delta: int
+    min_trailing_below_delta: int
+    max_trailing_below_delta: int
+
+
+class MaxNumOrderListsFilter(Filter, frozen=True, kw_only=True):
+    """Open order lists per account and symbol; an OTOCO counts once (filters.md)."""
+
+    max_num_order_lists: int
+
+
+class MaxNumOrderAmendsFilter(Filter, frozen=True, kw_only=True):
+    """Amends per order; beyond it -2038 (filters.md, MAX_NUM_ORDER_AMENDS)."""
+
+    max_num_order_amends: int
+
+
+class MaxNumIcebergOrdersFilter(Filter, frozen=True, kw_only=True):
+    max_num_iceberg_orders: int
 
 
 FILTER_TYPES: dict[str, type[Filter]] = {
@@ -361,6 +394,10 @@ FILTER_TYPES: dict[str, type[Filter]] = {
     "MAX_NUM_ORDERS": MaxNumOrdersFilter,
     "MAX_NUM_ALGO_ORDERS": MaxNumAlgoOrdersFilter,
     "ICEBERG_PARTS": IcebergPartsFilter,
+    "TRAILING_DELTA": TrailingDeltaFilter,
+    "MAX_NUM_ORDER_LISTS": MaxNumOrderListsFilter,
+    "MAX_NUM_ORDER_AMENDS": MaxNumOrderAmendsFilter,
+    "MAX_NUM_ICEBERG_ORDERS": MaxNumIcebergOrdersFilter,
 }
 
 F = TypeVar("F", bound=Filter)

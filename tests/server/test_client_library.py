@@ -98,12 +98,18 @@ async def run_child(script: str, *args: str) -> Any:
     return json.loads(stdout)
 
 
+async def run_client(serve: ServeFactory, exchange: SimExchange, script: str) -> Any:
+    """Serve ``exchange`` to the demo key and run ``script`` (base URL, key, secret as
+    arguments) in a child process; its stdout is JSON."""
+    demo = ApiAccount(account="demo", api_key=DEMO_API_KEY, secret=DEMO_API_SECRET)
+    h = await serve(exchange=exchange, api_accounts=[demo], clock=None)
+    return await run_child(script, h.base, DEMO_API_KEY, DEMO_API_SECRET)
+
+
 @pytest.mark.skipif(VERSION is None, reason="python-binance is not installed")
 async def test_python_binance_round_trip(serve: ServeFactory) -> None:
     exchange = demo_with_an_ask()
-    demo = ApiAccount(account="demo", api_key=DEMO_API_KEY, secret=DEMO_API_SECRET)
-    h = await serve(exchange=exchange, api_accounts=[demo], clock=None)
-    out = await run_child(SCRIPT, h.base, DEMO_API_KEY, DEMO_API_SECRET)
+    out = await run_client(serve, exchange, SCRIPT)
     balances = {b["asset"]: b["free"] for b in out["account"]["balances"]}
     assert balances["USDT"] == "100000.00000000"
     assert out["market"]["status"] == "FILLED"

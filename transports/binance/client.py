@@ -47,6 +47,7 @@ from transports.binance.clock import ServerClock
 from transports.binance.config import BinanceConfig
 from transports.binance.errors import RequestMeta, error_from_response
 from transports.binance.governor import WEIGHTS, RateGovernor
+from transports.binance.lists import OrderListCalls
 from transports.binance.rest import Empty, RestClient
 from transports.binance.stream import UserDataStream
 
@@ -92,7 +93,7 @@ _ORDER_SHAPES: dict[OrderResponseType, type[NewOrderResponse]] = {
 }
 
 
-class BinanceClient:
+class BinanceClient(OrderListCalls):
     """Binance Spot over REST + the WebSocket API user-data stream."""
 
     def __init__(

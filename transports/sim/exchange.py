@@ -70,7 +70,8 @@ from oms.wire.rest import (
 )
 from transports.sim import errors, reports
 from transports.sim.accounts import Ledger
-from transports.sim.book import OrderBook, SimOrder
+from transports.sim.advanced import SimAdvanced
+from transports.sim.book import MARKET_TYPES, OrderBook, SimOrder
 from transports.sim.config import SimConfig
 from transports.sim.filters import (
     CLIENT_ID_RANGE,
@@ -82,6 +83,7 @@ from transports.sim.filters import (
 )
 from transports.sim.market_data import MarketData, MarketUpdate
 from transports.sim.matching import Estimate, match, simulate, whole_steps
+from transports.sim.triggers import ALGO_TYPES
 
 __all__ = ["Clock", "ManualClock", "SimExchange"]
 
@@ -138,7 +140,7 @@ class _Market:
         self.orders: dict[int, SimOrder] = {}
 
 
-class SimExchange:
+class SimExchange(SimAdvanced):
     """An in-memory Binance Spot exchange driven step by step (see the module rules)."""
 
     def __init__(self, *, clock: Clock, config: SimConfig | None = None, seed: int = 0) -> None:
@@ -170,6 +172,7 @@ class SimExchange:
         self._uids: dict[str, int] = {}
         # (account, symbol) -> prevented matches, oldest first (myPreventedMatches).
         self._prevented: dict[tuple[str, str], list[dict[str, object]]] = {}
+        self._init_advanced()
 
     # --- accounts --------------------------------------------------------------------
 
@@ -268,12 +271,15 @@ class SimExchange:
             errors.md codes); nothing has changed then.
         """
         self._ledger.require(account)
+        if order.order_type in ALGO_TYPES:
+            return self._place_algo(account, order)
         market = self._market(order.symbol)
         taker = self._validate(account, market, order)
         estimate = self._lock(market, taker)
         self._begin()
         self._accept(market, taker)
         self._execute(market, taker, estimate)
+        self._settle_market(market)
         self._publish()
         return self._response(market, taker, order.effective_response_type())
 
@@ -308,6 +314,7 @@ class SimExchange:
         self._begin()
         self._accept(market, taker)
         self._execute(market, taker, None)
+        self._settle_market(market)
         self._publish()
         return taker.executed
 
@@ -326,7 +333,8 @@ class SimExchange:
             raise errors.unknown_order()
         cancel_id = self._checked_client_id(cancel.new_client_order_id)
         self._begin()
-        response = self._cancel(market, order, cancel_id)
+        response = self._cancel_leg(market, order, cancel_id)
+        self.cancel_leg_list(market, order)
         self._publish()
         return response
 
@@ -343,7 +351,7 @@ class SimExchange:
         if not orders:
             raise errors.unknown_order()
         self._begin()
-        out = [self._cancel(market, o, self._new_client_id()) for o in orders]
+        out = [self._cancel_leg(market, o, self._new_client_id()) for o in orders if o.is_open]
         self._publish()
         return out
 
@@ -562,6 +570,7 @@ class SimExchange:
             SimError: -1121 unknown symbol.
         """
         self._market(symbol).reference_price = price
+        self.record_trade_price(symbol, price)
 
     def symbol_filters(self, symbol: str) -> SymbolFilters:
         """Raises: SimError: -1121 unknown symbol."""
@@ -653,14 +662,14 @@ class SimExchange:
         """
         rules = market.rules
         estimate: Estimate | None = None
-        if taker.type is OrderType.MARKET or taker.time_in_force is TimeInForce.FOK:
+        if taker.type in MARKET_TYPES or taker.time_in_force is TimeInForce.FOK:
             estimate = simulate(market.book, taker, market.step)
             if taker.quote_order_qty:
                 taker.orig_qty = self._quote_order_qty_size(market, taker, estimate)
         buy = taker.side is Side.BUY
         if not buy:
             asset, amount = rules.base, taker.orig_qty
-        elif taker.type is not OrderType.MARKET:
+        elif taker.type not in MARKET_TYPES:
             asset, amount = rules.quote, taker.price * taker.orig_qty
         elif taker.quote_order_qty:
             asset, amount = rules.quote, taker.quote_order_qty
@@ -715,7 +724,7 @@ class SimExchange:
         match(market.book, taker, market.step, _Sink(self, market))
         if taker.status is OrderStatus.EXPIRED_IN_MATCH or taker.status is OrderStatus.FILLED:
             self._close(taker)
-        elif taker.type is OrderType.MARKET:
+        elif taker.type in MARKET_TYPES:
             self._expire(market, taker, ExpiryReason.INSUFFICIENT_LIQUIDITY)
         elif taker.time_in_force is not TimeInForce.GTC:
             self._expire(market, taker, ExpiryReason.UNFILLED_IOC_QUANTITY_EXPIRED)
@@ -732,9 +741,12 @@ class SimExchange:
         self._close(order)
         self._report(market, order, ExecutionType.EXPIRED)
 
-    def _cancel(self, market: _Market, order: SimOrder, cancel_id: str) -> CancelResponse:
-        market.book.side(order.side).remove(order)
-        market.data.touch(order.side, order.price)
+    def _cancel(
+        self, market: _Market, order: SimOrder, cancel_id: str, *, on_book: bool = True
+    ) -> CancelResponse:
+        if on_book:  # a stop not yet triggered or a pending list leg is not on the book
+            market.book.side(order.side).remove(order)
+            market.data.touch(order.side, order.price)
         order.status = OrderStatus.CANCELED
         order.update_time = self._now
         self._close(order)
@@ -851,6 +863,7 @@ class _Sink:
         trade_id = market.next_trade_id
         market.next_trade_id += 1
         market.reference_price = price
+        ex.record_trade_price(market.rules.symbol, price)
         now = ex._now
         market.data.trade(
             trade_id,
@@ -904,7 +917,7 @@ class _Sink:
         if order.side is Side.BUY:
             paid = quote_qty
             # A limit BUY locked at its own price; the improvement returns to free.
-            released = order.price * qty if order.type is not OrderType.MARKET else paid
+            released = order.price * qty if order.type not in MARKET_TYPES else paid
             pay_asset, get_asset, received = rules.quote, rules.base, qty
             quantum = rules.base_commission_quantum
         else:

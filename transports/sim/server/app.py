@@ -30,6 +30,7 @@ from transports.sim.exchange import SimExchange
 from transports.sim.server import account, market
 from transports.sim.server.auth import DEMO_API_KEY, DEMO_API_SECRET, ApiAccount
 from transports.sim.server.core import ServerOptions, ServerState, wall_clock_ms
+from transports.sim.server.lists import add_list_methods, add_list_routes
 from transports.sim.server.rest import STATE_KEY, add_routes, error_body
 from transports.sim.server.streams import StreamHub, add_stream_routes
 from transports.sim.server.ws import EventHub, WsApi
@@ -74,6 +75,9 @@ async def _json_errors(
         return web.Response(status=exc.status, body=body, content_type="application/json")
 
 
+add_list_methods(WsApi)
+
+
 async def _used_weight_header(request: web.Request, response: web.StreamResponse) -> None:
     state = request.app[STATE_KEY]
     if "X-MBX-USED-WEIGHT-1M" not in response.headers:
@@ -104,6 +108,7 @@ def make_app(
     app[STATE_KEY] = state
     app[HUB_KEY] = hub
     add_routes(app, market.ENDPOINTS, account.ENDPOINTS)
+    add_list_routes(app)
     app.router.add_get("/ws-api/v3", WsApi(state, hub).handle)
     streams = app[STREAMS_KEY] = StreamHub(state)
     add_stream_routes(app, streams)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 import zlib
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import msgspec
 
@@ -37,6 +38,8 @@ from transports.sim.server.auth import (
 )
 from transports.sim.server.limits import Limits, RateLimiter
 from transports.sim.server.params import Params
+
+T = TypeVar("T")
 
 __all__ = ["FaultAfterExecutionError", "ServerOptions", "ServerState", "wall_clock_ms"]
 
@@ -195,6 +198,11 @@ class ServerState:
             FaultAfterExecutionError: the order executed; the answer must be a 5xx, -1007
                 or nothing at all.
         """
+        return self.placement(ip, account, lambda: self.exchange.place_order(account, order))
+
+    def placement(self, ip: str, account: str, execute: Callable[[], T]) -> T:
+        """Run an order placement (a single order, an order list, a cancel-replace) under the
+        ORDERS limit and the request faults; raises as ``place_order``."""
         self.limiter.check_orders(ip, account)
         fault = self.faults.on_order_request() if self.faults is not None else RequestFault.NONE
         if fault is RequestFault.RATE_LIMITED and self.faults is not None:
@@ -204,7 +212,7 @@ class ServerState:
         if fault is RequestFault.LOST:
             # Never executed, never answered: held like a timeout (the client gives up).
             raise FaultAfterExecutionError(RequestFault.TIMEOUT)
-        result = self.exchange.place_order(account, order)
+        result = execute()
         self.limiter.count_order(account)
         if fault is not RequestFault.NONE:
             raise FaultAfterExecutionError(fault)

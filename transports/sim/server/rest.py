@@ -61,8 +61,12 @@ _GONE_HTML = (
 )
 
 
-def error_body(code: int, msg: str) -> bytes:
-    return encode_json({"code": code, "msg": msg})
+def error_body(code: int, msg: str, data: object = None) -> bytes:
+    """``{"code", "msg"}``, plus ``data`` where Binance sends it (cancel-replace's -2021 and
+    -2022: rest-api.md, Cancel an Existing Order and Send a New Order)."""
+    if data is None:
+        return encode_json({"code": code, "msg": msg})
+    return encode_json({"code": code, "msg": msg, "data": data})
 
 
 def _json(status: int, body: bytes, headers: dict[str, str] | None = None) -> web.Response:
@@ -315,7 +319,8 @@ async def _serve(request: web.Request, endpoint: Endpoint) -> web.StreamResponse
         retry_after = getattr(exc, "retry_after", None)
         if retry_after is not None:
             headers["Retry-After"] = str(retry_after)
-        response = _json(exc.http_status, error_body(exc.code, exc.msg), headers)
+        body = error_body(exc.code, exc.msg, getattr(exc, "data", None))
+        response = _json(exc.http_status, body, headers)
     if endpoint.placement and account is not None:
         _order_headers(state, account, response)
     return response

@@ -313,6 +313,9 @@ class WsApi:
         self, conn: Connection, request_id: object, exc: SimError, rate_limits: bool
     ) -> bytes:
         error: dict[str, object] = {"code": exc.code, "msg": exc.msg}
+        data = getattr(exc, "data", None)
+        if data is not None:  # cancel-replace -2021 / -2022 (web-socket-api.md)
+            error["data"] = data
         retry_after = getattr(exc, "retry_after", None)
         if retry_after is not None:
             now = self.state.clock()
