@@ -106,7 +106,7 @@ class OrderManager(ListCommands):
         self._reconciler = Reconciler(*parts, self._resolver, wall=self._wall)
         self._placer = Placer(*parts, self._rules, self._resolver)
         self._canceller = Canceller(*parts, self._reconciler)
-        self._list_placer = ListPlacer(*parts, self._resolver)
+        self._list_placer = ListPlacer(*parts, self._resolver, self._rules)
         self._refreshed_at = 0  # wall ms of the last balance refresh (refresh_wanted)
 
     @property
