@@ -178,6 +178,15 @@ class ListPlacer(Part):
         ):
             self._command(ListNotFound, order_list)
 
+    async def resume(self) -> None:
+        """After a restart: each list whose placement the journal left open (intent or send
+        without an answer) is marked unknown and resolved by query, never resent."""
+        waiting = (ListState.CREATED, ListState.PENDING_ACK, ListState.UNKNOWN)
+        for order_list in [lst for lst in self.engine.lists if lst.state in waiting]:
+            if order_list.state is not ListState.UNKNOWN:
+                self._command(ListSendUnknown, order_list, reason="interrupted by a restart")
+            await self.resolve(order_list, None, None)
+
     async def check_lists(self) -> None:
         """Query the lists that need it by their client id: those the engine queued (a
         conflict, a refused cancel) and open lists whose legs have all ended (their
