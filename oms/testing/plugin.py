@@ -9,16 +9,22 @@ Fixtures:
 - ``order_manager``: a started ``OrderManager`` over a ``SimTransport`` to that account, with
   those faults; closed after the test (an async fixture: pytest-asyncio);
 - ``local_exchange``: ``oms exchange`` in a subprocess on a free port of 127.0.0.1, with its
-  URLs, demo key and an environment for ``OMS_ENV=local`` (``LocalExchange``).
+  URLs, demo key, an environment for ``OMS_ENV=local`` and its test-control API
+  (``LocalExchange.control``: move the price, shut the streams down, ...). For other options
+  of ``oms exchange`` use ``serve_local_exchange(*options)`` (a context manager).
 
 Rules: loopback only; every subprocess is ended at teardown; nothing here patches oms.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import secrets
 import subprocess
 import sys
+import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
 
@@ -32,7 +38,7 @@ from transports.sim.exchange import ManualClock, SimExchange
 from transports.sim.faults import FaultConfig
 from transports.sim.transport import SimTransport
 
-__all__ = ["SIM_ACCOUNT", "SIM_BALANCES", "LocalExchange"]
+__all__ = ["SIM_ACCOUNT", "SIM_BALANCES", "LocalExchange", "serve_local_exchange"]
 
 SIM_ACCOUNT = "me"
 SIM_BALANCES = {
@@ -58,6 +64,11 @@ class LocalExchange(msgspec.Struct, frozen=True):
     ws_api_url: str
     api_key: str
     api_secret: str
+    control_token: str = ""
+
+    @property
+    def base_url(self) -> str:
+        return self.rest_url.removesuffix("/api")
 
     def environ(self) -> dict[str, str]:
         """Variables for ``OMS_ENV=local`` (``oms run``, ``load_config``)."""
@@ -68,6 +79,19 @@ class LocalExchange(msgspec.Struct, frozen=True):
             "OMS_API_KEY": self.api_key,
             "OMS_API_SECRET": self.api_secret,
         }
+
+    def control(self, path: str, body: dict[str, object] | None = None) -> object:
+        """Call the test-control API (``POST /_oms/<path>`` with ``body``, or ``GET``
+        without one); returns the parsed answer. Decimals go as strings."""
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            f"{self.base_url}/_oms/{path}",
+            data=data,
+            method="GET" if body is None else "POST",
+            headers={"X-OMS-CONTROL-TOKEN": self.control_token, "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return json.loads(answer.read() or b"null")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -113,7 +137,17 @@ async def order_manager(
 
 @pytest.fixture
 def local_exchange() -> Iterator[LocalExchange]:
+    with serve_local_exchange() as exchange:
+        yield exchange
+
+
+@contextlib.contextmanager
+def serve_local_exchange(*options: str) -> Iterator[LocalExchange]:
+    """``oms exchange --port 0 OPTIONS...`` on 127.0.0.1 with a fresh control token, ended on
+    exit."""
+    token = secrets.token_hex(16)
     command = [sys.executable, "-m", "transports.sim.server.serve", "--port", "0"]
+    command += ["--control-token", token, *options]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
     try:
@@ -125,6 +159,7 @@ def local_exchange() -> Iterator[LocalExchange]:
             ws_api_url=values["WebSocket API"],
             api_key=values["demo API key"],
             api_secret=secret,
+            control_token=token,
         )
     finally:
         child.terminate()
