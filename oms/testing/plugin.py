@@ -7,7 +7,13 @@ Fixtures:
   ``@pytest.mark.oms_faults(drop_event=0.1, ...)`` (``FaultConfig``'s fields) or the
   fixture is overridden;
 - ``order_manager``: a started ``OrderManager`` over a ``SimTransport`` to that account, with
-  those faults; closed after the test (an async fixture: pytest-asyncio);
+  those faults, journaling to ``oms_journal_path`` (a file in the test's ``tmp_path``);
+  closed after the test (an async fixture: pytest-asyncio);
+- ``restart_manager``: ``new = await restart_manager(old)`` closes ``old`` (what a stopped
+  process leaves: its journal as written) and starts a new manager over a fresh transport
+  on the same journal file and exchange, as the process would after a restart: it recovers
+  from the journal and reconciles with the exchange. Faults carry over; every manager it
+  starts is closed after the test;
 - ``local_exchange``: ``oms exchange`` in a subprocess on a free port of 127.0.0.1, with its
   URLs, demo key, an environment for ``OMS_ENV=local`` and its test-control API
   (``LocalExchange.control``: move the price, shut the streams down, ...). For other options
@@ -25,14 +31,16 @@ import secrets
 import subprocess
 import sys
 import urllib.request
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import msgspec
 import pytest
 import pytest_asyncio
 
 from oms.runtime.config import ManagerConfig
+from oms.runtime.journal import Journal
 from oms.runtime.manager import OrderManager
 from transports.sim.exchange import ManualClock, SimExchange
 from transports.sim.faults import FaultConfig
@@ -120,19 +128,63 @@ def oms_faults(request: pytest.FixtureRequest) -> FaultConfig | None:
     return FaultConfig(**marker.kwargs)
 
 
+@pytest.fixture
+def oms_journal_path(tmp_path: Path) -> str:
+    """Where ``order_manager`` (and ``restart_manager``) journal: override to move it."""
+    return str(tmp_path / "oms-journal.sqlite3")
+
+
+def _sim_manager(
+    exchange: SimExchange, clock: ManualClock, faults: FaultConfig | None, journal_path: str
+) -> OrderManager:
+    transport = SimTransport(
+        exchange, SIM_ACCOUNT, faults=faults, request_timeout_s=0.01, poll_interval_s=0.002
+    )
+    return OrderManager(transport, journal=Journal(journal_path), config=FAST, clock=clock)
+
+
 @pytest_asyncio.fixture
 async def order_manager(
-    sim_exchange: SimExchange, sim_clock: ManualClock, oms_faults: FaultConfig | None
+    sim_exchange: SimExchange,
+    sim_clock: ManualClock,
+    oms_faults: FaultConfig | None,
+    oms_journal_path: str,
 ) -> AsyncIterator[OrderManager]:
-    transport = SimTransport(
-        sim_exchange, SIM_ACCOUNT, faults=oms_faults, request_timeout_s=0.01, poll_interval_s=0.002
-    )
-    manager = OrderManager(transport, config=FAST, clock=sim_clock)
+    manager = _sim_manager(sim_exchange, sim_clock, oms_faults, oms_journal_path)
     await manager.start()
     try:
         yield manager
     finally:
         await manager.close()
+
+
+Restart = Callable[[OrderManager], Awaitable[OrderManager]]
+
+
+@pytest_asyncio.fixture
+async def restart_manager(
+    sim_exchange: SimExchange,
+    sim_clock: ManualClock,
+    oms_faults: FaultConfig | None,
+    oms_journal_path: str,
+) -> AsyncIterator[Restart]:
+    started: list[OrderManager] = []
+
+    async def restart(old: OrderManager) -> OrderManager:
+        await old.close()
+        faults = None
+        if oms_faults is not None:  # the same kind of network, its own random draws
+            faults = msgspec.structs.replace(oms_faults, seed=oms_faults.seed + len(started) + 1)
+        manager = _sim_manager(sim_exchange, sim_clock, faults, oms_journal_path)
+        started.append(manager)
+        await manager.start()
+        return manager
+
+    try:
+        yield restart
+    finally:
+        for manager in started:
+            await manager.close()
 
 
 @pytest.fixture
