@@ -11,8 +11,8 @@ from oms.core.state import OrderState
 from oms.runtime.manager import OrderManager
 from oms.testing.oracle import discrepancies
 from oms.testing.plugin import SIM_ACCOUNT, Restart
-from oms.wire.enums import OrderType, Side, TimeInForce
-from oms.wire.requests import NewOrder
+from oms.testing.sim import limit
+from oms.wire.enums import Side, TimeInForce
 from transports.sim.exchange import SimExchange
 
 
@@ -38,15 +38,7 @@ async def test_a_fill_while_down_is_found_on_restart(
     order = await order_manager.execute_spot_sell("BTCUSDT", Decimal("0.1"), Decimal("70000"))
     await order_manager.close()  # the process stops; the market trades through its order
     sim_exchange.create_account("taker", {"USDT": Decimal(100000)})
-    taker = NewOrder(
-        symbol="BTCUSDT",
-        side=Side.BUY,
-        order_type=OrderType.LIMIT,
-        time_in_force=TimeInForce.IOC,
-        quantity=Decimal("0.1"),
-        price=Decimal("70000"),
-    )
-    sim_exchange.place_order("taker", taker)
+    sim_exchange.place_order("taker", limit(Side.BUY, "0.1", "70000", tif=TimeInForce.IOC))
     manager = await restart_manager(order_manager)
     again = manager.order(order.client_order_id)
     assert again is not None and again.state is OrderState.FILLED
