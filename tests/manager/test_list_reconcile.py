@@ -11,21 +11,21 @@ from oms.core.list_state import ListState
 from oms.core.lists import oco_request
 from oms.core.state import OrderState
 from oms.runtime.manager import OrderManager
-from oms.wire.enums import Side
-from transports.sim.faults import FaultConfig
-from transports.sim.transport import SimTransport
-
-from .support import (
+from oms.testing.sim import (
     SYMBOL,
     TRADER,
     D,
-    assert_matches_exchange,
     fast_config,
     lift,
     new_exchange,
     settle,
     wait_until,
 )
+from oms.wire.enums import Side
+from transports.sim.faults import FaultConfig
+from transports.sim.transport import SimTransport
+
+from .support import assert_matches_exchange
 from .test_lists import ABOVE, BELOW
 
 pytestmark = pytest.mark.timeout(30)

@@ -13,16 +13,9 @@ from oms.core.spec import OrderSpec
 from oms.core.state import OrderState
 from oms.errors import OrderValidationError
 from oms.runtime.manager import OrderManager
+from oms.testing.sim import SYMBOL, TRADER, fast_config, new_exchange, quote_book
 from oms.wire.enums import OrderType, Side
-from tests.manager.support import (
-    SYMBOL,
-    TRADER,
-    Venue,
-    exchange_orders,
-    fast_config,
-    new_exchange,
-    quote_book,
-)
+from tests.manager.support import Venue, exchange_orders
 from transports.sim.transport import SimTransport
 
 pytestmark = pytest.mark.timeout(30)
