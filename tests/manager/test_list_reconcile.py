@@ -5,11 +5,16 @@ and queries by list client id each list it holds open that the exchange no longe
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from pathlib import Path
+
 import pytest
 
 from oms.core.list_state import ListState
 from oms.core.lists import oco_request
 from oms.core.state import OrderState
+from oms.runtime.journal import Journal
 from oms.runtime.manager import OrderManager
 from oms.testing.sim import (
     SYMBOL,
@@ -88,3 +93,31 @@ async def test_a_list_opened_elsewhere_is_adopted_at_startup() -> None:
         assert adopted.state is ListState.ALL_DONE
         await settle(oms, ex)
         assert_matches_exchange(oms, ex)
+
+
+async def test_a_list_placement_cut_short_by_a_restart_is_resolved_by_query(
+    tmp_path: Path,
+) -> None:
+    # The OCO's request is lost; the process dies before the query that would settle it.
+    # After the restart the list is marked unknown and queried, never resent: the exchange
+    # never had it, so once its deadline passes it is rejected with its legs.
+    ex = new_exchange()
+    path = str(tmp_path / "journal.sqlite")
+    quick = {"not_found_margin_ms": 50, "unstamped_margin_ms": 50}
+    lost = SimTransport(ex, TRADER, faults=FaultConfig(lose_request=1.0), recv_window_ms=100)
+    first = OrderManager(lost, journal=Journal(path), config=fast_config(stream=False, **quick))
+    await first.start()
+    placing = asyncio.create_task(first.place_oco(ABOVE, BELOW, list_client_order_id="oco-cut"))
+    await wait_until(lambda: first.engine.order_list("oco-cut") is not None)
+    await first.close()
+    placing.cancel()
+    with contextlib.suppress(BaseException):
+        await placing
+    transport = SimTransport(ex, TRADER, recv_window_ms=100)
+    async with OrderManager(transport, journal=Journal(path),
+                            config=fast_config(**quick)) as again:  # fmt: skip
+        lst = again.engine.order_list("oco-cut")
+        assert lst is not None
+        await wait_until(lambda: lst.state is ListState.REJECTED)
+        assert [o.state for o in again.engine.legs(lst)] == [OrderState.REJECTED] * 2
+    assert ex.all_order_lists(TRADER) == []  # never resent
