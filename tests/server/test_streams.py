@@ -271,3 +271,26 @@ async def test_unknown_names_in_the_path_open_an_empty_connection(harness: Harne
     await ws.send_str(json.dumps({"method": "LIST_SUBSCRIPTIONS", "id": 2}))
     assert await receive(ws) == {"result": ["btcusdt@trade"], "id": 2}
     await ws.close()
+
+
+async def test_kline_stream_runs_through_intervals_without_trades(harness: Harness) -> None:
+    ws = await harness.session.ws_connect(stream_url(harness, "/ws/btcusdt@kline_1m"))
+    harness.exchange.place_order("maker", order(Side.SELL, "0.5", "60000.00"))
+    harness.exchange.place_order("bob", order(Side.BUY, "0.2", "60000.00"))
+    first = (await receive(ws))["k"]
+    assert (first["n"], first["x"]) == (1, False)
+    harness.clock.advance(120_000)  # two minutes, no trades
+    seen = [(await receive(ws))["k"] for _ in range(2)]
+    closed = [k for k in seen if k["x"]]
+    assert [k["t"] for k in closed] == [first["t"]]
+    quiet = next(k for k in seen if not k["x"])
+    assert quiet["t"] == first["t"] + 120_000
+    assert (quiet["o"], quiet["c"], quiet["v"], quiet["n"], quiet["f"], quiet["L"]) == (
+        "60000.00000000",
+        "60000.00000000",
+        "0.00000000",
+        0,
+        -1,
+        -1,
+    )
+    await ws.close()

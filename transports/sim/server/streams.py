@@ -393,7 +393,7 @@ class StreamHub:
         data: MarketData = self.state.exchange.market_data(symbol)
         previous = self._kline_open.get(name)
         found = (
-            data.klines(interval, start=previous, end=None, limit=2, offset=offset)
+            data.klines(interval, start=previous, end=None, limit=2, offset=offset, now=now)
             if previous
             else []
         )
