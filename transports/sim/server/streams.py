@@ -48,7 +48,7 @@ from transports.sim.server.market import (
     stats_24h,
     ticker_event,
 )
-from transports.sim.server.outbox import Outbox
+from transports.sim.server.outbox import Outbox, text_frame
 from transports.sim.server.time_unit import micro, parse_time_unit
 from transports.wire import encode_json
 
@@ -200,8 +200,8 @@ class StreamHub:
             if frame is None:
                 data = micro(payload) if conn.micros else payload
                 wrapped = {"stream": name, "data": data} if conn.combined else data
-                frame = frames[kind] = encode_json(wrapped)
-            conn.send(frame)
+                frame = frames[kind] = text_frame(encode_json(wrapped))
+            conn.send_framed(frame)
 
     # --- real-time -------------------------------------------------------------------
 
