@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Protocol
 
 from oms.app.list_cli import LIST_COLUMNS, list_rows
 from oms.app.render import table
@@ -29,26 +30,47 @@ SYMBOL = "BTCUSDT"
 QTY = Decimal("0.02")
 
 
+_ENTRY = "4a. Bracket: buy 0.02 @ 59500, then take profit @ 61000 or stop @ 58500"
+_LIVE = "4b. The entry fills: the exit OCO goes live"
+_RISE = "4c. The market rises: the take-profit fills, the stop-loss expires"
+
+
+class StepPrinter(Protocol):
+    """The demo's printer: a titled step begun before its action, shown after it."""
+
+    def line(self, text: str) -> None: ...
+
+    def begin(self, title: str) -> None: ...
+
+    def step(self, title: str, manager: OrderManager, order: object | None = None) -> None: ...
+
+
 async def run_bracket(
     manager: OrderManager,
     exchange: SimExchange,
-    step: Callable[[str, OrderManager], None],
-    line: Callable[[str], None],
+    out: StepPrinter,
     json_output: bool,
 ) -> None:
-    """Walk the bracket through ``manager``; ``step`` prints a titled step."""
+    """Walk the bracket through ``manager``; ``out`` prints each titled step."""
+    line, step = out.line, out.step
+    out.begin(_ENTRY)
     bracket = await manager.bracket(
         SYMBOL, Side.BUY, QTY, entry_price=Decimal("59500.00"),
         take_profit=Decimal("61000.00"), stop_loss=Decimal("58500.00"),
     )  # fmt: skip
     show = _shower(manager, bracket, line, json_output)
-    step("4a. Bracket: buy 0.02 @ 59500, then take profit @ 61000 or stop @ 58500", manager)
+    # The entry's funds are locked once the account update arrives: show the balance after it.
+    locked = QTY * Decimal("59500.00")
+    await _until(manager, lambda: manager.balances().get("USDT", (None, None))[1] == locked)
+    step(_ENTRY, manager)
     show()
+    out.begin(_LIVE)
     _take(exchange, Side.SELL, "59500.00")
     entry, profit, stop = manager.engine.legs(bracket)
     await _until(manager, lambda: profit.state is OrderState.NEW and stop.state is OrderState.NEW)
-    step("4b. The entry fills: the exit OCO goes live", manager)
+    step(_LIVE, manager)
     show()
+    out.begin(_RISE)
     trades = [
         PublicTrade(id=i, price=Decimal(p), qty=Decimal("0.001"), quote_qty=Decimal(p) / 1000,
                     time=0, is_buyer_maker=False, is_best_match=True)
@@ -58,7 +80,7 @@ async def run_bracket(
     _take(exchange, Side.BUY, "61000.00")
     await _until(manager, lambda: bracket.state is ListState.ALL_DONE)
     await _until(manager, lambda: stop.is_terminal and profit.is_terminal and entry.is_terminal)
-    step("4c. The market rises: the take-profit fills, the stop-loss expires", manager)
+    step(_RISE, manager)
     show()
 
 

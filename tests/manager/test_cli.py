@@ -18,17 +18,9 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from oms.testing.sim import TRADER, exchange_balances, new_exchange, quote_book
 from oms.wire.enums import Side
-from tests.manager.support import (
-    KEY,
-    SECRET,
-    TRADER,
-    ServerFactory,
-    exchange_balances,
-    exchange_orders,
-    new_exchange,
-    quote_book,
-)
+from tests.manager.support import KEY, SECRET, ServerFactory, exchange_orders
 from transports.sim.exchange import SimExchange
 from transports.sim.server.app import ApiAccount, make_app
 
@@ -160,6 +152,10 @@ async def test_demo_runs_and_prints_every_step(tmp_path: Path) -> None:
     assert "PENDING_NEW -> NEW" in result.out and "NEW -> EXPIRED" in result.out
     assert "EXECUTING -> ALL_DONE" in result.out
     assert "Position BTCUSDT: net 0 BTC" in result.out
+    # Each step's updates print under its own title, not the previous step's.
+    out = result.out
+    assert out.index("== 2b.") < out.index("NEW -> FILLED") < out.index("== 3a.")
+    assert out.index("== 4c.") < out.index("EXECUTING -> ALL_DONE")
 
 
 async def test_demo_json_lines_parse(tmp_path: Path) -> None:

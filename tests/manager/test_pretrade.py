@@ -11,8 +11,9 @@ import pytest
 
 from oms.core.state import OrderState
 from oms.errors import OrderValidationError
+from oms.testing.sim import SYMBOL, TRADER, quote_book
 from oms.wire.enums import Side
-from tests.manager.support import SYMBOL, TRADER, Venue, exchange_orders, quote_book
+from tests.manager.support import Venue, exchange_orders
 
 pytestmark = pytest.mark.timeout(30)
 D = Decimal
