@@ -8,6 +8,8 @@ Rules:
   taking the first order of a level and removing any order are O(1); adding a new price
   level is a bisect insert. Nothing scans the book per order.
 - Only resting orders (LIMIT GTC with quantity left, LIMIT_MAKER) are in a book.
+- An iceberg (rest-api.md, New order, ``icebergQty``) counts in depth with its visible part
+  only (``shown``); ``visible`` is what is left of the part now shown.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class SimOrder:
         "cum_quote",
         "executed",
         "expiry_reason",
+        "iceberg_qty",
         "lock_asset",
         "locked",
         "order_id",
@@ -59,6 +62,7 @@ class SimOrder:
         "time_in_force",
         "type",
         "update_time",
+        "visible",
     )
 
     def __init__(
@@ -78,6 +82,7 @@ class SimOrder:
         time: int,
         strategy_id: int | None = None,
         strategy_type: int | None = None,
+        iceberg_qty: Decimal = ZERO,
     ) -> None:
         self.account = account
         self.symbol = symbol
@@ -95,6 +100,9 @@ class SimOrder:
         self.update_time = time
         self.strategy_id = strategy_id
         self.strategy_type = strategy_type
+        # An iceberg shows ``visible`` (at most ``iceberg_qty``) on the book; zero otherwise.
+        self.iceberg_qty = iceberg_qty
+        self.visible = iceberg_qty
         self.executed = ZERO
         self.cum_quote = ZERO
         self.status = OrderStatus.NEW
@@ -113,6 +121,16 @@ class SimOrder:
     @property
     def remaining(self) -> Decimal:
         return self.orig_qty - self.executed
+
+    @property
+    def shown(self) -> Decimal:
+        """The quantity the book shows and a taker can take now: an iceberg's visible part."""
+        left = self.remaining
+        return min(self.visible, left) if self.iceberg_qty else left
+
+    def refill(self) -> None:
+        """An iceberg's next visible part from its hidden rest."""
+        self.visible = min(self.iceberg_qty, self.remaining)
 
     @property
     def is_open(self) -> bool:
@@ -166,7 +184,7 @@ class BookSide:
         for price in self.prices_best_first():
             total = ZERO
             for order in self.levels[price].values():
-                total += order.remaining
+                total += order.shown
             out.append((price, total))
         return out
 

@@ -10,8 +10,9 @@ Rules:
 - LIMIT, LIMIT_MAKER, MARKET and the stop types (STOP_LOSS, STOP_LOSS_LIMIT, TAKE_PROFIT,
   TAKE_PROFIT_LIMIT, trailing or not) are simulated; OCO / OTO / OTOCO lists, cancel-replace
   and amend keep priority are allowed (``ocoAllowed``, ``otoAllowed``, ``allowTrailingStop``,
-  ``cancelReplaceAllowed``, ``amendAllowed``; rest-api.md, Exchange information). Iceberg
-  orders are not simulated (``icebergAllowed`` false).
+  ``cancelReplaceAllowed``, ``amendAllowed``; rest-api.md, Exchange information). LIMIT (GTC)
+  and LIMIT_MAKER orders may be icebergs (``icebergAllowed`` true, ICEBERG_PARTS 100);
+  iceberg stop-limit orders are not simulated.
 - ``DECREMENT`` and ``TRANSFER`` STP are not simulated, so they are not in
   ``allowedSelfTradePreventionModes`` and are refused with -1013 as Binance does (rest-api.md, New
   order).
@@ -131,6 +132,7 @@ def make_symbol(
         allow_trailing_stop=True,
         cancel_replace_allowed=True,
         amend_allowed=True,
+        iceberg_allowed=True,
         filters=tuple(filters),
         permission_sets=(("SPOT",),),
         default_self_trade_prevention_mode=default_stp,

@@ -642,6 +642,7 @@ class SimExchange(SimAdvanced):
             time=0,
             strategy_id=order.strategy_id,
             strategy_type=order.strategy_type,
+            iceberg_qty=order.iceberg_qty or ZERO,
         )
 
     def _checked_client_id(self, client_id: str | None) -> str:
@@ -731,6 +732,7 @@ class SimExchange(SimAdvanced):
         elif taker.time_in_force is not TimeInForce.GTC:
             self._expire(market, taker, ExpiryReason.UNFILLED_IOC_QUANTITY_EXPIRED)
         else:
+            taker.refill()  # an iceberg rests with its first visible part
             market.book.side(taker.side).add(taker)
             market.data.touch(taker.side, taker.price)
 

@@ -5,9 +5,9 @@ Rules:
   re-parses a filter per order.
 - Parameter checks come first (mandatory, not-required, legal range, precision, client id;
   rest-api.md, New order and errors.md), then the symbol filters in this order: PRICE_FILTER,
-  PERCENT_PRICE_BY_SIDE, LOT_SIZE, MARKET_LOT_SIZE, MIN_NOTIONAL, NOTIONAL, MAX_NUM_ORDERS. Binance
-  does not document the order of filter evaluation (filters.md, MARKET_LOT_SIZE, UNVERIFIED); this
-  one is ours.
+  PERCENT_PRICE_BY_SIDE, LOT_SIZE, MARKET_LOT_SIZE, ICEBERG_PARTS, MIN_NOTIONAL, NOTIONAL,
+  MAX_NUM_ORDERS. Binance does not document the order of filter evaluation (filters.md,
+  MARKET_LOT_SIZE, UNVERIFIED); this one is ours.
 - Each failure raises ``SimError`` with Binance's code and message; nothing is changed.
 - Ticks and steps are checked as ``value % step == 0`` (rules since 2022-02-24 and
   2023-03-13, CHANGELOG.md); a zero bound or step disables that part (filters.md, Symbol filters).
@@ -16,12 +16,13 @@ Rules:
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from oms.wire.enums import OrderType, SelfTradePreventionMode, Side, TimeInForce
 from oms.wire.money import MAX_AMOUNT, ZERO
 from oms.wire.requests import NewOrder
 from oms.wire.rest import (
+    IcebergPartsFilter,
     LotSizeFilter,
     MarketLotSizeFilter,
     MaxNumAlgoOrdersFilter,
@@ -79,6 +80,8 @@ class SymbolFilters:
         "base_commission_quantum",
         "base_quantum",
         "default_stp",
+        "iceberg_allowed",
+        "iceberg_parts",
         "info",
         "lot",
         "market_lot",
@@ -134,6 +137,9 @@ class SymbolFilters:
         amends = info.filter(MaxNumOrderAmendsFilter)
         self.max_num_amends = amends.max_num_order_amends if amends else None
         self.trailing = info.filter(TrailingDeltaFilter)
+        self.iceberg_allowed = info.iceberg_allowed
+        parts = info.filter(IcebergPartsFilter)
+        self.iceberg_parts = parts.limit if parts else None
         self.tick = self.price.tick_size if self.price else ZERO
         self.step = self.lot.step_size if self.lot else ZERO
 
@@ -158,7 +164,7 @@ def check_params(rules: SymbolFilters, order: NewOrder) -> SelfTradePreventionMo
     if order.strategy_type is not None and order.strategy_type < 1_000_000:
         raise errors.SimError(-1134, "`strategyType` was less than 1000000.")
     if order.iceberg_qty is not None:
-        raise errors.SimError(-2010, "Iceberg orders are not supported for this symbol.")
+        _check_iceberg_shape(rules, order, order.iceberg_qty)
     if order.quote_order_qty is not None and not rules.quote_market_allowed:
         # Binance's spelling, sic (errors.md).
         raise errors.SimError(
@@ -170,6 +176,22 @@ def check_params(rules: SymbolFilters, order: NewOrder) -> SelfTradePreventionMo
             -1013, "This symbol does not allow the specified self-trade prevention mode."
         )
     return stp
+
+
+def _check_iceberg_shape(rules: SymbolFilters, order: NewOrder, iceberg: Decimal) -> None:
+    """rest-api.md, New order: "Any LIMIT or LIMIT_MAKER type order can be made an iceberg
+    order" and it "MUST have timeInForce set to GTC"; the messages are errors.md's -2010 ones.
+    Iceberg stop-limit orders are not simulated (our limit): refused as an unsupported
+    combination."""
+    if not rules.iceberg_allowed:
+        raise errors.SimError(-2010, "Iceberg orders are not supported for this symbol.")
+    kind = order.order_type
+    gtc = order.time_in_force in (None, TimeInForce.GTC)
+    if not (kind is OrderType.LIMIT_MAKER or (kind is OrderType.LIMIT and gtc)):
+        raise errors.SimError(-2010, "Unsupported order combination")
+    if iceberg <= ZERO or (order.quantity is not None and iceberg >= order.quantity):
+        # errors.md: "icebergQty must be less than the order quantity".
+        raise errors.SimError(-2010, "IcebergQty exceeds QTY.")
 
 
 def _check_shape(order: NewOrder) -> None:
@@ -291,9 +313,20 @@ def check_filters(
         _check_lot(rules.lot, order.quantity, "LOT_SIZE")
         if market:
             _check_lot(rules.market_lot, order.quantity, "MARKET_LOT_SIZE")
+        if order.iceberg_qty is not None:
+            _check_iceberg_parts(rules, order.quantity, order.iceberg_qty)
     _check_notional(rules, order, reference_price)
     if rules.max_num_orders is not None and open_orders >= rules.max_num_orders:
         raise errors.filter_failure("MAX_NUM_ORDERS")
+
+
+def _check_iceberg_parts(rules: SymbolFilters, quantity: Decimal, iceberg: Decimal) -> None:
+    # filters.md, ICEBERG_PARTS: "defined as CEIL(qty / icebergQty)"; the visible part is
+    # itself a quantity, so it keeps LOT_SIZE too (filters.md, LOT_SIZE).
+    _check_lot(rules.lot, iceberg, "LOT_SIZE")
+    limit = rules.iceberg_parts
+    if limit is not None and (quantity / iceberg).to_integral_value(ROUND_CEILING) > limit:
+        raise errors.filter_failure("ICEBERG_PARTS")
 
 
 def _check_price(rules: SymbolFilters, price: Decimal) -> None:

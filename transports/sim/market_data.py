@@ -397,7 +397,7 @@ class MarketData:
             return ZERO
         total = ZERO
         for order in level.values():
-            total += order.remaining
+            total += order.shown
         return total
 
     def depth(

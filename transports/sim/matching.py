@@ -13,6 +13,8 @@ Rules:
 - ``match`` changes quantities, statuses and the book, and tells a ``MatchSink`` about each
   fill or prevented match as it happens (the sink settles balances and writes reports);
   ``simulate`` walks the same sequence without changing anything, to size locks and FOK.
+- A resting iceberg offers only its visible part (``SimOrder.shown``) per step; when that part
+  is gone it refills from the hidden rest at the back of its price level.
 - Nothing here scans the whole book: each step looks at the best level only.
 """
 
@@ -111,7 +113,7 @@ def match(book: OrderBook, taker: SimOrder, step: Decimal, sink: MatchSink) -> S
             if _prevent(side, taker, maker, price, sink):
                 return Stop.PREVENTED
             continue
-        qty = min(maker.remaining, taker.orig_qty - taker.executed)
+        qty = min(maker.shown, taker.orig_qty - taker.executed)
         if quote:
             qty = min(qty, whole_steps(budget, price, step))
             if qty <= ZERO:
@@ -119,7 +121,20 @@ def match(book: OrderBook, taker: SimOrder, step: Decimal, sink: MatchSink) -> S
         _trade(taker, maker, qty, price)
         if maker.status is OrderStatus.FILLED:
             side.remove(maker)
+        elif maker.iceberg_qty:
+            _iceberg_taken(side, maker, qty)
         sink.fill(taker, maker, qty, price)
+
+
+def _iceberg_taken(side: BookSide, maker: SimOrder, qty: Decimal) -> None:
+    """An iceberg maker traded ``qty`` of its visible part; an emptied part refills from the
+    hidden rest and goes to the back of its level (rest-api.md, New order, ``icebergQty``: each
+    refill is a new visible order, so it loses time priority)."""
+    maker.visible -= qty
+    if maker.visible <= ZERO:
+        maker.refill()
+        side.remove(maker)
+        side.add(maker)
 
 
 def _trade(taker: SimOrder, maker: SimOrder, qty: Decimal, price: Decimal) -> None:

@@ -168,7 +168,8 @@ def execution_report(
             quantity=order.orig_qty.quantize(bq),
             price=order.price.quantize(qq),
             stop_price=rules.zero_price,
-            iceberg_quantity=rules.zero_qty,
+            # user-data-stream.md, Order update: "F" is the iceberg quantity.
+            iceberg_quantity=order.iceberg_qty.quantize(bq),
             order_list_id=NO_LIST,
             orig_client_order_id="",
             execution_type=ExecutionType.NEW,
@@ -263,6 +264,8 @@ def _result_fields(order: SimOrder, rules: SymbolFilters, now: int) -> dict[str,
         "strategy_id": order.strategy_id,
         "strategy_type": order.strategy_type,
         "expiry_reason": order.expiry_reason,
+        # rest-api.md, New order: "icebergQty" appears only when it was sent.
+        "iceberg_qty": order.iceberg_qty.quantize(bq) if order.iceberg_qty else None,
         **advanced_keys(order, rules, stream=False),
     }
 
@@ -331,7 +334,7 @@ def query_response(order: SimOrder, rules: SymbolFilters) -> QueryOrderResponse:
         type=order.type,
         side=order.side,
         stop_price=(order.algo.stop_price or ZERO if order.algo else ZERO).quantize(qq),
-        iceberg_qty=ZERO.quantize(bq),
+        iceberg_qty=order.iceberg_qty.quantize(bq),
         time=order.time,
         update_time=order.update_time,
         is_working=order.is_open and not _waiting(order),
