@@ -183,3 +183,34 @@ async def test_large_answers_arrive_whole(harness: Harness) -> None:
     large = await ws.call("depth", {"symbol": "BTCUSDT", "limit": 5000})
     assert len(large["result"]["bids"]) == 2000
     assert len(json.dumps(large)) > 65_536
+
+
+async def test_rest_iceberg_depth_and_stp_decrement(harness: Harness) -> None:
+    client = harness.rest()
+    ask = {
+        "symbol": "BTCUSDT",
+        "side": "SELL",
+        "type": "LIMIT",
+        "timeInForce": "GTC",
+        "quantity": "0.6",
+        "price": "60000.00",
+        "icebergQty": "0.2",
+        "newOrderRespType": "FULL",
+    }
+    placed = (await client.signed("POST", "/v3/order", ask)).json()
+    assert placed["status"] == "NEW" and placed["icebergQty"] == "0.20000000"
+    depth = (await client.public("/v3/depth", {"symbol": "BTCUSDT"})).json()
+    assert depth["asks"] == [["60000.00000000", "0.20000000"]]
+    bid = {**ask, "side": "BUY", "quantity": "0.2", "selfTradePreventionMode": "DECREMENT"}
+    del bid["icebergQty"]
+    taker = (await client.signed("POST", "/v3/order", bid)).json()
+    assert (taker["status"], taker["preventedQuantity"]) == ("EXPIRED_IN_MATCH", "0.20000000")
+    reply = await client.signed(
+        "GET", "/v3/myPreventedMatches", {"symbol": "BTCUSDT", "orderId": str(taker["orderId"])}
+    )
+    [match] = reply.json()
+    assert match["selfTradePreventionMode"] == "DECREMENT"
+    assert match["takerPreventedQuantity"] == match["makerPreventedQuantity"] == "0.2"
+    # The maker keeps 0.4, shown 0.2 at a time (its part refilled at the back of the level).
+    depth = (await client.public("/v3/depth", {"symbol": "BTCUSDT"})).json()
+    assert depth["asks"] == [["60000.00000000", "0.20000000"]]

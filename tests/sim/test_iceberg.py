@@ -25,7 +25,7 @@ BUY, SELL = Side.BUY, Side.SELL
 
 
 def iceberg(side: Side, qty: str, price: str, shown: str, **kw: object) -> NewOrder:
-    return msgspec.structs.replace(limit(side, qty, price, **kw), iceberg_qty=D(shown))  # type: ignore[arg-type]
+    return msgspec.structs.replace(limit(side, qty, price, **kw), iceberg_qty=D(shown))
 
 
 def test_book_shows_only_the_visible_part() -> None:

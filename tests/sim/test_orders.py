@@ -209,7 +209,7 @@ def test_self_trade_prevention(
 def test_stp_mode_outside_allowed_set_is_refused() -> None:
     ex, _ = make_exchange("a")
     with pytest.raises(SimError) as err:
-        ex.place_order("a", limit(BUY, "0.1", "50000", stp=STP.DECREMENT))
+        ex.place_order("a", limit(BUY, "0.1", "50000", stp=STP.TRANSFER))
     assert err.value.code == -1013
     assert err.value.msg == "This symbol does not allow the specified self-trade prevention mode."
 

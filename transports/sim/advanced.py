@@ -747,8 +747,8 @@ class SimAdvanced:
         report: ExecutionReport = self._report(
             market, order, ExecutionType.REPLACED, orig_client_order_id=old_cid
         )
-        if order.executed >= order.orig_qty:
-            # Amended down to what has traded: nothing is left to work.
+        if order.remaining <= ZERO:
+            # Amended down to what has traded (or was prevented): nothing is left to work.
             order.status = OrderStatus.FILLED
             if order.algo is None or order.algo.triggered:
                 market.book.side(order.side).remove(order)
@@ -758,7 +758,7 @@ class SimAdvanced:
 
     def _reduce(self, order: SimOrder, new_qty: Decimal) -> None:
         """Lower the quantity in place; the lock shrinks with it (same queue position)."""
-        freed = order.orig_qty - max(new_qty, order.executed)
+        freed = order.orig_qty - max(new_qty, order.executed + order.prevented_qty)
         order.orig_qty = new_qty
         order.update_time = self._now
         if order.locked and freed > ZERO:

@@ -120,7 +120,9 @@ class SimOrder:
 
     @property
     def remaining(self) -> Decimal:
-        return self.orig_qty - self.executed
+        """Available for further execution: ``origQty - executedQty - preventedQuantity``
+        (faqs/stp_faq.md, What is "prevented quantity?")."""
+        return self.orig_qty - self.executed - self.prevented_qty
 
     @property
     def shown(self) -> Decimal:

@@ -13,9 +13,10 @@ Rules:
   ``cancelReplaceAllowed``, ``amendAllowed``; rest-api.md, Exchange information). LIMIT (GTC)
   and LIMIT_MAKER orders may be icebergs (``icebergAllowed`` true, ICEBERG_PARTS 100);
   iceberg stop-limit orders are not simulated.
-- ``DECREMENT`` and ``TRANSFER`` STP are not simulated, so they are not in
-  ``allowedSelfTradePreventionModes`` and are refused with -1013 as Binance does (rest-api.md, New
-  order).
+- STP ``DECREMENT`` is simulated (faqs/stp_faq.md) and allowed. ``TRANSFER`` is not simulated
+  (the simulator has no trade groups, and between orders of one account it would be
+  DECREMENT), so it is not in ``allowedSelfTradePreventionModes`` and is refused with -1013 as
+  Binance does (rest-api.md, New order).
 - Commission is zero by default, as on testnet (faqs/commission_faq.md).
 """
 
@@ -51,7 +52,7 @@ SIMULATED_ORDER_TYPES = (
     "TAKE_PROFIT",
     "TAKE_PROFIT_LIMIT",
 )
-SIMULATED_STP_MODES = ("NONE", "EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH")
+SIMULATED_STP_MODES = ("NONE", "EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH", "DECREMENT")
 
 
 def _d8(value: str) -> str:

@@ -951,6 +951,8 @@ class _Sink:
         qty: Decimal,
         price: Decimal,
         *,
+        taker_prevented: Decimal,
+        maker_prevented: Decimal,
         expire_taker: bool,
         expire_maker: bool,
     ) -> None:
@@ -958,34 +960,55 @@ class _Sink:
         market = self._market
         match_id = market.next_prevented_id
         market.next_prevented_id += 1
-        if expire_maker:
+        if maker_prevented:
             market.data.touch(maker.side, maker.price)
-        ex._prevented.setdefault((taker.account, taker.symbol), []).append(
-            {
-                "symbol": taker.symbol,
-                "preventedMatchId": match_id,
-                "takerOrderId": taker.order_id,
-                "makerSymbol": maker.symbol,
-                "makerOrderId": maker.order_id,
-                "tradeGroupId": ex._uids[taker.account],
-                "selfTradePreventionMode": taker.stp.value,
-                "price": price,
-                "makerPreventedQuantity": qty,
-                "transactTime": ex._now,
-            }
-        )
-        for order, counter, expire in ((maker, taker, expire_maker), (taker, maker, expire_taker)):
-            if not expire:
+        record: dict[str, object] = {
+            "symbol": taker.symbol,
+            "preventedMatchId": match_id,
+            "takerOrderId": taker.order_id,
+            "makerSymbol": maker.symbol,
+            "makerOrderId": maker.order_id,
+            "tradeGroupId": ex._uids[taker.account],
+            "selfTradePreventionMode": taker.stp.value,
+            "price": price,
+            "makerPreventedQuantity": qty,
+            "transactTime": ex._now,
+        }
+        if taker.stp is SelfTradePreventionMode.DECREMENT:
+            # faqs/stp_faq.md, What is a Prevented Match?: both quantities appear for DECREMENT.
+            record["takerPreventedQuantity"] = taker_prevented
+            record["makerPreventedQuantity"] = maker_prevented
+        ex._prevented.setdefault((taker.account, taker.symbol), []).append(record)
+        for order, counter, cut, expire in (
+            (maker, taker, maker_prevented, expire_maker),
+            (taker, maker, taker_prevented, expire_taker),
+        ):
+            if not cut:
                 continue
             order.prevented_match_id = match_id
             order.update_time = ex._now
             prevention = reports.Prevention(
                 match_id=match_id,
                 counter_order_id=counter.order_id,
-                last_prevented=order.remaining,
+                last_prevented=cut,
                 qty=qty,
                 price=price,
             )
-            if order is maker:
+            if expire and order is maker:
                 ex._close(maker)
+            elif not expire:
+                self._release(order, cut)
             ex._report(market, order, ExecutionType.TRADE_PREVENTION, prevention=prevention)
+
+    def _release(self, order: SimOrder, qty: Decimal) -> None:
+        """A DECREMENT left ``order`` open with ``qty`` less to trade: free its share of the
+        lock (a MARKET-type BUY keeps its walk's lock until it closes)."""
+        if order.side is Side.SELL:
+            amount = qty
+        elif order.type not in MARKET_TYPES:
+            amount = order.price * qty
+        else:
+            return
+        amount = min(amount, order.locked)
+        order.locked -= amount
+        self._ex._ledger.unlock(order.account, order.lock_asset, amount)

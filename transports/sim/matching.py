@@ -9,7 +9,12 @@ Rules:
 - Self-trade prevention follows the taker's mode only (faqs/stp_faq.md): ``EXPIRE_TAKER`` expires
   the taker, ``EXPIRE_MAKER`` expires the resting order and goes on, ``EXPIRE_BOTH`` both,
   ``NONE`` trades. The expired order's remaining quantity becomes its prevented quantity
-  and its status ``EXPIRED_IN_MATCH``.
+  and its status ``EXPIRED_IN_MATCH``. ``DECREMENT`` adds the quantity that would have traded
+  to *both* orders' prevented quantity; the one left with nothing available (or both)
+  expires ``EXPIRED_IN_MATCH``, the other goes on (the taker keeps matching).
+- Available quantity is ``origQty - executedQty - preventedQuantity`` (``SimOrder.remaining``);
+  an order whose available quantity a trade takes to zero is FILLED (the FAQ names FILLED
+  among the final statuses; our choice when an earlier DECREMENT left ``executedQty < origQty``).
 - ``match`` changes quantities, statuses and the book, and tells a ``MatchSink`` about each
   fill or prevented match as it happens (the sink settles balances and writes reports);
   ``simulate`` walks the same sequence without changing anything, to size locks and FOK.
@@ -34,6 +39,7 @@ _NONE = SelfTradePreventionMode.NONE
 _EXPIRE_TAKER = SelfTradePreventionMode.EXPIRE_TAKER
 _EXPIRE_MAKER = SelfTradePreventionMode.EXPIRE_MAKER
 _EXPIRE_BOTH = SelfTradePreventionMode.EXPIRE_BOTH
+_DECREMENT = SelfTradePreventionMode.DECREMENT
 
 
 class Stop(Enum):
@@ -58,6 +64,8 @@ class MatchSink(Protocol):
         qty: Decimal,
         price: Decimal,
         *,
+        taker_prevented: Decimal,
+        maker_prevented: Decimal,
         expire_taker: bool,
         expire_maker: bool,
     ) -> None: ...
@@ -98,7 +106,7 @@ def match(book: OrderBook, taker: SimOrder, step: Decimal, sink: MatchSink) -> S
     quote = _is_quote(taker)
     prevent = taker.stp is not _NONE
     while True:
-        if taker.executed >= taker.orig_qty:
+        if taker.remaining <= ZERO:
             return Stop.FILLED
         budget = taker.quote_order_qty - taker.cum_quote
         if quote and budget <= ZERO:
@@ -113,7 +121,7 @@ def match(book: OrderBook, taker: SimOrder, step: Decimal, sink: MatchSink) -> S
             if _prevent(side, taker, maker, price, sink):
                 return Stop.PREVENTED
             continue
-        qty = min(maker.shown, taker.orig_qty - taker.executed)
+        qty = min(maker.shown, taker.remaining)
         if quote:
             qty = min(qty, whole_steps(budget, price, step))
             if qty <= ZERO:
@@ -143,7 +151,7 @@ def _trade(taker: SimOrder, maker: SimOrder, qty: Decimal, price: Decimal) -> No
         order.executed += qty
         order.cum_quote += quote_qty
         order.status = (
-            OrderStatus.FILLED if order.executed >= order.orig_qty else OrderStatus.PARTIALLY_FILLED
+            OrderStatus.FILLED if order.remaining <= ZERO else OrderStatus.PARTIALLY_FILLED
         )
 
 
@@ -156,19 +164,37 @@ def _prevent(
 ) -> bool:
     """Apply the taker's STP mode to one self-match; True if the taker expired."""
     mode = taker.stp
-    expire_taker = mode is _EXPIRE_TAKER or mode is _EXPIRE_BOTH
-    expire_maker = mode is _EXPIRE_MAKER or mode is _EXPIRE_BOTH
     # The quantity that would have traded (``pl`` in the report, user-data-stream.md, Order Update
     # conditional keys).
-    qty = min(maker.remaining, taker.remaining)
+    qty = min(maker.shown, taker.remaining)
+    if mode is _DECREMENT:
+        # faqs/stp_faq.md, DECREMENT: both prevented quantities grow by the prevented match.
+        taker_cut = maker_cut = qty
+    else:
+        both = mode is _EXPIRE_BOTH
+        taker_cut = taker.remaining if both or mode is _EXPIRE_TAKER else ZERO
+        maker_cut = maker.remaining if both or mode is _EXPIRE_MAKER else ZERO
+    maker.prevented_qty += maker_cut
+    taker.prevented_qty += taker_cut
+    expire_maker = maker.remaining <= ZERO
+    expire_taker = taker.remaining <= ZERO
     if expire_maker:
-        maker.prevented_qty += maker.remaining
         maker.status = OrderStatus.EXPIRED_IN_MATCH
         side.remove(maker)
+    elif maker_cut and maker.iceberg_qty:
+        _iceberg_taken(side, maker, maker_cut)
     if expire_taker:
-        taker.prevented_qty += taker.remaining
         taker.status = OrderStatus.EXPIRED_IN_MATCH
-    sink.prevent(taker, maker, qty, price, expire_taker=expire_taker, expire_maker=expire_maker)
+    sink.prevent(
+        taker,
+        maker,
+        qty,
+        price,
+        taker_prevented=taker_cut,
+        maker_prevented=maker_cut,
+        expire_taker=expire_taker,
+        expire_maker=expire_maker,
+    )
     return expire_taker
 
 
@@ -205,6 +231,12 @@ def simulate(book: OrderBook, taker: SimOrder, step: Decimal) -> Estimate:
             break
         if taker.stp is not _NONE and maker.account == taker.account:
             if taker.stp is _EXPIRE_MAKER:
+                continue
+            if taker.stp is _DECREMENT and not quote:
+                # The prevented quantity leaves the taker without being traded.
+                want -= min(maker.remaining, want - qty_total)
+                if qty_total >= want:
+                    return Estimate(qty_total, spent, last, True)
                 continue
             break
         if quote:
