@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 
 from oms.testing.sim import BTC, START, limit, make_exchange, market
@@ -207,7 +208,13 @@ def test_self_trade_prevention(
 
 
 def test_stp_mode_outside_allowed_set_is_refused() -> None:
-    ex, _ = make_exchange("a")
+    symbols = tuple(
+        msgspec.structs.replace(
+            s, allowed_self_trade_prevention_modes=("NONE", "EXPIRE_TAKER", "DECREMENT")
+        )
+        for s in SimConfig().symbols
+    )
+    ex, _ = make_exchange("a", config=SimConfig(symbols=symbols))
     with pytest.raises(SimError) as err:
         ex.place_order("a", limit(BUY, "0.1", "50000", stp=STP.TRANSFER))
     assert err.value.code == -1013

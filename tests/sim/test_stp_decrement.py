@@ -1,5 +1,5 @@
-"""Self-trade prevention DECREMENT on the simulated exchange (faqs/stp_faq.md, DECREMENT and
-Scenario G)."""
+"""Self-trade prevention DECREMENT and TRANSFER on the simulated exchange (faqs/stp_faq.md,
+DECREMENT, TRANSFER, Scenarios G and H, Trade Group Id)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from .support import D, assets_conserved, reports
 
 BUY, SELL = Side.BUY, Side.SELL
 DEC = SelfTradePreventionMode.DECREMENT
+TRANSFER = SelfTradePreventionMode.TRANSFER
 
 
 def _prevented(ex: SimExchange, account: str) -> list[tuple[int, str, str, D, D, D]]:
@@ -109,7 +110,89 @@ def test_market_buy_walks_past_its_own_order() -> None:
     assets_conserved(ex, {a: 2 * v for a, v in START.items()})
 
 
-def test_decrement_is_advertised_and_transfer_is_not() -> None:
+def test_decrement_and_transfer_are_advertised() -> None:
     ex, _ = make_exchange("a")
     modes = ex.exchange_info([BTC]).symbols[0].allowed_self_trade_prevention_modes
-    assert "DECREMENT" in modes and "TRANSFER" not in modes
+    assert "DECREMENT" in modes and "TRANSFER" in modes
+
+
+def _group(*accounts: str) -> SimExchange:
+    ex, _ = make_exchange(*accounts)
+    for name in accounts:
+        ex.set_trade_group(name, 1)
+    return ex
+
+
+def test_scenario_h_transfer_moves_the_prevented_quantity_and_notional() -> None:
+    ex = _group("m", "t")
+    maker = ex.place_order("m", limit(BUY, "0.6", "60000", stp=TRANSFER))
+    assert isinstance(maker, NewOrderFull)
+    r = ex.place_order("t", limit(SELL, "0.2", "60000", stp=TRANSFER))
+    assert isinstance(r, NewOrderFull)
+    assert r.status is OrderStatus.EXPIRED_IN_MATCH and r.fills == ()
+    assert r.prevented_quantity == D("0.2")
+    q = ex.query_order("m", QueryOrder(symbol=BTC, order_id=maker.order_id))
+    assert (q.status, q.executed_qty, q.prevented_quantity) == ("NEW", D("0"), D("0.2"))
+    # Maker (buyer): +0.2 BTC, paid 12000 out of its lock; 0.4 * 60000 stays locked.
+    assert ex.balance("m", "BTC") == (START["BTC"] + D("0.2"), D("0"))
+    assert ex.balance("m", "USDT") == (START["USDT"] - D("36000"), D("24000"))
+    # Taker (seller): -0.2 BTC, +12000 USDT, nothing locked.
+    assert ex.balance("t", "BTC") == (START["BTC"] - D("0.2"), D("0"))
+    assert ex.balance("t", "USDT") == (START["USDT"] + D("12000"), D("0"))
+    for account, order_id in (("t", r.order_id), ("m", maker.order_id)):
+        [e] = [
+            e
+            for e in reports(ex.drain_events(account))
+            if e.execution_type is ExecutionType.TRADE_PREVENTION
+        ]
+        assert e.order_id == order_id and e.trade_group_id == 1
+        assert (e.prevented_quantity, e.last_prevented_quantity) == (D("0.2"), D("0.2"))
+    [record] = ex.prevented_matches("m", BTC)
+    assert record == ex.prevented_matches("t", BTC)[0]
+    assert record["selfTradePreventionMode"] == "TRANSFER" and record["tradeGroupId"] == 1
+    assert record["takerPreventedQuantity"] == record["makerPreventedQuantity"] == D("0.2")
+    assert ex.my_trades("m", BTC) == [] and ex.my_trades("t", BTC) == []
+    assets_conserved(ex, {a: 2 * v for a, v in START.items()})
+
+
+def test_transfer_against_a_non_transfer_maker_is_decrement() -> None:
+    ex = _group("m", "t")
+    ex.place_order("m", limit(BUY, "0.6", "60000", stp=SelfTradePreventionMode.NONE))
+    r = ex.place_order("t", limit(SELL, "0.2", "60000", stp=TRANSFER))
+    assert isinstance(r, NewOrderFull) and r.status is OrderStatus.EXPIRED_IN_MATCH
+    assert ex.balance("t", "BTC") == (START["BTC"], D("0"))
+    assert ex.balance("m", "USDT") == (START["USDT"] - D("24000"), D("24000"))
+    [record] = ex.prevented_matches("t", BTC)
+    assert record["selfTradePreventionMode"] == "DECREMENT"
+
+
+def test_transfer_within_one_account_is_decrement() -> None:
+    ex, _ = make_exchange("a")
+    ex.place_order("a", limit(BUY, "0.6", "60000", stp=TRANSFER))
+    r = ex.place_order("a", limit(SELL, "0.2", "60000", stp=TRANSFER))
+    assert isinstance(r, NewOrderFull) and r.status is OrderStatus.EXPIRED_IN_MATCH
+    assert ex.balance("a", "BTC") == (START["BTC"], D("0"))
+    assert ex.balance("a", "USDT") == (START["USDT"] - D("24000"), D("24000"))
+    [record] = ex.prevented_matches("a", BTC)
+    assert record["selfTradePreventionMode"] == "TRANSFER" and record["tradeGroupId"] == -1
+
+
+def test_accounts_without_a_group_trade_with_each_other() -> None:
+    ex, _ = make_exchange("m", "t")
+    ex.place_order("m", limit(BUY, "0.6", "60000", stp=TRANSFER))
+    r = ex.place_order("t", limit(SELL, "0.2", "60000", stp=DEC))
+    assert isinstance(r, NewOrderFull) and r.status is OrderStatus.FILLED
+    assert ex.prevented_matches("t", BTC) == []
+
+
+def test_group_member_market_buy_transfer_is_locked_for() -> None:
+    ex = _group("m", "t")
+    ex.place_order("m", limit(SELL, "0.1", "60000", stp=TRANSFER))
+    ex.place_order("m", limit(SELL, "0.2", "60100", stp=TRANSFER))
+    r = ex.place_order("t", market(BUY, "0.2", stp=TRANSFER))
+    assert isinstance(r, NewOrderFull)
+    # Both of m's orders are the group's: 0.1 + 0.1 transferred, nothing traded.
+    assert r.fills == () and r.status is OrderStatus.EXPIRED_IN_MATCH
+    assert ex.balance("t", "BTC") == (START["BTC"] + D("0.2"), D("0"))
+    assert ex.balance("t", "USDT") == (START["USDT"] - D("12010"), D("0"))
+    assets_conserved(ex, {a: 2 * v for a, v in START.items()})

@@ -41,6 +41,7 @@ class SimOrder:
         "cum_quote",
         "executed",
         "expiry_reason",
+        "group",
         "iceberg_qty",
         "lock_asset",
         "locked",
@@ -83,6 +84,7 @@ class SimOrder:
         strategy_id: int | None = None,
         strategy_type: int | None = None,
         iceberg_qty: Decimal = ZERO,
+        group: int = -1,
     ) -> None:
         self.account = account
         self.symbol = symbol
@@ -100,6 +102,8 @@ class SimOrder:
         self.update_time = time
         self.strategy_id = strategy_id
         self.strategy_type = strategy_type
+        # The account's tradeGroupId, -1 when it has none (faqs/stp_faq.md, Trade Group Id).
+        self.group = group
         # An iceberg shows ``visible`` (at most ``iceberg_qty``) on the book; zero otherwise.
         self.iceberg_qty = iceberg_qty
         self.visible = iceberg_qty

@@ -13,10 +13,8 @@ Rules:
   ``cancelReplaceAllowed``, ``amendAllowed``; rest-api.md, Exchange information). LIMIT (GTC)
   and LIMIT_MAKER orders may be icebergs (``icebergAllowed`` true, ICEBERG_PARTS 100);
   iceberg stop-limit orders are not simulated.
-- STP ``DECREMENT`` is simulated (faqs/stp_faq.md) and allowed. ``TRANSFER`` is not simulated
-  (the simulator has no trade groups, and between orders of one account it would be
-  DECREMENT), so it is not in ``allowedSelfTradePreventionModes`` and is refused with -1013 as
-  Binance does (rest-api.md, New order).
+- Every STP mode is simulated and allowed, ``DECREMENT`` and ``TRANSFER`` included
+  (faqs/stp_faq.md); trade groups are set with ``SimExchange.set_trade_group``.
 - Commission is zero by default, as on testnet (faqs/commission_faq.md).
 """
 
@@ -52,7 +50,14 @@ SIMULATED_ORDER_TYPES = (
     "TAKE_PROFIT",
     "TAKE_PROFIT_LIMIT",
 )
-SIMULATED_STP_MODES = ("NONE", "EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH", "DECREMENT")
+SIMULATED_STP_MODES = (
+    "NONE",
+    "EXPIRE_TAKER",
+    "EXPIRE_MAKER",
+    "EXPIRE_BOTH",
+    "DECREMENT",
+    "TRANSFER",
+)
 
 
 def _d8(value: str) -> str:

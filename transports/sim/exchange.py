@@ -82,7 +82,14 @@ from transports.sim.filters import (
     valid_client_id,
 )
 from transports.sim.market_data import MarketData, MarketUpdate
-from transports.sim.matching import Estimate, match, simulate, whole_steps
+from transports.sim.matching import (
+    Estimate,
+    effective_mode,
+    match,
+    simulate,
+    transfers,
+    whole_steps,
+)
 from transports.sim.triggers import ALGO_TYPES
 
 __all__ = ["Clock", "ManualClock", "SimExchange"]
@@ -170,6 +177,8 @@ class SimExchange(SimAdvanced):
         self._reports: list[tuple[str, UserDataEvent]] = []
         self._fills: list[reports.TradeRecord] = []
         self._uids: dict[str, int] = {}
+        # account -> tradeGroupId; absent is -1, no group (faqs/stp_faq.md, Trade Group Id).
+        self._groups: dict[str, int] = {}
         # (account, symbol) -> prevented matches, oldest first (myPreventedMatches).
         self._prevented: dict[tuple[str, str], list[dict[str, object]]] = {}
         self._init_advanced()
@@ -186,6 +195,15 @@ class SimExchange(SimAdvanced):
         self._open[account] = {}
         self._queues[account] = []
         self._uids[account] = len(self._uids) + 1
+
+    def set_trade_group(self, account: str, group: int) -> None:
+        """Put ``account`` in trade group ``group`` (-1: none). Orders placed afterwards are
+        self-trades with the group's other accounts (faqs/stp_faq.md, Trade Group Id)."""
+        self._ledger.require(account)
+        if group == -1:
+            self._groups.pop(account, None)
+        else:
+            self._groups[account] = group
 
     def deposit(self, account: str, asset: str, amount: Decimal) -> None:
         """Credit (or, negative, debit) free balance: ``balanceUpdate`` then the position.
@@ -643,6 +661,7 @@ class SimExchange(SimAdvanced):
             strategy_id=order.strategy_id,
             strategy_type=order.strategy_type,
             iceberg_qty=order.iceberg_qty or ZERO,
+            group=self._groups.get(account, -1),
         )
 
     def _checked_client_id(self, client_id: str | None) -> str:
@@ -962,23 +981,33 @@ class _Sink:
         market.next_prevented_id += 1
         if maker_prevented:
             market.data.touch(maker.side, maker.price)
+        mode = effective_mode(taker, maker)
         record: dict[str, object] = {
             "symbol": taker.symbol,
             "preventedMatchId": match_id,
             "takerOrderId": taker.order_id,
             "makerSymbol": maker.symbol,
             "makerOrderId": maker.order_id,
-            "tradeGroupId": ex._uids[taker.account],
-            "selfTradePreventionMode": taker.stp.value,
+            "tradeGroupId": taker.group,
+            "selfTradePreventionMode": mode.value,
             "price": price,
             "makerPreventedQuantity": qty,
             "transactTime": ex._now,
         }
-        if taker.stp is SelfTradePreventionMode.DECREMENT:
-            # faqs/stp_faq.md, What is a Prevented Match?: both quantities appear for DECREMENT.
+        if taker_prevented and maker_prevented:
+            # faqs/stp_faq.md, What is a Prevented Match?: both quantities appear for DECREMENT
+            # (and TRANSFER, DECREMENT plus the transfer).
             record["takerPreventedQuantity"] = taker_prevented
             record["makerPreventedQuantity"] = maker_prevented
         ex._prevented.setdefault((taker.account, taker.symbol), []).append(record)
+        if maker.account != taker.account:  # a trade group: each account sees its match
+            ex._prevented.setdefault((maker.account, maker.symbol), []).append(record)
+        moved = transfers(taker, maker)
+        if moved:
+            # TRANSFER: "the last prevented quantity and its notional are transferred between
+            # the two accounts" (faqs/stp_faq.md, Scenario H: at the match price, no commission).
+            self._settle(taker, qty, price, ZERO)
+            self._settle(maker, qty, price, ZERO)
         for order, counter, cut, expire in (
             (maker, taker, maker_prevented, expire_maker),
             (taker, maker, taker_prevented, expire_taker),
@@ -996,7 +1025,7 @@ class _Sink:
             )
             if expire and order is maker:
                 ex._close(maker)
-            elif not expire:
+            elif not expire and not moved:
                 self._release(order, cut)
             ex._report(market, order, ExecutionType.TRADE_PREVENTION, prevention=prevention)
 

@@ -11,7 +11,10 @@ Rules:
   ``NONE`` trades. The expired order's remaining quantity becomes its prevented quantity
   and its status ``EXPIRED_IN_MATCH``. ``DECREMENT`` adds the quantity that would have traded
   to *both* orders' prevented quantity; the one left with nothing available (or both)
-  expires ``EXPIRED_IN_MATCH``, the other goes on (the taker keeps matching).
+  expires ``EXPIRED_IN_MATCH``, the other goes on (the taker keeps matching). ``TRANSFER``
+  is DECREMENT unless the maker is TRANSFER too; between two accounts of one trade group it
+  also moves the prevented quantity and its notional (the sink settles that).
+- A self-match is one account, or two accounts of one ``tradeGroupId`` (not -1).
 - Available quantity is ``origQty - executedQty - preventedQuantity`` (``SimOrder.remaining``);
   an order whose available quantity a trade takes to zero is FILLED (the FAQ names FILLED
   among the final statuses; our choice when an earlier DECREMENT left ``executedQty < origQty``).
@@ -33,13 +36,44 @@ from oms.wire.enums import OrderStatus, OrderType, SelfTradePreventionMode, Side
 from oms.wire.money import ZERO
 from transports.sim.book import MARKET_TYPES, BookSide, OrderBook, SimOrder
 
-__all__ = ["Estimate", "MatchSink", "Stop", "match", "simulate", "whole_steps"]
+__all__ = [
+    "Estimate",
+    "MatchSink",
+    "Stop",
+    "effective_mode",
+    "match",
+    "same_party",
+    "simulate",
+    "transfers",
+    "whole_steps",
+]
 
 _NONE = SelfTradePreventionMode.NONE
 _EXPIRE_TAKER = SelfTradePreventionMode.EXPIRE_TAKER
 _EXPIRE_MAKER = SelfTradePreventionMode.EXPIRE_MAKER
 _EXPIRE_BOTH = SelfTradePreventionMode.EXPIRE_BOTH
 _DECREMENT = SelfTradePreventionMode.DECREMENT
+_TRANSFER = SelfTradePreventionMode.TRANSFER
+
+
+def same_party(taker: SimOrder, maker: SimOrder) -> bool:
+    """A self-trade: the same account, or accounts of one ``tradeGroupId`` (-1 is none;
+    faqs/stp_faq.md, What defines a self-trade?)."""
+    return taker.account == maker.account or (taker.group != -1 and taker.group == maker.group)
+
+
+def effective_mode(taker: SimOrder, maker: SimOrder) -> SelfTradePreventionMode:
+    """The taker's mode, except TRANSFER needs both orders in TRANSFER, else it is DECREMENT
+    (faqs/stp_faq.md, the summary table)."""
+    if taker.stp is _TRANSFER and maker.stp is not _TRANSFER:
+        return _DECREMENT
+    return taker.stp
+
+
+def transfers(taker: SimOrder, maker: SimOrder) -> bool:
+    """TRANSFER between two accounts of a trade group moves the prevented quantity and its
+    notional; within one account it is DECREMENT (faqs/stp_faq.md, TRANSFER)."""
+    return effective_mode(taker, maker) is _TRANSFER and taker.account != maker.account
 
 
 class Stop(Enum):
@@ -117,7 +151,7 @@ def match(book: OrderBook, taker: SimOrder, step: Decimal, sink: MatchSink) -> S
         if limit is not None and (price > limit if buy else price < limit):
             return Stop.LIMIT
         maker = next(iter(side.levels[price].values()))
-        if prevent and maker.account == taker.account:
+        if prevent and same_party(taker, maker):
             if _prevent(side, taker, maker, price, sink):
                 return Stop.PREVENTED
             continue
@@ -163,12 +197,13 @@ def _prevent(
     sink: MatchSink,
 ) -> bool:
     """Apply the taker's STP mode to one self-match; True if the taker expired."""
-    mode = taker.stp
+    mode = effective_mode(taker, maker)
     # The quantity that would have traded (``pl`` in the report, user-data-stream.md, Order Update
     # conditional keys).
     qty = min(maker.shown, taker.remaining)
-    if mode is _DECREMENT:
-        # faqs/stp_faq.md, DECREMENT: both prevented quantities grow by the prevented match.
+    if mode is _DECREMENT or mode is _TRANSFER:
+        # faqs/stp_faq.md, DECREMENT (and TRANSFER, which behaves the same for quantities):
+        # both prevented quantities grow by the prevented match.
         taker_cut = maker_cut = qty
     else:
         both = mode is _EXPIRE_BOTH
@@ -229,12 +264,17 @@ def simulate(book: OrderBook, taker: SimOrder, step: Decimal) -> Estimate:
         price = maker.price
         if limit is not None and (price > limit if buy else price < limit):
             break
-        if taker.stp is not _NONE and maker.account == taker.account:
-            if taker.stp is _EXPIRE_MAKER:
+        if taker.stp is not _NONE and same_party(taker, maker):
+            mode = effective_mode(taker, maker)
+            if mode is _EXPIRE_MAKER:
                 continue
-            if taker.stp is _DECREMENT and not quote:
-                # The prevented quantity leaves the taker without being traded.
-                want -= min(maker.remaining, want - qty_total)
+            if (mode is _DECREMENT or mode is _TRANSFER) and not quote:
+                # The prevented quantity leaves the taker without being traded; a TRANSFER
+                # between accounts still pays for it.
+                cut = min(maker.remaining, want - qty_total)
+                want -= cut
+                if transfers(taker, maker):
+                    spent += cut * price
                 if qty_total >= want:
                     return Estimate(qty_total, spent, last, True)
                 continue

@@ -148,7 +148,7 @@ def execution_report(
             "prevented_match_id": prevention.match_id,
             "prevented_quantity": order.prevented_qty.quantize(bq),
             "last_prevented_quantity": prevention.last_prevented.quantize(bq),
-            "trade_group_id": -1,
+            "trade_group_id": order.group,
             "counter_order_id": prevention.counter_order_id,
             "counter_symbol": order.symbol,
             "prevented_execution_quantity": prevention.qty.quantize(bq),
