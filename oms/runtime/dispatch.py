@@ -7,8 +7,8 @@ Rules:
   writes the engine's state for the manager.
 - Journal first: an event is recorded as applied before its outputs reach positions,
   metrics or subscribers. An intent is recorded before its order is sent.
-- Accounting (positions, metrics, fill ids) also runs on replayed outputs; fill ids are
-  recorded with INSERT OR IGNORE, so a replay may record them again harmlessly.
+- Accounting (positions, metrics) also runs on replayed outputs. Fill ids live in the
+  journaled reports themselves (the engine keys fills by trade id): no second write.
 - Subscribers get every output in order; a callback that raises is logged, never raised.
 - One writer: only the manager's event loop calls in here. The manager's parts
   (``Part``: placing, cancelling, resolving, reconciling) change the state only through
@@ -90,7 +90,7 @@ class Dispatcher:
         return outputs
 
     def account(self, outputs: Iterable[Output]) -> None:
-        """Update positions, metrics and recorded fill ids from ``outputs``."""
+        """Update positions and metrics from ``outputs``."""
         for out in outputs:
             if isinstance(out, FillApplied):
                 self._on_fill(out)
@@ -113,9 +113,6 @@ class Dispatcher:
         pos.apply_fill(fill.side, fill.quantity, fill.price, fill.commission, fill.commission_asset)
         self.last_price[fill.symbol] = fill.price
         self.metrics.inc("fills_total")
-        # Also while replaying (INSERT OR IGNORE): a kill between journaling a report and
-        # recording its fill ids leaves the ids to be recorded now.
-        self.journal.record_fill(fill.symbol, fill.trade_id, fill.client_order_id, self.clock())
 
     # --- subscribers --------------------------------------------------------------------
 

@@ -11,8 +11,9 @@ Rules:
 - An intent is committed before its request is sent. A crash after the commit but before or
   during the send leaves an intent without a ``Sent``: on restart that order is in doubt
   and is resolved by querying the exchange by its client id, never resent.
-- Every fill id applied is recorded in ``fills`` (primary key symbol + trade id), and every
-  frame that failed to decode in ``bad_frames`` for inspection.
+- Fills live in the journaled reports (each keyed by its trade id in its order: a replay
+  applies it once, ``oms.runtime.recovery.journaled_fills``), no separate table; every
+  frame that failed to decode is kept in ``bad_frames`` for inspection.
 - WAL with ``synchronous=NORMAL``: a committed entry survives the process being killed
   (SIGKILL); only an OS crash or power loss can lose the last entries, which reconciliation
   recovers. Nothing secret is ever written here: requests carry no key or signature.
@@ -46,13 +47,6 @@ CREATE TABLE IF NOT EXISTS entries (
     kind TEXT NOT NULL,
     client_order_id TEXT,
     data BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS fills (
-    symbol TEXT NOT NULL,
-    trade_id INTEGER NOT NULL,
-    client_order_id TEXT,
-    at_ms INTEGER NOT NULL,
-    PRIMARY KEY (symbol, trade_id)
 );
 CREATE TABLE IF NOT EXISTS bad_frames (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -89,17 +83,6 @@ class Journal:
         name); ``kind`` is its type name, ``data`` the event itself."""
         self._append(type(event).__name__, client_order_id, _ENCODER.encode(event), at_ms)
 
-    def record_fill(
-        self, symbol: str, trade_id: int, client_order_id: str | None, at_ms: int
-    ) -> bool:
-        """Record a fill id; returns False if it was already recorded."""
-        cur = self._db.execute(
-            "INSERT OR IGNORE INTO fills (symbol, trade_id, client_order_id, at_ms)"
-            " VALUES (?,?,?,?)",
-            (symbol, trade_id, client_order_id, at_ms),
-        )
-        return cur.rowcount == 1
-
     def record_bad_frame(self, raw: bytes, error: str, at_ms: int) -> None:
         self._db.execute(
             "INSERT INTO bad_frames (at_ms, error, raw) VALUES (?,?,?)", (at_ms, error, raw)
@@ -122,12 +105,6 @@ class Journal:
             yield JournalEntry(
                 seq=seq, at_ms=at_ms, kind=kind, client_order_id=cid, data=bytes(data)
             )
-
-    def fill_ids(self) -> set[tuple[str, int]]:
-        return {(s, t) for s, t in self._db.execute("SELECT symbol, trade_id FROM fills")}
-
-    def fill_count(self) -> int:
-        return int(self._db.execute("SELECT COUNT(*) FROM fills").fetchone()[0])
 
     def bad_frames(self) -> list[tuple[int, str, bytes]]:
         return [

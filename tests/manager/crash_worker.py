@@ -25,6 +25,7 @@ from oms.core.state import OrderState
 from oms.errors import OmsError
 from oms.runtime.journal import Journal
 from oms.runtime.manager import ManagerConfig, OrderManager
+from oms.runtime.recovery import journaled_fills
 from oms.wire.money import to_wire
 from transports.binance.client import BinanceClient
 from transports.binance.config import BinanceConfig, Environment
@@ -78,7 +79,8 @@ def dump(manager: OrderManager) -> dict[str, Any]:
         "orders": orders,
         "balances": {a: [to_wire(f), to_wire(lk)] for a, (f, lk) in manager.balances().items()},
         "position_trades": pos.trades if pos is not None else 0,
-        "journal_fills": manager.journal.fill_count(),
+        # What a replay of the journal alone applies: each fill exactly once.
+        "journal_fills": len(journaled_fills(manager.journal)),
         "fills_total": snap.fills_total,
         "unknown_resolved_found": snap.unknown_resolved_found_total,
         "unknown_resolved_not_placed": snap.unknown_resolved_not_placed_total,

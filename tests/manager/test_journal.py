@@ -1,4 +1,4 @@
-"""The journal keeps every input in order, durably, and fill ids once."""
+"""The journal keeps every input in order, durably and each fill once."""
 
 from __future__ import annotations
 
@@ -10,8 +10,12 @@ import msgspec
 from oms.core.commands import Intent, Sent
 from oms.core.spec import OrderSpec
 from oms.runtime.journal import Journal
+from oms.runtime.manager import OrderManager
+from oms.runtime.recovery import journaled_fills
 from oms.wire.enums import OrderType, Side, TimeInForce
 from oms.wire.rest import MyTrade
+from tests.manager.support import SYMBOL, TRADER, fast_config, new_exchange, quote_book
+from transports.sim.transport import SimTransport
 
 
 def intent(cid: str = "c1") -> Intent:
@@ -60,22 +64,15 @@ def test_entries_round_trip_in_order(tmp_path: Path) -> None:
     assert len(again) == 3
 
 
-def test_fill_ids_recorded_once() -> None:
-    j = Journal()
-    assert j.record_fill("BTCUSDT", 5, "c1", 1)
-    assert not j.record_fill("BTCUSDT", 5, "c1", 2)
-    assert j.record_fill("ETHUSDT", 5, "c2", 3)
-    assert j.fill_count() == 2
-    assert j.fill_ids() == {("BTCUSDT", 5), ("ETHUSDT", 5)}
-
-
-def test_bad_frames_kept_for_inspection() -> None:
-    j = Journal()
-    j.record_bad_frame(b"\xff{not json", "invalid utf-8", 9)
-    assert j.bad_frames() == [(9, "invalid utf-8", b"\xff{not json")]
-
-
-def test_wal_mode_on_disk(tmp_path: Path) -> None:
-    j = Journal(str(tmp_path / "w.sqlite3"))
-    mode = j._db.execute("PRAGMA journal_mode").fetchone()[0]
-    assert mode == "wal"
+async def test_the_fills_journaled_are_the_exchanges_trades_once() -> None:
+    ex = new_exchange()
+    quote_book(ex)
+    manager = OrderManager(SimTransport(ex, TRADER), config=fast_config())
+    async with manager:
+        await manager.execute_spot_buy(SYMBOL, D("0.05"))  # two trades: answer and stream
+        await manager.wait_for(lambda: manager.engine.balances.get("BTC") is not None)
+        await manager.reconcile("and once more by REST")
+        fills = journaled_fills(manager.journal)
+    trades = ex.my_trades(TRADER, SYMBOL)
+    assert len(trades) == 2
+    assert sorted(fills) == sorted((SYMBOL, t.id) for t in trades)
