@@ -40,16 +40,18 @@ class JournalEntry(msgspec.Struct, frozen=True, kw_only=True):
     data: bytes
 
 
+# ``seq`` is the rowid (no AUTOINCREMENT: rows are never deleted, so max + 1 keeps the
+# order without the sqlite_sequence table's extra write per row).
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq INTEGER PRIMARY KEY,
     at_ms INTEGER NOT NULL,
     kind TEXT NOT NULL,
     client_order_id TEXT,
     data BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS bad_frames (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq INTEGER PRIMARY KEY,
     at_ms INTEGER NOT NULL,
     error TEXT NOT NULL,
     raw BLOB NOT NULL
