@@ -6,7 +6,9 @@ Rules:
   ``Dispatcher.apply`` -> ``Engine.apply``, and is journaled there by its type. Nothing else
   writes the engine's state for the manager.
 - Journal first: an event is recorded as applied before its outputs reach positions,
-  metrics or subscribers. An intent is recorded before its order is sent.
+  metrics or subscribers; the loop turn's rows are committed together (group commit,
+  ``oms.runtime.journal``). ``commit()`` makes them durable at once: the placing and
+  cancelling parts call it before their request leaves (specs/durability.md).
 - Accounting (positions, metrics) also runs on replayed outputs. Fill ids live in the
   journaled reports themselves (the engine keys fills by trade id): no second write.
 - Subscribers get every output in order; a callback that raises is logged, never raised.
@@ -88,6 +90,10 @@ class Dispatcher:
         self.account(outputs)
         self._send(outputs)
         return outputs
+
+    def commit(self) -> None:
+        """Make every event applied so far durable now (before a request leaves)."""
+        self.journal.commit()
 
     def account(self, outputs: Iterable[Output]) -> None:
         """Update positions and metrics from ``outputs``."""

@@ -1,7 +1,9 @@
-"""The journal keeps every input in order, durably and each fill once."""
+"""The journal keeps every input in order, durably (group commit), and each fill once."""
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -76,3 +78,47 @@ async def test_the_fills_journaled_are_the_exchanges_trades_once() -> None:
     trades = ex.my_trades(TRADER, SYMBOL)
     assert len(trades) == 2
     assert sorted(fills) == sorted((SYMBOL, t.id) for t in trades)
+
+
+async def test_a_loop_turns_rows_are_committed_together_after_it(tmp_path: Path) -> None:
+    path = str(tmp_path / "j.sqlite3")
+    j = Journal(path)
+    reader = sqlite3.connect(path)
+
+    def committed() -> int:
+        return int(reader.execute("SELECT COUNT(*) FROM entries").fetchone()[0])
+
+    j.record(intent("c1"), 1, "c1")
+    j.record(Sent(client_order_id="c1", at_ms=2), 2, "c1")
+    assert committed() == 0  # buffered for the turn: a crash now loses both
+    await asyncio.sleep(0)
+    assert committed() == 2  # the next turn committed them, in one transaction
+    j.record(intent("c2"), 3, "c2")
+    j.commit()  # what the placing path does before its request leaves
+    assert committed() == 3
+    await asyncio.sleep(0)
+    assert committed() == 3 and len(j) == 3
+    j.close()
+    reader.close()
+
+
+def test_without_a_running_loop_each_row_is_committed_at_once(tmp_path: Path) -> None:
+    path = str(tmp_path / "j.sqlite3")
+    j = Journal(path)
+    j.record(intent("c1"), 1, "c1")
+    reader = sqlite3.connect(path)
+    assert reader.execute("SELECT COUNT(*) FROM entries").fetchone()[0] == 1
+    reader.close()
+    j.close()
+
+
+def test_bad_frames_kept_for_inspection() -> None:
+    j = Journal()
+    j.record_bad_frame(b"\xff{not json", "invalid utf-8", 9)
+    assert j.bad_frames() == [(9, "invalid utf-8", b"\xff{not json")]
+
+
+def test_wal_mode_on_disk(tmp_path: Path) -> None:
+    j = Journal(str(tmp_path / "w.sqlite3"))
+    mode = j._db.execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"

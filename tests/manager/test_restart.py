@@ -220,3 +220,45 @@ def test_in_doubt_orders_are_resolved_after_a_restart(
     }
     assert orders_per_client_id(ex) == {sent: 1}
     assert m3.metrics_snapshot().unknown_outcomes_open == 0
+
+
+def test_reports_lost_with_their_uncommitted_loop_turn_are_restored(
+    tmp_path: Path, processes: list[Process]
+) -> None:
+    ex = new_exchange()
+    quote_book(ex)
+    path = tmp_path / "journal.sqlite3"
+    first = _spawn(processes)
+    m1 = first.manager(ex, path)
+    lost: list[str] = []
+
+    async def trade() -> None:
+        await m1.start()
+        await m1.execute_spot_buy(SYMBOL, D("0.05"))
+        # Dies in the turn that applied the answer, before the turn's group commit: its
+        # rows (the answer with both fills) never reach the file (specs/durability.md).
+        lost.extend(kind for _, kind, _, _ in m1.journal._pending)
+        m1.journal._db.close()
+
+    first.run(trade())
+    trades = ex.my_trades(TRADER, SYMBOL)
+    assert len(trades) == 2 and "NewOrderFull" in lost
+    kinds = [e.kind for e in Journal(str(path)).entries()]
+    assert "Intent" in kinds and "Sent" in kinds  # durable before the request left
+    assert "NewOrderFull" not in kinds
+
+    second = _spawn(processes)
+    m2 = second.manager(ex, path)
+
+    async def restart() -> None:
+        await m2.start()
+        await settle(m2, ex)
+
+    second.run(restart())
+    [order] = m2.orders()
+    assert (state(order), order.filled) == (OrderState.FILLED, D("0.05"))
+    assert sorted(order.fills) == sorted(t.id for t in trades)
+    assert m2.positions_by_symbol()[SYMBOL].trades == len(trades)
+    assert sorted(journaled_fills(m2.journal)) == sorted((SYMBOL, t.id) for t in trades)
+    assert orders_per_client_id(ex) == {order.client_order_id: 1}
+    assert_matches_exchange(m2, ex)
