@@ -9,7 +9,7 @@ full garbage collection with 100k orders tracked.
 
 Frames are realistic WS API frames (``{"subscriptionId":0,"event":{...}}``): per order NEW,
 three partial TRADEs, then a final TRADE (FILLED) or a CANCELED, then one
-outboundAccountPosition with two assets (§5 "Ordering").
+outboundAccountPosition with two assets (user-data-stream.md, Order Update).
 
 Also ``ccxt``: ``json.loads`` + ccxt pro's ``binance.parse_ws_order`` on the same frames
 (position frames only ``json.loads``-ed: favourable to ccxt), when ccxt is installed.

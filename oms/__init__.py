@@ -51,19 +51,29 @@ if TYPE_CHECKING:
     from oms.core.spec import OrderSpec, new_order_request
     from oms.core.state import OrderState
     from oms.errors import (
+        AuthError,
         CancelRejected,
+        ClockSkewError,
         DecodeError,
+        Disconnected,
+        FilterFailure,
         InsufficientBalance,
+        InvalidTransition,
+        IpBanned,
+        LocalError,
         NewOrderRejected,
+        NoSuchOrder,
         OmsError,
         OrderValidationError,
         OutcomeUnknown,
+        RateLimited,
         RemoteError,
         TransportError,
     )
     from oms.runtime.config import ManagerConfig
     from oms.runtime.journal import Journal
     from oms.runtime.manager import OrderManager
+    from oms.runtime.ownership import JournalBusy, JournalMismatch, JournalUnavailable
     from oms.runtime.ports import Transport
     from oms.wire.decoding import decode_user_data
     from oms.wire.enums import (
@@ -85,6 +95,9 @@ _WHERE = {
     "OrderSpec": "oms.core.spec",
     "new_order_request": "oms.core.spec",
     "OrderState": "oms.core.state",
+    "JournalBusy": "oms.runtime.ownership",
+    "JournalMismatch": "oms.runtime.ownership",
+    "JournalUnavailable": "oms.runtime.ownership",
     "ManagerConfig": "oms.runtime.config",
     "Journal": "oms.runtime.journal",
     "OrderManager": "oms.runtime.manager",
@@ -132,13 +145,22 @@ _WHERE.update(
 _WHERE.update(
     dict.fromkeys(
         [
+            "AuthError",
             "CancelRejected",
+            "ClockSkewError",
             "DecodeError",
+            "Disconnected",
+            "FilterFailure",
             "InsufficientBalance",
+            "InvalidTransition",
+            "IpBanned",
+            "LocalError",
             "NewOrderRejected",
+            "NoSuchOrder",
             "OmsError",
             "OrderValidationError",
             "OutcomeUnknown",
+            "RateLimited",
             "RemoteError",
             "TransportError",
         ],
@@ -153,6 +175,7 @@ _WHERE.update(
 )
 
 __all__ = [
+    "AuthError",
     "Balance",
     "BalanceChanged",
     "BalanceLedger",
@@ -160,15 +183,25 @@ __all__ = [
     "CancelRejected",
     "CancelRequested",
     "CancelUnknown",
+    "ClockSkewError",
     "Command",
     "DecodeError",
+    "Disconnected",
     "Engine",
     "FillApplied",
+    "FilterFailure",
     "InsufficientBalance",
     "Intent",
+    "InvalidTransition",
+    "IpBanned",
     "Journal",
+    "JournalBusy",
+    "JournalMismatch",
+    "JournalUnavailable",
+    "LocalError",
     "ManagerConfig",
     "NewOrderRejected",
+    "NoSuchOrder",
     "NotFound",
     "OmsError",
     "Order",
@@ -190,6 +223,7 @@ __all__ = [
     "OutcomeUnknown",
     "Output",
     "Position",
+    "RateLimited",
     "ReconcileNeeded",
     "RemoteError",
     "Report",

@@ -3,9 +3,9 @@
 Rules:
 - ``LocalError``: the caller asked for something illegal; nothing was sent or changed.
 - ``RemoteError``: the exchange answered with a definite refusal; carries Binance's
-  ``code`` and ``msg`` unchanged (binance-spot-api.md §7).
+  ``code`` and ``msg`` unchanged (errors.md).
 - ``TransportError``: the wire failed. ``OutcomeUnknown`` is *not* a failure: the request
-  may have executed (HTTP 5xx, -1006, -1007, timeout or drop after sending; §7 "HTTP
+  may have executed (HTTP 5xx, -1006, -1007, timeout or drop after sending; errors.md, -1006 "HTTP
   status"). Only the exchange's own answer to a query resolves it.
 - ``DecodeError``: a frame or body could not be decoded; it names the field and keeps the
   raw bytes for inspection.
@@ -156,7 +156,7 @@ class OutcomeUnknown(TransportError):
         self.code = code
         # The request's own ``timestamp`` (server clock estimate) and ``recvWindow``: past
         # ``request_time_ms + recv_window_ms`` by the server's clock, the request can no
-        # longer start executing (binance-spot-api.md §2 "Timing security").
+        # longer start executing (rest-api.md, Timing security).
         self.request_time_ms = request_time_ms
         self.recv_window_ms = recv_window_ms
 

@@ -1,17 +1,39 @@
-"""Rendering for the ``oms`` command and the demo: tables, order rows, update lines.
+"""Rendering for the ``oms`` command and the demo: tables, rows, watch lines.
 
-Rules: plain text, amounts through ``show`` (plain notation, never ``1E-8``); nothing here
-talks to an exchange or reads the environment.
+Rules:
+- Amounts are shown exactly (``oms.wire.money.show``: plain notation, never ``1E-8``); a
+  symbol's prices and quantities are padded to its tick and step, so they line up.
+- Tables are drawn with rich: numbers right-aligned; colour and rules on a terminal, plain
+  columns when piped (the header is the first line, one row per line, no colour codes).
+- JSON rows carry decimals as strings and ids as integers; ``watch --json`` writes one
+  object per line, schema in docs/watch-json.md.
+- Nothing here talks to an exchange or reads the environment.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
 
 from oms.wire.money import show
+
+__all__ = [
+    "BALANCE_COLUMNS",
+    "FILL_COLUMNS",
+    "ORDER_COLUMNS",
+    "POSITION_COLUMNS",
+    "Precision",
+    "UpdatePrinter",
+    "balance_rows",
+    "describe",
+    "order_row",
+    "table",
+    "timestamp",
+]
 
 ORDER_COLUMNS = (
     "symbol",
@@ -22,25 +44,107 @@ ORDER_COLUMNS = (
     "filled",
     "price",
     "avg_price",
+    "notional",
+    "fee",
     "client_order_id",
     "order_id",
 )
 BALANCE_COLUMNS = ("asset", "free", "locked")
+FILL_COLUMNS = (
+    "time",
+    "symbol",
+    "side",
+    "quantity",
+    "price",
+    "notional",
+    "fee",
+    "role",
+    "order_id",
+    "trade_id",
+)
+POSITION_COLUMNS = ("symbol", "net", "avg_entry_price", "realized_pnl", "fees", "trades")
+# Columns that hold numbers: right-aligned.
+NUMERIC = frozenset(
+    {
+        "quantity",
+        "filled",
+        "price",
+        "avg_price",
+        "notional",
+        "free",
+        "locked",
+        "net",
+        "avg_entry_price",
+        "realized_pnl",
+        "trades",
+        "order_id",
+        "trade_id",
+    }
+)
+STATE_STYLES = {
+    "FILLED": "green",
+    "NEW": "cyan",
+    "PARTIALLY_FILLED": "cyan",
+    "CANCELED": "dim",
+    "EXPIRED": "dim",
+    "REJECTED": "red",
+    "UNKNOWN": "bold red",
+    "NOT_FOUND": "red",
+}
 
 
-def order_row(order: Any) -> dict[str, Any]:
-    def dec(value: Decimal | None) -> str:
-        return "" if value is None else show(value)
+class Precision:
+    """A symbol's decimals: its price tick and quantity step (None: show as given)."""
 
+    def __init__(self, tick: Decimal | None = None, step: Decimal | None = None) -> None:
+        self.tick = tick
+        self.step = step
+
+    @classmethod
+    def of(cls, rules: Any) -> Precision:
+        price = getattr(rules, "price", None)
+        lot = getattr(rules, "lot", None)
+        return cls(
+            getattr(price, "tick_size", None) or None, getattr(lot, "step_size", None) or None
+        )
+
+    def price(self, value: Decimal | None) -> str:
+        return _padded(value, self.tick)
+
+    def qty(self, value: Decimal | None) -> str:
+        return _padded(value, self.step)
+
+
+def _padded(value: Decimal | None, step: Decimal | None) -> str:
+    if value is None:
+        return ""
+    if step is None or step <= 0:
+        return show(value)
+    places = max(-step.normalize().as_tuple().exponent, 0)  # type: ignore[operator]
+    if value == value.quantize(Decimal(1).scaleb(-places)):
+        return show(value.quantize(Decimal(1).scaleb(-places)))
+    return show(value)  # finer than the step (never rounded away): shown in full
+
+
+def _fees(fees: Mapping[str, Decimal]) -> str:
+    return " ".join(f"{show(v.normalize())} {asset}" for asset, v in sorted(fees.items()) if v)
+
+
+def order_row(order: Any, precision: Precision | None = None) -> dict[str, Any]:
+    p = precision or Precision()
+    avg = order.avg_price
+    notional = avg * order.filled if avg is not None and order.filled else None
     return {
         "symbol": order.symbol,
         "side": str(order.side),
         "type": str(order.order_type),
         "state": order.state.name,
-        "quantity": dec(order.quantity),
-        "filled": dec(order.filled),
-        "price": dec(order.price),
-        "avg_price": dec(order.avg_price),
+        "quantity": p.qty(order.quantity),
+        "filled": p.qty(order.filled),
+        "price": p.price(order.price),
+        "avg_price": p.price(avg),
+        "notional": "" if notional is None else show(notional.normalize()),
+        "fee": _fees(order.fees),
         "client_order_id": order.client_order_id,
         "order_id": order.order_id,
         "fees": {asset: show(v) for asset, v in order.fees.items()},
@@ -58,32 +162,171 @@ def balance_rows(balances: dict[str, tuple[Decimal, Decimal]]) -> list[dict[str,
     ]
 
 
-def table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
-    """A plain fixed-width text table."""
-    cells = [
-        [str(row.get(c, "") if row.get(c) is not None else "") for c in columns] for row in rows
-    ]
-    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True))]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
-    return "\n".join(line.rstrip() for line in lines)
+def fill_row(trade: Any, precision: Precision | None = None) -> dict[str, Any]:
+    p = precision or Precision()
+    return {
+        "time": timestamp(trade.time),
+        "symbol": trade.symbol,
+        "side": "BUY" if trade.is_buyer else "SELL",
+        "quantity": p.qty(trade.qty),
+        "price": p.price(trade.price),
+        "notional": show(trade.quote_qty),
+        "fee": f"{show(trade.commission)} {trade.commission_asset}",
+        "role": "maker" if trade.is_maker else "taker",
+        "order_id": trade.order_id,
+        "trade_id": trade.id,
+    }
+
+
+def position_row(position: Any) -> dict[str, Any]:
+    return {
+        "symbol": position.symbol,
+        "net": f"{show(position.net_quantity.normalize())} {position.base_asset}",
+        "avg_entry_price": show(position.avg_entry_price.normalize()),
+        "realized_pnl": f"{show(position.realized_pnl.normalize())} {position.quote_asset}",
+        "fees": _fees(position.fees),
+        "trades": position.trades,
+    }
+
+
+def table(
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[str],
+    *,
+    out: IO[str] | None = None,
+    title: str | None = None,
+) -> str:
+    """A table of ``rows``: rich on a terminal, plain aligned columns when piped."""
+    from rich import box  # noqa: PLC0415
+    from rich.console import Console  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415
+
+    stream = out if out is not None else sys.stdout
+    terminal = stream.isatty()
+    grid = Table(
+        box=box.SIMPLE_HEAD if terminal else None,
+        show_edge=False,
+        pad_edge=False,
+        title=title if terminal else None,
+        header_style="bold" if terminal else "",
+    )
+    for column in columns:
+        right = column in NUMERIC
+        grid.add_column(column.upper(), justify="right" if right else "left", no_wrap=True)
+    for row in rows:
+        cells = []
+        for column in columns:
+            value = row.get(column)
+            text = "" if value is None else str(value)
+            style = STATE_STYLES.get(text, "") if column == "state" and terminal else ""
+            cells.append(f"[{style}]{_escape(text)}[/]" if style else _escape(text))
+        grid.add_row(*cells)
+    import io  # noqa: PLC0415
+
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        width=None if terminal else 10_000,
+        force_terminal=terminal,
+        no_color=not terminal,
+        highlight=False,
+        color_system="auto" if terminal else None,
+    )
+    console.print(grid)
+    text = "\n".join(line.rstrip() for line in buffer.getvalue().splitlines())
+    if title and not terminal:
+        text = f"# {title}\n{text}"
+    return text
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape  # noqa: PLC0415
+
+    return escape(text)
+
+
+def timestamp(ms: int | None = None) -> str:
+    """ISO 8601 UTC with milliseconds, e.g. ``2026-12-07T05:03:44.123Z``."""
+    when = datetime.now(UTC) if ms is None else datetime.fromtimestamp(ms / 1000, UTC)
+    return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class UpdatePrinter:
-    """Prints manager outputs as they happen: state changes, fills, balance changes."""
+    """Prints manager outputs as they happen: state changes, fills, balances, conflicts.
 
-    def __init__(self, *, json_output: bool = False, write: Callable[[str], None] = print) -> None:
+    Text lines start with a UTC timestamp; ``json_output`` writes ``watch_event`` objects.
+    """
+
+    def __init__(
+        self,
+        *,
+        json_output: bool = False,
+        write: Callable[[str], None] = print,
+        stamped: bool = False,
+    ) -> None:
         self.json_output = json_output
         self.write = write
+        self.stamped = stamped
 
     def __call__(self, out: Any) -> None:
         line = describe(out)
         if line is None:
             return
         if self.json_output:
-            self.write(json.dumps({"event": type(out).__name__, "text": line}))
+            self.write(json.dumps(watch_event(out, line)))
+        elif self.stamped:
+            self.write(f"{timestamp()}  {line}")
         else:
             self.write(f"  - {line}")
+
+    def notice(self, kind: str, text: str, **fields: Any) -> None:
+        """A line of the watch's own: stream up/down, reconciliation."""
+        if self.json_output:
+            self.write(json.dumps({"time": timestamp(), "event": kind, "text": text, **fields}))
+        else:
+            self.write(f"{timestamp()}  {text}")
+
+
+def watch_event(out: Any, text: str) -> dict[str, Any]:
+    """The JSON object for one output (docs/watch-json.md)."""
+    name = type(out).__name__
+    event: dict[str, Any] = {"time": timestamp(), "event": "order", "type": name, "text": text}
+    if name == "FillApplied":
+        event.update(
+            event="fill",
+            symbol=out.symbol,
+            client_order_id=out.client_order_id,
+            order_id=out.order_id,
+            side=str(out.side),
+            quantity=show(out.quantity),
+            price=show(out.price),
+            quote_quantity=show(out.quote_quantity),
+            commission=show(out.commission),
+            commission_asset=out.commission_asset,
+            trade_id=out.trade_id,
+            is_maker=out.is_maker,
+            trade_time=timestamp(out.time_ms),
+        )
+    elif name == "BalanceChanged":
+        event.update(event="balance", asset=out.asset, free=show(out.free), locked=show(out.locked))
+    elif name == "ReportConflict":
+        event.update(
+            event="conflict",
+            symbol=out.symbol,
+            order_id=out.order_id,
+            what=out.what,
+            ours=out.ours,
+            theirs=out.theirs,
+        )
+    else:
+        event.update(
+            symbol=getattr(out, "symbol", None),
+            client_order_id=getattr(out, "client_order_id", None),
+            order_id=getattr(out, "order_id", None),
+            state=getattr(getattr(out, "state", None), "name", None),
+            previous_state=getattr(getattr(out, "previous_state", None), "name", None),
+        )
+    return event
 
 
 def describe(out: Any) -> str | None:
@@ -96,12 +339,17 @@ def describe(out: Any) -> str | None:
         )
     if name == "BalanceChanged":
         return f"balance {out.asset}: free {show(out.free)}, locked {show(out.locked)}"
+    if name == "ReportConflict":
+        return (
+            f"CONFLICT {out.symbol or ''} order {out.order_id}: {out.what}"
+            f" (ours {out.ours}, exchange {out.theirs})"
+        )
     if hasattr(out, "previous_state") and hasattr(out, "state"):
         prev = getattr(out.previous_state, "name", out.previous_state)
         new = getattr(out.state, "name", out.state)
         if prev == new:
             return None
         return f"order {getattr(out, 'client_order_id', '?')}: {prev} -> {new}"
-    if name in ("ReportConflict", "OrderAdopted"):
-        return f"{name}: {out}"
+    if name == "OrderAdopted":
+        return f"order {out.client_order_id}: adopted from the exchange ({out.state.name})"
     return None

@@ -14,7 +14,7 @@ Rules:
   other symbol gets permissive filters (tick and step 0.00000001) and is split into base
   and quote by the usual quote assets.
 - Commission comes from ``--maker-fee`` / ``--taker-fee`` rates, charged in the received
-  asset (binance-spot-api.md §9).
+  asset (faqs/commission_faq.md).
 - Same inputs and ``--seed``: byte-identical fills file. Faults are seeded by the same seed.
 - Errors are one line and a non-zero exit (the ``oms`` command's rule).
 """

@@ -2,7 +2,7 @@
 before anything is sent.
 
 Rules:
-- The rules are Binance's symbol filters as exchangeInfo states them (binance-spot-api.md §6):
+- The rules are Binance's symbol filters as exchangeInfo states them (filters.md, PRICE_FILTER):
   PRICE_FILTER (``price % tickSize == 0`` since 2022-02-24), LOT_SIZE / MARKET_LOT_SIZE
   (``qty % stepSize == 0`` since 2023-03-13), MIN_NOTIONAL / NOTIONAL (MARKET orders only
   where ``applyToMarket`` / ``apply*ToMarket`` says so), plus the local free balance.
@@ -75,7 +75,8 @@ def round_price(rules: SymbolRules, price: Decimal, *, side: Side | None = None)
 
 def round_quantity(rules: SymbolRules, quantity: Decimal, *, market: bool = False) -> Decimal:
     """Round a quantity down onto the symbol's step: LOT_SIZE, and for a MARKET order also
-    MARKET_LOT_SIZE (both apply to it, §6), so the result passes ``check_order``'s steps."""
+    MARKET_LOT_SIZE (both apply to it, filters.md, MARKET_LOT_SIZE), so the result passes
+    ``check_order``'s steps."""
     steps = [f.step_size for f in (rules.lot, rules.market_lot if market else None) if f]
     steps = [step for step in steps if step > ZERO]
     for _ in range(8):  # rounding down onto each step in turn reaches a common multiple
@@ -180,7 +181,8 @@ def _check_quantity(rules: SymbolRules, quantity: Decimal, market: bool) -> None
         raise OrderValidationError(
             f"quantity {to_wire(quantity)} must be positive", rule="quantity"
         )
-    # LOT_SIZE applies to every order; MARKET_LOT_SIZE to MARKET orders on top (§6).
+    # LOT_SIZE applies to every order; MARKET_LOT_SIZE to MARKET orders on top (filters.md,
+    # MARKET_LOT_SIZE).
     if rules.lot is not None:
         _check_lot(rules.lot, quantity, "LOT_SIZE")
     if market and rules.market_lot is not None:

@@ -49,7 +49,12 @@ from oms.core.registry import OrderRegistry
 from oms.core.spec import OrderSpec, new_order_request, spec_of_answer, spec_of_report
 from oms.core.state import TERMINAL_STATES, WORKING_STATES, OrderState, state_of_status
 from oms.errors import DuplicateClientOrderId, InvalidTransition, OrderValidationError
-from oms.wire.enums import OrderResponseType, OrderStatus, OrderType
+from oms.wire.enums import (
+    ExecutionType,
+    OrderResponseType,
+    OrderStatus,
+    OrderType,
+)
 from oms.wire.events import (
     BalanceUpdate,
     EventStreamTerminated,
@@ -75,6 +80,8 @@ from oms.wire.rest import (
 from oms.wire.stream import BadFrame, StreamGap
 
 __all__ = ["Engine", "Report"]
+
+_X_REPLACED = ExecutionType.REPLACED
 
 Report = (
     ExecutionReport
@@ -120,6 +127,8 @@ class Engine:
         self._by_id = self.book._by_id  # the book's id index, read directly per report
         self.balances = BalanceLedger()
         self._checks: dict[Order, None] = {}
+        # Orders awaiting their ack -> the newest exchange time known at their creation.
+        self._exchange_ms_at_creation: dict[Order, int] = {}
         self._handlers: dict[type, Callable[[object], list[Output]]] = {
             OutboundAccountPosition: self.balances.apply_position,  # type: ignore[dict-item]
             BalanceUpdate: self.balances.apply_balance_update,  # type: ignore[dict-item]
@@ -178,6 +187,7 @@ class Engine:
             raise InvalidTransition(f"order {order.client_order_id} is open; cannot forget it")
         self.book.forget(order)
         self._checks.pop(order, None)
+        self._exchange_ms_at_creation.pop(order, None)
 
     # --- our own commands -----------------------------------------------------------------
 
@@ -212,6 +222,8 @@ class Engine:
         intent = self.new_intent(spec, client_order_id)
         order = self.order_class.create(spec, intent.client_order_id, intent.at_ms)
         self.book.add(order)
+        # The exchange's time as far as we know it (see _may_be).
+        self._exchange_ms_at_creation[order] = self.balances.newest_version()
         return order
 
     def new_order_request(
@@ -340,6 +352,8 @@ class Engine:
         if order is None or order.symbol != report.symbol:
             order = self._find_or_adopt(report, out)
         order.apply_execution_report(report, out)
+        if report.execution_type is _X_REPLACED:
+            self._follow_amend(order, report)
         if order.state in TERMINAL_STATES:  # _after(), inlined: per report
             self.book.update_open(order)
         if order.needs_check:
@@ -352,20 +366,39 @@ class Engine:
         if order.needs_check:
             self._checks[order] = None
 
+    def _may_be(self, order: Order, r: ExecutionReport) -> bool:
+        """Whether ``r`` can be about ``order``, which awaits its acknowledgement (so has no
+        order id to compare): the same quantity, and not created on the exchange before the
+        newest exchange time we knew when we created ours (the ledger's newest balance
+        version: the exchange's clock, whatever ours says)."""
+        if order.quantity is not None and r.quantity != order.quantity:
+            return False
+        return r.created_time >= self._exchange_ms_at_creation.get(order, 0)
+
+    def _follow_amend(self, order: Order, r: ExecutionReport) -> None:
+        """An applied amend may give the order a new client id (random unless asked;
+        faqs/order_amend_keep_priority.md): from now on the order is known by it."""
+        cid = r.client_order_id
+        if cid and cid != order.client_order_id and order.quantity == r.quantity:
+            self.book.rename(order, cid)
+
     def _find_or_adopt(self, r: ExecutionReport, out: list[Output]) -> Order:
         """The order of a report not found on the hot path: by id on another symbol, by
         client id, else adopted."""
         order = self.book.find(r.symbol, r.order_id, r.orig_client_order_id, r.client_order_id)
         if order is not None and order.order_id not in (None, r.order_id):
             order = None  # that client id now belongs to another order
+        if order is not None and order.order_id is None and not self._may_be(order, r):
+            order = None  # a late report about an older order that used our client id
         if order is None:
-            # On a cancel report ``C`` is the order's own id and ``c`` the cancel's (§5).
+            # On a cancel report ``C`` is the order's own id and ``c`` the cancel's
+            # (user-data-stream.md, Order Update).
             cid = r.orig_client_order_id or r.client_order_id
             held = self.book.open_by_client_id(cid)
-            if held is not None and held.symbol == r.symbol:
-                # Client ids are unique among open orders (§3 newClientOrderId): another
-                # order using ours means ours has ended unseen. Both are tracked; ours is
-                # checked with the exchange (by its order id).
+            if held is not None and held.symbol == r.symbol and held.order_id is not None:
+                # Client ids are unique among open orders (rest-api.md, New order
+                # (newClientOrderId)): another order using ours means ours has ended unseen. Both
+                # are tracked; ours is checked with the exchange (by its order id).
                 held.conflict(
                     "client id reused", f"order {held.order_id}", f"order {r.order_id}", out
                 )
@@ -377,6 +410,7 @@ class Engine:
         if order.order_id is None:
             order.order_id = r.order_id
             self.book.bind(order)
+            self._exchange_ms_at_creation.pop(order, None)
         return order
 
     def _on_ack(self, ack: NewOrderAck) -> list[Output]:
@@ -399,7 +433,7 @@ class Engine:
 
     def _on_answer(self, r: _OrderAnswer) -> list[Output]:
         out: list[Output] = []
-        # A cancel answer's ``clientOrderId`` is the cancel's own id (§3 cancel).
+        # A cancel answer's ``clientOrderId`` is the cancel's own id (rest-api.md, Cancel order).
         own_id = r.orig_client_order_id if type(r) is CancelResponse else r.client_order_id
         order = self.book.find(r.symbol, r.order_id, own_id, "")
         if order is None:
@@ -459,6 +493,7 @@ class Engine:
         if order.order_id is None:
             order.order_id = order_id
             self.book.bind(order)
+            self._exchange_ms_at_creation.pop(order, None)
         order.apply_order_answer(
             order_id=order_id,
             trigger=trigger,
@@ -548,7 +583,8 @@ def _check_amounts(
     if quote_order_qty is not None:
         if order_type is not OrderType.MARKET or quantity is not None:
             raise OrderValidationError(
-                "quote_order_qty is for MARKET orders, instead of quantity (§3)",
+                "quote_order_qty is for MARKET orders, instead of quantity "
+                "(rest-api.md, New order)",
                 rule="quoteOrderQty",
             )
         amount, name = quote_order_qty, "quote_order_qty"
@@ -566,7 +602,7 @@ def _answer_time(r: _OrderAnswer) -> int:
 
 def _full_fill(order: Order, f: OrderFill, time_ms: int) -> FillApplied:
     # FULL ``fills[]`` have no quote quantity or maker flag: the order took liquidity as it
-    # arrived, so these are taker fills (§3 "Response FULL").
+    # arrived, so these are taker fills (rest-api.md, New order).
     return FillApplied(
         client_order_id=order.client_order_id,
         symbol=order.symbol,

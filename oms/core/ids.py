@@ -1,7 +1,7 @@
 """Client order ids: the rule Binance enforces, and a deterministic generator.
 
 Rules:
-- A client order id matches ``^[a-zA-Z0-9-_]{1,36}$`` (binance-spot-api.md §3
+- A client order id matches ``^[a-zA-Z0-9-_]{1,36}$`` (rest-api.md, New order
   ``newClientOrderId``; a violation is -1100) and is unique only among *open* orders.
 - The core draws no randomness: the engine takes an id generator (``Callable[[], str]``).
   ``SequentialIds`` is the deterministic one for tests, simulations and replays; a live

@@ -53,7 +53,7 @@ from oms.core.spec import OrderSpec
 from oms.core.state import IN_DOUBT, ROWS, TERMINAL_STATES, OrderState, next_state
 from oms.wire.enums import ExecutionType, OrderStatus, OrderType, Side, TimeInForce
 from oms.wire.events import ExecutionReport
-from oms.wire.money import ZERO, show
+from oms.wire.money import MONEY, ZERO, show
 
 __all__ = ["Order"]
 
@@ -78,6 +78,10 @@ _S_CANCELED, _S_REJECTED, _S_EXPIRED, _S_EXPIRED_IN_MATCH = (
 _X_TRADE, _X_REPLACED = ExecutionType.TRADE, ExecutionType.REPLACED
 _REJECTED_STATUS = OrderStatus.REJECTED
 _BEFORE_ANY_TRADE = frozenset({OrderStatus.NEW, OrderStatus.PENDING_NEW})
+# Sums of an order's amounts use the operators: the decoder admits amounts below 10**20
+# with at most 8 places, and a fill's sums stay below 10**20 (the quantity; Binance's own
+# cumulative quote quantity ``Z``), so they need 28 digits: exact in Python's default
+# context, which the decoder's fast path checks (oms.wire.money, "Admitted amounts").
 
 
 class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
@@ -94,7 +98,8 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
     # The spec's symbol and side, as plain fields for the hot path (see the module rules).
     symbol: str
     side: Side
-    # None for a MARKET order by quoteOrderQty until the first report says (§3).
+    # None for a MARKET order by quoteOrderQty until the first report says (rest-api.md,
+    # New order).
     quantity: Decimal | None
     created_ms: int = 0
     order_id: int | None = None
@@ -186,7 +191,7 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
     @property
     def avg_price(self) -> Decimal | None:
         """Average fill price (``cum_quote / filled``), None before the first fill."""
-        return self.cum_quote / self.filled if self.filled else None
+        return MONEY.divide(self.cum_quote, self.filled) if self.filled else None
 
     @property
     def awaiting_fills(self) -> bool:
@@ -282,7 +287,8 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
     def apply_execution_report(  # noqa: PLR0915 - the hot path, its common cases inlined
         self, r: ExecutionReport, out: list[Output]
     ) -> None:
-        """Apply one ``executionReport`` (§5): its fill (``x=TRADE``), ``z`` and ``X``."""
+        """Apply one ``executionReport`` (user-data-stream.md, Order Update): its fill
+        (``x=TRADE``), ``z`` and ``X``."""
         mark = len(out)
         if self.order_id is None:
             self.order_id = r.order_id
@@ -316,6 +322,7 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
                 and quantity is not None
                 and total <= quantity
                 and r.last_quantity  # a trade of no quantity is take_fill's conflict
+                and r.last_price  # ... and so is a trade at no price
                 and state not in _CLOSED_UNFILLED
             ):
                 # take_fill()'s common case, inlined (a new fill within the quantity on a
@@ -418,8 +425,10 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
             elif quantity > ZERO:
                 self.conflict("quantity below the fills", show(self.filled), show(quantity), out)
         elif quantity != mine:
-            # x=REPLACED: amend keep-priority lowers the quantity (§3 amend).
-            if replaced and self.filled <= quantity < mine:
+            # Only an amend lowers a quantity (rest-api.md, Order Amend Keep Priority): a
+            # lower one not below the fills is an amend, its x=REPLACED report (``replaced``)
+            # seen or lost.
+            if self.filled <= quantity < mine:
                 self.prior_quantities += (mine,)
                 self.quantity = quantity
                 out.append(
@@ -442,8 +451,12 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
                         out,
                     )
                 return False
-        if not fill.quantity > ZERO:  # a trade always moves quantity (§5 "l")
+        # A trade always moves quantity (user-data-stream.md, Order Update).
+        if not fill.quantity > ZERO:
             self.conflict("fill of no quantity", "a positive quantity", str(fill.trade_id), out)
+            return False
+        if not fill.price > ZERO:  # no trade is at a price of zero
+            self.conflict("fill at no price", "a positive price", str(fill.trade_id), out)
             return False
         total = self.filled + fill.quantity
         quantity = self.quantity
@@ -496,6 +509,9 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
         if state is not _S_FILLED and self.filled == self.quantity:
             self._complete(out)
             state = self.state
+        elif not trigger and self.filled and state not in TERMINAL_STATES:
+            self._trades_say_partially_filled(out)  # fills known only from myTrades
+            state = self.state
         if state in TERMINAL_STATES and self.executed_qty > self.filled:
             # Closed with fills we have not seen: only myTrades has them now.
             self.needs_check = True
@@ -528,6 +544,13 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
                 return
         if dest is not state:
             self.enter(dest, f"reported {trigger}", out)
+
+    def _trades_say_partially_filled(self, out: list[Output]) -> None:
+        # Trade rows carry no status, but a fill says the order traded: a NEW (or pending)
+        # order is PARTIALLY_FILLED now, as its own report would have said.
+        dest = self.next_state(_PARTIALLY_FILLED)
+        if dest is not None and dest is not self.state:
+            self.enter(dest, "fills from myTrades", out)
 
     def _complete(self, out: list[Output]) -> None:
         # The last fill arrived: whatever the report said, the order is now FILLED.

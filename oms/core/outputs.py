@@ -117,7 +117,8 @@ class FillApplied(OrderOutput, frozen=True, gc=False):
 
 
 class OrderAmended(OrderOutput, frozen=True, gc=False):
-    """``x=REPLACED``: an amend (keep priority) lowered the order's quantity (§3 amend)."""
+    """``x=REPLACED``: an amend (keep priority) lowered the order's quantity (rest-api.md, Order
+    Amend Keep Priority)."""
 
     previous_quantity: Decimal
     quantity: Decimal

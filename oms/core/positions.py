@@ -1,32 +1,59 @@
-"""Positions per symbol, updated on every fill: net base quantity, average entry price,
-realised profit and loss in the quote asset, fees paid per asset.
+"""Positions per symbol from the fills oms has seen: net base quantity, average entry price,
+realised profit and loss in the quote asset, fees kept apart, and what was sold beyond.
 
-Rules:
-- Average-cost accounting. A BUY adds to the position at its cost; a SELL closes against the
-  average entry price and realises ``proceeds - closed_qty * avg_entry`` in the quote asset.
-  Selling more than the position holds opens a short at the fill price (spot accounts can
-  sell balance they held before oms tracked it); buying closes a short symmetrically.
-- Fees: Binance charges commission in the received asset (binance-spot-api.md §9): a fee in
-  the base asset reduces the quantity actually held (so the next sell can only sell what is
-  left); a fee in the quote asset raises a buy's cost or lowers a sell's proceeds; a fee in
-  any other asset (BNB discount) is only recorded in ``fees``.
-- Exact ``Decimal`` throughout; a fill is applied once (the caller dedups by trade id).
+Rules (one definition; ``specs/positions.md`` is the long form):
+- Exchange order: fills are accounted by trade time, then trade id, whatever order they
+  arrive in. A fill older than the newest one accounted (a myTrades row learned after a
+  stream gap) is inserted where it belongs and the position is recomputed from its fills,
+  so a position depends only on the set of fills, never on their arrival.
+- Average cost, long only: Binance Spot has no shorts. A BUY adds base at its cost; a SELL
+  closes against the average entry price and realises ``proceeds - closed * avg_entry``.
+- A SELL of more base than the position holds sells base oms never saw bought (held before
+  oms, deposited, bought elsewhere): that part is ``unattributed_sold`` with its
+  ``unattributed_proceeds``, listed apart. No profit is invented for it; the position never
+  goes below zero.
+- Fees: a fee in the base or the quote asset is part of the cost basis and is NOT listed in
+  ``fees``: a BUY's base fee lowers the quantity received, its quote fee raises the cost; a
+  SELL's base fee raises the quantity given up, its quote fee lowers the proceeds. A fee in
+  any other asset (the BNB discount; commission_faq.md) is listed in ``fees`` per asset and
+  is not in the basis.
+- Money is computed in ``oms.wire.money.MONEY``: sums and products of decoded amounts are
+  exact; an average price is a quotient rounded to 64 digits. Nothing here raises on an
+  amount the decoder admits. A fill is applied once: the caller dedups by trade id.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
+import bisect
+from decimal import Decimal, localcontext
+from typing import NamedTuple
 
+from oms.core.outputs import FillApplied
 from oms.wire.enums import Side
-from oms.wire.money import ZERO
+from oms.wire.money import MONEY, ZERO
 
 __all__ = ["Position", "PositionBook"]
+
+
+class _Fill(NamedTuple):
+    time_ms: int
+    trade_id: int
+    side: Side
+    quantity: Decimal
+    price: Decimal
+    commission: Decimal
+    asset: str | None
+
+
+def _exchange_order(fill: _Fill) -> tuple[int, int]:
+    return fill.time_ms, fill.trade_id
 
 
 class Position:
     """One symbol's position from the fills oms has seen."""
 
     __slots__ = (
+        "_fills",
         "avg_entry_price",
         "base_asset",
         "fees",
@@ -35,57 +62,112 @@ class Position:
         "realized_pnl",
         "symbol",
         "trades",
+        "unattributed_proceeds",
+        "unattributed_sold",
     )
 
     def __init__(self, symbol: str, base_asset: str, quote_asset: str) -> None:
         self.symbol = symbol
         self.base_asset = base_asset
         self.quote_asset = quote_asset
+        self._fills: list[_Fill] = []
+        self._reset()
+
+    def _reset(self) -> None:
         self.net_quantity = ZERO
         self.avg_entry_price = ZERO
         self.realized_pnl = ZERO
+        self.unattributed_sold = ZERO
+        self.unattributed_proceeds = ZERO
         self.fees: dict[str, Decimal] = {}
         self.trades = 0
 
+    def apply(self, fill: FillApplied) -> None:
+        """Account one applied fill (its time and trade id place it)."""
+        self.apply_fill(
+            fill.side,
+            fill.quantity,
+            fill.price,
+            fill.commission,
+            fill.commission_asset,
+            time_ms=fill.time_ms,
+            trade_id=fill.trade_id,
+        )
+
     def apply_fill(
-        self, side: Side, quantity: Decimal, price: Decimal, commission: Decimal, asset: str | None
+        self,
+        side: Side,
+        quantity: Decimal,
+        price: Decimal,
+        commission: Decimal,
+        asset: str | None,
+        *,
+        time_ms: int = 0,
+        trade_id: int = 0,
     ) -> None:
-        """Apply one fill of ``quantity`` at ``price`` with its commission."""
+        """Account one fill of ``quantity`` at ``price`` with its commission."""
+        fill = _Fill(time_ms, trade_id, side, quantity, price, commission, asset)
+        fills = self._fills
+        with localcontext(MONEY):
+            if not fills or _exchange_order(fill) >= _exchange_order(fills[-1]):
+                fills.append(fill)
+                self._account(fill)
+                return
+            bisect.insort_right(fills, fill, key=_exchange_order)
+            self._reset()
+            for each in fills:
+                self._account(each)
+
+    def _account(self, fill: _Fill) -> None:
         self.trades += 1
-        if asset and commission:
-            self.fees[asset] = self.fees.get(asset, ZERO) + commission
+        quantity, commission, asset = fill.quantity, fill.commission, fill.asset
         base_fee = commission if asset == self.base_asset else ZERO
         quote_fee = commission if asset == self.quote_asset else ZERO
-        if side is Side.BUY:
-            self._trade(quantity - base_fee, quantity * price + quote_fee)
+        if asset and commission and not (base_fee or quote_fee):
+            self.fees[asset] = self.fees.get(asset, ZERO) + commission
+        value = quantity * fill.price
+        if fill.side is Side.BUY:
+            self._buy(quantity - base_fee, value + quote_fee)
         else:
-            self._trade(-(quantity + base_fee), -(quantity * price - quote_fee))
+            self._sell(quantity + base_fee, value - quote_fee)
 
-    def _trade(self, delta: Decimal, cost: Decimal) -> None:
-        # ``delta`` is the signed base change, ``cost`` the signed quote paid (negative = received).
-        net = self.net_quantity
-        if net == ZERO or (net > ZERO) == (delta > ZERO):
-            total = net + delta
-            self.avg_entry_price = (
-                (abs(net) * self.avg_entry_price + abs(cost)) / abs(total) if total else ZERO
-            )
-            self.net_quantity = total
+    def _buy(self, quantity: Decimal, cost: Decimal) -> None:
+        if quantity <= ZERO:  # a base fee as large as the fill: paid, nothing received
+            self.realized_pnl -= cost
+            if quantity < ZERO:
+                self._sell(-quantity, ZERO)
             return
-        closing = min(abs(delta), abs(net))
-        unit = abs(cost) / abs(delta) if delta else ZERO
-        sign = Decimal(1) if net > ZERO else Decimal(-1)
-        self.realized_pnl += sign * closing * (unit - self.avg_entry_price)
-        rest = abs(delta) - closing
-        self.net_quantity = net + delta
-        if self.net_quantity == ZERO:
+        net = self.net_quantity
+        total = net + quantity
+        self.avg_entry_price = (net * self.avg_entry_price + cost) / total
+        self.net_quantity = total
+
+    def _sell(self, quantity: Decimal, proceeds: Decimal) -> None:
+        held = self.net_quantity
+        closing = min(quantity, held)
+        beyond = quantity - closing
+        if beyond:
+            # Sold base oms never saw bought: listed apart, no profit invented for it. The
+            # unit price first: exact whenever the proceeds are quantity x price.
+            closing_proceeds = closing * (proceeds / quantity)
+            self.unattributed_sold += beyond
+            self.unattributed_proceeds += proceeds - closing_proceeds
+            proceeds = closing_proceeds
+        if closing:
+            self.realized_pnl += proceeds - closing * self.avg_entry_price
+        self.net_quantity = held - closing
+        if not self.net_quantity:
             self.avg_entry_price = ZERO
-        elif rest > ZERO:
-            self.avg_entry_price = unit
 
     def __repr__(self) -> str:
+        beyond = (
+            f" sold beyond={self.unattributed_sold} for {self.unattributed_proceeds}"
+            if self.unattributed_sold
+            else ""
+        )
         return (
             f"Position({self.symbol} net={self.net_quantity} avg={self.avg_entry_price} "
-            f"realized={self.realized_pnl} {self.quote_asset} fees={self.fees})"
+            f"realized={self.realized_pnl} {self.quote_asset} fees={self.fees}{beyond})"
         )
 
 

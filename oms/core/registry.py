@@ -5,11 +5,12 @@ Rules:
   the id alone, for the first symbol that used it (an int key: no hashing of the report's
   freshly decoded symbol string per report), and the caller compares the symbol; the rare
   order sharing its id with another symbol's goes to a second index keyed by (symbol, id).
-- Client order ids are unique only among *open* orders (binance-spot-api.md §3
+- Client order ids are unique only among *open* orders (rest-api.md, New order
   ``newClientOrderId``): the client-id index points at the latest order that used the id.
 - A report is matched by exchange order id ``i`` first, then by a non-empty original client
-  id ``C`` (on a cancel, ``c`` is the cancel request's own id, §3 cancel), then by client id
-  ``c``. A client-id match that already has a different exchange order id is another order.
+  id ``C`` (on a cancel, ``c`` is the cancel request's own id, rest-api.md, Cancel order), then by
+  client id ``c``. A client-id match that already has a different exchange order id is another
+  order.
 - The open set holds the orders not in a terminal state; the engine updates it after every
   change. Nothing here decides a state.
 """
@@ -60,7 +61,7 @@ class OrderRegistry:
         held = self._by_id.get(oid)
         if held is None or held.symbol == order.symbol:
             self._by_id[oid] = order
-        else:  # the same id on another symbol (§3: ids are per symbol)
+        else:  # the same id on another symbol (rest-api.md, New order: ids are per symbol)
             self._by_symbol_id[order.symbol, oid] = order
 
     def update_open(self, order: Order) -> None:
@@ -114,22 +115,34 @@ class OrderRegistry:
                 return found
         for cid in (orig_client_order_id, client_order_id):
             if cid:
-                found = self._by_client_on(symbol, cid)
-                if found is not None:
-                    if found.order_id is None or order_id is None or found.order_id == order_id:
-                        return found
+                named = self._by_client_on(symbol, cid)
+                if named:
+                    for found in named:
+                        if found.order_id is None or order_id is None or found.order_id == order_id:
+                            return found
                     return None
         return None
 
-    def _by_client_on(self, symbol: str, client_order_id: str) -> Order | None:
-        """The order of ``symbol`` that ``client_order_id`` names, a displaced one included."""
+    def rename(self, order: Order, client_order_id: str) -> None:
+        """``order`` is now known by ``client_order_id`` (an amend gave it a new one)."""
+        if self._by_client.get(order.client_order_id) is order:
+            del self._by_client[order.client_order_id]
+        self._displaced.pop(order, None)
+        order.client_order_id = client_order_id
+        self.add(order)
+
+    def _by_client_on(self, symbol: str, client_order_id: str) -> list[Order]:
+        """The orders of ``symbol`` that ``client_order_id`` names, newest first: the one the
+        index holds, then displaced ones (an order awaiting its ack whose client id a late
+        report about an older order took over)."""
+        named = []
         found = self._by_client.get(client_order_id)
         if found is not None and found.symbol == symbol:
-            return found
+            named.append(found)
         for order in self._displaced:
             if order.client_order_id == client_order_id and order.symbol == symbol:
-                return order
-        return None
+                named.append(order)
+        return named
 
     def orders(self) -> Iterator[Order]:
         yield from self._by_client.values()

@@ -13,7 +13,7 @@ Theory of operation:
   events into ``TABLE[(state, trigger)] -> state`` and ``ROWS[state][trigger]``; a miss means
   the trigger is refused in that state.
 - Rule 4: triggers are the order status the exchange reports (``X`` / ``status``, spelled as
-  Binance spells it, binance-spot-api.md §4) plus the triggers of our own command events
+  Binance spells it, enums.md, Order status) plus the triggers of our own command events
   (``oms.core.commands``: ``Sent`` fires ``send``, ``SendUnknown`` ``send_unknown``,
   ``SendRejected`` ``send_rejected``, ``NotFound`` ``not_found``, ``CancelRequested``
   ``request_cancel``, ``CancelRefused`` ``cancel_rejected``).
@@ -69,11 +69,11 @@ class OrderState(Enum):
     CREATED = "CREATED"
     # Local: sent, no answer yet.
     PENDING_ACK = "PENDING_ACK"
-    # Local: the send's outcome is unknown (5xx, -1006, -1007, timeout, drop; §7).
+    # Local: the send's outcome is unknown (5xx, -1006, -1007, timeout, drop; errors.md, -1006).
     UNKNOWN = "UNKNOWN"
     # Local: a cancel was sent for an open order, no answer yet.
     CANCEL_REQUESTED = "CANCEL_REQUESTED"
-    # Binance's statuses (§4 "Order status").
+    # Binance's statuses (enums.md, Order status).
     NEW = "NEW"
     PENDING_NEW = "PENDING_NEW"
     PARTIALLY_FILLED = "PARTIALLY_FILLED"
@@ -111,7 +111,7 @@ LOCAL_TRIGGERS: Final = (
     "request_cancel",
     "cancel_rejected",
 )
-# Every status Binance may report; PENDING_CANCEL is "currently unused" (§4).
+# Every status Binance may report; PENDING_CANCEL is "currently unused" (enums.md, Order status).
 REPORTED_TRIGGERS: Final = tuple(s.value for s in OrderStatus)
 # A guarded trigger's outcome depends on a condition of the order: name -> condition.
 GUARDED_TRIGGERS: Final = {"cancel_rejected": "has_fills"}
@@ -147,7 +147,8 @@ EDGES: Final[tuple[Edge, ...]] = (
         "send_unknown",
         (S.PENDING_ACK,),
         S.UNKNOWN,
-        "HTTP 5xx, -1006, -1007, a timeout or a drop after sending: unknown is not failed (§7)",
+        "HTTP 5xx, -1006, -1007, a timeout or a drop after sending: unknown is not failed "
+        "(errors.md)",
     ),
     # WS NEW (or a fill) arrived before the REST call timed out: the outcome is known.
     Edge(
@@ -161,10 +162,11 @@ EDGES: Final[tuple[Edge, ...]] = (
         "send_rejected",
         (S.PENDING_ACK,),
         S.REJECTED,
-        "the exchange refused the order (-2010, -1013, -11xx): it does not exist (§7)",
+        "the exchange refused the order (-2010, -1013, -11xx): it does not exist (errors.md)",
     ),
-    # Only a definite -2013 after the request can no longer execute (recvWindow passed)
-    # counts; the manager decides when that is (lessons-from-peers §3.2, §3.6).
+    # Only a definite -2013 after the request can no longer execute (recvWindow passed) counts; the
+    # manager decides when that is (specs/binance-notes.md, Never resend blind;
+    # specs/binance-notes.md, Not found).
     Edge("not_found", (S.UNKNOWN,), S.REJECTED, "query answered -2013 'Order does not exist'"),
     Edge("request_cancel", _WORKING, S.CANCEL_REQUESTED, "a cancel was sent for an open order"),
     Edge(
@@ -173,8 +175,8 @@ EDGES: Final[tuple[Edge, ...]] = (
         None,
         "retrying a cancel whose outcome is unknown: a second cancel is harmless (-2011 at worst)",
     ),
-    # -2011: the cancel was refused (filled meanwhile, cancel restrictions; §3 cancel):
-    # back to the open state the fills say, never "gone".
+    # -2011: the cancel was refused (filled meanwhile, cancel restrictions; rest-api.md, Cancel
+    # order): back to the open state the fills say, never "gone".
     Edge(
         "cancel_rejected",
         (S.CANCEL_REQUESTED,),
@@ -195,7 +197,8 @@ EDGES: Final[tuple[Edge, ...]] = (
         None,
         "the order closed before our cancel reached the engine; its report beat the -2011",
     ),
-    # --- reported statuses (X / status, §4) ---------------------------------------------
+    # --- reported statuses (X / status, enums.md, Order status)
+    # ---------------------------------------------
     _reported(
         OrderStatus.NEW, S.NEW, *_PRE_ACK, S.PENDING_NEW, why=_ANSWER + "; a list leg started"
     ),
@@ -208,7 +211,7 @@ EDGES: Final[tuple[Edge, ...]] = (
         S.FILLED,
         *_EXPIRED_OR_CANCELED,
         why="duplicate or stale NEW (REST ACK after WS reports, NEW delivered after a trade, "
-        "x=REPLACED amend keeps X; §4)",
+        "x=REPLACED amend keeps X; user-data-stream.md, Order Update)",
     ),
     _reported(OrderStatus.PENDING_NEW, S.PENDING_NEW, *_PRE_ACK, why=_ANSWER),
     _reported(
@@ -230,7 +233,7 @@ EDGES: Final[tuple[Edge, ...]] = (
     ),
     # Fill racing our cancel: CANCEL_REQUESTED absorbs it (fills counted); a trade report
     # delivered after the cancel confirmation or after FILLED/EXPIRED: fills counted,
-    # status kept (MARKET/IOC: trades then EXPIRED, §4 "Transitions seen in practice").
+    # status kept (MARKET/IOC: trades then EXPIRED, user-data-stream.md, Order Update).
     _reported(
         OrderStatus.PARTIALLY_FILLED,
         None,
@@ -275,7 +278,7 @@ EDGES: Final[tuple[Edge, ...]] = (
         None,
         *_WORKING,
         S.CANCEL_REQUESTED,
-        why="Binance: 'currently unused' (§4); harmless if it ever appears",
+        why="Binance: 'currently unused' (enums.md, Order status); harmless if it ever appears",
     ),
     _reported(OrderStatus.REJECTED, S.REJECTED, *_PRE_ACK, why=_ANSWER),
     _reported(OrderStatus.REJECTED, None, S.REJECTED, why="duplicate rejection"),
@@ -286,7 +289,7 @@ EDGES: Final[tuple[Edge, ...]] = (
         *_WORKING,
         S.CANCEL_REQUESTED,
         why="expired by its type's rules (IOC/FOK/MARKET) or by the exchange, possibly "
-        "racing our cancel (§4)",
+        "racing our cancel (enums.md, Order status)",
     ),
     _reported(OrderStatus.EXPIRED, None, S.EXPIRED, why="duplicate EXPIRED"),
     _reported(
@@ -295,7 +298,7 @@ EDGES: Final[tuple[Edge, ...]] = (
         *_PRE_ACK,
         *_WORKING,
         S.CANCEL_REQUESTED,
-        why="self-trade prevention expired it (x=TRADE_PREVENTION, §4 STP)",
+        why="self-trade prevention expired it (x=TRADE_PREVENTION, faqs/stp_faq.md)",
     ),
     _reported(OrderStatus.EXPIRED_IN_MATCH, None, S.EXPIRED_IN_MATCH, why="duplicate expiry"),
 )

@@ -35,9 +35,9 @@ class ManagerConfig(msgspec.Struct, kw_only=True):
     balance_settle: float = 0.5
     # Whether the manager subscribes to the user data stream at all.
     stream: bool = True
-    # A reconciliation also runs this often (s) while nothing else triggers one: a single
-    # event lost on a live connection is otherwise noticed only at the next gap. None: off.
-    # Cost: account (weight 20) + all open orders (80) per run, out of 6000 a minute (§8).
+    # A reconciliation also runs this often (s) while nothing else triggers one: a single event lost
+    # on a live connection is otherwise noticed only at the next gap. None: off. Cost: account
+    # (weight 20) + all open orders (80) per run, out of 6000 a minute (rest-api.md, LIMITS).
     reconcile_interval: float | None = 60.0
     # Sends of one cancel whose outcome stays unknown while the order is still open.
     cancel_attempts: int = 5

@@ -116,7 +116,7 @@ class Dispatcher:
         rules = self._rules.get(fill.symbol)
         base, quote = (rules.base_asset, rules.quote_asset) if rules else (fill.symbol, "")
         pos = self.positions.position(fill.symbol, base, quote)
-        pos.apply_fill(fill.side, fill.quantity, fill.price, fill.commission, fill.commission_asset)
+        pos.apply(fill)  # placed by its trade time and id (positions.py)
         self.last_price[fill.symbol] = fill.price
         self.metrics.inc("fills_total")
 

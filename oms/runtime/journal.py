@@ -23,15 +23,22 @@ Rules (the contract is specs/durability.md):
   Nothing secret is ever written here: requests carry no key or signature.
 - Reads (``entries``, ``len``, ``bad_frames``) commit first: they see every row recorded.
 - ``":memory:"`` gives an in-memory journal for tests.
+- One owner (``oms.runtime.ownership``): a file journal is locked for its process until
+  ``close()``; it records the identity (environment, URLs, account) it belongs to and
+  refuses another (``claim``). ``create=False`` opens only a journal that already exists;
+  ``snapshot`` reads a copy without taking the lock (read-only views).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import msgspec
+
+from oms.runtime.ownership import JournalLock, JournalMismatch, JournalUnavailable
 
 __all__ = ["Journal", "JournalEntry"]
 
@@ -56,6 +63,10 @@ CREATE TABLE IF NOT EXISTS entries (
     client_order_id TEXT,
     data BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS owner (
+    field TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS bad_frames (
     seq INTEGER PRIMARY KEY,
     at_ms INTEGER NOT NULL,
@@ -72,19 +83,84 @@ _Row = tuple[int, str, str | None, bytes]
 class Journal:
     """The SQLite write-ahead journal; one writer (the manager's event loop)."""
 
-    def __init__(self, path: str = ":memory:") -> None:
+    def __init__(self, path: str = ":memory:", *, create: bool = True, lock: bool = True) -> None:
+        """Open (or create) the journal at ``path`` and lock it for this process.
+
+        ``lock=False`` leaves the one-writer guarantee to the caller (tests that play several
+        processes in one interpreter).
+
+        Raises:
+            JournalBusy: another process holds it.
+            JournalUnavailable: it cannot be opened (or, with ``create=False``, is absent).
+        """
         self.path = path
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        if path != ":memory:":
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        self._lock: JournalLock | None = None
+        if path != ":memory:" and not create and not os.path.isfile(path):
+            raise JournalUnavailable(path, "no such journal")
+        if path != ":memory:" and lock:
+            self._lock = JournalLock(path)
+            self._lock.acquire()
+        try:
+            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            if path != ":memory:":
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            if self._lock is not None:
+                self._lock.release()
+            raise JournalUnavailable(path, str(exc)) from None
         self._pending: list[_Row] = []
         self._scheduled = False
+
+    @classmethod
+    def snapshot(cls, path: str) -> Journal:
+        """An in-memory copy of the journal at ``path``, read without locking or writing it
+        (for read-only views while its owner runs).
+
+        Raises:
+            JournalUnavailable: no journal there, or it cannot be read.
+        """
+        if not os.path.isfile(path):
+            raise JournalUnavailable(path, "no such journal")
+        copy = cls(":memory:")
+        try:
+            source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                source.backup(copy._db)
+            finally:
+                source.close()
+            copy._db.executescript(_SCHEMA)  # a journal from before a table was added
+        except sqlite3.Error as exc:
+            copy.close()
+            raise JournalUnavailable(path, str(exc)) from None
+        copy.path = path
+        return copy
 
     def close(self) -> None:
         self.commit()
         self._db.close()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def owner(self) -> dict[str, str]:
+        """The identity this journal belongs to (empty until ``claim``)."""
+        return dict(self._db.execute("SELECT field, value FROM owner").fetchall())
+
+    def claim(self, identity: Mapping[str, str]) -> None:
+        """Tie the journal to ``identity``; fields recorded before must match.
+
+        Raises:
+            JournalMismatch: a recorded field differs (nothing is changed).
+        """
+        recorded = self.owner()
+        for field, value in identity.items():
+            if field in recorded and recorded[field] != value:
+                raise JournalMismatch(self.path, field, recorded[field], value)
+        self._db.executemany(
+            "INSERT OR IGNORE INTO owner (field, value) VALUES (?,?)", identity.items()
+        )
 
     def __repr__(self) -> str:
         return f"Journal({self.path!r})"

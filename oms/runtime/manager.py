@@ -14,10 +14,10 @@ background loops; the work is done by the modules it wires together:
 Rules:
 - One writer: the manager's event loop is the only caller of the engine. Every exchange
   answer, REST or stream, goes through ``Dispatcher.apply`` -> ``Engine.apply``.
-- Intent before send; an unknown outcome is never resent (binance-spot-api.md §3: client
+- Intent before send; an unknown outcome is never resent (rest-api.md, New order: client
   ids are unique only among open orders).
-- Every stream (re)subscription is a gap: Binance replays nothing (§5), so the manager
-  reconciles each time, at start, and every ``reconcile_interval``.
+- Every stream (re)subscription is a gap: Binance replays nothing (web-socket-api.md, User Data
+  Stream requests), so the manager reconciles each time, at start, and every ``reconcile_interval``.
 - Logs carry order ids, never secrets (the transport holds the key; nothing here sees it).
 """
 
@@ -345,7 +345,7 @@ class OrderManager:
         balances = self.engine.balances
         if balances.refresh_wanted and self._wall() - self._refreshed_at >= 1000:
             # A snapshot and a position of the same ms disagreed: the account settles which
-            # holds (at most once a second: GET /account weighs 20, §8).
+            # holds (at most once a second: GET /account weighs 20, rest-api.md, LIMITS).
             self._refreshed_at = self._wall()
             self._out.apply(await self.transport.get_account())
             balances.refresh_wanted = False  # only once the snapshot is in
@@ -418,7 +418,7 @@ class OrderManager:
 
     def _next_client_id(self) -> str:
         # Unique across restarts (a fresh random token per manager) and within Binance's
-        # ^[a-zA-Z0-9-_]{1,36}$ (§3 newClientOrderId).
+        # ^[a-zA-Z0-9-_]{1,36}$ (rest-api.md, New order (newClientOrderId)).
         self._id_seq += 1
         return f"{self.config.id_prefix}-{self._id_token}-{self._id_seq}"
 

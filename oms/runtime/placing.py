@@ -8,7 +8,7 @@ Rules:
   ``Sent``; both are committed (``Dispatcher.commit``), then its request
   (``new_order_request``) leaves (specs/durability.md).
 - An ``OutcomeUnknown`` send is handed to the resolver and never resent
-  (binance-spot-api.md §3: client ids are unique only among open orders); a definite
+  (rest-api.md, New order: client ids are unique only among open orders); a definite
   refusal (``RemoteError``, ``RateLimited``, ``Disconnected`` before sending) is applied as
   ``SendRejected`` and raised.
 """
@@ -165,10 +165,15 @@ class Placer(Part):
         """Make sure balances reflect every fill applied so far before checking funds.
 
         A fill applied from a REST answer arrives before the stream's
-        ``outboundAccountPosition`` (binance-spot-api.md §5 "Ordering"); wait briefly for
+        ``outboundAccountPosition`` (user-data-stream.md, Order Update); wait briefly for
         it, and fetch the account if it does not come.
         """
         dispatch = self.dispatch
+        if self.engine.balances.needs_snapshot:
+            # Two positions of one ``u`` disagreed (balances.py): the account settles it
+            # before the check trusts a balance.
+            with contextlib.suppress(OmsError):
+                dispatch.apply(await self.transport.get_account())
         if not dispatch.fills_since_balance:
             return
         with contextlib.suppress(TimeoutError):

@@ -2,8 +2,8 @@
 
 Rules:
 - The exchange is the authority. Every stream (re)subscription is a gap (Binance replays
-  nothing, binance-spot-api.md §5), so the manager reconciles after each, at start, and
-  periodically: account, open orders, every tracked order not settled, and its trades.
+  nothing, web-socket-api.md, User Data Stream requests), so the manager reconciles after each, at
+  start, and periodically: account, open orders, every tracked order not settled, and its trades.
 - Corrections go through the one path into the state (``Dispatcher.apply``); nothing here
   writes the engine directly. What an answer corrects is the core's decision (a query that
   finds open an order whose cancel is no longer in flight: the cancel never took effect,

@@ -23,7 +23,9 @@ from oms.core.commands import COMMAND_TYPES
 from oms.core.engine import Engine, Report
 from oms.core.ids import SequentialIds
 from oms.core.outputs import FillApplied, Output
+from oms.errors import DecodeError
 from oms.runtime.journal import Journal
+from oms.wire.decoding import check_report
 from oms.wire.events import (
     BalanceUpdate,
     ExecutionReport,
@@ -57,6 +59,7 @@ _TYPES: tuple[type[msgspec.Struct], ...] = (
     AccountInfo,
     *COMMAND_TYPES,
 )
+_COMMANDS = frozenset(cls.__name__ for cls in COMMAND_TYPES)
 _DECODERS: dict[str, msgspec.json.Decoder[Report]] = {
     cls.__name__: msgspec.json.Decoder(cls) for cls in _TYPES
 }
@@ -70,7 +73,11 @@ def replay_journal(engine: Engine, journal: Journal) -> Iterator[list[Output]]:
             continue
         try:
             event = decoder.decode(entry.data)
-        except (msgspec.DecodeError, msgspec.ValidationError):
+            if entry.kind not in _COMMANDS:
+                # An amount an older version let in (an absurd exponent) is skipped, never
+                # applied: it could make the arithmetic raise on every start.
+                check_report(event, entry.data)
+        except (msgspec.DecodeError, msgspec.ValidationError, DecodeError):
             continue
         yield engine.apply(event)
 

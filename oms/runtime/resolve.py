@@ -4,7 +4,7 @@ Rules:
 - Unknown is not failed. An order whose send had no definite answer (``OutcomeUnknown``),
   or that was journaled but maybe sent before a crash, is resolved only by the exchange's
   answer to a query by its client order id. It is never resent, and never resent with the
-  same client id (binance-spot-api.md §3: client ids are unique only among open orders).
+  same client id (rest-api.md, Query order: client ids are unique only among open orders).
 - It is declared never placed (``NotFound``) only on a definite -2013 (``NoSuchOrder``),
   while its send is not in flight (``Order.send_in_flight``), once its ``timestamp +
   recvWindow`` deadline (plus a margin) has passed by the server clock: before that the
@@ -35,7 +35,7 @@ __all__ = ["Resolver"]
 log = logging.getLogger("oms.runtime.manager")
 
 
-# myTrades returns at most 1000 rows (§3 "GET /api/v3/myTrades": limit default 500, max 1000);
+# myTrades returns at most 1000 rows (rest-api.md, Account trade list: limit default 500, max 1000);
 # orderId + fromId is an allowed combination.
 TRADES_PAGE = 1000
 

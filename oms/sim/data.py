@@ -150,28 +150,31 @@ def _amount(text: str) -> Decimal:
     return value
 
 
-def _trade(symbol: str, f: list[str]) -> Trade:
-    time = int(f[4])
-    return Trade(
-        symbol,
-        time if time >= _MICROSECONDS else time * 1000,
-        int(f[0]),
-        _amount(f[1]),
-        _amount(f[2]),
-        f[5] in _TRUE or f[5].strip().lower() == "true",
-    )
+def _trade_row(time_col: int, maker_col: int) -> Callable[[str, list[str]], Trade]:
+    """A reader for a trade-like row: id, price and quantity first, then time and maker flag.
+
+    Binance's public data (binance-public-data README, "Trades" and "AggTrades"): trades are
+    ``id,price,qty,quoteQty,time,isBuyerMaker,isBestMatch``; aggTrades are
+    ``aggId,price,qty,firstId,lastId,time,isBuyerMaker,isBestMatch``.
+    """
+
+    def read(symbol: str, f: list[str]) -> Trade:
+        time = int(f[time_col])
+        maker = f[maker_col]
+        return Trade(
+            symbol,
+            time if time >= _MICROSECONDS else time * 1000,
+            int(f[0]),
+            _amount(f[1]),
+            _amount(f[2]),
+            maker in _TRUE or maker.strip().lower() == "true",
+        )
+
+    return read
 
 
-def _agg_trade(symbol: str, f: list[str]) -> Trade:
-    time = int(f[5])
-    return Trade(
-        symbol,
-        time if time >= _MICROSECONDS else time * 1000,
-        int(f[0]),
-        _amount(f[1]),
-        _amount(f[2]),
-        f[6] in _TRUE or f[6].strip().lower() == "true",
-    )
+_trade = _trade_row(4, 5)
+_agg_trade = _trade_row(5, 6)
 
 
 def _kline(symbol: str, f: list[str]) -> Kline:

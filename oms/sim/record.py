@@ -5,7 +5,7 @@ Rules:
   the order they were applied; client order ids are random per manager, so the fills file
   names the exchange's order and trade ids instead (a seeded run is then byte-identical).
 - Holdings start from the account's opening balances and move with each fill (base and
-  quote) and its commission (in the asset charged, binance-spot-api.md §9 "commission"), so
+  quote) and its commission (in the asset charged, faqs/commission_faq.md), so
   the curve needs no account query. Equity is valued in one ``currency`` (the first symbol's
   quote asset) at each symbol's last price; an asset without a price in that currency is
   counted at zero and named in ``unpriced``.
@@ -120,9 +120,8 @@ class Recorder:
         h[info.quote] = h.get(info.quote, ZERO) - sign * f.quote_quantity
         if asset and f.commission:
             h[asset] = h.get(asset, ZERO) - f.commission
-        self.positions.position(f.symbol, info.base, info.quote).apply_fill(
-            f.side, f.quantity, f.price, f.commission, asset or None
-        )
+        # Placed by trade time and id (oms.core.positions).
+        self.positions.position(f.symbol, info.base, info.quote).apply(f)
         self.sample(max(self._now_ms, f.time_ms))
 
     def asset_price(self, asset: str) -> Decimal | None:

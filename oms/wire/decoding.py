@@ -4,23 +4,29 @@ Rules:
 - One ``msgspec.json.Decoder`` per shape, created here once and reused (msgspec perf tips);
   never a decoder per message.
 - A user-data frame is either the WebSocket API envelope ``{"subscriptionId": N, "event":
-  {...}}`` (binance-spot-api.md §5 "Event envelope"), decoded first and in one pass into the
+  {...}}`` (web-socket-api.md, Event format), decoded first and in one pass into the
   typed union of ``oms.wire.events``, or a bare event ``{"e": ...}``, which fails that decode and
   is then decoded as itself (the slow path: Binance's WS API always sends the envelope).
 - An event type this version does not know becomes ``Unrecognised`` carrying the raw frame;
   it is never an exception. A malformed frame raises ``oms.errors.DecodeError`` naming the
   JSON path of the bad field and keeping the raw bytes. Truncated JSON, nesting too deep
-  to decode, invalid UTF-8 in a field we read, and any amount outside Binance's range
-  [0, 10**20) (NaN, infinite, negative) are malformed; every Decimal field is checked,
-  conditional ones when present. msgspec's JSON rules also hold: a key we do not read is
-  skipped unchecked, and a repeated key takes its last value.
+  to decode, invalid UTF-8 in a field we read, and any amount that is not admitted
+  (``oms.wire.money.is_amount``: NaN, infinite, negative, ``>= 10**20``, or written with
+  more than 8 decimal places, such as ``"1E-999999"``) are malformed; every Decimal field
+  is checked, conditional ones when present.
+- The executionReport and outboundAccountPosition checks have a fast path (one sum, one
+  exponent check) and a slow path that decides and names the field; the fast path only ever
+  admits what the slow one admits (tests/core/test_amount_checks.py checks it).
+- msgspec's JSON rules also hold: a key we do not read is skipped unchecked, and a repeated
+  key takes its last value.
 - orjson is never used here: it would turn Binance's decimal strings' neighbours into floats.
 """
 
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, DecimalException
+from decimal import getcontext as _getcontext
 from typing import TypeVar, cast
 
 import msgspec
@@ -34,12 +40,19 @@ from oms.wire.events import (
     Unrecognised,
     UserDataEvent,
 )
-from oms.wire.money import MAX_AMOUNT, ZERO
+from oms.wire.money import (
+    AMOUNT_QUANTUM,
+    MAX_AMOUNT,
+    ZERO,
+    is_amount,
+    is_signed_amount,
+)
 from oms.wire.rest import QueryOrderResponse
 
 __all__ = [
     "KNOWN_EVENT_TYPES",
     "Envelope",
+    "check_report",
     "decode_body",
     "decode_user_data",
 ]
@@ -80,6 +93,9 @@ _PEEK = msgspec.json.Decoder(_Peek)
 # Bound once: the hot path calls these per frame.
 _decode_envelope = _ENVELOPE.decode
 _decode_bare = _BARE.decode
+# The fast amount checks' bounds (see decode_user_data).
+_FAST_BOUND = MAX_AMOUNT / 10
+_FAST_PRECISION = 28
 
 T = TypeVar("T")
 
@@ -94,8 +110,8 @@ def decode_user_data(raw: bytes) -> UserDataEvent | Unrecognised:
         DecodeError: malformed JSON, invalid UTF-8, a missing or mistyped field, or an
             amount that is NaN, infinite, negative or beyond 20 digits.
     """
-    # The WS API envelope is what Binance sends (§5 "Event envelope"): tried first, so an
-    # enveloped frame costs one decode and no sniffing. Bare frames take the slow path.
+    # The WS API envelope is what Binance sends (web-socket-api.md, Event format): tried first, so
+    # an enveloped frame costs one decode and no sniffing. Bare frames take the slow path.
     try:
         envelope = _decode_envelope(raw)
         if envelope.e is not None:  # a bare frame with an "event" key of its own
@@ -109,11 +125,16 @@ def decode_user_data(raw: bytes) -> UserDataEvent | Unrecognised:
     except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise DecodeError(str(exc), raw=raw) from None
     if type(event) is ExecutionReport:
-        # Every amount in [0, 10**20), inline: this runs for every executionReport. Any
-        # doubt -> _check_report, which decides and names the field. An ordered comparison
-        # with NaN raises InvalidOperation; ``is_signed`` (no context, no conversion) is
-        # cheaper than ``ZERO <=``; it sends -0 to the slow path, which accepts it as zero.
-        m = MAX_AMOUNT
+        # Every amount admitted, inline: this runs for every executionReport. Any doubt ->
+        # _check_report, which decides and names the field. With none negative
+        # (``is_signed``: no context), the eight always-present amounts are summed with the
+        # operators (the thread's context, at least Python's default 28 digits: checked).
+        # Below 10**19 such a sum is exact, or silently rounded to an exponent below -8;
+        # exact, it keeps the smallest exponent of its terms. So a sum written with exactly
+        # 8 places (``same_quantum``: no context) has no term with more, and the bound keeps
+        # every term below 10**20. What Binance sends (8 places) takes this path; anything
+        # else, NaN and infinities included (they fail ``same_quantum`` or raise in the
+        # comparison), and -0, takes the slow path, which decides (-0 is a zero).
         try:
             q = event.quantity
             p = event.price
@@ -123,8 +144,11 @@ def decode_user_data(raw: bytes) -> UserDataEvent | Unrecognised:
             n = event.commission
             zq = event.cumulative_quote_quantity
             yq = event.last_quote_quantity
+            total = q + p + lq + z + lp + n + zq + yq
             if (
-                (q < m and p < m and lq < m and z < m and lp < m and n < m and zq < m and yq < m)
+                total.same_quantum(AMOUNT_QUANTUM)
+                and total < _FAST_BOUND
+                and _getcontext().prec >= _FAST_PRECISION
                 and not (
                     q.is_signed()
                     or p.is_signed()
@@ -141,7 +165,8 @@ def decode_user_data(raw: bytes) -> UserDataEvent | Unrecognised:
                     event.stop_price or event.iceberg_quantity or event.quote_order_quantity
                 )
                 and (
-                    # Conditional (STP, pegs, §5): absent from most reports.
+                    # Conditional (STP, pegs; user-data-stream.md, Order update): absent
+                    # from most reports.
                     event.prevented_quantity is None
                     and event.last_prevented_quantity is None
                     and event.prevented_execution_quantity is None
@@ -151,19 +176,26 @@ def decode_user_data(raw: bytes) -> UserDataEvent | Unrecognised:
                 )
             ):
                 return event
-        except InvalidOperation:
+        except DecimalException:
             pass
         _check_report(event, raw)
     elif type(event) is OutboundAccountPosition:
-        m = MAX_AMOUNT
         try:
-            for bal in event.balances:  # the fast path, as for executionReport above
+            # As for executionReport above: one sum of every free and locked, one check.
+            total = ZERO
+            for bal in event.balances:
                 free, locked = bal.free, bal.locked
-                if not (free < m and locked < m) or free.is_signed() or locked.is_signed():
+                if free.is_signed() or locked.is_signed():
                     break
+                total = total + free + locked
             else:
-                return event
-        except InvalidOperation:
+                if (
+                    total.same_quantum(AMOUNT_QUANTUM)
+                    and total < _FAST_BOUND
+                    and _getcontext().prec >= _FAST_PRECISION
+                ):
+                    return event
+        except DecimalException:
             pass
         _check_position(event, raw)
     elif type(event) is BalanceUpdate or type(event) is ExternalLockUpdate:
@@ -219,10 +251,7 @@ def _unrecognised_or_raise(raw: bytes, message: str) -> Unrecognised:
     raise DecodeError(reason, raw=raw, field=path) from None
 
 
-def _is_amount(value: Decimal) -> bool:
-    """Binance's legal range [0, 10**20) (§3 "Conventions"): not NaN, not infinite, not
-    negative, fewer than 21 integer digits. -0 is a zero (``to_wire`` writes "0")."""
-    return value.is_finite() and ZERO <= value < MAX_AMOUNT
+_is_amount = is_amount
 
 
 def _decimal_fields(shape: type) -> tuple[tuple[str, str], ...]:
@@ -260,9 +289,23 @@ def _check_position(event: OutboundAccountPosition, raw: bytes) -> None:
 
 
 def _check_finite(value: Decimal, path: str, raw: bytes) -> None:
-    """A signed amount (a balance delta, an 'unavailable' -1): finite, |value| < 10**20."""
-    if not (value.is_finite() and -MAX_AMOUNT < value < MAX_AMOUNT):
+    """A signed amount (a balance delta, an 'unavailable' -1): its absolute value admitted."""
+    if not is_signed_amount(value):
         raise DecodeError(f"{value} is not a valid amount", raw=raw, field=path)
+
+
+def check_report(report: object, raw: bytes = b"") -> None:
+    """Raise ``DecodeError`` unless every amount of a decoded ``report`` is admitted, as
+    ``decode_user_data`` and ``decode_body`` check it (for reports decoded elsewhere, such
+    as the journal's entries, written by an older version)."""
+    if type(report) is ExecutionReport:
+        _check_report(report, raw)
+    elif type(report) is OutboundAccountPosition:
+        _check_position(report, raw)
+    elif type(report) is BalanceUpdate or type(report) is ExternalLockUpdate:
+        _check_finite(report.delta, "$.d", raw)
+    else:
+        _check_amounts(report, "$", raw)
 
 
 _BODY_DECODERS: dict[object, msgspec.json.Decoder[object]] = {}
@@ -292,9 +335,9 @@ def decode_body(raw: bytes, shape: type[T]) -> T:
 
 
 def _check_amounts(value: object, path: str, raw: bytes) -> None:
-    """Every Decimal of a REST body lies in Binance's range [0, 10**20) (§3 "Conventions"):
-    a NaN, infinite, negative or huge amount from a hostile or broken server would corrupt
-    an order or a balance (found by tests/reliability: a myTrades row of qty -Infinity)."""
+    """Every Decimal of a REST body lies in Binance's range [0, 10**20) (rest-api.md, General API
+    Information): a NaN, infinite, negative or huge amount from a hostile or broken server would
+    corrupt an order or a balance (found by tests/reliability: a myTrades row of qty -Infinity)."""
     if type(value) is Decimal:
         if not _is_amount(value):
             raise DecodeError(f"{value} is not a valid amount", raw=raw, field=path)
@@ -312,7 +355,7 @@ def _check_amounts(value: object, path: str, raw: bytes) -> None:
 
 
 # "Historical orders may show cummulativeQuoteQty < 0, meaning unavailable" (binance-spot-
-# api.md §3 "Query order"): a negative value there is Binance's, not an error. Nothing in
+# api.md rest-api.md, Query order): a negative value there is Binance's, not an error. Nothing in
 # the order's state is taken from it (cum_quote is the sum of the fills).
 _NEGATIVE_MEANS_UNAVAILABLE = frozenset({(QueryOrderResponse, "cummulative_quote_qty")})
 

@@ -2,7 +2,7 @@
 
 Rules:
 - Every value here is a ``StrEnum`` member whose value is Binance's own wire string
-  (binance-spot-api.md §4 "Order status and execution type", §3 "POST /api/v3/order"),
+  (enums.md, Order status, rest-api.md, New order),
   so ``OrderStatus("FILLED")`` decodes a wire value and ``str(member)`` encodes it.
 - Our *local* lifecycle states (not sent, awaiting ack, outcome unknown, cancel requested)
   are not Binance statuses and live in ``oms.core.state``, not here.
@@ -54,12 +54,12 @@ class OrderStatus(StrEnum):
     """Order status ``X`` / ``status`` as the exchange reports it (enums.md)."""
 
     NEW = "NEW"
-    # Binance: a pending leg of an order list (OTO/OTOCO/OPO), §4.
+    # Binance: a pending leg of an order list (OTO/OTOCO/OPO), enums.md, Order status.
     PENDING_NEW = "PENDING_NEW"
     PARTIALLY_FILLED = "PARTIALLY_FILLED"
     FILLED = "FILLED"
     CANCELED = "CANCELED"
-    # Binance: "currently unused" (§4); accepted on decode all the same.
+    # Binance: "currently unused" (enums.md, Order status); accepted on decode all the same.
     PENDING_CANCEL = "PENDING_CANCEL"
     REJECTED = "REJECTED"
     EXPIRED = "EXPIRED"
@@ -79,7 +79,7 @@ class ExecutionType(StrEnum):
 
 
 class RejectReason(StrEnum):
-    """``r`` in executionReport (§4 "Reject reason")."""
+    """``r`` in executionReport (user-data-stream.md, Order Reject Reason)."""
 
     NONE = "NONE"
     INSUFFICIENT_BALANCES = "INSUFFICIENT_BALANCES"
@@ -89,7 +89,7 @@ class RejectReason(StrEnum):
 
 
 class ExpiryReason(StrEnum):
-    """``expiryReason`` / ``eR`` (§4 "Expiry reasons", added 2026-03-26)."""
+    """``expiryReason`` / ``eR`` (user-data-stream.md, Order Expiry Reason, added 2026-03-26)."""
 
     NONE = "NONE"
     REJECTED = "REJECTED"
@@ -112,7 +112,8 @@ class SelfTradePreventionMode(StrEnum):
 
 
 class OrderResponseType(StrEnum):
-    """``newOrderRespType``: FULL is the default for MARKET and LIMIT, ACK for the rest (§3)."""
+    """``newOrderRespType``: FULL is the default for MARKET and LIMIT, ACK for the rest
+    (rest-api.md, New order)."""
 
     ACK = "ACK"
     RESULT = "RESULT"

@@ -1,8 +1,9 @@
 """User-data stream events, as typed frozen Structs with readable attribute names.
 
 Rules:
-- One Struct per Binance event type, tagged by the wire key ``e`` (binance-spot-api.md §5),
-  with Binance's single-letter keys mapped to readable names by ``msgspec.field(name=...)``.
+- One Struct per Binance event type, tagged by the wire key ``e`` (user-data-stream.md, Order
+  Update), with Binance's single-letter keys mapped to readable names by
+  ``msgspec.field(name=...)``.
 - Every price, quantity and fee is a ``Decimal`` decoded straight from Binance's strings.
 - Every key Binance may send is declared. Keys Binance always sends are required; the
   conditional ones (STP, SOR, pegs, trailing, ``eR``, ``W``) default to ``None`` and, with
@@ -51,10 +52,11 @@ class StreamEvent(msgspec.Struct, frozen=True, kw_only=True, tag_field="e", gc=F
 class ExecutionReport(
     StreamEvent, frozen=True, kw_only=True, omit_defaults=True, tag="executionReport"
 ):
-    """``executionReport``: one change of one order (§5 "executionReport: every key")."""
+    """``executionReport``: one change of one order (user-data-stream.md, Order Update)."""
 
     symbol: str = msgspec.field(name="s")
-    # On a cancel, ``c`` is the cancel request's own id and ``C`` the order's (§3 cancel).
+    # On a cancel, ``c`` is the cancel request's own id and ``C`` the order's (rest-api.md, Cancel
+    # order).
     client_order_id: str = msgspec.field(name="c")
     side: Side = msgspec.field(name="S")
     order_type: OrderType = msgspec.field(name="o")
@@ -73,10 +75,10 @@ class ExecutionReport(
     cumulative_quantity: Decimal = msgspec.field(name="z")
     last_price: Decimal = msgspec.field(name="L")
     commission: Decimal = msgspec.field(name="n")
-    # ``N`` is null when the report is not a trade (§5).
+    # ``N`` is null when the report is not a trade (user-data-stream.md, Order Update).
     commission_asset: str | None = msgspec.field(name="N")
     transaction_time: int = msgspec.field(name="T")
-    # ``t`` is -1 when the report is not a trade (§5).
+    # ``t`` is -1 when the report is not a trade (user-data-stream.md, Order Update).
     trade_id: int = msgspec.field(name="t")
     execution_id: int = msgspec.field(name="I")
     is_working: bool = msgspec.field(name="w")
@@ -86,7 +88,7 @@ class ExecutionReport(
     cumulative_quote_quantity: Decimal = msgspec.field(name="Z")
     last_quote_quantity: Decimal = msgspec.field(name="Y")
     quote_order_quantity: Decimal = msgspec.field(name="Q")
-    # Conditional keys (§5 "Conditional keys").
+    # Conditional keys (user-data-stream.md, Conditional Fields in Execution Report).
     working_time: int | None = msgspec.field(name="W", default=None)
     self_trade_prevention_mode: str = msgspec.field(name="V")
     trailing_delta: int | None = msgspec.field(name="d", default=None)
@@ -124,14 +126,16 @@ class BalanceDelta(msgspec.Struct, frozen=True, kw_only=True, gc=False):
 class OutboundAccountPosition(
     StreamEvent, frozen=True, kw_only=True, tag="outboundAccountPosition"
 ):
-    """Absolute balances of the assets that changed; ``u`` orders them (§5)."""
+    """Absolute balances of the assets that changed; ``u`` orders them (user-data-stream.md, Order
+    Update)."""
 
     last_update_time: int = msgspec.field(name="u")
     balances: tuple[BalanceDelta, ...] = msgspec.field(name="B")
 
 
 class BalanceUpdate(StreamEvent, frozen=True, kw_only=True, tag="balanceUpdate"):
-    """A deposit, withdrawal or transfer: ``d`` is a signed delta of free balance (§5)."""
+    """A deposit, withdrawal or transfer: ``d`` is a signed delta of free balance
+    (user-data-stream.md, Order Update)."""
 
     asset: str = msgspec.field(name="a")
     delta: Decimal = msgspec.field(name="d")
@@ -139,7 +143,8 @@ class BalanceUpdate(StreamEvent, frozen=True, kw_only=True, tag="balanceUpdate")
 
 
 class ExternalLockUpdate(StreamEvent, frozen=True, kw_only=True, tag="externalLockUpdate"):
-    """Part of the balance locked (``d`` > 0) or unlocked externally, e.g. as collateral (§5)."""
+    """Part of the balance locked (``d`` > 0) or unlocked externally, e.g. as collateral
+    (user-data-stream.md, Order Update)."""
 
     asset: str = msgspec.field(name="a")
     delta: Decimal = msgspec.field(name="d")
@@ -153,7 +158,8 @@ class ListStatusOrder(msgspec.Struct, frozen=True, kw_only=True, gc=False):
 
 
 class ListStatus(StreamEvent, frozen=True, kw_only=True, tag="listStatus"):
-    """Order-list status, sent besides the members' executionReports (§5)."""
+    """Order-list status, sent besides the members' executionReports (user-data-stream.md, Order
+    Update)."""
 
     symbol: str = msgspec.field(name="s")
     order_list_id: int = msgspec.field(name="g")
@@ -171,7 +177,8 @@ class EventStreamTerminated(StreamEvent, frozen=True, kw_only=True, tag="eventSt
 
 
 class ServerShutdown(StreamEvent, frozen=True, kw_only=True, tag="serverShutdown"):
-    """The server is about to shut down (2026-03): reconnect now (§1 "Connection facts")."""
+    """The server is about to shut down (2026-03): reconnect now (web-socket-api.md, General API
+    Information)."""
 
 
 class Unrecognised(msgspec.Struct, frozen=True, kw_only=True, gc=False):

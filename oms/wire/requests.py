@@ -4,7 +4,7 @@ Rules:
 - A request is plain frozen data; ``params()`` renders it as Binance's parameters, in a
   fixed order, with every Decimal through ``oms.wire.money.to_wire`` (never ``1E-8``).
 - Optional fields that are ``None`` are not sent, so Binance applies its defaults
-  (e.g. ``newOrderRespType`` FULL for MARKET/LIMIT, ACK otherwise; §3).
+  (e.g. ``newOrderRespType`` FULL for MARKET/LIMIT, ACK otherwise; rest-api.md, New order).
 - ``timestamp``, ``recvWindow`` and ``signature`` are the transport's business, not here.
 """
 
@@ -29,7 +29,7 @@ class NewOrder(msgspec.Struct, frozen=True, kw_only=True):
     side: Side
     order_type: OrderType
     quantity: Decimal | None = None
-    # MARKET only: the quote amount to spend (BUY) or receive (SELL) (§3).
+    # MARKET only: the quote amount to spend (BUY) or receive (SELL) (rest-api.md, New order).
     quote_order_qty: Decimal | None = None
     price: Decimal | None = None
     time_in_force: TimeInForce | None = None
@@ -75,7 +75,8 @@ class NewOrder(msgspec.Struct, frozen=True, kw_only=True):
         return out
 
     def effective_response_type(self) -> OrderResponseType:
-        """The response shape Binance will use: FULL for MARKET/LIMIT, ACK otherwise (§3)."""
+        """The response shape Binance will use: FULL for MARKET/LIMIT, ACK otherwise (rest-api.md,
+        New order)."""
         if self.response_type is not None:
             return self.response_type
         if self.order_type in (OrderType.MARKET, OrderType.LIMIT):
@@ -89,7 +90,8 @@ class CancelOrder(msgspec.Struct, frozen=True, kw_only=True):
     symbol: str
     order_id: int | None = None
     orig_client_order_id: str | None = None
-    # The id of this cancel request itself; Binance generates one when absent (§3).
+    # The id of this cancel request itself; Binance generates one when absent (rest-api.md, Cancel
+    # order).
     new_client_order_id: str | None = None
 
     def params(self) -> Params:

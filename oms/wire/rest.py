@@ -3,7 +3,7 @@
 Rules:
 - Field names are Binance's camelCase through ``rename="camel"``, so the snake_case
   attribute ``cummulative_quote_qty`` *is* Binance's ``cummulativeQuoteQty`` (sic, double m;
-  binance-spot-api.md §3 "Response RESULT").
+  rest-api.md, New order).
 - Money is ``Decimal`` decoded straight from Binance's strings; nothing here parses floats.
 - Fields Binance always sends are required; conditional ones (STP, pegs, ``expiryReason``,
   ...) default to ``None`` and are omitted again on encoding (``omit_defaults``), so a
@@ -68,7 +68,7 @@ class _Strict(_Rest, frozen=True, kw_only=True, omit_defaults=True):
 
 
 class ErrorBody(_Rest, frozen=True, kw_only=True):
-    """Binance's error body ``{"code": -1121, "msg": "Invalid symbol."}`` (§7)."""
+    """Binance's error body ``{"code": -1121, "msg": "Invalid symbol."}`` (errors.md, -1121)."""
 
     code: int
     msg: str
@@ -105,7 +105,7 @@ class NewOrderResult(NewOrderAck, frozen=True, kw_only=True):
     orig_qty: Decimal
     executed_qty: Decimal
     orig_quote_order_qty: Decimal
-    # Binance's spelling, sic (§3).
+    # Binance's spelling, sic (rest-api.md, New order).
     cummulative_quote_qty: Decimal
     status: OrderStatus
     time_in_force: TimeInForce
@@ -113,7 +113,7 @@ class NewOrderResult(NewOrderAck, frozen=True, kw_only=True):
     side: Side
     working_time: int
     self_trade_prevention_mode: str
-    # Conditional fields (§3 "Conditional fields").
+    # Conditional fields (rest-api.md, New order).
     stop_price: Decimal | None = None
     iceberg_qty: Decimal | None = None
     prevented_match_id: int | None = None
@@ -132,13 +132,14 @@ class NewOrderResult(NewOrderAck, frozen=True, kw_only=True):
 
 
 class NewOrderFull(NewOrderResult, frozen=True, kw_only=True):
-    """``FULL``: RESULT plus ``fills[]`` (empty for an order that rests, §3)."""
+    """``FULL``: RESULT plus ``fills[]`` (empty for an order that rests, rest-api.md, New order)."""
 
     fills: tuple[OrderFill, ...]
 
 
 class CancelResponse(_Strict, frozen=True, kw_only=True):
-    """``DELETE /api/v3/order``: ``clientOrderId`` is the *cancel's* id (§3)."""
+    """``DELETE /api/v3/order``: ``clientOrderId`` is the *cancel's* id (rest-api.md, Cancel
+    order)."""
 
     symbol: str
     orig_client_order_id: str
@@ -164,7 +165,8 @@ class CancelResponse(_Strict, frozen=True, kw_only=True):
 
 
 class QueryOrderResponse(_Strict, frozen=True, kw_only=True):
-    """``GET /api/v3/order`` and each element of ``GET /api/v3/openOrders`` (§3)."""
+    """``GET /api/v3/order`` and each element of ``GET /api/v3/openOrders`` (rest-api.md, Current
+    open orders)."""
 
     symbol: str
     order_id: int
@@ -173,7 +175,7 @@ class QueryOrderResponse(_Strict, frozen=True, kw_only=True):
     price: Decimal
     orig_qty: Decimal
     executed_qty: Decimal
-    # Historical orders may show a negative value, meaning unavailable (§3).
+    # Historical orders may show a negative value, meaning unavailable (rest-api.md, New order).
     cummulative_quote_qty: Decimal
     status: OrderStatus
     time_in_force: TimeInForce
@@ -208,7 +210,7 @@ class AccountBalance(_Strict, frozen=True, kw_only=True):
 
 
 class AccountInfo(_Strict, frozen=True, kw_only=True):
-    """``GET /api/v3/account`` (§3)."""
+    """``GET /api/v3/account`` (rest-api.md, Account information)."""
 
     maker_commission: int
     taker_commission: int
@@ -229,7 +231,7 @@ class AccountInfo(_Strict, frozen=True, kw_only=True):
 
 
 class MyTrade(_Strict, frozen=True, kw_only=True):
-    """One element of ``GET /api/v3/myTrades`` (§3)."""
+    """One element of ``GET /api/v3/myTrades`` (rest-api.md, Account trade list)."""
 
     symbol: str
     id: int
@@ -247,7 +249,7 @@ class MyTrade(_Strict, frozen=True, kw_only=True):
 
 
 class CommissionResponse(_Rest, frozen=True, kw_only=True):
-    """``GET /api/v3/account/commission`` (§9)."""
+    """``GET /api/v3/account/commission`` (faqs/commission_faq.md)."""
 
     symbol: str
     standard_commission: CommissionRates
@@ -260,7 +262,8 @@ class CommissionResponse(_Rest, frozen=True, kw_only=True):
 
 
 class Filter(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
-    """Base of typed symbol filters (§6); ``filter_type`` is Binance's ``filterType``."""
+    """Base of typed symbol filters (filters.md, Symbol filters); ``filter_type`` is Binance's
+    ``filterType``."""
 
     filter_type: str
 
@@ -385,7 +388,7 @@ class SymbolInfo(_Rest, frozen=True, kw_only=True):
 
 
 class ExchangeInfo(_Rest, frozen=True, kw_only=True):
-    """``GET /api/v3/exchangeInfo`` (§3)."""
+    """``GET /api/v3/exchangeInfo`` (rest-api.md, Exchange information)."""
 
     timezone: str = "UTC"
     server_time: int

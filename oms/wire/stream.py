@@ -2,8 +2,8 @@
 
 Rules:
 - ``StreamGap``: the stream was (re)subscribed, so events may have been missed; Binance
-  replays nothing (binance-spot-api.md §5), so the consumer must reconcile now. A transport
-  yields one after *every* successful subscription, the first one included.
+  replays nothing (web-socket-api.md, User Data Stream requests), so the consumer must reconcile
+  now. A transport yields one after *every* successful subscription, the first one included.
 - ``BadFrame``: a frame that could not be decoded; the stream goes on, the frame is kept.
 - These are plain data; the core handles them like events.
 """

@@ -115,7 +115,8 @@ class Hostile:
         return await handler(request)
 
     def _verify(self, request: web.Request, query: str, body: bytes) -> None:
-        # §2: the signature covers queryString + body, exactly as received, no separator.
+        # rest-api.md, Request Security: the signature covers queryString + body, exactly as
+        # received, no separator.
         text = query + body.decode()
         payload, _, sig = text.rpartition("&signature=")
         expected = hmac.new(API_SECRET.encode(), payload.encode(), hashlib.sha256).hexdigest()

@@ -160,5 +160,36 @@ def test_a_url_override_cannot_reach_production_without_the_opt_in(env: str, url
         "OMS_WS_API_URL": "wss://demo-ws-api.binance.com/ws-api/v3",
     }
     assert load_config(demo, env_file=None).rest_url == "https://demo-api.binance.com/api"
-    opted = {"OMS_ENV": "production", "OMS_ALLOW_PRODUCTION": "yes", "OMS_REST_URL": url}
-    assert load_config(opted, env_file=None).rest_url == url.rstrip("/")
+    name = "OMS_REST_URL" if url.startswith("https") else "OMS_WS_API_URL"
+    opted = {"OMS_ENV": "production", "OMS_ALLOW_PRODUCTION": "yes", name: url}
+    config = load_config(opted, env_file=None)
+    assert url.rstrip("/") in (config.rest_url, config.ws_api_url)
+
+
+def test_dotenv_quotes_and_comments_are_read_as_a_shell_would() -> None:
+    """Issue 15: ``A="abc" # comment`` kept its quotes (python-dotenv reads it right)."""
+    parsed = parse_dotenv(
+        'A="abc" # comment\nB=\'x y\'   # another\nC=plain # trailing\nD="has # inside"\nE=a#b\n'
+    )
+    assert parsed == {"A": "abc", "B": "x y", "C": "plain", "D": "has # inside", "E": "a#b"}
+
+
+@pytest.mark.parametrize(
+    ("name", "url"),
+    [
+        ("OMS_REST_URL", "ftp://127.0.0.1:8765/api"),
+        ("OMS_REST_URL", "127.0.0.1:8765/api"),
+        ("OMS_WS_API_URL", "http://127.0.0.1:8765/ws-api/v3"),
+        ("OMS_WS_API_URL", "ftp://127.0.0.1/ws"),
+    ],
+)
+def test_a_url_of_the_wrong_scheme_is_a_configuration_error(name: str, url: str) -> None:
+    """Issue 15: an ``ftp://`` URL used to end as "the order may have executed"."""
+    values = {
+        "OMS_ENV": "local",
+        "OMS_REST_URL": "http://127.0.0.1:8765/api",
+        "OMS_WS_API_URL": "ws://127.0.0.1:8765/ws-api/v3",
+        name: url,
+    }
+    with pytest.raises(ConfigError, match=name):
+        load_config(values, env_file=None)

@@ -26,7 +26,7 @@ def test_weight_waits_for_the_next_minute_bucket() -> None:
     gov.reserve(20)
     gov.settle(20, headers={"X-MBX-USED-WEIGHT-1M": "90"})
     assert gov.delay_s(10) == 0.0
-    assert gov.delay_s(11) == pytest.approx(45.0)  # the minute resets at :00 (§8)
+    assert gov.delay_s(11) == pytest.approx(45.0)  # the minute resets at :00 (rest-api.md, LIMITS)
     clock.now = MINUTE_START + 60_000
     assert gov.delay_s(100) == 0.0
 

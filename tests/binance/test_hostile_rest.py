@@ -79,7 +79,8 @@ async def test_signed_requests_send_exactly_the_signed_bytes(
         return json_response(ACCOUNT)
 
     async with client_for(server) as client:
-        # A non-ASCII symbol is percent-encoded before signing (§2 REST vector 2).
+        # A non-ASCII symbol is percent-encoded before signing (rest-api.md, Request Security REST
+        # vector 2).
         ack = await client.place_spot_order(
             msgspec.structs.replace(ORDER, symbol="\uff11\uff12\uff13\uff14\uff15\uff16")
         )

@@ -1,4 +1,5 @@
-"""Known-answer tests for every signature vector of binance-spot-api.md §2, plus round trips."""
+"""Known-answer tests for every signature vector of rest-api.md, Request Security, plus round
+trips."""
 
 from __future__ import annotations
 
@@ -88,7 +89,8 @@ def test_rest_vector_3_query_and_body_concatenate_without_separator() -> None:
     )
 
 
-# The §2 WS-API table: params as sent (unsorted on purpose), the signed payload, the signature.
+# The rest-api.md, Request Security WS-API table: params as sent (unsorted on purpose), the signed
+# payload, the signature.
 WS_VECTORS = [
     (
         {
@@ -112,7 +114,8 @@ WS_VECTORS = [
             "side": "BUY",
             "type": "LIMIT",
             "timeInForce": "GTC",
-            # Doc quirk (§2): the request block shows 0.01000000, the signature is over 1.00000000.
+            # Doc quirk (rest-api.md, Request Security): the request block shows 0.01000000, the
+            # signature is over 1.00000000.
             "quantity": "1.00000000",
             "price": "0.10000000",
             "recvWindow": 5000,

@@ -34,7 +34,7 @@ def w(value: Decimal | str | int) -> str:
 
 
 def frame(payload: Json, *, envelope: bool = True, subscription_id: int = 0) -> bytes:
-    """A user-data frame: the WS API envelope by default (binance-spot-api.md §5)."""
+    """A user-data frame: the WS API envelope by default (web-socket-api.md, Event format)."""
     if envelope:
         payload = {"subscriptionId": subscription_id, "event": payload}
     return json.dumps(payload, separators=(",", ":")).encode()
@@ -134,7 +134,7 @@ def history(
     full: bool = True,
     extra: Json | None = None,
 ) -> History:
-    """The executionReports Binance sends for one order (§4 "Transitions seen in practice").
+    """The executionReports Binance sends for one order (user-data-stream.md, Order Update).
 
     NEW, one TRADE per trade (PARTIALLY_FILLED, FILLED for the last if it completes), then
     ``final`` (CANCELED/EXPIRED/EXPIRED_IN_MATCH) unless the last trade filled the order.
@@ -197,7 +197,8 @@ def answer_json(
     fills: list[Trade] | None,
     expiry_reason: str | None = None,
 ) -> Json:
-    """A RESULT answer, or FULL when ``fills`` is given (§3 POST /api/v3/order)."""
+    """A RESULT answer, or FULL when ``fills`` is given (rest-api.md, New order: POST
+    /api/v3/order)."""
     out: Json = {
         "symbol": SYMBOL,
         "orderId": order_id,
@@ -233,7 +234,7 @@ def answer_json(
 
 
 def query_json(answer: Json, *, update_time: int) -> Json:
-    """The GET /api/v3/order answer for the order an answer describes (§3)."""
+    """The GET /api/v3/order answer for the order an answer describes (rest-api.md, New order)."""
     keep = (
         "symbol", "orderId", "orderListId", "clientOrderId", "price", "origQty",
         "executedQty", "cummulativeQuoteQty", "status", "timeInForce", "type", "side",

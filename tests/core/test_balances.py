@@ -160,8 +160,10 @@ def test_a_same_ms_disagreement_asks_for_a_fresh_snapshot() -> None:
     ledger.apply_position(position("1"))
     assert not ledger.refresh_wanted
     ledger.apply_position(position("1"))  # a repeat: ignored, nothing to settle
-    ledger.apply_position(position("2"))  # same ms on the ordered stream: the later holds
-    assert not ledger.refresh_wanted and ledger.free("BTC") == Decimal("2")
+    ledger.apply_position(position("2"))  # same ms, other values: the later holds, in doubt
+    assert ledger.free("BTC") == Decimal("2")
+    assert ledger.refresh_wanted and not ledger.trusted("BTC")  # issue 12: ask the account
     # A REST snapshot of the same ms with other values: which of the two is newer?
     ledger.apply_account(account({"BTC": ("3", "0")}, update_time=5))
     assert ledger.refresh_wanted and ledger.free("BTC") == Decimal("3")
+    assert ledger.trusted("BTC")

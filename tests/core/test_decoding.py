@@ -1,4 +1,5 @@
-"""oms.wire.decoding on the exact payloads of binance-spot-api.md and on hostile frames."""
+"""oms.wire.decoding on the exact payloads of the official docs (specs/binance-notes.md) and on
+hostile frames."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from .payloads import Json, answer_json, body, execution_report_json, frame, que
 
 D = Decimal
 
-# binance-spot-api.md §5, verbatim.
+# user-data-stream.md, Order Update, verbatim.
 DOC_REPORT = (
     b'{"subscriptionId":0,"event":{"e":"executionReport","E":1499405658658,"s":"ETHBTC",'
     b'"c":"mUvoqJxFIILMdfAW5iGSOW","S":"BUY","o":"LIMIT","f":"GTC","q":"1.00000000",'
@@ -137,8 +138,12 @@ def test_conditional_keys_are_decoded() -> None:
 def test_a_json_number_for_an_amount_is_taken_exactly_from_its_text() -> None:
     # Binance sends decimals as strings; a number is tolerated only because msgspec builds
     # the Decimal from the number's text, never through a float.
-    event = decode_user_data(frame(execution_report_json(q=0.30000000000000004)))
-    assert isinstance(event, ExecutionReport) and event.quantity == D("0.30000000000000004")
+    event = decode_user_data(frame(execution_report_json(q=0.12345678)))
+    assert isinstance(event, ExecutionReport) and event.quantity == D("0.12345678")
+    # ... and a float's spelling with more than 8 places is not an amount Binance writes.
+    with pytest.raises(DecodeError) as err:
+        decode_user_data(frame(execution_report_json(q=0.30000000000000004)))
+    assert err.value.field == "$.q"
 
 
 def test_unknown_event_type_is_unrecognised_with_the_raw_frame() -> None:
@@ -214,9 +219,9 @@ def test_body_decode_error_names_the_field() -> None:
     assert info.value.field == "$.orderId"
 
 
-# Every amount key of an executionReport (§5), the conditional ones included: the review of
-# 2026-11-27 found P, F, Q and the STP/peg amounts unchecked (a NaN Q then crashed
-# Engine.apply when adopting the order).
+# Every amount key of an executionReport (user-data-stream.md, Order Update), the conditional ones
+# included: the review of 2026-11-27 found P, F, Q and the STP/peg amounts unchecked (a NaN Q then
+# crashed Engine.apply when adopting the order).
 REPORT_AMOUNT_KEYS = ["q", "p", "P", "F", "l", "z", "L", "n", "Z", "Y", "Q"]
 REPORT_AMOUNT_KEYS += ["A", "B", "pl", "pL", "pY", "gp"]
 
@@ -270,7 +275,8 @@ def query_order_json(**over: str) -> Json:
 
 
 def test_a_negative_quote_quantity_of_a_historical_order_decodes() -> None:
-    # "Historical orders may show cummulativeQuoteQty < 0, meaning unavailable" (§3).
+    # "Historical orders may show cummulativeQuoteQty < 0, meaning unavailable" (rest-api.md, New
+    # order).
     raw = body(query_order_json(cummulativeQuoteQty="-1.00000000"))
     assert decode_body(raw, QueryOrderResponse).cummulative_quote_qty == Decimal(-1)
     for bad in ("NaN", "-Infinity", "-100000000000000000000"):

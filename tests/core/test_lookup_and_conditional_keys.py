@@ -1,9 +1,10 @@
 """Two review gaps: finding an order by ``C`` on a cancel report, and every conditional key.
 
 1. On a cancel's executionReport ``c`` is the cancel request's own id and ``C`` the order's
-   (binance-spot-api.md §3 cancel, §5). When the book has no exchange order id for the order
-   (its WS NEW was lost), ``C`` is the only way to find it.
-2. Every conditional executionReport key (§5 "Conditional keys") decodes to exactly the value
+   (rest-api.md, Cancel order, user-data-stream.md, Order Update). When the book has no exchange
+   order id for the order (its WS NEW was lost), ``C`` is the only way to find it.
+2. Every conditional executionReport key (user-data-stream.md, Conditional Fields in Execution
+Report) decodes to exactly the value
    sent, and to None when absent. The list is derived from ``ExecutionReport`` itself, so a
    new conditional field without an example value fails instead of being skipped.
 """
@@ -59,7 +60,8 @@ def test_cancel_report_for_an_unknown_order_is_adopted_under_its_original_client
 
     adopted = [o for o in out if isinstance(o, OrderAdopted)]
     assert len(adopted) == 1, out
-    assert adopted[0].client_order_id == "ext-9"  # §5: on a cancel, C is the order's own id
+    # user-data-stream.md, Order Update: on a cancel, C is the order's own id.
+    assert adopted[0].client_order_id == "ext-9"
     assert adopted[0].order_id == 2002
     assert adopted[0].state is S.CANCELED
     theirs = engine.order_by_id("BTCUSDT", 2002)
@@ -74,7 +76,8 @@ def test_cancel_report_for_an_unknown_order_is_adopted_under_its_original_client
 
 # --- 2. conditional executionReport keys ----------------------------------------------------
 
-# §5 "Conditional keys", every key of the table (the `v, A, B, ...` STP row split up).
+# user-data-stream.md, Conditional Fields in Execution Report, every key of the table (the `v, A, B,
+# ...` STP row split up).
 DOC_CONDITIONAL_KEYS = frozenset(
     {"d", "D", "j", "J", "v", "A", "B", "u", "U", "Cs", "pl", "pL", "pY"}
     | {"W", "b", "a", "k", "uS", "gP", "gOT", "gOV", "gp", "eR"}

@@ -202,7 +202,7 @@ class LostSend(SimTransport):
 
     The request never reaches the exchange and the client sees what it sees on Binance
     when a connection dies after sending: an unknown outcome, stamped with the request's
-    ``timestamp`` and ``recvWindow`` (binance-spot-api.md §2, §7).
+    ``timestamp`` and ``recvWindow`` (rest-api.md, Timing security, errors.md).
     """
 
     lose = 0

@@ -150,7 +150,8 @@ def test_round_quantity_never_exceeds_request(qty: D) -> None:
 
 
 def test_market_orders_obey_lot_size_too() -> None:
-    """LOT_SIZE applies to MARKET orders as well as MARKET_LOT_SIZE (§6)."""
+    """LOT_SIZE applies to MARKET orders as well as MARKET_LOT_SIZE (filters.md,
+    MARKET_LOT_SIZE)."""
     err = refuse(
         order_type=OrderType.MARKET, price=None, quantity=D("0.000015"), reference_price=D("1000")
     )

@@ -10,11 +10,13 @@ import asyncio
 import json
 import os
 import sys
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
 
 from oms.wire.enums import Side
 from tests.manager.support import (
@@ -41,22 +43,65 @@ class Result:
         return [json.loads(line) for line in self.out.splitlines() if line.strip()]
 
 
-async def oms(cwd: Path, *args: str, env: dict[str, str] | None = None) -> Result:
-    """Run ``oms ARGS`` in ``cwd`` with only ``env`` (plus PATH) in its environment."""
-    environ = {"PATH": os.environ.get("PATH", ""), "PYTHONUNBUFFERED": "1", **(env or {})}
-    proc = await asyncio.create_subprocess_exec(
+def _environ(cwd: Path, env: dict[str, str] | None) -> dict[str, str]:
+    # Only ``env`` plus PATH, and ``cwd`` as HOME, so the default journal lands under it.
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONUNBUFFERED": "1",
+        "HOME": str(cwd),
+        **(env or {}),
+    }
+
+
+async def _spawn(cwd: Path, args: tuple[str, ...], env: dict[str, str] | None) -> Any:
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "oms.app.cli",
         *args,
         cwd=cwd,
-        env=environ,
+        env=_environ(cwd, env),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+
+
+async def oms(cwd: Path, *args: str, env: dict[str, str] | None = None) -> Result:
+    """Run ``oms ARGS`` in ``cwd`` with only ``env`` (plus PATH and HOME) in its environment."""
+    proc = await _spawn(cwd, args, env)
     out, err = await asyncio.wait_for(proc.communicate(), 45)
     assert proc.returncode is not None
     return Result(proc.returncode, out.decode(), err.decode())
+
+
+class Running:
+    """``oms ARGS`` in the background, its stdout read line by line as it comes."""
+
+    def __init__(self, proc: Any) -> None:
+        self.proc = proc
+        self.lines: list[str] = []
+        self._reader = asyncio.ensure_future(self._read())
+
+    async def _read(self) -> None:
+        async for raw in self.proc.stdout:
+            self.lines.append(raw.decode())
+
+    async def until(self, needle: str, timeout: float = 30.0) -> None:
+        """Wait until a line containing ``needle`` has been printed."""
+        async with asyncio.timeout(timeout):
+            while not any(needle in line for line in self.lines):
+                assert not self._reader.done(), "".join(self.lines)
+                await asyncio.sleep(0.05)
+
+    async def result(self) -> Result:
+        err = await asyncio.wait_for(self.proc.stderr.read(), 45)
+        await self._reader
+        code = await self.proc.wait()
+        return Result(code, "".join(self.lines), err.decode())
+
+
+async def start(cwd: Path, *args: str, env: dict[str, str] | None = None) -> Running:
+    return Running(await _spawn(cwd, args, env))
 
 
 def one_line_error(result: Result) -> str:
@@ -68,12 +113,18 @@ def one_line_error(result: Result) -> str:
 
 
 async def local_env(
-    aiohttp_server: ServerFactory, tmp_path: Path
+    aiohttp_server: ServerFactory,
+    tmp_path: Path,
+    prepare: Callable[[web.Application], None] | None = None,
 ) -> tuple[SimExchange, dict[str, str]]:
+    """A local exchange on 127.0.0.1 (``prepare`` may add to its app) and the settings for it."""
     ex = new_exchange()
     quote_book(ex)
     account = ApiAccount(account=TRADER, api_key=KEY, secret=SECRET)
-    server = await aiohttp_server(make_app(ex, [account]))
+    app = make_app(ex, [account])
+    if prepare is not None:
+        prepare(app)
+    server = await aiohttp_server(app)
     env = {
         "OMS_ENV": "local",
         "OMS_REST_URL": str(server.make_url("/api")),
@@ -113,7 +164,7 @@ async def test_demo_json_lines_parse(tmp_path: Path) -> None:
     assert [s["step"][:2] for s in steps] == ["St", "1.", "2a", "2b", "3a", "3b"]
     assert steps[1]["order"]["state"] == "FILLED"
     assert steps[-1]["order"]["state"] == "CANCELED"
-    events = {r["event"] for r in records if isinstance(r, dict) and "event" in r}
+    events = {r["type"] for r in records if isinstance(r, dict) and "event" in r}
     summary = records[-1]
     assert summary["position"] == {"symbol": "BTCUSDT", "net": "0", "realized_pnl": "24.30000000"}
     assert summary["fills"] == 3
@@ -144,9 +195,11 @@ async def test_missing_keys_and_bad_configuration_are_one_line(tmp_path: Path) -
     assert no_ws.startswith("oms: configuration:") and "OMS_WS_API_URL" in no_ws
     local["OMS_WS_API_URL"] = "ws://127.0.0.1:9/ws-api/v3"
     no_key = one_line_error(await oms(tmp_path, "balances", env=local))
-    assert no_key == "oms: no API key: set OMS_API_KEY and OMS_API_SECRET (see .env.example)"
+    assert no_key.startswith("oms: no API key: set OMS_API_KEY and OMS_API_SECRET")
     unsafe = one_line_error(await oms(tmp_path, "orders", env={"OMS_ENV": "production"}))
     assert "OMS_ALLOW_PRODUCTION" in unsafe
+    flag = one_line_error(await oms(tmp_path, "orders", "--env", "local"))
+    assert "--env local needs both OMS_REST_URL and OMS_WS_API_URL" in flag  # as typed
     cancel = one_line_error(await oms(tmp_path, "cancel", "BTCUSDT", env=local))
     assert "--order-id" in cancel
 

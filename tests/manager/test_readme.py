@@ -42,3 +42,15 @@ def test_readme_python_block_runs(index: int, tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Traceback" not in done.stderr
+
+
+def test_quick_start_is_two_commands_and_ci_runs_the_second() -> None:
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"^```sh\n(.*?)^```", section, re.DOTALL | re.MULTILINE)
+    assert len(blocks) == 1
+    commands = [line for line in blocks[0].splitlines() if line.strip()]
+    assert len(commands) == 2 and commands[0].endswith("oms demo")
+    ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
+    assert commands[1] in ci
+    assert "mypy oms transports" in ci and "ruff check oms transports tests bench" in ci

@@ -86,7 +86,8 @@ async def test_some_events_lost_some_doubled_then_reconciled(make_venue: MakeVen
 
 
 async def test_fills_during_a_stream_gap_are_reconciled(make_venue: MakeVenue) -> None:
-    # The stream drops after every action's events; Binance replays nothing (§5).
+    # The stream drops after every action's events; Binance replays nothing (user-data-stream.md,
+    # Order Update).
     faults = FaultConfig(disconnect_every=1)
     venue = await make_venue(faults=faults)
     manager = await _manager(venue, faults)

@@ -57,7 +57,9 @@ class Process:
         return self.loop.run_until_complete(coro)
 
     def manager(self, ex: SimExchange, path: Path, **kwargs: Any) -> OrderManager:
-        journal = Journal(str(path))
+        # Several "processes" share this interpreter, and a crashed one never closes its
+        # journal: the OS lock a real crash drops would stay held here, so it is not taken.
+        journal = Journal(str(path), lock=False)
         self.journals.append(journal)
         faults = kwargs.pop("faults", None)
         timeout = kwargs.pop("request_timeout_s", 0.05)
@@ -138,9 +140,10 @@ def test_a_restart_restores_orders_fills_and_positions(
     pos = m2.positions_by_symbol()[SYMBOL]
     assert pos.trades == len(trades)  # no fill counted twice
     assert pos.net_quantity == ex.balance(TRADER, "BTC")[0] + ex.balance(TRADER, "BTC")[1] - 1
+    # Only fees in a third asset are listed apart (BTC and USDT ones are in the basis).
     assert pos.fees == {
         asset: sum((t.commission for t in trades if t.commission_asset == asset), D(0))
-        for asset in {t.commission_asset for t in trades}
+        for asset in {t.commission_asset for t in trades} - {"BTC", "USDT"}
     }
     assert len(journaled_fills(m2.journal)) == len(trades)
     assert m2.metrics_snapshot().fills_total == len(trades)

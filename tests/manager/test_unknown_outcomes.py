@@ -72,7 +72,8 @@ async def test_5xx_and_1007_after_execution_resolve_as_placed(make_venue: MakeVe
 
 async def test_timeout_after_execution_resolves_as_placed(make_venue: MakeVenue) -> None:
     faults = FaultConfig(timeout_after_execution=1.0)
-    # The server holds the answer 0.2 s, then answers -1007 (§1 "Connection facts").
+    # The server holds the answer 0.2 s, then answers -1007 (web-socket-api.md, General API
+    # Information).
     await _place_three(await make_venue(faults=faults, request_timeout=0.2), faults)
 
 

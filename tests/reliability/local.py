@@ -128,7 +128,7 @@ class Stack:
         key: str = KEY,
         secret: str = SECRET,
     ) -> tuple[int, Any]:
-        """A request signed as binance-spot-api.md §2 says (HMAC over the query)."""
+        """A request signed as rest-api.md, Request Security says (HMAC over the query)."""
         query = urlencode({**params, "timestamp": str(wall_ms())})
         signature = hmac.new(secret.encode(), query.encode(), hashlib.sha256).hexdigest()
         return await self.raw(session, method, path, f"{query}&signature={signature}", key=key)

@@ -71,7 +71,8 @@ def _real_frames() -> list[dict[str, Any]]:
 
 
 FRAMES = _real_frames()
-# Every amount key of an executionReport (§5), the conditional ones included.
+# Every amount key of an executionReport (user-data-stream.md, Order Update), the conditional ones
+# included.
 REPORT_AMOUNT_KEYS = (
     *("q", "p", "P", "F", "l", "z", "L", "n", "Z", "Y", "Q"),
     *("A", "B", "pl", "pL", "pY", "gp"),

@@ -1,6 +1,6 @@
 """Fixtures for the local Binance server: a SimExchange served on 127.0.0.1, and signed clients.
 
-The clients here sign exactly as binance-spot-api.md §2 says (percent-encode, then HMAC or
+The clients here sign exactly as rest-api.md, Request Security says (percent-encode, then HMAC or
 Ed25519; WebSocket API: sorted, raw), independently of the server's verifier.
 """
 
@@ -83,7 +83,8 @@ class Reply:
 
 
 class RestClient:
-    """A minimal signed Binance REST client (§2), for driving the server in tests."""
+    """A minimal signed Binance REST client (rest-api.md, Request Security), for driving the server
+    in tests."""
 
     def __init__(
         self,

@@ -1,7 +1,8 @@
 """Signature, timing and rate-limit rules of the local server, checked without a network.
 
-The §2 vectors of binance-spot-api.md are recomputed here against our verifier; the HTTP
-level (the same vectors sent over 127.0.0.1) is in ``test_rest_security.py``.
+The rest-api.md, Request Security vectors of the official docs (specs/binance-notes.md) are
+recomputed here against our verifier; the HTTP level (the same vectors sent over 127.0.0.1) is in
+``test_rest_security.py``.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ def test_rest_vectors_verify_and_one_changed_character_does_not() -> None:
     cred = _ring().lookup(DOC_KEY)
     payload, signature = VECTOR_1
     assert cred.verify(payload, signature)
-    assert cred.verify(payload, signature.upper())  # HMAC hex is case-insensitive (§2)
+    # HMAC hex is case-insensitive (rest-api.md, Signature Case Sensitivity).
+    assert cred.verify(payload, signature.upper())
     assert not cred.verify(payload.replace(b"BUY", b"BUX"), signature)
     assert not cred.verify(payload, signature[:-1] + "0")
     # Vector 3: the query string and the body are concatenated with no separator.

@@ -5,7 +5,7 @@ local REST base URL and the demo key, then reads the account, places a MARKET an
 order, queries and cancels them. It runs in a child process (our ``tests/binance`` package
 would shadow its ``binance`` package here) against the server in this test's event loop.
 It signs the percent-encoded payload it sends (symbol quoted, other values plain ASCII),
-which is what the 2026-01-15 rule requires (binance-spot-api.md §2). Skipped when the
+which is what the 2026-01-15 rule requires (rest-api.md, Request Security). Skipped when the
 library is not installed.
 """
 

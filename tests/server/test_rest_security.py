@@ -1,4 +1,4 @@
-"""Security over HTTP exactly as binance-spot-api.md §2: the doc vectors, keys, timing."""
+"""Security over HTTP exactly as rest-api.md, Request Security: the doc vectors, keys, timing."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ async def test_doc_vectors_accepted_and_one_changed_character_refused(
     # accepted, so the refusal is about the symbol, not the signature.
     unicode = await client.raw("POST", "/v3/order", f"{V2}&signature={V2_SIG}")
     assert (unicode.status, unicode.code) == (400, -1121)
-    # HMAC hex is case-insensitive (§2 step 4).
+    # HMAC hex is case-insensitive (rest-api.md, Request Security step 4).
     upper = await client.raw("POST", "/v3/order/test", f"{V1}&signature={V1_SIG.upper()}")
     assert upper.status == 200, upper.body
     # One character changed, in the payload or in the signature: -1022.

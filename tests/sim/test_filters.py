@@ -30,7 +30,7 @@ def _refusal(
     assert ex.drain_events("a") == []
     assert ex.balance("a", "BTC") == (START["BTC"], Z)
     assert len(ex.open_orders("a")) == open_orders
-    # order/test runs the same checks (§3 "Test new order").
+    # order/test runs the same checks (rest-api.md, Test new order).
     with pytest.raises(SimError) as again:
         ex.test_order("a", order)
     assert (again.value.code, again.value.msg) == (err.value.code, err.value.msg)

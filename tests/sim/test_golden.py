@@ -1,6 +1,7 @@
 """Golden shapes: the simulator's outputs carry exactly the keys of Binance's reference payloads.
 
-The reference payloads are the examples of binance-spot-api.md §3 and §5, copied verbatim.
+The reference payloads are the examples of rest-api.md, New order and user-data-stream.md, Order
+Update, copied verbatim.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ REF_POSITION = """{"e":"outboundAccountPosition","E":1564034571105,"u":156403457
 REF_BALANCE = (
     '{"e":"balanceUpdate","E":1573200697110,"a":"BTC","d":"100.00000000","T":1573200697068}'
 )
-# §3 "GET /api/v3/order" response fields, §3 account and myTrades.
+# rest-api.md, Query order response fields, rest-api.md, Account trade list account and myTrades.
 QUERY_KEYS = {
     "symbol", "orderId", "orderListId", "clientOrderId", "price", "origQty", "executedQty",
     "cummulativeQuoteQty", "status", "timeInForce", "type", "side", "stopPrice", "icebergQty",
@@ -121,7 +122,8 @@ def test_report_keys_new_trade_expired_and_prevented() -> None:
     ex, _ = make_exchange("m", "t")
     ex.place_order("m", limit(SELL, "0.1", "60000"))
     ex.place_order("t", market(BUY, "0.2"))
-    plain = keys(REF_REPORT) - {"v"}  # ``v`` is documented for STP expiries only (§5)
+    # ``v`` is documented for STP expiries only (user-data-stream.md, Order Update).
+    plain = keys(REF_REPORT) - {"v"}
     t_reports = reports(ex.drain_events("t"))
     new, trade, expired = (encode_json(e) for e in t_reports)
     assert keys(new) == plain and keys(trade) == plain

@@ -6,7 +6,8 @@ Rules:
 - Requests are ``oms.wire.requests`` objects, answers ``oms.wire.rest`` Structs; errors are only
   ``oms.errors`` types (see ``rest.py`` and ``errors.py`` for the mapping).
 - One ``ServerClock`` and one ``RateGovernor`` serve every call, REST and stream alike.
-- Weights are those of binance-spot-api.md §8; orders also count against ``ORDERS``.
+- Weights are those of rest-api.md, "LIMITS" and each endpoint; orders also count against
+  ``ORDERS``.
 - ``repr`` shows the environment and URLs, never the key, the secret or a signature.
 """
 
@@ -14,10 +15,17 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
+from decimal import Decimal
 from types import TracebackType
 
+import aiohttp
+import msgspec
+
+from oms.errors import Disconnected
 from oms.runtime.ports import NewOrderResponse, TransportStats
+from oms.wire.decoding import decode_body
 from oms.wire.enums import OrderResponseType
 from oms.wire.requests import CancelOrder, NewOrder, Params, QueryOrder
 from oms.wire.rest import (
@@ -29,15 +37,50 @@ from oms.wire.rest import (
     NewOrderFull,
     NewOrderResult,
     QueryOrderResponse,
+    ServerTime,
 )
 from oms.wire.stream import StreamItem
 from transports.binance.clock import ServerClock
 from transports.binance.config import BinanceConfig
+from transports.binance.errors import RequestMeta, error_from_response
 from transports.binance.governor import WEIGHTS, RateGovernor
 from transports.binance.rest import Empty, RestClient
 from transports.binance.stream import UserDataStream
 
-__all__ = ["BinanceClient"]
+__all__ = ["RUN_HEADER", "BinanceClient", "OrderTestRates", "ServerProbe"]
+
+# Sent by the local ``oms exchange`` on every answer: one id per server run, so a journal
+# written against an earlier run (whose orders are gone) is recognised.
+RUN_HEADER = "X-OMS-Exchange-Run"
+
+
+class _Rates(msgspec.Struct, frozen=True):
+    maker: Decimal
+    taker: Decimal
+
+
+class OrderTestRates(msgspec.Struct, frozen=True, rename="camel"):
+    """``POST /api/v3/order/test`` with ``computeCommissionRates=true``: the order's rates."""
+
+    standard_commission_for_order: _Rates
+    tax_commission_for_order: _Rates | None = None
+    special_commission_for_order: _Rates | None = None
+
+
+class AvgPrice(msgspec.Struct, frozen=True, rename="camel"):
+    mins: int
+    price: Decimal
+    close_time: int | None = None
+
+
+class ServerProbe(msgspec.Struct, frozen=True, kw_only=True):
+    """What one ``GET /api/v3/time`` says about the exchange."""
+
+    server_time_ms: int
+    offset_ms: int  # server minus local, at the midpoint of the round trip
+    round_trip_ms: int
+    exchange_run: str | None = None
+
 
 _ORDER_SHAPES: dict[OrderResponseType, type[NewOrderResponse]] = {
     OrderResponseType.ACK: NewOrderAck,
@@ -117,7 +160,8 @@ class BinanceClient:
     # --- Transport: trading -------------------------------------------------------------
 
     async def place_spot_order(self, order: NewOrder) -> NewOrderResponse:
-        """``POST /api/v3/order`` (§3); the answer's shape follows ``newOrderRespType``.
+        """``POST /api/v3/order`` (rest-api.md, "New order"); the answer's shape follows
+        ``newOrderRespType``.
 
         Raises:
             NewOrderRejected, FilterFailure, InsufficientBalance, AuthError: refused; the order
@@ -131,7 +175,8 @@ class BinanceClient:
         )
 
     async def test_order(self, order: NewOrder) -> None:
-        """``POST /api/v3/order/test``: validate without placing (§3).
+        """``POST /api/v3/order/test``: validate without placing (rest-api.md, "Test new
+        order").
 
         Raises:
             The errors of ``place_spot_order``.
@@ -140,8 +185,29 @@ class BinanceClient:
             "POST", "/v3/order/test", order.params(), Empty, weight=WEIGHTS["POST /v3/order/test"]
         )
 
+    async def test_order_rates(self, order: NewOrder) -> OrderTestRates:
+        """``POST /api/v3/order/test`` with ``computeCommissionRates=true``: validate without
+        placing and return the commission rates the order would pay (weight 20).
+
+        Raises:
+            The errors of ``place_spot_order``.
+        """
+        return await self._rest.signed(
+            "POST",
+            "/v3/order/test",
+            [*order.params(), ("computeCommissionRates", "true")],
+            OrderTestRates,
+            weight=20,
+        )
+
+    async def get_avg_price(self, symbol: str) -> Decimal:
+        """``GET /api/v3/avgPrice`` (rest-api.md, "Current average price"; weight 2)."""
+        answer = await self._rest.public("/v3/avgPrice", [("symbol", symbol)], AvgPrice, weight=2)
+        return answer.price
+
     async def cancel_spot_order(self, cancel: CancelOrder) -> CancelResponse:
-        """``DELETE /api/v3/order`` by order id and/or original client id (§3).
+        """``DELETE /api/v3/order`` by order id and/or original client id (rest-api.md,
+        "Cancel order").
 
         Raises:
             CancelRejected: -2011, the order is unknown or already closed.
@@ -157,7 +223,8 @@ class BinanceClient:
         )
 
     async def cancel_open_orders(self, symbol: str) -> list[CancelResponse]:
-        """``DELETE /api/v3/openOrders`` for one symbol (§3; order lists are not supported).
+        """``DELETE /api/v3/openOrders`` for one symbol (rest-api.md, "Cancel All Open Orders
+        on a Symbol"; order lists are not supported).
 
         Raises:
             The errors of ``cancel_spot_order``.
@@ -173,7 +240,8 @@ class BinanceClient:
     # --- Transport: queries -------------------------------------------------------------
 
     async def get_order(self, query: QueryOrder) -> QueryOrderResponse:
-        """``GET /api/v3/order`` (§3): the answer that resolves an unknown outcome.
+        """``GET /api/v3/order`` (rest-api.md, "Query order"): the answer that resolves an
+        unknown outcome.
 
         Raises:
             NoSuchOrder: -2013, the exchange does not know the order.
@@ -184,7 +252,8 @@ class BinanceClient:
         )
 
     async def get_open_orders(self, symbol: str | None = None) -> list[QueryOrderResponse]:
-        """``GET /api/v3/openOrders`` (weight 6 with a symbol, 80 without; §8)."""
+        """``GET /api/v3/openOrders`` (rest-api.md, "Current open orders": weight 6 with a
+        symbol, 80 without)."""
         params: Params = [("symbol", symbol)] if symbol else []
         weight = WEIGHTS["GET /v3/openOrders" if symbol else "GET /v3/openOrders (all)"]
         return await self._rest.signed(
@@ -192,7 +261,7 @@ class BinanceClient:
         )
 
     async def get_account(self, *, omit_zero_balances: bool = False) -> AccountInfo:
-        """``GET /api/v3/account`` (§3)."""
+        """``GET /api/v3/account`` (rest-api.md, "Account information")."""
         params: Params = [("omitZeroBalances", "true")] if omit_zero_balances else []
         return await self._rest.signed(
             "GET", "/v3/account", params, AccountInfo, weight=WEIGHTS["GET /v3/account"]
@@ -208,7 +277,8 @@ class BinanceClient:
         end_time: int | None = None,
         limit: int | None = None,
     ) -> list[MyTrade]:
-        """``GET /api/v3/myTrades`` (§3; weight 5 with ``order_id``, else 20)."""
+        """``GET /api/v3/myTrades`` (rest-api.md, "Account trade list"; weight 5 with
+        ``order_id``, else 20)."""
         params: Params = [("symbol", symbol)]
         for name, value in (
             ("orderId", order_id),
@@ -225,12 +295,14 @@ class BinanceClient:
         )
 
     async def get_exchange_info(self, symbols: Sequence[str] | None = None) -> ExchangeInfo:
-        """``GET /api/v3/exchangeInfo`` (§3); its ``rateLimits`` tune the governor."""
+        """``GET /api/v3/exchangeInfo`` (rest-api.md, "Exchange information"); its
+        ``rateLimits`` tune the governor."""
         params: Params = []
         if symbols is not None and len(symbols) == 1:
             params = [("symbol", symbols[0])]
         elif symbols:
-            # §3: ``symbols`` is a JSON array, URL-encoded like any other value.
+            # rest-api.md, "Exchange information": ``symbols`` is a JSON array, URL-encoded
+            # like any other value.
             params = [("symbols", json.dumps(list(symbols), separators=(",", ":")))]
         info = await self._rest.public(
             "/v3/exchangeInfo", params, ExchangeInfo, weight=WEIGHTS["GET /v3/exchangeInfo"]
@@ -241,6 +313,40 @@ class BinanceClient:
     async def get_server_time(self) -> int:
         """``GET /api/v3/time``: the server's clock (ms)."""
         return await self._rest.server_time()
+
+    async def probe(self, timeout_s: float) -> ServerProbe:
+        """``GET /api/v3/time`` once, within ``timeout_s``: is the exchange there, how far is
+        its clock, and which run of a local ``oms exchange`` answers (its
+        ``X-OMS-Exchange-Run`` header; Binance sends none).
+
+        Raises:
+            Disconnected: no connection, or no answer within ``timeout_s``.
+            RemoteError, RateLimited, IpBanned, DecodeError: the answer was not the time.
+        """
+        url = self._config.rest_url.rstrip("/") + "/v3/time"
+        started = time.time()
+        try:
+            async with self._rest.session().get(
+                url, timeout=aiohttp.ClientTimeout(total=timeout_s), allow_redirects=False
+            ) as resp:
+                raw = await resp.read()
+                headers = {k.lower(): v for k, v in resp.headers.items()}
+                status, content_type = resp.status, resp.content_type
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            why = "no answer" if isinstance(exc, TimeoutError) else type(exc).__name__
+            raise Disconnected(f"GET /v3/time: cannot reach {url} ({why})") from None
+        finished = time.time()
+        meta = RequestMeta(method="GET", path="/v3/time")
+        if status != 200 or content_type != "application/json":
+            raise error_from_response(status, headers, raw, meta, content_type)
+        server_ms = decode_body(raw, ServerTime).server_time
+        local_ms = (started + finished) * 500  # the midpoint, in ms
+        return ServerProbe(
+            server_time_ms=server_ms,
+            offset_ms=int(server_ms - local_ms),
+            round_trip_ms=int((finished - started) * 1000),
+            exchange_run=headers.get(RUN_HEADER.lower()),
+        )
 
     async def sync_clock(self) -> None:
         """Measure the server clock offset now (it is otherwise measured on first use)."""

@@ -1,6 +1,6 @@
 """The exchange's clock as this process estimates it: local wall clock plus a measured offset.
 
-Rules (binance-spot-api.md §2 "Timing security"):
+Rules (rest-api.md, "Timing security"):
 - A signed request's ``timestamp`` must lie within ``recvWindow`` of the server's clock and
   not more than 1000 ms ahead of it, else ``-1021``. So ``timestamp`` is our estimate of the
   server's clock, not the raw local clock.

@@ -9,12 +9,15 @@ Rules:
 - A key is an API key plus either an HMAC secret (``OMS_API_SECRET``) or a PEM private key
   file (``OMS_PRIVATE_KEY_PATH``, Ed25519 or RSA). Secrets are held in ``Secret`` and
   signers, so ``repr(config)`` shows none of them; errors name the variable, never its value.
-- The ``.env`` parser is deliberately small: ``KEY=VALUE`` lines, ``#`` comments, optional
-  ``export``, optional matching single or double quotes. No interpolation.
+- ``.env`` is read with python-dotenv's parser (``A="abc" # comment`` is ``abc``); no
+  interpolation. A line that is not ``NAME=VALUE`` is an error naming its line.
+- URLs must be ``http(s)://`` (``OMS_REST_URL``) and ``ws(s)://`` (``OMS_WS_API_URL``);
+  anything else is a configuration error, never a request that "may have executed".
 """
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,6 +25,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
+
+from dotenv.parser import parse_stream
 
 from transports.binance.signing import (
     HmacSigner,
@@ -52,7 +57,8 @@ class Environment(StrEnum):
 
 
 class StreamAuth(StrEnum):
-    """How the user-data stream authenticates (§5 "How to subscribe now")."""
+    """How the user-data stream authenticates (user-data-stream.md; web-socket-api.md,
+    "User Data Stream requests")."""
 
     # userDataStream.subscribe.signature: any key type, no logon.
     SIGNATURE = "signature"
@@ -60,7 +66,8 @@ class StreamAuth(StrEnum):
     LOGON = "logon"
 
 
-# §1 "Base URLs": the REST base ends at /api (paths add /v3/...), the WS API at /ws-api/v3.
+# rest-api.md and web-socket-api.md, "General API Information": the REST base ends at /api
+# (paths add /v3/...), the WS API at /ws-api/v3.
 DEFAULT_URLS: dict[Environment, tuple[str, str]] = {
     Environment.TESTNET: (
         "https://testnet.binance.vision/api",
@@ -74,7 +81,7 @@ DEFAULT_URLS: dict[Environment, tuple[str, str]] = {
 E = TypeVar("E", bound=StrEnum)
 N = TypeVar("N", int, float)
 
-# §2 "Timing security": recvWindow default 5000, maximum 60000 ms.
+# rest-api.md, "Timing security": recvWindow default 5000, maximum 60000 ms.
 MAX_RECV_WINDOW_MS = 60_000
 
 
@@ -90,14 +97,15 @@ class BinanceConfig:
     recv_window_ms: int = 5000
     stream_auth: StreamAuth = StreamAuth.SIGNATURE
     # A request that has not answered after this long is OUTCOME UNKNOWN (Binance itself
-    # gives up after 10 s with -1007, §1 "Connection facts").
+    # gives up after 10 s with -1007: errors.md, "-1007 TIMEOUT").
     request_timeout_s: float = 10.0
     # Server clock: samples per measurement and how often it is re-measured.
     time_samples: int = 5
     time_refresh_s: float = 600.0
     # Rate governor: waits up to this long for a limit to clear; longer -> RateLimited.
     max_rate_wait_s: float = 10.0
-    # User-data stream: reconnect backoff, rotation before Binance's 24 h limit (§1), and
+    # User-data stream: reconnect backoff, rotation before Binance's 24 h limit (web-socket-api.md,
+    # "General API Information"), and
     # the silence after which the connection is checked with session.status.
     backoff_initial_s: float = 0.5
     backoff_max_s: float = 30.0
@@ -118,31 +126,21 @@ class BinanceConfig:
 
 
 def parse_dotenv(text: str) -> dict[str, str]:
-    """Parse ``.env`` text into a dict.
+    """Parse ``.env`` text into a dict, with python-dotenv's parser (quotes, ``#`` comments
+    after a value, ``export``, escapes) and no interpolation.
 
     Raises:
-        ConfigError: a non-comment line without ``=`` (the message gives its line number).
+        ConfigError: a line that is not ``NAME=VALUE`` (the message gives its line number).
     """
     out: dict[str, str] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        if stripped.startswith("export "):
-            stripped = stripped[len("export ") :].lstrip()
-        name, sep, value = stripped.partition("=")
-        if not sep or not name.strip():
-            raise ConfigError(f".env line {number}: expected NAME=VALUE")
-        out[name.strip()] = _unquote(value.strip())
+    for binding in parse_stream(io.StringIO(text)):
+        original = binding.original
+        line = original.line + len(original.string) - len(original.string.lstrip("\n"))
+        if binding.error or (binding.key is not None and binding.value is None):
+            raise ConfigError(f".env line {line}: expected NAME=VALUE")
+        if binding.key is not None and binding.value is not None:
+            out[binding.key] = binding.value
     return out
-
-
-def _unquote(value: str) -> str:
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-        return value[1:-1]
-    if " #" in value:  # trailing comment after an unquoted value
-        value = value.split(" #", 1)[0].rstrip()
-    return value
 
 
 def load_config(
@@ -166,7 +164,9 @@ def load_config(
     if stream_auth is StreamAuth.LOGON and (
         signer is None or signer.key_type is not KeyType.ED25519
     ):
-        raise ConfigError("OMS_STREAM_AUTH=logon needs an Ed25519 key (session.logon, §2)")
+        raise ConfigError(
+            "OMS_STREAM_AUTH=logon needs an Ed25519 key (session.logon accepts no other)"
+        )
     recv_window = _number(values, "OMS_RECV_WINDOW_MS", 5000, int)
     if not 0 < recv_window <= MAX_RECV_WINDOW_MS:
         raise ConfigError(f"OMS_RECV_WINDOW_MS must be in 1..{MAX_RECV_WINDOW_MS}")
@@ -196,15 +196,24 @@ def _environment(values: Mapping[str, str]) -> Environment:
 def _urls(env: Environment, values: Mapping[str, str]) -> tuple[str, str]:
     rest = values.get("OMS_REST_URL", "").strip()
     ws = values.get("OMS_WS_API_URL", "").strip()
-    if env is Environment.LOCAL:
-        if not rest or not ws:
-            raise ConfigError("OMS_ENV=local needs both OMS_REST_URL and OMS_WS_API_URL")
-        _refuse_production_hosts(env, rest, ws)
-        return rest.rstrip("/"), ws
-    default_rest, default_ws = DEFAULT_URLS[env]
-    rest, ws = (rest or default_rest).rstrip("/"), ws or default_ws
+    if env is Environment.LOCAL and (not rest or not ws):
+        raise ConfigError("OMS_ENV=local needs both OMS_REST_URL and OMS_WS_API_URL")
+    if env is not Environment.LOCAL:
+        default_rest, default_ws = DEFAULT_URLS[env]
+        rest, ws = rest or default_rest, ws or default_ws
     _refuse_production_hosts(env, rest, ws)
-    return rest, ws
+    _check_scheme("OMS_REST_URL", rest, ("http", "https"))
+    _check_scheme("OMS_WS_API_URL", ws, ("ws", "wss"))
+    return rest.rstrip("/"), ws
+
+
+def _check_scheme(name: str, url: str, schemes: tuple[str, ...]) -> None:
+    if not url:
+        return
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in schemes or not parts.hostname:
+        allowed = " or ".join(f"{s}://" for s in schemes)
+        raise ConfigError(f"{name}={url!r} must be an {allowed} URL with a host")
 
 
 # Real-money Binance domains (binance.us is a separate real venue); demo-* hosts are demo mode.

@@ -1,6 +1,6 @@
 """Mapping Binance's HTTP answers to the typed errors of ``oms.errors``.
 
-Rules (binance-spot-api.md §7 "HTTP status", "Codes"):
+Rules (rest-api.md, "HTTP Return Codes"; errors.md):
 - 429 -> ``RateLimited`` and 418 -> ``IpBanned``, with ``Retry-After`` (seconds) kept.
 - HTTP 5xx, and the codes -1006 / -1007 with any status, mean the execution status is
   UNKNOWN: ``OutcomeUnknown`` carrying the request's ``timestamp`` and ``recvWindow``.
@@ -8,13 +8,19 @@ Rules (binance-spot-api.md §7 "HTTP status", "Codes"):
 - A body that is not Binance JSON (an HTML error page, a truncated answer, a wrong content
   type) is named as such. For a request that changes state (order, cancel) an unreadable
   answer is ``OutcomeUnknown``, since it may have executed; for a read it is ``DecodeError``
-  (a 2xx) or a ``RemoteError`` with code 0 (a 4xx page from a proxy or WAF, §7 "403").
+  (a 2xx) or a ``RemoteError`` with code 0 (a 4xx page from a proxy or WAF, rest-api.md,
+  "HTTP Return Codes").
 - Messages name the method and path, never the query string, the signature or the key;
-  body excerpts are short and scrubbed of the given secrets.
+  body excerpts are short and scrubbed of the given secrets. Binance's own ``msg`` is
+  scrubbed too: an error body that echoes the request (``{"code":-1000,"msg":"...
+  signature=..."}``) must not carry the key or the signature into a message, a log line or
+  the journal. Scrubbing removes the request's known secrets and anything that looks like
+  a ``signature=``, ``apiKey=`` or ``X-MBX-APIKEY`` value.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 
 import msgspec
@@ -30,12 +36,14 @@ from oms.errors import (
 )
 from oms.wire.rest import ErrorBody
 
-__all__ = ["RequestMeta", "error_from_response", "excerpt", "redact", "retry_after_s"]
+__all__ = ["RequestMeta", "error_from_response", "excerpt", "redact", "retry_after_s", "scrub"]
 
-# §7 "Codes": the two answers that leave the execution status unknown.
+# errors.md, "-1006 UNEXPECTED_RESP" and "-1007 TIMEOUT": the two answers that leave the
+# execution status unknown.
 UNKNOWN_CODES = frozenset({-1006, -1007})
 _ERROR_BODY = msgspec.json.Decoder(ErrorBody)
-# 418 bans last 2 minutes to 3 days (§7); when a server omits Retry-After, assume the least.
+# 418 bans last 2 minutes to 3 days (rest-api.md, "HTTP Return Codes"); when a server omits
+# Retry-After, assume the least.
 DEFAULT_RETRY_AFTER_S = {429: 1.0, 418: 120.0}
 
 
@@ -72,11 +80,23 @@ class RequestMeta(msgspec.Struct, frozen=True, kw_only=True):
         )
 
 
+# A value after a secret-bearing name, in a query string, JSON or a header echo.
+_SECRET_FIELD = re.compile(
+    r"""(?i)(signature|apikey|api_key|x-mbx-apikey|secret)(["']?\s*[=:]\s*["']?)[^&\s"',}]+"""
+)
+
+
 def redact(text: str, secrets: Iterable[str]) -> str:
+    """``text`` without the given secrets nor any ``signature=``/``apiKey=`` value."""
     for secret in secrets:
         if secret:
             text = text.replace(secret, "***")
-    return text
+    return _SECRET_FIELD.sub(r"\1\2***", text)
+
+
+def scrub(msg: str, meta: RequestMeta) -> str:
+    """Binance's ``msg``, scrubbed of the request's secrets (it may echo the request)."""
+    return redact(msg, meta.secrets)
 
 
 def excerpt(raw: bytes, secrets: Iterable[str] = (), limit: int = 120) -> str:
@@ -111,6 +131,8 @@ def error_from_response(
 ) -> OmsError:
     """The typed error for a non-2xx answer (or an undecodable 2xx one)."""
     body = _error_body(raw)
+    if body is not None:
+        body = ErrorBody(code=body.code, msg=scrub(body.msg, meta))
     code = body.code if body else None
     if status in (429, 418):
         wait = retry_after_s(status, headers)

@@ -1,6 +1,6 @@
 """The rate governor shared by every request of one client, REST and WebSocket API alike.
 
-Rules (binance-spot-api.md §8):
+Rules (rest-api.md, "LIMITS"; web-socket-api.md, "Rate limits"):
 - Limits: ``REQUEST_WEIGHT`` per minute (per IP) and ``ORDERS`` per 10 s and per day (the
   unfilled order count, per account). Defaults are the documented values (6000 / 50 /
   160000); ``set_limits`` adopts exchangeInfo's ``rateLimits``.
@@ -9,7 +9,7 @@ Rules (binance-spot-api.md §8):
 - The counts are what the server last reported (``X-MBX-USED-WEIGHT-1M``,
   ``X-MBX-ORDER-COUNT-10S`` / ``-1D``) plus what we have sent since; before a request would
   push a count past its limit, the caller waits for the bucket to roll.
-- After a 429 or 418 every request is held until ``Retry-After`` has passed (§7 "HTTP
+- After a 429 or 418 every request is held until ``Retry-After`` has passed (rest-api.md, "HTTP
   status": continuing after a 429 earns an IP ban).
 - Pure bookkeeping: the clock is injected, and waiting is the caller's job (``delay_s``).
 """
@@ -26,7 +26,8 @@ MINUTE_MS = 60_000
 TEN_S_MS = 10_000
 DAY_MS = 86_400_000
 
-# §8 "Weights": request weight per endpoint. Orders and cancels cost 0 on success since
+# rest-api.md, each endpoint's "Weight": request weight per endpoint. Orders and cancels
+# cost 0 on success since
 # 2026-04-02 but 1 when they fail, so 1 is reserved and the response header corrects it.
 WEIGHTS: dict[str, int] = {
     "GET /v3/time": 1,
@@ -42,7 +43,8 @@ WEIGHTS: dict[str, int] = {
     "GET /v3/myTrades": 20,  # 5 with orderId
     "GET /v3/myTrades (orderId)": 5,
     "GET /v3/account/commission": 20,
-    # §8 "WS-API": connecting costs 2; logon/subscribe/status cost 2 each.
+    # web-socket-api.md, "Connection limits" and each request: connecting costs 2;
+    # logon/subscribe/status cost 2 each.
     "WS connect": 2,
     "WS request": 2,
 }
@@ -107,7 +109,7 @@ class RateGovernor:
         self.banned = False
 
     def set_limits(self, limits: Iterable[RateLimit]) -> None:
-        """Adopt exchangeInfo's ``rateLimits`` (§8 "Types")."""
+        """Adopt exchangeInfo's ``rateLimits`` (rest-api.md, "General Info on Limits")."""
         for limit in limits:
             span = _INTERVAL_MS.get(limit.interval, 0) * limit.interval_num
             if limit.rate_limit_type == "REQUEST_WEIGHT" and span == MINUTE_MS:
@@ -139,7 +141,7 @@ class RateGovernor:
         self, weight: int, orders: int = 0, headers: Mapping[str, str] | None = None
     ) -> None:
         """A reserved request finished: adopt the counts the server reported in ``headers``
-        (§8 "REST headers"), or count the request as spent when there are none."""
+        (rest-api.md, "IP Limits"), or count the request as spent when there are none."""
         now = self._now_ms()
         reported = _reported(headers or {})
         for bucket, amount in self._buckets(weight, orders):
@@ -175,7 +177,8 @@ def _reported(headers: Mapping[str, str]) -> dict[tuple[str, int], int]:
 
 
 def _span(suffix: str) -> int:
-    # Header suffixes are (intervalNum)(intervalLetter), e.g. "1m", "10s", "1d" (§8).
+    # Header suffixes are (intervalNum)(intervalLetter), e.g. "1m", "10s", "1d"
+    # (rest-api.md, "General Info on Limits").
     number, letter = suffix[:-1], suffix[-1:].upper()
     if not number.isdigit() or letter not in _LETTER_MS:
         return 0

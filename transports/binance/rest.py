@@ -3,7 +3,8 @@
 Rules:
 - Parameters come from ``oms.wire.requests`` ``.params()`` (Decimals already through
   ``to_wire``); the transport adds ``recvWindow`` and ``timestamp`` and signs.
-- Signing (binance-spot-api.md §2): percent-encode, sign ``query + body`` with no separator,
+- Signing (rest-api.md, "SIGNED Endpoint security"): percent-encode, sign ``query + body``
+  with no separator,
   and send exactly the signed bytes: the URL is passed to aiohttp pre-encoded, and POST
   parameters travel as the form body with an empty query string.
 - Answers decode with ``oms.wire.decoding.decode_body`` into ``oms.wire.rest`` Structs
@@ -11,8 +12,8 @@ Rules:
 - Errors: only ``oms.errors`` types leave this module; no aiohttp or asyncio exception does
   (``errors.py`` holds the mapping). A connection that could not be opened is
   ``Disconnected`` (nothing was sent); a timeout or drop after sending is ``OutcomeUnknown``.
-- ``-1021`` (the timestamp was outside ``recvWindow``: the request did not execute, §2
-  "Timing security") re-measures the clock and retries once.
+- ``-1021`` (the timestamp was outside ``recvWindow``: the request did not execute,
+  rest-api.md "Timing security") re-measures the clock and retries once.
 - Every request passes the shared ``RateGovernor`` first and reports its headers back.
 - Logs name method, path, status and timing only: never the query, body, key or signature.
 """
@@ -103,7 +104,8 @@ class RestClient:
         return self._decode(answer, shape, meta)
 
     async def server_time(self) -> int:
-        """``GET /api/v3/time`` (§3), the raw server clock; weight 1."""
+        """``GET /api/v3/time`` (rest-api.md, "Check server time"), the raw server clock;
+        weight 1."""
         answer = await self.public("/v3/time", [], ServerTime, weight=1)
         return answer.server_time
 
@@ -122,7 +124,8 @@ class RestClient:
         weight: int,
         orders: int = 0,
     ) -> T:
-        """A SIGNED request (TRADE / USER_DATA, §2), retried once after ``-1021``.
+        """A SIGNED request (TRADE / USER_DATA, rest-api.md "Request Security"), retried once
+        after ``-1021``.
 
         Raises:
             LocalError: no API key is configured.
@@ -170,7 +173,8 @@ class RestClient:
                 f"{method} {path} not sent: server clock unavailable ({exc})"
             ) from None
         # Wait for the rate governor BEFORE stamping: a request held for seconds must not
-        # leave with a timestamp already older than its recvWindow (§2 "Timing security").
+        # leave with a timestamp already older than its recvWindow (rest-api.md, "Timing
+        # security").
         await self._wait_turn(RequestMeta(method=method, path=path), weight, orders)
         timestamp = self._clock.now_ms()
         payload = rest_payload(
@@ -187,7 +191,8 @@ class RestClient:
             secrets=(signature, config.api_key.reveal()),
         )
         # POST parameters go in the body, so the signed payload is body only; GET and
-        # DELETE put them in the query string (§2 REST recipe step 3).
+        # DELETE put them in the query string (rest-api.md, "SIGNED Endpoint Examples for
+        # POST /api/v3/order").
         query, body = ("", signed.encode("ascii")) if method == "POST" else (signed, None)
         answer = await self._exchange(
             meta, query, body, weight=weight, orders=orders, api_key=config.api_key.reveal()

@@ -1,6 +1,6 @@
 """Request signing for Binance Spot: payload canonicalisation and signatures. Pure, no I/O.
 
-Rules (binance-spot-api.md §2):
+Rules (rest-api.md, "Request Security"; web-socket-api.md, "Request security"):
 - REST: percent-encode the parameters first (``urllib.parse.urlencode`` semantics, UTF-8),
   then sign ``queryString + requestBody`` concatenated with *no* separator, and send exactly
   the bytes that were signed. Mandatory since 2026-01-15 (testnet 2025-12-17).
@@ -68,7 +68,7 @@ class Secret:
 
 
 class KeyType(StrEnum):
-    """Binance API key types (faqs/api_key_types.md via §2)."""
+    """Binance API key types (faqs/api_key_types.md)."""
 
     HMAC_SHA256 = "HMAC_SHA256"
     ED25519 = "ED25519"
@@ -85,7 +85,7 @@ class Signer(Protocol):
 
 
 class HmacSigner:
-    """HMAC-SHA256 over the payload, lowercase hex (§2 "REST HMAC-SHA256 recipe" step 4)."""
+    """HMAC-SHA256 over the payload, lowercase hex (rest-api.md, "HMAC Keys")."""
 
     def __init__(self, secret: Secret) -> None:
         self._key = secret.reveal().encode("utf-8")
@@ -105,7 +105,7 @@ class HmacSigner:
 
 
 class Ed25519Signer:
-    """Ed25519 over the payload, base64 (§2 "Ed25519")."""
+    """Ed25519 over the payload, base64 (rest-api.md, "Ed25519 Keys")."""
 
     def __init__(self, key: Ed25519PrivateKey) -> None:
         self._key = key
@@ -125,7 +125,7 @@ class Ed25519Signer:
 
 
 class RsaSigner:
-    """RSASSA-PKCS1-v1_5 with SHA-256 over the payload, base64 (§2 "RSA")."""
+    """RSASSA-PKCS1-v1_5 with SHA-256 over the payload, base64 (rest-api.md, "RSA Keys")."""
 
     def __init__(self, key: RSAPrivateKey) -> None:
         self._key = key
@@ -168,7 +168,8 @@ def load_private_key_signer(
 
 
 def rest_payload(params: Sequence[tuple[str, str]]) -> str:
-    """The percent-encoded REST payload, in the order given (§2 REST recipe steps 1-2).
+    """The percent-encoded REST payload, in the order given (rest-api.md, "SIGNED Endpoint
+    Examples for POST /api/v3/order").
 
     ``urllib.parse.urlencode`` with UTF-8 is exactly what the docs' Python example does, so
     a full-width digit one (U+FF11) becomes ``%EF%BC%91``. The result is both what is signed
@@ -187,6 +188,7 @@ def ws_value(value: WsParam) -> str:
 def ws_payload(params: Mapping[str, WsParam]) -> str:
     """The WebSocket API payload: every param but ``signature``, sorted by name, not encoded.
 
-    Binance quirk (§2 "WS-API signing"): unlike REST, nothing is percent-encoded here.
+    Binance quirk (web-socket-api.md, "SIGNED request security"): unlike REST, nothing is
+    percent-encoded here.
     """
     return "&".join(f"{k}={ws_value(v)}" for k, v in sorted(params.items()) if k != "signature")

@@ -1,9 +1,10 @@
 """The user-data stream over the WebSocket API, with a formal connection lifecycle.
 
-Rules (binance-spot-api.md §5, §1 "Connection facts"):
+Rules (user-data-stream.md; web-socket-api.md, "General API Information"):
 - Subscribe with ``userDataStream.subscribe.signature`` (any key type, no logon) or with
   ``session.logon`` + ``userDataStream.subscribe`` (Ed25519 only). WS API signing is its own
-  rule: sorted params, not percent-encoded (§2). Responses are matched by ``id``.
+  rule: sorted params, not percent-encoded (web-socket-api.md, "SIGNED request security").
+  Responses are matched by ``id``.
 - Events arrive as ``{"subscriptionId": N, "event": {...}}`` and decode through
   ``oms.wire.decoding.decode_user_data``; a frame that does not decode becomes a ``BadFrame`` and
   the stream goes on.
@@ -15,6 +16,10 @@ Rules (binance-spot-api.md §5, §1 "Connection facts"):
   no answer either. Pings are answered by aiohttp (``autoping``).
 - The lifecycle DISCONNECTED -> CONNECTING -> SUBSCRIBING -> SUBSCRIBED -> BACKOFF -> ...
   -> CLOSED is declared as data for ``transitions`` (``LIFECYCLE``); an illegal move raises.
+  Every state but CLOSED has a way out on every failure: ``lost`` (a drop, a timeout, a
+  transient refusal) leads to BACKOFF and a reconnect; ``ended`` (a refused key, -1022 /
+  -2015, or the consumer stopping) leads back to DISCONNECTED, so the next ``items()``
+  starts afresh once the key is valid again.
 - Randomness (jitter) is injected; logs never carry the key, the signature or a request.
 """
 
@@ -46,11 +51,19 @@ from oms.wire.events import EventStreamTerminated, ServerShutdown
 from oms.wire.stream import BadFrame, StreamGap, StreamItem
 from transports.binance.clock import ServerClock
 from transports.binance.config import BinanceConfig, StreamAuth
+from transports.binance.errors import redact
 from transports.binance.governor import WEIGHTS, RateGovernor
 from transports.binance.signing import ws_payload
 from transports.wire import encode_json
 
-__all__ = ["LIFECYCLE", "ConnState", "ConnectionLifecycle", "UserDataStream", "backoff_delay"]
+__all__ = [
+    "FAILURES",
+    "LIFECYCLE",
+    "ConnState",
+    "ConnectionLifecycle",
+    "UserDataStream",
+    "backoff_delay",
+]
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +83,12 @@ LIFECYCLE: tuple[tuple[str, tuple[ConnState, ...], ConnState], ...] = (
     ("connect", (S.DISCONNECTED, S.BACKOFF), S.CONNECTING),
     ("connected", (S.CONNECTING,), S.SUBSCRIBING),
     ("subscribed", (S.SUBSCRIBING,), S.SUBSCRIBED),
-    ("lost", (S.CONNECTING, S.SUBSCRIBING, S.SUBSCRIBED), S.BACKOFF),
+    ("lost", (S.DISCONNECTED, S.CONNECTING, S.SUBSCRIBING, S.SUBSCRIBED, S.BACKOFF), S.BACKOFF),
+    ("ended", tuple(s for s in ConnState if s is not S.CLOSED), S.DISCONNECTED),
     ("close", tuple(s for s in ConnState if s is not S.CLOSED), S.CLOSED),
 )
+# The triggers a failure may fire; each is allowed from every state but CLOSED.
+FAILURES = ("lost", "ended")
 
 
 class _Model:
@@ -113,7 +129,8 @@ def backoff_delay(
 
 
 class _ErrorData(msgspec.Struct, frozen=True):
-    # §8 "WS-API": a 429/418 error carries data.retryAfter (epoch ms) and data.serverTime.
+    # web-socket-api.md, "Rate limits": a 429/418 error carries data.retryAfter (epoch ms)
+    # and data.serverTime.
     retry_after: int | None = msgspec.field(default=None, name="retryAfter")
     server_time: int | None = msgspec.field(default=None, name="serverTime")
 
@@ -202,6 +219,9 @@ class UserDataStream:
             async for item in self._run():
                 yield item
         finally:
+            # However the run ended (a refused key, the consumer stopping, a bug), the
+            # machine leaves its state: the next ``items()`` starts from DISCONNECTED.
+            self._fire("ended")
             self._consuming = False
 
     async def _run(self) -> AsyncIterator[StreamItem]:
@@ -271,7 +291,8 @@ class UserDataStream:
 
     async def _subscribe(self, ws: aiohttp.ClientWebSocketResponse) -> list[StreamItem]:
         try:
-            # After a -1021 the offset is wrong: re-measure before signing again (§2).
+            # After a -1021 the offset is wrong: re-measure before signing again
+            # (web-socket-api.md, "Timing security").
             await self._sync_clock(force=self._clock_stale)
             self._clock_stale = False
         except OmsError as exc:
@@ -313,7 +334,8 @@ class UserDataStream:
         request_id = f"oms-{next(self._ids)}"
         message: dict[str, object] = {"id": request_id, "method": method}
         if sign is not None:
-            # Stamped and signed only now, after the governor's wait (§2 "Timing security").
+            # Stamped and signed only now, after the governor's wait
+            # (web-socket-api.md, "Timing security").
             message["params"] = sign()
         try:
             await ws.send_str(encode_json(message).decode())
@@ -335,6 +357,8 @@ class UserDataStream:
 
     def _refused(self, method: str, peek: _Peek) -> None:
         error = peek.error or _WsError(code=0, msg=f"HTTP {peek.status}")
+        # The answer may echo the signed request: never let the key or signature through.
+        error = _WsError(code=error.code, msg=self._scrub(error.msg), data=error.data)
         log.warning("%s refused: %s %s", method, error.code, error.msg)
         if peek.status in (429, 418) and error.data is not None:
             data = error.data
@@ -372,7 +396,8 @@ class UserDataStream:
         while True:
             age = self._monotonic() - self._connected_at
             if age >= config.stream_max_age_s:
-                # §1: a connection lives at most 24 h; rotate before Binance cuts it.
+                # web-socket-api.md, "General API Information": a connection lives at most
+                # 24 h; rotate before Binance cuts it.
                 raise _LostError("rotating before the 24 h connection limit", immediate=True)
             wait = config.stream_status_timeout_s if status_id else config.stream_silence_s
             wait = min(wait, config.stream_max_age_s - age)
@@ -421,9 +446,15 @@ class UserDataStream:
         if peek.status == 200:
             return
         error = peek.error or _WsError(code=0, msg=f"HTTP {peek.status}")
+        error = _WsError(code=error.code, msg=self._scrub(error.msg), data=error.data)
         # e.g. {"id":null,"status":401,"error":{"code":-2015,...}}: the session was revoked
-        # (§2 "WS session authentication"); a fresh subscribe will tell whether the key works.
+        # (web-socket-api.md, "Session Authentication"); a fresh subscribe will tell whether
+        # the key works.
         raise _LostError(f"server answered {peek.status} ({error.code} {error.msg})")
+
+    def _scrub(self, text: str) -> str:
+        key = self._config.api_key
+        return redact(text, (key.reveal(),) if key is not None else ())
 
     @staticmethod
     def _peek(raw: bytes) -> _Peek | None:

@@ -8,7 +8,7 @@ Rules:
   engine sizes every lock so that settling fills stays inside it.
 - The ledger records which (account, asset) pairs an action touched, in first-touch order,
   so the engine can send one ``outboundAccountPosition`` per account with exactly those
-  assets (binance-spot-api.md §5).
+  assets (user-data-stream.md, Account Update).
 """
 
 from __future__ import annotations

@@ -2,16 +2,17 @@
 
 Rules:
 - Symbols are ``oms.wire.rest.SymbolInfo`` exactly as ``GET /api/v3/exchangeInfo`` carries them,
-  filters as Binance's raw dicts (binance-spot-api.md §3 exchangeInfo, §6), so what the
-  simulator enforces is what it serves.
+  filters as Binance's raw dicts (rest-api.md, Exchange information exchangeInfo, filters.md, Symbol
+  filters), so what the simulator enforces is what it serves.
 - The defaults copy the live BTCUSDT / ETHUSDT / BNBUSDT filters (tick 0.01; steps
   0.00001 / 0.0001 / 0.001). BNBUSDT carries the legacy ``MIN_NOTIONAL`` filter instead of
   ``NOTIONAL`` so that both notional rules are exercised.
 - Only LIMIT, LIMIT_MAKER and MARKET are simulated: stop types are left out of
-  ``orderTypes`` and refused with Binance's "... not supported for this symbol." (§7).
+  ``orderTypes`` and refused with Binance's "... not supported for this symbol." (errors.md).
 - ``DECREMENT`` and ``TRANSFER`` STP are not simulated, so they are not in
-  ``allowedSelfTradePreventionModes`` and are refused with -1013 as Binance does (§3).
-- Commission is zero by default, as on testnet (§9).
+  ``allowedSelfTradePreventionModes`` and are refused with -1013 as Binance does (rest-api.md, New
+  order).
+- Commission is zero by default, as on testnet (faqs/commission_faq.md).
 """
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ def make_symbol(
     max_num_orders: int = 200,
     default_stp: str = "EXPIRE_MAKER",
 ) -> SymbolInfo:
-    """A symbol in exchangeInfo's shape with Binance's usual filter set (§6)."""
+    """A symbol in exchangeInfo's shape with Binance's usual filter set (filters.md, Symbol
+    filters)."""
     filters: list[dict[str, FilterValue]] = [
         {
             "filterType": "PRICE_FILTER",
@@ -77,7 +79,8 @@ def make_symbol(
             "stepSize": _d8(step),
         },
         {"filterType": "ICEBERG_PARTS", "limit": 100},
-        # Live symbols use stepSize 0 here, which disables the step check (§6).
+        # Live symbols use stepSize 0 here, which disables the step check (filters.md, Symbol
+        # filters).
         {
             "filterType": "MARKET_LOT_SIZE",
             "minQty": _d8("0"),
@@ -140,7 +143,8 @@ def default_symbols() -> tuple[SymbolInfo, ...]:
 
 
 def default_rate_limits() -> tuple[RateLimit, ...]:
-    """The live limits (§8): weight 6000/min, 100 orders/10 s, 200000 orders/day."""
+    """The live limits (rest-api.md, LIMITS): weight 6000/min, 100 orders/10 s, 200000
+    orders/day."""
     return (
         RateLimit(rate_limit_type="REQUEST_WEIGHT", interval="MINUTE", interval_num=1, limit=6000),
         RateLimit(rate_limit_type="ORDERS", interval="SECOND", interval_num=10, limit=100),
@@ -153,12 +157,12 @@ class SimConfig(msgspec.Struct, kw_only=True):
     """What the simulated exchange trades and charges."""
 
     symbols: tuple[SymbolInfo, ...] = default_symbols()
-    # Rates, e.g. Decimal("0.001"); zero as on testnet (§9).
+    # Rates, e.g. Decimal("0.001"); zero as on testnet (faqs/commission_faq.md).
     maker_commission: Decimal = Decimal(0)
     taker_commission: Decimal = Decimal(0)
     rate_limits: tuple[RateLimit, ...] = default_rate_limits()
     # Start price per symbol: the reference price of PERCENT_PRICE_BY_SIDE and of the
-    # market notional checks until the first trade (§6).
+    # market notional checks until the first trade (filters.md, PERCENT_PRICE_BY_SIDE).
     reference_prices: dict[str, Decimal] = msgspec.field(
         default_factory=lambda: dict(DEFAULT_REFERENCE_PRICES)
     )

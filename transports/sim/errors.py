@@ -2,7 +2,7 @@
 
 Rules:
 - A ``SimError`` is a definite refusal: ``code`` and ``msg`` are Binance's exact code and
-  message (binance-spot-api.md §7) and ``http_status`` is the status Binance answers with.
+  message (errors.md) and ``http_status`` is the status Binance answers with.
 - Nothing has changed when a ``SimError`` is raised: every check runs before any state moves.
 - The helpers below are the only places a message is spelled, so a test can compare
   against them and a server can serve them unchanged as ``{"code": .., "msg": ..}``.
@@ -27,7 +27,7 @@ __all__ = [
     "would_match",
 ]
 
-# The legal decimal range seen in -1100 messages (§3 "Conventions").
+# The legal decimal range seen in -1100 messages (rest-api.md, General API Information).
 DECIMAL_RANGE = r"^([0-9]{1,20})(\.[0-9]{1,20})?$"
 
 
@@ -45,7 +45,7 @@ class SimError(Exception):
 
 
 def filter_failure(name: str) -> SimError:
-    """-1013 "Filter failure: NAME" (§6)."""
+    """-1013 "Filter failure: NAME" (filters.md, Symbol filters)."""
     return SimError(-1013, f"Filter failure: {name}")
 
 
@@ -54,12 +54,12 @@ def invalid_symbol() -> SimError:
 
 
 def unknown_order() -> SimError:
-    """-2011: cancel of an order that is unknown or already closed (§3 cancel)."""
+    """-2011: cancel of an order that is unknown or already closed (rest-api.md, Cancel order)."""
     return SimError(-2011, "Unknown order sent.")
 
 
 def no_such_order() -> SimError:
-    """-2013: query of an unknown order (§3 query)."""
+    """-2013: query of an unknown order (rest-api.md, Query order)."""
     return SimError(-2013, "Order does not exist.")
 
 
@@ -68,12 +68,13 @@ def insufficient_balance() -> SimError:
 
 
 def duplicate_order() -> SimError:
-    """-2010: the client id is held by an order that is still open (§3 newClientOrderId)."""
+    """-2010: the client id is held by an order that is still open (rest-api.md, New order
+    (newClientOrderId))."""
     return SimError(-2010, "Duplicate order sent.")
 
 
 def would_match() -> SimError:
-    """-2010: a LIMIT_MAKER that would take (§3 mandatory params)."""
+    """-2010: a LIMIT_MAKER that would take (rest-api.md, New order mandatory params)."""
     return SimError(-2010, "Order would immediately match and take.")
 
 

@@ -6,7 +6,7 @@ Rules:
   seed and the same calls give byte-identical outputs and events.
 - Every request is checked completely before anything changes; a refusal raises
   ``SimError`` with Binance's code and message and leaves no trace (no event, no id used).
-- Locks (binance-spot-api.md §9 and issue 3): a BUY LIMIT / LIMIT_MAKER locks
+- Locks (faqs/commission_faq.md and issue 3): a BUY LIMIT / LIMIT_MAKER locks
   ``price * qty`` quote; any SELL locks its base quantity (a ``quoteOrderQty`` SELL locks
   the base its walk of the book will sell); a MARKET BUY by quantity locks exactly what the
   walk of the book will cost *now* (matching is synchronous, so the estimate is the cost;
@@ -17,13 +17,14 @@ Rules:
 - Commission is charged in the received asset at the maker or taker rate, rounded down to
   the asset's commission precision, and credited to the fee account (``fees``), so every
   asset is conserved exactly across accounts plus fees.
-- Events (§5 "Ordering"): an action queues all its ``executionReport``s (taker and makers,
-  whoever owns them) in the order they happened, then one ``outboundAccountPosition`` per
-  account whose balances it touched, with exactly the assets touched. ``I`` (execution id)
-  increases across all events; order ids, trade ids and prevented-match ids increase per
-  symbol; all times come from the one clock read the action makes.
+- Events (user-data-stream.md, Order Update): an action queues all its ``executionReport``s (taker
+  and makers, whoever owns them) in the order they happened, then one ``outboundAccountPosition``
+  per account whose balances it touched, with exactly the assets touched. ``I`` (execution id)
+  increases across all events; order ids, trade ids and prevented-match ids increase per symbol; all
+  times come from the one clock read the action makes.
 - The reference price of PERCENT_PRICE_BY_SIDE and of market notional checks is the last
-  trade price, starting from ``SimConfig.reference_prices`` (§6 allows the last price).
+  trade price, starting from ``SimConfig.reference_prices`` (filters.md, PERCENT_PRICE_BY_SIDE
+  allows the last price).
 """
 
 from __future__ import annotations
@@ -140,7 +141,7 @@ class SimExchange:
         self.config = config or SimConfig()
         self._rng = random.Random(seed)
         # Generated client ids: a seeded 10-character prefix and a counter, 22 alphanumerics
-        # like Binance's (§3), unique per exchange and reproducible per seed.
+        # like Binance's (rest-api.md, New order), unique per exchange and reproducible per seed.
         self._id_prefix = "".join(self._rng.choices(_ALNUM, k=10))
         self._next_client_id = 0
         self._markets: dict[str, _Market] = {}
@@ -225,11 +226,11 @@ class SimExchange:
 
         Returns:
             The ACK, RESULT or FULL body by ``newOrderRespType`` (default FULL for MARKET
-            and LIMIT, ACK otherwise; §3).
+            and LIMIT, ACK otherwise; rest-api.md, New order).
 
         Raises:
-            KeyError: unknown account.
-            SimError: any refusal (§6 filters, §7 codes); nothing has changed then.
+            KeyError: unknown account. SimError: any refusal (filters.md, Symbol filters filters,
+            errors.md codes); nothing has changed then.
         """
         self._ledger.require(account)
         market = self._market(order.symbol)
@@ -354,7 +355,7 @@ class SimExchange:
         )
         rates = self._rates()
         return AccountInfo(
-            # Integer bips (§9).
+            # Integer bips (faqs/commission_faq.md).
             maker_commission=int(self.config.maker_commission * 10000),
             taker_commission=int(self.config.taker_commission * 10000),
             buyer_commission=0,
@@ -392,7 +393,8 @@ class SimExchange:
         end_time: int | None = None,
         limit: int = 500,
     ) -> list[MyTrade]:
-        """``GET /api/v3/myTrades`` with Binance's parameter combinations (§3).
+        """``GET /api/v3/myTrades`` with Binance's parameter combinations (rest-api.md, Account
+        trade list).
 
         Raises:
             KeyError: unknown account.
@@ -422,7 +424,8 @@ class SimExchange:
         return [reports.my_trade(t, rules) for t in chosen]
 
     def commission(self, account: str, symbol: str) -> CommissionResponse:
-        """``GET /api/v3/account/commission`` (§9). Raises: KeyError, SimError -1121."""
+        """``GET /api/v3/account/commission`` (faqs/commission_faq.md). Raises: KeyError, SimError
+        -1121."""
         self._ledger.require(account)
         self._market(symbol)
         zero = ZERO.quantize(_BALANCE_QUANTUM)
@@ -549,7 +552,7 @@ class SimExchange:
         return client_id
 
     def _new_client_id(self) -> str:
-        # Binance generates 22 alphanumerics when no id is sent (§3).
+        # Binance generates 22 alphanumerics when no id is sent (rest-api.md, New order).
         self._next_client_id += 1
         return f"{self._id_prefix}{self._next_client_id:012d}"
 
@@ -631,7 +634,8 @@ class SimExchange:
             market.book.side(taker.side).add(taker)
 
     def _expire(self, market: _Market, order: SimOrder, reason: ExpiryReason) -> None:
-        """IOC / FOK / MARKET leftovers: ``x=EXPIRED`` with ``eR`` (§4)."""
+        """IOC / FOK / MARKET leftovers: ``x=EXPIRED`` with ``eR`` (user-data-stream.md, Order
+        Expiry Reason)."""
         order.status = OrderStatus.EXPIRED
         order.expiry_reason = reason.value
         order.update_time = self._now

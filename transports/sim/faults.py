@@ -7,18 +7,19 @@ Rules:
   times per call: the same seed and the same sequence of calls give the same faults.
 - Request faults are decided *before* execution; for ``ERROR_5XX``, ``ERROR_1007`` and
   ``TIMEOUT`` the caller executes the order first and then misbehaves, so the outcome is
-  unknown to the client although the order exists (binance-spot-api.md §7 "HTTP status").
+  unknown to the client although the order exists (rest-api.md, HTTP Return Codes).
   ``LOST`` is the other half of "unknown": the request never reached the engine and no
   answer comes, so the order does not exist (the fourth draw is made only when
   ``lose_request`` is set, so older seeds keep their sequences).
 - ``RATE_LIMITED`` is decided before execution and the order is not executed: past
-  ``orders_per_10s`` accepted orders in a fixed 10-second window (§8 "Windows are fixed
-  buckets"), the answer is HTTP 429 / -1015 with ``Retry-After`` to the window's end.
+  ``orders_per_10s`` accepted orders in a fixed 10-second window (rest-api.md, LIMITS "Windows are
+  fixed buckets"), the answer is HTTP 429 / -1015 with ``Retry-After`` to the window's end.
 - Event faults apply to one action's batch: drop, duplicate, delay (held back and emitted
-  after a later batch's events), reorder (the batch shuffled). A disconnect is due after
-  every ``disconnect_every`` delivered events; Binance replays nothing after it (§5).
+  after a later batch's events), reorder (the batch shuffled). A disconnect is due after every
+  ``disconnect_every`` delivered events; Binance replays nothing after it (user-data-stream.md,
+  Order Update).
 - Clock skew: requests stamped with a clock that differs from the exchange's by more than
-  the ``recvWindow`` (or 1000 ms ahead) are refused with -1021 (§2 "Timing security").
+  the ``recvWindow`` (or 1000 ms ahead) are refused with -1021 (rest-api.md, Timing security).
 """
 
 from __future__ import annotations
@@ -77,7 +78,8 @@ class RequestFault(StrEnum):
 
 
 def timestamp_error(timestamp_ms: int, server_ms: int, recv_window_ms: float) -> SimError | None:
-    """The -1021 refusal for a request stamped ``timestamp_ms``, or None (§2).
+    """The -1021 refusal for a request stamped ``timestamp_ms``, or None (rest-api.md, Timing
+    security).
 
     Binance accepts ``timestamp < serverTime + 1000`` and
     ``serverTime - timestamp <= recvWindow``.
@@ -90,7 +92,7 @@ def timestamp_error(timestamp_ms: int, server_ms: int, recv_window_ms: float) ->
 
 
 def too_many_orders(limit: int) -> SimError:
-    """-1015 with HTTP 429 (§7, §8)."""
+    """-1015 with HTTP 429 (errors.md, -1015, rest-api.md, LIMITS)."""
     return SimError(
         -1015, f"Too many new orders; current limit is {limit} orders per 10 SECOND.", 429
     )

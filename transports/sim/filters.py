@@ -4,12 +4,13 @@ Rules:
 - ``SymbolFilters`` is compiled once per symbol from exchangeInfo's filter dicts; nothing here
   re-parses a filter per order.
 - Parameter checks come first (mandatory, not-required, legal range, precision, client id;
-  §3 and §7), then the symbol filters in this order: PRICE_FILTER, PERCENT_PRICE_BY_SIDE,
-  LOT_SIZE, MARKET_LOT_SIZE, MIN_NOTIONAL, NOTIONAL, MAX_NUM_ORDERS. Binance does not
-  document the order of filter evaluation (§6, UNVERIFIED); this one is ours.
+  rest-api.md, New order and errors.md), then the symbol filters in this order: PRICE_FILTER,
+  PERCENT_PRICE_BY_SIDE, LOT_SIZE, MARKET_LOT_SIZE, MIN_NOTIONAL, NOTIONAL, MAX_NUM_ORDERS. Binance
+  does not document the order of filter evaluation (filters.md, MARKET_LOT_SIZE, UNVERIFIED); this
+  one is ours.
 - Each failure raises ``SimError`` with Binance's code and message; nothing is changed.
 - Ticks and steps are checked as ``value % step == 0`` (rules since 2022-02-24 and
-  2023-03-13, §10); a zero bound or step disables that part (§6).
+  2023-03-13, CHANGELOG.md); a zero bound or step disables that part (filters.md, Symbol filters).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ __all__ = [
     "valid_client_id",
 ]
 
-# newClientOrderId charset and length (§3 POST /api/v3/order).
+# newClientOrderId charset and length (rest-api.md, New order).
 CLIENT_ID_RANGE = "^[a-zA-Z0-9-_]{1,36}$"
 _CLIENT_ID = re.compile(r"[a-zA-Z0-9\-_]{1,36}")
 
@@ -57,7 +58,7 @@ _NOT_SUPPORTED = {
 
 
 def valid_client_id(client_id: str) -> bool:
-    """Does ``client_id`` match Binance's ``^[a-zA-Z0-9-_]{1,36}$`` (§3)?"""
+    """Does ``client_id`` match Binance's ``^[a-zA-Z0-9-_]{1,36}$`` (rest-api.md, New order)?"""
     return _CLIENT_ID.fullmatch(client_id) is not None
 
 
@@ -123,7 +124,8 @@ class SymbolFilters:
 
 
 def check_params(rules: SymbolFilters, order: NewOrder) -> SelfTradePreventionMode:
-    """Check the parameters of a new order (§3, §7); return its effective STP mode.
+    """Check the parameters of a new order (rest-api.md, New order, errors.md); return its effective
+    STP mode.
 
     Raises:
         SimError: -1100/-1102/-1106/-1111/-1114/-1134 for a malformed request, -2010 for
@@ -143,7 +145,7 @@ def check_params(rules: SymbolFilters, order: NewOrder) -> SelfTradePreventionMo
     if order.iceberg_qty is not None:
         raise errors.SimError(-2010, "Iceberg orders are not supported for this symbol.")
     if order.quote_order_qty is not None and not rules.quote_market_allowed:
-        # Binance's spelling, sic (§7).
+        # Binance's spelling, sic (errors.md).
         raise errors.SimError(
             -2010, "Quote order qty market orders are not support for this symbol."
         )
@@ -156,7 +158,7 @@ def check_params(rules: SymbolFilters, order: NewOrder) -> SelfTradePreventionMo
 
 
 def _check_shape(order: NewOrder) -> None:
-    """Mandatory and not-required parameters per order type (§3 "Mandatory params")."""
+    """Mandatory and not-required parameters per order type (rest-api.md, New order)."""
     kind = order.order_type
     if kind is OrderType.LIMIT:
         for name, value in (
@@ -200,7 +202,8 @@ def _check_amount(rules: SymbolFilters, name: str, value: Decimal) -> None:
     if not value.is_finite() or value < ZERO or value >= MAX_AMOUNT:
         raise errors.illegal_chars(name)
     quantum = rules.base_quantum if name == "quantity" else rules.quote_quantum
-    # More places than the asset has is -1111 (§3 "Conventions"); trailing zeros are fine.
+    # More places than the asset has is -1111 (rest-api.md, General API Information); trailing zeros
+    # are fine.
     if value.quantize(quantum) != value:
         raise errors.bad_precision(name)
     if name == "quoteOrderQty" and value == ZERO:
@@ -216,7 +219,8 @@ def check_filters(
         rules: the symbol's compiled rules.
         order: the order.
         reference_price: the price PERCENT_PRICE_BY_SIDE and market notional checks use
-            (§6; the simulator's reference is the last trade price, or the configured start).
+            (filters.md, PERCENT_PRICE_BY_SIDE; the simulator's reference is the last trade price,
+            or the configured start).
         open_orders: the account's open orders on the symbol now (MAX_NUM_ORDERS).
 
     Raises:
@@ -281,14 +285,15 @@ def _check_notional(rules: SymbolFilters, order: NewOrder, ref: Decimal) -> None
     else:
         notional = (order.price or ZERO) * (order.quantity or ZERO)
     legacy = rules.min_notional
-    # MIN_NOTIONAL checks MARKET orders only with applyToMarket (§6).
+    # MIN_NOTIONAL checks MARKET orders only with applyToMarket (filters.md, MIN_NOTIONAL).
     applies = legacy is not None and (not market or legacy.apply_to_market)
     if legacy is not None and applies and notional < legacy.min_notional:
         raise errors.filter_failure("MIN_NOTIONAL")
     f = rules.notional
     if f is None:
         return
-    # NOTIONAL checks each bound on MARKET orders only with its apply*ToMarket flag (§6).
+    # NOTIONAL checks each bound on MARKET orders only with its apply*ToMarket flag (filters.md,
+    # NOTIONAL).
     if (not market or f.apply_min_to_market) and notional < f.min_notional:
         raise errors.filter_failure("NOTIONAL")
     if (not market or f.apply_max_to_market) and f.max_notional and notional > f.max_notional:
@@ -296,5 +301,6 @@ def _check_notional(rules: SymbolFilters, order: NewOrder, ref: Decimal) -> None
 
 
 def effective_time_in_force(order: NewOrder) -> TimeInForce:
-    """Binance reports GTC for MARKET and LIMIT_MAKER orders (§3 FULL example)."""
+    """Binance reports GTC for MARKET and LIMIT_MAKER orders (rest-api.md, New order FULL
+    example)."""
     return order.time_in_force or TimeInForce.GTC

@@ -5,8 +5,8 @@ Rules:
   price, while its limit price crosses (MARKET orders have no limit).
 - A quantity order takes ``min(taker remaining, maker remaining)``; a ``quoteOrderQty``
   MARKET order takes as many whole steps as its remaining quote buys at the maker's price,
-  so it never breaks LOT_SIZE (§3 "MARKET with quoteOrderQty").
-- Self-trade prevention follows the taker's mode only (§4 "STP"): ``EXPIRE_TAKER`` expires
+  so it never breaks LOT_SIZE (rest-api.md, New order).
+- Self-trade prevention follows the taker's mode only (faqs/stp_faq.md): ``EXPIRE_TAKER`` expires
   the taker, ``EXPIRE_MAKER`` expires the resting order and goes on, ``EXPIRE_BOTH`` both,
   ``NONE`` trades. The expired order's remaining quantity becomes its prevented quantity
   and its status ``EXPIRED_IN_MATCH``.
@@ -143,7 +143,8 @@ def _prevent(
     mode = taker.stp
     expire_taker = mode is _EXPIRE_TAKER or mode is _EXPIRE_BOTH
     expire_maker = mode is _EXPIRE_MAKER or mode is _EXPIRE_BOTH
-    # The quantity that would have traded (``pl`` in the report, §5 conditional keys).
+    # The quantity that would have traded (``pl`` in the report, user-data-stream.md, Order Update
+    # conditional keys).
     qty = min(maker.remaining, taker.remaining)
     if expire_maker:
         maker.prevented_qty += maker.remaining

@@ -4,11 +4,12 @@ Rules:
 - Outputs are the frozen Structs of ``oms.wire.events`` and ``oms.wire.rest``, so what the simulator
   says is exactly what the decoders read; ``transports.wire.encode_json`` writes them.
 - Quantities are quantized to the base asset's precision, prices and quote amounts to the
-  quote asset's (binance-spot-api.md §11 "Encode decimals ... with the symbol's precision");
-  ``n`` is ``"0"`` and ``N`` null when a report is not a trade (§5).
+  quote asset's (rest-api.md, General API Information ("Encode decimals ... with the symbol's
+  precision")); ``n`` is ``"0"`` and ``N`` null when a report is not a trade (user-data-stream.md,
+  Order Update).
 - ``-1`` where Binance puts it: ``orderListId``/``g`` outside lists, ``t`` when not a trade.
 - ``W`` / ``workingTime`` is present from the first report on: every simulated order works
-  as soon as it is accepted (§5 "Conditional keys").
+  as soon as it is accepted (user-data-stream.md, Conditional Fields in Execution Report).
 """
 
 from __future__ import annotations
@@ -48,12 +49,13 @@ __all__ = [
 ]
 
 NO_LIST = -1
-_ZERO_N = Decimal(0)  # ``n`` when not a trade is "0" (§5)
+_ZERO_N = Decimal(0)  # ``n`` when not a trade is "0" (user-data-stream.md, Order Update)
 _RESTING = (TimeInForce.GTC,)
 
 
 class Prevention:
-    """The STP keys of one TRADE_PREVENTION report (§4 "STP", §5 conditional keys)."""
+    """The STP keys of one TRADE_PREVENTION report (faqs/stp_faq.md, user-data-stream.md, Order
+    Update conditional keys)."""
 
     __slots__ = ("counter_order_id", "last_prevented", "match_id", "price", "qty")
 
@@ -99,7 +101,8 @@ def execution_report(
     orig_client_order_id: str = "",
     prevention: Prevention | None = None,
 ) -> ExecutionReport:
-    """One ``executionReport`` for ``order`` in its current state (§5 "every key")."""
+    """One ``executionReport`` for ``order`` in its current state (user-data-stream.md, Order
+    Update)."""
     bq = rules.base_quantum
     qq = rules.quote_quantum
     trade = execution_type is ExecutionType.TRADE
@@ -228,7 +231,7 @@ def result(order: SimOrder, rules: SymbolFilters, now: int) -> NewOrderResult:
 
 
 def full(order: SimOrder, rules: SymbolFilters, now: int, fills: list[TradeRecord]) -> NewOrderFull:
-    """FULL: RESULT plus ``fills`` (``[]`` for an order that rests, §3)."""
+    """FULL: RESULT plus ``fills`` (``[]`` for an order that rests, rest-api.md, New order)."""
     return NewOrderFull(
         **_result_fields(order, rules, now), fills=tuple(order_fill(f, rules) for f in fills)
     )
@@ -237,7 +240,8 @@ def full(order: SimOrder, rules: SymbolFilters, now: int, fills: list[TradeRecor
 def cancel_response(
     order: SimOrder, rules: SymbolFilters, now: int, cancel_id: str
 ) -> CancelResponse:
-    """``clientOrderId`` is the cancel's id, ``origClientOrderId`` the order's (§3)."""
+    """``clientOrderId`` is the cancel's id, ``origClientOrderId`` the order's (rest-api.md, Cancel
+    order)."""
     bq = rules.base_quantum
     qq = rules.quote_quantum
     return CancelResponse(

@@ -8,13 +8,13 @@ Rules:
   (-1015, ``retry_after`` to the end of the 10 s window) and nothing executes.
 - Clock skew: the transport's local clock is the exchange's minus ``clock_skew_ms``; signed
   requests carry ``local + offset`` and are refused with -1021 outside ``recvWindow``
-  (binance-spot-api.md §2). ``get_server_time()`` learns the offset, as a client syncs.
+  (rest-api.md, Timing security). ``get_server_time()`` learns the offset, as a client syncs.
 - ``user_data()`` yields a ``StreamGap`` after every (re)subscription, the first included,
   then the account's events, each action's batch passed through the ``FaultInjector`` and
-  round-tripped through the wire (``encode_json`` in the WS API envelope ->
-  ``decode_user_data``) as the real stream's would be. After an injected disconnect it
-  resubscribes and replays nothing: events produced while it was down are gone (§5), and
-  the gap says so.
+  round-tripped through the wire (``encode_json`` in the WS API envelope -> ``decode_user_data``) as
+  the real stream's would be. After an injected disconnect it resubscribes and replays nothing:
+  events produced while it was down are gone (web-socket-api.md, User Data Stream requests), and the
+  gap says so.
 - No wall clock and no network: time is the exchange's injected clock; the only waiting is
   ``asyncio`` waits for new events (``poll_interval_s``) and an injected timeout.
 """
@@ -230,7 +230,8 @@ class SimTransport:
     async def _user_data(self) -> AsyncIterator[StreamItem]:
         since: int | None = None
         while not self._closed:
-            # A new subscription sees only what happens from now on (§5).
+            # A new subscription sees only what happens from now on (web-socket-api.md, User Data
+            # Stream requests).
             self._ex.drain_events(self._account)
             if self._faults is not None:
                 self._faults.discard_held()
@@ -268,7 +269,8 @@ class SimTransport:
     def _wire(self, events: list[UserDataEvent]) -> list[StreamItem]:
         out: list[StreamItem] = []
         for event in events:
-            # The WS API's envelope, as the local server and Binance send it (§5).
+            # The WS API's envelope, as the local server and Binance send it (web-socket-api.md,
+            # Event format).
             raw = b'{"subscriptionId":%d,"event":%s}' % (self._reconnects, encode_json(event))
             try:
                 out.append(decode_user_data(raw))
@@ -296,8 +298,8 @@ class SimTransport:
 
 
 def _actions(events: list[UserDataEvent]) -> list[list[UserDataEvent]]:
-    """Split queued events into actions: each ends with its account position (§5;
-    a deposit's balanceUpdate is followed by one too)."""
+    """Split queued events into actions: each ends with its account position (user-data-stream.md,
+    Balance Update; a deposit's balanceUpdate is followed by one too)."""
     batches: list[list[UserDataEvent]] = []
     current: list[UserDataEvent] = []
     for event in events:

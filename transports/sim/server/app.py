@@ -1,21 +1,27 @@
 """The local Binance Spot server: a SimExchange behind Binance's REST and WebSocket API.
 
 A client's REST base URL is ``http://HOST:PORT/api`` and its WebSocket API URL
-``ws://HOST:PORT/ws-api/v3``: the layout of the Spot testnet (``https://testnet.binance.vision/api``,
-``wss://ws-api.testnet.binance.vision/ws-api/v3``), so any Binance client pointed there works.
+``ws://HOST:PORT/ws-api/v3``: the layout of the Spot testnet
+(``https://testnet.binance.vision/api``, ``wss://ws-api.testnet.binance.vision/ws-api/v3``), so any
+Binance client pointed there works.
 
 Rules:
 - ``make_app`` builds one aiohttp application per server run over one ``SimExchange``;
   the REST face is ``server_rest``, the WebSocket API ``server_ws``, the shared rules
   (keys, limits, faults) ``server_core``.
 - ``X-MBX-USED-WEIGHT-1M`` is set on *every* response, 404s and 410s included
-  (binance-spot-api.md §8 "REST headers").
-- On shutdown every WebSocket connection gets ``serverShutdown`` and is closed (§1).
+  (rest-api.md, LIMITS).
+- On shutdown every WebSocket connection gets ``serverShutdown`` and is closed (web-socket-api.md,
+  General API Information).
 - The server never logs or echoes a secret, a signature or a signed query string.
+- Every answer carries ``X-OMS-Exchange-Run``: a random id per server run (``RUN_KEY``), so
+  a client can tell that the exchange it wrote a journal against was restarted (and its
+  orders and balances are gone). Binance sends no such header.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Sequence
 
 from aiohttp import web
@@ -30,12 +36,20 @@ __all__ = [
     "DEMO_API_KEY",
     "DEMO_API_SECRET",
     "HUB_KEY",
+    "RUN_HEADER",
+    "RUN_KEY",
     "ApiAccount",
     "ServerOptions",
     "make_app",
 ]
 
 HUB_KEY = web.AppKey("oms_server_hub", EventHub)
+RUN_KEY = web.AppKey("oms_exchange_run", str)
+RUN_HEADER = "X-OMS-Exchange-Run"
+
+
+async def _run_header(request: web.Request, response: web.StreamResponse) -> None:
+    response.headers[RUN_HEADER] = request.app[RUN_KEY]
 
 
 async def _used_weight_header(request: web.Request, response: web.StreamResponse) -> None:
@@ -70,6 +84,8 @@ def make_app(
     add_routes(app)
     app.router.add_get("/ws-api/v3", WsApi(state, hub).handle)
     app.on_response_prepare.append(_used_weight_header)
+    app[RUN_KEY] = secrets.token_hex(8)
+    app.on_response_prepare.append(_run_header)
 
     async def start(app: web.Application) -> None:
         hub.start()

@@ -1,6 +1,6 @@
 """Who is asking, and did they sign it: API keys, signatures and timing, as Binance checks them.
 
-Rules (binance-spot-api.md §2):
+Rules (rest-api.md, Request Security):
 - REST: the key is the ``X-MBX-APIKEY`` header. The signed payload is the raw query string
   without its ``signature`` pair, concatenated with no separator to the raw form body
   without its ``signature`` pair: exactly the percent-encoded bytes the client sent (the
@@ -47,8 +47,8 @@ __all__ = [
 DEMO_API_KEY = "omsDemoKey0000000000000000000000000000000000000000000000000000001"
 DEMO_API_SECRET = "omsDemoSecret000000000000000000000000000000000000000000000000001"
 
-# Binance keys are 64 alphanumerics; anything that is not a plausible key is -2014 rather
-# than -2015 (§7). We accept 1..100 of [A-Za-z0-9_-] so configured test keys stay short.
+# Binance keys are 64 alphanumerics; anything that is not a plausible key is -2014 rather than -2015
+# (errors.md, -2014). We accept 1..100 of [A-Za-z0-9_-] so configured test keys stay short.
 _KEY_FORMAT = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 _RECV_WINDOW = re.compile(r"^[0-9]{1,5}(\.[0-9]{1,3})?$")
 _TIMESTAMP = re.compile(r"^[0-9]{1,20}$")
@@ -56,7 +56,7 @@ DEFAULT_RECV_WINDOW_US = 5_000_000
 MAX_RECV_WINDOW_US = 60_000_000
 # A timestamp this large is in microseconds (ms timestamps stay below it until year 5138).
 _MICROSECONDS_FROM = 10**14
-# Since 2024-12 timestamps before 2017-01-01 are refused (§2 "Timing security").
+# Since 2024-12 timestamps before 2017-01-01 are refused (rest-api.md, Timing security).
 _EARLIEST_MS = 1_483_228_800_000
 
 
@@ -119,10 +119,12 @@ class Credential:
         return self._public is not None
 
     def verify(self, payload: bytes, signature: str) -> bool:
-        """True iff ``signature`` signs ``payload`` with this key (§2)."""
+        """True iff ``signature`` signs ``payload`` with this key (rest-api.md, Request
+        Security)."""
         if self._secret is not None:
             expected = hmac.new(self._secret, payload, hashlib.sha256).hexdigest()
-            # HMAC signatures are accepted case-insensitively (§2 step 4).
+            # HMAC signatures are accepted case-insensitively (rest-api.md, Request Security step
+            # 4).
             return hmac.compare_digest(expected, signature.lower())
         assert self._public is not None
         try:
@@ -168,18 +170,20 @@ def _drop_signature(part: bytes) -> bytes:
 
 
 def rest_payload(query: bytes, body: bytes) -> bytes:
-    """The bytes a REST client signed: query + body as sent, minus ``signature`` (§2)."""
+    """The bytes a REST client signed: query + body as sent, minus ``signature`` (rest-api.md,
+    Request Security)."""
     return _drop_signature(query) + _drop_signature(body)
 
 
 def ws_payload(params: Iterable[tuple[str, str]]) -> bytes:
-    """The bytes a WebSocket API client signed: sorted ``k=v&...``, raw UTF-8 (§2)."""
+    """The bytes a WebSocket API client signed: sorted ``k=v&...``, raw UTF-8 (rest-api.md, Request
+    Security)."""
     pairs = sorted((k, v) for k, v in params if k != "signature")
     return "&".join(f"{k}={v}" for k, v in pairs).encode("utf-8")
 
 
 def check_timing(timestamp: str | None, recv_window: str | None, server_time_ms: int) -> None:
-    """Apply §2 "Timing security" to a request's ``timestamp`` and ``recvWindow``.
+    """Apply rest-api.md, Timing security to a request's ``timestamp`` and ``recvWindow``.
 
     Raises:
         ApiError: -1102 for a missing or malformed timestamp, -1100 for a malformed

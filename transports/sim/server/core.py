@@ -9,7 +9,7 @@ Rules:
 - A request fault is decided before execution (``FaultInjector.on_order_request``);
   ``ERROR_5XX``, ``ERROR_1007`` and ``TIMEOUT`` execute the order first and only then
   misbehave, so the client genuinely cannot know the outcome ("unknown is not failed").
-- Successful placements and cancels cost 0 weight (binance-spot-api.md §8, 2026-04-02): the
+- Successful placements and cancels cost 0 weight (rest-api.md, LIMITS, 2026-04-02): the
   caller charges first and refunds on success.
 """
 
@@ -51,8 +51,9 @@ class ServerOptions(msgspec.Struct, kw_only=True):
     orders_per_10s: int = 50
     orders_per_day: int = 160000
     ban_after_429s: int = 3
-    # Binance answers -1007 after processing a request for 10 s (§1 "Connection facts"); a
-    # TIMEOUT fault holds the answer this long (or until the client hangs up), then -1007.
+    # Binance answers -1007 after processing a request for 10 s (web-socket-api.md, General API
+    # Information); a TIMEOUT fault holds the answer this long (or until the client hangs up), then
+    # -1007.
     request_timeout: float = 10.0
     # Events held back by the ``delay_event`` fault come out at the latest after this (s).
     delayed_event_flush: float = 0.2
@@ -134,7 +135,7 @@ class ServerState:
     def authenticate_rest(
         self, api_key: str | None, params: Params, query: bytes, body: bytes
     ) -> str:
-        """The account of a signed REST request (§2).
+        """The account of a signed REST request (rest-api.md, Request Security).
 
         Raises:
             ApiError: -2014/-2015 for the key, -1102 for a missing signature or timestamp,
@@ -153,7 +154,7 @@ class ServerState:
         """The key of a signed WebSocket API request: its own signature, or the session's.
 
         After ``session.logon`` a request may omit ``apiKey`` and ``signature`` but must
-        still carry ``timestamp`` (§2 "WS session authentication").
+        still carry ``timestamp`` (web-socket-api.md, Session Authentication).
 
         Raises:
             ApiError: as ``authenticate_rest``, with the WebSocket signing rule.

@@ -1,6 +1,6 @@
 """Rate limits of the local Binance server: request weight per IP, unfilled orders per account.
 
-Rules (binance-spot-api.md §8):
+Rules (rest-api.md, LIMITS):
 - Windows are fixed buckets of an injected millisecond clock: REQUEST_WEIGHT per 1 MINUTE
   per IP; ORDERS per 10 SECOND and per 1 DAY per account.
 - A request is charged its weight before it runs; past the limit it is refused with HTTP 429
@@ -203,7 +203,8 @@ class RateLimiter:
         day.count += 1
 
     def first_fill(self, account: str) -> None:
-        """An order traded for the first time: it no longer counts as unfilled (§8)."""
+        """An order traded for the first time: it no longer counts as unfilled (rest-api.md,
+        Unfilled Order Count)."""
         now = self.clock()
         for bucket, size in zip(
             self._order_buckets(account), (TEN_SECONDS_MS, DAY_MS), strict=True

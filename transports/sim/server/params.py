@@ -2,15 +2,17 @@
 
 Rules:
 - REST parameters come from the query string and/or an ``x-www-form-urlencoded`` body; when
-  a name appears in both, the query string wins (binance-spot-api.md §2 "REST HMAC-SHA256
+  a name appears in both, the query string wins (rest-api.md, Request Security "REST HMAC-SHA256
   recipe" step 3). The same name twice *within* one part is ``-1101``.
 - Every refusal is an ``ApiError`` with Binance's ``code``, ``msg`` and HTTP status
-  (§7); nothing here executes anything, so a refused request changes no state.
+  (rest-api.md, HTTP Return Codes); nothing here executes anything, so a refused request changes no
+  state.
 - Endpoints read the parameters they know through ``Params``; whatever was sent and never
-  read is ``-1104`` ("Not all sent parameters were read", §7), so a typo never silently
-  becomes a default.
+  read is ``-1104`` ("Not all sent parameters were read", errors.md, -1104), so a typo never
+  silently becomes a default.
 - Amounts are parsed straight into ``Decimal`` from the wire text (never a float) and must
-  match Binance's decimal range ``^([0-9]{1,20})(\\.[0-9]{1,20})?$`` (§3 "Conventions").
+  match Binance's decimal range ``^([0-9]{1,20})(\\.[0-9]{1,20})?$`` (rest-api.md, General API
+  Information).
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ __all__ = [
 E = TypeVar("E", bound=StrEnum)
 
 INTEGER_RANGE = r"^[0-9]{1,20}$"
-# newClientOrderId charset and length (§3 "POST /api/v3/order").
+# newClientOrderId charset and length (rest-api.md, New order).
 CLIENT_ID_RANGE = r"^[a-zA-Z0-9-_]{1,36}$"
 _DECIMAL = re.compile(DECIMAL_RANGE)
 _INTEGER = re.compile(INTEGER_RANGE)
@@ -64,7 +66,7 @@ _STOP_TYPES = frozenset(
         OrderType.TAKE_PROFIT_LIMIT,
     }
 )
-# Mandatory parameters by order type (§3 "Mandatory params by type").
+# Mandatory parameters by order type (rest-api.md, New order).
 _MANDATORY: dict[OrderType, tuple[str, ...]] = {
     OrderType.LIMIT: ("timeInForce", "quantity", "price"),
     OrderType.MARKET: (),
@@ -88,7 +90,7 @@ _TAKES_TIF = frozenset({OrderType.LIMIT, OrderType.STOP_LOSS_LIMIT, OrderType.TA
 class ApiError(SimError):
     """A refusal as Binance words it: ``{"code", "msg"}`` plus the HTTP status to answer with.
 
-    ``retry_after`` (seconds) goes to the ``Retry-After`` header of a 429/418 (§8).
+    ``retry_after`` (seconds) goes to the ``Retry-After`` header of a 429/418 (rest-api.md, LIMITS).
     """
 
     def __init__(
@@ -122,14 +124,15 @@ def _split(raw: bytes) -> dict[str, str]:
         except UnicodeDecodeError:
             raise ApiError(-1100, "Illegal characters found in a parameter.") from None
         if key in out:
-            # §7 -1101 "Duplicate values for a parameter detected."
+            # errors.md, -1101 "Duplicate values for a parameter detected."
             raise ApiError(-1101, "Duplicate values for a parameter detected.")
         out[key] = value
     return out
 
 
 def parse_form(query: bytes, body: bytes) -> dict[str, str]:
-    """Merge query-string and body parameters; the query string wins on a duplicate (§2).
+    """Merge query-string and body parameters; the query string wins on a duplicate (rest-api.md,
+    Request Security).
 
     Raises:
         ApiError: -1100 for bytes that are not UTF-8 after percent-decoding, -1101 for a
@@ -148,7 +151,7 @@ class Params:
     def __init__(self, values: dict[str, str], *, ip: str = "") -> None:
         self._values = values
         self._read: set[str] = set()
-        # The caller's address: rate limits are per IP (§8).
+        # The caller's address: rate limits are per IP (rest-api.md, LIMITS).
         self.ip = ip
 
     def __contains__(self, name: str) -> bool:
@@ -213,7 +216,7 @@ class Params:
         return lowered == "true"
 
     def finish(self) -> None:
-        """Refuse parameters the endpoint never read (§7 -1104).
+        """Refuse parameters the endpoint never read (errors.md, -1104).
 
         Raises:
             ApiError: -1104 naming how many were read and how many sent.
@@ -229,7 +232,7 @@ class Params:
 
 
 def _check_precision(name: str, value: Decimal | None, places: int) -> None:
-    """More decimals than the asset allows is ``-1111`` (§3 "Conventions")."""
+    """More decimals than the asset allows is ``-1111`` (rest-api.md, General API Information)."""
     if value is None:
         return
     exponent = value.normalize().as_tuple().exponent
@@ -269,7 +272,7 @@ def _check_by_type(params: Params, order_type: OrderType, market_qty: bool) -> N
 
 
 def new_order_from_params(params: Params, symbols: dict[str, SymbolInfo]) -> NewOrder:
-    """Build the typed order of ``POST /api/v3/order`` / ``order.place`` (§3).
+    """Build the typed order of ``POST /api/v3/order`` / ``order.place`` (rest-api.md, New order).
 
     Raises:
         ApiError: -1102/-1105/-1106/-1114 for missing or superfluous parameters by type,
@@ -328,13 +331,14 @@ def _order_ids(params: Params) -> tuple[str, int | None, str | None]:
     order_id = params.integer("orderId")
     orig = params.text("origClientOrderId")
     if order_id is None and orig is None:
-        # Neither id: -1102 since 2025-04 (§3 "DELETE /api/v3/order").
+        # Neither id: -1102 since 2025-04 (rest-api.md, Cancel order).
         raise one_of_mandatory("origClientOrderId", "orderId")
     return symbol, order_id, orig
 
 
 def cancel_from_params(params: Params) -> CancelOrder:
-    """Build ``DELETE /api/v3/order`` / ``order.cancel`` (§3); see ``_order_ids`` for errors."""
+    """Build ``DELETE /api/v3/order`` / ``order.cancel`` (rest-api.md, Cancel order); see
+    ``_order_ids`` for errors."""
     symbol, order_id, orig = _order_ids(params)
     return CancelOrder(
         symbol=symbol,
@@ -345,6 +349,6 @@ def cancel_from_params(params: Params) -> CancelOrder:
 
 
 def query_from_params(params: Params) -> QueryOrder:
-    """Build ``GET /api/v3/order`` / ``order.status`` (§3)."""
+    """Build ``GET /api/v3/order`` / ``order.status`` (rest-api.md, New order)."""
     symbol, order_id, orig = _order_ids(params)
     return QueryOrder(symbol=symbol, order_id=order_id, orig_client_order_id=orig)

@@ -1,6 +1,6 @@
 """The REST face of the local Binance server: ``/api/v3/...`` as Binance serves it.
 
-Rules (binance-spot-api.md §2, §3, §7, §8):
+Rules (rest-api.md, Request Security, rest-api.md, New order, errors.md, rest-api.md, LIMITS):
 - Every request is charged its documented weight first (per IP), then authenticated when
   SIGNED, then its parameters are read and unread ones refused (-1104), and only then does
   anything execute: a refused request changes nothing.
@@ -9,9 +9,10 @@ Rules (binance-spot-api.md §2, §3, §7, §8):
   ``Retry-After``. ``X-MBX-USED-WEIGHT-1M`` is on every response (added by ``server.py``),
   ``X-MBX-ORDER-COUNT-10S`` / ``-1D`` on order placements.
 - Faults: after an order executed, ``ERROR_5XX`` answers HTTP 503, ``ERROR_1007`` answers
-  -1007 (HTTP 408; Binance's status for -1007 is UNVERIFIED, §7) and ``TIMEOUT`` answers
-  nothing until the client hangs up or ``request_timeout`` passes, then -1007.
-- The removed listenKey endpoints answer HTTP 410 Gone, as Binance has since 2026-02 (§0).
+  -1007 (HTTP 408; Binance's status for -1007 is UNVERIFIED, errors.md, -1007) and ``TIMEOUT``
+  answers nothing until the client hangs up or ``request_timeout`` passes, then -1007.
+- The removed listenKey endpoints answer HTTP 410 Gone, as Binance has since 2026-02 (rest-api.md,
+  General API Information).
 """
 
 from __future__ import annotations
@@ -236,7 +237,7 @@ def _my_trades(state: ServerState, params: Params, account: str | None) -> objec
     limit = params.integer("limit")
     params.finish()
     given = frozenset(k for k, v in values.items() if v is not None)
-    # Allowed combinations of myTrades (§3 "GET /api/v3/myTrades").
+    # Allowed combinations of myTrades (rest-api.md, Account trade list).
     if given not in _TRADE_COMBOS:
         raise ApiError(-1128, "Combination of optional parameters invalid.")
     start, end = values["startTime"], values["endTime"]
@@ -264,6 +265,20 @@ def _commission(state: ServerState, params: Params, account: str | None) -> obje
     return state.exchange.commission(account, symbol)
 
 
+def _avg_price(state: ServerState, params: Params, account: str | None) -> object:
+    # rest-api.md, "Current average price": {"mins", "price", "closeTime"}. The simulated
+    # market's average is its reference price (the last trade, or the start price).
+    symbol = params.require("symbol")
+    params.finish()
+    if symbol not in state.symbols:
+        raise ApiError(-1121, "Invalid symbol.")
+    return {
+        "mins": 5,
+        "price": state.exchange.reference_price(symbol),
+        "closeTime": state.server_time(),
+    }
+
+
 # --- the request pipeline ----------------------------------------------------------------
 
 
@@ -271,7 +286,7 @@ class Endpoint(msgspec.Struct, frozen=True):
     handler: Handler
     weight: Weight
     signed: bool = True
-    # Successful order and cancel requests cost 0 weight since 2026-04-02 (§8).
+    # Successful order and cancel requests cost 0 weight since 2026-04-02 (rest-api.md, LIMITS).
     free_on_success: bool = False
     placement: bool = False
 
@@ -354,6 +369,7 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("GET", "/api/v3/ping"): Endpoint(_ping, _fixed(1), signed=False),
     ("GET", "/api/v3/time"): Endpoint(_time, _fixed(1), signed=False),
     ("GET", "/api/v3/exchangeInfo"): Endpoint(_exchange_info, _fixed(20), signed=False),
+    ("GET", "/api/v3/avgPrice"): Endpoint(_avg_price, _fixed(2), signed=False),
     ("POST", "/api/v3/order"): Endpoint(_place, _fixed(1), free_on_success=True, placement=True),
     ("POST", "/api/v3/order/test"): Endpoint(
         _test_order,

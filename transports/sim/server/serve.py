@@ -2,9 +2,9 @@
 
 Rules:
 - Binds to 127.0.0.1 unless told otherwise; prints the REST base URL, the WebSocket API URL
-  and the demo API key and secret (a demo value, never a real secret), then serves until
-  interrupted. Keys from a config file are listed by name only: their secrets are never
-  printed.
+  and the demo API key and secret (a demo value, never a real secret), then the same as
+  ``.env`` lines ready to paste, then serves until interrupted. Keys from a config file are
+  listed by name only: their secrets are never printed.
 - Accounts, balances and keys come from ``--config FILE`` (JSON, or TOML by extension)::
 
       [[accounts]]
@@ -199,7 +199,15 @@ async def _serve(args: argparse.Namespace) -> None:
             print(f"demo API secret: {DEMO_API_SECRET}  (a demo value, not a real secret)")
         else:
             print(f"account {spec.account!r}: key ...{spec.api_key[-4:]}")
-    print("serving; Ctrl-C to stop", flush=True)
+    demo = any(spec.api_key == DEMO_API_KEY for spec in specs)
+    print("\n# Ready to paste into .env (or export) to point the oms command here:")
+    print("OMS_ENV=local")
+    print(f"OMS_REST_URL=http://{args.host}:{port}/api")
+    print(f"OMS_WS_API_URL=ws://{args.host}:{port}/ws-api/v3")
+    if demo:
+        print(f"OMS_API_KEY={DEMO_API_KEY}")
+        print(f"OMS_API_SECRET={DEMO_API_SECRET}")
+    print("\nserving; Ctrl-C to stop", flush=True)
     try:
         await asyncio.Event().wait()
     finally:

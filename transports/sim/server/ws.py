@@ -1,6 +1,7 @@
 """The WebSocket API face of the local Binance server (``/ws-api/v3``) and its user-data hub.
 
-Rules (binance-spot-api.md §1, §2, §5, §7, §8):
+Rules (rest-api.md, General API Information, rest-api.md, Request Security, user-data-stream.md,
+Order Update, errors.md, rest-api.md, LIMITS):
 - A request is ``{"id", "method", "params"}``; the answer is ``{"id", "status", "result"}``
   or ``{"id", "status", "error": {"code", "msg"[, "data"]}}``, with ``rateLimits`` unless
   the connection or the request said ``returnRateLimits=false``.
@@ -148,8 +149,8 @@ class EventHub:
         # Called by the exchange inside the action that produced the event: collect it and
         # deliver the whole batch once the action is done (on the next loop iteration).
         self._pending.append((account, event))
-        # The first fill of an order takes it off the unfilled order count (§8); counted
-        # now, so the answer to the request that filled it already shows it.
+        # The first fill of an order takes it off the unfilled order count (rest-api.md, Unfilled
+        # Order Count); counted now, so the answer to the request that filled it already shows it.
         if (
             type(event) is ExecutionReport
             and event.execution_type is ExecutionType.TRADE
@@ -211,7 +212,8 @@ class EventHub:
                 self._push(account, late)
 
     async def shutdown(self) -> None:
-        """Send ``serverShutdown`` to every connection, then close them (§1)."""
+        """Send ``serverShutdown`` to every connection, then close them (rest-api.md, General API
+        Information)."""
         frame = b'{"event":%s}' % encode_json(ServerShutdown(event_time=self.state.clock()))
         writers = []
         for conn in list(self.connections):
@@ -376,7 +378,8 @@ class WsApi:
             )
             return self._error(conn, request_id, unknown, rate_limits)
         if fault is RequestFault.TIMEOUT:
-            # No answer; Binance gives up on the backend after 10 s with -1007 (§1).
+            # No answer; Binance gives up on the backend after 10 s with -1007 (rest-api.md, General
+            # API Information).
             late = self._error(conn, request_id, timeout, rate_limits)
             loop = asyncio.get_running_loop()
             loop.call_later(self.state.options.request_timeout, conn.send, late)
@@ -428,7 +431,8 @@ class WsApi:
         credential = self.state.authenticate_ws(params, values, None)
         params.finish()
         if not credential.is_ed25519:
-            # Logon accepts Ed25519 keys only (§2); the exact code Binance uses is UNVERIFIED.
+            # Logon accepts Ed25519 keys only (web-socket-api.md, Session Authentication); the exact
+            # code Binance uses is UNVERIFIED.
             raise ApiError(
                 -1002,
                 f"{_UNAUTHORIZED} (session.logon needs an Ed25519 key.)",
@@ -444,7 +448,8 @@ class WsApi:
 
     def _logout(self, conn: Connection, params: Params, values: dict[str, str]) -> Outcome:
         params.finish()
-        # Logout ends only the logon subscription, not the signature ones (§5).
+        # Logout ends only the logon subscription, not the signature ones (web-socket-api.md, User
+        # Data Stream requests).
         for subscription, (account, by_logon) in list(conn.subscriptions.items()):
             if by_logon:
                 self._end_subscription(conn, subscription, account)
@@ -536,7 +541,7 @@ class WsApi:
         "order.cancel": _order_cancel,
         "order.status": _order_status,
     }
-    # Weights as on REST (§8); the session and subscription methods weigh 2.
+    # Weights as on REST (rest-api.md, LIMITS); the session and subscription methods weigh 2.
     _WEIGHTS: ClassVar[dict[str, int]] = {
         "ping": 1,
         "time": 1,

@@ -1,0 +1,66 @@
+"""What the ``oms`` command is configured with: the environment over a ``.env`` file, and
+where its journal lives.
+
+Rules:
+- The process environment wins over ``.env``; ``.env`` is read with python-dotenv's parser
+  (``transports.binance.config.parse_dotenv``), so quotes and ``# comments`` are right.
+- ``--env`` on the command line wins over ``OMS_ENV``.
+- The journal is ``OMS_JOURNAL`` when set, else one file per environment in the user's data
+  directory: ``$XDG_DATA_HOME/oms/<env>.sqlite3`` (``~/.local/share/oms/<env>.sqlite3``
+  when ``XDG_DATA_HOME`` is unset). Environments never share a journal.
+- Nothing here is printed with a secret: ``masked`` shows what a setting holds without it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from oms.app.failures import CliError
+
+__all__ = ["SECRET_NAMES", "default_journal", "journal_path", "masked", "read_settings"]
+
+SECRET_NAMES = frozenset({"OMS_API_KEY", "OMS_API_SECRET", "OMS_PRIVATE_KEY_PASSWORD"})
+
+
+def read_settings(env_file: str | None, env: str | None = None) -> dict[str, str]:
+    """``env_file`` (when it exists) under the process environment, ``env`` over both.
+
+    Raises:
+        CliError: the file cannot be read or has a line that is not ``NAME=VALUE``.
+    """
+    from transports.binance.config import ConfigError, parse_dotenv  # noqa: PLC0415
+
+    values: dict[str, str] = {}
+    if env_file and os.path.isfile(env_file):
+        try:
+            with open(env_file, encoding="utf-8") as fh:
+                values.update(parse_dotenv(fh.read()))
+        except (ConfigError, OSError, UnicodeDecodeError) as exc:
+            raise CliError(f"{env_file}: {exc} (see .env.example)", status=2) from None
+    values.update(os.environ)
+    if env:
+        values["OMS_ENV"] = env
+    return values
+
+
+def default_journal(env: str, values: dict[str, str]) -> Path:
+    data = values.get("XDG_DATA_HOME", "").strip()
+    base = Path(data) if data else Path(values.get("HOME", "~")).expanduser() / ".local/share"
+    return base / "oms" / f"{env}.sqlite3"
+
+
+def journal_path(values: dict[str, str], env: str) -> tuple[str, bool]:
+    """The journal's path, and whether it is the default (its folder may be created)."""
+    given = values.get("OMS_JOURNAL", "").strip()
+    if given:
+        return given, False
+    return str(default_journal(env, values)), True
+
+
+def masked(name: str, value: str) -> str:
+    """A setting's value fit to print: secrets show only their length and last 4 chars."""
+    if name not in SECRET_NAMES or not value:
+        return value
+    tail = value[-4:] if len(value) >= 16 else ""
+    return f"***{tail} ({len(value)} chars)"
