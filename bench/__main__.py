@@ -3,8 +3,9 @@
 Prints one Markdown table: every figure a median over repeats and, where a peer or limit
 exists, the ratio to it measured in the same run, with the goal and whether it was met.
 Sections: 1 event path, 2 memory and pauses, 3 simulated exchange, 4 wire (loopback),
-5 scaling, 6 replay speed of ``oms simulate``. ``--quick`` runs smaller sizes and fewer
-repeats (a smoke run, ~1 minute).
+5 scaling, 6 replay speed of ``oms simulate``, 7 the local exchange under load, 8 order
+lists and triggers. ``--quick``
+runs smaller sizes and fewer repeats (a smoke run, ~1 minute).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import event_path, memory, replay, sim_exchange, wire
+from bench import event_path, lists, market_load, memory, replay, sim_exchange, wire
 from bench.common import Row, print_table
 
 
@@ -23,7 +24,7 @@ def main(argv: list[str] | None = None) -> list[Row]:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, few repeats")
     parser.add_argument("--uvloop", action="store_true", help="also run section 4 on uvloop")
-    parser.add_argument("--only", default="1,2,3,4,5,6", help="sections to run, e.g. 1,5")
+    parser.add_argument("--only", default="1,2,3,4,5,6,7,8", help="sections to run, e.g. 1,5")
     args = parser.parse_args(argv)
     only = {int(s) for s in args.only.split(",")}
     sections: dict[int, Callable[[], list[Row]]] = {
@@ -33,6 +34,8 @@ def main(argv: list[str] | None = None) -> list[Row]:
         4: lambda: wire.figures(args.quick, args.uvloop),
         5: lambda: memory.scaling_rows(args.quick),
         6: lambda: replay.figures(args.quick),
+        7: lambda: market_load.figures(args.quick),
+        8: lambda: lists.figures(args.quick),
     }
     print(f"python {platform.python_version()} on {platform.machine()}, "
           f"{'quick' if args.quick else 'full'} run", file=sys.stderr)  # fmt: skip

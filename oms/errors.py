@@ -18,6 +18,7 @@ from __future__ import annotations
 __all__ = [
     "AuthError",
     "CancelRejected",
+    "CancelReplaceFailed",
     "ClockSkewError",
     "DecodeError",
     "DuplicateClientOrderId",
@@ -106,6 +107,20 @@ class CancelRejected(RemoteError):
     """-2011: the cancel was refused (the order is unknown, already closed, or restricted)."""
 
 
+class CancelReplaceFailed(RemoteError):
+    """-2021 "Order cancel-replace partially failed." / -2022 "Order cancel-replace failed."
+    (rest-api.md, Cancel an Existing Order and Send a New Order). ``answer`` holds both
+    results (``oms.wire.amends.CancelReplaceAnswer``) when the body carried them: with -2021
+    exactly one of the cancel and the new order happened, with -2022 the new order was not
+    placed."""
+
+    def __init__(
+        self, code: int, msg: str, *, http_status: int | None = None, answer: object = None
+    ) -> None:
+        super().__init__(code, msg, http_status=http_status)
+        self.answer = answer
+
+
 class NoSuchOrder(RemoteError):
     """-2013 "Order does not exist.": the definite answer that resolves an unknown outcome."""
 
@@ -185,6 +200,8 @@ _BY_CODE: dict[int, type[RemoteError]] = {
     -2013: NoSuchOrder,
     -2014: AuthError,
     -2015: AuthError,
+    -2021: CancelReplaceFailed,
+    -2022: CancelReplaceFailed,
 }
 
 

@@ -19,12 +19,15 @@ from oms.wire.money import to_wire
 __all__ = ["encode_json"]
 
 
-def _default(value: object) -> str:
+def _default(value: object) -> str | orjson.Fragment:
     if isinstance(value, Decimal):
         return to_wire(value)
+    if isinstance(value, msgspec.Raw):  # JSON kept as received (oms.wire.amends)
+        return orjson.Fragment(bytes(value))
     raise TypeError(f"cannot encode {type(value).__name__}")
 
 
 def encode_json(value: object) -> bytes:
     """Encode a Struct, list of Structs or plain data as compact JSON bytes."""
-    return orjson.dumps(msgspec.to_builtins(value, builtin_types=(Decimal,)), default=_default)
+    builtins = msgspec.to_builtins(value, builtin_types=(Decimal, msgspec.Raw))
+    return orjson.dumps(builtins, default=_default)

@@ -23,11 +23,12 @@ import json
 import os
 import secrets
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, NoReturn
 
 from oms.app.failures import EXIT_IN_DOUBT, EXIT_USAGE, CliError
+from oms.app.list_cli import add_list_commands
 from oms.app.render import (
     BALANCE_COLUMNS,
     FILL_COLUMNS,
@@ -196,6 +197,9 @@ def _view_commands(sub: Any) -> None:
     )
     _common(watch)
     watch.set_defaults(run=_run_watch)
+    add_list_commands(
+        sub, common=_common, decimal=_decimal, with_manager=_with_manager, print_rows=_print
+    )
 
 
 def _tool_commands(sub: Any) -> None:
@@ -502,6 +506,14 @@ def _precision(manager: Any, symbol: str) -> Precision:
 
 
 # --- output ------------------------------------------------------------------------------
+
+
+def _with_manager(args: argparse.Namespace, body: Callable[[Any], Any]) -> Any:
+    """Run ``body`` on a started manager in the command's session: the exchange checked, the
+    journal owned, ``--timeout`` bounding it (``oms.app.session``)."""
+    from oms.app.session import load  # noqa: PLC0415
+
+    return load(args).run(body, writes=getattr(args, "writes", True))
 
 
 def _print(

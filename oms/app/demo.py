@@ -1,8 +1,8 @@
 """``oms demo``: the seed scenario on the embedded simulated exchange, no keys, no network.
 
 A market buy, a limit sell that rests and then fills when another trader lifts it, a limit
-buy that is canceled, and the balances after each step; every order state change and fill
-is printed as it happens.
+buy that is canceled, then a bracket (``oms.app.bracket_demo``), and the balances after each
+step; every order state change and fill is printed as it happens.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import json
 import time
 from decimal import Decimal
 
+from oms.app.bracket_demo import run_bracket
 from oms.app.render import (
     BALANCE_COLUMNS,
     ORDER_COLUMNS,
@@ -49,14 +50,17 @@ async def run_demo(*, json_output: bool = False) -> int:
     manager.on_update(UpdatePrinter(json_output=json_output, write=out.line))
     async with manager:
         out.step("Start", manager)
+        out.begin("1. Market buy 0.05 BTC")
         buy = await manager.execute_spot_buy(SYMBOL, Decimal("0.05"))
         await manager.wait_for(lambda: buy.is_terminal)
         await _balance(manager, "BTC", free=Decimal("0.05"))
         out.step("1. Market buy 0.05 BTC", manager, buy)
 
+        out.begin("2a. Limit sell 0.05 BTC @ 60500 rests on the book")
         sell = await manager.execute_spot_sell(SYMBOL, Decimal("0.05"), Decimal("60500.00"))
         await _balance(manager, "BTC", locked=Decimal("0.05"))
         out.step("2a. Limit sell 0.05 BTC @ 60500 rests on the book", manager, sell)
+        out.begin("2b. Another trader lifts it: the limit sell fills")
         exchange.place_order(
             "market-maker",
             NewOrder(
@@ -72,12 +76,15 @@ async def run_demo(*, json_output: bool = False) -> int:
         await _balance(manager, "BTC", locked=Decimal(0))
         out.step("2b. Another trader lifts it: the limit sell fills", manager, sell)
 
+        out.begin("3a. Limit buy 0.02 BTC @ 50000 rests")
         bid = await manager.execute_spot_buy(SYMBOL, Decimal("0.02"), Decimal("50000.00"))
         await _balance(manager, "USDT", locked=Decimal("1000"))
         out.step("3a. Limit buy 0.02 BTC @ 50000 rests", manager, bid)
+        out.begin("3b. Canceled")
         await manager.cancel(bid)
         await _balance(manager, "USDT", locked=Decimal(0))
         out.step("3b. Canceled", manager, bid)
+        await run_bracket(manager, exchange, out, json_output)
         out.summary(manager)
     return 0
 
@@ -123,6 +130,7 @@ class _Output:
     def __init__(self, json_output: bool) -> None:
         self.json = json_output
         self.closed = False
+        self._begun = ""
 
     def line(self, text: str) -> None:
         if self.closed:
@@ -153,6 +161,12 @@ class _Output:
             f"discrepancies corrected {snap.reconcile_corrections_total}"
         )
 
+    def begin(self, title: str) -> None:
+        """Print a step's title before its action, so its updates print under it."""
+        if not self.json:
+            self.line(f"\n== {title}")
+        self._begun = title
+
     def step(self, title: str, manager: OrderManager, order: object | None = None) -> None:
         balances = [r for r in balance_rows(manager.balances()) if r["asset"] in ("BTC", "USDT")]
         if self.json:
@@ -163,7 +177,8 @@ class _Output:
             }
             self.line(json.dumps(record))
             return
-        self.line(f"\n== {title}")
+        if title != self._begun:
+            self.line(f"\n== {title}")
         if order is not None:
             self.line(table([order_row(order)], ORDER_COLUMNS))
         self.line(table(balances, BALANCE_COLUMNS))

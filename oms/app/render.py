@@ -349,6 +349,8 @@ def describe(out: Any) -> str | None:
         new = getattr(out.state, "name", out.state)
         if prev == new:
             return None
+        if name == "ListStateChanged":
+            return f"list {out.list_client_order_id}: {prev} -> {new}"
         return f"order {getattr(out, 'client_order_id', '?')}: {prev} -> {new}"
     if name == "OrderAdopted":
         return f"order {out.client_order_id}: adopted from the exchange ({out.state.name})"

@@ -112,6 +112,11 @@ def check_spec(
     )
 
 
+# STOP_LOSS and TAKE_PROFIT take no price: they "execute a MARKET order when the conditions
+# are met" (rest-api.md, New order, additional mandatory parameters).
+_NO_PRICE = frozenset({OrderType.MARKET, OrderType.STOP_LOSS, OrderType.TAKE_PROFIT})
+
+
 def check_order(
     rules: SymbolRules,
     *,
@@ -139,7 +144,7 @@ def check_order(
         raise OrderValidationError("give a quantity or a quote quantity", rule="quantity")
     if price is not None:
         _check_price(rules, price, side)
-    elif not market:
+    elif order_type not in _NO_PRICE:
         raise OrderValidationError(f"a {order_type} order needs a price", rule="price")
     if quantity is not None:
         _check_quantity(rules, quantity, market)

@@ -43,11 +43,15 @@ from oms.core.commands import (
     Sent,
 )
 from oms.core.ids import is_valid_client_order_id
+from oms.core.list_commands import LIST_COMMAND_TYPES, ListCommand
+from oms.core.list_engine import ListEngine
+from oms.core.lists import OrderList, OrderListBook
 from oms.core.order import Order
 from oms.core.outputs import FillApplied, OrderAdopted, Output, ReconcileNeeded, ReportIgnored
 from oms.core.registry import OrderRegistry
 from oms.core.spec import OrderSpec, new_order_request, spec_of_answer, spec_of_report
 from oms.core.state import TERMINAL_STATES, WORKING_STATES, OrderState, state_of_status
+from oms.core.triggers import take_trigger_keys
 from oms.errors import DuplicateClientOrderId, InvalidTransition, OrderValidationError
 from oms.wire.enums import (
     ExecutionType,
@@ -66,6 +70,7 @@ from oms.wire.events import (
     Unrecognised,
 )
 from oms.wire.money import ZERO
+from oms.wire.orderlists import OrderListAnswer, OrderListStatus
 from oms.wire.requests import CancelOrder, NewOrder
 from oms.wire.rest import (
     AccountInfo,
@@ -102,14 +107,21 @@ Report = (
     | StreamGap
     | BadFrame
     | Command
+    | ListCommand
+    | OrderListStatus
+    | OrderListAnswer
 )
 
 _OrderAnswer = NewOrderResult | CancelResponse | QueryOrderResponse
 _OPEN_STATUSES = frozenset({OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED})
+# Orders without a trigger (LIMIT, MARKET; LIMIT_MAKER is rare enough to take the slow
+# branch): their w / W / d / D say nothing the state does not.
+_LIMIT, _MARKET = OrderType.LIMIT, OrderType.MARKET
 
 
-class Engine:
-    """Tracks orders and balances; turns commands into requests and reports into outputs."""
+class Engine(ListEngine):
+    """Tracks orders, order lists and balances; turns commands into requests and reports
+    into outputs (the order-list half is ``oms.core.list_engine``)."""
 
     # The Order class the engine creates (the benchmark swaps in its naive variant).
     order_class: ClassVar[type[Order]] = Order
@@ -129,6 +141,8 @@ class Engine:
         self._checks: dict[Order, None] = {}
         # Orders awaiting their ack -> the newest exchange time known at their creation.
         self._exchange_ms_at_creation: dict[Order, int] = {}
+        self.lists = OrderListBook()
+        self._list_checks: dict[OrderList, None] = {}
         self._handlers: dict[type, Callable[[object], list[Output]]] = {
             OutboundAccountPosition: self.balances.apply_position,  # type: ignore[dict-item]
             BalanceUpdate: self.balances.apply_balance_update,  # type: ignore[dict-item]
@@ -140,7 +154,9 @@ class Engine:
             CancelResponse: self._on_answer,  # type: ignore[dict-item]
             QueryOrderResponse: self._on_answer,  # type: ignore[dict-item]
             MyTrade: self._on_trade,  # type: ignore[dict-item]
-            ListStatus: _nothing,
+            ListStatus: self._on_list_status,  # type: ignore[dict-item]
+            OrderListStatus: self._on_list_status,  # type: ignore[dict-item]
+            OrderListAnswer: self._on_list_answer,  # type: ignore[dict-item]
             EventStreamTerminated: _nothing,
             ServerShutdown: _nothing,
             Unrecognised: _unrecognised,  # type: ignore[dict-item]
@@ -151,6 +167,8 @@ class Engine:
         for command in COMMAND_TYPES:
             if command is not Intent:
                 self._handlers[command] = self._on_command  # type: ignore[assignment]
+        for list_command in LIST_COMMAND_TYPES:
+            self._handlers[list_command] = self._on_list_command  # type: ignore[assignment]
 
     # --- queries ------------------------------------------------------------------------
 
@@ -354,6 +372,9 @@ class Engine:
         order.apply_execution_report(report, out)
         if report.execution_type is _X_REPLACED:
             self._follow_amend(order, report)
+        kind = report.order_type  # identity tests: the cheapest check on the hot path
+        if (kind is not _LIMIT and kind is not _MARKET) or report.order_list_id != -1:
+            take_trigger_keys(order, report)
         if order.state in TERMINAL_STATES:  # _after(), inlined: per report
             self.book.update_open(order)
         if order.needs_check:

@@ -119,6 +119,16 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
     send_in_flight: bool = False
     cancel_in_flight: bool = False
 
+    # Orders with a trigger and list legs (oms.core.triggers.take_trigger_keys): the stop
+    # price and trailing delta as reported, whether the order is working on the book (``w``),
+    # since when (``W``), when trailing began (``D``), and its list (``g``; -1: none).
+    stop_price: Decimal | None = None
+    trailing_delta: int | None = None
+    is_working: bool | None = None
+    working_time: int | None = None
+    trailing_time: int | None = None
+    order_list_id: int = -1
+
     @classmethod
     def create(
         cls, spec: OrderSpec, client_order_id: str, created_ms: int, order_id: int | None = None

@@ -19,12 +19,14 @@ from decimal import Decimal
 
 import msgspec
 
+from oms.core.list_state import ListState
 from oms.core.state import OrderState
 from oms.wire.enums import Side
 
 __all__ = [
     "BalanceChanged",
     "FillApplied",
+    "ListStateChanged",
     "OrderAccepted",
     "OrderAdopted",
     "OrderAmended",
@@ -170,6 +172,17 @@ class ReconcileNeeded(msgspec.Struct, frozen=True, gc=False):
     reason: str
 
 
+class ListStateChanged(msgspec.Struct, frozen=True, gc=False):
+    """An order list entered ``state`` (``oms.core.list_state``); its legs report apart."""
+
+    list_client_order_id: str
+    symbol: str
+    order_list_id: int | None
+    previous_state: ListState
+    state: ListState
+    why: str
+
+
 Output = (
     OrderAccepted
     | OrderPartiallyFilled
@@ -185,4 +198,5 @@ Output = (
     | ReportIgnored
     | BalanceChanged
     | ReconcileNeeded
+    | ListStateChanged
 )

@@ -37,6 +37,7 @@ from typing import Final, NamedTuple
 from transitions import Machine, State
 from transitions.core import Condition
 
+from oms.core.diagrams import mermaid
 from oms.wire.enums import OrderStatus
 
 __all__ = [
@@ -400,18 +401,9 @@ END_MARK: Final = "<!-- END GENERATED -->"
 
 def mermaid_diagram(machine: Machine = MACHINE) -> str:
     """The lifecycle as a mermaid ``stateDiagram-v2``, self-loops left to the tables."""
-    labels: dict[tuple[str, str], list[str]] = {}
-    for trigger, event in machine.events.items():
-        for source, transitions in event.transitions.items():
-            for t in transitions:
-                if t.dest is not None and t.dest != source:
-                    label = _table_trigger(trigger, t.conditions)
-                    labels.setdefault((source, t.dest), []).append(label)
-    lines = ["stateDiagram-v2", f"    [*] --> {OrderState.CREATED.name}"]
-    for (source, dest), triggers in labels.items():
-        lines.append(f"    {source} --> {dest} : {', '.join(triggers)}")
-    lines.extend(f"    {s.name} --> [*]" for s in OrderState if machine.get_state(s.name).final)
-    return "\n".join(lines)
+    return mermaid(
+        machine, OrderState, S.CREATED, lambda trig, t: _table_trigger(trig, t.conditions)
+    )
 
 
 def _matrix(triggers: tuple[str, ...]) -> list[str]:

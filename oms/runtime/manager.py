@@ -43,6 +43,8 @@ from oms.runtime.cancelling import Canceller
 from oms.runtime.config import ManagerConfig
 from oms.runtime.dispatch import Dispatcher
 from oms.runtime.journal import Journal
+from oms.runtime.list_commands import ListCommands
+from oms.runtime.lists import ListPlacer
 from oms.runtime.metrics import Metrics, MetricsSnapshot
 from oms.runtime.placing import Placer, spot_spec, symbol_rules
 from oms.runtime.ports import Transport
@@ -57,7 +59,7 @@ __all__ = ["Correction", "IN_DOUBT", "ManagerConfig", "OrderManager", "Reconcile
 log = logging.getLogger("oms.runtime.manager")
 
 
-class OrderManager:
+class OrderManager(ListCommands):
     """Place, cancel and track Binance Spot orders over any ``Transport``.
 
     Use as ``async with OrderManager(transport) as oms: ...``; ``start()`` loads the symbol
@@ -104,6 +106,7 @@ class OrderManager:
         self._reconciler = Reconciler(*parts, self._resolver, wall=self._wall)
         self._placer = Placer(*parts, self._rules, self._resolver)
         self._canceller = Canceller(*parts, self._reconciler)
+        self._list_placer = ListPlacer(*parts, self._resolver)
         self._refreshed_at = 0  # wall ms of the last balance refresh (refresh_wanted)
 
     @property
@@ -342,6 +345,7 @@ class OrderManager:
             await self.reconcile("periodic")
         for order in self.engine.take_checks():
             await self._reconciler.check_order(order)
+        await self._list_placer.check_lists()
         balances = self.engine.balances
         if balances.refresh_wanted and self._wall() - self._refreshed_at >= 1000:
             # A snapshot and a position of the same ms disagreed: the account settles which

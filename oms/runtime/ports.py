@@ -20,6 +20,21 @@ from typing import Protocol, runtime_checkable
 
 import msgspec
 
+from oms.wire.amends import (
+    AmendKeepPriority,
+    AmendResponse,
+    CancelReplace,
+    CancelReplaceAnswer,
+    OrderAmendment,
+    QueryAmendments,
+)
+from oms.wire.orderlists import (
+    CancelOrderList,
+    NewOrderList,
+    OrderListAnswer,
+    OrderListStatus,
+    QueryOrderList,
+)
 from oms.wire.requests import CancelOrder, NewOrder, QueryOrder
 from oms.wire.rest import (
     AccountInfo,
@@ -33,7 +48,7 @@ from oms.wire.rest import (
 )
 from oms.wire.stream import StreamItem
 
-__all__ = ["NewOrderResponse", "Transport", "TransportStats"]
+__all__ = ["NewOrderResponse", "OrderListTransport", "Transport", "TransportStats"]
 
 NewOrderResponse = NewOrderAck | NewOrderResult | NewOrderFull
 
@@ -97,3 +112,30 @@ class Transport(Protocol):
     def user_data(self) -> AsyncIterator[StreamItem]: ...
 
     async def close(self) -> None: ...
+
+
+@runtime_checkable
+class OrderListTransport(Protocol):
+    """Order lists, cancel-replace and amend (issue 13): what a transport offers beyond
+    ``Transport``; both ``BinanceClient`` and ``SimTransport`` implement it.
+
+    A list is placed only with a ``listClientOrderId``: an ``OutcomeUnknown`` placement is
+    resolved by ``find_order_list`` (None: it does not exist), never by sending it again.
+    A cancel-replace's -2021 / -2022 is ``CancelReplaceFailed`` carrying both results.
+    """
+
+    async def place_order_list(self, request: NewOrderList) -> OrderListAnswer: ...
+
+    async def cancel_order_list(self, cancel: CancelOrderList) -> OrderListAnswer: ...
+
+    async def get_order_list(self, query: QueryOrderList) -> OrderListStatus: ...
+
+    async def find_order_list(self, list_client_order_id: str) -> OrderListStatus | None: ...
+
+    async def get_open_order_lists(self) -> list[OrderListStatus]: ...
+
+    async def cancel_replace(self, request: CancelReplace) -> CancelReplaceAnswer: ...
+
+    async def amend_keep_priority(self, amend: AmendKeepPriority) -> AmendResponse: ...
+
+    async def get_order_amendments(self, query: QueryAmendments) -> list[OrderAmendment]: ...

@@ -22,6 +22,7 @@ import msgspec
 from oms.core.commands import COMMAND_TYPES
 from oms.core.engine import Engine, Report
 from oms.core.ids import SequentialIds
+from oms.core.list_commands import LIST_COMMAND_TYPES
 from oms.core.outputs import FillApplied, Output
 from oms.errors import DecodeError
 from oms.runtime.journal import Journal
@@ -30,8 +31,10 @@ from oms.wire.events import (
     BalanceUpdate,
     ExecutionReport,
     ExternalLockUpdate,
+    ListStatus,
     OutboundAccountPosition,
 )
+from oms.wire.orderlists import OrderListAnswer, OrderListStatus
 from oms.wire.rest import (
     AccountInfo,
     CancelResponse,
@@ -58,6 +61,11 @@ _TYPES: tuple[type[msgspec.Struct], ...] = (
     MyTrade,
     AccountInfo,
     *COMMAND_TYPES,
+    # Order lists (issue 13): their reports and our commands on them.
+    ListStatus,
+    OrderListStatus,
+    OrderListAnswer,
+    *LIST_COMMAND_TYPES,
 )
 _COMMANDS = frozenset(cls.__name__ for cls in COMMAND_TYPES)
 _DECODERS: dict[str, msgspec.json.Decoder[Report]] = {

@@ -13,6 +13,8 @@ from __future__ import annotations
 from enum import StrEnum
 
 __all__ = [
+    "CancelReplaceMode",
+    "CancelReplaceResult",
     "ContingencyType",
     "ExecutionType",
     "ExpiryReason",
@@ -132,6 +134,21 @@ class ContingencyType(StrEnum):
     OCO = "OCO"
     OTO = "OTO"
     OPO = "OPO"
+
+
+class CancelReplaceMode(StrEnum):
+    """``cancelReplaceMode`` (rest-api.md, Cancel an Existing Order and Send a New Order)."""
+
+    STOP_ON_FAILURE = "STOP_ON_FAILURE"
+    ALLOW_FAILURE = "ALLOW_FAILURE"
+
+
+class CancelReplaceResult(StrEnum):
+    """``cancelResult`` / ``newOrderResult`` of a cancel-replace (rest-api.md, same section)."""
+
+    SUCCESS = "SUCCESS"
+    FAILURE = "FAILURE"
+    NOT_ATTEMPTED = "NOT_ATTEMPTED"
 
 
 class ListStatusType(StrEnum):

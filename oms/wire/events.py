@@ -25,7 +25,16 @@ from decimal import Decimal
 
 import msgspec
 
-from oms.wire.enums import ExecutionType, OrderStatus, OrderType, Side, TimeInForce
+from oms.wire.enums import (
+    ContingencyType,
+    ExecutionType,
+    ListOrderStatus,
+    ListStatusType,
+    OrderStatus,
+    OrderType,
+    Side,
+    TimeInForce,
+)
 
 __all__ = [
     "BalanceDelta",
@@ -152,20 +161,23 @@ class ExternalLockUpdate(StreamEvent, frozen=True, kw_only=True, tag="externalLo
 
 
 class ListStatusOrder(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """One element of ``listStatus.O``: a leg of the list."""
+
     symbol: str = msgspec.field(name="s")
     order_id: int = msgspec.field(name="i")
     client_order_id: str = msgspec.field(name="c")
 
 
 class ListStatus(StreamEvent, frozen=True, kw_only=True, tag="listStatus"):
-    """Order-list status, sent besides the members' executionReports (user-data-stream.md, Order
-    Update)."""
+    """Order-list status, sent besides the members' executionReports (user-data-stream.md,
+    Order update: "an event named ListStatus will be sent in addition"). ``l`` and ``L``
+    drive the list's lifecycle (``oms.core.lists``) and are strict enums."""
 
     symbol: str = msgspec.field(name="s")
     order_list_id: int = msgspec.field(name="g")
-    contingency_type: str = msgspec.field(name="c")
-    list_status_type: str = msgspec.field(name="l")
-    list_order_status: str = msgspec.field(name="L")
+    contingency_type: ContingencyType = msgspec.field(name="c")
+    list_status_type: ListStatusType = msgspec.field(name="l")
+    list_order_status: ListOrderStatus = msgspec.field(name="L")
     list_reject_reason: str = msgspec.field(name="r")
     list_client_order_id: str = msgspec.field(name="C")
     transaction_time: int = msgspec.field(name="T")

@@ -26,7 +26,9 @@ from oms.wire.enums import OrderStatus, OrderType, Side, TimeInForce
 __all__ = [
     "AccountInfo",
     "AccountBalance",
+    "CancelOrderListResponse",
     "CancelResponse",
+    "ListOrderRef",
     "CommissionRates",
     "CommissionResponse",
     "ErrorBody",
@@ -36,6 +38,9 @@ __all__ = [
     "LotSizeFilter",
     "MarketLotSizeFilter",
     "MaxNumAlgoOrdersFilter",
+    "MaxNumIcebergOrdersFilter",
+    "MaxNumOrderAmendsFilter",
+    "MaxNumOrderListsFilter",
     "MaxNumOrdersFilter",
     "MinNotionalFilter",
     "MyTrade",
@@ -49,8 +54,10 @@ __all__ = [
     "PriceFilter",
     "QueryOrderResponse",
     "RateLimit",
+    "RateLimitCount",
     "ServerTime",
     "SymbolInfo",
+    "TrailingDeltaFilter",
 ]
 
 ZERO = Decimal(0)
@@ -162,6 +169,29 @@ class CancelResponse(_Strict, frozen=True, kw_only=True):
     prevented_match_id: int | None = None
     prevented_quantity: Decimal | None = None
     expiry_reason: str | None = None
+
+
+class ListOrderRef(_Rest, frozen=True, kw_only=True):
+    """One order of an order list: ``{"symbol", "orderId", "clientOrderId"}``."""
+
+    symbol: str
+    order_id: int
+    client_order_id: str
+
+
+class CancelOrderListResponse(_Strict, frozen=True, kw_only=True):
+    """An order list in the answer of ``DELETE /api/v3/openOrders`` (rest-api.md, Cancel All
+    Open Orders on a Symbol: "This includes orders that are part of an order list")."""
+
+    order_list_id: int
+    contingency_type: str
+    list_status_type: str
+    list_order_status: str
+    list_client_order_id: str
+    transaction_time: int
+    symbol: str
+    orders: tuple[ListOrderRef, ...]
+    order_reports: tuple[CancelResponse, ...]
 
 
 class QueryOrderResponse(_Strict, frozen=True, kw_only=True):
@@ -321,7 +351,36 @@ class MaxNumAlgoOrdersFilter(Filter, frozen=True, kw_only=True):
 
 
 class IcebergPartsFilter(Filter, frozen=True, kw_only=True):
+    """At most ``limit`` parts, ``CEIL(qty / icebergQty)`` (filters.md, ICEBERG_PARTS)."""
+
     limit: int
+
+
+class TrailingDeltaFilter(Filter, frozen=True, kw_only=True):
+    """Bounds of ``trailingDelta`` in BIPS (filters.md, TRAILING_DELTA): the *above* pair for
+    STOP_LOSS BUY and TAKE_PROFIT SELL, the *below* pair for STOP_LOSS SELL and TAKE_PROFIT
+    BUY (and their LIMIT variants)."""
+
+    min_trailing_above_delta: int
+    max_trailing_above_delta: int
+    min_trailing_below_delta: int
+    max_trailing_below_delta: int
+
+
+class MaxNumOrderListsFilter(Filter, frozen=True, kw_only=True):
+    """Open order lists per account and symbol; an OTOCO counts once (filters.md)."""
+
+    max_num_order_lists: int
+
+
+class MaxNumOrderAmendsFilter(Filter, frozen=True, kw_only=True):
+    """Amends per order; beyond it -2038 (filters.md, MAX_NUM_ORDER_AMENDS)."""
+
+    max_num_order_amends: int
+
+
+class MaxNumIcebergOrdersFilter(Filter, frozen=True, kw_only=True):
+    max_num_iceberg_orders: int
 
 
 FILTER_TYPES: dict[str, type[Filter]] = {
@@ -335,6 +394,10 @@ FILTER_TYPES: dict[str, type[Filter]] = {
     "MAX_NUM_ORDERS": MaxNumOrdersFilter,
     "MAX_NUM_ALGO_ORDERS": MaxNumAlgoOrdersFilter,
     "ICEBERG_PARTS": IcebergPartsFilter,
+    "TRAILING_DELTA": TrailingDeltaFilter,
+    "MAX_NUM_ORDER_LISTS": MaxNumOrderListsFilter,
+    "MAX_NUM_ORDER_AMENDS": MaxNumOrderAmendsFilter,
+    "MAX_NUM_ICEBERG_ORDERS": MaxNumIcebergOrdersFilter,
 }
 
 F = TypeVar("F", bound=Filter)
@@ -345,6 +408,17 @@ class RateLimit(_Rest, frozen=True, kw_only=True):
     interval: str
     interval_num: int
     limit: int
+
+
+class RateLimitCount(_Rest, frozen=True, kw_only=True):
+    """A limit with its current count: ``GET /api/v3/rateLimit/order`` (rest-api.md, Query
+    Unfilled Order Count) and the ``rateLimits`` of WebSocket API answers."""
+
+    rate_limit_type: str
+    interval: str
+    interval_num: int
+    limit: int
+    count: int
 
 
 class SymbolInfo(_Rest, frozen=True, kw_only=True):

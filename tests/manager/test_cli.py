@@ -147,13 +147,23 @@ async def test_demo_runs_and_prints_every_step(tmp_path: Path) -> None:
         "== 2b. Another trader lifts it: the limit sell fills",
         "== 3a. Limit buy 0.02 BTC @ 50000 rests",
         "== 3b. Canceled",
+        "== 4a. Bracket: buy 0.02 @ 59500, then take profit @ 61000 or stop @ 58500",
+        "== 4b. The entry fills: the exit OCO goes live",
+        "== 4c. The market rises: the take-profit fills, the stop-loss expires",
     ):
         assert title in result.out
     assert "PENDING_ACK -> FILLED" in result.out  # the market buy, as it happened
     assert "NEW -> FILLED" in result.out  # the resting sell, filled by another trader
     assert "-> CANCELED" in result.out
-    assert result.out.count("fill BTCUSDT") == 3
+    # The bracket: its entry and take-profit fill, its stop-loss expires, the list ends.
+    assert result.out.count("fill BTCUSDT") == 5
+    assert "PENDING_NEW -> NEW" in result.out and "NEW -> EXPIRED" in result.out
+    assert "EXECUTING -> ALL_DONE" in result.out
     assert "Position BTCUSDT: net 0 BTC" in result.out
+    # Each step's updates print under its own title, not the previous step's.
+    out = result.out
+    assert out.index("== 2b.") < out.index("NEW -> FILLED") < out.index("== 3a.")
+    assert out.index("== 4c.") < out.index("EXECUTING -> ALL_DONE")
 
 
 async def test_demo_json_lines_parse(tmp_path: Path) -> None:
@@ -161,13 +171,14 @@ async def test_demo_json_lines_parse(tmp_path: Path) -> None:
     assert result.code == 0, result.err
     records = result.json_lines()
     steps = [r for r in records if isinstance(r, dict) and "step" in r]
-    assert [s["step"][:2] for s in steps] == ["St", "1.", "2a", "2b", "3a", "3b"]
+    assert [s["step"][:2] for s in steps] == ["St", "1.", "2a", "2b", "3a", "3b", "4a", "4b", "4c"]
     assert steps[1]["order"]["state"] == "FILLED"
-    assert steps[-1]["order"]["state"] == "CANCELED"
+    assert steps[5]["order"]["state"] == "CANCELED"
     events = {r["type"] for r in records if isinstance(r, dict) and "event" in r}
     summary = records[-1]
-    assert summary["position"] == {"symbol": "BTCUSDT", "net": "0", "realized_pnl": "24.30000000"}
-    assert summary["fills"] == 3
+    # 24.3 from the seed scenario, 30 from the bracket (0.02 bought at 59500, sold at 61000).
+    assert summary["position"] == {"symbol": "BTCUSDT", "net": "0", "realized_pnl": "54.30000000"}
+    assert summary["fills"] == 5
     assert {"FillApplied", "BalanceChanged", "OrderFilled"} <= events
 
 

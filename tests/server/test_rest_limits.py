@@ -47,3 +47,21 @@ async def test_order_count_limit_429(serve: ServeFactory) -> None:
         "1",
         "3",
     )
+
+
+async def test_raw_requests_are_listed_and_enforced(serve: ServeFactory) -> None:
+    h = await serve(ServerOptions(raw_requests_per_5m=3))
+    client = h.rest()
+    info = (await client.public("/v3/exchangeInfo")).json()
+    assert {
+        "rateLimitType": "RAW_REQUESTS",
+        "interval": "MINUTE",
+        "intervalNum": 5,
+        "limit": 3,
+    } in info["rateLimits"]
+    assert (await client.public("/v3/ping")).status == 200
+    assert (await client.public("/v3/ping")).status == 200
+    refused = await client.public("/v3/ping")
+    assert (refused.status, refused.code) == (429, -1003)
+    assert "5 MINUTE" in refused.json()["msg"]
+    assert int(refused.headers["Retry-After"]) > 0

@@ -44,7 +44,7 @@ def test_build_with_faults_and_liquidity(tmp_path: Path) -> None:
     state = app[STATE_KEY]
     assert state.options.faults is not None and state.options.faults.drop_event == 0.5
     bids, asks = state.exchange.book("BTCUSDT")
-    assert len(bids) == len(asks) == 5 and bids[0][0] < asks[0][0]
+    assert len(bids) == len(asks) == 10 and bids[0][0] < asks[0][0]
 
 
 async def test_command_prints_urls_and_demo_key_then_serves() -> None:

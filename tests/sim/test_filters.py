@@ -123,10 +123,11 @@ def test_max_notional_skips_market_orders_without_apply_flag() -> None:
         (limit(BUY, "0.000000001", "50000"), -1111, "Parameter 'quantity' has too much precision."),
         (limit(BUY, "-1", "50000"), -1100, None),
         (limit(BUY, "0.001", "50000", cid="bad id!"), -1100, None),
+        # A stop order needs stopPrice or trailingDelta (rest-api.md, New order).
         (
             NewOrder(symbol=BTC, side=BUY, order_type=OrderType.STOP_LOSS, quantity=D("1")),
-            -2010,
-            "Stop loss orders are not supported for this symbol.",
+            -1102,
+            "Param 'stopPrice' or 'trailingDelta' must be sent, but both were empty/null!",
         ),
         (limit(BUY, "0.001", "50000", symbol="DOGEUSDT"), -1121, "Invalid symbol."),
     ],

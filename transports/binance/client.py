@@ -30,13 +30,16 @@ from oms.wire.enums import OrderResponseType
 from oms.wire.requests import CancelOrder, NewOrder, Params, QueryOrder
 from oms.wire.rest import (
     AccountInfo,
+    CancelOrderListResponse,
     CancelResponse,
+    CommissionResponse,
     ExchangeInfo,
     MyTrade,
     NewOrderAck,
     NewOrderFull,
     NewOrderResult,
     QueryOrderResponse,
+    RateLimitCount,
     ServerTime,
 )
 from oms.wire.stream import StreamItem
@@ -44,6 +47,7 @@ from transports.binance.clock import ServerClock
 from transports.binance.config import BinanceConfig
 from transports.binance.errors import RequestMeta, error_from_response
 from transports.binance.governor import WEIGHTS, RateGovernor
+from transports.binance.lists import OrderListCalls
 from transports.binance.rest import Empty, RestClient
 from transports.binance.stream import UserDataStream
 
@@ -89,7 +93,7 @@ _ORDER_SHAPES: dict[OrderResponseType, type[NewOrderResponse]] = {
 }
 
 
-class BinanceClient:
+class BinanceClient(OrderListCalls):
     """Binance Spot over REST + the WebSocket API user-data stream."""
 
     def __init__(
@@ -223,19 +227,32 @@ class BinanceClient:
         )
 
     async def cancel_open_orders(self, symbol: str) -> list[CancelResponse]:
-        """``DELETE /api/v3/openOrders`` for one symbol (rest-api.md, "Cancel All Open Orders
-        on a Symbol"; order lists are not supported).
+        """``DELETE /api/v3/openOrders`` for one symbol: every cancelled order, those of order
+        lists included (their ``orderReports``; see ``cancel_all``).
 
         Raises:
             The errors of ``cancel_spot_order``.
         """
-        return await self._rest.signed(
+        orders, lists = await self.cancel_all(symbol)
+        return orders + [report for found in lists for report in found.order_reports]
+
+    async def cancel_all(
+        self, symbol: str
+    ) -> tuple[list[CancelResponse], list[CancelOrderListResponse]]:
+        """``DELETE /api/v3/openOrders``: the single orders and the order lists cancelled
+        (rest-api.md, Cancel All Open Orders on a Symbol: the answer mixes both shapes).
+
+        Raises:
+            The errors of ``cancel_spot_order``; DecodeError for an entry of neither shape.
+        """
+        raw = await self._rest.signed(
             "DELETE",
             "/v3/openOrders",
             [("symbol", symbol)],
-            list[CancelResponse],
+            list[msgspec.Raw],
             weight=WEIGHTS["DELETE /v3/openOrders"],
         )
+        return split_cancel_all(raw)
 
     # --- Transport: queries -------------------------------------------------------------
 
@@ -292,6 +309,55 @@ class BinanceClient:
         key = "GET /v3/myTrades (orderId)" if order_id is not None else "GET /v3/myTrades"
         return await self._rest.signed(
             "GET", "/v3/myTrades", params, list[MyTrade], weight=WEIGHTS[key]
+        )
+
+    async def get_all_orders(
+        self,
+        symbol: str,
+        *,
+        order_id: int | None = None,
+        start_time: int | None = None,
+        end_time: int | None = None,
+        limit: int | None = None,
+    ) -> list[QueryOrderResponse]:
+        """``GET /api/v3/allOrders`` (rest-api.md, All orders; weight 20): active, cancelled
+        and filled orders, from ``order_id`` or in a time range of at most 24 hours."""
+        params: Params = [("symbol", symbol)]
+        for name, value in (
+            ("orderId", order_id),
+            ("startTime", start_time),
+            ("endTime", end_time),
+            ("limit", limit),
+        ):
+            if value is not None:
+                params.append((name, str(value)))
+        return await self._rest.signed(
+            "GET",
+            "/v3/allOrders",
+            params,
+            list[QueryOrderResponse],
+            weight=WEIGHTS["GET /v3/allOrders"],
+        )
+
+    async def get_commission(self, symbol: str) -> CommissionResponse:
+        """``GET /api/v3/account/commission`` (rest-api.md, Query Commission Rates)."""
+        return await self._rest.signed(
+            "GET",
+            "/v3/account/commission",
+            [("symbol", symbol)],
+            CommissionResponse,
+            weight=WEIGHTS["GET /v3/account/commission"],
+        )
+
+    async def get_order_rate_limits(self) -> list[RateLimitCount]:
+        """``GET /api/v3/rateLimit/order`` (rest-api.md, Query Unfilled Order Count): the
+        unfilled order count per ORDERS interval."""
+        return await self._rest.signed(
+            "GET",
+            "/v3/rateLimit/order",
+            [],
+            list[RateLimitCount],
+            weight=WEIGHTS["GET /v3/rateLimit/order"],
         )
 
     async def get_exchange_info(self, symbols: Sequence[str] | None = None) -> ExchangeInfo:
@@ -366,3 +432,23 @@ class BinanceClient:
         """Stop the stream and close the session; later calls raise ``Disconnected``."""
         await self._stream.close()
         await self._rest.close()
+
+
+def split_cancel_all(
+    entries: Sequence[msgspec.Raw],
+) -> tuple[list[CancelResponse], list[CancelOrderListResponse]]:
+    """Sort the entries of a cancel-all answer into single orders and order lists: an order
+    list is the entry that carries ``orderReports``.
+
+    Raises:
+        DecodeError: an entry of neither shape.
+    """
+    orders: list[CancelResponse] = []
+    lists: list[CancelOrderListResponse] = []
+    for entry in entries:
+        raw = bytes(entry)
+        if b'"orderReports"' in raw:
+            lists.append(decode_body(raw, CancelOrderListResponse))
+        else:
+            orders.append(decode_body(raw, CancelResponse))
+    return orders, lists

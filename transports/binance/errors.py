@@ -35,6 +35,7 @@ from oms.errors import (
     remote_error,
 )
 from oms.wire.rest import ErrorBody
+from transports.binance.amend_errors import CANCEL_REPLACE_CODES, cancel_replace_error
 
 __all__ = ["RequestMeta", "error_from_response", "excerpt", "redact", "retry_after_s", "scrub"]
 
@@ -145,6 +146,8 @@ def error_from_response(
         detail = f"{body.code}: {body.msg}" if body else _describe(raw, content_type, meta)
         return meta.unknown(f"HTTP {status} ({detail})", code=code)
     if body is not None and status >= 400:
+        if body.code in CANCEL_REPLACE_CODES:
+            return cancel_replace_error(status, raw, body)
         return remote_error(body.code, body.msg, http_status=status)
     what = _describe(raw, content_type, meta)
     if meta.mutating:

@@ -43,6 +43,8 @@ WEIGHTS: dict[str, int] = {
     "GET /v3/myTrades": 20,  # 5 with orderId
     "GET /v3/myTrades (orderId)": 5,
     "GET /v3/account/commission": 20,
+    "GET /v3/allOrders": 20,
+    "GET /v3/rateLimit/order": 40,
     # web-socket-api.md, "Connection limits" and each request: connecting costs 2;
     # logon/subscribe/status cost 2 each.
     "WS connect": 2,

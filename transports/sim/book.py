@@ -15,14 +15,18 @@ from __future__ import annotations
 from bisect import bisect_left, insort
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
 from oms.wire.enums import OrderStatus, OrderType, SelfTradePreventionMode, Side, TimeInForce
 from oms.wire.events import ExecutionReport
 from oms.wire.money import ZERO
 
-__all__ = ["OPEN_STATUSES", "BookSide", "OrderBook", "SimOrder"]
+__all__ = ["MARKET_TYPES", "OPEN_STATUSES", "BookSide", "OrderBook", "SimOrder"]
 
 OPEN_STATUSES = frozenset({OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED})
+# Types that execute as a MARKET order (once triggered, for the stop types): rest-api.md,
+# New order: STOP_LOSS / TAKE_PROFIT "will execute a MARKET order when the conditions are met".
+MARKET_TYPES = frozenset({OrderType.MARKET, OrderType.STOP_LOSS, OrderType.TAKE_PROFIT})
 
 
 class SimOrder:
@@ -30,6 +34,7 @@ class SimOrder:
 
     __slots__ = (
         "account",
+        "algo",
         "client_order_id",
         "cum_quote",
         "executed",
@@ -37,6 +42,7 @@ class SimOrder:
         "lock_asset",
         "locked",
         "order_id",
+        "order_list",
         "orig_qty",
         "prevented_match_id",
         "prevented_qty",
@@ -99,6 +105,10 @@ class SimOrder:
         self.expiry_reason: str | None = None
         # The order's first executionReport, the template of the later ones.
         self.report: ExecutionReport | None = None
+        # A stop / take-profit order's trigger (transports.sim.triggers.Trigger), and the
+        # order list it is a leg of (transports.sim.lists.SimList); None for plain orders.
+        self.algo: Any = None
+        self.order_list: Any = None
 
     @property
     def remaining(self) -> Decimal:
@@ -106,7 +116,7 @@ class SimOrder:
 
     @property
     def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
+        return self.status in OPEN_STATUSES or self.status is OrderStatus.PENDING_NEW
 
 
 class BookSide:

@@ -7,8 +7,11 @@ Rules:
 - The defaults copy the live BTCUSDT / ETHUSDT / BNBUSDT filters (tick 0.01; steps
   0.00001 / 0.0001 / 0.001). BNBUSDT carries the legacy ``MIN_NOTIONAL`` filter instead of
   ``NOTIONAL`` so that both notional rules are exercised.
-- Only LIMIT, LIMIT_MAKER and MARKET are simulated: stop types are left out of
-  ``orderTypes`` and refused with Binance's "... not supported for this symbol." (errors.md).
+- LIMIT, LIMIT_MAKER, MARKET and the stop types (STOP_LOSS, STOP_LOSS_LIMIT, TAKE_PROFIT,
+  TAKE_PROFIT_LIMIT, trailing or not) are simulated; OCO / OTO / OTOCO lists, cancel-replace
+  and amend keep priority are allowed (``ocoAllowed``, ``otoAllowed``, ``allowTrailingStop``,
+  ``cancelReplaceAllowed``, ``amendAllowed``; rest-api.md, Exchange information). Iceberg
+  orders are not simulated (``icebergAllowed`` false).
 - ``DECREMENT`` and ``TRANSFER`` STP are not simulated, so they are not in
   ``allowedSelfTradePreventionModes`` and are refused with -1013 as Binance does (rest-api.md, New
   order).
@@ -37,7 +40,15 @@ DEFAULT_REFERENCE_PRICES: dict[str, Decimal] = {
     "BNBUSDT": Decimal("600.00"),
 }
 
-SIMULATED_ORDER_TYPES = ("LIMIT", "LIMIT_MAKER", "MARKET")
+SIMULATED_ORDER_TYPES = (
+    "LIMIT",
+    "LIMIT_MAKER",
+    "MARKET",
+    "STOP_LOSS",
+    "STOP_LOSS_LIMIT",
+    "TAKE_PROFIT",
+    "TAKE_PROFIT_LIMIT",
+)
 SIMULATED_STP_MODES = ("NONE", "EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH")
 
 
@@ -98,6 +109,15 @@ def make_symbol(
         _notional_filter(min_notional, legacy=legacy_min_notional),
         {"filterType": "MAX_NUM_ORDERS", "maxNumOrders": max_num_orders},
         {"filterType": "MAX_NUM_ALGO_ORDERS", "maxNumAlgoOrders": 5},
+        {
+            "filterType": "TRAILING_DELTA",
+            "minTrailingAboveDelta": 10,
+            "maxTrailingAboveDelta": 2000,
+            "minTrailingBelowDelta": 10,
+            "maxTrailingBelowDelta": 2000,
+        },
+        {"filterType": "MAX_NUM_ORDER_LISTS", "maxNumOrderLists": 20},
+        {"filterType": "MAX_NUM_ORDER_AMENDS", "maxNumOrderAmends": 10},
     ]
     return SymbolInfo(
         symbol=symbol,
@@ -105,7 +125,11 @@ def make_symbol(
         quote_asset=quote,
         order_types=SIMULATED_ORDER_TYPES,
         quote_order_qty_market_allowed=True,
-        cancel_replace_allowed=False,
+        oco_allowed=True,
+        oto_allowed=True,
+        allow_trailing_stop=True,
+        cancel_replace_allowed=True,
+        amend_allowed=True,
         filters=tuple(filters),
         permission_sets=(("SPOT",),),
         default_self_trade_prevention_mode=default_stp,

@@ -49,6 +49,7 @@ from oms.wire.events import (
     BalanceDelta,
     BalanceUpdate,
     ExecutionReport,
+    ExternalLockUpdate,
     OutboundAccountPosition,
     UserDataEvent,
 )
@@ -69,7 +70,8 @@ from oms.wire.rest import (
 )
 from transports.sim import errors, reports
 from transports.sim.accounts import Ledger
-from transports.sim.book import OrderBook, SimOrder
+from transports.sim.advanced import SimAdvanced
+from transports.sim.book import MARKET_TYPES, OrderBook, SimOrder
 from transports.sim.config import SimConfig
 from transports.sim.filters import (
     CLIENT_ID_RANGE,
@@ -79,12 +81,15 @@ from transports.sim.filters import (
     effective_time_in_force,
     valid_client_id,
 )
+from transports.sim.market_data import MarketData, MarketUpdate
 from transports.sim.matching import Estimate, match, simulate, whole_steps
+from transports.sim.triggers import ALGO_TYPES
 
 __all__ = ["Clock", "ManualClock", "SimExchange"]
 
 Clock = Callable[[], int]
 Listener = Callable[[str, UserDataEvent], None]
+MarketListener = Callable[[MarketUpdate], None]
 _ALNUM = string.ascii_letters + string.digits
 _BALANCE_QUANTUM = Decimal("0.00000001")
 _MAX_TRADES_LIMIT = 1000
@@ -112,6 +117,7 @@ class _Market:
 
     __slots__ = (
         "book",
+        "data",
         "next_order_id",
         "next_prevented_id",
         "next_trade_id",
@@ -124,6 +130,7 @@ class _Market:
     def __init__(self, rules: SymbolFilters, reference_price: Decimal) -> None:
         self.rules = rules
         self.book = OrderBook(rules.symbol)
+        self.data = MarketData(self.book)
         self.reference_price = reference_price
         # quoteOrderQty orders buy whole LOT_SIZE steps; without one, whole base units.
         self.step = rules.step or rules.base_quantum
@@ -133,7 +140,7 @@ class _Market:
         self.orders: dict[int, SimOrder] = {}
 
 
-class SimExchange:
+class SimExchange(SimAdvanced):
     """An in-memory Binance Spot exchange driven step by step (see the module rules)."""
 
     def __init__(self, *, clock: Clock, config: SimConfig | None = None, seed: int = 0) -> None:
@@ -157,11 +164,15 @@ class SimExchange:
         self._trades: dict[tuple[str, str], list[reports.TradeRecord]] = {}
         self._queues: dict[str, list[UserDataEvent]] = {}
         self._listener: Listener | None = None
+        self._market_listener: MarketListener | None = None
         # The action in progress: its time, reports and the taker's FULL fills.
         self._now = 0
         self._reports: list[tuple[str, UserDataEvent]] = []
         self._fills: list[reports.TradeRecord] = []
         self._uids: dict[str, int] = {}
+        # (account, symbol) -> prevented matches, oldest first (myPreventedMatches).
+        self._prevented: dict[tuple[str, str], list[dict[str, object]]] = {}
+        self._init_advanced()
 
     # --- accounts --------------------------------------------------------------------
 
@@ -188,6 +199,33 @@ class SimExchange:
         self._ledger.deposit(account, asset, amount)
         delta = amount.quantize(_BALANCE_QUANTUM)
         event = BalanceUpdate(event_time=self._now, asset=asset, delta=delta, clear_time=self._now)
+        self._reports.append((account, event))
+        self._publish()
+
+    def external_lock(self, account: str, asset: str, delta: Decimal) -> None:
+        """Lock (``delta`` > 0) or unlock free balance from outside trading, e.g. as
+        collateral: ``externalLockUpdate`` then the position (user-data-stream.md,
+        External Lock Update).
+
+        Raises:
+            KeyError: unknown account.
+            ValueError: more than is free to lock, or locked to unlock.
+        """
+        self._ledger.require(account)
+        free, locked = self._ledger.balance(account, asset)
+        if (delta > ZERO and delta > free) or (delta < ZERO and -delta > locked):
+            raise ValueError(f"cannot move {delta} {asset} between free and locked")
+        self._begin()
+        if delta > ZERO:
+            self._ledger.lock(account, asset, delta)
+        else:
+            self._ledger.unlock(account, asset, -delta)
+        event = ExternalLockUpdate(
+            event_time=self._now,
+            asset=asset,
+            delta=delta.quantize(_BALANCE_QUANTUM),
+            transaction_time=self._now,
+        )
         self._reports.append((account, event))
         self._publish()
 
@@ -233,12 +271,15 @@ class SimExchange:
             errors.md codes); nothing has changed then.
         """
         self._ledger.require(account)
+        if order.order_type in ALGO_TYPES:
+            return self._place_algo(account, order)
         market = self._market(order.symbol)
         taker = self._validate(account, market, order)
         estimate = self._lock(market, taker)
         self._begin()
         self._accept(market, taker)
         self._execute(market, taker, estimate)
+        self._settle_market(market)
         self._publish()
         return self._response(market, taker, order.effective_response_type())
 
@@ -273,6 +314,7 @@ class SimExchange:
         self._begin()
         self._accept(market, taker)
         self._execute(market, taker, None)
+        self._settle_market(market)
         self._publish()
         return taker.executed
 
@@ -291,7 +333,8 @@ class SimExchange:
             raise errors.unknown_order()
         cancel_id = self._checked_client_id(cancel.new_client_order_id)
         self._begin()
-        response = self._cancel(market, order, cancel_id)
+        response = self._cancel_leg(market, order, cancel_id)
+        self.cancel_leg_list(market, order)
         self._publish()
         return response
 
@@ -308,7 +351,7 @@ class SimExchange:
         if not orders:
             raise errors.unknown_order()
         self._begin()
-        out = [self._cancel(market, o, self._new_client_id()) for o in orders]
+        out = [self._cancel_leg(market, o, self._new_client_id()) for o in orders if o.is_open]
         self._publish()
         return out
 
@@ -423,6 +466,47 @@ class SimExchange:
         rules = self._markets[symbol].rules
         return [reports.my_trade(t, rules) for t in chosen]
 
+    def all_orders(
+        self,
+        account: str,
+        symbol: str,
+        *,
+        order_id: int | None = None,
+        start_time: int | None = None,
+        end_time: int | None = None,
+        limit: int = 500,
+    ) -> list[QueryOrderResponse]:
+        """``GET /api/v3/allOrders`` (rest-api.md, All orders): with a time range ``orderId``
+        is ignored and orders are filtered by their last update; with ``orderId`` the orders
+        from that id; otherwise the most recent ones.
+
+        Raises:
+            KeyError: unknown account.
+            SimError: -1121 unknown symbol; -1127 a range longer than 24 hours.
+        """
+        self._ledger.require(account)
+        market = self._market(symbol)
+        if start_time is not None and end_time is not None and end_time - start_time > _DAY_MS:
+            raise errors.SimError(-1127, "More than 24 hours between startTime and endTime.")
+        timed = start_time is not None or end_time is not None
+        mine = [
+            o
+            for o in market.orders.values()
+            if o.account == account
+            and (timed or order_id is None or o.order_id >= order_id)
+            and (start_time is None or o.update_time >= start_time)
+            and (end_time is None or o.update_time <= end_time)
+        ]
+        chosen = mine[:limit] if order_id is not None or start_time is not None else mine[-limit:]
+        return [reports.query_response(o, market.rules) for o in chosen]
+
+    def prevented_matches(self, account: str, symbol: str) -> list[dict[str, object]]:
+        """Every prevented match of ``account`` on ``symbol``, oldest first
+        (rest-api.md, Query Prevented Matches). Raises: KeyError, SimError -1121."""
+        self._ledger.require(account)
+        self._market(symbol)
+        return list(self._prevented.get((account, symbol), []))
+
     def commission(self, account: str, symbol: str) -> CommissionResponse:
         """``GET /api/v3/account/commission`` (faqs/commission_faq.md). Raises: KeyError, SimError
         -1121."""
@@ -486,6 +570,7 @@ class SimExchange:
             SimError: -1121 unknown symbol.
         """
         self._market(symbol).reference_price = price
+        self.record_trade_price(symbol, price)
 
     def symbol_filters(self, symbol: str) -> SymbolFilters:
         """Raises: SimError: -1121 unknown symbol."""
@@ -503,6 +588,19 @@ class SimExchange:
         """Pass each event to ``listener(account, event)`` once its action has completed,
         instead of queueing it; ``None`` queues again."""
         self._listener = listener
+
+    def set_market_listener(self, listener: MarketListener | None) -> None:
+        """Pass each action's public ``MarketUpdate`` (trades, changed levels) to
+        ``listener`` once the action has completed; ``None`` stops."""
+        self._market_listener = listener
+
+    def market_data(self, symbol: str) -> MarketData:
+        """The public trade tape, klines and book of ``symbol``.
+
+        Raises:
+            SimError: -1121 unknown symbol.
+        """
+        return self._market(symbol).data
 
     # --- internals: validation --------------------------------------------------------
 
@@ -564,14 +662,14 @@ class SimExchange:
         """
         rules = market.rules
         estimate: Estimate | None = None
-        if taker.type is OrderType.MARKET or taker.time_in_force is TimeInForce.FOK:
+        if taker.type in MARKET_TYPES or taker.time_in_force is TimeInForce.FOK:
             estimate = simulate(market.book, taker, market.step)
             if taker.quote_order_qty:
                 taker.orig_qty = self._quote_order_qty_size(market, taker, estimate)
         buy = taker.side is Side.BUY
         if not buy:
             asset, amount = rules.base, taker.orig_qty
-        elif taker.type is not OrderType.MARKET:
+        elif taker.type not in MARKET_TYPES:
             asset, amount = rules.quote, taker.price * taker.orig_qty
         elif taker.quote_order_qty:
             asset, amount = rules.quote, taker.quote_order_qty
@@ -626,12 +724,13 @@ class SimExchange:
         match(market.book, taker, market.step, _Sink(self, market))
         if taker.status is OrderStatus.EXPIRED_IN_MATCH or taker.status is OrderStatus.FILLED:
             self._close(taker)
-        elif taker.type is OrderType.MARKET:
+        elif taker.type in MARKET_TYPES:
             self._expire(market, taker, ExpiryReason.INSUFFICIENT_LIQUIDITY)
         elif taker.time_in_force is not TimeInForce.GTC:
             self._expire(market, taker, ExpiryReason.UNFILLED_IOC_QUANTITY_EXPIRED)
         else:
             market.book.side(taker.side).add(taker)
+            market.data.touch(taker.side, taker.price)
 
     def _expire(self, market: _Market, order: SimOrder, reason: ExpiryReason) -> None:
         """IOC / FOK / MARKET leftovers: ``x=EXPIRED`` with ``eR`` (user-data-stream.md, Order
@@ -642,8 +741,12 @@ class SimExchange:
         self._close(order)
         self._report(market, order, ExecutionType.EXPIRED)
 
-    def _cancel(self, market: _Market, order: SimOrder, cancel_id: str) -> CancelResponse:
-        market.book.side(order.side).remove(order)
+    def _cancel(
+        self, market: _Market, order: SimOrder, cancel_id: str, *, on_book: bool = True
+    ) -> CancelResponse:
+        if on_book:  # a stop not yet triggered or a pending list leg is not on the book
+            market.book.side(order.side).remove(order)
+            market.data.touch(order.side, order.price)
         order.status = OrderStatus.CANCELED
         order.update_time = self._now
         self._close(order)
@@ -695,6 +798,7 @@ class SimExchange:
 
     def _publish(self) -> None:
         """Queue (or hand to the listener) the action's reports, then the positions."""
+        self._publish_market()
         events = self._reports
         for account, assets in self._ledger.take_touched(self._now).items():
             balances = []
@@ -720,6 +824,13 @@ class SimExchange:
         queues = self._queues
         for account, event in events:
             queues[account].append(event)
+
+    def _publish_market(self) -> None:
+        listening = self._market_listener is not None
+        for market in self._markets.values():
+            update = market.data.finish(self._now, build=listening)
+            if update is not None and self._market_listener is not None:
+                self._market_listener(update)
 
     def _find(
         self, account: str, market: _Market, order_id: int | None, client_id: str | None
@@ -752,7 +863,17 @@ class _Sink:
         trade_id = market.next_trade_id
         market.next_trade_id += 1
         market.reference_price = price
+        ex.record_trade_price(market.rules.symbol, price)
         now = ex._now
+        market.data.trade(
+            trade_id,
+            price,
+            qty,
+            now,
+            buyer_maker=maker.side is Side.BUY,
+            taker=taker.order_id,
+        )
+        market.data.touch(maker.side, maker.price)
         taker.update_time = maker.update_time = now
         t_fee, t_asset = self._settle(taker, qty, price, ex.config.taker_commission)
         m_fee, m_asset = self._settle(maker, qty, price, ex.config.maker_commission)
@@ -796,7 +917,7 @@ class _Sink:
         if order.side is Side.BUY:
             paid = quote_qty
             # A limit BUY locked at its own price; the improvement returns to free.
-            released = order.price * qty if order.type is not OrderType.MARKET else paid
+            released = order.price * qty if order.type not in MARKET_TYPES else paid
             pay_asset, get_asset, received = rules.quote, rules.base, qty
             quantum = rules.base_commission_quantum
         else:
@@ -830,6 +951,22 @@ class _Sink:
         market = self._market
         match_id = market.next_prevented_id
         market.next_prevented_id += 1
+        if expire_maker:
+            market.data.touch(maker.side, maker.price)
+        ex._prevented.setdefault((taker.account, taker.symbol), []).append(
+            {
+                "symbol": taker.symbol,
+                "preventedMatchId": match_id,
+                "takerOrderId": taker.order_id,
+                "makerSymbol": maker.symbol,
+                "makerOrderId": maker.order_id,
+                "tradeGroupId": ex._uids[taker.account],
+                "selfTradePreventionMode": taker.stp.value,
+                "price": price,
+                "makerPreventedQuantity": qty,
+                "transactTime": ex._now,
+            }
+        )
         for order, counter, expire in ((maker, taker, expire_maker), (taker, maker, expire_taker)):
             if not expire:
                 continue

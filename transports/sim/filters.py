@@ -24,12 +24,16 @@ from oms.wire.requests import NewOrder
 from oms.wire.rest import (
     LotSizeFilter,
     MarketLotSizeFilter,
+    MaxNumAlgoOrdersFilter,
+    MaxNumOrderAmendsFilter,
+    MaxNumOrderListsFilter,
     MaxNumOrdersFilter,
     MinNotionalFilter,
     NotionalFilter,
     PercentPriceBySideFilter,
     PriceFilter,
     SymbolInfo,
+    TrailingDeltaFilter,
 )
 from transports.sim import errors
 
@@ -78,6 +82,9 @@ class SymbolFilters:
         "info",
         "lot",
         "market_lot",
+        "max_num_algo_orders",
+        "max_num_amends",
+        "max_num_order_lists",
         "max_num_orders",
         "min_notional",
         "notional",
@@ -91,6 +98,7 @@ class SymbolFilters:
         "step",
         "symbol",
         "tick",
+        "trailing",
         "zero_price",
         "zero_qty",
     )
@@ -119,6 +127,13 @@ class SymbolFilters:
         self.notional = info.filter(NotionalFilter)
         orders = info.filter(MaxNumOrdersFilter)
         self.max_num_orders = orders.max_num_orders if orders else None
+        algo = info.filter(MaxNumAlgoOrdersFilter)
+        self.max_num_algo_orders = algo.max_num_algo_orders if algo else None
+        lists = info.filter(MaxNumOrderListsFilter)
+        self.max_num_order_lists = lists.max_num_order_lists if lists else None
+        amends = info.filter(MaxNumOrderAmendsFilter)
+        self.max_num_amends = amends.max_num_order_amends if amends else None
+        self.trailing = info.filter(TrailingDeltaFilter)
         self.tick = self.price.tick_size if self.price else ZERO
         self.step = self.lot.step_size if self.lot else ZERO
 
@@ -172,6 +187,9 @@ def _check_shape(order: NewOrder) -> None:
         for name, value in (("quantity", order.quantity), ("price", order.price)):
             if value is None:
                 raise errors.mandatory(name)
+    elif kind in _ALGO_SHAPES:
+        _check_algo_shape(order, limit=_ALGO_SHAPES[kind])
+        return
     else:
         if order.quantity is None and order.quote_order_qty is None:
             raise errors.one_of_mandatory("quantity", "quoteOrderQty")
@@ -187,6 +205,37 @@ def _check_shape(order: NewOrder) -> None:
         raise errors.not_required("stopPrice")
 
 
+# The stop types, and whether each is a LIMIT variant (rest-api.md, New order, "Additional
+# mandatory parameters").
+_ALGO_SHAPES = {
+    OrderType.STOP_LOSS: False,
+    OrderType.TAKE_PROFIT: False,
+    OrderType.STOP_LOSS_LIMIT: True,
+    OrderType.TAKE_PROFIT_LIMIT: True,
+}
+
+
+def _check_algo_shape(order: NewOrder, *, limit: bool) -> None:
+    """STOP_LOSS / TAKE_PROFIT: ``quantity``, ``stopPrice`` or ``trailingDelta``; the _LIMIT
+    types also ``timeInForce`` and ``price`` (rest-api.md, New order)."""
+    if order.quantity is None:
+        raise errors.mandatory("quantity")
+    if order.stop_price is None and order.trailing_delta is None:
+        raise errors.one_of_mandatory("stopPrice", "trailingDelta")
+    if order.quote_order_qty is not None:
+        raise errors.not_required("quoteOrderQty")
+    if limit:
+        if order.time_in_force is None:
+            raise errors.mandatory("timeInForce")
+        if order.price is None:
+            raise errors.mandatory("price")
+    else:
+        if order.price is not None:
+            raise errors.not_required("price")
+        if order.time_in_force is not None:
+            raise errors.not_required("timeInForce")
+
+
 def _amounts(order: NewOrder) -> list[tuple[str, Decimal]]:
     out: list[tuple[str, Decimal]] = []
     if order.quantity is not None:
@@ -195,6 +244,8 @@ def _amounts(order: NewOrder) -> list[tuple[str, Decimal]]:
         out.append(("quoteOrderQty", order.quote_order_qty))
     if order.price is not None:
         out.append(("price", order.price))
+    if order.stop_price is not None:
+        out.append(("stopPrice", order.stop_price))
     return out
 
 
@@ -227,7 +278,12 @@ def check_filters(
         SimError: -1013 "Filter failure: NAME" for the first filter that fails.
     """
     market = order.order_type is OrderType.MARKET
-    if not market:
+    if order.stop_price is not None:
+        _check_price(rules, order.stop_price)
+    if order.order_type in (OrderType.STOP_LOSS, OrderType.TAKE_PROFIT):
+        # Executes as MARKET once triggered: its notional is judged at the stop price.
+        pass
+    elif not market:
         price = order.price if order.price is not None else ZERO
         _check_price(rules, price)
         _check_percent(rules, order.side, price, reference_price)
@@ -280,6 +336,8 @@ def _check_notional(rules: SymbolFilters, order: NewOrder, ref: Decimal) -> None
     market = order.order_type is OrderType.MARKET
     if order.quote_order_qty is not None:
         notional = order.quote_order_qty
+    elif order.order_type in (OrderType.STOP_LOSS, OrderType.TAKE_PROFIT):
+        notional = (order.stop_price or ref) * (order.quantity or ZERO)
     elif market:
         notional = ref * (order.quantity or ZERO)
     else:

@@ -24,7 +24,7 @@ from typing import Protocol
 
 from oms.wire.enums import OrderStatus, OrderType, SelfTradePreventionMode, Side
 from oms.wire.money import ZERO
-from transports.sim.book import BookSide, OrderBook, SimOrder
+from transports.sim.book import MARKET_TYPES, BookSide, OrderBook, SimOrder
 
 __all__ = ["Estimate", "MatchSink", "Stop", "match", "simulate", "whole_steps"]
 
@@ -71,7 +71,7 @@ def whole_steps(quote: Decimal, price: Decimal, step: Decimal) -> Decimal:
 
 
 def _limit(taker: SimOrder) -> Decimal | None:
-    return None if taker.type is OrderType.MARKET else taker.price
+    return None if taker.type in MARKET_TYPES else taker.price
 
 
 def _is_quote(taker: SimOrder) -> bool:

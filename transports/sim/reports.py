@@ -19,7 +19,7 @@ from typing import Any
 
 import msgspec
 
-from oms.wire.enums import ExecutionType, OrderStatus, OrderType, Side, TimeInForce
+from oms.wire.enums import ExecutionType, OrderStatus, Side, TimeInForce
 from oms.wire.events import ExecutionReport
 from oms.wire.money import ZERO
 from oms.wire.rest import (
@@ -31,7 +31,7 @@ from oms.wire.rest import (
     OrderFill,
     QueryOrderResponse,
 )
-from transports.sim.book import SimOrder
+from transports.sim.book import MARKET_TYPES, SimOrder
 from transports.sim.filters import SymbolFilters
 
 __all__ = [
@@ -76,12 +76,48 @@ class Prevention:
 
 
 def _working(order: SimOrder) -> bool:
-    """``w``: the order is (or stays) on the book."""
+    """``w``: the order is (or stays) on the book; a stop that has not triggered is not."""
     return (
         order.status in (OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED)
-        and order.type is not OrderType.MARKET
+        and order.type not in MARKET_TYPES
         and order.time_in_force in _RESTING
+        and (order.algo is None or order.algo.triggered)
     )
+
+
+def list_id(order: SimOrder) -> int:
+    """``orderListId`` / ``g``: -1 "unless it's part of an order list" (rest-api.md, New order)."""
+    return NO_LIST if order.order_list is None else int(order.order_list.order_list_id)
+
+
+def _waiting(order: SimOrder) -> bool:
+    """Off the book: a stop not yet triggered, or a pending leg of an order list."""
+    return order.status is OrderStatus.PENDING_NEW or (
+        order.algo is not None and not order.algo.triggered
+    )
+
+
+def advanced_keys(order: SimOrder, rules: SymbolFilters, *, stream: bool) -> dict[str, Any]:
+    """The keys a stop, trailing or list order adds or changes (user-data-stream.md, Order
+    update, conditional fields ``d``, ``D``, ``W``; rest-api.md, New order, Conditional
+    fields: ``stopPrice``, ``trailingDelta``, ``trailingTime``, ``workingTime`` -1 while the
+    order is not on the book)."""
+    out: dict[str, Any] = {}
+    if order.order_list is not None:
+        out["order_list_id"] = order.order_list.order_list_id
+    algo = order.algo
+    if algo is not None:
+        out["stop_price"] = (algo.stop_price or ZERO).quantize(rules.quote_quantum)
+        if algo.trailing_delta is not None:
+            out["trailing_delta"] = algo.trailing_delta
+            out["trailing_time"] = algo.trailing_time
+    if algo is not None or order.order_list is not None:
+        working = algo.working_time if algo is not None else order.time
+        if _waiting(order):
+            working = -1
+        # ``W`` "is only visible if the order has been placed on the book" (stream only).
+        out["working_time"] = (None if working == -1 else working) if stream else working
+    return out
 
 
 def execution_report(
@@ -160,8 +196,11 @@ def execution_report(
             strategy_id=order.strategy_id,
             strategy_type=order.strategy_type,
         )
-        if execution_type is ExecutionType.NEW:
+        if execution_type is ExecutionType.NEW and order.algo is None and order.order_list is None:
             return first
+    extra: dict[str, Any] = {}
+    if order.algo is not None or order.order_list is not None:
+        extra = advanced_keys(order, rules, stream=True)
     return msgspec.structs.replace(
         first,
         event_time=now,
@@ -177,13 +216,14 @@ def execution_report(
         transaction_time=now,
         trade_id=trade_id,
         execution_id=execution_id,
-        is_working=execution_type is ExecutionType.NEW or _working(order),
+        is_working=(execution_type is ExecutionType.NEW and not _waiting(order)) or _working(order),
         is_maker=is_maker,
         ignore_m=trade,
         cumulative_quote_quantity=order.cum_quote.quantize(qq),
         last_quote_quantity=(last_qty * last_price).quantize(qq) if trade else rules.zero_price,
         expiry_reason=order.expiry_reason,
         **stp,
+        **extra,
     )
 
 
@@ -191,7 +231,7 @@ def ack(order: SimOrder, now: int) -> NewOrderAck:
     return NewOrderAck(
         symbol=order.symbol,
         order_id=order.order_id,
-        order_list_id=NO_LIST,
+        order_list_id=list_id(order),
         client_order_id=order.client_order_id,
         transact_time=now,
     )
@@ -223,6 +263,7 @@ def _result_fields(order: SimOrder, rules: SymbolFilters, now: int) -> dict[str,
         "strategy_id": order.strategy_id,
         "strategy_type": order.strategy_type,
         "expiry_reason": order.expiry_reason,
+        **advanced_keys(order, rules, stream=False),
     }
 
 
@@ -248,7 +289,7 @@ def cancel_response(
         symbol=order.symbol,
         orig_client_order_id=order.client_order_id,
         order_id=order.order_id,
-        order_list_id=NO_LIST,
+        order_list_id=list_id(order),
         client_order_id=cancel_id,
         transact_time=now,
         price=order.price.quantize(qq),
@@ -261,7 +302,15 @@ def cancel_response(
         type=order.type,
         side=order.side,
         self_trade_prevention_mode=order.stp.value,
+        **_answer_keys(order, rules, CancelResponse),
     )
+
+
+def _answer_keys(
+    order: SimOrder, rules: SymbolFilters, shape: type[msgspec.Struct]
+) -> dict[str, Any]:
+    keys = advanced_keys(order, rules, stream=False)
+    return {k: v for k, v in keys.items() if k in shape.__struct_fields__ and k != "order_list_id"}
 
 
 def query_response(order: SimOrder, rules: SymbolFilters) -> QueryOrderResponse:
@@ -271,7 +320,7 @@ def query_response(order: SimOrder, rules: SymbolFilters) -> QueryOrderResponse:
     return QueryOrderResponse(
         symbol=order.symbol,
         order_id=order.order_id,
-        order_list_id=NO_LIST,
+        order_list_id=list_id(order),
         client_order_id=order.client_order_id,
         price=order.price.quantize(qq),
         orig_qty=order.orig_qty.quantize(bq),
@@ -281,12 +330,12 @@ def query_response(order: SimOrder, rules: SymbolFilters) -> QueryOrderResponse:
         time_in_force=order.time_in_force,
         type=order.type,
         side=order.side,
-        stop_price=ZERO.quantize(qq),
+        stop_price=(order.algo.stop_price or ZERO if order.algo else ZERO).quantize(qq),
         iceberg_qty=ZERO.quantize(bq),
         time=order.time,
         update_time=order.update_time,
-        is_working=order.is_open,
-        working_time=order.time,
+        is_working=order.is_open and not _waiting(order),
+        working_time=advanced_keys(order, rules, stream=False).get("working_time", order.time),
         orig_quote_order_qty=order.quote_order_qty.quantize(qq),
         self_trade_prevention_mode=order.stp.value,
         prevented_match_id=order.prevented_match_id,

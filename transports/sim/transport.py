@@ -26,16 +26,24 @@ import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import TypeVar
 
-from oms.errors import DecodeError, OutcomeUnknown, RateLimited, remote_error
+from oms.errors import (
+    CancelReplaceFailed,
+    DecodeError,
+    OutcomeUnknown,
+    RateLimited,
+    remote_error,
+)
 from oms.runtime.ports import NewOrderResponse, TransportStats
 from oms.wire.decoding import decode_user_data
 from oms.wire.events import OutboundAccountPosition, UserDataEvent
 from oms.wire.requests import CancelOrder, NewOrder, QueryOrder
 from oms.wire.rest import AccountInfo, CancelResponse, ExchangeInfo, MyTrade, QueryOrderResponse
 from oms.wire.stream import BadFrame, StreamGap, StreamItem
+from transports.sim.advanced import CancelReplaceFailedError
 from transports.sim.errors import SimError
 from transports.sim.exchange import SimExchange
 from transports.sim.faults import TIMEOUT_MSG, FaultConfig, FaultInjector, RequestFault
+from transports.sim.list_transport import SimListCalls
 from transports.wire import encode_json
 
 __all__ = ["SimTransport"]
@@ -45,7 +53,7 @@ _WINDOW_MS = 10_000
 _UNKNOWN = (RequestFault.ERROR_5XX, RequestFault.ERROR_1007, RequestFault.TIMEOUT)
 
 
-class SimTransport:
+class SimTransport(SimListCalls):
     """An in-process ``Transport`` for one account of a ``SimExchange``."""
 
     def __init__(
@@ -115,6 +123,10 @@ class SimTransport:
     def _call(self, fn: Callable[[], T]) -> T:
         try:
             return fn()
+        except CancelReplaceFailedError as exc:
+            raise CancelReplaceFailed(
+                exc.code, exc.msg, http_status=exc.http_status, answer=exc.data
+            ) from None
         except SimError as exc:
             raise remote_error(exc.code, exc.msg, http_status=exc.http_status) from None
         finally:
@@ -124,6 +136,10 @@ class SimTransport:
 
     async def place_spot_order(self, order: NewOrder) -> NewOrderResponse:
         """Raises: RemoteError, RateLimited, OutcomeUnknown (see the module rules)."""
+        return await self._placement(lambda: self._ex.place_order(self._account, order))
+
+    async def _placement(self, execute: Callable[[], T]) -> T:
+        """A placement (an order, a list, a cancel-replace) under the request faults."""
         timestamp = self._signed()
         now = self._ex.server_time()
         fault = RequestFault.NONE
@@ -140,7 +156,7 @@ class SimTransport:
         if fault is RequestFault.LOST:
             raise await self._unknown(RequestFault.TIMEOUT, timestamp)
         try:
-            result = self._call(lambda: self._ex.place_order(self._account, order))
+            result = self._call(execute)
         except Exception:
             if fault not in _UNKNOWN:
                 raise

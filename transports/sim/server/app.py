@@ -22,14 +22,17 @@ Rules:
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from aiohttp import web
 
 from transports.sim.exchange import SimExchange
+from transports.sim.server import account, market
 from transports.sim.server.auth import DEMO_API_KEY, DEMO_API_SECRET, ApiAccount
 from transports.sim.server.core import ServerOptions, ServerState, wall_clock_ms
-from transports.sim.server.rest import STATE_KEY, add_routes
+from transports.sim.server.lists import add_list_methods, add_list_routes
+from transports.sim.server.rest import STATE_KEY, add_routes, error_body
+from transports.sim.server.streams import StreamHub, add_stream_routes
 from transports.sim.server.ws import EventHub, WsApi
 
 __all__ = [
@@ -38,6 +41,7 @@ __all__ = [
     "HUB_KEY",
     "RUN_HEADER",
     "RUN_KEY",
+    "STREAMS_KEY",
     "ApiAccount",
     "ServerOptions",
     "make_app",
@@ -50,6 +54,28 @@ RUN_HEADER = "X-OMS-Exchange-Run"
 
 async def _run_header(request: web.Request, response: web.StreamResponse) -> None:
     response.headers[RUN_HEADER] = request.app[RUN_KEY]
+
+
+STREAMS_KEY = web.AppKey("oms_server_streams", StreamHub)
+
+
+@web.middleware
+async def _json_errors(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Unknown paths and methods answer Binance's JSON error body, never aiohttp's plain
+    text (clients decode every body as JSON; errors.md, -1020 UNSUPPORTED_OPERATION; the
+    exact code Binance sends for an unknown path is UNVERIFIED)."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status not in (404, 405):
+            raise
+        body = error_body(-1020, "This operation is not supported.")
+        return web.Response(status=exc.status, body=body, content_type="application/json")
+
+
+add_list_methods(WsApi)
 
 
 async def _used_weight_header(request: web.Request, response: web.StreamResponse) -> None:
@@ -78,23 +104,29 @@ def make_app(
     state = ServerState(exchange, accounts, options or ServerOptions(), clock or wall_clock_ms)
     state.ensure_accounts()
     hub = EventHub(state)
-    app = web.Application()
+    app = web.Application(middlewares=[_json_errors])
     app[STATE_KEY] = state
     app[HUB_KEY] = hub
-    add_routes(app)
+    add_routes(app, market.ENDPOINTS, account.ENDPOINTS)
+    add_list_routes(app)
     app.router.add_get("/ws-api/v3", WsApi(state, hub).handle)
+    streams = app[STREAMS_KEY] = StreamHub(state)
+    add_stream_routes(app, streams)
     app.on_response_prepare.append(_used_weight_header)
     app[RUN_KEY] = secrets.token_hex(8)
     app.on_response_prepare.append(_run_header)
 
     async def start(app: web.Application) -> None:
         hub.start()
+        streams.start()
 
     async def shutdown(app: web.Application) -> None:
         await hub.shutdown()
+        await streams.shutdown()
 
     async def cleanup(app: web.Application) -> None:
         hub.stop()
+        streams.stop()
 
     app.on_startup.append(start)
     app.on_shutdown.append(shutdown)

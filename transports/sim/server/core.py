@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 import zlib
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import msgspec
 
@@ -38,6 +39,8 @@ from transports.sim.server.auth import (
 from transports.sim.server.limits import Limits, RateLimiter
 from transports.sim.server.params import Params
 
+T = TypeVar("T")
+
 __all__ = ["FaultAfterExecutionError", "ServerOptions", "ServerState", "wall_clock_ms"]
 
 
@@ -51,12 +54,20 @@ class ServerOptions(msgspec.Struct, kw_only=True):
     orders_per_10s: int = 50
     orders_per_day: int = 160000
     ban_after_429s: int = 3
+    raw_requests_per_5m: int = 300_000
     # Binance answers -1007 after processing a request for 10 s (web-socket-api.md, General API
-    # Information); a TIMEOUT fault holds the answer this long (or until the client hangs up), then
-    # -1007.
+    # Information); a TIMEOUT fault holds the answer this long (or until the client hangs up),
+    # then -1007.
     request_timeout: float = 10.0
     # Events held back by the ``delay_event`` fault come out at the latest after this (s).
     delayed_event_flush: float = 0.2
+    # Frames a market stream or WebSocket API connection may have waiting; a reader that
+    # falls this far behind is disconnected (web-socket-streams.md, WebSocket Limits), so
+    # memory stays flat.
+    stream_queue_frames: int = 10_000
+    # SO_SNDBUF of market stream sockets (None: the OS default); smaller makes a stalled
+    # reader's queue fill, and the reader be cut off, sooner.
+    stream_socket_send_buffer: int | None = None
 
 
 def wall_clock_ms() -> int:
@@ -98,6 +109,7 @@ class ServerState:
                 orders_per_10s=options.orders_per_10s,
                 orders_per_day=options.orders_per_day,
                 ban_after_429s=options.ban_after_429s,
+                raw_requests_per_5m=options.raw_requests_per_5m,
             ),
             clock,
         )
@@ -125,6 +137,12 @@ class ServerState:
                 interval="DAY",
                 interval_num=1,
                 limit=options.orders_per_day,
+            ),
+            RateLimit(
+                rate_limit_type="RAW_REQUESTS",
+                interval="MINUTE",
+                interval_num=5,
+                limit=options.raw_requests_per_5m,
             ),
         )
 
@@ -180,6 +198,11 @@ class ServerState:
             FaultAfterExecutionError: the order executed; the answer must be a 5xx, -1007
                 or nothing at all.
         """
+        return self.placement(ip, account, lambda: self.exchange.place_order(account, order))
+
+    def placement(self, ip: str, account: str, execute: Callable[[], T]) -> T:
+        """Run an order placement (a single order, an order list, a cancel-replace) under the
+        ORDERS limit and the request faults; raises as ``place_order``."""
         self.limiter.check_orders(ip, account)
         fault = self.faults.on_order_request() if self.faults is not None else RequestFault.NONE
         if fault is RequestFault.RATE_LIMITED and self.faults is not None:
@@ -189,7 +212,7 @@ class ServerState:
         if fault is RequestFault.LOST:
             # Never executed, never answered: held like a timeout (the client gives up).
             raise FaultAfterExecutionError(RequestFault.TIMEOUT)
-        result = self.exchange.place_order(account, order)
+        result = execute()
         self.limiter.count_order(account)
         if fault is not RequestFault.NONE:
             raise FaultAfterExecutionError(fault)

@@ -6,6 +6,9 @@ Rules (rest-api.md, LIMITS):
 - A request is charged its weight before it runs; past the limit it is refused with HTTP 429
   ``-1003`` and ``Retry-After`` (seconds to the end of the window). Successful order and
   cancel requests cost 0 since 2026-04-02, so callers refund the weight on success.
+- RAW_REQUESTS: every request counts 1 per IP per 5 MINUTE, whatever its weight; past the
+  limit 429 ``-1003`` (rest-api.md, General API Information: exchangeInfo lists
+  RAW_REQUESTS, REQUEST_WEIGHT and ORDERS limits; 300,000 per 5 minutes since 2026-04-02).
 - A placement past the ORDERS limit is 429 ``-1015``. Every accepted order adds 1 to both
   ORDERS intervals; the first fill of an order takes 1 back (the unfilled order count). Once
   the DAY count is exceeded the SECOND count no longer grows (since 2025-04).
@@ -25,12 +28,19 @@ MINUTE_MS = 60_000
 TEN_SECONDS_MS = 10_000
 DAY_MS = 86_400_000
 FIRST_BAN_MS = 120_000
+FIVE_MINUTES_MS = 300_000
 
 
 class Limits:
     """The configured limits (from ``ServerOptions``)."""
 
-    __slots__ = ("ban_after_429s", "orders_per_10s", "orders_per_day", "weight_per_minute")
+    __slots__ = (
+        "ban_after_429s",
+        "orders_per_10s",
+        "orders_per_day",
+        "raw_requests_per_5m",
+        "weight_per_minute",
+    )
 
     def __init__(
         self,
@@ -39,7 +49,9 @@ class Limits:
         orders_per_10s: int = 50,
         orders_per_day: int = 160_000,
         ban_after_429s: int = 3,
+        raw_requests_per_5m: int = 300_000,
     ) -> None:
+        self.raw_requests_per_5m = raw_requests_per_5m
         self.weight_per_minute = weight_per_minute
         self.orders_per_10s = orders_per_10s
         self.orders_per_day = orders_per_day
@@ -64,10 +76,11 @@ class _Bucket:
 
 
 class _Ip:
-    __slots__ = ("ban_ms", "banned_until", "strikes", "weight")
+    __slots__ = ("ban_ms", "banned_until", "raw", "strikes", "weight")
 
     def __init__(self) -> None:
         self.weight = _Bucket()
+        self.raw = _Bucket()
         self.strikes = 0
         self.banned_until = 0
         self.ban_ms = FIRST_BAN_MS
@@ -141,6 +154,21 @@ class RateLimiter:
         state = self._ip(ip)
         if now < state.banned_until:
             raise self._banned(state, now)
+        raw = state.raw.current(now, FIVE_MINUTES_MS) + 1
+        state.raw.count = raw
+        if raw > self.limits.raw_requests_per_5m:
+            limit = self.limits.raw_requests_per_5m
+            raise self._strike(
+                state,
+                now,
+                ApiError(
+                    -1003,
+                    f"Too many requests; current limit of IP({ip}) is {limit} requests per "
+                    "5 MINUTE.",
+                    429,
+                    retry_after=_seconds_left(now, FIVE_MINUTES_MS),
+                ),
+            )
         used = state.weight.current(now, MINUTE_MS) + weight
         state.weight.count = used
         if used > self.limits.weight_per_minute:

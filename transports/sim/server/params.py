@@ -57,7 +57,7 @@ _DECIMAL = re.compile(DECIMAL_RANGE)
 _INTEGER = re.compile(INTEGER_RANGE)
 _CLIENT_ID = re.compile(CLIENT_ID_RANGE)
 # Order parameters Binance takes that the simulated exchange does not implement.
-UNSUPPORTED_ORDER_PARAMS = ("trailingDelta", "pegPriceType", "pegOffsetValue", "pegOffsetType")
+UNSUPPORTED_ORDER_PARAMS = ("pegPriceType", "pegOffsetValue", "pegOffsetType")
 _STOP_TYPES = frozenset(
     {
         OrderType.STOP_LOSS,
@@ -70,10 +70,11 @@ _STOP_TYPES = frozenset(
 _MANDATORY: dict[OrderType, tuple[str, ...]] = {
     OrderType.LIMIT: ("timeInForce", "quantity", "price"),
     OrderType.MARKET: (),
-    OrderType.STOP_LOSS: ("quantity", "stopPrice"),
-    OrderType.TAKE_PROFIT: ("quantity", "stopPrice"),
-    OrderType.STOP_LOSS_LIMIT: ("timeInForce", "quantity", "price", "stopPrice"),
-    OrderType.TAKE_PROFIT_LIMIT: ("timeInForce", "quantity", "price", "stopPrice"),
+    # Plus stopPrice or trailingDelta (rest-api.md, New order; checked in _check_by_type).
+    OrderType.STOP_LOSS: ("quantity",),
+    OrderType.TAKE_PROFIT: ("quantity",),
+    OrderType.STOP_LOSS_LIMIT: ("timeInForce", "quantity", "price"),
+    OrderType.TAKE_PROFIT_LIMIT: ("timeInForce", "quantity", "price"),
     OrderType.LIMIT_MAKER: ("quantity", "price"),
 }
 _TAKES_PRICE = frozenset(
@@ -247,7 +248,14 @@ def _client_id(params: Params, name: str) -> str | None:
     return value
 
 
+_PEG_PARAMS = ("pegPriceType", "pegOffsetValue", "pegOffsetType")
+
+
 def _refuse_unsupported(params: Params) -> None:
+    if any(params.raw(name) is not None for name in _PEG_PARAMS):
+        # No simulated symbol has pegInstructionsAllowed (errors.md, "Messages for -1010
+        # ERROR_MSG_RECEIVED, -2010 NEW_ORDER_REJECTED, ...": the documented refusal).
+        raise ApiError(-2010, "Pegged orders are not supported for this symbol.")
     for name in UNSUPPORTED_ORDER_PARAMS:
         if params.raw(name) is not None:
             raise ApiError(
@@ -261,6 +269,10 @@ def _check_by_type(params: Params, order_type: OrderType, market_qty: bool) -> N
             raise mandatory_missing(name)
     if order_type is OrderType.MARKET and not market_qty:
         raise one_of_mandatory("quantity", "quoteOrderQty")
+    if order_type in _STOP_TYPES and "stopPrice" not in params and "trailingDelta" not in params:
+        raise one_of_mandatory("stopPrice", "trailingDelta")
+    if order_type not in _STOP_TYPES and "trailingDelta" in params:
+        raise not_required("trailingDelta")
     if order_type not in _TAKES_PRICE and "price" in params:
         raise not_required("price")
     if order_type not in _TAKES_TIF and "timeInForce" in params:
@@ -320,6 +332,7 @@ def new_order_from_params(params: Params, symbols: dict[str, SymbolInfo]) -> New
         response_type=params.enum("newOrderRespType", OrderResponseType),
         self_trade_prevention_mode=params.enum("selfTradePreventionMode", SelfTradePreventionMode),
         stop_price=stop_price,
+        trailing_delta=params.integer("trailingDelta"),
         iceberg_qty=iceberg,
         strategy_id=params.integer("strategyId"),
         strategy_type=strategy_type,

@@ -40,6 +40,7 @@ from transports.sim.server.params import (
     parse_form,
     query_from_params,
 )
+from transports.sim.server.time_unit import micro, parse_time_unit
 from transports.wire import encode_json
 
 __all__ = ["STATE_KEY", "add_routes", "error_body"]
@@ -60,8 +61,12 @@ _GONE_HTML = (
 )
 
 
-def error_body(code: int, msg: str) -> bytes:
-    return encode_json({"code": code, "msg": msg})
+def error_body(code: int, msg: str, data: object = None) -> bytes:
+    """``{"code", "msg"}``, plus ``data`` where Binance sends it (cancel-replace's -2021 and
+    -2022: rest-api.md, Cancel an Existing Order and Send a New Order)."""
+    if data is None:
+        return encode_json({"code": code, "msg": msg})
+    return encode_json({"code": code, "msg": msg, "data": data})
 
 
 def _json(status: int, body: bytes, headers: dict[str, str] | None = None) -> web.Response:
@@ -265,20 +270,6 @@ def _commission(state: ServerState, params: Params, account: str | None) -> obje
     return state.exchange.commission(account, symbol)
 
 
-def _avg_price(state: ServerState, params: Params, account: str | None) -> object:
-    # rest-api.md, "Current average price": {"mins", "price", "closeTime"}. The simulated
-    # market's average is its reference price (the last trade, or the start price).
-    symbol = params.require("symbol")
-    params.finish()
-    if symbol not in state.symbols:
-        raise ApiError(-1121, "Invalid symbol.")
-    return {
-        "mins": 5,
-        "price": state.exchange.reference_price(symbol),
-        "closeTime": state.server_time(),
-    }
-
-
 # --- the request pipeline ----------------------------------------------------------------
 
 
@@ -313,9 +304,14 @@ async def _serve(request: web.Request, endpoint: Endpoint) -> web.StreamResponse
         if endpoint.signed:
             api_key = request.headers.get("X-MBX-APIKEY")
             account = state.authenticate_rest(api_key, params, query, body)
+        micros = parse_time_unit(request.headers.get("X-MBX-TIME-UNIT"))
+        if micros is None:
+            raise ApiError(-1100, "Invalid value for header X-MBX-TIME-UNIT.")
         result = endpoint.handler(state, params, account)
         if endpoint.free_on_success:
             state.limiter.refund(ip, weight)
+        if micros:
+            result = micro(msgspec.to_builtins(result, builtin_types=(Decimal,)))
         response = _json(200, encode_json(result), headers)
     except FaultAfterExecutionError as exc:
         return await _misbehave(request, state, exc.fault, headers, account)
@@ -323,7 +319,8 @@ async def _serve(request: web.Request, endpoint: Endpoint) -> web.StreamResponse
         retry_after = getattr(exc, "retry_after", None)
         if retry_after is not None:
             headers["Retry-After"] = str(retry_after)
-        response = _json(exc.http_status, error_body(exc.code, exc.msg), headers)
+        body = error_body(exc.code, exc.msg, getattr(exc, "data", None))
+        response = _json(exc.http_status, body, headers)
     if endpoint.placement and account is not None:
         _order_headers(state, account, response)
     return response
@@ -369,7 +366,6 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("GET", "/api/v3/ping"): Endpoint(_ping, _fixed(1), signed=False),
     ("GET", "/api/v3/time"): Endpoint(_time, _fixed(1), signed=False),
     ("GET", "/api/v3/exchangeInfo"): Endpoint(_exchange_info, _fixed(20), signed=False),
-    ("GET", "/api/v3/avgPrice"): Endpoint(_avg_price, _fixed(2), signed=False),
     ("POST", "/api/v3/order"): Endpoint(_place, _fixed(1), free_on_success=True, placement=True),
     ("POST", "/api/v3/order/test"): Endpoint(
         _test_order,
@@ -387,9 +383,11 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
 REMOVED = ("/api/v3/userDataStream", "/api/v1/userDataStream")
 
 
-def add_routes(app: web.Application) -> None:
-    """Register every REST endpoint and the 410 answers of the removed listenKey endpoints."""
-    for (method, path), endpoint in ENDPOINTS.items():
+def add_routes(app: web.Application, *more: dict[tuple[str, str], Endpoint]) -> None:
+    """Register every REST endpoint (ours and ``more``) and the 410 answers of the removed
+    listenKey endpoints."""
+    tables = [ENDPOINTS, *more]
+    for (method, path), endpoint in [item for table in tables for item in table.items()]:
 
         async def handle(request: web.Request, endpoint: Endpoint = endpoint) -> web.StreamResponse:
             return await _serve(request, endpoint)

@@ -13,9 +13,12 @@ Rules:
       secret = "..."                       # HMAC; or ed25519_public_key = "-----BEGIN..."
       balances = { USDT = "100000", BTC = "1" }
 
-  Without one, a single ``demo`` account holds the demo key. Unless ``--no-liquidity``,
-  a ``liquidity`` account rests a small ladder of bids and asks around each symbol's
-  reference price, so MARKET orders fill.
+  Without one, a single ``demo`` account holds the demo key. The same file may list the
+  markets (``[[markets]]``, ``[commission]``; see ``transports.sim.markets``); without them
+  the defaults are BTCUSDT, ETHUSDT, BNBUSDT and the Unicode ``这是测试币456``.
+- Unless ``--no-liquidity``, a ``liquidity`` account keeps a ladder of bids and asks around
+  each symbol's price, which walks (seeded) or follows ``--replay FILE`` at ``--speed X``,
+  and replenishes what is taken (``market_maker.py``), so MARKET orders keep filling.
 - Fault options map one to one onto ``transports.sim.faults.FaultConfig``.
 """
 
@@ -33,12 +36,9 @@ from typing import Any
 
 from aiohttp import web
 
-from oms.wire.enums import OrderResponseType, OrderType, Side, TimeInForce
-from oms.wire.money import round_to_step
-from oms.wire.requests import NewOrder
-from oms.wire.rest import LotSizeFilter, PriceFilter
 from transports.sim.exchange import SimExchange
 from transports.sim.faults import FaultConfig
+from transports.sim.markets import UNICODE_SYMBOL, markets_from_config
 from transports.sim.server.app import (
     DEMO_API_KEY,
     DEMO_API_SECRET,
@@ -46,13 +46,21 @@ from transports.sim.server.app import (
     ServerOptions,
     make_app,
 )
+from transports.sim.server.control import add_control_routes
 from transports.sim.server.core import wall_clock_ms
+from transports.sim.server.market_maker import MakerOptions, MarketMaker, add_market_maker
+from transports.sim.trade_replay import read_trades
 
 __all__ = ["build", "load_accounts", "main"]
 
-DEMO_BALANCES = {"USDT": "100000", "BTC": "1", "ETH": "10", "BNB": "100"}
-LIQUIDITY_ACCOUNT = "liquidity"
-_LADDER_STEPS = 5
+DEMO_BALANCES = {
+    "USDT": "100000",
+    "BTC": "1",
+    "ETH": "10",
+    "BNB": "100",
+    UNICODE_SYMBOL[:5]: "1000",
+    UNICODE_SYMBOL[5:]: "1000",
+}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -60,7 +68,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     p.add_argument("--config", type=Path, help="JSON or TOML file of accounts and keys")
-    p.add_argument("--no-liquidity", action="store_true", help="no resting book at start")
+    p.add_argument("--no-liquidity", action="store_true", help="no liquidity provider")
+    p.add_argument("--replay", type=Path, help="Binance public trades CSV the price follows")
+    p.add_argument("--replay-symbol", default="BTCUSDT")
+    p.add_argument("--speed", type=float, default=1.0, help="replay speed factor")
+    p.add_argument("--walk-every", type=float, default=1.0, help="seconds per price step")
+    p.add_argument("--control-token", help="token of the /_oms test-control API (off if unset)")
     p.add_argument("--ping-interval", type=float, default=20.0)
     p.add_argument("--max-connection-age", type=float, default=86400.0)
     p.add_argument("--weight-per-minute", type=int, default=6000)
@@ -84,6 +97,12 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def read_config(path: Path) -> Any:
+    """The parsed JSON or TOML file. Raises: OSError, ValueError."""
+    text = path.read_text(encoding="utf-8")
+    return tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
+
+
 def load_accounts(path: Path) -> list[tuple[ApiAccount, dict[str, Decimal]]]:
     """Accounts, keys and starting balances from a JSON or TOML file.
 
@@ -91,8 +110,7 @@ def load_accounts(path: Path) -> list[tuple[ApiAccount, dict[str, Decimal]]]:
         ValueError: the file is not a list of accounts with a name, a key and one of
             ``secret`` / ``ed25519_public_key``, or a balance is not a decimal string.
     """
-    text = path.read_text(encoding="utf-8")
-    data: Any = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
+    data = read_config(path)
     out = []
     for entry in data.get("accounts", []):
         try:
@@ -111,41 +129,10 @@ def load_accounts(path: Path) -> list[tuple[ApiAccount, dict[str, Decimal]]]:
     return out
 
 
-def _seed_liquidity(exchange: SimExchange) -> None:
-    """A ladder of resting bids and asks around each symbol's reference price."""
-    exchange.create_account(LIQUIDITY_ACCOUNT)
-    for info in exchange.exchange_info().symbols:
-        price_filter = info.filter(PriceFilter)
-        lot = info.filter(LotSizeFilter)
-        ref = exchange.reference_price(info.symbol)
-        if price_filter is None or lot is None or ref <= 0:
-            continue
-        qty = round_to_step(Decimal(1000) / ref, lot.step_size)
-        if qty < lot.min_qty:
-            continue
-        exchange.deposit(LIQUIDITY_ACCOUNT, info.base_asset, qty * _LADDER_STEPS)
-        exchange.deposit(LIQUIDITY_ACCOUNT, info.quote_asset, ref * qty * _LADDER_STEPS * 2)
-        for step in range(1, _LADDER_STEPS + 1):
-            gap = ref * Decimal(step) / Decimal(1000)
-            for side, price in ((Side.BUY, ref - gap), (Side.SELL, ref + gap)):
-                exchange.place_order(
-                    LIQUIDITY_ACCOUNT,
-                    NewOrder(
-                        symbol=info.symbol,
-                        side=side,
-                        order_type=OrderType.LIMIT,
-                        time_in_force=TimeInForce.GTC,
-                        quantity=qty,
-                        price=round_to_step(price, price_filter.tick_size),
-                        response_type=OrderResponseType.ACK,
-                    ),
-                )
-    exchange.drain_events(LIQUIDITY_ACCOUNT)
-
-
 def build(args: argparse.Namespace) -> tuple[web.Application, list[ApiAccount]]:
     """The application and the API accounts it accepts, from parsed options."""
-    exchange = SimExchange(clock=wall_clock_ms, seed=args.seed)
+    markets = markets_from_config(read_config(args.config) if args.config else {})
+    exchange = SimExchange(clock=wall_clock_ms, seed=args.seed, config=markets)
     if args.config is not None:
         configured = load_accounts(args.config)
     else:
@@ -154,8 +141,12 @@ def build(args: argparse.Namespace) -> tuple[web.Application, list[ApiAccount]]:
     for spec, balances in configured:
         if spec.account not in exchange.accounts():
             exchange.create_account(spec.account, balances)
+    maker = None
     if not args.no_liquidity:
-        _seed_liquidity(exchange)
+        replay = read_trades(args.replay) if args.replay is not None else ()
+        options = MakerOptions(seed=args.seed, walk_every=args.walk_every, speed=args.speed)
+        maker = MarketMaker(exchange, options, replay=replay, replay_symbol=args.replay_symbol)
+        maker.quote_all()
     faults = FaultConfig(
         seed=args.seed,
         drop_event=args.drop_event,
@@ -169,7 +160,7 @@ def build(args: argparse.Namespace) -> tuple[web.Application, list[ApiAccount]]:
         orders_per_10s=args.fault_orders_per_10s,
         disconnect_every=args.disconnect_every,
     )
-    options = ServerOptions(
+    server_options = ServerOptions(
         faults=None if faults == FaultConfig(seed=args.seed) else faults,
         ping_interval=args.ping_interval,
         max_connection_age=args.max_connection_age,
@@ -178,7 +169,12 @@ def build(args: argparse.Namespace) -> tuple[web.Application, list[ApiAccount]]:
         orders_per_day=args.orders_per_day,
     )
     specs = [spec for spec, _ in configured]
-    return make_app(exchange, specs, options), specs
+    app = make_app(exchange, specs, server_options)
+    if maker is not None:
+        add_market_maker(app, maker)
+    if args.control_token:
+        add_control_routes(app, args.control_token)
+    return app, specs
 
 
 async def _serve(args: argparse.Namespace) -> None:
@@ -193,6 +189,9 @@ async def _serve(args: argparse.Namespace) -> None:
         port = server.sockets[0].getsockname()[1]
     print(f"REST API:      http://{args.host}:{port}/api")
     print(f"WebSocket API: ws://{args.host}:{port}/ws-api/v3")
+    print(f"Streams:       ws://{args.host}:{port}/ws/<stream>, /stream?streams=a/b")
+    if args.control_token:
+        print(f"Test control:  http://{args.host}:{port}/_oms/... (X-OMS-CONTROL-TOKEN)")
     for spec in specs:
         if spec.api_key == DEMO_API_KEY:
             print(f"demo API key:    {DEMO_API_KEY}")

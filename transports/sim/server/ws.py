@@ -27,16 +27,21 @@ import contextlib
 import json
 from collections import defaultdict
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, ClassVar
 
-from aiohttp import WSCloseCode, WSMsgType, web
+import msgspec
+import orjson
+from aiohttp import WSMsgType, web
 
 from oms.wire.enums import ExecutionType
 from oms.wire.events import EventStreamTerminated, ExecutionReport, ServerShutdown, UserDataEvent
 from transports.sim.errors import SimError
 from transports.sim.faults import FaultInjector, RequestFault
+from transports.sim.server import account as account_calls
 from transports.sim.server.auth import Credential
 from transports.sim.server.core import FaultAfterExecutionError, ServerState, per_account_faults
+from transports.sim.server.outbox import Outbox
 from transports.sim.server.params import (
     ApiError,
     Params,
@@ -44,6 +49,7 @@ from transports.sim.server.params import (
     new_order_from_params,
     query_from_params,
 )
+from transports.sim.server.time_unit import micro, parse_time_unit
 from transports.wire import encode_json
 
 __all__ = ["Connection", "EventHub", "WsApi"]
@@ -52,7 +58,6 @@ __all__ = ["Connection", "EventHub", "WsApi"]
 Outcome = tuple[object, str | None, bool]
 Method = Callable[["WsApi", "Connection", Params, dict[str, str]], Outcome]
 
-_CLOSE = b""  # sentinel in a connection's queue: close the socket after what came before
 _SESSION_WEIGHT = 2
 _TIMEOUT_MSG = (
     "Timeout waiting for response from backend server. Send status unknown; "
@@ -64,53 +69,29 @@ _UNAUTHORIZED = "You are not authorized to execute this request."
 _REMOVED = frozenset({"userDataStream.start", "userDataStream.ping", "userDataStream.stop"})
 
 
-class Connection:
+class Connection(Outbox):
     """One WebSocket API connection: its session, subscriptions and outgoing queue."""
 
-    def __init__(self, ws: web.WebSocketResponse, request: web.Request, now: int) -> None:
-        self.ws = ws
-        self.request = request
+    def __init__(
+        self, ws: web.WebSocketResponse, request: web.Request, now: int, queue_frames: int = 0
+    ) -> None:
+        super().__init__(ws, request, queue_frames)
         self.ip = request.remote or "unknown"
         self.connected_since = now
         self.session: Credential | None = None
         self.authorized_since: int | None = None
         self.return_rate_limits = request.query.get("returnRateLimits", "true") != "false"
+        # timeUnit=MICROSECOND: every time field in answers and events in µs.
+        self.micros = parse_time_unit(request.query.get("timeUnit")) is True
         # subscription id -> (account, made by session logon?)
         self.subscriptions: dict[int, tuple[str, bool]] = {}
         self.next_subscription = 0
-        self.queue: asyncio.Queue[bytes] = asyncio.Queue()
-        self.closed = False
         self.writer: asyncio.Task[None] | None = None
 
-    def send(self, frame: bytes) -> None:
-        if not self.closed:
-            self.queue.put_nowait(frame)
-
     def send_event(self, subscription: int, event: bytes) -> None:
+        if self.micros:
+            event = orjson.dumps(micro(orjson.loads(event)))
         self.send(b'{"subscriptionId":%d,"event":%s}' % (subscription, event))
-
-    async def write_loop(self) -> None:
-        """Send queued frames in order; ``_CLOSE`` closes the socket (GOING_AWAY)."""
-        try:
-            while True:
-                frame = await self.queue.get()
-                if frame is _CLOSE:
-                    self.closed = True
-                    await self.ws.close(code=WSCloseCode.GOING_AWAY)
-                    return
-                await self.ws.send_frame(frame, WSMsgType.TEXT)
-        except (ConnectionError, RuntimeError):
-            self.closed = True
-
-    def close_after_queue(self) -> None:
-        self.queue.put_nowait(_CLOSE)
-
-    def drop(self) -> None:
-        """Lose the connection abruptly (an injected fault): no close handshake."""
-        self.closed = True
-        transport = self.request.transport
-        if transport is not None:
-            transport.abort()
 
 
 class EventHub:
@@ -169,6 +150,10 @@ class EventHub:
             batches.setdefault(account, []).append(event)
         for account, events in batches.items():
             self._deliver(account, events)
+
+    def reset_faults(self) -> None:
+        """Forget the per-account injectors (the fault config changed at run time)."""
+        self._injectors.clear()
 
     def _injector(self, account: str) -> FaultInjector | None:
         config = self.state.options.faults
@@ -242,9 +227,15 @@ class WsApi:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         state = self.state
+        if parse_time_unit(request.query.get("timeUnit")) is None:
+            body = encode_json({"code": -1100, "msg": "Invalid value for parameter 'timeUnit'."})
+            return web.Response(status=400, body=body, content_type="application/json")
         ws = web.WebSocketResponse(heartbeat=state.options.ping_interval, autoping=True)
         await ws.prepare(request)
-        conn = Connection(ws, request, state.clock())
+        conn = Connection(ws, request, state.clock(), state.options.stream_queue_frames)
+        # web-socket-api.md, IP limits: connecting to the WebSocket API costs 2 weight.
+        with contextlib.suppress(SimError):
+            state.limiter.charge(conn.ip, _SESSION_WEIGHT)
         self.hub.connections.add(conn)
         conn.writer = writer = asyncio.create_task(conn.write_loop())
         loop = asyncio.get_running_loop()
@@ -311,6 +302,8 @@ class WsApi:
         orders: bool = False,
         rate_limits: bool = True,
     ) -> bytes:
+        if conn.micros and key == "result":
+            value = micro(msgspec.to_builtins(value, builtin_types=(Decimal,)))
         frame: dict[str, object] = {"id": request_id, "status": status, key: value}
         if rate_limits:
             frame["rateLimits"] = self._rate_limits(conn, account, orders)
@@ -320,6 +313,9 @@ class WsApi:
         self, conn: Connection, request_id: object, exc: SimError, rate_limits: bool
     ) -> bytes:
         error: dict[str, object] = {"code": exc.code, "msg": exc.msg}
+        data = getattr(exc, "data", None)
+        if data is not None:  # cancel-replace -2021 / -2022 (web-socket-api.md)
+            error["data"] = data
         retry_after = getattr(exc, "retry_after", None)
         if retry_after is not None:
             now = self.state.clock()
@@ -332,7 +328,10 @@ class WsApi:
         """The response frame to one request frame (None: the answer is withheld)."""
         try:
             frame = json.loads(text, parse_float=str)
-        except ValueError:
+            # A frame nested past the encoder's depth or carrying a lone surrogate could
+            # not be answered (its id echoed) nor signed: refuse it like malformed JSON.
+            orjson.dumps(frame)
+        except (ValueError, RecursionError, TypeError):
             frame = None
         if not isinstance(frame, dict):
             return self._error(conn, None, ApiError(-1102, "Malformed request frame."), True)
@@ -402,10 +401,11 @@ class WsApi:
         handler = self._METHODS.get(method)
         if handler is None:
             raise ApiError(-1020, f"This operation is not supported. (Unknown method '{method}'.)")
-        weight = self._WEIGHTS.get(method, _SESSION_WEIGHT)
+        dynamic = account_calls.WS_WEIGHTS.get(method)
+        weight = dynamic(params) if dynamic else self._WEIGHTS.get(method, _SESSION_WEIGHT)
         state.limiter.charge(conn.ip, weight)
         result, account, orders = handler(self, conn, params, values)
-        if method in ("order.place", "order.cancel"):
+        if method in ("order.place", "order.cancel", "openOrders.cancelAll"):
             state.limiter.refund(conn.ip, weight)
         return result, account, orders
 
@@ -540,6 +540,7 @@ class WsApi:
         "order.place": _order_place,
         "order.cancel": _order_cancel,
         "order.status": _order_status,
+        **account_calls.WS_METHODS,
     }
     # Weights as on REST (rest-api.md, LIMITS); the session and subscription methods weigh 2.
     _WEIGHTS: ClassVar[dict[str, int]] = {

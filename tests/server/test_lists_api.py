@@ -1,0 +1,107 @@
+"""Order lists, cancel-replace and amend over the local server's REST and WebSocket API:
+Binance's routes, methods, weights, bodies (-2021 with ``data``) and ``listStatus`` events."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from oms.wire.enums import OrderType, Side, TimeInForce
+from oms.wire.requests import NewOrder
+from tests.server.conftest import ALICE_KEY, ALICE_SECRET, Harness
+
+OCO = {
+    "symbol": "BTCUSDT", "side": "SELL", "quantity": "0.01", "listClientOrderId": "L1",
+    "aboveType": "LIMIT_MAKER", "abovePrice": "62000.00", "aboveClientOrderId": "tp",
+    "belowType": "STOP_LOSS", "belowStopPrice": "57500.00", "belowClientOrderId": "sl",
+}  # fmt: skip
+
+
+async def test_rest_oco_query_cancel_and_weights(harness: Harness) -> None:
+    rest = harness.rest()
+    placed = await rest.signed("POST", "/v3/orderList/oco", OCO)
+    assert placed.status == 200, placed.body
+    body = json.loads(placed.body)
+    assert [o["clientOrderId"] for o in body["orders"]] == ["tp", "sl"]
+    query = await rest.signed("GET", "/v3/orderList", {"origClientOrderId": "L1"})
+    assert json.loads(query.body)["listStatusType"] == "EXEC_STARTED"
+    before = int(query.headers["X-MBX-USED-WEIGHT-1M"])
+    lists = await rest.signed("GET", "/v3/openOrderList")
+    assert int(lists.headers["X-MBX-USED-WEIGHT-1M"]) == before + 6  # documented weight 6
+    every = await rest.signed("GET", "/v3/allOrderList")
+    assert len(json.loads(every.body)) == 1
+    # An unread parameter is refused like everywhere else (-1104).
+    bad = await rest.signed("POST", "/v3/orderList/oco", {**OCO, "listClientOrderId": "L2",
+                                                          "aboveClientOrderId": "x",
+                                                          "belowClientOrderId": "y",
+                                                          "bogus": "1"})  # fmt: skip
+    assert json.loads(bad.body)["code"] == -1104
+    cancel = await rest.signed("DELETE", "/v3/orderList", {"symbol": "BTCUSDT",
+                                                           "listClientOrderId": "L1"})  # fmt: skip
+    assert json.loads(cancel.body)["listOrderStatus"] == "ALL_DONE"
+    again = await rest.signed("DELETE", "/v3/orderList", {"symbol": "BTCUSDT",
+                                                          "listClientOrderId": "L1"})  # fmt: skip
+    assert (again.status, json.loads(again.body)["code"]) == (400, -2011)
+
+
+async def test_cancel_replace_partial_failure_carries_both_results(harness: Harness) -> None:
+    rest = harness.rest()
+    placed = await rest.signed("POST", "/v3/order", {
+        "symbol": "BTCUSDT", "side": "SELL", "type": "LIMIT", "timeInForce": "GTC",
+        "quantity": "0.01", "price": "62000.00"})  # fmt: skip
+    order_id = json.loads(placed.body)["orderId"]
+    # The cancel succeeds, the new LIMIT_MAKER would take (bob bids 61000): -2021, HTTP 409.
+    bid = NewOrder(symbol="BTCUSDT", side=Side.BUY, order_type=OrderType.LIMIT,
+                   time_in_force=TimeInForce.GTC, quantity=Decimal("0.01"),
+                   price=Decimal("61000.00"))  # fmt: skip
+    harness.exchange.place_order("bob", bid)
+    reply = await rest.signed("POST", "/v3/order/cancelReplace", {
+        "symbol": "BTCUSDT", "side": "SELL", "type": "LIMIT_MAKER", "quantity": "0.01",
+        "price": "60500.00", "cancelReplaceMode": "ALLOW_FAILURE", "cancelOrderId": order_id,
+    })  # fmt: skip
+    body = json.loads(reply.body)
+    assert reply.status == 409
+    assert (body["code"], body["msg"]) == (-2021, "Order cancel-replace partially failed.")
+    assert body["data"]["cancelResult"] == "SUCCESS"
+    assert body["data"]["newOrderResult"] == "FAILURE"
+    assert body["data"]["cancelResponse"]["status"] == "CANCELED"
+    assert body["data"]["newOrderResponse"] == {
+        "code": -2010, "msg": "Order would immediately match and take.",
+    }  # fmt: skip
+
+
+async def test_ws_api_oco_amend_and_list_status_events(harness: Harness) -> None:
+    ws = await harness.ws()
+    sub = await ws.call(
+        "userDataStream.subscribe.signature", ws.signed_params(ALICE_KEY, ALICE_SECRET)
+    )
+    assert sub["status"] == 200
+    placed = await ws.call("orderList.place.oco", ws.signed_params(ALICE_KEY, ALICE_SECRET, **OCO))
+    assert placed["status"] == 200, placed
+    assert placed["result"]["contingencyType"] == "OCO"
+    events = [f["event"] for f in await ws.events_for(0.3)]
+    assert [e["e"] for e in events][:3] == ["executionReport", "executionReport", "listStatus"]
+    assert events[1]["w"] is False and "W" not in events[1] and events[1]["g"] == 0
+    status = await ws.call(
+        "orderList.status", ws.signed_params(ALICE_KEY, ALICE_SECRET, origClientOrderId="L1")
+    )
+    assert status["result"]["listClientOrderId"] == "L1"
+    amend = await ws.call(
+        "order.amend.keepPriority",
+        ws.signed_params(ALICE_KEY, ALICE_SECRET, symbol="BTCUSDT", origClientOrderId="tp",
+                         newQty="0.005", newClientOrderId="tp2"),
+    )  # fmt: skip
+    assert amend["status"] == 200, amend
+    assert amend["result"]["listStatus"]["orders"][0]["clientOrderId"] == "tp2"
+    events = [f["event"] for f in await ws.events_for(0.3)]
+    # Amending one OCO leg amends both (faqs/order_amend_keep_priority.md).
+    replaced = [(e["x"], e["c"], e["q"]) for e in events if e["e"] == "executionReport"]
+    assert replaced == [("REPLACED", "tp2", "0.00500000"), ("REPLACED", "sl", "0.00500000")]
+    assert [e["l"] for e in events if e["e"] == "listStatus"] == ["UPDATED"]
+    open_lists = await ws.call("openOrderLists.status", ws.signed_params(ALICE_KEY, ALICE_SECRET))
+    assert len(open_lists["result"]) == 1
+    cancel = await ws.call(
+        "orderList.cancel",
+        ws.signed_params(ALICE_KEY, ALICE_SECRET, symbol="BTCUSDT", orderListId=0),
+    )
+    assert cancel["result"]["listOrderStatus"] == "ALL_DONE"

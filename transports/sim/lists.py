@@ -1,0 +1,201 @@
+"""Order lists of the simulated exchange: OCO, OTO and OTOCO, their contingencies and events.
+
+Rules (rest-api.md, New Order list - OCO / OTO / OTOCO; user-data-stream.md, Order update):
+- A list gets an ``orderListId`` per symbol (from 0) and a ``listClientOrderId`` (generated
+  when not sent). Placement emits each leg's ``executionReport`` (``g`` = the list id), then
+  one ``listStatus`` (``l`` EXEC_STARTED, ``L`` EXECUTING); the answer carries ``orders`` and
+  ``orderReports`` in the shape ``newOrderRespType`` asks for (RESULT by default here; the
+  docs show RESULT).
+- OCO: an above and a below order of one side and quantity. When one leg fills (even in part)
+  or triggers, the other expires with ``eR`` OCO_TRIGGER (user-data-stream.md, Order Expiry
+  Reason) and the list is ALL_DONE; the leg that went on keeps working outside the list.
+  Prices must satisfy, for SELL, above level > last price > below level (for BUY the same
+  in the opposite roles), else -2010 "The relationship of the prices for the orders is not
+  correct." (errors.md, -2010 messages); a level is ``price`` for LIMIT_MAKER and
+  ``stopPrice`` for the stop types. Both legs share one lock of the SELL base quantity.
+- OTO: the working order (LIMIT / LIMIT_MAKER) goes on the book; the pending order is
+  PENDING_NEW (``w`` false, ``workingTime`` -1) and is placed only when the working order is
+  fully filled. OTOCO: the same with a pending OCO pair. If the working order ends unfilled,
+  the pending orders expire with ``eR`` OTO_PHASE_ONE_EXPIRED. Pending orders lock their
+  funds when placed; too little balance then expires them with ``eR`` REJECTED.
+- Canceling a list, or any one of its orders, cancels the whole list (rest-api.md, Cancel
+  Order list, Notes). A list is ALL_DONE when its contingency has run or every order ended.
+- MAX_NUM_ORDER_LISTS counts open lists per account and symbol (an OTOCO is one list);
+  MAX_NUM_ALGO_ORDERS counts open stop / take-profit orders (filters.md).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import msgspec
+
+from oms.wire.enums import ContingencyType, ListOrderStatus, ListStatusType, OrderType, Side
+from oms.wire.events import ListStatus, ListStatusOrder
+from oms.wire.orderlists import (
+    ListLeg,
+    ListOrderRef,
+    ListOrderReport,
+    OrderListAnswer,
+    OrderListStatus,
+)
+from oms.wire.requests import NewOrder
+from transports.sim import errors
+from transports.sim.book import SimOrder
+
+__all__ = ["OCO_ABOVE_TYPES", "OCO_BELOW_TYPES", "SimList", "leg_order", "oco_prices_ok"]
+
+OCO_ABOVE_TYPES = frozenset(
+    {
+        OrderType.STOP_LOSS_LIMIT,
+        OrderType.STOP_LOSS,
+        OrderType.LIMIT_MAKER,
+        OrderType.TAKE_PROFIT,
+        OrderType.TAKE_PROFIT_LIMIT,
+    }
+)
+OCO_BELOW_TYPES = OCO_ABOVE_TYPES
+_LIMIT_LIKE = frozenset({OrderType.LIMIT_MAKER})
+
+
+class SimList:
+    """One order list: its ids, legs and where its contingency stands."""
+
+    __slots__ = (
+        "account",
+        "contingency",
+        "list_client_order_id",
+        "list_order_status",
+        "list_status_type",
+        "oco",
+        "order_list_id",
+        "orders",
+        "pending",
+        "symbol",
+        "time",
+        "working",
+    )
+
+    def __init__(
+        self,
+        *,
+        account: str,
+        symbol: str,
+        order_list_id: int,
+        list_client_order_id: str,
+        contingency: ContingencyType,
+        time: int,
+    ) -> None:
+        self.account = account
+        self.symbol = symbol
+        self.order_list_id = order_list_id
+        self.list_client_order_id = list_client_order_id
+        self.contingency = contingency
+        self.time = time
+        self.orders: list[SimOrder] = []
+        # OTO / OTOCO: the working order and the orders pending on its fill.
+        self.working: SimOrder | None = None
+        self.pending: list[SimOrder] = []
+        # The one-cancels-the-other pair (an OCO's legs, an OTOCO's pending pair).
+        self.oco: list[SimOrder] = []
+        self.list_status_type = ListStatusType.EXEC_STARTED
+        self.list_order_status = ListOrderStatus.EXECUTING
+
+    @property
+    def is_open(self) -> bool:
+        return self.list_order_status is ListOrderStatus.EXECUTING
+
+    def refs(self) -> tuple[ListOrderRef, ...]:
+        return tuple(
+            ListOrderRef(symbol=o.symbol, order_id=o.order_id, client_order_id=o.client_order_id)
+            for o in self.orders
+        )
+
+    def event(self, now: int) -> ListStatus:
+        """The ``listStatus`` event of the list as it stands (user-data-stream.md)."""
+        return ListStatus(
+            event_time=now,
+            symbol=self.symbol,
+            order_list_id=self.order_list_id,
+            contingency_type=self.contingency,
+            list_status_type=self.list_status_type,
+            list_order_status=self.list_order_status,
+            list_reject_reason="NONE",
+            list_client_order_id=self.list_client_order_id,
+            transaction_time=now,
+            orders=tuple(
+                ListStatusOrder(
+                    symbol=o.symbol, order_id=o.order_id, client_order_id=o.client_order_id
+                )
+                for o in self.orders
+            ),
+        )
+
+    def status(self) -> OrderListStatus:
+        """The list without reports: ``GET /api/v3/orderList`` and friends."""
+        return OrderListStatus(
+            order_list_id=self.order_list_id,
+            contingency_type=self.contingency,
+            list_status_type=self.list_status_type,
+            list_order_status=self.list_order_status,
+            list_client_order_id=self.list_client_order_id,
+            transaction_time=self.time,
+            symbol=self.symbol,
+            orders=self.refs(),
+        )
+
+    def answer(self, reports: tuple[object, ...], now: int) -> OrderListAnswer:
+        """The placement or cancel answer: the status plus one report per order."""
+        return OrderListAnswer(
+            order_list_id=self.order_list_id,
+            contingency_type=self.contingency,
+            list_status_type=self.list_status_type,
+            list_order_status=self.list_order_status,
+            list_client_order_id=self.list_client_order_id,
+            transaction_time=now,
+            symbol=self.symbol,
+            orders=self.refs(),
+            order_reports=tuple(
+                msgspec.convert(msgspec.to_builtins(r), ListOrderReport) for r in reports
+            ),
+        )
+
+    def finish(self) -> None:
+        self.list_status_type = ListStatusType.ALL_DONE
+        self.list_order_status = ListOrderStatus.ALL_DONE
+
+
+def leg_order(
+    symbol: str, leg: ListLeg, side: Side | None = None, quantity: Decimal | None = None
+) -> NewOrder:
+    """A leg as the single order it is (for validation and placement)."""
+    leg_side = leg.side or side
+    if leg_side is None:
+        raise errors.mandatory("side")
+    return NewOrder(
+        symbol=symbol,
+        side=leg_side,
+        order_type=leg.order_type,
+        quantity=leg.quantity if leg.quantity is not None else quantity,
+        price=leg.price,
+        time_in_force=leg.time_in_force,
+        client_order_id=leg.client_order_id,
+        stop_price=leg.stop_price,
+        trailing_delta=leg.trailing_delta,
+        iceberg_qty=leg.iceberg_qty,
+        strategy_id=leg.strategy_id,
+        strategy_type=leg.strategy_type,
+    )
+
+
+def _level(order: NewOrder) -> Decimal | None:
+    return order.price if order.order_type in _LIMIT_LIKE else order.stop_price
+
+
+def oco_prices_ok(above: NewOrder, below: NewOrder, last: Decimal) -> bool:
+    """above level > last price > below level (rest-api.md, New Order list - OCO, "Price
+    restrictions"); a trailing leg without a stop price has no level and passes."""
+    high, low = _level(above), _level(below)
+    if high is not None and last and not high > last:
+        return False
+    return not (low is not None and last and not last > low)

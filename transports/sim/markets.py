@@ -1,0 +1,129 @@
+"""Markets of ``oms exchange``: the default listings and the ``[[markets]]`` config format.
+
+Rules:
+- The defaults mirror live Binance listings with their filters (config.py ``make_symbol``:
+  BTCUSDT, ETHUSDT, BNBUSDT) plus the testnet's Unicode symbol ``这是测试币456`` (base
+  ``这是测试币``, quote ``456``): Binance lists symbols whose names are not ASCII since
+  2025-12 (rest-api.md, General API Information: symbol names may contain non-ASCII
+  characters, sent percent-encoded and answered in UTF-8), so every client's
+  percent-encoding and signing of non-ASCII text is exercised.
+- A config file's ``[[markets]]`` entries replace the defaults. Each needs ``symbol``,
+  ``base``, ``quote`` and ``reference_price``; the filters come from ``make_symbol``'s
+  keywords (``tick``, ``step``, ``min_qty``, ``max_qty``, ``market_max_qty``,
+  ``min_notional``, ``legacy_min_notional``, ``percent_up``, ``percent_down``,
+  ``max_num_orders``) or, given ``filters``, are exactly those raw filter objects (filters.md).
+- ``[commission]`` ``maker`` / ``taker`` are rates (``"0.001"`` = 0.1 %) for every symbol.
+- Every decimal is a string or a number read through ``str``: never a float on the way in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import msgspec
+
+from oms.wire.rest import FilterValue, SymbolInfo
+from transports.sim.config import DEFAULT_REFERENCE_PRICES, SimConfig, default_symbols, make_symbol
+
+__all__ = ["UNICODE_SYMBOL", "default_markets", "markets_from_config"]
+
+UNICODE_SYMBOL = "这是测试币456"
+_MAKE_SYMBOL_KEYS = frozenset(
+    {
+        "tick",
+        "step",
+        "min_qty",
+        "max_qty",
+        "market_max_qty",
+        "min_notional",
+        "legacy_min_notional",
+        "percent_up",
+        "percent_down",
+        "max_num_orders",
+    }
+)
+
+
+def default_markets() -> SimConfig:
+    """The three live-like USDT listings and the Unicode testnet symbol."""
+    unicode_symbol = make_symbol(
+        UNICODE_SYMBOL, "这是测试币", "456", tick="0.0001", step="0.01", min_notional="1"
+    )
+    prices = dict(DEFAULT_REFERENCE_PRICES)
+    prices[UNICODE_SYMBOL] = Decimal("1.0000")
+    return SimConfig(symbols=(*default_symbols(), unicode_symbol), reference_prices=prices)
+
+
+def _decimal(value: object, where: str) -> Decimal:
+    if isinstance(value, float):
+        value = repr(value)
+    try:
+        out = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError(f"{where}: {value!r} is not a decimal") from None
+    if not out.is_finite() or out < 0:
+        raise ValueError(f"{where}: {value!r} is not a non-negative decimal")
+    return out
+
+
+def _symbol(entry: Mapping[str, Any], where: str) -> tuple[SymbolInfo, Decimal]:
+    try:
+        symbol, base, quote = str(entry["symbol"]), str(entry["base"]), str(entry["quote"])
+        reference = _decimal(entry["reference_price"], f"{where} reference_price")
+    except KeyError as exc:
+        raise ValueError(f"{where}: missing {exc.args[0]!r}") from None
+    unknown = set(entry) - _MAKE_SYMBOL_KEYS - {"symbol", "base", "quote", "reference_price"}
+    unknown.discard("filters")
+    if unknown:
+        raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
+    kwargs: dict[str, Any] = {}
+    for key in _MAKE_SYMBOL_KEYS & set(entry):
+        value = entry[key]
+        if key == "legacy_min_notional":
+            kwargs[key] = bool(value)
+        elif key == "max_num_orders":
+            kwargs[key] = int(value)
+        else:
+            kwargs[key] = str(_decimal(value, f"{where} {key}"))
+    info = make_symbol(symbol, base, quote, **kwargs)
+    raw_filters = entry.get("filters")
+    if raw_filters is not None:
+        if not isinstance(raw_filters, list) or not all(
+            isinstance(f, dict) and "filterType" in f for f in raw_filters
+        ):
+            raise ValueError(f"{where}: filters must be a list of objects with a filterType")
+        filters: tuple[dict[str, FilterValue], ...] = tuple(
+            {k: v if isinstance(v, bool | int | str) else str(v) for k, v in f.items()}
+            for f in raw_filters
+        )
+        info = msgspec.structs.replace(info, filters=filters)
+    return info, reference
+
+
+def markets_from_config(data: Mapping[str, Any]) -> SimConfig:
+    """The ``SimConfig`` a parsed config file describes (defaults where it says nothing).
+
+    Raises:
+        ValueError: a market entry without a symbol, assets or reference price, an unknown
+            key, a bad decimal, or the same symbol twice.
+    """
+    base = default_markets()
+    entries = data.get("markets")
+    symbols, prices = base.symbols, base.reference_prices
+    if entries is not None:
+        if not isinstance(entries, list) or not entries:
+            raise ValueError("markets: expected a list of [[markets]] entries")
+        parsed = [_symbol(e, f"markets[{i}]") for i, e in enumerate(entries)]
+        symbols = tuple(info for info, _ in parsed)
+        prices = {info.symbol: ref for info, ref in parsed}
+        if len(prices) != len(symbols):
+            raise ValueError("markets: a symbol is listed twice")
+    commission = data.get("commission", {})
+    return SimConfig(
+        symbols=symbols,
+        reference_prices=prices,
+        maker_commission=_decimal(commission.get("maker", "0"), "commission.maker"),
+        taker_commission=_decimal(commission.get("taker", "0"), "commission.taker"),
+    )

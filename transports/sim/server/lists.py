@@ -1,0 +1,311 @@
+"""Order lists, cancel-replace and amend on the local server, over REST and the WebSocket API.
+
+Rules:
+- One operation per request kind, shared by REST and the WebSocket API: it reads Binance's
+  parameters (rest-api.md / web-socket-api.md: New Order list - OCO / OTO / OTOCO, Cancel
+  Order list, Query Order list(s), Cancel an Existing Order and Send a New Order, Order Amend
+  Keep Priority, Query Order Amendments), refuses unread ones (-1104) and calls the simulated
+  exchange. Weights are the documented ones (``OPERATIONS``).
+- Registered by two hooks from ``transports.sim.server.app``: ``add_list_routes`` (REST) and
+  ``add_list_methods`` (WebSocket API), so the route table and the WS method table stay
+  untouched.
+- A list leg's parameters are its prefix followed by the capitalised name (``aboveStopPrice``,
+  ``pendingBelowTimeInForce``) and are checked as the single order they are
+  (``new_order_from_params`` on a view of the leg's parameters).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+from aiohttp import web
+
+from oms.wire.amends import AmendKeepPriority, CancelReplace, QueryAmendments
+from oms.wire.enums import CancelReplaceMode, OrderResponseType, SelfTradePreventionMode, Side
+from oms.wire.orderlists import (
+    CancelOrderList,
+    ListLeg,
+    NewOco,
+    NewOrderList,
+    NewOto,
+    NewOtoco,
+    QueryOrderList,
+)
+from transports.sim.errors import one_of_mandatory
+from transports.sim.server.core import ServerState
+from transports.sim.server.params import ApiError, Params, mandatory_missing, new_order_from_params
+from transports.sim.server.rest import Endpoint, _fixed, _serve
+from transports.sim.server.ws import Connection, Outcome, WsApi
+
+__all__ = ["OPERATIONS", "add_list_methods", "add_list_routes"]
+
+Operation = Callable[[ServerState, Params, str], object]
+
+_LEG_FIELDS = (
+    "Type",
+    "Side",
+    "Quantity",
+    "ClientOrderId",
+    "Price",
+    "StopPrice",
+    "TrailingDelta",
+    "TimeInForce",
+    "IcebergQty",
+    "StrategyId",
+    "StrategyType",
+)
+_SINGLE = {"ClientOrderId": "newClientOrderId"}
+
+
+def _leg(state: ServerState, params: Params, prefix: str, symbol: str, **shared: str) -> ListLeg:
+    """One leg, read and checked as the single order it is."""
+    values: dict[str, str] = {"symbol": symbol, **shared}
+    for field in _LEG_FIELDS:
+        raw = params.raw(prefix + field)
+        if raw is not None:
+            name = _SINGLE.get(field, field[0].lower() + field[1:])
+            values["type" if field == "Type" else name] = raw
+    if "type" not in values:
+        raise mandatory_missing(prefix + "Type")
+    order = new_order_from_params(Params(values, ip=params.ip), state.symbols)
+    return ListLeg(
+        order_type=order.order_type,
+        side=order.side if "side" not in shared else None,
+        quantity=order.quantity if "quantity" not in shared else None,
+        client_order_id=order.client_order_id,
+        price=order.price,
+        stop_price=order.stop_price,
+        trailing_delta=order.trailing_delta,
+        time_in_force=order.time_in_force,
+        iceberg_qty=order.iceberg_qty,
+        strategy_id=order.strategy_id,
+        strategy_type=order.strategy_type,
+    )
+
+
+def _list_head(params: Params) -> dict[str, Any]:
+    return {
+        "symbol": params.require("symbol"),
+        "list_client_order_id": params.text("listClientOrderId"),
+        "response_type": params.enum("newOrderRespType", OrderResponseType),
+        "self_trade_prevention_mode": params.enum(
+            "selfTradePreventionMode", SelfTradePreventionMode
+        ),
+    }
+
+
+def _shared(params: Params, side: str, quantity: str) -> tuple[Side, Decimal, dict[str, str]]:
+    """The side and quantity a list's legs share (read once, handed to each leg's check)."""
+    side_value = params.enum(side, Side, (-1117, "Invalid side."))
+    qty = params.decimal(quantity, required=True)
+    if side_value is None:
+        raise mandatory_missing(side)
+    assert qty is not None
+    return side_value, qty, {"side": side_value.value, "quantity": params.require(quantity)}
+
+
+def _place(state: ServerState, params: Params, account: str, request: NewOrderList) -> object:
+    """A list placement under the ORDERS limit and the request faults, like an order."""
+    return state.placement(
+        params.ip, account, lambda: state.exchange.place_order_list(account, request)
+    )
+
+
+def _oco(state: ServerState, params: Params, account: str) -> object:
+    head = _list_head(params)
+    side, quantity, shared = _shared(params, "side", "quantity")
+    above = _leg(state, params, "above", head["symbol"], **shared)
+    below = _leg(state, params, "below", head["symbol"], **shared)
+    params.finish()
+    request = NewOco(side=side, quantity=quantity, above=above, below=below, **head)
+    return _place(state, params, account, request)
+
+
+def _oto(state: ServerState, params: Params, account: str) -> object:
+    head = _list_head(params)
+    working = _leg(state, params, "working", head["symbol"])
+    pending = _leg(state, params, "pending", head["symbol"])
+    params.finish()
+    return _place(state, params, account, NewOto(working=working, pending=pending, **head))
+
+
+def _otoco(state: ServerState, params: Params, account: str) -> object:
+    head = _list_head(params)
+    working = _leg(state, params, "working", head["symbol"])
+    side, quantity, shared = _shared(params, "pendingSide", "pendingQuantity")
+    above = _leg(state, params, "pendingAbove", head["symbol"], **shared)
+    below = None
+    if params.raw("pendingBelowType") is not None:
+        below = _leg(state, params, "pendingBelow", head["symbol"], **shared)
+    params.finish()
+    request = NewOtoco(
+        working=working,
+        pending_side=side,
+        pending_quantity=quantity,
+        pending_above=above,
+        pending_below=below,
+        **head,
+    )
+    return _place(state, params, account, request)
+
+
+def _cancel_list(state: ServerState, params: Params, account: str) -> object:
+    cancel = CancelOrderList(
+        symbol=params.require("symbol"),
+        order_list_id=params.integer("orderListId"),
+        list_client_order_id=params.text("listClientOrderId"),
+        new_client_order_id=params.text("newClientOrderId"),
+    )
+    params.finish()
+    if cancel.order_list_id is None and cancel.list_client_order_id is None:
+        raise one_of_mandatory("orderListId", "listClientOrderId")
+    return state.exchange.cancel_order_list(account, cancel)
+
+
+def _query_list(state: ServerState, params: Params, account: str) -> object:
+    # The list's client id is ``origClientOrderId`` here (rest-api.md, Query Order list).
+    query = QueryOrderList(
+        order_list_id=params.integer("orderListId"),
+        list_client_order_id=params.text("origClientOrderId"),
+    )
+    params.finish()
+    return state.exchange.query_order_list(account, query)
+
+
+def _open_lists(state: ServerState, params: Params, account: str) -> object:
+    params.finish()
+    return state.exchange.open_order_lists(account)
+
+
+def _all_lists(state: ServerState, params: Params, account: str) -> object:
+    for name in ("fromId", "startTime", "endTime"):
+        params.integer(name)
+    limit = params.integer("limit") or 500
+    params.finish()
+    if not 1 <= limit <= 1000:
+        raise ApiError(-1100, "Illegal characters found in parameter 'limit'.")
+    return state.exchange.all_order_lists(account, limit)
+
+
+def _cancel_replace(state: ServerState, params: Params, account: str) -> object:
+    mode = params.enum("cancelReplaceMode", CancelReplaceMode)
+    if mode is None:
+        raise mandatory_missing("cancelReplaceMode")
+    cancel_id = params.integer("cancelOrderId")
+    cancel_orig = params.text("cancelOrigClientOrderId")
+    cancel_new = params.text("cancelNewClientOrderId")
+    for unsupported in ("cancelRestrictions", "orderRateLimitExceededMode"):
+        if params.raw(unsupported) is not None:
+            raise ApiError(
+                -1020, f"This operation is not supported. ('{unsupported}' is not simulated here.)"
+            )
+    order = new_order_from_params(params, state.symbols)
+    params.finish()
+    request = CancelReplace(
+        new_order=order,
+        mode=mode,
+        cancel_order_id=cancel_id,
+        cancel_orig_client_order_id=cancel_orig,
+        cancel_new_client_order_id=cancel_new,
+    )
+    return state.placement(
+        params.ip, account, lambda: state.exchange.cancel_replace(account, request)
+    )
+
+
+def _amend(state: ServerState, params: Params, account: str) -> object:
+    symbol = params.require("symbol")
+    order_id = params.integer("orderId")
+    orig = params.text("origClientOrderId")
+    if order_id is None and orig is None:
+        raise one_of_mandatory("orderId", "origClientOrderId")
+    new_qty = params.decimal("newQty", required=True)
+    assert new_qty is not None
+    amend = AmendKeepPriority(
+        symbol=symbol,
+        order_id=order_id,
+        orig_client_order_id=orig,
+        new_client_order_id=params.text("newClientOrderId"),
+        new_qty=new_qty,
+    )
+    params.finish()
+    return state.exchange.amend_keep_priority(account, amend)
+
+
+def _amendments(state: ServerState, params: Params, account: str) -> object:
+    order_id = params.integer("orderId", required=True)
+    assert order_id is not None
+    query = QueryAmendments(
+        symbol=params.require("symbol"),
+        order_id=order_id,
+        from_execution_id=params.integer("fromExecutionId"),
+        limit=params.integer("limit"),
+    )
+    params.finish()
+    return state.exchange.order_amendments(account, query)
+
+
+class ListOperation(msgspec.Struct, frozen=True):
+    """One request kind: its REST route, its WebSocket API method, weight and body."""
+
+    method: str
+    path: str
+    ws_method: str | None
+    weight: int
+    run: Operation
+    placement: bool = False
+
+
+# Weights: rest-api.md / web-socket-api.md, each section's "Weight".
+OPERATIONS: tuple[ListOperation, ...] = (
+    ListOperation("POST", "/api/v3/orderList/oco", "orderList.place.oco", 1, _oco, True),
+    ListOperation("POST", "/api/v3/orderList/oto", "orderList.place.oto", 1, _oto, True),
+    ListOperation("POST", "/api/v3/orderList/otoco", "orderList.place.otoco", 1, _otoco, True),
+    ListOperation("DELETE", "/api/v3/orderList", "orderList.cancel", 1, _cancel_list),
+    ListOperation("GET", "/api/v3/orderList", "orderList.status", 4, _query_list),
+    ListOperation("GET", "/api/v3/openOrderList", "openOrderLists.status", 6, _open_lists),
+    ListOperation("GET", "/api/v3/allOrderList", "allOrderLists", 20, _all_lists),
+    ListOperation(
+        "POST", "/api/v3/order/cancelReplace", "order.cancelReplace", 1, _cancel_replace, True
+    ),
+    ListOperation("PUT", "/api/v3/order/amend/keepPriority", "order.amend.keepPriority", 4, _amend),
+    ListOperation("GET", "/api/v3/order/amendments", "order.amendments", 4, _amendments),
+)
+
+
+def _rest_handler(run: Operation) -> Callable[[ServerState, Params, str | None], object]:
+    def handler(state: ServerState, params: Params, account: str | None) -> object:
+        assert account is not None
+        return run(state, params, account)
+
+    return handler
+
+
+def add_list_routes(app: web.Application) -> None:
+    """Register the REST routes of ``OPERATIONS``."""
+    for op in OPERATIONS:
+        endpoint = Endpoint(_rest_handler(op.run), _fixed(op.weight), placement=op.placement)
+
+        async def handle(request: web.Request, endpoint: Endpoint = endpoint) -> web.StreamResponse:
+            return await _serve(request, endpoint)
+
+        app.router.add_route(op.method, op.path, handle)
+
+
+def _ws_method(run: Operation) -> Callable[[WsApi, Connection, Params, dict[str, str]], Outcome]:
+    def method(api: WsApi, conn: Connection, params: Params, values: dict[str, str]) -> Outcome:
+        account = api.state.authenticate_ws(params, values, conn.session).account
+        return run(api.state, params, account), account, False
+
+    return method
+
+
+def add_list_methods(api: type[WsApi]) -> None:
+    """Register the WebSocket API methods of ``OPERATIONS`` on the WsApi class."""
+    for op in OPERATIONS:
+        if op.ws_method is not None:
+            api._METHODS[op.ws_method] = _ws_method(op.run)
+            api._WEIGHTS[op.ws_method] = op.weight
