@@ -13,7 +13,10 @@ market, and the strategy stands aside for ``cooldown_ms`` of market time.
 Runs unchanged offline and live:
 
     oms simulate examples/market_maker.py --data transports/sim/data/BTCUSDT-trades-sample.csv
-    oms run examples/market_maker.py --env local --data ...
+    oms run examples/market_maker.py --env local --seconds 60
+
+Live it streams its symbol's trades and book tops (``subscription``); after a gap in the
+feed it requotes from the next event rather than trust a mid it may have missed moves of.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from oms import OmsError, Order
 from oms.core.outputs import Output
 from oms.core.state import TERMINAL_STATES, OrderState
 from oms.runtime.manager import OrderManager
-from oms.sim import BaseStrategy, BookTop, MarketEvent, Trade
+from oms.sim import BaseStrategy, BookTop, MarketEvent, MarketGap, Subscription, Trade
 from oms.wire.enums import Side, TimeInForce
 
 
@@ -53,9 +56,17 @@ class MarketMaker(BaseStrategy):
         self.paused_until = 0
         self.stops = 0
 
+    def subscription(self) -> Subscription:
+        return Subscription(symbols=(self.symbol,), trades=True, book_tops=True)
+
     async def start(self, oms: OrderManager) -> None:
         await super().start(oms)
         self.base = oms.rules(self.symbol).base_asset
+        self.gaps = 0
+
+    async def on_gap(self, gap: MarketGap) -> None:
+        self.gaps += 1
+        self.center = None  # requote on the next event
 
     # --- what we hold ------------------------------------------------------------------
 
@@ -76,8 +87,8 @@ class MarketMaker(BaseStrategy):
             return
         if isinstance(event, Trade):
             mid = event.price
-        elif isinstance(event, BookTop):
-            mid = event.mid
+        elif isinstance(event, BookTop) and event.bid > 0 and event.ask > 0:
+            mid = event.mid  # (an empty side is sent as 0: no mid then)
         else:
             return
         now = event.time_us // 1000

@@ -6,6 +6,7 @@ market; when the fast one crosses below, it sells what it holds (never more: the
 balance, rounded down to the symbol's step). One order at a time.
 
     oms simulate examples/trend_follower.py --data transports/sim/data/BTCUSDT-1m-sample.csv
+    oms run examples/trend_follower.py --env local
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from decimal import Decimal
 
 from oms import OmsError
 from oms.runtime.manager import OrderManager
-from oms.sim import BaseStrategy, Kline, MarketEvent
+from oms.sim import BaseStrategy, Kline, MarketEvent, Subscription
 
 
 class TrendFollower(BaseStrategy):
@@ -32,6 +33,10 @@ class TrendFollower(BaseStrategy):
         self.notional = notional
         self.closes: deque[Decimal] = deque(maxlen=slow)
         self.was_up: bool | None = None
+
+    def subscription(self) -> Subscription:
+        """Live: closed 1-minute klines of the symbol (no trades)."""
+        return Subscription(symbols=(self.symbol,), trades=False, klines=("1m",))
 
     async def start(self, oms: OrderManager) -> None:
         await super().start(oms)

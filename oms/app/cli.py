@@ -130,9 +130,11 @@ def build_parser() -> argparse.ArgumentParser:
     _trading_commands(sub)
     _view_commands(sub)
     _tool_commands(sub)
+    from oms.app.live import add_run_command  # noqa: PLC0415
     from oms.app.simulate import add_commands  # noqa: PLC0415
 
-    add_commands(sub)  # simulate, run
+    add_commands(sub)  # simulate
+    add_run_command(sub, _common)
     return parser
 
 

@@ -1,5 +1,5 @@
-"""``oms simulate`` and ``oms run``: one strategy, offline over Binance's public market data or
-live against ``oms exchange`` / Binance Spot testnet.
+"""``oms simulate``: a strategy offline over Binance's public market data (the same strategy
+runs live with ``oms run``, ``oms.app.live``).
 
 Rules:
 - Offline, the strategy's manager trades on a ``SimExchange`` through a ``SimTransport``
@@ -38,7 +38,7 @@ from oms.sim.data import DataSource, merge_events
 from oms.sim.market import BookTop, Kline, MarketEvent, Trade
 from oms.sim.record import Recorder, SymbolInfo
 from oms.sim.report import Report, write_outputs
-from oms.sim.runner import Outcome, run_live, run_offline
+from oms.sim.runner import Outcome, run_offline
 from oms.sim.strategy import Strategy, StrategyLoadError, load_strategy
 from oms.sim.vloop import VirtualTimeLoop
 from oms.testing.oracle import discrepancies
@@ -440,54 +440,11 @@ def simulate(args: argparse.Namespace) -> int:
     return 0 if not outcome.discrepancies else 1
 
 
-# --- run (live) ---------------------------------------------------------------------------
-
-
-def run(args: argparse.Namespace) -> int:
-    """``oms run STRATEGY --env local|testnet --data FILE...``: orders for real, market events
-    from the files (``--pace`` seconds apart)."""
-    import os  # noqa: PLC0415
-
-    from oms.runtime.journal import Journal  # noqa: PLC0415
-    from transports.binance.client import BinanceClient  # noqa: PLC0415
-    from transports.binance.config import ConfigError, load_config  # noqa: PLC0415
-
-    try:
-        strategy = load_strategy(args.strategy)
-        sources = [DataSource(p) for p in args.data]
-    except (StrategyLoadError, ValueError) as exc:
-        print(f"oms run: {exc}", file=sys.stderr)
-        return 2
-    environ = {**os.environ, "OMS_ENV": args.env}
-    try:
-        config = load_config(environ, env_file=args.env_file)
-    except ConfigError as exc:
-        print(f"oms run: configuration: {exc} (see .env.example)", file=sys.stderr)
-        return 2
-    if config.api_key is None:
-        print("oms run: no API key: set OMS_API_KEY and OMS_API_SECRET", file=sys.stderr)
-        return 2
-
-    async def go() -> int:
-        client = BinanceClient(config)
-        journal = Journal(environ.get("OMS_JOURNAL", ":memory:"))
-        async with OrderManager(client, journal=journal) as manager:
-            count = await run_live(strategy, manager, merge_events(sources), pace=args.pace)
-            orders = manager.orders()
-            print(
-                f"oms run: {count} market events, {len(orders)} orders, "
-                f"{sum(len(o.fills) for o in orders)} fills"
-            )
-        return 0
-
-    return asyncio.run(go())
-
-
 # --- the command's parser hook ------------------------------------------------------------
 
 
 def add_commands(sub: Any) -> None:
-    """Add ``simulate`` and ``run`` to the ``oms`` command's subparsers."""
+    """Add ``simulate`` to the ``oms`` command's subparsers (``oms run``: ``oms.app.live``)."""
     p = sub.add_parser("simulate", help="run a strategy offline over Binance market data files")
     p.add_argument("strategy", help="module:attribute or path/to/strategy.py[:attribute]")
     p.add_argument(
@@ -527,17 +484,3 @@ def add_commands(sub: Any) -> None:
     )
     p.add_argument("--quiet", action="store_true", help="no report on the terminal")
     p.set_defaults(run=simulate)
-
-    r = sub.add_parser("run", help="run a strategy live against `oms exchange` or testnet")
-    r.add_argument("strategy", help="module:attribute or path/to/strategy.py[:attribute]")
-    r.add_argument("--env", choices=["local", "testnet"], required=True)
-    r.add_argument(
-        "--data",
-        nargs="+",
-        required=True,
-        metavar="FILE",
-        help="market events to feed the strategy (as for simulate)",
-    )
-    r.add_argument("--pace", type=float, default=0.01, help="seconds between market events")
-    r.add_argument("--env-file", default=".env")
-    r.set_defaults(run=run)

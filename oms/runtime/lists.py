@@ -12,6 +12,9 @@ Rules:
   sent again. Only the legs' definite "does not exist" after their deadline declares the list
   never placed.
 - A definite refusal marks the list and its legs rejected and is raised.
+- Pre-trade checks before anything is created: each leg's spec (``check_spec``, no balance:
+  a list's locks are the exchange's), and the open lists and algo orders we track against
+  MAX_NUM_ORDER_LISTS / MAX_NUM_ALGO_ORDERS (filters.md).
 - Amend keep priority changes nothing locally until the exchange reports it (the stream's
   ``x=REPLACED``): the answer is returned once that report is applied, or after
   ``balance_settle`` seconds without it (the stream is down: the order is then checked).
@@ -23,10 +26,11 @@ Rules:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from oms.core.checks import ALGO_TYPES, SymbolRules, check_list_count, check_spec
 from oms.core.commands import (
     CancelRefused,
     CancelRequested,
@@ -55,12 +59,14 @@ from oms.errors import (
     Disconnected,
     LocalError,
     OmsError,
+    OrderValidationError,
     OutcomeUnknown,
     RateLimited,
     RemoteError,
 )
 from oms.runtime.config import ManagerConfig
 from oms.runtime.dispatch import Dispatcher, Part
+from oms.runtime.placing import open_algo_orders, symbol_rules
 from oms.runtime.ports import OrderListTransport, Transport
 from oms.runtime.resolve import Resolver
 from oms.wire.amends import AmendKeepPriority, AmendResponse, CancelReplace, CancelReplaceAnswer
@@ -75,10 +81,16 @@ class ListPlacer(Part):
     """Places and cancels order lists; amends and cancel-replaces orders."""
 
     def __init__(
-        self, transport: Transport, dispatch: Dispatcher, config: ManagerConfig, resolver: Resolver
+        self,
+        transport: Transport,
+        dispatch: Dispatcher,
+        config: ManagerConfig,
+        resolver: Resolver,
+        rules: Mapping[str, SymbolRules],
     ) -> None:
         super().__init__(transport, dispatch, config)
         self.resolver = resolver
+        self._rules = rules
 
     def _lists(self) -> OrderListTransport:
         if not isinstance(self.transport, OrderListTransport):
@@ -96,6 +108,7 @@ class ListPlacer(Part):
         """Place an OCO (above, below), OTO (working, pending) or OTOCO (working, pending
         above, pending below) from the legs' specs."""
         transport = self._lists()
+        self._precheck([spec for spec, _ in legs])
         contingency = ContingencyType.OCO if kind == "OCO" else ContingencyType.OTO
         intent = self.engine.new_list_intent(contingency, legs, list_client_order_id)
         lid = intent.list_client_order_id
@@ -126,6 +139,24 @@ class ListPlacer(Part):
         self.dispatch.apply(answer)
         return order_list
 
+    def _precheck(self, specs: Sequence[OrderSpec]) -> None:
+        try:
+            for spec in specs:
+                rules = symbol_rules(self._rules, spec.symbol)
+                check_spec(rules, spec, reference_price=self.dispatch.last_price.get(spec.symbol))
+            symbol = specs[0].symbol
+            engine = self.engine
+            open_lists = sum(1 for lst in engine.lists.open_lists() if lst.symbol == symbol)
+            check_list_count(
+                symbol_rules(self._rules, symbol),
+                open_lists,
+                open_algo_orders=open_algo_orders(engine.open_orders(), symbol),
+                new_algo_orders=sum(1 for spec in specs if spec.order_type in ALGO_TYPES),
+            )
+        except OrderValidationError:
+            self.metrics.inc("precheck_refused_total")
+            raise
+
     def _command(self, kind: type[ListCommand], order_list: OrderList, **fields: Any) -> None:
         """Apply and journal a list command event."""
         self.dispatch.apply(self.engine.list_command(kind, order_list, **fields))
@@ -147,6 +178,15 @@ class ListPlacer(Part):
             leg.state is OrderState.REJECTED for leg in legs
         ):
             self._command(ListNotFound, order_list)
+
+    async def resume(self) -> None:
+        """After a restart: each list whose placement the journal left open (intent or send
+        without an answer) is marked unknown and resolved by query, never resent."""
+        waiting = (ListState.CREATED, ListState.PENDING_ACK, ListState.UNKNOWN)
+        for order_list in [lst for lst in self.engine.lists if lst.state in waiting]:
+            if order_list.state is not ListState.UNKNOWN:
+                self._command(ListSendUnknown, order_list, reason="interrupted by a restart")
+            await self.resolve(order_list, None, None)
 
     async def check_lists(self) -> None:
         """Query the lists that need it by their client id: those the engine queued (a

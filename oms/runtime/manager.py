@@ -106,7 +106,7 @@ class OrderManager(ListCommands):
         self._reconciler = Reconciler(*parts, self._resolver, wall=self._wall)
         self._placer = Placer(*parts, self._rules, self._resolver)
         self._canceller = Canceller(*parts, self._reconciler)
-        self._list_placer = ListPlacer(*parts, self._resolver)
+        self._list_placer = ListPlacer(*parts, self._resolver, self._rules)
         self._refreshed_at = 0  # wall ms of the last balance refresh (refresh_wanted)
 
     @property
@@ -140,6 +140,7 @@ class OrderManager(ListCommands):
                 # In doubt after the replay, found by the startup reconciliation: it exists.
                 self.metrics.inc("unknown_resolved_found_total")
                 self.metrics.inc("orders_placed_total")
+        self._spawn(self._list_placer.resume())  # lists whose placement a restart cut short
         self._spawn(self._check_loop())
         return report
 

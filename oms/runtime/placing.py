@@ -16,10 +16,10 @@ Rules:
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
-from oms.core.checks import SymbolRules, check_spec
+from oms.core.checks import ALGO_TYPES, SymbolRules, check_spec
 from oms.core.commands import SendRejected, SendUnknown, Sent
 from oms.core.order import Order
 from oms.core.spec import OrderSpec
@@ -39,7 +39,7 @@ from oms.runtime.ports import Transport
 from oms.runtime.resolve import Resolver
 from oms.wire.enums import OrderType, Side, TimeInForce
 
-__all__ = ["Placer", "spot_spec", "symbol_rules"]
+__all__ = ["Placer", "open_algo_orders", "spot_spec", "symbol_rules"]
 
 
 def spot_spec(
@@ -78,6 +78,12 @@ def symbol_rules(rules: Mapping[str, SymbolRules], symbol: str) -> SymbolRules:
     if found is None:
         raise OrderValidationError(f"unknown symbol {symbol!r}", rule="symbol")
     return found
+
+
+def open_algo_orders(orders: Iterable[Order], symbol: str) -> int:
+    """Our open algo orders on ``symbol`` (filters.md, MAX_NUM_ALGO_ORDERS: STOP_LOSS,
+    STOP_LOSS_LIMIT, TAKE_PROFIT, TAKE_PROFIT_LIMIT), for the pre-trade check."""
+    return sum(1 for o in orders if o.symbol == symbol and o.spec.order_type in ALGO_TYPES)
 
 
 class Placer(Part):
@@ -151,11 +157,15 @@ class Placer(Part):
         try:
             rules = symbol_rules(self._rules, spec.symbol)
             spend = rules.quote_asset if spec.side is Side.BUY else rules.base_asset
+            algo = None
+            if rules.max_algo is not None and spec.order_type in ALGO_TYPES:
+                algo = open_algo_orders(self.engine.open_orders(), spec.symbol)
             check_spec(
                 rules,
                 spec,
                 reference_price=self.dispatch.last_price.get(spec.symbol),
                 free_balance=self.engine.balances.free(spend),
+                open_algo_orders=algo,
             )
         except OrderValidationError:
             self.metrics.inc("precheck_refused_total")

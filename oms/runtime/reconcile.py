@@ -12,6 +12,11 @@ Rules:
   reconciliation tries again.
 - An order the exchange does not know while it is in doubt is handed to the resolver
   (query by client id with the recvWindow deadline), never declared failed here.
+- Order lists like orders (when the transport offers ``OrderListTransport``): the open
+  lists (``GET /api/v3/openOrderList``, rest-api.md, Query Open Order lists) are applied, a
+  list opened elsewhere is adopted, and every list we hold open that the exchange no longer
+  lists as open is queried by its list client id (rest-api.md, Query Order list:
+  ``origClientOrderId``); one it does not know is left to the placement's resolution.
 """
 
 from __future__ import annotations
@@ -21,13 +26,16 @@ from collections.abc import Callable, Iterable
 
 import msgspec
 
+from oms.core.list_state import ListState
+from oms.core.lists import OrderList
 from oms.core.order import Order
 from oms.core.outputs import BalanceChanged, FillApplied, OrderAdopted, Output, ReportIgnored
 from oms.errors import NoSuchOrder, OmsError
 from oms.runtime.config import ManagerConfig
 from oms.runtime.dispatch import Dispatcher, Part
-from oms.runtime.ports import Transport
+from oms.runtime.ports import OrderListTransport, Transport
 from oms.runtime.resolve import Resolver
+from oms.wire.orderlists import OrderListStatus
 from oms.wire.requests import QueryOrder
 from oms.wire.rest import QueryOrderResponse
 
@@ -39,7 +47,7 @@ log = logging.getLogger("oms.runtime.manager")
 class Correction(msgspec.Struct, frozen=True, kw_only=True):
     """One difference a reconciliation found and corrected."""
 
-    kind: str  # "order", "fill", "balance", "adopted"
+    kind: str  # "order", "fill", "balance", "adopted", "list", "adopted list"
     key: str
     before: str
     after: str
@@ -114,6 +122,11 @@ class Reconciler(Part):
         try:
             account = await self.transport.get_account()
             corrections += _corrections(self.dispatch.apply(account))
+            if isinstance(self.transport, OrderListTransport):
+                # Lists first: the orders' part ends the reconciliation, so a caller that
+                # sees an order corrected sees the report counted.
+                lists = await self.transport.get_open_order_lists()
+                corrections += await self._reconcile_lists(self.transport, lists)
             remote_open = await self.transport.get_open_orders()
             open_count = len(remote_open)
             corrections += await self._reconcile_orders(remote_open)
@@ -161,6 +174,40 @@ class Reconciler(Part):
                     )
                 )
         return corrections
+
+    async def _reconcile_lists(
+        self, transport: OrderListTransport, remote_open: list[OrderListStatus]
+    ) -> list[Correction]:
+        book = self.engine.lists
+        before = {lst: lst.state for lst in book}
+        seen: set[str] = set()
+        for status in remote_open:
+            seen.add(status.list_client_order_id)
+            self.dispatch.apply(status)
+        for order_list in list(book.open_lists()):
+            if order_list.list_client_order_id in seen or order_list not in before:
+                continue
+            try:
+                found = await transport.find_order_list(order_list.list_client_order_id)
+            except OmsError as exc:
+                log.warning(
+                    "order list check failed",
+                    extra={"list": order_list.list_client_order_id, "error": type(exc).__name__},
+                )
+                continue
+            if found is not None:
+                self.dispatch.apply(found)
+        return [c for lst in book if (c := _list_correction(lst, before.get(lst))) is not None]
+
+
+def _list_correction(order_list: OrderList, before: ListState | None) -> Correction | None:
+    if before is None:
+        return Correction(kind="adopted list", key=order_list.list_client_order_id,
+                          before="untracked", after=order_list.state.name)  # fmt: skip
+    if before is order_list.state:
+        return None
+    return Correction(kind="list", key=order_list.list_client_order_id,
+                      before=before.name, after=order_list.state.name)  # fmt: skip
 
 
 def _settled(order: Order) -> bool:

@@ -11,6 +11,9 @@ Rules:
   and nothing reads the wall clock, so a seed fixes the run.
 - A ``Venue`` is what the application layer wires in (the simulated exchange); this package
   never imports a transport.
+- Live over a feed (``run_feed``: a live market data stream), updates are handed over as
+  they come, even while the market is quiet; a ``MarketGap`` goes to the strategy's
+  ``on_gap`` when it has one. The run ends after ``seconds`` (or when the feed's task ends).
 - At the end the strategy is stopped, held-back events are flushed, the manager reconciles
   once more and the venue lists any discrepancy between the manager and the exchange.
 """
@@ -27,12 +30,21 @@ import msgspec
 
 from oms.core.outputs import Output
 from oms.runtime.manager import OrderManager
-from oms.sim.market import BookTop, Kline, MarketEvent, Trade
+from oms.sim.market import BookTop, Kline, MarketEvent, MarketGap, Trade
 from oms.sim.record import Recorder
 from oms.sim.strategy import Strategy
 from oms.sim.vloop import VirtualTimeLoop
 
-__all__ = ["Outcome", "Venue", "event_price", "run_live", "run_offline"]
+__all__ = [
+    "Feed",
+    "FeedCount",
+    "Outcome",
+    "Venue",
+    "event_price",
+    "run_feed",
+    "run_live",
+    "run_offline",
+]
 
 Progress = Callable[[int, int], None]  # (events so far, market time ms)
 
@@ -54,6 +66,14 @@ class Venue(Protocol):
 
     def discrepancies(self, manager: OrderManager) -> list[str]:
         """What the manager believes that the exchange contradicts."""
+        ...
+
+
+class Feed(Protocol):
+    """A live source of market events (e.g. ``transports.binance.market_stream``)."""
+
+    async def get(self) -> MarketEvent | MarketGap:
+        """The next event or gap; waits, and may be cancelled without losing one."""
         ...
 
 
@@ -228,4 +248,59 @@ async def run_live(
     await strategy.stop()
     await asyncio.sleep(pace)
     await updates.hand_to(strategy)
+    return count
+
+
+class FeedCount(msgspec.Struct):
+    """What a live run saw: market events and gaps."""
+
+    events: int = 0
+    gaps: int = 0
+    kinds: dict[str, int] = {}  # "Trade", "Kline", "BookTop" -> how many
+
+
+async def run_feed(
+    strategy: Strategy,
+    manager: OrderManager,
+    feed: Feed,
+    *,
+    seconds: float,
+    recorder: Recorder | None = None,
+    poll_s: float = 0.1,
+) -> FeedCount:
+    """Run ``strategy`` on a started ``manager`` over a live ``feed`` for ``seconds``
+    (0: until cancelled). Order updates reach the strategy within ``poll_s`` even when the
+    market is quiet."""
+    loop = asyncio.get_running_loop()
+    updates = _Updates(manager, recorder)
+    on_gap = getattr(strategy, "on_gap", None)
+    count = FeedCount()
+    end = loop.time() + seconds if seconds > 0 else None
+    await strategy.start(manager)
+    try:
+        while end is None or loop.time() < end:
+            wait = poll_s if end is None else max(min(poll_s, end - loop.time()), 0.0)
+            try:
+                item = await asyncio.wait_for(feed.get(), wait)
+            except TimeoutError:
+                item = None
+            await updates.hand_to(strategy)
+            if item is None:
+                continue
+            if isinstance(item, MarketGap):
+                count.gaps += 1
+                if on_gap is not None:
+                    await on_gap(item)
+                continue
+            if recorder is not None:
+                recorder.on_price(item.symbol, event_price(item), item.time_us // 1000)
+            await strategy.on_market(item)
+            await updates.hand_to(strategy)
+            count.events += 1
+            kind = type(item).__name__
+            count.kinds[kind] = count.kinds.get(kind, 0) + 1
+    finally:
+        await strategy.stop()
+        await asyncio.sleep(poll_s)  # lets the last updates in
+        await updates.hand_to(strategy)
     return count

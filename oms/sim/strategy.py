@@ -9,6 +9,10 @@ Rules:
   updates caused by a market event are delivered before the next market event.
 - A strategy keeps its own state and reads time from the events (``time_us``), never from
   the wall clock, so that a simulation is deterministic under a seed.
+- Live, two optional methods matter: ``subscription()`` says which market data to stream
+  (``oms.sim.market.Subscription``: symbols, trades, klines, book tops), and ``on_gap``
+  hears of every break in the feed (``MarketGap``: what traded meanwhile was never seen).
+  Offline neither is called: the data files decide what the strategy receives.
 - ``load_strategy`` accepts ``module:attribute`` or ``path/to/file.py[:attribute]``; the
   attribute may be a strategy object, a class or a factory taking no arguments. A file's
   default attribute is ``strategy``.
@@ -24,7 +28,7 @@ from typing import Protocol, runtime_checkable
 
 from oms.core.outputs import Output
 from oms.runtime.manager import OrderManager
-from oms.sim.market import MarketEvent
+from oms.sim.market import MarketEvent, MarketGap
 
 __all__ = ["BaseStrategy", "Strategy", "StrategyLoadError", "load_strategy"]
 
@@ -57,6 +61,9 @@ class BaseStrategy:
         return None
 
     async def on_update(self, update: Output) -> None:
+        return None
+
+    async def on_gap(self, gap: MarketGap) -> None:
         return None
 
     async def stop(self) -> None:

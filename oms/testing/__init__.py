@@ -3,6 +3,8 @@
 - ``oms.testing.strategies``: hypothesis strategies for valid order specs under a symbol's
   filters, Binance event histories, delivery faults and fault configurations.
 - ``oms.testing.oracle``: what a manager believes, checked against the simulated exchange.
+- ``oms.testing.sim``: order requests, funded exchanges with a market maker, a manager over
+  the simulated exchange (``sim_order_manager``), ``settle`` until the stream caught up.
 - ``oms.testing.plugin``: the pytest plugin (fixtures ``sim_exchange``, ``order_manager``,
   ``local_exchange``), registered through the ``pytest11`` entry point.
 

@@ -1,5 +1,7 @@
-"""What the manager tests share: a venue (the simulated exchange in process, or served on
-127.0.0.1 to ``BinanceClient``), a market maker, and the exchange's own view to compare with.
+"""What only the manager tests share: a venue (the simulated exchange in process, or served on
+127.0.0.1 to ``BinanceClient``) and the exchange's own view to compare with. The funded
+exchange with a market maker, the fast manager configuration and ``settle`` are public
+(``oms.testing.sim``).
 
 Rules:
 - The exchange is always a real ``SimExchange``; the manager reaches it either through
@@ -12,7 +14,6 @@ Rules:
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
@@ -23,9 +24,15 @@ from oms.core.order import Order
 from oms.core.state import OrderState
 from oms.errors import OutcomeUnknown
 from oms.runtime.journal import Journal
-from oms.runtime.manager import ManagerConfig, OrderManager
+from oms.runtime.manager import OrderManager
 from oms.runtime.ports import Transport
-from oms.wire.enums import Side, TimeInForce
+from oms.testing.sim import (
+    SYMBOL,
+    TRADER,
+    exchange_balances,
+    fast_config,
+    new_exchange,
+)
 from oms.wire.requests import CancelOrder, NewOrder, QueryOrder
 from oms.wire.rest import (
     CancelResponse,
@@ -34,11 +41,9 @@ from oms.wire.rest import (
     NewOrderResult,
     QueryOrderResponse,
 )
-from tests.sim.support import limit
 from transports.binance.client import BinanceClient
 from transports.binance.config import BinanceConfig, Environment
 from transports.binance.signing import HmacSigner, Secret
-from transports.sim.config import SimConfig
 from transports.sim.errors import SimError
 from transports.sim.exchange import SimExchange
 from transports.sim.faults import FaultConfig
@@ -47,67 +52,10 @@ from transports.sim.transport import SimTransport
 
 D = Decimal
 ZERO = Decimal(0)
-SYMBOL = "BTCUSDT"
-TRADER = "trader"
-MAKER = "maker"
-TRADER_START = {"USDT": D("100000"), "BTC": D("1")}
-MAKER_START = {"USDT": D("10000000"), "BTC": D("100")}
 KEY = "omsManagerTestKey000000000000000000000000000000000000000000000001"
 SECRET = "omsManagerTestSecret0000000000000000000000000000000000000000001"
 ServerFactory = Callable[..., Awaitable[TestServer]]
 KINDS = ("sim", "server")
-
-
-def wall_ms() -> int:
-    return time.time_ns() // 1_000_000
-
-
-def fast_config(**overrides: Any) -> ManagerConfig:
-    """Manager tuning for tests: quick backoff, short waits."""
-    base: dict[str, Any] = {
-        "resolve_initial_delay": 0.01,
-        "resolve_max_delay": 0.05,
-        "stream_start_timeout": 5.0,
-        "balance_settle": 0.5,
-    }
-    base.update(overrides)
-    return ManagerConfig(**base)
-
-
-def new_exchange(
-    clock: Callable[[], int] = wall_ms,
-    *,
-    config: SimConfig | None = None,
-    trader: dict[str, Decimal] | None = None,
-) -> SimExchange:
-    """An exchange with a funded trader and market maker (no orders yet)."""
-    if config is None:
-        config = SimConfig(maker_commission=D("0.001"), taker_commission=D("0.001"))
-    ex = SimExchange(clock=clock, config=config, seed=3)
-    ex.create_account(TRADER, dict(TRADER_START if trader is None else trader))
-    ex.create_account(MAKER, dict(MAKER_START))
-    return ex
-
-
-def quote_book(ex: SimExchange) -> None:
-    """The market maker rests asks at 60010 / 60020 and bids at 59990 / 59980."""
-    for side, price, qty in (
-        (Side.SELL, "60010.00", "0.03"),
-        (Side.SELL, "60020.00", "1"),
-        (Side.BUY, "59990.00", "1"),
-        (Side.BUY, "59980.00", "1"),
-    ):
-        ex.place_order(MAKER, limit(side, qty, price, stp=None))
-
-
-def lift(ex: SimExchange, side: Side, qty: str, price: str) -> None:
-    """The market maker takes up to ``qty`` at ``price`` (an IOC limit).
-
-    Its own quotes in front are expired by self-trade prevention (EXPIRE_MAKER, the
-    symbol's default), so the IOC reaches the trader's order; ``quote_book`` again to
-    restore them.
-    """
-    ex.place_order(MAKER, limit(side, qty, price, tif=TimeInForce.IOC, stp=None))
 
 
 def exchange_orders(
@@ -142,11 +90,6 @@ def orders_per_client_id(ex: SimExchange, account: str = TRADER) -> dict[str, in
     return counts
 
 
-def exchange_balances(ex: SimExchange, account: str = TRADER) -> dict[str, tuple[Decimal, Decimal]]:
-    info = ex.account_info(account)
-    return {b.asset: (b.free, b.locked) for b in info.balances}
-
-
 def manager_balances(manager: OrderManager) -> dict[str, tuple[Decimal, Decimal]]:
     return {a: fl for a, fl in manager.balances().items() if a in ("BTC", "USDT", "ETH", "BNB")}
 
@@ -173,27 +116,6 @@ def assert_matches_exchange(manager: OrderManager, ex: SimExchange) -> None:
         )
     for asset, (free, locked) in exchange_balances(ex).items():
         assert manager.balances().get(asset, (ZERO, ZERO)) == (free, locked), asset
-
-
-async def settle(manager: OrderManager, ex: SimExchange, timeout: float = 5.0) -> None:
-    """Wait until the manager's balances equal the exchange's (the stream has caught up)."""
-
-    def caught_up() -> bool:
-        theirs = exchange_balances(ex)
-        return all(manager.balances().get(a, (ZERO, ZERO)) == v for a, v in theirs.items())
-
-    try:
-        await manager.wait_for(caught_up, timeout=timeout)
-    except TimeoutError:
-        mine = {a: manager.balances().get(a) for a in exchange_balances(ex)}
-        raise AssertionError(f"balances {mine} never reached {exchange_balances(ex)}") from None
-
-
-async def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    """Poll ``predicate`` (for conditions outside the manager's own updates)."""
-    async with asyncio.timeout(timeout):
-        while not predicate():
-            await asyncio.sleep(0.005)
 
 
 class LostSend(SimTransport):

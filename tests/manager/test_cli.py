@@ -18,17 +18,9 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from oms.testing.sim import TRADER, exchange_balances, new_exchange, quote_book
 from oms.wire.enums import Side
-from tests.manager.support import (
-    KEY,
-    SECRET,
-    TRADER,
-    ServerFactory,
-    exchange_balances,
-    exchange_orders,
-    new_exchange,
-    quote_book,
-)
+from tests.manager.support import KEY, SECRET, ServerFactory, exchange_orders
 from transports.sim.exchange import SimExchange
 from transports.sim.server.app import ApiAccount, make_app
 

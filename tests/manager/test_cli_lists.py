@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.manager.support import TRADER, ServerFactory
+from oms.testing.sim import TRADER
+from tests.manager.support import ServerFactory
 from tests.manager.test_cli import local_env, oms, one_line_error
 
 pytestmark = pytest.mark.timeout(90)

@@ -19,15 +19,8 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from tests.manager.support import (
-    KEY,
-    SECRET,
-    TRADER,
-    ServerFactory,
-    exchange_orders,
-    new_exchange,
-    quote_book,
-)
+from oms.testing.sim import TRADER, new_exchange, quote_book
+from tests.manager.support import KEY, SECRET, ServerFactory, exchange_orders
 from tests.manager.test_cli import Result, local_env, oms, one_line_error, start
 from transports.sim.server.app import ApiAccount, make_app
 

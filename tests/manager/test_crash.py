@@ -21,17 +21,10 @@ from typing import Any
 import pytest
 
 from oms.runtime.journal import Journal
+from oms.testing.sim import TRADER, exchange_balances, lift, new_exchange, quote_book
 from oms.wire.enums import Side
 from tests.manager import crash_worker
-from tests.manager.support import (
-    TRADER,
-    ServerFactory,
-    exchange_balances,
-    exchange_orders,
-    lift,
-    new_exchange,
-    quote_book,
-)
+from tests.manager.support import ServerFactory, exchange_orders
 from transports.sim.faults import FaultConfig
 from transports.sim.server.app import ApiAccount, ServerOptions, make_app
 

@@ -14,9 +14,9 @@ from oms.core.spec import OrderSpec
 from oms.runtime.journal import Journal
 from oms.runtime.manager import OrderManager
 from oms.runtime.recovery import journaled_fills
+from oms.testing.sim import SYMBOL, TRADER, fast_config, new_exchange, quote_book
 from oms.wire.enums import OrderType, Side, TimeInForce
 from oms.wire.rest import MyTrade
-from tests.manager.support import SYMBOL, TRADER, fast_config, new_exchange, quote_book
 from transports.sim.transport import SimTransport
 
 

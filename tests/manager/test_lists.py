@@ -17,21 +17,13 @@ from oms.core.state import OrderState
 from oms.errors import InvalidTransition
 from oms.runtime.journal import Journal
 from oms.runtime.manager import OrderManager
+from oms.testing.sim import SYMBOL, TRADER, fast_config, lift, new_exchange, settle, wait_until
 from oms.wire.enums import CancelReplaceMode, OrderType, Side, TimeInForce
 from transports.sim.faults import FaultConfig
 from transports.sim.trade_replay import PublicTrade, TradeReplay
 from transports.sim.transport import SimTransport
 
-from .support import (
-    SYMBOL,
-    TRADER,
-    assert_matches_exchange,
-    fast_config,
-    lift,
-    new_exchange,
-    settle,
-    wait_until,
-)
+from .support import assert_matches_exchange
 
 D = Decimal
 # An OCO exit of 0.01 BTC: take profit at 62000, stop at 57000 (the market is near 60000).

@@ -10,8 +10,9 @@ from oms.core.commands import Intent
 from oms.core.spec import OrderSpec
 from oms.core.state import OrderState
 from oms.errors import OrderValidationError
+from oms.testing.sim import SYMBOL, TRADER, quote_book
 from oms.wire.enums import OrderType, Side, TimeInForce
-from tests.manager.support import SYMBOL, TRADER, D, Venue, exchange_orders, quote_book
+from tests.manager.support import D, Venue, exchange_orders
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -9,10 +9,14 @@ from decimal import Decimal
 
 import pytest
 
+from oms.core.spec import OrderSpec
 from oms.core.state import OrderState
 from oms.errors import OrderValidationError
-from oms.wire.enums import Side
-from tests.manager.support import SYMBOL, TRADER, Venue, exchange_orders, quote_book
+from oms.runtime.manager import OrderManager
+from oms.testing.sim import SYMBOL, TRADER, fast_config, new_exchange, quote_book
+from oms.wire.enums import OrderType, Side
+from tests.manager.support import Venue, exchange_orders
+from transports.sim.transport import SimTransport
 
 pytestmark = pytest.mark.timeout(30)
 D = Decimal
@@ -80,3 +84,27 @@ async def test_rounding_helpers_give_values_the_exchange_accepts(venue: Venue) -
     assert order.state is OrderState.NEW
     with pytest.raises(OrderValidationError):
         manager.rules("NOSUCHUSDT")
+
+
+async def test_stop_orders_and_lists_are_checked_before_sending() -> None:
+    """Issue 13: MAX_NUM_ALGO_ORDERS from the open stops we track, TRAILING_DELTA on a list's
+    leg, both refused locally: the exchange sees nothing more (filters.md)."""
+    ex = new_exchange()  # MAX_NUM_ALGO_ORDERS 5, TRAILING_DELTA 10..2000
+    async with OrderManager(SimTransport(ex, TRADER), config=fast_config()) as oms:
+        stop = OrderSpec(symbol=SYMBOL, side=Side.SELL, order_type=OrderType.STOP_LOSS,
+                         quantity=D("0.001"), stop_price=D("50000.00"))  # fmt: skip
+        for _ in range(5):
+            await oms.place(stop)
+        with pytest.raises(OrderValidationError) as refused:
+            await oms.place(stop)
+        assert refused.value.rule == "MAX_NUM_ALGO_ORDERS"
+        above = OrderSpec(symbol=SYMBOL, side=Side.SELL, order_type=OrderType.LIMIT_MAKER,
+                          quantity=D("0.001"), price=D("62000.00"))  # fmt: skip
+        trailing = OrderSpec(symbol=SYMBOL, side=Side.SELL, order_type=OrderType.STOP_LOSS,
+                             quantity=D("0.001"), trailing_delta=5000)  # fmt: skip
+        with pytest.raises(OrderValidationError) as leg:
+            await oms.place_oco(above, trailing)
+        assert leg.value.rule == "TRAILING_DELTA"
+        assert oms.order_lists() == []
+        assert len(exchange_orders(ex, TRADER)) == 5
+        assert oms.metrics_snapshot().precheck_refused_total == 2

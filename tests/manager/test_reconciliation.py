@@ -12,24 +12,21 @@ from oms.core.outputs import OrderAdopted, Output
 from oms.core.state import OrderState
 from oms.errors import AuthError
 from oms.runtime.manager import OrderManager
-from oms.wire.enums import Side
-from oms.wire.requests import CancelOrder
-from oms.wire.stream import StreamItem
-from tests.manager.support import (
+from oms.testing.sim import (
     SYMBOL,
     TRADER,
-    D,
-    Venue,
-    assert_matches_exchange,
     fast_config,
     lift,
+    limit,
     new_exchange,
     quote_book,
     settle,
-    state,
     wait_until,
 )
-from tests.sim.support import limit
+from oms.wire.enums import Side
+from oms.wire.requests import CancelOrder
+from oms.wire.stream import StreamItem
+from tests.manager.support import D, Venue, assert_matches_exchange, state
 from transports.sim.faults import FaultConfig
 from transports.sim.transport import SimTransport
 

@@ -13,9 +13,9 @@ import pytest
 
 from oms.runtime.journal import Journal
 from oms.runtime.manager import OrderManager
+from oms.testing.sim import TRADER, fast_config, new_exchange, quote_book
 from oms.wire.events import ExecutionReport
 from tests.core.payloads import execution_report_json
-from tests.manager.support import TRADER, fast_config, new_exchange, quote_book
 from transports.sim.transport import SimTransport
 
 pytestmark = pytest.mark.timeout(30)

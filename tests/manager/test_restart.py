@@ -21,21 +21,23 @@ from oms.core.state import OrderState
 from oms.runtime.journal import Journal
 from oms.runtime.manager import OrderManager
 from oms.runtime.recovery import journaled_fills
-from oms.wire.enums import OrderType, Side, TimeInForce
-from tests.manager.support import (
+from oms.testing.sim import (
     SYMBOL,
     TRADER,
-    D,
-    assert_matches_exchange,
-    exchange_orders,
     fast_config,
     lift,
     new_exchange,
-    orders_per_client_id,
     quote_book,
     settle,
-    state,
     wait_until,
+)
+from oms.wire.enums import OrderType, Side, TimeInForce
+from tests.manager.support import (
+    D,
+    assert_matches_exchange,
+    exchange_orders,
+    orders_per_client_id,
+    state,
 )
 from transports.sim.exchange import ManualClock, SimExchange
 from transports.sim.faults import FaultConfig

@@ -21,22 +21,17 @@ from oms.core.outputs import (
     Output,
 )
 from oms.core.state import OrderState
-from oms.wire.enums import Side
-from tests.manager.support import (
+from oms.testing.sim import (
     SYMBOL,
     TRADER,
-    ZERO,
-    D,
-    Venue,
-    assert_matches_exchange,
     exchange_balances,
-    fills_of,
     lift,
     new_exchange,
     quote_book,
     settle,
-    state,
 )
+from oms.wire.enums import Side
+from tests.manager.support import ZERO, D, Venue, assert_matches_exchange, fills_of, state
 
 pytestmark = pytest.mark.timeout(30)
 MakeVenue = Callable[..., Awaitable[Venue]]

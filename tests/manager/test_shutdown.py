@@ -6,8 +6,9 @@ import asyncio
 
 import pytest
 
+from oms.testing.sim import TRADER, new_exchange
 from oms.wire.stream import StreamGap
-from tests.manager.support import TRADER, Venue, new_exchange
+from tests.manager.support import Venue
 from transports.sim.transport import SimTransport
 
 pytestmark = pytest.mark.timeout(30)

@@ -14,22 +14,24 @@ from oms.core.state import OrderState
 from oms.errors import TransportError
 from oms.runtime.manager import OrderManager
 from oms.runtime.ports import NewOrderResponse
-from oms.wire.requests import NewOrder
-from tests.manager.support import (
+from oms.testing.sim import (
     SYMBOL,
     TRADER,
+    fast_config,
+    new_exchange,
+    quote_book,
+    settle,
+    wait_until,
+)
+from oms.wire.requests import NewOrder
+from tests.manager.support import (
     D,
     LostSend,
     Venue,
     assert_matches_exchange,
     exchange_orders,
-    fast_config,
-    new_exchange,
     orders_per_client_id,
-    quote_book,
-    settle,
     state,
-    wait_until,
 )
 from transports.sim.exchange import ManualClock
 from transports.sim.faults import FaultConfig

@@ -14,6 +14,7 @@ from oms.core.ids import SequentialIds
 from oms.core.list_state import ListState
 from oms.core.spec import OrderSpec
 from oms.core.state import OrderState
+from oms.testing.sim import BTC, START, limit, make_exchange
 from oms.wire.amends import AmendKeepPriority, QueryAmendments
 from oms.wire.enums import (
     ContingencyType,
@@ -32,7 +33,7 @@ from transports.sim.config import SimConfig, default_symbols
 from transports.sim.errors import SimError
 from transports.sim.trade_replay import PublicTrade, TradeReplay
 
-from .support import BTC, START, D, assets_conserved, limit, make_exchange, reports
+from .support import D, assets_conserved, reports
 
 BUY, SELL = Side.BUY, Side.SELL
 GTC = TimeInForce.GTC

@@ -7,12 +7,11 @@ from collections.abc import Callable
 import msgspec
 import pytest
 
+from oms.testing.sim import limit, make_exchange
 from oms.wire.enums import Side
 from oms.wire.events import UserDataEvent
 from transports.sim.faults import FaultConfig, FaultInjector, RequestFault, timestamp_error
 from transports.wire import encode_json
-
-from .support import limit, make_exchange
 
 
 def _batches(n: int = 40) -> list[list[UserDataEvent]]:

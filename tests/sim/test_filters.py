@@ -6,13 +6,14 @@ from decimal import Decimal
 
 import pytest
 
+from oms.testing.sim import BTC, START, limit, make_exchange, market
 from oms.wire.enums import OrderType, Side, TimeInForce
 from oms.wire.requests import NewOrder
 from oms.wire.rest import LotSizeFilter, NewOrderFull, PriceFilter
 from transports.sim.config import SimConfig, make_symbol
 from transports.sim.errors import SimError
 
-from .support import BTC, START, D, Z, limit, make_exchange, market
+from .support import D, Z
 
 BUY, SELL = Side.BUY, Side.SELL
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from oms.testing.sim import BTC, limit, make_exchange, market
 from oms.wire.decoding import decode_user_data
 from oms.wire.enums import OrderResponseType, OrderType, SelfTradePreventionMode, Side, TimeInForce
 from oms.wire.events import BalanceUpdate, ExecutionReport, OutboundAccountPosition
 from oms.wire.requests import CancelOrder, NewOrder, QueryOrder
 from transports.wire import encode_json
 
-from .support import BTC, D, limit, make_exchange, market, reports
+from .support import D, reports
 
 BUY, SELL = Side.BUY, Side.SELL
 

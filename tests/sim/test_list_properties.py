@@ -21,12 +21,13 @@ from oms.core.list_engine import settled_but_open
 from oms.core.list_state import ListState
 from oms.core.spec import OrderSpec
 from oms.core.state import OrderState
+from oms.testing.sim import BTC, limit, make_exchange
 from oms.wire.enums import ContingencyType, ListOrderStatus, OrderType, Side, TimeInForce
 from oms.wire.orderlists import ListLeg, NewOco, NewOtoco, QueryOrderList
 from oms.wire.requests import QueryOrder
 from transports.sim.trade_replay import PublicTrade, TradeReplay
 
-from .support import BTC, D, limit, make_exchange
+from .support import D
 
 BUY, SELL, GTC = Side.BUY, Side.SELL, TimeInForce.GTC
 Q = D("0.1")

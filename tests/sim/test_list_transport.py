@@ -10,6 +10,7 @@ import pytest
 
 from oms.errors import CancelReplaceFailed, LocalError, OutcomeUnknown
 from oms.runtime.ports import OrderListTransport
+from oms.testing.sim import BTC, make_exchange
 from oms.wire.amends import CancelReplace, CancelReplaceAnswer
 from oms.wire.enums import CancelReplaceMode, ListOrderStatus, OrderType, Side, TimeInForce
 from oms.wire.orderlists import CancelOrderList, ListLeg, NewOco
@@ -18,8 +19,6 @@ from oms.wire.rest import ErrorBody
 from transports.binance.client import BinanceClient
 from transports.sim.faults import FaultConfig
 from transports.sim.transport import SimTransport
-
-from .support import BTC, make_exchange
 
 D = Decimal
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from oms.testing.sim import BTC, START, limit, market
 from oms.wire.enums import OrderStatus, Side, TimeInForce
 from oms.wire.events import ExecutionReport
 from oms.wire.requests import QueryOrder
@@ -15,7 +16,7 @@ from transports.sim.liquidity import LiquidityProvider, PricePath
 from transports.sim.trade_replay import TradeReplay, parse_trades, read_trades, sample_trades_path
 from transports.wire import encode_json
 
-from .support import BTC, START, D, assets_conserved, book_not_crossed, limit, market
+from .support import D, assets_conserved, book_not_crossed
 
 BUY, SELL = Side.BUY, Side.SELL
 

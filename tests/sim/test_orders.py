@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from oms.testing.sim import BTC, START, limit, make_exchange, market
 from oms.wire.enums import (
     ExecutionType,
     OrderResponseType,
@@ -19,7 +20,7 @@ from oms.wire.rest import NewOrderAck, NewOrderFull, NewOrderResult
 from transports.sim.config import SimConfig
 from transports.sim.errors import SimError
 
-from .support import BTC, START, D, Z, assets_conserved, limit, make_exchange, market, reports
+from .support import D, Z, assets_conserved, reports
 
 BUY, SELL = Side.BUY, Side.SELL
 STP = SelfTradePreventionMode

@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from oms.testing.sim import BTC, START, limit, make_exchange, market
 from oms.wire.enums import (
     ExecutionType,
     OrderStatus,
@@ -35,7 +36,7 @@ from transports.sim.config import SimConfig
 from transports.sim.errors import SimError
 from transports.sim.exchange import SimExchange
 
-from .support import BTC, START, D, Z, limit, make_exchange, market
+from .support import D, Z
 
 ACCOUNTS = ("a", "b", "c")
 TICK = D("0.01")

@@ -17,6 +17,7 @@ from oms.errors import (
     RateLimited,
 )
 from oms.runtime.ports import Transport
+from oms.testing.sim import BTC, limit, make_exchange, market
 from oms.wire.enums import OrderStatus, Side
 from oms.wire.events import ExecutionReport, OutboundAccountPosition
 from oms.wire.requests import CancelOrder, QueryOrder
@@ -25,7 +26,7 @@ from oms.wire.stream import StreamGap, StreamItem
 from transports.sim.faults import FaultConfig
 from transports.sim.transport import SimTransport
 
-from .support import BTC, D, limit, make_exchange, market
+from .support import D
 
 BUY, SELL = Side.BUY, Side.SELL
 

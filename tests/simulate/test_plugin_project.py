@@ -1,6 +1,7 @@
 """The pytest plugin works in a fresh project that only installs ``oms[test]``: a throwaway
 project (no conftest, no ``-p``) whose tests use ``sim_exchange``, ``order_manager`` (with
-faults from the ``oms_faults`` marker), ``local_exchange`` and ``oms.testing.strategies``."""
+faults from the ``oms_faults`` marker), ``restart_manager``, ``local_exchange`` and
+``oms.testing.strategies``."""
 
 from __future__ import annotations
 
@@ -36,6 +37,14 @@ async def test_order_manager_over_faults(order_manager, sim_exchange):
     assert discrepancies(order_manager, sim_exchange, SIM_ACCOUNT) == []
 
 
+@pytest.mark.asyncio
+async def test_restart_mid_test(order_manager, restart_manager, sim_exchange):
+    order = await order_manager.execute_spot_buy("BTCUSDT", Decimal("0.001"), Decimal("50000"))
+    manager = await restart_manager(order_manager)
+    assert manager.order(order.client_order_id).order_id == order.order_id
+    assert [o.client_order_id for o in manager.open_orders()] == [order.client_order_id]
+
+
 def test_local_exchange_serves(local_exchange):
     assert local_exchange.rest_url.startswith("http://127.0.0.1:")
     assert local_exchange.environ()["OMS_ENV"] == "local"
@@ -67,4 +76,4 @@ def test_plugin_fixtures_in_a_throwaway_project(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
-    assert "4 passed" in done.stdout
+    assert "5 passed" in done.stdout

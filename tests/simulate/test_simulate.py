@@ -1,6 +1,6 @@
 """``oms simulate`` end to end: determinism under a seed, faults with zero discrepancies, the
-example strategies on the shipped samples, the report's files, and the same strategy live
-against ``oms exchange`` (``oms run --env local``)."""
+example strategies on the shipped samples and the report's files (the same strategy live:
+test_run_live.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import pytest
 
 from oms.app.simulate import Simulation, parse_faults
 from oms.sim import load_strategy
-from oms.testing.plugin import LocalExchange
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "transports" / "sim" / "data"
@@ -99,19 +98,3 @@ def test_bad_strategy_or_data_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
     done = oms("simulate", MM, "--data", str(tmp_path / "nope.csv"), "--out", str(tmp_path))
     assert done.returncode == 2 and "nope.csv" in done.stderr
-
-
-def test_same_strategy_runs_unchanged_against_oms_exchange(
-    local_exchange: LocalExchange, tmp_path: Path
-) -> None:
-    data = tmp_path / "ETHUSDT-aggTrades-2025-01-01.csv"
-    data.write_text("".join(Path(ETH).read_text().splitlines(keepends=True)[:150]))
-    done = oms(
-        "run", MM, "--env", "local", "--data", str(data), "--pace", "0",
-        "--env-file", "/nonexistent",
-        env={**local_exchange.environ(), "OMS_JOURNAL": ":memory:"},
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    assert "150 market events" in done.stdout
-    orders = int(done.stdout.split(" orders")[0].split()[-1])
-    assert orders > 0

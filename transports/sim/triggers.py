@@ -24,20 +24,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from oms.core.checks import ALGO_TYPES
 from oms.wire.enums import OrderType, Side
 from oms.wire.rest import TrailingDeltaFilter
 from transports.sim import errors
 
 __all__ = ["ALGO_TYPES", "Trigger", "rises_to_trigger", "stop_met"]
 
-ALGO_TYPES = frozenset(
-    {
-        OrderType.STOP_LOSS,
-        OrderType.STOP_LOSS_LIMIT,
-        OrderType.TAKE_PROFIT,
-        OrderType.TAKE_PROFIT_LIMIT,
-    }
-)
 _STOP_LOSS = frozenset({OrderType.STOP_LOSS, OrderType.STOP_LOSS_LIMIT})
 _BIPS = Decimal(10000)
 
