@@ -289,7 +289,11 @@ async def events(base: str, n: int, repeats: int) -> dict[str, list[float]]:
             start = time.perf_counter()
             async with session.post(f"{base}/bench/push?n={n}") as reply:
                 assert (await reply.text()) == "1", "the manager is not subscribed"
+            deadline = start + 120.0  # never hang the suite: say what arrived instead
             while client.applied - before < n:
+                if time.perf_counter() > deadline:
+                    got = client.applied - before
+                    raise RuntimeError(f"the manager applied {got} of {n} pushed events")
                 await asyncio.sleep(0.0005)
             rates["ours"].append(n / (time.perf_counter() - start))
             await manager.close()
