@@ -28,18 +28,26 @@ def version(name: str) -> str | None:
         return None
 
 
-CCXT = """
-import asyncio, json, sys
-import ccxt.async_support as ccxt
-
-async def main(base, key, secret):
-    ex = ccxt.binance({"apiKey": key, "secret": secret, "enableRateLimit": False})
+# Child-script code pointing a ccxt binance exchange at the local server's REST base.
+CCXT_POINT = """
+def point(ex, base):
     ex.urls["api"]["public"] = base + "/v3"
     ex.urls["api"]["private"] = base + "/v3"
     ex.urls["api"]["v1"] = base + "/v1"
     ex.options["fetchMarkets"] = {"types": ["spot"]}
     ex.options["fetchCurrencies"] = False
     ex.options["fetchMargins"] = False
+"""
+
+CCXT = (
+    CCXT_POINT
+    + """
+import asyncio, json, sys
+import ccxt.async_support as ccxt
+
+async def main(base, key, secret):
+    ex = ccxt.binance({"apiKey": key, "secret": secret, "enableRateLimit": False})
+    point(ex, base)
     out = {}
     try:
         await ex.load_markets()
@@ -58,6 +66,7 @@ async def main(base, key, secret):
 
 asyncio.run(main(*sys.argv[1:]))
 """
+)
 
 SDK = """
 import json, sys

@@ -243,3 +243,54 @@ async def test_periodic_streams(harness: Harness) -> None:
     # The UTC+8 day opens at 16:00 UTC (web-socket-streams.md, timezone offset streams).
     assert (day["t"] + 8 * 3_600_000) % 86_400_000 == 0 and day["T"] - day["t"] == 86_399_999
     await ws.close()
+
+
+async def test_all_market_rolling_window_arrays_hold_what_changed(harness: Harness) -> None:
+    """``!ticker_1h@arr``: every symbol first, then only those whose ticker changed
+    (web-socket-streams.md, All Market Rolling Window Statistics Streams)."""
+    ws = await harness.session.ws_connect(stream_url(harness, "/ws/!ticker_1h@arr"))
+    first = await receive(ws)
+    assert {t["s"] for t in first} == {s.symbol for s in harness.exchange.config.symbols}
+    assert {t["e"] for t in first} == {"1hTicker"}
+    with contextlib.suppress(TimeoutError):  # the clock stands still: nothing changes
+        unexpected = await receive(ws, timeout=1.5)
+        raise AssertionError(f"an array with nothing changed: {unexpected}")
+    harness.exchange.place_order("maker", order(Side.SELL, "0.5", "60000.00"))
+    harness.exchange.place_order("bob", order(Side.BUY, "0.2", "60000.00"))
+    changed = await receive(ws)
+    assert [(t["s"], t["v"], t["n"]) for t in changed] == [("BTCUSDT", "0.20000000", 1)]
+    assert list(changed[0]) == [*"eEspPohlcwvqOCFLn"]  # the documented fields, in order
+    await ws.close()
+
+
+async def test_unknown_names_in_the_path_open_an_empty_connection(harness: Harness) -> None:
+    """ccxt opens ``/ws/0`` and then subscribes; only SUBSCRIBE checks names."""
+    ws = await harness.session.ws_connect(stream_url(harness, "/ws/0"))
+    await ws.send_str(json.dumps({"method": "SUBSCRIBE", "params": ["btcusdt@trade"], "id": 1}))
+    assert await receive(ws) == {"result": None, "id": 1}
+    await ws.send_str(json.dumps({"method": "LIST_SUBSCRIPTIONS", "id": 2}))
+    assert await receive(ws) == {"result": ["btcusdt@trade"], "id": 2}
+    await ws.close()
+
+
+async def test_kline_stream_runs_through_intervals_without_trades(harness: Harness) -> None:
+    ws = await harness.session.ws_connect(stream_url(harness, "/ws/btcusdt@kline_1m"))
+    harness.exchange.place_order("maker", order(Side.SELL, "0.5", "60000.00"))
+    harness.exchange.place_order("bob", order(Side.BUY, "0.2", "60000.00"))
+    first = (await receive(ws))["k"]
+    assert (first["n"], first["x"]) == (1, False)
+    harness.clock.advance(120_000)  # two minutes, no trades
+    seen = [(await receive(ws))["k"] for _ in range(2)]
+    closed = [k for k in seen if k["x"]]
+    assert [k["t"] for k in closed] == [first["t"]]
+    quiet = next(k for k in seen if not k["x"])
+    assert quiet["t"] == first["t"] + 120_000
+    assert (quiet["o"], quiet["c"], quiet["v"], quiet["n"], quiet["f"], quiet["L"]) == (
+        "60000.00000000",
+        "60000.00000000",
+        "0.00000000",
+        0,
+        -1,
+        -1,
+    )
+    await ws.close()

@@ -78,3 +78,37 @@ def test_aggregates_klines_and_update_ids() -> None:
         Decimal("4"),
         Decimal("3"),
     )
+
+
+def test_klines_cover_every_interval_since_the_first_trade() -> None:
+    """Intervals without trades are klines at the previous close, zero volume, count 0, up to
+    the one holding ``now`` (rest-api.md, Kline/Candlestick data)."""
+    data = MarketData(OrderBook("BTCUSDT"))
+    minute = interval_open(T, "1m")
+    data.trade(1, Decimal("100"), Decimal("1"), T, buyer_maker=False, taker=1)
+    data.trade(2, Decimal("103"), Decimal("2"), T + 180_000, buyer_maker=True, taker=2)
+    now = T + 300_000
+    found = data.klines("1m", start=None, end=None, limit=500, now=now)
+    assert [o - minute for o, _, _ in found] == [i * 60_000 for i in range(6)]
+    rows = [(k.open, k.close, k.high, k.volume, k.count, k.first_id) for _, _, k in found]
+    gap = (Decimal("100"), Decimal("100"), Decimal("100"), Decimal(0), 0, -1)
+    after = (Decimal("103"), Decimal("103"), Decimal("103"), Decimal(0), 0, -1)
+    assert rows[1] == rows[2] == gap and rows[4] == rows[5] == after
+    assert rows[3][:2] == (Decimal("103"), Decimal("103")) and rows[3][4] == 1
+    # The latest ``limit``, a start time, an end time; nothing before the first trade.
+    assert [o for o, _, _ in data.klines("1m", start=None, end=None, limit=2, now=now)] == [
+        minute + 240_000,
+        minute + 300_000,
+    ]
+    assert [o for o, _, _ in data.klines("1m", start=0, end=None, limit=2, now=now)] == [
+        minute,
+        minute + 60_000,
+    ]
+    ranged = data.klines("1m", start=minute + 60_000, end=minute + 120_000, limit=9, now=now)
+    assert [k.count for _, _, k in ranged] == [0, 0]
+    assert data.klines("1m", start=None, end=minute - 1, limit=9, now=now) == []
+    assert data.current_kline("1m", now).count == 0  # type: ignore[union-attr]
+    assert data.current_kline("1m", T - 60_000) is None
+    # 5 minutes: 13:45 holds both trades, 13:50 (now) none.
+    five = data.klines("5m", start=None, end=None, limit=9, now=now)
+    assert [(k.count, k.close) for _, _, k in five] == [(2, Decimal("103")), (0, Decimal("103"))]

@@ -28,6 +28,7 @@ from oms.wire.rest import FilterValue, RateLimit, SymbolInfo
 
 __all__ = [
     "DEFAULT_REFERENCE_PRICES",
+    "Commission",
     "SimConfig",
     "default_rate_limits",
     "default_symbols",
@@ -177,16 +178,52 @@ def default_rate_limits() -> tuple[RateLimit, ...]:
     )
 
 
+class Commission(msgspec.Struct, frozen=True, kw_only=True):
+    """One symbol's standard commission rates, e.g. ``maker=Decimal("0.001")`` (0.1 %).
+
+    A trade's commission is the received amount times (maker or taker) + (buyer or seller)
+    (faqs/commission_faq.md, How is the commission calculated?).
+    """
+
+    maker: Decimal = Decimal(0)
+    taker: Decimal = Decimal(0)
+    buyer: Decimal = Decimal(0)
+    seller: Decimal = Decimal(0)
+
+    def rate(self, *, is_maker: bool, is_buyer: bool) -> Decimal:
+        """The summed rate one side of a trade pays."""
+        return (self.maker if is_maker else self.taker) + (self.buyer if is_buyer else self.seller)
+
+
 class SimConfig(msgspec.Struct, kw_only=True):
     """What the simulated exchange trades and charges."""
 
     symbols: tuple[SymbolInfo, ...] = default_symbols()
-    # Rates, e.g. Decimal("0.001"); zero as on testnet (faqs/commission_faq.md).
+    # Rates, e.g. Decimal("0.001"); zero as on testnet (faqs/commission_faq.md). These apply
+    # to every symbol without its own entry in ``symbol_commission``.
     maker_commission: Decimal = Decimal(0)
     taker_commission: Decimal = Decimal(0)
+    buyer_commission: Decimal = Decimal(0)
+    seller_commission: Decimal = Decimal(0)
+    # Per-symbol standard rates (``[[markets]]`` ``commission``): Binance's commission is per
+    # account and symbol (rest-api.md, Query Commission Rates).
+    symbol_commission: dict[str, Commission] = msgspec.field(default_factory=dict)
     rate_limits: tuple[RateLimit, ...] = default_rate_limits()
     # Start price per symbol: the reference price of PERCENT_PRICE_BY_SIDE and of the
     # market notional checks until the first trade (filters.md, PERCENT_PRICE_BY_SIDE).
     reference_prices: dict[str, Decimal] = msgspec.field(
         default_factory=lambda: dict(DEFAULT_REFERENCE_PRICES)
     )
+
+    def commission(self, symbol: str | None = None) -> Commission:
+        """``symbol``'s standard rates: its own entry, else (and for ``None``) the rates for
+        every symbol."""
+        own = self.symbol_commission.get(symbol) if symbol is not None else None
+        if own is not None:
+            return own
+        return Commission(
+            maker=self.maker_commission,
+            taker=self.taker_commission,
+            buyer=self.buyer_commission,
+            seller=self.seller_commission,
+        )

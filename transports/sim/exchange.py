@@ -401,8 +401,8 @@ class SimExchange(SimAdvanced):
             # Integer bips (faqs/commission_faq.md).
             maker_commission=int(self.config.maker_commission * 10000),
             taker_commission=int(self.config.taker_commission * 10000),
-            buyer_commission=0,
-            seller_commission=0,
+            buyer_commission=int(self.config.buyer_commission * 10000),
+            seller_commission=int(self.config.seller_commission * 10000),
             commission_rates=rates,
             can_trade=True,
             can_withdraw=True,
@@ -417,12 +417,14 @@ class SimExchange(SimAdvanced):
             uid=self._uids[account],
         )
 
-    def _rates(self) -> CommissionRates:
+    def _rates(self, symbol: str | None = None) -> CommissionRates:
+        """The account's rates (``symbol=None``: those for every symbol) or one symbol's."""
+        rates = self.config.commission(symbol)
         return CommissionRates(
-            maker=self.config.maker_commission.quantize(_BALANCE_QUANTUM),
-            taker=self.config.taker_commission.quantize(_BALANCE_QUANTUM),
-            buyer=ZERO.quantize(_BALANCE_QUANTUM),
-            seller=ZERO.quantize(_BALANCE_QUANTUM),
+            maker=rates.maker.quantize(_BALANCE_QUANTUM),
+            taker=rates.taker.quantize(_BALANCE_QUANTUM),
+            buyer=rates.buyer.quantize(_BALANCE_QUANTUM),
+            seller=rates.seller.quantize(_BALANCE_QUANTUM),
         )
 
     def my_trades(
@@ -516,7 +518,7 @@ class SimExchange(SimAdvanced):
         nil = CommissionRates(maker=zero, taker=zero, buyer=zero, seller=zero)
         return CommissionResponse(
             symbol=symbol,
-            standard_commission=self._rates(),
+            standard_commission=self._rates(symbol),
             tax_commission=nil,
             special_commission=nil,
             discount={
@@ -875,8 +877,11 @@ class _Sink:
         )
         market.data.touch(maker.side, maker.price)
         taker.update_time = maker.update_time = now
-        t_fee, t_asset = self._settle(taker, qty, price, ex.config.taker_commission)
-        m_fee, m_asset = self._settle(maker, qty, price, ex.config.maker_commission)
+        rates = ex.config.commission(market.rules.symbol)
+        t_rate = rates.rate(is_maker=False, is_buyer=taker.side is Side.BUY)
+        m_rate = rates.rate(is_maker=True, is_buyer=maker.side is Side.BUY)
+        t_fee, t_asset = self._settle(taker, qty, price, t_rate)
+        m_fee, m_asset = self._settle(maker, qty, price, m_rate)
         for order, fee, asset, is_maker in (
             (taker, t_fee, t_asset, False),
             (maker, m_fee, m_asset, True),

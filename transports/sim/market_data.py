@@ -14,7 +14,11 @@ Rules:
 - Klines are kept as 1-minute buckets (bounded); longer intervals are those grouped by their
   open time, 1-second klines are built from the trade tape when asked for (rest-api.md,
   Kline/Candlestick data: klines are identified by their open time; weeks open on Monday,
-  months on the 1st, UTC or ``timeZone``).
+  months on the 1st, UTC or ``timeZone``). From the first kept bucket to the one holding
+  ``now`` there is a kline for every interval: one without trades opens, closes and peaks at
+  the previous close with zero volumes, count 0 and trade ids -1 (rest-api.md, Kline/Candlestick
+  data: "If ``startTime`` and ``endTime`` are not sent, the most recent klines are returned",
+  the current interval included; Binance's idle intervals read this way).
 - Memory is bounded: the tape, aggregate trades and buckets keep the latest ``keep`` entries.
 """
 
@@ -143,6 +147,17 @@ class Kline:
         self.count += other.count
         self.last_id = other.last_id
 
+    @classmethod
+    def empty(cls, open_time: int, price: Decimal) -> Kline:
+        """An interval without trades, at the previous close."""
+        out = cls.__new__(cls)
+        out.open_time = open_time
+        out.open = out.high = out.low = out.close = price
+        out.volume = out.quote_volume = out.taker_base = out.taker_quote = ZERO
+        out.count = 0
+        out.first_id = out.last_id = -1
+        return out
+
     def copy(self, open_time: int) -> Kline:
         out = Kline.__new__(Kline)
         for name in Kline.__slots__:
@@ -233,6 +248,35 @@ def interval_close(open_time: int, interval: str, offset: int = 0) -> int:
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         return calendar.timegm((year, month, 1, 0, 0, 0)) * 1000 - offset - 1
     return open_time + INTERVALS[interval] - 1
+
+
+def _forward(lo: int, hi: int, interval: str, offset: int, limit: int) -> list[int]:
+    """Up to ``limit`` open times from ``lo`` to ``hi``, oldest first."""
+    out: list[int] = []
+    while lo <= hi and len(out) < limit:
+        out.append(lo)
+        lo = interval_close(lo, interval, offset) + 1
+    return out
+
+
+def _backward(hi: int, lo: int, interval: str, offset: int, limit: int) -> list[int]:
+    """The latest ``limit`` open times from ``lo`` to ``hi``, oldest first."""
+    out: list[int] = []
+    while hi >= lo and len(out) < limit:
+        out.append(hi)
+        hi = interval_open(hi - 1, interval, offset)
+    out.reverse()
+    return out
+
+
+def _close_before(grouped: list[Kline], open_time: int) -> Decimal | None:
+    """The close of the last bucket opening before ``open_time``."""
+    found = None
+    for bucket in grouped:
+        if bucket.open_time >= open_time:
+            break
+        found = bucket.close
+    return found
 
 
 def _year_month(ms: int) -> tuple[int, int]:
@@ -416,22 +460,41 @@ class MarketData:
         end: int | None,
         limit: int,
         offset: int = 0,
+        now: int | None = None,
     ) -> list[tuple[int, int, Kline]]:
-        """``(open time, close time, bucket)`` oldest first; the latest ones unless a range."""
+        """``(open time, close time, bucket)`` oldest first, one per interval from the first
+        bucket to the one holding ``now`` (default: the last bucket); the latest ``limit``
+        unless ``start`` is given."""
         grouped = list(self._grouped(interval, offset))
-        chosen = [
-            k
-            for k in grouped
-            if (start is None or k.open_time >= interval_open(start, interval, offset))
-            and (end is None or k.open_time <= end)
-        ]
-        chosen = chosen[:limit] if start is not None else chosen[-limit:]
-        return [(k.open_time, interval_close(k.open_time, interval, offset), k) for k in chosen]
+        if not grouped or limit <= 0:
+            return []
+        first = grouped[0].open_time
+        last = grouped[-1].open_time if now is None else interval_open(now, interval, offset)
+        if end is not None:
+            last = min(last, interval_open(end, interval, offset))
+        if start is not None:
+            opens = _forward(
+                max(first, interval_open(start, interval, offset)), last, interval, offset, limit
+            )
+        else:
+            opens = _backward(last, first, interval, offset, limit)
+        by_open = {k.open_time: k for k in grouped}
+        out: list[tuple[int, int, Kline]] = []
+        previous = _close_before(grouped, opens[0]) if opens else None
+        for open_time in opens:
+            found = by_open.get(open_time)
+            if found is None:
+                if previous is None:
+                    continue
+                found = Kline.empty(open_time, previous)
+            previous = found.close
+            out.append((open_time, interval_close(open_time, interval, offset), found))
+        return out
 
     def current_kline(self, interval: str, now: int, offset: int = 0) -> Kline | None:
-        """The bucket of ``interval`` open at ``now`` (None before its first trade)."""
+        """The kline of ``interval`` open at ``now`` (None before the first trade)."""
         open_time = interval_open(now, interval, offset)
-        found = self.klines(interval, start=open_time, end=None, limit=1, offset=offset)
+        found = self.klines(interval, start=open_time, end=None, limit=1, offset=offset, now=now)
         return found[0][2] if found and found[0][0] == open_time else None
 
     def _grouped(self, interval: str, offset: int) -> Iterator[Kline]:

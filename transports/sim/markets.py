@@ -12,7 +12,11 @@ Rules:
   keywords (``tick``, ``step``, ``min_qty``, ``max_qty``, ``market_max_qty``,
   ``min_notional``, ``legacy_min_notional``, ``percent_up``, ``percent_down``,
   ``max_num_orders``) or, given ``filters``, are exactly those raw filter objects (filters.md).
-- ``[commission]`` ``maker`` / ``taker`` are rates (``"0.001"`` = 0.1 %) for every symbol.
+- ``[commission]`` ``maker`` / ``taker`` / ``buyer`` / ``seller`` are rates (``"0.001"`` =
+  0.1 %) for every symbol; a ``[[markets]]`` entry's own ``commission`` table (same keys, the
+  missing ones zero) replaces them for that symbol. A trade pays the received amount times
+  (maker or taker) + (buyer or seller) (faqs/commission_faq.md, How is the commission
+  calculated?).
 - Every decimal is a string or a number read through ``str``: never a float on the way in.
 """
 
@@ -25,7 +29,13 @@ from typing import Any
 import msgspec
 
 from oms.wire.rest import FilterValue, SymbolInfo
-from transports.sim.config import DEFAULT_REFERENCE_PRICES, SimConfig, default_symbols, make_symbol
+from transports.sim.config import (
+    DEFAULT_REFERENCE_PRICES,
+    Commission,
+    SimConfig,
+    default_symbols,
+    make_symbol,
+)
 
 __all__ = ["UNICODE_SYMBOL", "default_markets", "markets_from_config"]
 
@@ -68,14 +78,28 @@ def _decimal(value: object, where: str) -> Decimal:
     return out
 
 
-def _symbol(entry: Mapping[str, Any], where: str) -> tuple[SymbolInfo, Decimal]:
+_RATE_KEYS = ("maker", "taker", "buyer", "seller")
+
+
+def _commission(table: object, where: str) -> Commission:
+    """A ``commission`` table: rates under ``maker`` / ``taker`` / ``buyer`` / ``seller``."""
+    if not isinstance(table, Mapping):
+        raise ValueError(f"{where}: expected a table of maker/taker/buyer/seller rates")
+    unknown = set(table) - set(_RATE_KEYS)
+    if unknown:
+        raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
+    rates = {k: _decimal(table[k], f"{where}.{k}") for k in _RATE_KEYS if k in table}
+    return Commission(**rates)
+
+
+def _symbol(entry: Mapping[str, Any], where: str) -> tuple[SymbolInfo, Decimal, Commission | None]:
     try:
         symbol, base, quote = str(entry["symbol"]), str(entry["base"]), str(entry["quote"])
         reference = _decimal(entry["reference_price"], f"{where} reference_price")
     except KeyError as exc:
         raise ValueError(f"{where}: missing {exc.args[0]!r}") from None
     unknown = set(entry) - _MAKE_SYMBOL_KEYS - {"symbol", "base", "quote", "reference_price"}
-    unknown.discard("filters")
+    unknown -= {"filters", "commission"}
     if unknown:
         raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
     kwargs: dict[str, Any] = {}
@@ -99,7 +123,8 @@ def _symbol(entry: Mapping[str, Any], where: str) -> tuple[SymbolInfo, Decimal]:
             for f in raw_filters
         )
         info = msgspec.structs.replace(info, filters=filters)
-    return info, reference
+    own = entry.get("commission")
+    return info, reference, _commission(own, f"{where} commission") if own is not None else None
 
 
 def markets_from_config(data: Mapping[str, Any]) -> SimConfig:
@@ -112,18 +137,23 @@ def markets_from_config(data: Mapping[str, Any]) -> SimConfig:
     base = default_markets()
     entries = data.get("markets")
     symbols, prices = base.symbols, base.reference_prices
+    own: dict[str, Commission] = {}
     if entries is not None:
         if not isinstance(entries, list) or not entries:
             raise ValueError("markets: expected a list of [[markets]] entries")
         parsed = [_symbol(e, f"markets[{i}]") for i, e in enumerate(entries)]
-        symbols = tuple(info for info, _ in parsed)
-        prices = {info.symbol: ref for info, ref in parsed}
+        symbols = tuple(info for info, _, _ in parsed)
+        prices = {info.symbol: ref for info, ref, _ in parsed}
+        own = {info.symbol: rates for info, _, rates in parsed if rates is not None}
         if len(prices) != len(symbols):
             raise ValueError("markets: a symbol is listed twice")
-    commission = data.get("commission", {})
+    every = _commission(data.get("commission", {}), "commission")
     return SimConfig(
         symbols=symbols,
         reference_prices=prices,
-        maker_commission=_decimal(commission.get("maker", "0"), "commission.maker"),
-        taker_commission=_decimal(commission.get("taker", "0"), "commission.taker"),
+        maker_commission=every.maker,
+        taker_commission=every.taker,
+        buyer_commission=every.buyer,
+        seller_commission=every.seller,
+        symbol_commission=own,
     )

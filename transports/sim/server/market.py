@@ -213,7 +213,9 @@ def _klines(state: ServerState, params: Params, account: str | None) -> object:
     params.finish()
     if start is not None and end is not None and start > end:
         raise ApiError(-1023, "Start time is greater than end time.")
-    found = data.klines(interval, start=start, end=end, limit=limit, offset=offset)
+    found = data.klines(
+        interval, start=start, end=end, limit=limit, offset=offset, now=state.server_time()
+    )
     return [kline_row(o, c, k) for o, c, k in found]
 
 

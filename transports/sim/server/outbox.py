@@ -8,6 +8,10 @@ Rules:
   consumers (web-socket-streams.md, WebSocket Limits), so the server's memory stays flat.
 - ``close_after_queue`` closes with GOING_AWAY after what was queued before it; nothing is
   queued after it.
+- The queue is a deque the writer task waits on through one future, made only when the queue
+  is empty: a frame costs an append, not a ``Queue.put`` with its wake-up machinery.
+  ``send_framed`` takes a frame already wrapped by ``text_frame``, so a stream event sent to
+  many subscribers is framed once (``send`` frames its payload itself).
 - Frames waiting together are written with one ``transport.write`` (one system call instead
   of one per frame, the cost that dominated a busy fan-out): each is a complete unmasked text
   frame of RFC 6455 §5.2, never compressed (RSV1 clear, valid with or without
@@ -19,6 +23,7 @@ Rules:
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 
 from aiohttp import WSCloseCode, web
 
@@ -48,16 +53,27 @@ class Outbox:
     ) -> None:
         self.ws = ws
         self.request = request
-        self.queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=queue_frames)
+        self.frames: deque[bytes] = deque()
+        self.limit = queue_frames
         self.closed = False
+        self._waiter: asyncio.Future[None] | None = None
 
-    def send(self, frame: bytes) -> None:
-        if self.closed:
-            return
-        try:
-            self.queue.put_nowait(frame)
-        except asyncio.QueueFull:
+    def send(self, payload: bytes) -> None:
+        self.send_framed(text_frame(payload))
+
+    def send_framed(self, frame: bytes) -> None:
+        """Queue ``frame`` (from ``text_frame``); a full queue loses the connection."""
+        if not self.closed:
+            self._put(frame)
+
+    def _put(self, frame: bytes) -> None:
+        if self.limit and len(self.frames) >= self.limit:
             self.drop()
+            return
+        self.frames.append(frame)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     def drop(self) -> None:
         """Lose the connection abruptly: no close handshake."""
@@ -66,13 +82,22 @@ class Outbox:
         if transport is not None:
             transport.abort()
 
+    async def _batch(self) -> list[bytes]:
+        """The next frames, up to ``_BATCH``, waiting for one when there are none."""
+        frames = self.frames
+        while not frames:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        return [frames.popleft() for _ in range(min(len(frames), _BATCH))]
+
     async def write_loop(self) -> None:
         """Send queued frames in order, in batches; the close sentinel closes the socket."""
         try:
             while True:
-                batch = [await self.queue.get()]
-                while len(batch) < _BATCH and not self.queue.empty():
-                    batch.append(self.queue.get_nowait())
+                batch = await self._batch()
                 closing = _CLOSE in batch
                 if closing:
                     batch = batch[: batch.index(_CLOSE)]
@@ -91,7 +116,7 @@ class Outbox:
         transport = self.request.transport
         if transport is None or transport.is_closing():
             return False
-        transport.write(b"".join([text_frame(frame) for frame in batch]))
+        transport.write(b"".join(batch))
         while transport.get_write_buffer_size() > _HIGH_WATER:
             if transport.is_closing():
                 return False
@@ -101,8 +126,5 @@ class Outbox:
     def close_after_queue(self) -> None:
         if self.closed:
             return
-        try:
-            self.queue.put_nowait(_CLOSE)
-        except asyncio.QueueFull:
-            self.drop()
+        self._put(_CLOSE)
         self.closed = True

@@ -11,8 +11,10 @@ Rules (web-socket-streams.md):
   "How to manage a local order book correctly" procedure keeps an exact book (spot events
   have no ``pu``; that field is futures-only).
 - Periodic streams (``depth<5|10|20>[@100ms]``, ``kline_<i>[@+08:00]``, ``ticker``,
-  ``ticker_<1h|4h|1d>``, ``miniTicker``, ``avgPrice``, ``!miniTicker@arr``) are computed
-  once per tick per stream, encoded once and sent to every subscriber.
+  ``ticker_<1h|4h|1d>``, ``miniTicker``, ``avgPrice``, ``!miniTicker@arr``,
+  ``!ticker_<1h|4h|1d>@arr``) are computed once per tick per stream, encoded once and sent to
+  every subscriber. The all-market arrays hold only the symbols whose ticker changed since the
+  stream's last array (the first array holds every symbol); nothing changed, nothing is sent.
 - Limits ("WebSocket Limits"): more than 5 incoming messages a second closes the connection;
   at most 1024 streams per connection; a connection lives ``max_connection_age`` (24 h); a
   ping frame every ``ping_interval``. A subscriber that stops reading is disconnected once its
@@ -46,7 +48,7 @@ from transports.sim.server.market import (
     stats_24h,
     ticker_event,
 )
-from transports.sim.server.outbox import Outbox
+from transports.sim.server.outbox import Outbox, text_frame
 from transports.sim.server.time_unit import micro, parse_time_unit
 from transports.wire import encode_json
 
@@ -65,7 +67,11 @@ _WINDOWS = {"1h": 3_600_000, "4h": 4 * 3_600_000, "1d": 86_400_000}
 _MINUTE_MS = 60_000
 # web-socket-streams.md, Kline/Candlestick Streams with timezone offset: UTC+8 only.
 _ZONES = {None: 0, "+08:00": 8 * 3_600_000}
-_ALL_MINI = "!miniTicker@arr"
+# web-socket-streams.md, All Market Mini Tickers Stream and All Market Rolling Window
+# Statistics Streams: one array a second of the symbols whose ticker changed.
+_ALL_MARKET = re.compile(r"^!(?:miniTicker|ticker_(?P<window>1h|4h|1d))@arr$")
+# Fields that move with the clock alone, not with the market: left out of "changed".
+_CLOCK_FIELDS = ("E", "C")
 
 
 class _DiffBuffer:
@@ -128,6 +134,8 @@ class StreamHub:
         self._diffs: dict[str, tuple[_DiffBuffer, _DiffBuffer]] = {}
         self._best: dict[str, tuple[Decimal, Decimal, Decimal, Decimal]] = {}
         self._kline_open: dict[str, int] = {}
+        # Per all-market stream: each symbol's last sent ticker, clock fields left out.
+        self._last_arr: dict[str, dict[str, dict[str, object]]] = {}
         self._ticks = 0
         self._task: asyncio.Task[None] | None = None
 
@@ -153,7 +161,7 @@ class StreamHub:
     # --- names -----------------------------------------------------------------------
 
     def valid(self, name: str) -> bool:
-        if name == _ALL_MINI:
+        if _ALL_MARKET.match(name):
             return True
         found = _STREAM.match(name)
         if found is None or found["symbol"] not in self.by_name:
@@ -172,7 +180,10 @@ class StreamHub:
         for name in names:
             if name in conn.streams:
                 conn.streams.remove(name)
-                self.subs.get(name, {}).pop(conn, None)
+                subs = self.subs.get(name, {})
+                subs.pop(conn, None)
+                if not subs:  # the next subscriber starts from every symbol again
+                    self._last_arr.pop(name, None)
 
     def forget(self, conn: StreamConn) -> None:
         self.unsubscribe(conn, list(conn.streams))
@@ -189,8 +200,8 @@ class StreamHub:
             if frame is None:
                 data = micro(payload) if conn.micros else payload
                 wrapped = {"stream": name, "data": data} if conn.combined else data
-                frame = frames[kind] = encode_json(wrapped)
-            conn.send(frame)
+                frame = frames[kind] = text_frame(encode_json(wrapped))
+            conn.send_framed(frame)
 
     # --- real-time -------------------------------------------------------------------
 
@@ -277,9 +288,9 @@ class StreamHub:
             self._periodic(name, now, every_second=every_second)
 
     def _periodic(self, name: str, now: int, *, every_second: bool) -> None:
-        if name == _ALL_MINI:
+        if name[0] == "!":
             if every_second:
-                self._publish(name, [self._mini(s, now) for s in sorted(self.state.symbols)])
+                self._all_market(name, now)
             return
         found = _STREAM.match(name)
         if found is None:
@@ -315,6 +326,26 @@ class StreamHub:
             self._publish(
                 name, {"e": "avgPrice", "E": now, "s": symbol, "i": "5m", "w": d8(price), "T": last}
             )
+
+    def _all_market(self, name: str, now: int) -> None:
+        found = _ALL_MARKET.match(name)
+        if found is None:
+            return
+        window = found["window"]
+        last = self._last_arr.setdefault(name, {})
+        changed = []
+        for symbol in sorted(self.state.symbols):
+            body = (
+                self._window_ticker(symbol, window, now)
+                if window is not None
+                else self._mini(symbol, now)
+            )
+            key = {k: v for k, v in body.items() if k not in _CLOCK_FIELDS}
+            if last.get(symbol) != key:
+                last[symbol] = key
+                changed.append(body)
+        if changed:
+            self._publish(name, changed)
 
     def _mini(self, symbol: str, now: int) -> dict[str, object]:
         # web-socket-streams.md, Individual Symbol Mini Ticker Stream.
@@ -362,7 +393,7 @@ class StreamHub:
         data: MarketData = self.state.exchange.market_data(symbol)
         previous = self._kline_open.get(name)
         found = (
-            data.klines(interval, start=previous, end=None, limit=2, offset=offset)
+            data.klines(interval, start=previous, end=None, limit=2, offset=offset, now=now)
             if previous
             else []
         )
@@ -390,9 +421,13 @@ class StreamHub:
         if parse_time_unit(request.query.get("timeUnit")) is None:
             body = encode_json({"code": -1100, "msg": "Invalid value for parameter 'timeUnit'."})
             return web.Response(status=400, body=body, content_type="application/json")
-        if len(names) > _MAX_STREAMS or not all(self.valid(n) for n in names):
+        if len(names) > _MAX_STREAMS:
             body = encode_json({"code": -1121, "msg": "Invalid symbol."})
             return web.Response(status=400, body=body, content_type="application/json")
+        # A name in the URL that is no stream subscribes nothing, but the connection opens, as
+        # on Binance: ccxt opens ``/ws/0`` (a connection index) and then sends SUBSCRIBE
+        # ("Live Subscribing/Unsubscribing to streams"); only SUBSCRIBE validates names.
+        names = [n for n in names if self.valid(n)]
         ws = web.WebSocketResponse(heartbeat=options.ping_interval, autoping=True)
         await ws.prepare(request)
         _limit_send_buffer(request, options.stream_socket_send_buffer)
