@@ -74,9 +74,10 @@ def _frame(event: dict[str, Any]) -> bytes:
     return json.dumps({"subscriptionId": 0, "event": event}, separators=(",", ":")).encode()
 
 
-def build_frames(orders: int) -> tuple[list[str], list[bytes]]:
-    """Client ids and the frames of ``orders`` orders (see the module docstring)."""
-    cids, frames, trade_id, t = [], [], 1, 1_700_000_000_000
+def build_frames(orders: int, start_ms: int = 1_700_000_000_000) -> tuple[list[str], list[bytes]]:
+    """Client ids and the frames of ``orders`` orders (see the module docstring), the
+    exchange's times from ``start_ms`` on."""
+    cids, frames, trade_id, t = [], [], 1, start_ms
     for k in range(orders):
         cid, oid = f"bench-{k}", 10_000 + k
         cids.append(cid)
