@@ -3,8 +3,10 @@
 Exports ``oms/`` and ``transports/`` of git ``REF`` (default ``HEAD``) to a temporary
 directory, then alternates fresh processes importing the old tree and the working tree,
 each timing the event path (``bench.event_path``: bare decode and full path over the same
-frames, interleaved). Prints per tree the median full-path rate and full/bare fraction, and
-the after/before ratio of the full-path rates (the figure for a commit message).
+frames, interleaved); ``--path manager-memory`` / ``manager-file`` times the OrderManager's
+path (``Dispatcher.apply``, in-memory or WAL file journal) as the full path instead.
+Prints per tree the median full-path rate and full/bare fraction, and the after/before
+ratio of the full-path rates (the figure for a commit message).
 """
 
 from __future__ import annotations
@@ -18,23 +20,29 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+PATHS = ("engine", "manager-memory", "manager-file")
 CHILD = """
 import json, sys
 from bench.common import interleaved
-from bench.event_path import Engine, build_frames, run_bare, run_engine, setup
+from bench.event_path import (BATCH, Engine, build_frames, manager_file, manager_path,
+                               run_bare, run_engine, setup)
 import oms
 assert oms.__file__.startswith(sys.argv[1]), oms.__file__
 cids, frames = build_frames(int(sys.argv[2]))
 n = len(frames)
-rates = interleaved({"bare": lambda: n / run_bare(frames),
-                     "full": lambda: n / run_engine(setup(Engine, cids), frames)}, 3)
-print(json.dumps(rates))
+runs = {"bare": lambda: n / run_bare(frames),
+        "full": lambda: n / run_engine(setup(Engine, cids), frames)}
+if sys.argv[3] == "manager-memory":
+    runs["full"] = lambda: n / manager_path(":memory:", cids, frames, BATCH)
+elif sys.argv[3] == "manager-file":
+    runs["full"] = lambda: n / manager_file(cids, frames)
+print(json.dumps(interleaved(runs, 3)))
 """
 
 
-def run(tree: Path, orders: int) -> dict[str, list[float]]:
+def run(tree: Path, orders: int, path: str) -> dict[str, list[float]]:
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, str(tree), str(orders)],
+        [sys.executable, "-c", CHILD, str(tree), str(orders), path],
         cwd=tree, env={"PYTHONPATH": f"{tree}:{ROOT}", "PATH": "/usr/bin:/bin"},
         check=True, capture_output=True, text=True,
     ).stdout  # fmt: skip
@@ -47,6 +55,8 @@ def main() -> None:
     parser.add_argument("ref", nargs="?", default="HEAD")
     parser.add_argument("--orders", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--path", choices=PATHS, default="engine",
+                        help="what 'full' times: the engine path or the manager's")  # fmt: skip
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         before = Path(tmp) / "before"
@@ -60,7 +70,7 @@ def main() -> None:
         frac: dict[str, list[float]] = {"before": [], "after": []}
         for _ in range(args.rounds):
             for name, tree in (("before", before), ("after", ROOT)):
-                rates = run(tree, args.orders)
+                rates = run(tree, args.orders, args.path)
                 full[name] += rates["full"]
                 frac[name] += [f / b for f, b in zip(rates["full"], rates["bare"], strict=True)]
     for name in ("before", "after"):

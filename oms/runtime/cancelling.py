@@ -93,6 +93,7 @@ class Canceller(Part):
     def _requested(self, order: Order) -> None:
         at_ms = self.dispatch.clock()
         self.dispatch.apply(CancelRequested(client_order_id=order.client_order_id, at_ms=at_ms))
+        self.dispatch.commit()  # durable before the cancel leaves (specs/durability.md)
 
     def _failed(self, order: Order, exc: RemoteError) -> None:
         failed = CancelRefused(

@@ -6,9 +6,11 @@ Rules:
   ``Dispatcher.apply`` -> ``Engine.apply``, and is journaled there by its type. Nothing else
   writes the engine's state for the manager.
 - Journal first: an event is recorded as applied before its outputs reach positions,
-  metrics or subscribers. An intent is recorded before its order is sent.
-- Accounting (positions, metrics, fill ids) also runs on replayed outputs; fill ids are
-  recorded with INSERT OR IGNORE, so a replay may record them again harmlessly.
+  metrics or subscribers; the loop turn's rows are committed together (group commit,
+  ``oms.runtime.journal``). ``commit()`` makes them durable at once: the placing and
+  cancelling parts call it before their request leaves (specs/durability.md).
+- Accounting (positions, metrics) also runs on replayed outputs. Fill ids live in the
+  journaled reports themselves (the engine keys fills by trade id): no second write.
 - Subscribers get every output in order; a callback that raises is logged, never raised.
 - One writer: only the manager's event loop calls in here. The manager's parts
   (``Part``: placing, cancelling, resolving, reconciling) change the state only through
@@ -89,8 +91,12 @@ class Dispatcher:
         self._send(outputs)
         return outputs
 
+    def commit(self) -> None:
+        """Make every event applied so far durable now (before a request leaves)."""
+        self.journal.commit()
+
     def account(self, outputs: Iterable[Output]) -> None:
-        """Update positions, metrics and recorded fill ids from ``outputs``."""
+        """Update positions and metrics from ``outputs``."""
         for out in outputs:
             if isinstance(out, FillApplied):
                 self._on_fill(out)
@@ -113,9 +119,6 @@ class Dispatcher:
         pos.apply(fill)  # placed by its trade time and id (positions.py)
         self.last_price[fill.symbol] = fill.price
         self.metrics.inc("fills_total")
-        # Also while replaying (INSERT OR IGNORE): a kill between journaling a report and
-        # recording its fill ids leaves the ids to be recorded now.
-        self.journal.record_fill(fill.symbol, fill.trade_id, fill.client_order_id, self.clock())
 
     # --- subscribers --------------------------------------------------------------------
 

@@ -1,21 +1,27 @@
 """Write-ahead journal in SQLite (WAL): every input to the engine, in order, durably.
 
-Rules:
+Rules (the contract is specs/durability.md):
 - The journal is a log of the engine's *inputs*, each row one event as it was applied: our
   command events (``oms.core.commands``: the intent before it is sent, sent, outcome unknown,
   rejected, never placed, cancel requested, ...) and every exchange report. A row's ``kind``
   is the event's type name (a command's tag), its ``data`` the event encoded once. Replaying
   it into a fresh engine is decode-and-apply and rebuilds the exact state (the engine is
-  pure and deterministic); reconciliation then closes the gap between the last entry and
-  the exchange.
-- An intent is committed before its request is sent. A crash after the commit but before or
-  during the send leaves an intent without a ``Sent``: on restart that order is in doubt
-  and is resolved by querying the exchange by its client id, never resent.
-- Every fill id applied is recorded in ``fills`` (primary key symbol + trade id), and every
-  frame that failed to decode in ``bad_frames`` for inspection.
+  pure and deterministic), fills included (each keyed by its trade id in its order: there
+  is no separate fills table); reconciliation then closes the gap between the last entry
+  and the exchange.
+- Group commit: ``record`` buffers the row; the rows of one event-loop turn are committed
+  together, in one transaction, by a callback scheduled on the running loop
+  (``loop.call_soon``) when the turn's first row arrives. Without a running loop every row
+  is committed at once.
+- ``commit()`` makes every buffered row durable now. The manager calls it before a request
+  that changes the exchange leaves (a new order's ``Intent`` and ``Sent``, a cancel's
+  ``CancelRequested``): an intent is always durable before its request is sent.
 - WAL with ``synchronous=NORMAL``: a committed entry survives the process being killed
-  (SIGKILL); only an OS crash or power loss can lose the last entries, which reconciliation
-  recovers. Nothing secret is ever written here: requests carry no key or signature.
+  (SIGKILL); a crash may lose what the current loop turn recorded after the last commit
+  (exchange reports and command events whose requests are already answered), and only an
+  OS crash or power loss can lose committed entries; reconciliation recovers both.
+  Nothing secret is ever written here: requests carry no key or signature.
+- Reads (``entries``, ``len``, ``bad_frames``) commit first: they see every row recorded.
 - ``":memory:"`` gives an in-memory journal for tests.
 - One owner (``oms.runtime.ownership``): a file journal is locked for its process until
   ``close()``; it records the identity (environment, URLs, account) it belongs to and
@@ -25,6 +31,7 @@ Rules:
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 from collections.abc import Iterator, Mapping
@@ -46,34 +53,31 @@ class JournalEntry(msgspec.Struct, frozen=True, kw_only=True):
     data: bytes
 
 
+# ``seq`` is the rowid (no AUTOINCREMENT: rows are never deleted, so max + 1 keeps the
+# order without the sqlite_sequence table's extra write per row).
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq INTEGER PRIMARY KEY,
     at_ms INTEGER NOT NULL,
     kind TEXT NOT NULL,
     client_order_id TEXT,
     data BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS fills (
-    symbol TEXT NOT NULL,
-    trade_id INTEGER NOT NULL,
-    client_order_id TEXT,
-    at_ms INTEGER NOT NULL,
-    PRIMARY KEY (symbol, trade_id)
 );
 CREATE TABLE IF NOT EXISTS owner (
     field TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS bad_frames (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq INTEGER PRIMARY KEY,
     at_ms INTEGER NOT NULL,
     error TEXT NOT NULL,
     raw BLOB NOT NULL
 );
 """
+_INSERT = "INSERT INTO entries (at_ms, kind, client_order_id, data) VALUES (?,?,?,?)"
 
-_ENCODER = msgspec.json.Encoder(decimal_format="string")
+_encode = msgspec.json.Encoder(decimal_format="string").encode
+_Row = tuple[int, str, str | None, bytes]
 
 
 class Journal:
@@ -106,6 +110,8 @@ class Journal:
             if self._lock is not None:
                 self._lock.release()
             raise JournalUnavailable(path, str(exc)) from None
+        self._pending: list[_Row] = []
+        self._scheduled = False
 
     @classmethod
     def snapshot(cls, path: str) -> Journal:
@@ -132,6 +138,7 @@ class Journal:
         return copy
 
     def close(self) -> None:
+        self.commit()
         self._db.close()
         if self._lock is not None:
             self._lock.release()
@@ -162,35 +169,49 @@ class Journal:
 
     def record(self, event: msgspec.Struct, at_ms: int, client_order_id: str | None = None) -> None:
         """Record an event as applied (a report, or a command event whose tag is its type
-        name); ``kind`` is its type name, ``data`` the event itself."""
-        self._append(type(event).__name__, client_order_id, _ENCODER.encode(event), at_ms)
+        name); ``kind`` is its type name, ``data`` the event itself. Committed with the
+        loop turn's other rows (or at once without a running loop)."""
+        self._pending.append((at_ms, type(event).__name__, client_order_id, _encode(event)))
+        if not self._scheduled:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                self.commit()
+                return
+            self._scheduled = True
+            loop.call_soon(self._turn_over)
 
-    def record_fill(
-        self, symbol: str, trade_id: int, client_order_id: str | None, at_ms: int
-    ) -> bool:
-        """Record a fill id; returns False if it was already recorded."""
-        cur = self._db.execute(
-            "INSERT OR IGNORE INTO fills (symbol, trade_id, client_order_id, at_ms)"
-            " VALUES (?,?,?,?)",
-            (symbol, trade_id, client_order_id, at_ms),
-        )
-        return cur.rowcount == 1
+    def commit(self) -> None:
+        """Make every recorded row durable now, in one transaction."""
+        rows = self._pending
+        if not rows:
+            return
+        self._pending = []
+        db = self._db
+        try:
+            db.execute("BEGIN")
+            db.executemany(_INSERT, rows)
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            self._pending = rows + self._pending  # kept: the next commit tries again
+            raise
+
+    def _turn_over(self) -> None:
+        self._scheduled = False
+        self.commit()
 
     def record_bad_frame(self, raw: bytes, error: str, at_ms: int) -> None:
         self._db.execute(
             "INSERT INTO bad_frames (at_ms, error, raw) VALUES (?,?,?)", (at_ms, error, raw)
         )
 
-    def _append(self, kind: str, client_order_id: str | None, data: bytes, at_ms: int) -> None:
-        self._db.execute(
-            "INSERT INTO entries (at_ms, kind, client_order_id, data) VALUES (?,?,?,?)",
-            (at_ms, kind, client_order_id, data),
-        )
-
     # --- reading --------------------------------------------------------------------------
 
     def entries(self) -> Iterator[JournalEntry]:
         """Every entry in the order it was written."""
+        self.commit()
         cur = self._db.execute(
             "SELECT seq, at_ms, kind, client_order_id, data FROM entries ORDER BY seq"
         )
@@ -198,12 +219,6 @@ class Journal:
             yield JournalEntry(
                 seq=seq, at_ms=at_ms, kind=kind, client_order_id=cid, data=bytes(data)
             )
-
-    def fill_ids(self) -> set[tuple[str, int]]:
-        return {(s, t) for s, t in self._db.execute("SELECT symbol, trade_id FROM fills")}
-
-    def fill_count(self) -> int:
-        return int(self._db.execute("SELECT COUNT(*) FROM fills").fetchone()[0])
 
     def bad_frames(self) -> list[tuple[int, str, bytes]]:
         return [
@@ -214,4 +229,5 @@ class Journal:
         ]
 
     def __len__(self) -> int:
+        self.commit()
         return int(self._db.execute("SELECT COUNT(*) FROM entries").fetchone()[0])

@@ -120,6 +120,7 @@ class ListPlacer(Part):
         order_list = self.engine.order_list(lid)
         assert order_list is not None
         self._command(ListSent, order_list)
+        self.dispatch.commit()  # durable before the request leaves (specs/durability.md)
         try:
             answer = await transport.place_order_list(request)
         except OutcomeUnknown as exc:
@@ -207,6 +208,7 @@ class ListPlacer(Part):
         """Cancel the whole list (``DELETE /api/v3/orderList``)."""
         transport = self._lists()
         self._command(ListCancelRequested, order_list)
+        self.dispatch.commit()  # durable before the request leaves (specs/durability.md)
         try:
             answer = await transport.cancel_order_list(order_list.cancel_request())
         except CancelRejected as exc:
@@ -264,6 +266,7 @@ class ListPlacer(Part):
             CancelRequested(client_order_id=order.client_order_id, at_ms=dispatch.clock())
         )
         dispatch.apply(Sent(client_order_id=cid, at_ms=dispatch.clock()))
+        dispatch.commit()  # durable before the request leaves (specs/durability.md)
         request = CancelReplace(
             new_order=new_order_request(spec, cid),
             mode=mode,

@@ -5,7 +5,8 @@ Rules:
   the nearest valid value (``oms.core.checks``). Funds are checked against balances that
   reflect every fill applied so far (``settle_balances``).
 - Intent before send: the order's ``Intent`` (its spec) is applied and journaled, then
-  ``Sent``, then its request (``new_order_request``) leaves.
+  ``Sent``; both are committed (``Dispatcher.commit``), then its request
+  (``new_order_request``) leaves (specs/durability.md).
 - An ``OutcomeUnknown`` send is handed to the resolver and never resent
   (rest-api.md, New order: client ids are unique only among open orders); a definite
   refusal (``RemoteError``, ``RateLimited``, ``Disconnected`` before sending) is applied as
@@ -116,6 +117,7 @@ class Placer(Part):
         request = self.engine.new_order_request(order)
         cid, dispatch = order.client_order_id, self.dispatch
         dispatch.apply(Sent(client_order_id=cid, at_ms=dispatch.clock()))
+        dispatch.commit()  # durable before the request leaves (specs/durability.md)
         try:
             response = await self.transport.place_spot_order(request)
         except OutcomeUnknown as exc:

@@ -9,6 +9,8 @@ Rules:
   the reconciliation that follows.
 - An entry this version cannot decode is skipped and reported, never fatal: the exchange
   remains the authority and reconciliation repairs what the skip lost.
+- The fills a journal holds are what its replay applies (``journaled_fills``): each report
+  carries its trade ids and the engine applies a trade id once, so there is no fills table.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ import msgspec
 
 from oms.core.commands import COMMAND_TYPES
 from oms.core.engine import Engine, Report
+from oms.core.ids import SequentialIds
 from oms.core.list_commands import LIST_COMMAND_TYPES
-from oms.core.outputs import Output
+from oms.core.outputs import FillApplied, Output
 from oms.errors import DecodeError
 from oms.runtime.journal import Journal
 from oms.wire.decoding import check_report
@@ -42,7 +45,7 @@ from oms.wire.rest import (
     QueryOrderResponse,
 )
 
-__all__ = ["replay_journal"]
+__all__ = ["journaled_fills", "replay_journal"]
 
 # Every type the dispatcher journals; a row's kind is one of their names.
 _TYPES: tuple[type[msgspec.Struct], ...] = (
@@ -85,3 +88,15 @@ def replay_journal(engine: Engine, journal: Journal) -> Iterator[list[Output]]:
         except (msgspec.DecodeError, msgspec.ValidationError, DecodeError):
             continue
         yield engine.apply(event)
+
+
+def journaled_fills(journal: Journal) -> list[tuple[str, int]]:
+    """(symbol, trade id) of every fill applied by replaying ``journal`` into a scratch
+    engine, in order; a fill counted twice would appear twice."""
+    engine = Engine(clock=lambda: 0, new_client_order_id=SequentialIds())
+    return [
+        (out.symbol, out.trade_id)
+        for outputs in replay_journal(engine, journal)
+        for out in outputs
+        if isinstance(out, FillApplied)
+    ]

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, DecimalException
 from decimal import getcontext as _getcontext
-from typing import TypeVar, cast
+from typing import TypeVar, cast, get_args
 
 import msgspec
 
@@ -330,8 +330,58 @@ def decode_body(raw: bytes, shape: type[T]) -> T:
         raise DecodeError(reason, raw=raw, field=path) from None
     except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise DecodeError(str(exc), raw=raw) from None
-    _check_amounts(body, "$", raw)
+    if not _amounts_ok(body):
+        _check_amounts(body, "$", raw)  # the slow pass names the first bad amount
     return cast(T, body)
+
+
+def _holds_amounts(annotation: object) -> bool:
+    """Whether a field of this type can hold a Decimal (itself, in a Struct, a list, ...)."""
+    if annotation is Decimal:
+        return True
+    if isinstance(annotation, type) and issubclass(annotation, msgspec.Struct):
+        return True
+    return any(_holds_amounts(arg) for arg in get_args(annotation))
+
+
+_AMOUNT_FIELDS: dict[type, tuple[tuple[str, bool], ...]] = {}
+
+
+def _amount_fields(shape: type) -> tuple[tuple[str, bool], ...]:
+    """(attribute, signed) of the fields of a Struct type that can hold amounts, once per
+    type; ``signed``: a negative value means 'unavailable' (``_NEGATIVE_MEANS_UNAVAILABLE``)."""
+    names = _AMOUNT_FIELDS.get(shape)
+    if names is None:
+        names = tuple(
+            (f.name, (shape, f.name) in _NEGATIVE_MEANS_UNAVAILABLE)
+            for f in msgspec.structs.fields(shape)
+            if _holds_amounts(f.type)
+        )
+        _AMOUNT_FIELDS[shape] = names
+    return names
+
+
+def _amounts_ok(value: object) -> bool:
+    """``_check_amounts`` without a path per field, visiting only the fields that can hold
+    amounts: True when every amount is admitted (the common case); False sends the body to
+    the slow pass, which names the first bad one."""
+    kind = type(value)
+    if kind is Decimal:
+        return _is_amount(value)  # type: ignore[arg-type]
+    if isinstance(value, msgspec.Struct):
+        for name, signed in _amount_fields(kind):
+            field = getattr(value, name)
+            if field is None:
+                continue
+            if signed and type(field) is Decimal:
+                if not is_signed_amount(field):
+                    return False
+            elif not _amounts_ok(field):
+                return False
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_amounts_ok(item) for item in value)
+    return True
 
 
 def _check_amounts(value: object, path: str, raw: bytes) -> None:

@@ -2,9 +2,12 @@
 ``BinanceClient`` against a local server, with an on-disk journal, and is SIGKILLed at random
 moments by ``test_crash.py``; each run resumes the script on the same journal.
 
-Usage: ``python crash_worker.py REST_URL WS_URL JOURNAL {run|final}``. ``run`` trades the
-script, then idles until killed; ``final`` trades what is left, waits until no order is in
-doubt, reconciles and prints its state as one JSON line.
+Usage: ``python crash_worker.py REST_URL WS_URL JOURNAL {run|window|final}``. ``run`` trades
+the script, then idles until killed; ``window`` does the same but SIGKILLs itself inside the
+group commit's window: in the callback of the first fill it applies, after the fill's report
+was recorded and before its loop turn's rows are committed (it prints ``window N``, N the
+rows that die uncommitted); ``final`` trades what is left, waits until no order is in doubt,
+reconciles and prints its state as one JSON line.
 
 The script is deterministic: step ``i`` places the order ``crash-i`` (a market buy, a resting
 limit sell or a resting limit buy) or cancels the limit buy of the step before. A step whose
@@ -17,14 +20,18 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import signal
 import sys
 from decimal import Decimal
 from typing import Any
 
+from oms.core.outputs import FillApplied, Output
 from oms.core.state import OrderState
 from oms.errors import OmsError
 from oms.runtime.journal import Journal
 from oms.runtime.manager import ManagerConfig, OrderManager
+from oms.runtime.recovery import journaled_fills
 from oms.wire.money import to_wire
 from transports.binance.client import BinanceClient
 from transports.binance.config import BinanceConfig, Environment
@@ -78,11 +85,20 @@ def dump(manager: OrderManager) -> dict[str, Any]:
         "orders": orders,
         "balances": {a: [to_wire(f), to_wire(lk)] for a, (f, lk) in manager.balances().items()},
         "position_trades": pos.trades if pos is not None else 0,
-        "journal_fills": manager.journal.fill_count(),
+        # What a replay of the journal alone applies: each fill exactly once.
+        "journal_fills": len(journaled_fills(manager.journal)),
         "fills_total": snap.fills_total,
         "unknown_resolved_found": snap.unknown_resolved_found_total,
         "unknown_resolved_not_placed": snap.unknown_resolved_not_placed_total,
     }
+
+
+def _kill_in_window(manager: OrderManager, out: Output) -> None:
+    """SIGKILL this process on a fill whose report is recorded but not yet committed."""
+    uncommitted = len(manager.journal._pending)
+    if isinstance(out, FillApplied) and uncommitted:
+        print(f"window {uncommitted}", flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 async def main(rest_url: str, ws_url: str, journal_path: str, mode: str) -> int:
@@ -110,6 +126,8 @@ async def main(rest_url: str, ws_url: str, journal_path: str, mode: str) -> int:
     manager = OrderManager(BinanceClient(config), journal=Journal(journal_path), config=settings)
     await manager.start()
     print("started", flush=True)
+    if mode == "window":
+        manager.on_update(lambda out: _kill_in_window(manager, out))
     for i in range(STEPS):
         print(f"step {i}", flush=True)
         try:

@@ -9,6 +9,7 @@ placed twice, no fill counted twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 import sys
@@ -64,6 +65,29 @@ def _lift_some(ex: Any, rng: random.Random) -> None:
     quote_book(ex)  # the maker's asks stay in front of the worker's sells
 
 
+async def _killed_in_window(
+    proc: asyncio.subprocess.Process, ex: Any, rng: random.Random
+) -> list[bytes]:
+    """Let the worker trade (others lifting its sells) until it SIGKILLs itself in the
+    window; its ``window N`` line, or nothing when no fill came in time (then killed)."""
+    assert proc.stdout is not None
+    lines: list[bytes] = []
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(8.0):
+            while line := await proc.stdout.readline():
+                if line.startswith(b"window "):
+                    lines.append(line.strip())
+                if line.startswith(b"step "):
+                    _lift_some(ex, rng)
+    if proc.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+    await proc.wait()
+    if lines:
+        assert proc.returncode != 0 and int(lines[0].split()[1]) >= 1
+    return lines
+
+
 async def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
     tmp_path: Path, aiohttp_server: ServerFactory
 ) -> None:
@@ -88,7 +112,15 @@ async def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
     started_at = time.monotonic()
 
     kills = 0
+    in_window: list[bytes] = []
     while kills < KILLS and time.monotonic() - started_at < BUDGET_S:
+        if kills in (3, 6):
+            # Killed by itself inside the group commit's window (specs/durability.md): on
+            # its first fill, after the report was recorded, before the turn's commit.
+            proc = await _spawn(rest, ws, journal, "window")
+            in_window += await _killed_in_window(proc, ex, rng)
+            kills += 1
+            continue
         proc = await _spawn(rest, ws, journal, "run")
         if kills < 3:
             # Early kills land during start-up (imports, replay, subscription, reconcile).
@@ -108,6 +140,7 @@ async def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
         _lift_some(ex, rng)  # fills while it is down
 
     assert kills >= 8, f"only {kills} kills within the budget"
+    assert in_window, "no SIGKILL landed inside the group commit's window"
     final = await _spawn(rest, ws, journal, "final")
     out, err = await asyncio.wait_for(final.communicate(), 40.0)
     assert final.returncode == 0, err.decode()[-2000:]

@@ -1,7 +1,9 @@
-"""The journal keeps every input in order, durably, and fill ids once."""
+"""The journal keeps every input in order, durably (group commit), and each fill once."""
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -10,8 +12,12 @@ import msgspec
 from oms.core.commands import Intent, Sent
 from oms.core.spec import OrderSpec
 from oms.runtime.journal import Journal
+from oms.runtime.manager import OrderManager
+from oms.runtime.recovery import journaled_fills
+from oms.testing.sim import SYMBOL, TRADER, fast_config, new_exchange, quote_book
 from oms.wire.enums import OrderType, Side, TimeInForce
 from oms.wire.rest import MyTrade
+from transports.sim.transport import SimTransport
 
 
 def intent(cid: str = "c1") -> Intent:
@@ -60,13 +66,50 @@ def test_entries_round_trip_in_order(tmp_path: Path) -> None:
     assert len(again) == 3
 
 
-def test_fill_ids_recorded_once() -> None:
-    j = Journal()
-    assert j.record_fill("BTCUSDT", 5, "c1", 1)
-    assert not j.record_fill("BTCUSDT", 5, "c1", 2)
-    assert j.record_fill("ETHUSDT", 5, "c2", 3)
-    assert j.fill_count() == 2
-    assert j.fill_ids() == {("BTCUSDT", 5), ("ETHUSDT", 5)}
+async def test_the_fills_journaled_are_the_exchanges_trades_once() -> None:
+    ex = new_exchange()
+    quote_book(ex)
+    manager = OrderManager(SimTransport(ex, TRADER), config=fast_config())
+    async with manager:
+        await manager.execute_spot_buy(SYMBOL, D("0.05"))  # two trades: answer and stream
+        await manager.wait_for(lambda: manager.engine.balances.get("BTC") is not None)
+        await manager.reconcile("and once more by REST")
+        fills = journaled_fills(manager.journal)
+    trades = ex.my_trades(TRADER, SYMBOL)
+    assert len(trades) == 2
+    assert sorted(fills) == sorted((SYMBOL, t.id) for t in trades)
+
+
+async def test_a_loop_turns_rows_are_committed_together_after_it(tmp_path: Path) -> None:
+    path = str(tmp_path / "j.sqlite3")
+    j = Journal(path)
+    reader = sqlite3.connect(path)
+
+    def committed() -> int:
+        return int(reader.execute("SELECT COUNT(*) FROM entries").fetchone()[0])
+
+    j.record(intent("c1"), 1, "c1")
+    j.record(Sent(client_order_id="c1", at_ms=2), 2, "c1")
+    assert committed() == 0  # buffered for the turn: a crash now loses both
+    await asyncio.sleep(0)
+    assert committed() == 2  # the next turn committed them, in one transaction
+    j.record(intent("c2"), 3, "c2")
+    j.commit()  # what the placing path does before its request leaves
+    assert committed() == 3
+    await asyncio.sleep(0)
+    assert committed() == 3 and len(j) == 3
+    j.close()
+    reader.close()
+
+
+def test_without_a_running_loop_each_row_is_committed_at_once(tmp_path: Path) -> None:
+    path = str(tmp_path / "j.sqlite3")
+    j = Journal(path)
+    j.record(intent("c1"), 1, "c1")
+    reader = sqlite3.connect(path)
+    assert reader.execute("SELECT COUNT(*) FROM entries").fetchone()[0] == 1
+    reader.close()
+    j.close()
 
 
 def test_bad_frames_kept_for_inspection() -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from oms.core.commands import Sent
 from oms.runtime.journal import Journal
 from oms.runtime.ownership import JournalBusy, JournalMismatch, JournalUnavailable
 
@@ -58,7 +59,7 @@ def test_a_second_process_is_refused_while_the_first_holds_the_journal(tmp_path:
 def test_a_snapshot_reads_a_held_journal_without_touching_it(tmp_path: Path) -> None:
     path = str(tmp_path / "j.sqlite3")
     with opened(path) as j:
-        j.record_fill("BTCUSDT", 1, "c1", 1)
+        j.record(Sent(client_order_id="c1", at_ms=1), 1, "c1")
         j.claim({"environment": "local"})
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLD, path], stdin=subprocess.PIPE, stdout=subprocess.PIPE
@@ -67,9 +68,9 @@ def test_a_snapshot_reads_a_held_journal_without_touching_it(tmp_path: Path) -> 
         assert holder.stdout is not None and holder.stdout.readline().strip() == b"held"
         before = Path(path).stat().st_mtime_ns
         copy = Journal.snapshot(path)
-        assert copy.fill_ids() == {("BTCUSDT", 1)}
+        assert [e.kind for e in copy.entries()] == ["Sent"]
         assert copy.owner() == {"environment": "local"}
-        copy.record_fill("BTCUSDT", 2, "c2", 2)  # the copy is writable; the file is untouched
+        copy.record(Sent(client_order_id="c2", at_ms=2), 2, "c2")  # writable; file untouched
         copy.close()
         assert Path(path).stat().st_mtime_ns == before
     finally:

@@ -58,7 +58,7 @@ def leaks(text: str) -> list[str]:
 def _journal_text(path: Path) -> str:
     db = sqlite3.connect(path)
     try:
-        rows = [repr(r) for table in ("entries", "fills", "bad_frames")
+        rows = [repr(r) for table in ("entries", "bad_frames")
                 for r in db.execute(f"SELECT * FROM {table}")]  # fmt: skip
     finally:
         db.close()

@@ -45,7 +45,7 @@ from transports.binance.clock import ServerClock
 from transports.binance.config import BinanceConfig
 from transports.binance.errors import RequestMeta, error_from_response, retry_after_s
 from transports.binance.governor import RateGovernor
-from transports.binance.signing import rest_payload
+from transports.binance.signing import quote_value, rest_payload
 
 __all__ = ["Empty", "RestClient"]
 
@@ -181,7 +181,9 @@ class RestClient:
             [*params, ("recvWindow", str(config.recv_window_ms)), ("timestamp", str(timestamp))]
         )
         signature = config.signer.sign(payload)
-        signed = payload + "&" + rest_payload([("signature", signature)])
+        # One urlencode: the signature alone is quoted (hex needs nothing, Ed25519's base64
+        # its '+', '/' and '='), exactly as urlencode would.
+        signed = payload + "&signature=" + quote_value(signature)
         meta = RequestMeta(
             method=method,
             path=path,

@@ -17,10 +17,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import NoReturn, Protocol
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
@@ -88,14 +89,18 @@ class HmacSigner:
     """HMAC-SHA256 over the payload, lowercase hex (rest-api.md, "HMAC Keys")."""
 
     def __init__(self, secret: Secret) -> None:
-        self._key = secret.reveal().encode("utf-8")
+        # The keyed HMAC state, built once: each signature copies it (the key's pads are
+        # not hashed again per request).
+        self._keyed = hmac.new(secret.reveal().encode("utf-8"), digestmod=hashlib.sha256)
 
     @property
     def key_type(self) -> KeyType:
         return KeyType.HMAC_SHA256
 
     def sign(self, payload: str) -> str:
-        return hmac.new(self._key, payload.encode("utf-8"), hashlib.sha256).hexdigest()
+        mac = self._keyed.copy()
+        mac.update(payload.encode("utf-8"))
+        return mac.hexdigest()
 
     def __repr__(self) -> str:
         return "HmacSigner(secret=***)"
@@ -175,7 +180,21 @@ def rest_payload(params: Sequence[tuple[str, str]]) -> str:
     a full-width digit one (U+FF11) becomes ``%EF%BC%91``. The result is both what is signed
     and what is sent.
     """
-    return urlencode(list(params), encoding="utf-8")
+    pairs = list(params)
+    if _unreserved("".join([k + v for k, v in pairs])):
+        # Nothing to percent-encode (the common case: symbols, enums, decimals, client
+        # ids): urlencode would return exactly this join.
+        return "&".join([k + "=" + v for k, v in pairs])
+    return urlencode(pairs, encoding="utf-8")
+
+
+def quote_value(value: str) -> str:
+    """One value as ``rest_payload`` encodes it (a signature appended to a payload)."""
+    return value if _unreserved(value) else quote_plus(value, encoding="utf-8")
+
+
+# The characters urlencode never escapes (urllib.parse's always-safe set).
+_unreserved = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
 
 
 def ws_value(value: WsParam) -> str:

@@ -13,7 +13,8 @@ Rules (user-data-stream.md; web-socket-api.md, "General API Information"):
 - Reconnect with capped exponential backoff and jitter after a drop, ``serverShutdown``,
   ``eventStreamTerminated`` or a failed subscribe; rotate before the 24 h connection limit;
   with no frame for ``stream_silence_s``, ask ``session.status`` and reconnect if that gets
-  no answer either. Pings are answered by aiohttp (``autoping``).
+  no answer either. A watchdog task does both (no timeout per frame); an event frame is
+  parsed once. Pings are answered by aiohttp (``autoping``).
 - The lifecycle DISCONNECTED -> CONNECTING -> SUBSCRIBING -> SUBSCRIBED -> BACKOFF -> ...
   -> CLOSED is declared as data for ``transitions`` (``LIFECYCLE``); an illegal move raises.
   Every state but CLOSED has a way out on every failure: ``lost`` (a drop, a timeout, a
@@ -151,6 +152,8 @@ class _Peek(msgspec.Struct, frozen=True):
 
 
 _PEEK = msgspec.json.Decoder(_Peek)
+# How Binance opens every WS API event frame: ``{"subscriptionId":N,"event":{...}}``.
+_EVENT_PREFIX = b'{"subscriptionId":'
 
 
 class _LostError(Exception):
@@ -190,6 +193,8 @@ class UserDataStream:
         self._consuming = False
         self._connected_at = 0.0
         self._clock_stale = False
+        self._frames = 0  # frames received on the current connection (the watchdog's view)
+        self._watch_lost: _LostError | None = None  # why the watchdog closed the connection
         self.reconnects = 0
         self.subscriptions = 0
 
@@ -391,42 +396,68 @@ class UserDataStream:
     # --- receive ----------------------------------------------------------------------------
 
     async def _receive(self, ws: aiohttp.ClientWebSocketResponse) -> AsyncIterator[StreamItem]:
+        # No timeout per frame (an ``asyncio`` timer set and cancelled for every frame cost
+        # more than the decode): the watchdog task (``_watch``) asks ``session.status`` on
+        # silence and rotates old connections by closing ``ws``, which ends this loop.
+        self._frames = 0
+        self._watch_lost = None
+        watchdog = asyncio.ensure_future(self._watch(ws))
+        try:
+            while True:
+                msg = await ws.receive()
+                self._frames += 1  # any frame proves the connection is alive
+                if msg.type is aiohttp.WSMsgType.TEXT:
+                    raw = msg.data.encode()
+                    if not raw.startswith(_EVENT_PREFIX):
+                        # Not the event envelope's opening (user-data-stream.md, "User Data
+                        # Stream Events"): a response, or a frame decode_user_data judges.
+                        peek = self._peek(raw)
+                        if peek is not None and peek.status is not None and peek.event is None:
+                            self._response(peek)
+                            continue
+                    item = self._event(raw)  # one parse per event frame
+                    yield item
+                    if isinstance(item, ServerShutdown):
+                        raise _LostError("serverShutdown")
+                    if isinstance(item, EventStreamTerminated):
+                        raise _LostError("eventStreamTerminated")
+                elif msg.type is aiohttp.WSMsgType.BINARY:
+                    yield BadFrame(raw=bytes(msg.data), error="binary frame on a JSON session")
+                else:
+                    lost = self._watch_lost
+                    if lost is not None:
+                        raise lost
+                    raise _LostError(f"connection closed ({msg.type.name}, code {ws.close_code})")
+        finally:
+            watchdog.cancel()
+
+    async def _watch(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        """The receive loop's watchdog: with no frame for ``stream_silence_s`` (checked once
+        per that interval, so noticed within twice it), ask ``session.status``; with no frame
+        ``stream_status_timeout_s`` after that, or at the connection's maximum age, note why
+        and close ``ws`` (the receive loop raises that reason)."""
         config = self._config
-        status_id: str | None = None
-        while True:
-            age = self._monotonic() - self._connected_at
-            if age >= config.stream_max_age_s:
-                # web-socket-api.md, "General API Information": a connection lives at most
-                # 24 h; rotate before Binance cuts it.
-                raise _LostError("rotating before the 24 h connection limit", immediate=True)
-            wait = config.stream_status_timeout_s if status_id else config.stream_silence_s
-            wait = min(wait, config.stream_max_age_s - age)
-            try:
-                msg = await ws.receive(timeout=wait)
-            except TimeoutError:
-                if status_id is not None:
-                    raise _LostError("silent stream: session.status got no answer") from None
-                if self._monotonic() - self._connected_at >= config.stream_max_age_s:
+        try:
+            while True:
+                left = config.stream_max_age_s - (self._monotonic() - self._connected_at)
+                if left <= 0:
+                    # web-socket-api.md, "General API Information": a connection lives at
+                    # most 24 h; rotate before Binance cuts it.
+                    raise _LostError("rotating before the 24 h connection limit", immediate=True)
+                seen = self._frames
+                await asyncio.sleep(min(config.stream_silence_s, left))
+                if self._frames != seen or (
+                    self._monotonic() - self._connected_at >= config.stream_max_age_s
+                ):
                     continue
-                status_id = await self._ask_status(ws)
-                continue
-            status_id = None  # any frame proves the connection is alive
-            if msg.type is aiohttp.WSMsgType.BINARY:
-                yield BadFrame(raw=bytes(msg.data), error="binary frame on a JSON session")
-                continue
-            if msg.type is not aiohttp.WSMsgType.TEXT:
-                raise _LostError(f"connection closed ({msg.type.name}, code {ws.close_code})")
-            raw = str(msg.data).encode("utf-8")
-            peek = self._peek(raw)
-            if peek is not None and peek.status is not None and peek.event is None:
-                self._response(peek)
-                continue
-            item = self._event(raw)
-            yield item
-            if isinstance(item, ServerShutdown):
-                raise _LostError("serverShutdown")
-            if isinstance(item, EventStreamTerminated):
-                raise _LostError("eventStreamTerminated")
+                seen = self._frames
+                await self._ask_status(ws)
+                await asyncio.sleep(config.stream_status_timeout_s)
+                if self._frames == seen:
+                    raise _LostError("silent stream: session.status got no answer")
+        except _LostError as lost:
+            self._watch_lost = lost
+            await ws.close()
 
     async def _ask_status(self, ws: aiohttp.ClientWebSocketResponse) -> str:
         request_id = f"oms-{next(self._ids)}"
