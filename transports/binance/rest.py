@@ -100,6 +100,7 @@ class RestClient:
             RemoteError, RateLimited, IpBanned, OutcomeUnknown, Disconnected, DecodeError.
         """
         meta = RequestMeta(method="GET", path=path)
+        await self._wait_turn(meta, weight, 0)
         answer = await self._exchange(meta, rest_payload(params), None, weight=weight)
         return self._decode(answer, shape, meta)
 
@@ -164,7 +165,8 @@ class RestClient:
                 f"{method} {path} is SIGNED: configure OMS_API_KEY and a secret or key"
             )
         try:
-            await self.sync_clock()
+            if self._clock.is_stale():  # the common case skips the clock's lock
+                await self.sync_clock()
         except (RateLimited, Disconnected):
             raise
         except OmsError as exc:
@@ -213,7 +215,8 @@ class RestClient:
         orders: int = 0,
         api_key: str | None = None,
     ) -> _Answer:
-        await self._wait_turn(meta, weight, orders)
+        # The caller has waited its turn (``_wait_turn``) in this same loop turn: nothing
+        # was sent in between, so the governor's answer cannot have changed.
         url = URL(self._base + meta.path + ("?" + query if query else ""), encoded=True)
         headers = {"X-MBX-APIKEY": api_key} if api_key else {}
         if body is not None:
@@ -225,14 +228,15 @@ class RestClient:
             answer = await self._send(meta, url, body, headers)
         finally:
             self._governor.settle(weight, orders, answer.headers if answer else None)
-        log.debug(
-            "%s -> HTTP %d in %.1f ms (weight %s used %s)",
-            meta.label,
-            answer.status,
-            (time.perf_counter() - started) * 1000,
-            weight,
-            answer.headers.get("x-mbx-used-weight-1m", "?"),
-        )
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "%s -> HTTP %d in %.1f ms (weight %s used %s)",
+                meta.label,
+                answer.status,
+                (time.perf_counter() - started) * 1000,
+                weight,
+                answer.headers.get("x-mbx-used-weight-1m", "?"),
+            )
         if answer.status in (429, 418):
             self._governor.block(
                 retry_after_s(answer.status, answer.headers), banned=answer.status == 418
