@@ -18,6 +18,9 @@ This process then measures, median over repeats, interleaved:
   events included) against a minimal signed POST of the same order (``signed_order``:
   urlencode, HMAC, POST, ``json.loads``) to the same server (goals <= 1.25x, <= 1.5x), and
   the server process's CPU per order (``GET /bench/cpu`` before and after; goal <= 60 us);
+  also the client CPU of a second manager with the stream off, trading on the minimal
+  client's account (no subscription there): the REST path alone, without the order's
+  stream events (no goal; it says how the row above splits);
 - user-data events/s received over the WebSocket API and applied by the manager with a WAL
   file journal (adopted orders, fills, balances), against a bare aiohttp receive loop
   (goal >= 0.3).
@@ -190,17 +193,21 @@ class CountingClient(BinanceClient):
             self.applied += 1  # the consumer asked for the next one: this one is applied
 
 
-def _config(base: str) -> BinanceConfig:
+def _config(base: str, key: str = KEY, secret: str = SECRET) -> BinanceConfig:
     return BinanceConfig(
         environment=Environment.LOCAL, rest_url=f"{base}/api",
-        ws_api_url=f"{base.replace('http', 'ws', 1)}/ws-api/v3", api_key=Secret(KEY),
-        signer=HmacSigner(Secret(SECRET)), time_samples=1,
+        ws_api_url=f"{base.replace('http', 'ws', 1)}/ws-api/v3", api_key=Secret(key),
+        signer=HmacSigner(Secret(secret)), time_samples=1,
     )  # fmt: skip
 
 
-async def _manager(base: str, journal: str = ":memory:") -> tuple[OrderManager, CountingClient]:
-    client = CountingClient(_config(base))
-    config = ManagerConfig(balance_settle=0.0)
+async def _manager(
+    base: str, journal: str = ":memory:", *, stream: bool = True
+) -> tuple[OrderManager, CountingClient]:
+    # Without the stream, the manager trades on the minimal client's account: no
+    # subscription there, so its orders' events reach nobody.
+    client = CountingClient(_config(base) if stream else _config(base, MIN_KEY, MIN_SECRET))
+    config = ManagerConfig(balance_settle=0.0, stream=stream)
     manager = OrderManager(client, journal=Journal(journal), config=config)
     await manager.start()
     return manager, client
@@ -236,12 +243,17 @@ async def _server_cpu(session: aiohttp.ClientSession, base: str) -> float:
 
 async def round_trips(base: str, n: int, in_flight: int, repeats: int) -> dict[str, Any]:
     manager, _ = await _manager(base)
+    rest_only = (await _manager(base, stream=False))[0] if in_flight == 1 else None
     qty, price = Decimal("0.001"), Decimal("50000.00")
 
     async def ours() -> None:
         await manager.execute_spot_buy("BTCUSDT", qty, price, time_in_force=TimeInForce.IOC)
 
-    names = ("bare", "signed", "ours")
+    async def ours_rest() -> None:
+        assert rest_only is not None
+        await rest_only.execute_spot_buy("BTCUSDT", qty, price, time_in_force=TimeInForce.IOC)
+
+    names = ("bare", "signed", "ours", "ours_rest")
     result: dict[str, Any] = {k: [] for name in names for k in (name, f"lat_{name}",
                                                                  f"p50_{name}", f"cpu_{name}",
                                                                  f"srv_{name}")}  # fmt: skip
@@ -252,6 +264,8 @@ async def round_trips(base: str, n: int, in_flight: int, repeats: int) -> dict[s
                 await reply.read()
 
         fns = {"bare": bare, "signed": signed_order(session, base), "ours": ours}
+        if rest_only is not None:
+            fns["ours_rest"] = ours_rest
         for fn in fns.values():
             await _pace(50, in_flight, fn)  # warm up all
         await asyncio.sleep(0.1)  # the warm-up's stream events are applied
@@ -267,6 +281,8 @@ async def round_trips(base: str, n: int, in_flight: int, repeats: int) -> dict[s
                 result[f"lat_{name}"].extend(lat)
                 result[f"p50_{name}"].append(statistics.median(lat))
     await manager.close()
+    if rest_only is not None:
+        await rest_only.close()
     return result
 
 
@@ -302,9 +318,9 @@ async def events(base: str, n: int, repeats: int) -> dict[str, list[float]]:
     return rates
 
 
-def _per_repeat(got: dict[str, Any], key: str) -> float:
+def _per_repeat(got: dict[str, Any], key: str, ours: str = "ours") -> float:
     """Median over repeats of ours / signed for ``key`` (``p50`` or ``cpu``)."""
-    pairs = zip(got[f"{key}_ours"], got[f"{key}_signed"], strict=True)
+    pairs = zip(got[f"{key}_{ours}"], got[f"{key}_signed"], strict=True)
     return statistics.median(a / b for a, b in pairs)
 
 
@@ -320,6 +336,9 @@ def _order_cost_rows(sec: str, got: dict[str, Any]) -> list[Row]:
         Row(sec, "  order: client CPU (stream events incl.)",
             statistics.median(got["cpu_ours"]) * us, "us/order", "signed POST", cpu, "<= 1.5",
             cpu <= 1.5),
+        Row(sec, "  order: client CPU, stream off (REST path only)",
+            statistics.median(got["cpu_ours_rest"]) * us, "us/order", "signed POST",
+            _per_repeat(got, "cpu", "ours_rest")),
         Row(sec, "  sim server CPU, signed POST order", statistics.median(got["srv_signed"]) * us,
             "us/order", goal="<= 60", met=statistics.median(got["srv_signed"]) * us <= 60),
         Row(sec, "  sim server CPU, manager's order (events incl.)",
