@@ -22,8 +22,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import os
+import tempfile
 from collections import Counter
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -204,6 +206,21 @@ class Rig:
         return self.m.round_price(symbol, ref + D(offset) / 4, side)
 
 
+R = TypeVar("R", bound=Rig)
+
+
+@contextlib.contextmanager
+def started(rig_class: type[R]) -> Iterator[R]:
+    """A started rig of ``rig_class`` on a journal in a temporary directory; closed after."""
+    with tempfile.TemporaryDirectory(prefix="oms-rig-") as tmp:
+        rig = rig_class(os.path.join(tmp, "journal.sqlite"))
+        rig.start()
+        try:
+            yield rig
+        finally:
+            rig.close()
+
+
 # --- crashes mid-placement -----------------------------------------------------------------
 
 CRASH_STAGES = ("intent", "marked sent", "executed", "executed unmarked")
@@ -292,4 +309,5 @@ __all__ = [
     "round_price",
     "round_quantity",
     "safety_violations",
+    "started",
 ]
