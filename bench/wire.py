@@ -18,9 +18,10 @@ This process then measures, median over repeats, interleaved:
   events included) against a minimal signed POST of the same order (``signed_order``:
   urlencode, HMAC, POST, ``json.loads``) to the same server (goals <= 1.25x, <= 1.5x), and
   the server process's CPU per order (``GET /bench/cpu`` before and after; goal <= 60 us);
-  also the client CPU of a second manager with the stream off, trading on the minimal
-  client's account (no subscription there): the REST path alone, without the order's
-  stream events (no goal; it says how the row above splits);
+  then, in a phase of their own, the client CPU of a manager with the stream off, trading
+  on the minimal client's account (no subscription there), against the minimal signed
+  POST: the REST path alone, without the order's stream events (no goal; it says how the
+  row above splits);
 - user-data events/s received over the WebSocket API and applied by the manager with a WAL
   file journal (adopted orders, fills, balances), against a bare aiohttp receive loop
   (goal >= 0.3).
@@ -243,17 +244,12 @@ async def _server_cpu(session: aiohttp.ClientSession, base: str) -> float:
 
 async def round_trips(base: str, n: int, in_flight: int, repeats: int) -> dict[str, Any]:
     manager, _ = await _manager(base)
-    rest_only = (await _manager(base, stream=False))[0] if in_flight == 1 else None
     qty, price = Decimal("0.001"), Decimal("50000.00")
 
     async def ours() -> None:
         await manager.execute_spot_buy("BTCUSDT", qty, price, time_in_force=TimeInForce.IOC)
 
-    async def ours_rest() -> None:
-        assert rest_only is not None
-        await rest_only.execute_spot_buy("BTCUSDT", qty, price, time_in_force=TimeInForce.IOC)
-
-    names = ("bare", "signed", "ours", "ours_rest")
+    names = ("bare", "signed", "ours")
     result: dict[str, Any] = {k: [] for name in names for k in (name, f"lat_{name}",
                                                                  f"p50_{name}", f"cpu_{name}",
                                                                  f"srv_{name}")}  # fmt: skip
@@ -264,8 +260,6 @@ async def round_trips(base: str, n: int, in_flight: int, repeats: int) -> dict[s
                 await reply.read()
 
         fns = {"bare": bare, "signed": signed_order(session, base), "ours": ours}
-        if rest_only is not None:
-            fns["ours_rest"] = ours_rest
         for fn in fns.values():
             await _pace(50, in_flight, fn)  # warm up all
         await asyncio.sleep(0.1)  # the warm-up's stream events are applied
@@ -281,9 +275,30 @@ async def round_trips(base: str, n: int, in_flight: int, repeats: int) -> dict[s
                 result[f"lat_{name}"].extend(lat)
                 result[f"p50_{name}"].append(statistics.median(lat))
     await manager.close()
-    if rest_only is not None:
-        await rest_only.close()
     return result
+
+
+async def rest_path(base: str, n: int, repeats: int) -> dict[str, list[float]]:
+    """Client CPU per order of a manager with the stream off and of the minimal signed
+    POST, interleaved, in a phase of their own (no other manager on the loop)."""
+    manager, _ = await _manager(base, stream=False)
+    qty, price = Decimal("0.001"), Decimal("50000.00")
+
+    async def ours() -> None:
+        await manager.execute_spot_buy("BTCUSDT", qty, price, time_in_force=TimeInForce.IOC)
+
+    cpu: dict[str, list[float]] = {"signed": [], "ours": []}
+    async with aiohttp.ClientSession() as session:
+        fns = {"signed": signed_order(session, base), "ours": ours}
+        for fn in fns.values():
+            await _pace(50, 1, fn)
+        for _ in range(repeats):
+            for name, fn in fns.items():
+                started = time.process_time()
+                await _pace(n, 1, fn)
+                cpu[name].append((time.process_time() - started) / n)
+    await manager.close()
+    return cpu
 
 
 async def events(base: str, n: int, repeats: int) -> dict[str, list[float]]:
@@ -318,15 +333,16 @@ async def events(base: str, n: int, repeats: int) -> dict[str, list[float]]:
     return rates
 
 
-def _per_repeat(got: dict[str, Any], key: str, ours: str = "ours") -> float:
+def _per_repeat(got: dict[str, Any], key: str) -> float:
     """Median over repeats of ours / signed for ``key`` (``p50`` or ``cpu``)."""
-    pairs = zip(got[f"{key}_{ours}"], got[f"{key}_signed"], strict=True)
+    pairs = zip(got[f"{key}_ours"], got[f"{key}_signed"], strict=True)
     return statistics.median(a / b for a, b in pairs)
 
 
-def _order_cost_rows(sec: str, got: dict[str, Any]) -> list[Row]:
+def _order_cost_rows(sec: str, got: dict[str, Any], rest: dict[str, list[float]]) -> list[Row]:
     """An order's cost against the minimal signed POST of the same order, same run."""
     p50, cpu = _per_repeat(got, "p50"), _per_repeat(got, "cpu")
+    rest_ratio = statistics.median(a / b for a, b in zip(rest["ours"], rest["signed"], strict=True))
     us = 1e6
     return [
         Row(sec, "  order p50 round trip, 1 in flight", statistics.median(got["p50_ours"]) * us,
@@ -337,8 +353,7 @@ def _order_cost_rows(sec: str, got: dict[str, Any]) -> list[Row]:
             statistics.median(got["cpu_ours"]) * us, "us/order", "signed POST", cpu, "<= 1.5",
             cpu <= 1.5),
         Row(sec, "  order: client CPU, stream off (REST path only)",
-            statistics.median(got["cpu_ours_rest"]) * us, "us/order", "signed POST",
-            _per_repeat(got, "cpu", "ours_rest")),
+            statistics.median(rest["ours"]) * us, "us/order", "signed POST", rest_ratio),
         Row(sec, "  sim server CPU, signed POST order", statistics.median(got["srv_signed"]) * us,
             "us/order", goal="<= 60", met=statistics.median(got["srv_signed"]) * us <= 60),
         Row(sec, "  sim server CPU, manager's order (events incl.)",
@@ -376,7 +391,7 @@ async def measure(quick: bool, loop_name: str) -> list[Row]:
                 rows.append(Row(sec, f"  {label} latency p50 / p99, {in_flight} in flight",
                                 _pct(lat, 0.5), f"ms (p99 {_pct(lat, 0.99):.2f})"))  # fmt: skip
             if in_flight == 1:
-                rows += _order_cost_rows(sec, got)
+                rows += _order_cost_rows(sec, got, await rest_path(base, n, repeats))
         rates = await events(base, events_n, repeats)
         ratio = statistics.median(a / b for a, b in zip(rates["ours"], rates["bare"], strict=True))
         rows.append(Row(sec, "bare aiohttp WS receive loop", statistics.median(rates["bare"]),
