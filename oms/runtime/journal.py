@@ -21,6 +21,8 @@ Rules (the contract is specs/durability.md):
 - ``commit()`` makes every buffered row durable now. The manager calls it before a request
   that changes the exchange leaves (a new order's ``Intent`` and ``Sent``, a cancel's
   ``CancelRequested``): an intent is always durable before its request is sent.
+- Checkpoints (copying the WAL into the database file, with its syncs) run on a thread of
+  their own (``oms.runtime.checkpoint``), never inside a commit on the event loop.
 - WAL with ``synchronous=NORMAL``: a committed entry survives the process being killed
   (SIGKILL); a crash may lose what the current loop turn recorded after the last commit
   (exchange reports and command events whose requests are already answered), and only an
@@ -37,6 +39,7 @@ Rules (the contract is specs/durability.md):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sqlite3
 import time
@@ -44,6 +47,7 @@ from collections.abc import Callable, Iterator, Mapping
 
 import msgspec
 
+from oms.runtime.checkpoint import Checkpointer
 from oms.runtime.ownership import JournalLock, JournalMismatch, JournalUnavailable
 
 __all__ = ["USER_DATA", "Journal", "JournalEntry"]
@@ -131,6 +135,10 @@ class Journal:
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+            self._checkpoints: Checkpointer | None = None
+            if path != ":memory:":
+                self._db.execute("PRAGMA wal_autocheckpoint=0")  # the thread does it
+                self._checkpoints = Checkpointer(path)
         except sqlite3.Error as exc:
             if self._lock is not None:
                 self._lock.release()
@@ -165,6 +173,11 @@ class Journal:
 
     def close(self) -> None:
         self.commit()
+        if self._checkpoints is not None:
+            self._checkpoints.close()
+            self._checkpoints = None
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
         self._db.close()
         if self._lock is not None:
             self._lock.release()
@@ -235,6 +248,8 @@ class Journal:
             row = (now, _TURN, None, _pack(turn))
         try:
             db.execute(_INSERT, row)  # autocommit: one statement, one transaction
+            if self._checkpoints is not None:
+                self._checkpoints.committed(len(row[3]))
         except sqlite3.ProgrammingError:
             raise  # the connection is closed: no later commit can take them either
         except BaseException:

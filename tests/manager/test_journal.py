@@ -152,3 +152,22 @@ def test_wal_mode_on_disk(tmp_path: Path) -> None:
     j = Journal(str(tmp_path / "w.sqlite3"))
     mode = j._db.execute("PRAGMA journal_mode").fetchone()[0]
     assert mode == "wal"
+
+
+def test_checkpoints_run_off_the_loop_and_lose_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite3"
+    j = Journal(str(path))
+    assert j._checkpoints is not None
+    j._checkpoints._every = 64 << 10  # a checkpoint every 64 KiB committed, for the test
+    frame = (
+        b'{"subscriptionId":0,"event":{"e":"outboundAccountPosition","E":5,"u":5,'
+        b'"B":[{"a":"BTC","f":"1.00000000","l":"0.00000000"}]}}'
+    )
+    before = path.stat().st_size
+    for _ in range(2000):  # ~250 KiB, each committed at once (no loop)
+        j.record_frame(frame)
+    j._checkpoints.close()  # waits for the thread's checkpoints
+    assert j._checkpoints.checkpoints >= 1 and j._checkpoints.failures == 0
+    assert path.stat().st_size > before + (64 << 10)  # the WAL was copied into the file
+    j.close()
+    assert len(Journal(str(path))) == 2000
