@@ -131,11 +131,14 @@ class Dispatcher:
         pending = self._unaccounted
         if pending:
             self._unaccounted = []
-            rules, book = self._rules, self._positions
+            by_symbol: dict[str, list[FillApplied]] = {}
             for fill in pending:
-                rule = rules.get(fill.symbol)
-                base, quote = (rule.base_asset, rule.quote_asset) if rule else (fill.symbol, "")
-                book.position(fill.symbol, base, quote).apply(fill)  # placed by time and id
+                by_symbol.setdefault(fill.symbol, []).append(fill)
+            for symbol, fills in by_symbol.items():
+                rule = self._rules.get(symbol)
+                base, quote = (rule.base_asset, rule.quote_asset) if rule else (symbol, "")
+                # Placed by trade time and id, whatever order they came in.
+                self._positions.position(symbol, base, quote).apply_all(fills)
         return self._positions
 
     def account(self, outputs: Iterable[Output]) -> None:
