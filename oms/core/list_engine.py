@@ -263,8 +263,8 @@ class ListEngine:
         out: list[Output] = []
         for leg in self.legs(order_list):
             if leg.cancel_in_flight:
-                cid = leg.client_order_id
-                out += self.apply(CancelUnknown(client_order_id=cid, at_ms=c.at_ms, reason=c.reason))
+                cid, at_ms = leg.client_order_id, c.at_ms
+                out += self.apply(CancelUnknown(client_order_id=cid, at_ms=at_ms, reason=c.reason))
             if leg.state is OrderState.CANCEL_REQUESTED:
                 leg.needs_check = True
                 self._checks[leg] = None

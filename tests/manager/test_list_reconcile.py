@@ -137,9 +137,7 @@ async def test_a_list_cancel_cut_short_by_a_restart_is_settled_by_query(tmp_path
         await settle(first, ex)
         at_ms = ex.server_time()
     journal = Journal(path)
-    journal.record(
-        ListCancelRequested(list_client_order_id="oco-cancel-cut", at_ms=at_ms), at_ms
-    )
+    journal.record(ListCancelRequested(list_client_order_id="oco-cancel-cut", at_ms=at_ms), at_ms)
     journal.commit()
     journal.close()
     async with OrderManager(SimTransport(ex, TRADER), journal=Journal(path),
