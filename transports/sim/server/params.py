@@ -115,6 +115,9 @@ def _split(raw: bytes) -> dict[str, str]:
     out: dict[str, str] = {}
     if not raw:
         return out
+    if b"%" not in raw and b"+" not in raw:
+        # Nothing escaped: decode once ("&" and "=" never occur inside a UTF-8 sequence).
+        return _split_plain(raw, out)
     for pair in raw.split(b"&"):
         if not pair:
             continue
@@ -126,6 +129,21 @@ def _split(raw: bytes) -> dict[str, str]:
             raise ApiError(-1100, "Illegal characters found in a parameter.") from None
         if key in out:
             # errors.md, -1101 "Duplicate values for a parameter detected."
+            raise ApiError(-1101, "Duplicate values for a parameter detected.")
+        out[key] = value
+    return out
+
+
+def _split_plain(raw: bytes, out: dict[str, str]) -> dict[str, str]:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError(-1100, "Illegal characters found in a parameter.") from None
+    for pair in text.split("&"):
+        if not pair:
+            continue
+        key, _, value = pair.partition("=")
+        if key in out:
             raise ApiError(-1101, "Duplicate values for a parameter detected.")
         out[key] = value
     return out
@@ -163,8 +181,10 @@ class Params:
 
     def raw(self, name: str) -> str | None:
         """The value as sent (marked read), or None when absent."""
-        self._read.add(name)
-        return self._values.get(name)
+        value = self._values.get(name)
+        if value is not None:  # only sent names can be left unread (``finish``)
+            self._read.add(name)
+        return value
 
     def text(self, name: str, *, required: bool = False) -> str | None:
         """A string parameter; empty is ``-1102`` when mandatory, ``-1105`` otherwise."""
@@ -249,9 +269,12 @@ def _client_id(params: Params, name: str) -> str | None:
 
 
 _PEG_PARAMS = ("pegPriceType", "pegOffsetValue", "pegOffsetType")
+_UNSUPPORTED = frozenset(_PEG_PARAMS + UNSUPPORTED_ORDER_PARAMS)
 
 
 def _refuse_unsupported(params: Params) -> None:
+    if not any(name in params for name in _UNSUPPORTED):
+        return
     if any(params.raw(name) is not None for name in _PEG_PARAMS):
         # No simulated symbol has pegInstructionsAllowed (errors.md, "Messages for -1010
         # ERROR_MSG_RECEIVED, -2010 NEW_ORDER_REJECTED, ...": the documented refusal).

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import threading
 from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
@@ -105,10 +106,12 @@ class EventHub:
         self._scheduled = False
         self._delay_scheduled = False
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread = 0
         self._injectors: dict[str, FaultInjector] = {}
 
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        self._thread = threading.get_ident()
         self.state.exchange.set_listener(self._on_event)
 
     def stop(self) -> None:
@@ -140,7 +143,10 @@ class EventHub:
             self.state.limiter.first_fill(account)
         if not self._scheduled and self._loop is not None:
             self._scheduled = True
-            self._loop.call_soon_threadsafe(self.flush)
+            if threading.get_ident() == self._thread:
+                self._loop.call_soon(self.flush)  # no self-pipe write and wake-up
+            else:
+                self._loop.call_soon_threadsafe(self.flush)
 
     def flush(self) -> None:
         self._scheduled = False
