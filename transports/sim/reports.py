@@ -242,7 +242,7 @@ def _result_fields(order: SimOrder, rules: SymbolFilters, now: int) -> dict[str,
     bq = rules.base_quantum
     qq = rules.quote_quantum
     prevented = order.prevented_match_id is not None
-    return {
+    fields: dict[str, Any] = {
         "symbol": order.symbol,
         "order_id": order.order_id,
         "order_list_id": NO_LIST,
@@ -266,8 +266,10 @@ def _result_fields(order: SimOrder, rules: SymbolFilters, now: int) -> dict[str,
         "expiry_reason": order.expiry_reason,
         # rest-api.md, New order: "icebergQty" appears only when it was sent.
         "iceberg_qty": order.iceberg_qty.quantize(bq) if order.iceberg_qty else None,
-        **advanced_keys(order, rules, stream=False),
     }
+    if order.algo is not None or order.order_list is not None:
+        fields.update(advanced_keys(order, rules, stream=False))
+    return fields
 
 
 def result(order: SimOrder, rules: SymbolFilters, now: int) -> NewOrderResult:
