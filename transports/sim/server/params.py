@@ -222,10 +222,11 @@ class Params:
         value = self.text(name)
         if value is None:
             return None
-        try:
-            return kind(value)
-        except ValueError:
-            raise (ApiError(*error) if error else bad_param(name)) from None
+        # The members by value: what ``kind(value)`` looks up, without its call machinery.
+        found: E | None = kind._value2member_map_.get(value)  # type: ignore[assignment]
+        if found is None:
+            raise ApiError(*error) if error else bad_param(name)
+        return found
 
     def boolean(self, name: str) -> bool | None:
         value = self.text(name)

@@ -67,6 +67,9 @@ _TIMEOUT_MSG = (
 _MALFORMED = "A mandatory parameter was not sent, was empty/null, or malformed."
 _UNKNOWN_MSG = "An unknown error occurred while processing the request."
 _UNAUTHORIZED = "You are not authorized to execute this request."
+# Numbers keep their JSON text (the signature is over the values as sent); made once, as
+# ``json.loads(text, parse_float=str)`` would build a decoder per frame.
+_FRAME_DECODER = json.JSONDecoder(parse_float=str)
 _REMOVED = frozenset({"userDataStream.start", "userDataStream.ping", "userDataStream.stop"})
 
 
@@ -333,7 +336,7 @@ class WsApi:
     def answer(self, conn: Connection, text: str) -> bytes | None:
         """The response frame to one request frame (None: the answer is withheld)."""
         try:
-            frame = json.loads(text, parse_float=str)
+            frame = _FRAME_DECODER.decode(text)
             # A frame nested past the encoder's depth or carrying a lone surrogate could
             # not be answered (its id echoed) nor signed: refuse it like malformed JSON.
             orjson.dumps(frame)
