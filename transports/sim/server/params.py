@@ -257,6 +257,9 @@ def _check_precision(name: str, value: Decimal | None, places: int) -> None:
     """More decimals than the asset allows is ``-1111`` (rest-api.md, General API Information)."""
     if value is None:
         return
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent <= places:
+        return  # few enough places as written; normalizing only ever removes some
     exponent = value.normalize().as_tuple().exponent
     if isinstance(exponent, int) and -exponent > places:
         raise bad_precision(name)
