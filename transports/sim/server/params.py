@@ -188,14 +188,15 @@ class Params:
 
     def text(self, name: str, *, required: bool = False) -> str | None:
         """A string parameter; empty is ``-1102`` when mandatory, ``-1105`` otherwise."""
-        value = self.raw(name)
-        if value is None or value == "":
-            if required:
-                raise mandatory_missing(name)
-            if value == "":
-                raise ApiError(-1105, f"Parameter '{name}' was empty.")
+        value = self._values.get(name)  # ``raw`` inlined: read for every parameter
+        if value:
+            self._read.add(name)
+            return value
+        if required:
+            raise mandatory_missing(name)
+        if value is None:
             return None
-        return value
+        raise ApiError(-1105, f"Parameter '{name}' was empty.")
 
     def require(self, name: str) -> str:
         value = self.text(name, required=True)
