@@ -185,12 +185,14 @@ class CountingClient(BinanceClient):
 
     applied = 0
 
-    def user_data(self) -> AsyncIterator[StreamItem]:
-        return self._counted(super().user_data())
+    def user_data_frames(self) -> AsyncIterator[tuple[StreamItem, bytes | None]]:
+        return self._counted(super().user_data_frames())
 
-    async def _counted(self, items: AsyncIterator[StreamItem]) -> AsyncIterator[StreamItem]:
-        async for item in items:
-            yield item
+    async def _counted(
+        self, items: AsyncIterator[tuple[StreamItem, bytes | None]]
+    ) -> AsyncIterator[tuple[StreamItem, bytes | None]]:
+        async for pair in items:
+            yield pair
             self.applied += 1  # the consumer asked for the next one: this one is applied
 
 
