@@ -318,6 +318,11 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
             quantity = self.quantity
         state = self.state
         trade_id = r.trade_id
+        # Set by a fill taken on the fast path below, so the steps after it need not compare
+        # again: whether the fills are now below the quantity, and whether the exchange's
+        # cumulative quantity was (the same object as) the fills' sum before it.
+        below: bool | None = None
+        caught_up = False
         if r.execution_type is _X_TRADE and trade_id >= 0:
             price = r.last_price
             limit = self.spec.price
@@ -360,7 +365,7 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
             if (
                 fresh
                 and quantity is not None
-                and total <= quantity
+                and ((below := total < quantity) or total == quantity)
                 and r.last_quantity  # a trade of no quantity is take_fill's conflict
                 and price  # ... and so is a trade at no price
                 and state not in _CLOSED_UNFILLED
@@ -376,9 +381,11 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
                     else:
                         self._fills = {fills.trade_id: fills, trade_id: fill}
                     self.cum_quote += r.last_quote_quantity
+                caught_up = self.executed_qty is self.filled
                 self.filled = total
                 out.append(fill)
             else:
+                below = None
                 self.take_fill(fill, out)
             if r.status in _BEFORE_ANY_TRADE:
                 # A trade says the order traded: X=NEW contradicts it (a broken report). The
@@ -390,7 +397,12 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
         moved = False
         if dest is not None:
             z = r.cumulative_quantity
-            if z > self.executed_qty:
+            if caught_up and z == self.filled:
+                # The fill just taken moved the fills' sum past what the exchange had
+                # reported, and z is that sum (the common trade report): share it.
+                self.executed_qty = self.filled
+                moved = True
+            elif z > self.executed_qty:
                 # _take_executed's common cases, inlined. Usually z is the fills' sum (share
                 # that object: memory, 100k orders), which never exceeds the quantity.
                 if z == self.filled:
@@ -407,7 +419,9 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
             # _finish's common cases, inlined: the status the table allows, nothing to
             # expire, and the fills agreeing with it (FILLED exactly when they add up).
             filled = self.filled
-            if (filled == quantity) if dest is _S_FILLED else (filled != quantity):
+            if below is None:
+                below = filled != quantity
+            if (not below) if dest is _S_FILLED else below:
                 if dest is not state:
                     self.state = dest
                     if dest is _S_FILLED and filled is not quantity and quantity is not None:
