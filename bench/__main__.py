@@ -5,7 +5,7 @@ exists, the ratio to it measured in the same run, with the goal and whether it w
 Sections: 1 event path, 2 memory and pauses, 3 simulated exchange, 4 wire (loopback),
 5 scaling, 6 replay speed of ``oms simulate``, 7 the local exchange under load, 8 order
 lists and triggers. ``--quick``
-runs smaller sizes and fewer repeats (a smoke run, ~1 minute).
+runs smaller sizes and fewer repeats (a smoke run, under a minute on a quiet machine).
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ Rules:
   resolved only once the server clock passes the order's deadline).
 - The manager is a real one with a file journal; a restart builds a new manager over a
   new transport on the same journal file and exchange, as a process restart would.
+- How the manager reaches the exchange is ``_transport`` (SimTransport here; ``served.ServerRig``
+  serves the exchange on 127.0.0.1); ``inject`` switches the live faults until a restart.
 - The oracle is ``oms.testing.oracle`` (public, for users' own fuzzing); these are the
   rig's shorthands for it.
 - Shared by ``tests/reliability`` and ``bench/reliability.py`` (which imports it by path).
@@ -20,8 +22,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import os
+import tempfile
 from collections import Counter
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -32,6 +36,7 @@ from oms.core.spec import OrderSpec
 from oms.core.state import IN_DOUBT, OrderState
 from oms.runtime.journal import Journal
 from oms.runtime.manager import ManagerConfig, OrderManager
+from oms.runtime.ports import Transport
 from oms.testing import oracle
 from oms.wire.enums import OrderType, Side, TimeInForce
 from transports.sim.book import SimOrder
@@ -84,20 +89,14 @@ class Rig:
         self.fault_counts: Counter[str] = Counter()
         self.restarts = 0
         self.manager: OrderManager | None = None
-        self.transport: SimTransport | None = None
+        self.transport: Transport | None = None
 
     # --- the manager ---------------------------------------------------------------------
 
     def start(self, *, skew_ms: int = 0, sync_clock: bool = False) -> OrderManager:
         """Build a manager over a fresh transport and the journal file; start it."""
         faults = FaultConfig(**{**_fields(self.faults), "clock_skew_ms": skew_ms})
-        transport = SimTransport(
-            self.exchange,
-            ME,
-            faults=faults,
-            request_timeout_s=0.001,
-            poll_interval_s=0.001,
-        )
+        transport = self._transport(faults)
         if sync_clock:
             self.run(transport.get_server_time())
         manager = OrderManager(
@@ -107,6 +106,12 @@ class Rig:
         self.run(manager.start())
         self.settle()
         return manager
+
+    def _transport(self, faults: FaultConfig) -> Transport:
+        """A new transport to the exchange for ``ME``, misbehaving as ``faults`` say."""
+        return SimTransport(
+            self.exchange, ME, faults=faults, request_timeout_s=0.001, poll_interval_s=0.001
+        )
 
     def stop(self) -> None:
         """Close the manager (what a killed process leaves: the journal as written)."""
@@ -124,8 +129,14 @@ class Rig:
     def set_faults(self, faults: FaultConfig) -> None:
         """Switch the live transport's faults (clock skew needs a restart)."""
         self.faults = faults
-        if self.transport is not None and self.transport.faults is not None:
-            self.transport.faults.config = faults
+        self.inject(faults)
+
+    def inject(self, faults: FaultConfig) -> None:
+        """Switch the live transport's faults until the next restart, which goes back to
+        the rig's ``faults``."""
+        transport = self.transport
+        if isinstance(transport, SimTransport) and transport.faults is not None:
+            transport.faults.config = faults
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
@@ -134,9 +145,10 @@ class Rig:
         self.loop.close()
 
     def _count_faults(self) -> None:
-        if self.transport is not None and self.transport.faults is not None:
-            self.fault_counts.update(self.transport.faults.counts)
-            self.transport.faults.counts.clear()
+        transport = self.transport
+        if isinstance(transport, SimTransport) and transport.faults is not None:
+            self.fault_counts.update(transport.faults.counts)
+            transport.faults.counts.clear()
 
     def counted_faults(self) -> Counter[str]:
         self._count_faults()
@@ -192,6 +204,21 @@ class Rig:
         """The last trade price moved by ``offset`` quarter units of the quote asset."""
         ref = self.exchange.reference_price(symbol)
         return self.m.round_price(symbol, ref + D(offset) / 4, side)
+
+
+R = TypeVar("R", bound=Rig)
+
+
+@contextlib.contextmanager
+def started(rig_class: type[R]) -> Iterator[R]:
+    """A started rig of ``rig_class`` on a journal in a temporary directory; closed after."""
+    with tempfile.TemporaryDirectory(prefix="oms-rig-") as tmp:
+        rig = rig_class(os.path.join(tmp, "journal.sqlite"))
+        rig.start()
+        try:
+            yield rig
+        finally:
+            rig.close()
 
 
 # --- crashes mid-placement -----------------------------------------------------------------
@@ -282,4 +309,5 @@ __all__ = [
     "round_price",
     "round_quantity",
     "safety_violations",
+    "started",
 ]

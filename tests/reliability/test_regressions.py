@@ -5,8 +5,6 @@ Each test names the bug, how it was found, and runs the smallest scenario that s
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -23,20 +21,15 @@ from oms.wire.enums import Side
 from oms.wire.events import BalanceDelta, OutboundAccountPosition
 from oms.wire.rest import MyTrade
 
-from .harness import CRASH_STAGES, ME, Rig, crash_mid_place, discrepancies
+from .harness import CRASH_STAGES, ME, Rig, crash_mid_place, discrepancies, started
 
 D = Decimal
 
 
 @pytest.fixture
 def rig() -> Iterator[Rig]:
-    with tempfile.TemporaryDirectory(prefix="oms-reg-") as tmp:
-        rig = Rig(os.path.join(tmp, "journal.sqlite"))
-        rig.start()
-        try:
-            yield rig
-        finally:
-            rig.close()
+    with started(Rig) as rig:
+        yield rig
 
 
 def _position(u: int, free: str, locked: str = "0") -> OutboundAccountPosition:

@@ -160,13 +160,25 @@ class SimAdvanced:
             check_trailing_delta(rules.trailing, order.order_type, order.side, order.trailing_delta)
         limit = rules.max_num_algo_orders
         if limit is not None:
-            open_algos = sum(
-                1
-                for (s, _), o in self._open[account].items()
-                if s == rules.symbol and o.type in ALGO_TYPES
-            )
+            open_algos = self._open_on(account, rules.symbol, lambda o: o.type in ALGO_TYPES)
             if open_algos + 1 + extra > limit:
                 raise errors.filter_failure("MAX_NUM_ALGO_ORDERS")
+
+    def _iceberg_checks(self, account: str, market: _Market, extra: int = 0) -> None:
+        """MAX_NUM_ICEBERG_ORDERS (filters.md): the account's open orders on the symbol with
+        ``icebergQty`` > 0, this one and ``extra`` more legs of its list included, stay
+        within the limit. Raises SimError -1013 "Filter failure: MAX_NUM_ICEBERG_ORDERS"
+        (errors.md, Filter failures)."""
+        rules = market.rules
+        limit = rules.max_num_iceberg_orders
+        if limit is None:
+            return
+        if self._open_on(account, rules.symbol, lambda o: o.iceberg_qty > ZERO) + 1 + extra > limit:
+            raise errors.filter_failure("MAX_NUM_ICEBERG_ORDERS")
+
+    def _open_on(self, account: str, symbol: str, kind: Callable[[SimOrder], bool]) -> int:
+        """How many of ``account``'s open orders on ``symbol`` are of ``kind``."""
+        return sum(1 for (s, _), o in self._open[account].items() if s == symbol and kind(o))
 
     def _make_waiting(self, market: _Market, sim: SimOrder, order: NewOrder) -> Trigger:
         trigger = Trigger(order.order_type, order.side, order.stop_price, order.trailing_delta)
@@ -367,7 +379,10 @@ class SimAdvanced:
         last = market.reference_price
         sims: list[SimOrder] = []
         algos = sum(1 for leg in legs if leg.order_type in ALGO_TYPES)
+        icebergs = sum(1 for leg in legs if leg.iceberg_qty is not None)
         for leg, role in zip(legs, roles, strict=True):
+            if role in ("above", "below"):
+                _check_oco_iceberg_tif(leg, role)
             if role == "above" and leg.order_type not in OCO_ABOVE_TYPES:
                 raise errors.SimError(-1158, "Order type not supported in OCO.")
             if role == "below" and leg.order_type not in OCO_BELOW_TYPES:
@@ -375,6 +390,8 @@ class SimAdvanced:
             if role == "working" and leg.order_type.value not in ("LIMIT", "LIMIT_MAKER"):
                 raise errors.SimError(-1158, "Order type not supported in OCO.")
             sim = self._validate(account, market, leg)
+            if leg.iceberg_qty is not None and icebergs > 1:
+                self._iceberg_checks(account, market, extra=icebergs - 1)
             if leg.order_type in ALGO_TYPES:
                 self._algo_checks(account, market, leg, extra=algos - 1)
                 trigger = Trigger(leg.order_type, leg.side, leg.stop_price, leg.trailing_delta)
@@ -778,6 +795,19 @@ class SimAdvanced:
         if query.from_execution_id is not None:
             rows = [r for r in rows if r.execution_id >= query.from_execution_id]
         return rows[: query.limit or 500]
+
+
+def _check_oco_iceberg_tif(leg: NewOrder, role: str) -> None:
+    """errors.md, -1160 OCO_ICEBERGQTY_TIMEINFORCE: an OCO leg with ``icebergQty`` and a
+    timeInForce other than GTC. The message is errors.md's template with the leg's parameter
+    name put in (UNVERIFIED: which name Binance puts there)."""
+    if leg.iceberg_qty is None or leg.time_in_force in (None, TimeInForce.GTC):
+        return
+    raise errors.SimError(
+        -1160,
+        f"Parameter '{role}IcebergQty' is not supported if "
+        "aboveTimeInForce/belowTimeInForce is not GTC.",
+    )
 
 
 def _amended(order: SimOrder, rules: Any, old_cid: str) -> AmendedOrder:

@@ -11,8 +11,9 @@ Rules:
   TAKE_PROFIT_LIMIT, trailing or not) are simulated; OCO / OTO / OTOCO lists, cancel-replace
   and amend keep priority are allowed (``ocoAllowed``, ``otoAllowed``, ``allowTrailingStop``,
   ``cancelReplaceAllowed``, ``amendAllowed``; rest-api.md, Exchange information). LIMIT (GTC)
-  and LIMIT_MAKER orders may be icebergs (``icebergAllowed`` true, ICEBERG_PARTS 100);
-  iceberg stop-limit orders are not simulated.
+  and LIMIT_MAKER orders, and STOP_LOSS_LIMIT / TAKE_PROFIT_LIMIT (GTC) ones, may be icebergs
+  (``icebergAllowed`` true, ICEBERG_PARTS 100, MAX_NUM_ICEBERG_ORDERS 5 per account and
+  symbol as in filters.md's example).
 - Every STP mode is simulated and allowed, ``DECREMENT`` and ``TRANSFER`` included
   (faqs/stp_faq.md); trade groups are set with ``SimExchange.set_trade_group``.
 - Commission is zero by default, as on testnet (faqs/commission_faq.md).
@@ -80,6 +81,7 @@ def make_symbol(
     percent_up: str = "5",
     percent_down: str = "0.2",
     max_num_orders: int = 200,
+    max_num_iceberg_orders: int = 5,
     default_stp: str = "EXPIRE_MAKER",
 ) -> SymbolInfo:
     """A symbol in exchangeInfo's shape with Binance's usual filter set (filters.md, Symbol
@@ -117,6 +119,7 @@ def make_symbol(
         _notional_filter(min_notional, legacy=legacy_min_notional),
         {"filterType": "MAX_NUM_ORDERS", "maxNumOrders": max_num_orders},
         {"filterType": "MAX_NUM_ALGO_ORDERS", "maxNumAlgoOrders": 5},
+        {"filterType": "MAX_NUM_ICEBERG_ORDERS", "maxNumIcebergOrders": max_num_iceberg_orders},
         {
             "filterType": "TRAILING_DELTA",
             "minTrailingAboveDelta": 10,

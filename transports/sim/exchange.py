@@ -636,6 +636,8 @@ class SimExchange(SimAdvanced):
         stp = check_params(rules, order)
         count = self._open_count.get((account, rules.symbol), 0)
         check_filters(rules, order, market.reference_price, count)
+        if order.iceberg_qty is not None:
+            self._iceberg_checks(account, market)
         client_id = order.client_order_id
         if client_id is not None:
             held = self._by_client.get((account, rules.symbol, client_id))

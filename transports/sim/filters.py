@@ -26,6 +26,7 @@ from oms.wire.rest import (
     LotSizeFilter,
     MarketLotSizeFilter,
     MaxNumAlgoOrdersFilter,
+    MaxNumIcebergOrdersFilter,
     MaxNumOrderAmendsFilter,
     MaxNumOrderListsFilter,
     MaxNumOrdersFilter,
@@ -62,6 +63,12 @@ _NOT_SUPPORTED = {
 }
 
 
+# rest-api.md, New order, ``icebergQty``: the types that take it with timeInForce GTC.
+_ICEBERG_TIF_TYPES = frozenset(
+    {OrderType.LIMIT, OrderType.STOP_LOSS_LIMIT, OrderType.TAKE_PROFIT_LIMIT}
+)
+
+
 def valid_client_id(client_id: str) -> bool:
     """Does ``client_id`` match Binance's ``^[a-zA-Z0-9-_]{1,36}$`` (rest-api.md, New order)?"""
     return _CLIENT_ID.fullmatch(client_id) is not None
@@ -87,6 +94,7 @@ class SymbolFilters:
         "market_lot",
         "max_num_algo_orders",
         "max_num_amends",
+        "max_num_iceberg_orders",
         "max_num_order_lists",
         "max_num_orders",
         "min_notional",
@@ -134,6 +142,8 @@ class SymbolFilters:
         self.max_num_algo_orders = algo.max_num_algo_orders if algo else None
         lists = info.filter(MaxNumOrderListsFilter)
         self.max_num_order_lists = lists.max_num_order_lists if lists else None
+        icebergs = info.filter(MaxNumIcebergOrdersFilter)
+        self.max_num_iceberg_orders = icebergs.max_num_iceberg_orders if icebergs else None
         amends = info.filter(MaxNumOrderAmendsFilter)
         self.max_num_amends = amends.max_num_order_amends if amends else None
         self.trailing = info.filter(TrailingDeltaFilter)
@@ -179,15 +189,16 @@ def check_params(rules: SymbolFilters, order: NewOrder) -> SelfTradePreventionMo
 
 
 def _check_iceberg_shape(rules: SymbolFilters, order: NewOrder, iceberg: Decimal) -> None:
-    """rest-api.md, New order: "Any LIMIT or LIMIT_MAKER type order can be made an iceberg
-    order" and it "MUST have timeInForce set to GTC"; the messages are errors.md's -2010 ones.
-    Iceberg stop-limit orders are not simulated (our limit): refused as an unsupported
-    combination."""
+    """rest-api.md, New order: ``icebergQty`` is "Used with LIMIT, STOP_LOSS_LIMIT, and
+    TAKE_PROFIT_LIMIT", "Any LIMIT or LIMIT_MAKER type order can be made an iceberg order",
+    and "Any order with an icebergQty MUST have timeInForce set to GTC" (LIMIT_MAKER has
+    none); the messages are errors.md's -2010 ones. A triggered stop-limit iceberg works as
+    a LIMIT iceberg."""
     if not rules.iceberg_allowed:
         raise errors.SimError(-2010, "Iceberg orders are not supported for this symbol.")
     kind = order.order_type
     gtc = order.time_in_force in (None, TimeInForce.GTC)
-    if not (kind is OrderType.LIMIT_MAKER or (kind is OrderType.LIMIT and gtc)):
+    if not (kind is OrderType.LIMIT_MAKER or (kind in _ICEBERG_TIF_TYPES and gtc)):
         raise errors.SimError(-2010, "Unsupported order combination")
     if iceberg <= ZERO or (order.quantity is not None and iceberg >= order.quantity):
         # errors.md: "icebergQty must be less than the order quantity".
