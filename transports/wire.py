@@ -20,6 +20,8 @@ __all__ = ["encode_json"]
 
 
 def _default(value: object) -> str | orjson.Fragment:
+    if type(value) is Decimal and value.is_finite() and value:
+        return f"{value:f}"  # to_wire's text; zero (maybe "-0") and the rest go through it
     if isinstance(value, Decimal):
         return to_wire(value)
     if isinstance(value, msgspec.Raw):  # JSON kept as received (oms.wire.amends)

@@ -7,6 +7,8 @@ Rules (as ``oms.core.commands`` for orders):
 - ``ListIntent`` creates the list and its legs (each leg an ordinary order of its spec and
   client id). The other commands move the list by their ``trigger`` (``oms.core.list_state``)
   and each leg that allows it by the same local trigger, so a leg never outruns its list.
+- ``ListCancelUnknown`` has no trigger: it ends the cancel's wait (as ``CancelUnknown`` for
+  an order); the queries it queues settle the list and its legs.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ __all__ = [
     "LIST_COMMAND_TYPES",
     "ListCancelRefused",
     "ListCancelRequested",
+    "ListCancelUnknown",
     "ListCommand",
     "ListIntent",
     "ListNotFound",
@@ -76,6 +79,14 @@ class ListCancelRefused(ListCommand, frozen=True, kw_only=True):
     msg: str = ""
 
 
+class ListCancelUnknown(ListCommand, frozen=True, kw_only=True):
+    """The list cancel ended without the exchange's answer (a timeout, a drop, a local
+    refusal before sending, a restart): no longer in flight; the list and its legs stay
+    CANCEL_REQUESTED until a query by client id says what the exchange has."""
+
+    reason: str = ""
+
+
 LIST_COMMAND_TYPES: tuple[type[ListCommand], ...] = (
     ListIntent,
     ListSent,
@@ -84,4 +95,5 @@ LIST_COMMAND_TYPES: tuple[type[ListCommand], ...] = (
     ListNotFound,
     ListCancelRequested,
     ListCancelRefused,
+    ListCancelUnknown,
 )

@@ -25,6 +25,7 @@ import msgspec
 from oms.core.commands import (
     CancelRefused,
     CancelRequested,
+    CancelUnknown,
     Command,
     Intent,
     NotFound,
@@ -36,6 +37,7 @@ from oms.core.ids import is_valid_client_order_id
 from oms.core.list_commands import (
     ListCancelRefused,
     ListCancelRequested,
+    ListCancelUnknown,
     ListCommand,
     ListIntent,
     ListNotFound,
@@ -49,8 +51,9 @@ from oms.core.order import Order
 from oms.core.outputs import Output, ReportIgnored
 from oms.core.registry import OrderRegistry
 from oms.core.spec import OrderSpec
+from oms.core.state import OrderState
 from oms.errors import DuplicateClientOrderId, InvalidTransition, OrderValidationError
-from oms.wire.enums import ContingencyType
+from oms.wire.enums import ContingencyType, ListOrderStatus
 from oms.wire.events import ListStatus
 from oms.wire.orderlists import CancelOrderList, OrderListAnswer, OrderListStatus
 
@@ -174,7 +177,7 @@ class ListEngine:
         Raises:
             InvalidTransition: the list's state refuses the command's trigger.
         """
-        if TABLE.get((order_list.state, kind.trigger)) is None:
+        if kind.trigger and TABLE.get((order_list.state, kind.trigger)) is None:
             raise InvalidTransition(
                 f"{kind.trigger} is not allowed for list {order_list.list_client_order_id} "
                 f"in state {order_list.state.name}"
@@ -212,20 +215,32 @@ class ListEngine:
         """Move the list by the command's trigger, and each leg that allows it."""
         if type(c) is ListIntent:
             return self._on_list_intent(c)
+        kind = type(c)
         order_list = self.lists.by_client_id(c.list_client_order_id)
         if order_list is None:
             return [ReportIgnored(key=c.list_client_order_id, why="command for an untracked list")]
+        if kind is ListCancelRequested:
+            order_list.cancel_in_flight = True
+        elif kind is ListCancelRefused or kind is ListCancelUnknown:
+            order_list.cancel_in_flight = False
+        if isinstance(c, ListCancelUnknown):
+            return self._on_list_cancel_unknown(order_list, c)
         out: list[Output] = []
         trigger = c.trigger
-        why = f"{trigger} ({type(c).__name__})"
+        why = f"{trigger} ({kind.__name__})"
         if not order_list.fire(trigger, why, out):
             why = f"{trigger} is not allowed for list {c.list_client_order_id}"
             return [ReportIgnored(key=c.list_client_order_id, why=why)]
         if isinstance(c, ListSendRejected | ListCancelRefused):
             order_list.reject_code, order_list.reject_msg = c.code, c.msg
-        leg_command = _LEG_COMMANDS[type(c)]
+        leg_command = _LEG_COMMANDS[kind]
         for leg in self.legs(order_list):
             if leg.local_next_state(trigger) is None:
+                continue
+            if kind is ListCancelRequested and leg.state is OrderState.PENDING_NEW:
+                # A pending leg is not an order a cancel can reach on its own: the list's
+                # cancel ends it (its CANCELED / EXPIRED report), and a cancel that fails
+                # leaves it PENDING_NEW, which CANCEL_REQUESTED could not go back to.
                 continue
             fields: dict[str, Any] = {}
             if isinstance(c, ListSendRejected | ListCancelRefused):
@@ -240,6 +255,38 @@ class ListEngine:
             self._list_checks[order_list] = None
         order_list.updated_ms = max(order_list.updated_ms, c.at_ms)
         return out
+
+    def _on_list_cancel_unknown(self, order_list: OrderList, c: ListCancelUnknown) -> list[Output]:
+        """The list cancel's answer never came: the list and each leg still awaiting it are
+        queried by client id (``_cancel_not_in_effect`` and ``_list_cancel_not_in_effect``
+        move them back if the exchange still has them open)."""
+        out: list[Output] = []
+        for leg in self.legs(order_list):
+            if leg.cancel_in_flight:
+                cid, at_ms = leg.client_order_id, c.at_ms
+                out += self.apply(CancelUnknown(client_order_id=cid, at_ms=at_ms, reason=c.reason))
+            if leg.state is OrderState.CANCEL_REQUESTED:
+                leg.needs_check = True
+                self._checks[leg] = None
+        if order_list.is_open:
+            order_list.needs_check = True
+            self._list_checks[order_list] = None
+        return out
+
+    def _list_cancel_not_in_effect(
+        self, order_list: OrderList, report: ListStatus | OrderListStatus, out: list[Output]
+    ) -> None:
+        """CANCEL_REQUESTED, no cancel in flight, and a query's answer has the list still
+        executing: the cancel never took effect (refused, lost, or a crash before it left).
+        Back to EXECUTING, else no report could move the list again before its ALL_DONE."""
+        if (
+            type(report) is OrderListStatus
+            and order_list.state is ListState.CANCEL_REQUESTED
+            and not order_list.cancel_in_flight
+            and report.list_order_status is ListOrderStatus.EXECUTING
+        ):
+            why = "list cancel not in effect: the exchange reports EXECUTING"
+            order_list.fire("cancel_rejected", why, out)
 
     # --- reports --------------------------------------------------------------------------
 
@@ -258,6 +305,9 @@ class ListEngine:
             )
             self.lists.add(order_list)
         order_list.apply_status(report, out)
+        if not order_list.is_open:
+            order_list.cancel_in_flight = False  # nothing left to cancel: nothing awaited
+        self._list_cancel_not_in_effect(order_list, report, out)
         if isinstance(report, ListStatus) and report.list_reject_reason != "NONE":
             order_list.reject_msg = report.list_reject_reason
         self.lists.bind(order_list)

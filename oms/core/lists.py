@@ -64,6 +64,10 @@ class OrderList(msgspec.Struct, kw_only=True, eq=False):
     reject_code: int | None = None
     reject_msg: str | None = None
     needs_check: bool = False
+    # Our DELETE orderList awaits its answer (set by ListCancelRequested, cleared by the
+    # answer, ListCancelRefused or ListCancelUnknown): while it does, a query's EXECUTING does
+    # not void the cancel.
+    cancel_in_flight: bool = False
 
     @property
     def is_open(self) -> bool:

@@ -25,6 +25,7 @@ Rules (one definition; ``specs/positions.md`` is the long form):
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable
 from decimal import Decimal, localcontext
 from typing import NamedTuple
 
@@ -106,17 +107,36 @@ class Position:
         trade_id: int = 0,
     ) -> None:
         """Account one fill of ``quantity`` at ``price`` with its commission."""
-        fill = _Fill(time_ms, trade_id, side, quantity, price, commission, asset)
-        fills = self._fills
         with localcontext(MONEY):
-            if not fills or _exchange_order(fill) >= _exchange_order(fills[-1]):
-                fills.append(fill)
-                self._account(fill)
-                return
-            bisect.insort_right(fills, fill, key=_exchange_order)
-            self._reset()
-            for each in fills:
-                self._account(each)
+            self._place(_Fill(time_ms, trade_id, side, quantity, price, commission, asset))
+
+    def apply_all(self, fills: Iterable[FillApplied]) -> None:
+        """``apply`` each of ``fills``, in one money context."""
+        with localcontext(MONEY):
+            for f in fills:
+                self._place(
+                    _Fill(
+                        f.time_ms,
+                        f.trade_id,
+                        f.side,
+                        f.quantity,
+                        f.price,
+                        f.commission,
+                        f.commission_asset,
+                    )
+                )
+
+    def _place(self, fill: _Fill) -> None:
+        """Account ``fill`` in exchange order (the money context is set)."""
+        fills = self._fills
+        if not fills or _exchange_order(fill) >= _exchange_order(fills[-1]):
+            fills.append(fill)
+            self._account(fill)
+            return
+        bisect.insort_right(fills, fill, key=_exchange_order)
+        self._reset()
+        for each in fills:
+            self._account(each)
 
     def _account(self, fill: _Fill) -> None:
         self.trades += 1

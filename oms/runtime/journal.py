@@ -1,21 +1,28 @@
 """Write-ahead journal in SQLite (WAL): every input to the engine, in order, durably.
 
 Rules (the contract is specs/durability.md):
-- The journal is a log of the engine's *inputs*, each row one event as it was applied: our
+- The journal is a log of the engine's *inputs*, each entry one event as it was applied: our
   command events (``oms.core.commands``: the intent before it is sent, sent, outcome unknown,
-  rejected, never placed, cancel requested, ...) and every exchange report. A row's ``kind``
-  is the event's type name (a command's tag), its ``data`` the event encoded once. Replaying
-  it into a fresh engine is decode-and-apply and rebuilds the exact state (the engine is
-  pure and deterministic), fills included (each keyed by its trade id in its order: there
-  is no separate fills table); reconciliation then closes the gap between the last entry
-  and the exchange.
-- Group commit: ``record`` buffers the row; the rows of one event-loop turn are committed
-  together, in one transaction, by a callback scheduled on the running loop
-  (``loop.call_soon``) when the turn's first row arrives. Without a running loop every row
-  is committed at once.
+  rejected, never placed, cancel requested, ...) and every exchange report. An entry's
+  ``kind`` is the event's type name (a command's tag), its ``data`` the event encoded once;
+  a user-data frame is kept as received (``record_frame``: kind ``UserData``, the frame's
+  own bytes, no second encode). Replaying the entries into a fresh engine is
+  decode-and-apply and rebuilds the exact state (the engine is pure and deterministic),
+  fills included (each keyed by its trade id in its order: there is no separate fills
+  table); reconciliation then closes the gap between the last entry and the exchange.
+- Group commit: ``record`` buffers the entry; the entries of one event-loop turn are
+  committed together, in one transaction, by a callback scheduled on the running loop
+  (``loop.call_soon``) when the turn's first entry arrives. Without a running loop every
+  entry is committed at once.
+- One row per commit: a commit of several entries writes them as one ``Turn`` row (their
+  ``[at_ms, kind, client_order_id, data]`` lists in one msgpack blob), a commit of one as a
+  plain row; ``entries()`` yields both as entries, in order. A report's ``at_ms`` is the
+  time of its commit (the turn's, one clock read per commit).
 - ``commit()`` makes every buffered row durable now. The manager calls it before a request
   that changes the exchange leaves (a new order's ``Intent`` and ``Sent``, a cancel's
   ``CancelRequested``): an intent is always durable before its request is sent.
+- Checkpoints (copying the WAL into the database file, with its syncs) run on a thread of
+  their own (``oms.runtime.checkpoint``), never inside a commit on the event loop.
 - WAL with ``synchronous=NORMAL``: a committed entry survives the process being killed
   (SIGKILL); a crash may lose what the current loop turn recorded after the last commit
   (exchange reports and command events whose requests are already answered), and only an
@@ -32,19 +39,25 @@ Rules (the contract is specs/durability.md):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sqlite3
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 
 import msgspec
 
+from oms.runtime.checkpoint import Checkpointer
 from oms.runtime.ownership import JournalLock, JournalMismatch, JournalUnavailable
 
-__all__ = ["Journal", "JournalEntry"]
+__all__ = ["USER_DATA", "Journal", "JournalEntry"]
+
+USER_DATA = "UserData"  # the kind of a user-data frame kept as received
 
 
 class JournalEntry(msgspec.Struct, frozen=True, kw_only=True):
-    """One journal row: ``kind`` says what it is, ``data`` its JSON payload."""
+    """One journal entry: ``kind`` says what it is, ``data`` its payload (JSON); ``seq``
+    its place in the journal."""
 
     seq: int
     at_ms: int
@@ -77,17 +90,33 @@ CREATE TABLE IF NOT EXISTS bad_frames (
 _INSERT = "INSERT INTO entries (at_ms, kind, client_order_id, data) VALUES (?,?,?,?)"
 
 _encode = msgspec.json.Encoder(decimal_format="string").encode
-_Row = tuple[int, str, str | None, bytes]
+# (at_ms, kind, client_order_id, data); at_ms None: the time of the commit.
+_Row = tuple[int | None, str, str | None, bytes]
+_TURN = "Turn"  # a row holding the entries of one commit
+_pack = msgspec.msgpack.Encoder().encode
+_unpack = msgspec.msgpack.Decoder(list[tuple[int, str, str | None, bytes]]).decode
+
+
+def _wall_ms() -> int:
+    return time.time_ns() // 1_000_000
 
 
 class Journal:
     """The SQLite write-ahead journal; one writer (the manager's event loop)."""
 
-    def __init__(self, path: str = ":memory:", *, create: bool = True, lock: bool = True) -> None:
+    def __init__(
+        self,
+        path: str = ":memory:",
+        *,
+        create: bool = True,
+        lock: bool = True,
+        clock: Callable[[], int] = _wall_ms,
+    ) -> None:
         """Open (or create) the journal at ``path`` and lock it for this process.
 
         ``lock=False`` leaves the one-writer guarantee to the caller (tests that play several
-        processes in one interpreter).
+        processes in one interpreter). ``clock`` (ms) times the reports at their commit; the
+        manager sets its own.
 
         Raises:
             JournalBusy: another process holds it.
@@ -106,12 +135,17 @@ class Journal:
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+            self._checkpoints: Checkpointer | None = None
+            if path != ":memory:":
+                self._db.execute("PRAGMA wal_autocheckpoint=0")  # the thread does it
+                self._checkpoints = Checkpointer(path)
         except sqlite3.Error as exc:
             if self._lock is not None:
                 self._lock.release()
             raise JournalUnavailable(path, str(exc)) from None
         self._pending: list[_Row] = []
         self._scheduled = False
+        self.clock = clock
 
     @classmethod
     def snapshot(cls, path: str) -> Journal:
@@ -139,6 +173,11 @@ class Journal:
 
     def close(self) -> None:
         self.commit()
+        if self._checkpoints is not None:
+            self._checkpoints.close()
+            self._checkpoints = None
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
         self._db.close()
         if self._lock is not None:
             self._lock.release()
@@ -170,8 +209,20 @@ class Journal:
     def record(self, event: msgspec.Struct, at_ms: int, client_order_id: str | None = None) -> None:
         """Record an event as applied (a report, or a command event whose tag is its type
         name); ``kind`` is its type name, ``data`` the event itself. Committed with the
-        loop turn's other rows (or at once without a running loop)."""
-        self._pending.append((at_ms, type(event).__name__, client_order_id, _encode(event)))
+        loop turn's other entries (or at once without a running loop)."""
+        self._add((at_ms, type(event).__name__, client_order_id, _encode(event)))
+
+    def record_report(self, event: msgspec.Struct, client_order_id: str | None = None) -> None:
+        """``record`` an exchange report, timed by its commit."""
+        self._add((None, type(event).__name__, client_order_id, _encode(event)))
+
+    def record_frame(self, raw: bytes, client_order_id: str | None = None) -> None:
+        """Record a user-data frame as received (``decode_user_data`` decodes it again at
+        replay), timed by its commit."""
+        self._add((None, USER_DATA, client_order_id, raw))
+
+    def _add(self, row: _Row) -> None:
+        self._pending.append(row)
         if not self._scheduled:
             try:
                 loop = asyncio.get_running_loop()
@@ -182,19 +233,26 @@ class Journal:
             loop.call_soon(self._turn_over)
 
     def commit(self) -> None:
-        """Make every recorded row durable now, in one transaction."""
+        """Make every recorded entry durable now, in one transaction (one row)."""
         rows = self._pending
         if not rows:
             return
         self._pending = []
         db = self._db
+        now = self.clock()
+        if len(rows) == 1:
+            at_ms, kind, cid, data = rows[0]
+            row = (now if at_ms is None else at_ms, kind, cid, data)
+        else:
+            turn = [(now if at_ms is None else at_ms, k, c, d) for at_ms, k, c, d in rows]
+            row = (now, _TURN, None, _pack(turn))
         try:
-            db.execute("BEGIN")
-            db.executemany(_INSERT, rows)
-            db.execute("COMMIT")
+            db.execute(_INSERT, row)  # autocommit: one statement, one transaction
+            if self._checkpoints is not None:
+                self._checkpoints.committed(len(row[3]))
+        except sqlite3.ProgrammingError:
+            raise  # the connection is closed: no later commit can take them either
         except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
             self._pending = rows + self._pending  # kept: the next commit tries again
             raise
 
@@ -215,10 +273,17 @@ class Journal:
         cur = self._db.execute(
             "SELECT seq, at_ms, kind, client_order_id, data FROM entries ORDER BY seq"
         )
-        for seq, at_ms, kind, cid, data in cur:
-            yield JournalEntry(
-                seq=seq, at_ms=at_ms, kind=kind, client_order_id=cid, data=bytes(data)
-            )
+        seq = 0
+        for _, at_ms, kind, cid, data in cur:
+            if kind != _TURN:
+                seq += 1
+                yield JournalEntry(
+                    seq=seq, at_ms=at_ms, kind=kind, client_order_id=cid, data=bytes(data)
+                )
+                continue
+            for at, k, c, d in _unpack(data):
+                seq += 1
+                yield JournalEntry(seq=seq, at_ms=at, kind=k, client_order_id=c, data=d)
 
     def bad_frames(self) -> list[tuple[int, str, bytes]]:
         return [
@@ -229,5 +294,5 @@ class Journal:
         ]
 
     def __len__(self) -> int:
-        self.commit()
-        return int(self._db.execute("SELECT COUNT(*) FROM entries").fetchone()[0])
+        """The number of entries (every entry of a ``Turn`` row counted)."""
+        return sum(1 for _ in self.entries())

@@ -41,6 +41,7 @@ from oms.core.commands import (
 from oms.core.list_commands import (
     ListCancelRefused,
     ListCancelRequested,
+    ListCancelUnknown,
     ListCommand,
     ListNotFound,
     ListSendRejected,
@@ -181,8 +182,12 @@ class ListPlacer(Part):
 
     async def resume(self) -> None:
         """After a restart: each list whose placement the journal left open (intent or send
-        without an answer) is marked unknown and resolved by query, never resent."""
+        without an answer) is marked unknown and resolved by query, never resent; a list
+        cancel left awaiting its answer is no longer awaited (``ListCancelUnknown``) and the
+        list is queried."""
         waiting = (ListState.CREATED, ListState.PENDING_ACK, ListState.UNKNOWN)
+        for order_list in [lst for lst in self.engine.lists if lst.cancel_in_flight]:
+            self._command(ListCancelUnknown, order_list, reason="no answer: restarted")
         for order_list in [lst for lst in self.engine.lists if lst.state in waiting]:
             if order_list.state is not ListState.UNKNOWN:
                 self._command(ListSendUnknown, order_list, reason="interrupted by a restart")
@@ -214,7 +219,16 @@ class ListPlacer(Part):
         except CancelRejected as exc:
             self._command(ListCancelRefused, order_list, code=exc.code, msg=exc.msg)
             raise
+        except BaseException as exc:
+            # No answer (a timeout, a drop, a 5xx, a local refusal such as a rate-limit
+            # wait, an interruption): unknown is not failed. The list and its legs stay
+            # CANCEL_REQUESTED and are queried by client id (the check loop).
+            reason = f"list cancel unanswered: {type(exc).__name__}"
+            self._command(ListCancelUnknown, order_list, reason=reason)
+            raise
         self.dispatch.apply(answer)
+        if order_list.cancel_in_flight:  # the answer named another list
+            self._command(ListCancelUnknown, order_list, reason="the answer named another list")
         return order_list
 
     # --- amend and cancel-replace ---------------------------------------------------------

@@ -47,7 +47,7 @@ from oms.runtime.list_commands import ListCommands
 from oms.runtime.lists import ListPlacer
 from oms.runtime.metrics import Metrics, MetricsSnapshot
 from oms.runtime.placing import Placer, spot_spec, symbol_rules
-from oms.runtime.ports import Transport
+from oms.runtime.ports import Transport, UserDataFrames
 from oms.runtime.reconcile import Correction, Reconciler, ReconcileReport
 from oms.runtime.recovery import replay_journal
 from oms.runtime.resolve import Resolver
@@ -84,7 +84,6 @@ class OrderManager(ListCommands):
         self._id_seq = 0
         self.engine = Engine(clock=self._clock, new_client_order_id=self._next_client_id)
         self.metrics = Metrics()
-        self.positions = PositionBook()
         self._rules: dict[str, SymbolRules] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._stream_ready = asyncio.Event()
@@ -97,7 +96,7 @@ class OrderManager(ListCommands):
             self.engine,
             self.journal,
             metrics=self.metrics,
-            positions=self.positions,
+            positions=PositionBook(),
             rules=self._rules,
             clock=self._clock,
         )
@@ -286,8 +285,13 @@ class OrderManager(ListCommands):
                 locked[rules.quote_asset] = locked.get(rules.quote_asset, Decimal(0)) + amount
         return locked
 
+    @property
+    def positions(self) -> PositionBook:
+        """Positions by symbol, every fill applied so far accounted."""
+        return self._out.positions
+
     def positions_by_symbol(self) -> dict[str, Position]:
-        return self.positions.all()
+        return self._out.positions.all()
 
     def rules(self, symbol: str) -> SymbolRules:
         """The symbol's trading rules. Raises OrderValidationError for an unknown symbol."""
@@ -320,9 +324,9 @@ class OrderManager(ListCommands):
         """Wait until ``predicate()`` holds, re-checking after every applied update."""
         await self._out.wait_for(predicate, timeout)
 
-    def _apply(self, report: Report) -> list[Output]:
+    def _apply(self, report: Report, raw: bytes | None = None) -> list[Output]:
         """The one path into the state (``Dispatcher.apply``); kept for the benches."""
-        return self._out.apply(report)
+        return self._out.apply(report, raw)
 
     # --- background loops ---------------------------------------------------------------
 
@@ -369,13 +373,21 @@ class OrderManager(ListCommands):
         never silently runs without one. ``background_failures_total`` counts them.
         """
         delay = 0.5
+        transport = self.transport
         while not self._closed:
             try:
-                async for item in self.transport.user_data():
-                    if self._closed:
-                        return
-                    await self._on_stream_item(item)
-                    delay = 0.5
+                if isinstance(transport, UserDataFrames):  # each event with its frame
+                    async for item, raw in transport.user_data_frames():
+                        if self._closed:
+                            return
+                        await self._on_stream_item(item, raw)
+                        delay = 0.5
+                else:
+                    async for item in transport.user_data():
+                        if self._closed:
+                            return
+                        await self._on_stream_item(item)
+                        delay = 0.5
             except Exception as exc:
                 self.metrics.inc("background_failures_total")
                 log.error("user data stream failed; reopening", extra={"error": repr(exc)})
@@ -384,7 +396,7 @@ class OrderManager(ListCommands):
             await asyncio.sleep(delay)
             delay = min(delay * 2, 30.0)
 
-    async def _on_stream_item(self, item: StreamItem) -> None:
+    async def _on_stream_item(self, item: StreamItem, raw: bytes | None = None) -> None:
         try:
             if isinstance(item, StreamGap):
                 self._on_gap(item)
@@ -397,7 +409,7 @@ class OrderManager(ListCommands):
                     "bad frame kept in journal", extra={"error": item.error, "field": item.field}
                 )
             else:
-                self._out.apply(item)
+                self._out.apply(item, raw)
         except Exception:
             # One item that cannot be handled must not end the stream: count it, go on;
             # the periodic reconciliation repairs what it would have changed.

@@ -9,6 +9,9 @@ Rules:
 - ``user_data()`` is an async iterator of ``oms.wire.stream.StreamItem``: it subscribes,
   yields a ``StreamGap`` after every (re)subscription (the first included), reconnects by
   itself, and stops when the transport is closed.
+- A transport that decodes frames may also offer ``user_data_frames()`` (``UserDataFrames``):
+  the same items, each event paired with the frame it was decoded from, so the manager
+  journals the frame as received instead of encoding the event again.
 - This module imports only ``oms`` types; ``transports.binance`` never imports
   ``transports.sim`` (a test enforces both).
 """
@@ -48,7 +51,13 @@ from oms.wire.rest import (
 )
 from oms.wire.stream import StreamItem
 
-__all__ = ["NewOrderResponse", "OrderListTransport", "Transport", "TransportStats"]
+__all__ = [
+    "NewOrderResponse",
+    "OrderListTransport",
+    "Transport",
+    "TransportStats",
+    "UserDataFrames",
+]
 
 NewOrderResponse = NewOrderAck | NewOrderResult | NewOrderFull
 
@@ -112,6 +121,16 @@ class Transport(Protocol):
     def user_data(self) -> AsyncIterator[StreamItem]: ...
 
     async def close(self) -> None: ...
+
+
+@runtime_checkable
+class UserDataFrames(Protocol):
+    """A transport whose user-data items come with their frames (``BinanceClient``)."""
+
+    def user_data_frames(self) -> AsyncIterator[tuple[StreamItem, bytes | None]]:
+        """``user_data()``'s items, each with the frame it was decoded from (None for a
+        ``StreamGap``, a ``BadFrame`` or an item that had no frame)."""
+        ...
 
 
 @runtime_checkable

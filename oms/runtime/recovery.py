@@ -1,9 +1,10 @@
 """Rebuild an engine's state from the write-ahead journal: decode each row, apply it.
 
 Rules:
-- The journal holds the engine's inputs in order, each row one event (an exchange report or
-  one of our command events, ``kind`` naming its type); replaying is decode-and-apply through
-  ``Engine.apply``, and gives the same state because the engine is pure and deterministic.
+- The journal holds the engine's inputs in order, each entry one event (an exchange report or
+  one of our command events, ``kind`` naming its type, or a user-data frame as received,
+  decoded by ``decode_user_data`` as the stream decodes it); replaying is decode-and-apply
+  through ``Engine.apply``, and gives the same state because the engine is pure and deterministic.
   Command events carry their own time: no clock is pinned.
 - Replay never talks to the exchange; what happened after the last entry is recovered by
   the reconciliation that follows.
@@ -25,8 +26,8 @@ from oms.core.ids import SequentialIds
 from oms.core.list_commands import LIST_COMMAND_TYPES
 from oms.core.outputs import FillApplied, Output
 from oms.errors import DecodeError
-from oms.runtime.journal import Journal
-from oms.wire.decoding import check_report
+from oms.runtime.journal import USER_DATA, Journal
+from oms.wire.decoding import check_report, decode_user_data
 from oms.wire.events import (
     BalanceUpdate,
     ExecutionReport,
@@ -76,6 +77,14 @@ _DECODERS: dict[str, msgspec.json.Decoder[Report]] = {
 def replay_journal(engine: Engine, journal: Journal) -> Iterator[list[Output]]:
     """Decode every journal entry and apply it to ``engine``; yields each one's outputs."""
     for entry in journal.entries():
+        if entry.kind == USER_DATA:
+            # A frame as received: decoded (and checked) as the stream decoded it.
+            try:
+                frame = decode_user_data(entry.data)
+            except DecodeError:
+                continue
+            yield engine.apply(frame)
+            continue
         decoder = _DECODERS.get(entry.kind)
         if decoder is None:
             continue

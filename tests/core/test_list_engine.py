@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from oms.core.engine import Engine
+from oms.core.list_commands import ListCancelUnknown
 from oms.core.list_engine import settled_but_open
 from oms.core.list_state import ListState
 from oms.core.lists import oco_request
@@ -22,9 +23,10 @@ from oms.errors import InvalidTransition
 from oms.wire.enums import ContingencyType, OrderType, Side, TimeInForce
 from oms.wire.events import ListStatus
 from oms.wire.orderlists import OrderListAnswer, OrderListStatus
+from oms.wire.rest import QueryOrderResponse
 
 from .helpers import new_engine
-from .payloads import SYMBOL, execution_report, w
+from .payloads import SYMBOL, execution_report, query_json, w
 
 D = Decimal
 T0 = 1_700_000_000_000
@@ -228,3 +230,78 @@ def test_oco_request_from_specs() -> None:
     assert params["quantity"] == "1" and params["side"] == "SELL"
     with pytest.raises(ValueError, match="one side"):
         oco_request("x", (ABOVE, "a"), (msgspec.structs.replace(BELOW, side=Side.BUY), "b"))
+
+
+def _leg_query(cid: str, oid: int, kind: str, status: str) -> Any:
+    """GET /api/v3/order for one leg (rest-api.md, Query order)."""
+    answer = {
+        "symbol": SYMBOL, "orderId": oid, "orderListId": 7, "clientOrderId": cid,
+        "transactTime": T0, "price": w(110 if kind == "LIMIT_MAKER" else 94), "origQty": w(1),
+        "executedQty": w(0), "origQuoteOrderQty": w(0), "cummulativeQuoteQty": w(0),
+        "status": status, "timeInForce": "GTC", "type": kind, "side": "SELL",
+        "workingTime": T0, "selfTradePreventionMode": "NONE",
+    }  # fmt: skip
+    return msgspec.json.decode(
+        msgspec.json.encode(query_json(answer, update_time=T0 + 9)), type=QueryOrderResponse
+    )
+
+
+def test_a_list_cancel_without_an_answer_is_settled_by_queries_not_guessed() -> None:
+    """A DELETE orderList that times out (or never left): the list and its legs stay
+    CANCEL_REQUESTED, each is queued for a query, and the exchange's "still executing"
+    answers put them back; while the cancel is in flight the same answer changes nothing."""
+    engine = new_engine()
+    lst, legs = _placed_oco(engine)
+    engine.apply(_answer())
+    engine.list_cancel_request(lst)
+    still = msgspec.convert(msgspec.to_builtins(_answer()), OrderListStatus)
+    engine.apply(still)  # an answer crossing our cancel: proves nothing yet
+    assert lst.state is ListState.CANCEL_REQUESTED and lst.cancel_in_flight
+    engine.apply(engine.list_command(ListCancelUnknown, lst, reason="timeout"))
+    assert lst.state is ListState.CANCEL_REQUESTED and not lst.cancel_in_flight
+    assert {o.state for o in legs} == {OrderState.CANCEL_REQUESTED}
+    assert not any(o.cancel_in_flight for o in legs)
+    assert engine.take_list_checks() == [lst]
+    assert set(engine.take_checks()) == set(legs)
+    engine.apply(still)
+    assert lst.state is ListState.EXECUTING
+    engine.apply(_leg_query("above-1", 12, "LIMIT_MAKER", "NEW"))
+    engine.apply(_leg_query("below-1", 11, "STOP_LOSS_LIMIT", "NEW"))
+    assert {o.state for o in legs} == {OrderState.NEW}
+
+
+def test_a_list_cancel_that_took_effect_unseen_ends_the_list_on_query() -> None:
+    engine = new_engine()
+    lst, legs = _placed_oco(engine)
+    engine.apply(_answer())
+    engine.list_cancel_request(lst)
+    engine.apply(engine.list_command(ListCancelUnknown, lst, reason="drop"))
+    done = msgspec.convert(
+        {**msgspec.to_builtins(_answer()), "listStatusType": "ALL_DONE",
+         "listOrderStatus": "ALL_DONE"}, OrderListStatus
+    )  # fmt: skip
+    engine.apply(done)
+    engine.apply(_leg_query("above-1", 12, "LIMIT_MAKER", "CANCELED"))
+    engine.apply(_leg_query("below-1", 11, "STOP_LOSS_LIMIT", "CANCELED"))
+    assert lst.state is ListState.ALL_DONE
+    assert {o.state for o in legs} == {OrderState.CANCELED}
+
+
+def test_a_pending_leg_is_not_cancel_requested_so_a_refused_cancel_leaves_it_pending() -> None:
+    """A pending leg is not on the book: the list's cancel ends it by its report, and a
+    refused or unanswered cancel must not bring it back as NEW (never a guess as a fact)."""
+    engine = new_engine()
+    lst, _ = _placed_oco(engine)
+    raw = msgspec.to_builtins(_answer())
+    raw["orderReports"][0]["status"] = "PENDING_NEW"  # below-1, as an OTO's pending leg
+    engine.apply(msgspec.convert(raw, OrderListAnswer))
+    below = engine.order("below-1")
+    assert below is not None and below.state is OrderState.PENDING_NEW
+    engine.list_cancel_request(lst)
+    assert below.state is OrderState.PENDING_NEW and not below.cancel_in_flight
+    engine.list_cancel_failed(lst, -1021, "Timestamp for this request is outside the recvWindow.")
+    assert below.state is OrderState.PENDING_NEW
+    assert lst.state is ListState.EXECUTING
+    engine.list_cancel_request(lst)
+    engine.apply(_leg("below-1", 11, "STOP_LOSS_LIMIT", x="CANCELED", X="CANCELED", E=T0 + 3))
+    assert below.state is OrderState.CANCELED

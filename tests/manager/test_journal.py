@@ -10,10 +10,12 @@ from pathlib import Path
 import msgspec
 
 from oms.core.commands import Intent, Sent
+from oms.core.engine import Engine
+from oms.core.ids import SequentialIds
 from oms.core.spec import OrderSpec
 from oms.runtime.journal import Journal
 from oms.runtime.manager import OrderManager
-from oms.runtime.recovery import journaled_fills
+from oms.runtime.recovery import journaled_fills, replay_journal
 from oms.testing.sim import SYMBOL, TRADER, fast_config, new_exchange, quote_book
 from oms.wire.enums import OrderType, Side, TimeInForce
 from oms.wire.rest import MyTrade
@@ -85,21 +87,49 @@ async def test_a_loop_turns_rows_are_committed_together_after_it(tmp_path: Path)
     j = Journal(path)
     reader = sqlite3.connect(path)
 
-    def committed() -> int:
+    def committed() -> list[str]:
+        copy = Journal.snapshot(path)  # what another process reads in the file
+        try:
+            return [e.kind for e in copy.entries()]
+        finally:
+            copy.close()
+
+    def rows() -> int:
         return int(reader.execute("SELECT COUNT(*) FROM entries").fetchone()[0])
 
     j.record(intent("c1"), 1, "c1")
     j.record(Sent(client_order_id="c1", at_ms=2), 2, "c1")
-    assert committed() == 0  # buffered for the turn: a crash now loses both
+    assert committed() == []  # buffered for the turn: a crash now loses both
     await asyncio.sleep(0)
-    assert committed() == 2  # the next turn committed them, in one transaction
+    assert committed() == ["Intent", "Sent"]  # the next turn committed them, together:
+    assert rows() == 1  # one row holds the turn's entries
     j.record(intent("c2"), 3, "c2")
     j.commit()  # what the placing path does before its request leaves
-    assert committed() == 3
+    assert committed() == ["Intent", "Sent", "Intent"] and rows() == 2
     await asyncio.sleep(0)
-    assert committed() == 3 and len(j) == 3
+    assert len(j) == 3 and [e.seq for e in j.entries()] == [1, 2, 3]
     j.close()
     reader.close()
+
+
+async def test_a_frame_is_journaled_as_received_and_replayed(tmp_path: Path) -> None:
+    path = str(tmp_path / "j.sqlite3")
+    frame = (
+        b'{"subscriptionId":0,"event":{"e":"outboundAccountPosition","E":5,"u":5,'
+        b'"B":[{"a":"BTC","f":"1.00000000","l":"0.00000000"}]}}'
+    )
+    j = Journal(path, clock=lambda: 42)
+    j.record(intent("c1"), 1, "c1")
+    j.record_frame(frame)
+    await asyncio.sleep(0)
+    j.close()
+    again = Journal(path)
+    entries = list(again.entries())
+    assert [(e.kind, e.at_ms, e.data) for e in entries][1] == ("UserData", 42, frame)
+    engine = Engine(clock=lambda: 0, new_client_order_id=SequentialIds())
+    list(replay_journal(engine, again))
+    assert engine.balances.get("BTC") is not None  # the frame decoded and applied
+    again.close()
 
 
 def test_without_a_running_loop_each_row_is_committed_at_once(tmp_path: Path) -> None:
@@ -122,3 +152,22 @@ def test_wal_mode_on_disk(tmp_path: Path) -> None:
     j = Journal(str(tmp_path / "w.sqlite3"))
     mode = j._db.execute("PRAGMA journal_mode").fetchone()[0]
     assert mode == "wal"
+
+
+def test_checkpoints_run_off_the_loop_and_lose_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite3"
+    j = Journal(str(path))
+    assert j._checkpoints is not None
+    j._checkpoints._every = 64 << 10  # a checkpoint every 64 KiB committed, for the test
+    frame = (
+        b'{"subscriptionId":0,"event":{"e":"outboundAccountPosition","E":5,"u":5,'
+        b'"B":[{"a":"BTC","f":"1.00000000","l":"0.00000000"}]}}'
+    )
+    before = path.stat().st_size
+    for _ in range(2000):  # ~250 KiB, each committed at once (no loop)
+        j.record_frame(frame)
+    j._checkpoints.close()  # waits for the thread's checkpoints
+    assert j._checkpoints.checkpoints >= 1 and j._checkpoints.failures == 0
+    assert path.stat().st_size > before + (64 << 10)  # the WAL was copied into the file
+    j.close()
+    assert len(Journal(str(path))) == 2000

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from oms.core.list_commands import ListCancelRequested
 from oms.core.list_state import ListState
 from oms.core.lists import oco_request
 from oms.core.state import OrderState
@@ -121,3 +122,34 @@ async def test_a_list_placement_cut_short_by_a_restart_is_resolved_by_query(
         await wait_until(lambda: lst.state is ListState.REJECTED)
         assert [o.state for o in again.engine.legs(lst)] == [OrderState.REJECTED] * 2
     assert ex.all_order_lists(TRADER) == []  # never resent
+
+
+async def test_a_list_cancel_cut_short_by_a_restart_is_settled_by_query(tmp_path: Path) -> None:
+    # The process journals its list cancel (durable before the request leaves) and dies
+    # before the request does. After the restart the cancel is no longer awaited
+    # (ListCancelUnknown) and the queries it queues find the list still executing: the
+    # list and its legs go back to what the exchange has, never guessed canceled.
+    ex = new_exchange()
+    path = str(tmp_path / "journal.sqlite")
+    async with OrderManager(SimTransport(ex, TRADER), journal=Journal(path),
+                            config=fast_config()) as first:  # fmt: skip
+        oco = await first.place_oco(ABOVE, BELOW, list_client_order_id="oco-cancel-cut")
+        await settle(first, ex)
+        at_ms = ex.server_time()
+    journal = Journal(path)
+    journal.record(ListCancelRequested(list_client_order_id="oco-cancel-cut", at_ms=at_ms), at_ms)
+    journal.commit()
+    journal.close()
+    async with OrderManager(SimTransport(ex, TRADER), journal=Journal(path),
+                            config=fast_config()) as again:  # fmt: skip
+        lst = again.engine.order_list("oco-cancel-cut")
+        assert lst is not None
+        await wait_until(lambda: lst.state is ListState.EXECUTING)
+        legs = again.engine.legs(lst)
+        await wait_until(lambda: all(o.state is OrderState.NEW for o in legs))
+        assert not lst.cancel_in_flight
+        await again.cancel_list(lst)
+        assert lst.state is ListState.ALL_DONE
+        await settle(again, ex)
+        assert_matches_exchange(again, ex)
+    assert oco.list_client_order_id == "oco-cancel-cut"

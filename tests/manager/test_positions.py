@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import random
 from decimal import Decimal as D
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+from oms.core.outputs import FillApplied
 from oms.core.positions import Position
 from oms.wire.enums import Side
 
@@ -63,3 +65,26 @@ def test_net_quantity_and_cash_are_conserved(fills: list[tuple[Side, D, D]]) -> 
     # what was sold beyond
     open_value = p.net_quantity * p.avg_entry_price
     assert abs((cash + open_value) - p.realized_pnl - p.unattributed_proceeds) < D("1e-18")
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from(Side), amounts, prices), min_size=1, max_size=20),
+    st.randoms(use_true_random=False),
+)
+def test_fills_accounted_together_when_read_equal_one_by_one(
+    fills: list[tuple[Side, D, D]], rng: random.Random
+) -> None:
+    """The dispatcher accounts fills when the positions are read (``apply_all``), in
+    whatever order they came: the same position as each applied on arrival."""
+    applied = [
+        FillApplied("c", "X", 1, side, k, qty, price, qty * price, D("0.1"), "Q", False, 1000 + k)
+        for k, (side, qty, price) in enumerate(fills)
+    ]
+    one_by_one = Position("X", "B", "Q")
+    for fill in applied:
+        one_by_one.apply(fill)
+    arrived = applied[:]
+    rng.shuffle(arrived)
+    together = Position("X", "B", "Q")
+    together.apply_all(arrived)
+    assert repr(together) == repr(one_by_one) and together.trades == one_by_one.trades

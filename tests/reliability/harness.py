@@ -69,6 +69,9 @@ FAST = ManagerConfig(
 class Rig:
     """One exchange, one managed account, other traders, and a restartable manager."""
 
+    # How far the final check moves the clock to be past any 429's Retry-After.
+    RATE_CLEAR_MS = 10_000
+
     def __init__(self, journal_path: str, *, seed: int = 0, commission: str = "0.001") -> None:
         self.clock = ManualClock()
         config = SimConfig(maker_commission=D(commission), taker_commission=D(commission))

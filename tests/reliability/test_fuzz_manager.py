@@ -248,7 +248,7 @@ class ManagerMachine(RuleBasedStateMachine):
         rig.set_faults(NO_FAULTS)
         if self.skewed:
             rig.restart()
-        rig.clock.advance(10_000)  # past any 429's Retry-After (the ORDERS window)
+        rig.clock.advance(rig.RATE_CLEAR_MS)  # past any 429's Retry-After (the ORDERS window)
         rig.resolve_all()
         report = rig.run(rig.m.reconcile("final"))
         assert not report.errors, report.errors

@@ -55,14 +55,6 @@ def test_a_list_placement_lost_on_the_way_is_settled_by_its_client_list_id(
     assert discrepancies(rig) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: oms/runtime/lists.py ListPlacer.cancel handles only CancelRejected; a "
-    "DELETE orderList that fails without an answer (RateLimited before sending, Disconnected, "
-    "OutcomeUnknown) leaves the legs CANCEL_REQUESTED for good while the exchange still has "
-    "them open (CANCEL_REQUESTED ignores NEW / PENDING_NEW reports), and a CancelRefused would "
-    "bring a PENDING_NEW leg back as NEW",
-)
 def test_a_list_cancel_that_never_left_leaves_the_legs_as_they_were(rig: ServerRig) -> None:
     """Found by ``ServedListMachine`` (a 429 fault, then a list cancel): after a 429 the
     client holds every request until Retry-After, so the list cancel fails before sending."""

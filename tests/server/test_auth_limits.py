@@ -149,6 +149,35 @@ def test_query_wins_over_body_and_duplicates_refused() -> None:
     assert bad.value.code == -1100
 
 
+def test_unescaped_parts_parse_as_escaped_ones_do() -> None:
+    # The plain fast path (no "%" and no "+") against the same text percent-encoded.
+    plain = "symbol=BTCUSDT&price=50000.00&newClientOrderId=a-b_c&empty=&flag&=v&&x=é"
+    escaped = plain.replace("-", "%2D").replace("é", "%C3%A9").encode()
+    assert parse_form(plain.encode(), b"") == parse_form(escaped, b"")
+    assert parse_form(plain.encode(), b"")["empty"] == "" and "flag" in parse_form(b"flag", b"")
+    for raw in (b"a=1&a=2", b"a=\xff", b"a=1&b=\xc3"):
+        with pytest.raises(ApiError) as refused:
+            parse_form(raw, b"")
+        assert refused.value.code == (-1101 if raw == b"a=1&a=2" else -1100)
+
+
+@pytest.mark.parametrize(
+    ("part", "payload"),
+    [
+        (b"a=1&signature=ff", b"a=1"),  # the usual shape: last
+        (b"signature=ff&a=1", b"a=1"),
+        (b"a=1&signature=ff&b=2", b"a=1&b=2"),
+        (b"a=1&xsignature=ff", b"a=1&xsignature=ff"),  # another name that ends alike
+        (b"a=signature=ff&signature=ee", b"a=signature=ff"),
+        (b"a=1&signature=ff&signature=ee", b"a=1"),
+        (b"a=1", b"a=1"),
+    ],
+)
+def test_signature_pairs_dropped_wherever_they_are(part: bytes, payload: bytes) -> None:
+    assert rest_payload(part, b"") == payload
+    assert rest_payload(b"", part) == payload
+
+
 def test_unread_parameters_refused() -> None:
     params = Params({"symbol": "BTCUSDT", "typo": "1"})
     params.require("symbol")

@@ -428,6 +428,11 @@ class BinanceClient(OrderListCalls):
         """
         return self._stream.items()
 
+    def user_data_frames(self) -> AsyncIterator[tuple[StreamItem, bytes | None]]:
+        """``user_data()``, each event with the frame it was decoded from (``UserDataFrames``:
+        the manager journals the frame as received)."""
+        return self._stream.frames()
+
     async def close(self) -> None:
         """Stop the stream and close the session; later calls raise ``Disconnected``."""
         await self._stream.close()

@@ -27,11 +27,12 @@ Rules (user-data-stream.md; web-socket-api.md, "General API Information"):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from enum import StrEnum
 from typing import Any
 
@@ -217,19 +218,29 @@ class UserDataStream:
                 cannot help, so the stream ends.
             LocalError: another task is already consuming this stream.
         """
+        async with contextlib.aclosing(self.frames()) as pairs:  # closed with this one
+            async for item, _ in pairs:
+                yield item
+
+    async def frames(self) -> AsyncGenerator[tuple[StreamItem, bytes | None], None]:
+        """``items()``, each event with the frame it was decoded from (None for a gap).
+
+        Raises:
+            The same as ``items()``.
+        """
         if self._consuming:
             raise LocalError("user_data() already has a consumer; iterate it from one task")
         self._consuming = True
         try:
-            async for item in self._run():
-                yield item
+            async for pair in self._run():
+                yield pair
         finally:
             # However the run ended (a refused key, the consumer stopping, a bug), the
             # machine leaves its state: the next ``items()`` starts from DISCONNECTED.
             self._fire("ended")
             self._consuming = False
 
-    async def _run(self) -> AsyncIterator[StreamItem]:
+    async def _run(self) -> AsyncIterator[tuple[StreamItem, bytes | None]]:
         attempt = 0
         since_ms: int | None = None
         reason = "first subscription"
@@ -243,12 +254,12 @@ class UserDataStream:
                     attempt = 0
                     gap = StreamGap(reason=reason, since_ms=since_ms, at_ms=self._clock.now_ms())
                     since_ms = gap.at_ms  # this subscription is good from here on
-                    yield gap
+                    yield gap, None
                     for item in early:
-                        yield item
-                    async for item in self._receive(ws):
+                        yield item, None
+                    async for pair in self._receive(ws):
                         since_ms = self._clock.now_ms()
-                        yield item
+                        yield pair
             except _LostError as lost:
                 reason, immediate = lost.reason, lost.immediate
             finally:
@@ -395,7 +406,9 @@ class UserDataStream:
 
     # --- receive ----------------------------------------------------------------------------
 
-    async def _receive(self, ws: aiohttp.ClientWebSocketResponse) -> AsyncIterator[StreamItem]:
+    async def _receive(
+        self, ws: aiohttp.ClientWebSocketResponse
+    ) -> AsyncIterator[tuple[StreamItem, bytes | None]]:
         # No timeout per frame (an ``asyncio`` timer set and cancelled for every frame cost
         # more than the decode): the watchdog task (``_watch``) asks ``session.status`` on
         # silence and rotates old connections by closing ``ws``, which ends this loop.
@@ -416,13 +429,14 @@ class UserDataStream:
                             self._response(peek)
                             continue
                     item = self._event(raw)  # one parse per event frame
-                    yield item
+                    yield item, raw  # the raw frame: journaled as received
                     if isinstance(item, ServerShutdown):
                         raise _LostError("serverShutdown")
                     if isinstance(item, EventStreamTerminated):
                         raise _LostError("eventStreamTerminated")
                 elif msg.type is aiohttp.WSMsgType.BINARY:
-                    yield BadFrame(raw=bytes(msg.data), error="binary frame on a JSON session")
+                    bad = BadFrame(raw=bytes(msg.data), error="binary frame on a JSON session")
+                    yield bad, None
                 else:
                     lost = self._watch_lost
                     if lost is not None:

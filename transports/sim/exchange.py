@@ -905,14 +905,19 @@ class _Sink:
         m_rate = rates.rate(is_maker=True, is_buyer=maker.side is Side.BUY)
         t_fee, t_asset = self._settle(taker, qty, price, t_rate)
         m_fee, m_asset = self._settle(maker, qty, price, m_rate)
+        rules = market.rules
+        queued = ex._reports
         for order, fee, asset, is_maker in (
             (taker, t_fee, t_asset, False),
             (maker, m_fee, m_asset, True),
         ):
-            ex._report(
-                market,
+            # ``SimExchange._report`` inlined: no keyword dict on the busiest path.
+            report = reports.execution_report(
                 order,
-                ExecutionType.TRADE,
+                rules,
+                now=now,
+                execution_id=ex._next_execution_id,
+                execution_type=ExecutionType.TRADE,
                 trade_id=trade_id,
                 last_qty=qty,
                 last_price=price,
@@ -920,6 +925,8 @@ class _Sink:
                 commission_asset=asset,
                 is_maker=is_maker,
             )
+            ex._next_execution_id += 1
+            queued.append((order.account, report))
             record = reports.TradeRecord(
                 order,
                 trade_id=trade_id,

@@ -181,7 +181,7 @@ def check_params(rules: SymbolFilters, order: NewOrder) -> SelfTradePreventionMo
             -2010, "Quote order qty market orders are not support for this symbol."
         )
     stp = order.self_trade_prevention_mode or rules.default_stp
-    if stp.value not in rules.allowed_stp:
+    if stp not in rules.allowed_stp:  # a StrEnum member hashes and compares as its value
         raise errors.SimError(
             -1013, "This symbol does not allow the specified self-trade prevention mode."
         )

@@ -242,7 +242,7 @@ def _result_fields(order: SimOrder, rules: SymbolFilters, now: int) -> dict[str,
     bq = rules.base_quantum
     qq = rules.quote_quantum
     prevented = order.prevented_match_id is not None
-    return {
+    fields: dict[str, Any] = {
         "symbol": order.symbol,
         "order_id": order.order_id,
         "order_list_id": NO_LIST,
@@ -258,7 +258,7 @@ def _result_fields(order: SimOrder, rules: SymbolFilters, now: int) -> dict[str,
         "type": order.type,
         "side": order.side,
         "working_time": order.time,
-        "self_trade_prevention_mode": order.stp.value,
+        "self_trade_prevention_mode": order.stp,  # a StrEnum: its own wire string
         "prevented_match_id": order.prevented_match_id,
         "prevented_quantity": order.prevented_qty.quantize(bq) if prevented else None,
         "strategy_id": order.strategy_id,
@@ -266,8 +266,10 @@ def _result_fields(order: SimOrder, rules: SymbolFilters, now: int) -> dict[str,
         "expiry_reason": order.expiry_reason,
         # rest-api.md, New order: "icebergQty" appears only when it was sent.
         "iceberg_qty": order.iceberg_qty.quantize(bq) if order.iceberg_qty else None,
-        **advanced_keys(order, rules, stream=False),
     }
+    if order.algo is not None or order.order_list is not None:
+        fields.update(advanced_keys(order, rules, stream=False))
+    return fields
 
 
 def result(order: SimOrder, rules: SymbolFilters, now: int) -> NewOrderResult:
@@ -276,9 +278,9 @@ def result(order: SimOrder, rules: SymbolFilters, now: int) -> NewOrderResult:
 
 def full(order: SimOrder, rules: SymbolFilters, now: int, fills: list[TradeRecord]) -> NewOrderFull:
     """FULL: RESULT plus ``fills`` (``[]`` for an order that rests, rest-api.md, New order)."""
-    return NewOrderFull(
-        **_result_fields(order, rules, now), fills=tuple(order_fill(f, rules) for f in fills)
-    )
+    fields = _result_fields(order, rules, now)
+    fields["fills"] = tuple([order_fill(f, rules) for f in fills]) if fills else ()
+    return NewOrderFull(**fields)
 
 
 def cancel_response(

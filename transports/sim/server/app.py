@@ -52,10 +52,6 @@ RUN_KEY = web.AppKey("oms_exchange_run", str)
 RUN_HEADER = "X-OMS-Exchange-Run"
 
 
-async def _run_header(request: web.Request, response: web.StreamResponse) -> None:
-    response.headers[RUN_HEADER] = request.app[RUN_KEY]
-
-
 STREAMS_KEY = web.AppKey("oms_server_streams", StreamHub)
 
 
@@ -78,12 +74,16 @@ async def _json_errors(
 add_list_methods(WsApi)
 
 
-async def _used_weight_header(request: web.Request, response: web.StreamResponse) -> None:
-    state = request.app[STATE_KEY]
-    if "X-MBX-USED-WEIGHT-1M" not in response.headers:
-        response.headers["X-MBX-USED-WEIGHT-1M"] = str(
-            state.limiter.used_weight(request.remote or "unknown")
+async def _common_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """``X-MBX-USED-WEIGHT-1M`` and the run id on every response (one signal handler: each
+    costs a coroutine per response)."""
+    app = request.app
+    headers = response.headers
+    if "X-MBX-USED-WEIGHT-1M" not in headers:
+        headers["X-MBX-USED-WEIGHT-1M"] = str(
+            app[STATE_KEY].limiter.used_weight(request.remote or "unknown")
         )
+    headers[RUN_HEADER] = app[RUN_KEY]
 
 
 def make_app(
@@ -112,9 +112,8 @@ def make_app(
     app.router.add_get("/ws-api/v3", WsApi(state, hub).handle)
     streams = app[STREAMS_KEY] = StreamHub(state)
     add_stream_routes(app, streams)
-    app.on_response_prepare.append(_used_weight_header)
     app[RUN_KEY] = secrets.token_hex(8)
-    app.on_response_prepare.append(_run_header)
+    app.on_response_prepare.append(_common_headers)
 
     async def start(app: web.Application) -> None:
         hub.start()

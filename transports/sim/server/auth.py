@@ -94,7 +94,7 @@ class ApiAccount(msgspec.Struct, frozen=True, kw_only=True):
 class Credential:
     """A configured key, ready to verify signatures; ``repr`` never shows the secret."""
 
-    __slots__ = ("_public", "_secret", "account", "api_key")
+    __slots__ = ("_keyed", "_public", "_secret", "account", "api_key")
 
     def __init__(self, spec: ApiAccount) -> None:
         if not _KEY_FORMAT.match(spec.api_key):
@@ -104,6 +104,10 @@ class Credential:
         self.account = spec.account
         self.api_key = spec.api_key
         self._secret = spec.secret.encode() if spec.secret is not None else None
+        # The HMAC keyed once; each check copies it (the key's pads are not hashed again).
+        self._keyed = (
+            hmac.new(self._secret, digestmod=hashlib.sha256) if self._secret is not None else None
+        )
         self._public: Ed25519PublicKey | None = None
         if spec.ed25519_public_key is not None:
             key = load_pem_public_key(spec.ed25519_public_key.encode())
@@ -121,8 +125,10 @@ class Credential:
     def verify(self, payload: bytes, signature: str) -> bool:
         """True iff ``signature`` signs ``payload`` with this key (rest-api.md, Request
         Security)."""
-        if self._secret is not None:
-            expected = hmac.new(self._secret, payload, hashlib.sha256).hexdigest()
+        if self._keyed is not None:
+            keyed = self._keyed.copy()
+            keyed.update(payload)
+            expected = keyed.hexdigest()
             # HMAC signatures are accepted case-insensitively (rest-api.md, Request Security step
             # 4).
             return hmac.compare_digest(expected, signature.lower())
@@ -164,8 +170,12 @@ class KeyRing:
 
 
 def _drop_signature(part: bytes) -> bytes:
-    if b"signature=" not in part:
+    at = part.find(b"signature=")
+    if at < 0:
         return part
+    # The usual shape: one ``&signature=...`` pair, last.
+    if at > 0 and part[at - 1] == 0x26 and part.find(b"&", at) < 0:
+        return part[: at - 1]
     return b"&".join(p for p in part.split(b"&") if not p.startswith(b"signature="))
 
 

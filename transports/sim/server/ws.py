@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import threading
 from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
@@ -66,6 +67,9 @@ _TIMEOUT_MSG = (
 _MALFORMED = "A mandatory parameter was not sent, was empty/null, or malformed."
 _UNKNOWN_MSG = "An unknown error occurred while processing the request."
 _UNAUTHORIZED = "You are not authorized to execute this request."
+# Numbers keep their JSON text (the signature is over the values as sent); made once, as
+# ``json.loads(text, parse_float=str)`` would build a decoder per frame.
+_FRAME_DECODER = json.JSONDecoder(parse_float=str)
 _REMOVED = frozenset({"userDataStream.start", "userDataStream.ping", "userDataStream.stop"})
 
 
@@ -105,10 +109,12 @@ class EventHub:
         self._scheduled = False
         self._delay_scheduled = False
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread = 0
         self._injectors: dict[str, FaultInjector] = {}
 
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        self._thread = threading.get_ident()
         self.state.exchange.set_listener(self._on_event)
 
     def stop(self) -> None:
@@ -140,7 +146,10 @@ class EventHub:
             self.state.limiter.first_fill(account)
         if not self._scheduled and self._loop is not None:
             self._scheduled = True
-            self._loop.call_soon_threadsafe(self.flush)
+            if threading.get_ident() == self._thread:
+                self._loop.call_soon(self.flush)  # no self-pipe write and wake-up
+            else:
+                self._loop.call_soon_threadsafe(self.flush)
 
     def flush(self) -> None:
         self._scheduled = False
@@ -327,7 +336,7 @@ class WsApi:
     def answer(self, conn: Connection, text: str) -> bytes | None:
         """The response frame to one request frame (None: the answer is withheld)."""
         try:
-            frame = json.loads(text, parse_float=str)
+            frame = _FRAME_DECODER.decode(text)
             # A frame nested past the encoder's depth or carrying a lone surrogate could
             # not be answered (its id echoed) nor signed: refuse it like malformed JSON.
             orjson.dumps(frame)
