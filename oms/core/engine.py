@@ -406,8 +406,16 @@ class Engine(ListEngine):
     def _find_or_adopt(self, r: ExecutionReport, out: list[Output]) -> Order:
         """The order of a report not found on the hot path: by id on another symbol, by
         client id, else adopted."""
-        order = self.book.find(r.symbol, r.order_id, r.orig_client_order_id, r.client_order_id)
-        if order is not None and order.order_id not in (None, r.order_id):
+        book = self.book
+        if r.orig_client_order_id or book._displaced or book._by_symbol_id:
+            order = book.find(r.symbol, r.order_id, r.orig_client_order_id, r.client_order_id)
+        else:
+            # find()'s common case inline (a report's first sight of our order: ``C`` empty,
+            # no displaced order, no id shared across symbols, and the id index missed).
+            order = book._by_client.get(r.client_order_id)
+            if order is not None and order.symbol != r.symbol:
+                order = None
+        if order is not None and order.order_id is not None and order.order_id != r.order_id:
             order = None  # that client id now belongs to another order
         if order is not None and order.order_id is None and not self._may_be(order, r):
             order = None  # a late report about an older order that used our client id

@@ -24,7 +24,11 @@ Rules (``specs/order-lifecycle.md`` "Applying a report" is the long form):
   answer) and ``cancel_in_flight`` (a cancel awaiting its answer), set and cleared by our
   command events and the answers (``oms.core.commands``).
 - Orders are small untracked Structs (memory and GC pauses: 100k of them must stay cheap);
-  the fills dict is created at the first fill.
+  an order's fills are None, its one fill, or (from the second on) a dict by trade id. Equal
+  values are shared, not held once per fill: a fill's price equal to the order's limit price
+  is that very object, its time equal to the order's last update is that int, the second
+  fill's commission and asset equal to the first's are those, and the sum of the fills of a
+  FILLED order is its quantity.
 """
 
 from __future__ import annotations
@@ -107,7 +111,8 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
     filled: Decimal = ZERO
     cum_quote: Decimal = ZERO
     executed_qty: Decimal = ZERO
-    _fills: dict[int, FillApplied] | None = None
+    # None, the order's one fill, or a dict of its fills by trade id (see the module rules).
+    _fills: FillApplied | dict[int, FillApplied] | None = None
     # Quantities before amends (x=REPLACED), oldest first: a late report still carrying one
     # is stale, not a contradiction.
     prior_quantities: tuple[Decimal, ...] = ()
@@ -185,8 +190,13 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
 
     @property
     def fills(self) -> Mapping[int, FillApplied]:
-        """Applied fills by trade id (read-only)."""
-        return _NO_FILLS if self._fills is None else MappingProxyType(self._fills)
+        """Applied fills by trade id, in the order applied (read-only)."""
+        fills = self._fills
+        if fills is None:
+            return _NO_FILLS
+        if isinstance(fills, dict):
+            return MappingProxyType(fills)
+        return MappingProxyType({fills.trade_id: fills})
 
     @property
     def fees(self) -> dict[str, Decimal]:
@@ -308,7 +318,35 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
             quantity = self.quantity
         state = self.state
         trade_id = r.trade_id
+        # Set by a fill taken on the fast path below, so the steps after it need not compare
+        # again: whether the fills are now below the quantity, and whether the exchange's
+        # cumulative quantity was (the same object as) the fills' sum before it.
+        below: bool | None = None
+        caught_up = False
         if r.execution_type is _X_TRADE and trade_id >= 0:
+            price = r.last_price
+            limit = self.spec.price
+            if limit is not None and price == limit:
+                price = limit  # one object for the order and its fills (memory)
+            when = r.transaction_time
+            if when == self.updated_ms:
+                when = self.updated_ms  # likewise
+            fills = self._fills
+            commission, asset = r.commission, r.commission_asset
+            if fills is None:
+                fresh = True
+                # The first fill's sums are its own amounts: shared, not added to zero.
+                total = r.last_quantity
+            elif isinstance(fills, dict):
+                fresh = trade_id not in fills
+                total = self.filled + r.last_quantity
+            else:  # the second fill
+                fresh = trade_id != fills.trade_id
+                total = self.filled + r.last_quantity
+                if commission == fills.commission:
+                    commission = fills.commission  # the first fill's objects (memory)
+                if asset == fills.commission_asset:
+                    asset = fills.commission_asset
             # Positional (the field order of FillApplied): cheaper than keywords, per fill.
             fill = FillApplied(
                 self.client_order_id,
@@ -317,35 +355,37 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
                 self.side,
                 trade_id,
                 r.last_quantity,
-                r.last_price,
+                price,
                 r.last_quote_quantity,
-                r.commission,
-                r.commission_asset,
+                commission,
+                asset,
                 r.is_maker,
-                r.transaction_time,
+                when,
             )
-            fills = self._fills
-            # The first fill's sums are its own amounts: shared, not added to zero.
-            total = r.last_quantity if fills is None else self.filled + r.last_quantity
             if (
-                (fills is None or trade_id not in fills)
+                fresh
                 and quantity is not None
-                and total <= quantity
+                and ((below := total < quantity) or total == quantity)
                 and r.last_quantity  # a trade of no quantity is take_fill's conflict
-                and r.last_price  # ... and so is a trade at no price
+                and price  # ... and so is a trade at no price
                 and state not in _CLOSED_UNFILLED
             ):
                 # take_fill()'s common case, inlined (a new fill within the quantity on a
                 # live order); everything else goes through take_fill's checks.
                 if fills is None:
-                    self._fills = {trade_id: fill}
+                    self._fills = fill
                     self.cum_quote = r.last_quote_quantity
                 else:
-                    fills[trade_id] = fill
+                    if isinstance(fills, dict):
+                        fills[trade_id] = fill
+                    else:
+                        self._fills = {fills.trade_id: fills, trade_id: fill}
                     self.cum_quote += r.last_quote_quantity
+                caught_up = self.executed_qty is self.filled
                 self.filled = total
                 out.append(fill)
             else:
+                below = None
                 self.take_fill(fill, out)
             if r.status in _BEFORE_ANY_TRADE:
                 # A trade says the order traded: X=NEW contradicts it (a broken report). The
@@ -357,7 +397,12 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
         moved = False
         if dest is not None:
             z = r.cumulative_quantity
-            if z > self.executed_qty:
+            if caught_up and z == self.filled:
+                # The fill just taken moved the fills' sum past what the exchange had
+                # reported, and z is that sum (the common trade report): share it.
+                self.executed_qty = self.filled
+                moved = True
+            elif z > self.executed_qty:
                 # _take_executed's common cases, inlined. Usually z is the fills' sum (share
                 # that object: memory, 100k orders), which never exceeds the quantity.
                 if z == self.filled:
@@ -374,9 +419,16 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
             # _finish's common cases, inlined: the status the table allows, nothing to
             # expire, and the fills agreeing with it (FILLED exactly when they add up).
             filled = self.filled
-            if (filled == quantity) if dest is _S_FILLED else (filled != quantity):
+            if below is None:
+                below = filled != quantity
+            if (not below) if dest is _S_FILLED else below:
                 if dest is not state:
                     self.state = dest
+                    if dest is _S_FILLED and filled is not quantity and quantity is not None:
+                        # The fills' sum is the quantity: hold one object (memory).
+                        if self.executed_qty is filled:
+                            self.executed_qty = quantity
+                        self.filled = filled = quantity
                     # _state_output()'s two commonest cases built in place (positionally).
                     cid, symbol, oid = self.client_order_id, self.symbol, self.order_id
                     out.append(
@@ -451,7 +503,10 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
         """Apply one fill unless seen, contradictory or beyond the quantity; True if applied."""
         fills = self._fills
         if fills is not None:
-            seen = fills.get(fill.trade_id)
+            if isinstance(fills, dict):
+                seen = fills.get(fill.trade_id)
+            else:
+                seen = fills if fills.trade_id == fill.trade_id else None
             if seen is not None:
                 if seen.quantity != fill.quantity or seen.price != fill.price:
                     self.conflict(
@@ -480,11 +535,14 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
             self.conflict("fill on a REJECTED order", "REJECTED", str(fill.trade_id), out)
             return False
         if fills is None:  # the first fill: its amounts are the sums (shared objects)
-            self._fills = {fill.trade_id: fill}
+            self._fills = fill
             self.filled = fill.quantity
             self.cum_quote = fill.quote_quantity
         else:
-            fills[fill.trade_id] = fill
+            if isinstance(fills, dict):
+                fills[fill.trade_id] = fill
+            else:
+                self._fills = {fills.trade_id: fills, fill.trade_id: fill}
             self.filled = total
             self.cum_quote += fill.quote_quantity
         out.append(fill)

@@ -484,3 +484,31 @@ def test_an_order_displaced_by_another_symbols_client_id_is_still_found() -> Non
     assert ours.order_id == 9 and ours.state is S.NEW, kinds(out)
     engine.apply(report(ours, s="ETHBTC", c="x", i=9, p=w("0.05")))
     assert len(engine.open_orders()) == 2 and len(engine.orders()) == 2
+
+
+def test_fills_are_kept_once_whatever_their_number_and_share_equal_values() -> None:
+    # One fill is held as itself, more in a dict (oms.core.order, module rules): a
+    # redelivered trade is counted once in either form, and the fills keep their order.
+    engine, order = order_in(S.NEW)
+    engine.apply(trade(order, 7, "0.25", "PARTIALLY_FILLED", "0.25"))
+    assert kinds(engine.apply(trade(order, 7, "0.25", "PARTIALLY_FILLED", "0.25"))) == [
+        "ReportIgnored"
+    ]
+    assert list(order.fills) == [7] and order.filled == D("0.25")
+    for trade_id, cum in ((3, "0.5"), (9, "0.75")):
+        engine.apply(trade(order, trade_id, "0.25", "PARTIALLY_FILLED", cum))
+    for trade_id in (7, 3):  # redelivered: nothing new
+        out = engine.apply(trade(order, trade_id, "0.25", "PARTIALLY_FILLED", "0.75"))
+        assert kinds(out) == ["ReportIgnored"]
+    out = engine.apply(trade(order, 3, "0.3", "PARTIALLY_FILLED", "0.75"))
+    assert kinds(out) == ["ReportConflict"]  # the same trade with another quantity
+    engine.apply(trade(order, 4, "0.25", "FILLED", "1"))
+    assert list(order.fills) == [7, 3, 9, 4] and order.state is S.FILLED
+    assert order.filled == D(1) and order.cum_quote == D(100) and order.fees == {"BNB": D("0.004")}
+    first, second = order.fills[7], order.fills[3]
+    # Equal values are one object: the limit price, the first fill's fee and asset, and the
+    # FILLED order's fills' sum, which is its quantity.
+    assert first.price is second.price is order.price
+    assert first.commission is second.commission
+    assert first.commission_asset is second.commission_asset
+    assert order.filled is order.quantity and order.executed_qty is order.quantity
