@@ -22,6 +22,10 @@ This process then measures, median over repeats, interleaved:
   (aiohttp's HTTP floor), per signed POST order and per WebSocket API ``order.place`` (a
   minimal signed client on one connection); the goal (<= 60 us) is on what an order costs
   the server above the bare POST (auth, parameters, filters, matching, reports, encoding);
+  then, in a phase of their own, the client CPU of a manager with the stream off, trading
+  on the minimal client's account (no subscription there), against the minimal signed
+  POST: the REST path alone, without the order's stream events (no goal; it says how the
+  row above splits);
 - user-data events/s received over the WebSocket API and applied by the manager with a WAL
   file journal (adopted orders, fills, balances), against a bare aiohttp receive loop
   (goal >= 0.3).
@@ -196,17 +200,21 @@ class CountingClient(BinanceClient):
             self.applied += 1  # the consumer asked for the next one: this one is applied
 
 
-def _config(base: str) -> BinanceConfig:
+def _config(base: str, key: str = KEY, secret: str = SECRET) -> BinanceConfig:
     return BinanceConfig(
         environment=Environment.LOCAL, rest_url=f"{base}/api",
-        ws_api_url=f"{base.replace('http', 'ws', 1)}/ws-api/v3", api_key=Secret(KEY),
-        signer=HmacSigner(Secret(SECRET)), time_samples=1,
+        ws_api_url=f"{base.replace('http', 'ws', 1)}/ws-api/v3", api_key=Secret(key),
+        signer=HmacSigner(Secret(secret)), time_samples=1,
     )  # fmt: skip
 
 
-async def _manager(base: str, journal: str = ":memory:") -> tuple[OrderManager, CountingClient]:
-    client = CountingClient(_config(base))
-    config = ManagerConfig(balance_settle=0.0)
+async def _manager(
+    base: str, journal: str = ":memory:", *, stream: bool = True
+) -> tuple[OrderManager, CountingClient]:
+    # Without the stream, the manager trades on the minimal client's account: no
+    # subscription there, so its orders' events reach nobody.
+    client = CountingClient(_config(base) if stream else _config(base, MIN_KEY, MIN_SECRET))
+    config = ManagerConfig(balance_settle=0.0, stream=stream)
     manager = OrderManager(client, journal=Journal(journal), config=config)
     await manager.start()
     return manager, client
@@ -310,6 +318,29 @@ async def round_trips(base: str, n: int, in_flight: int, repeats: int) -> dict[s
     return result
 
 
+async def rest_path(base: str, n: int, repeats: int) -> dict[str, list[float]]:
+    """Client CPU per order of a manager with the stream off and of the minimal signed
+    POST, interleaved, in a phase of their own (no other manager on the loop)."""
+    manager, _ = await _manager(base, stream=False)
+    qty, price = Decimal("0.001"), Decimal("50000.00")
+
+    async def ours() -> None:
+        await manager.execute_spot_buy("BTCUSDT", qty, price, time_in_force=TimeInForce.IOC)
+
+    cpu: dict[str, list[float]] = {"signed": [], "ours": []}
+    async with aiohttp.ClientSession() as session:
+        fns = {"signed": signed_order(session, base), "ours": ours}
+        for fn in fns.values():
+            await _pace(50, 1, fn)
+        for _ in range(repeats):
+            for name, fn in fns.items():
+                started = time.process_time()
+                await _pace(n, 1, fn)
+                cpu[name].append((time.process_time() - started) / n)
+    await manager.close()
+    return cpu
+
+
 async def events(base: str, n: int, repeats: int) -> dict[str, list[float]]:
     rates: dict[str, list[float]] = {"ours": [], "bare": []}
     async with aiohttp.ClientSession() as session:
@@ -348,9 +379,10 @@ def _per_repeat(got: dict[str, Any], key: str) -> float:
     return statistics.median(a / b for a, b in pairs)
 
 
-def _order_cost_rows(sec: str, got: dict[str, Any]) -> list[Row]:
+def _order_cost_rows(sec: str, got: dict[str, Any], rest: dict[str, list[float]]) -> list[Row]:
     """An order's cost against the minimal signed POST of the same order, same run."""
     p50, cpu = _per_repeat(got, "p50"), _per_repeat(got, "cpu")
+    rest_ratio = statistics.median(a / b for a, b in zip(rest["ours"], rest["signed"], strict=True))
     us = 1e6
     srv = {name: statistics.median(got[f"srv_{name}"]) * us for name in ("bare", "signed", "ws")}
     own = statistics.median(
@@ -364,6 +396,8 @@ def _order_cost_rows(sec: str, got: dict[str, Any]) -> list[Row]:
         Row(sec, "  order: client CPU (stream events incl.)",
             statistics.median(got["cpu_ours"]) * us, "us/order", "signed POST", cpu, "<= 1.5",
             cpu <= 1.5),
+        Row(sec, "  order: client CPU, stream off (REST path only)",
+            statistics.median(rest["ours"]) * us, "us/order", "signed POST", rest_ratio),
         Row(sec, "  sim server CPU, bare POST (HTTP floor, idle off)", srv["bare"], "us/request"),
         Row(sec, "  sim server CPU, signed POST order (idle off)", srv["signed"], "us/order",
             "bare POST", srv["signed"] / srv["bare"]),
@@ -405,7 +439,7 @@ async def measure(quick: bool, loop_name: str) -> list[Row]:
                 rows.append(Row(sec, f"  {label} latency p50 / p99, {in_flight} in flight",
                                 _pct(lat, 0.5), f"ms (p99 {_pct(lat, 0.99):.2f})"))  # fmt: skip
             if in_flight == 1:
-                rows += _order_cost_rows(sec, got)
+                rows += _order_cost_rows(sec, got, await rest_path(base, n, repeats))
         rates = await events(base, events_n, repeats)
         ratio = statistics.median(a / b for a, b in zip(rates["ours"], rates["bare"], strict=True))
         rows.append(Row(sec, "bare aiohttp WS receive loop", statistics.median(rates["bare"]),

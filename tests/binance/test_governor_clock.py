@@ -132,3 +132,19 @@ async def test_clock_sync_measures_refreshes_and_can_be_forced() -> None:
     assert calls == 6
     await clock.sync(fetch, force=True)
     assert calls == 9
+
+
+def test_count_headers_are_read_in_any_case_and_names_are_remembered_within_a_bound() -> None:
+    from transports.binance import governor  # noqa: PLC0415 - its private name cache
+
+    clock = FakeClock(MINUTE_START)
+    gov = RateGovernor(clock, weight_per_minute=100)
+    for name in ("X-MBX-USED-WEIGHT-1M", "x-mbx-used-weight-1m", "X-Mbx-Used-Weight-1m"):
+        gov.reserve(1)
+        gov.settle(1, headers={name: "42", "Content-Type": "application/json"})
+        assert gov.weight.count == 42
+    # A server sending ever new header names cannot grow the name cache past its bound.
+    for i in range(2 * governor._KEYS_MAX):
+        gov.settle(0, headers={f"x-junk-{i}": "1", "x-mbx-used-weight-1m": str(i % 50)})
+    assert len(governor._KEYS) <= governor._KEYS_MAX
+    assert gov.weight.count == (2 * governor._KEYS_MAX - 1) % 50

@@ -266,9 +266,10 @@ def echo_order_requests(app: web.Application) -> None:
         request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
         if request.path == "/api/v3/order" and request.method == "POST":
-            body = (await request.read()).decode()
+            signed = request.raw_path.partition("?")[2] + (await request.read()).decode()
+            assert "signature=" in signed
             key = request.headers.get("X-MBX-APIKEY", "")
-            msg = f"Illegal characters found in parameter: {body} apiKey={key}"
+            msg = f"Illegal characters found in parameter: {signed} apiKey={key}"
             return web.json_response({"code": -1000, "msg": msg}, status=400)
         return await handler(request)
 

@@ -145,10 +145,11 @@ class RateGovernor:
         """A reserved request finished: adopt the counts the server reported in ``headers``
         (rest-api.md, "IP Limits"), or count the request as spent when there are none."""
         now = self._now_ms()
-        reported = _reported(headers or {})
-        for bucket, amount in self._buckets(weight, orders):
-            family = _WEIGHT if bucket is self.weight else _ORDERS
-            bucket.settle(now, amount, reported.get((family, bucket.span_ms)))
+        reported = _reported(headers) if headers else {}
+        get = reported.get
+        self.weight.settle(now, weight, get((_WEIGHT, MINUTE_MS)))
+        self.orders_10s.settle(now, orders, get((_ORDERS, TEN_S_MS)))
+        self.orders_1d.settle(now, orders, get((_ORDERS, DAY_MS)))
 
     def _buckets(self, weight: int, orders: int) -> tuple[tuple[_Bucket, int], ...]:
         return ((self.weight, weight), (self.orders_10s, orders), (self.orders_1d, orders))
@@ -168,14 +169,34 @@ _ORDERS = "x-mbx-order-count-"
 
 
 def _reported(headers: Mapping[str, str]) -> dict[tuple[str, int], int]:
-    # Keyed by (header family, window span in ms).
+    # Keyed by (header family, window span in ms). Each header name is parsed once
+    # (``_header_key``): an answer carries ~7 headers, two or three of them counts.
     out: dict[tuple[str, int], int] = {}
     for name, value in headers.items():
-        key = name.lower()
-        for prefix in (_WEIGHT, _ORDERS):
-            if key.startswith(prefix) and value.strip().isdigit():
-                out[prefix, _span(key[len(prefix) :])] = int(value)
+        key = _KEYS.get(name, _UNSEEN)
+        if key is _UNSEEN:
+            key = _header_key(name)
+        if key is not None and value.strip().isdigit():
+            out[key] = int(value)
     return out
+
+
+_UNSEEN = ("", -1)
+# Header name as received -> (family, span) or None; bounded, so a server sending ever new
+# names cannot grow it (past the bound, names are parsed every time).
+_KEYS: dict[str, tuple[str, int] | None] = {}
+_KEYS_MAX = 256
+
+
+def _header_key(name: str) -> tuple[str, int] | None:
+    key = name.lower()
+    found = None
+    for prefix in (_WEIGHT, _ORDERS):
+        if key.startswith(prefix):
+            found = (prefix, _span(key[len(prefix) :]))
+    if len(_KEYS) < _KEYS_MAX:
+        _KEYS[name] = found
+    return found
 
 
 def _span(suffix: str) -> int:
