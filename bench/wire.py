@@ -110,8 +110,13 @@ def _events(orders: int) -> list[bytes]:
 def server_app() -> web.Application:
     exchange = SimExchange(clock=wall_clock_ms)
     exchange.create_account(ACCOUNT, {"USDT": Decimal(10) ** 9})
+    # Unbounded send queue: the push is a burst of 20,000 frames at once (the measurement), and
+    # the default bound (10,000) would drop the manager's connection as it drops a stalled one.
     options = ServerOptions(
-        orders_per_10s=10**9, orders_per_day=10**9, request_weight_per_minute=10**9
+        orders_per_10s=10**9,
+        orders_per_day=10**9,
+        request_weight_per_minute=10**9,
+        stream_queue_frames=0,
     )
     exchange.create_account(MIN_ACCOUNT, {"USDT": Decimal(10) ** 9})
     keys = [ApiAccount(account=ACCOUNT, api_key=KEY, secret=SECRET),
