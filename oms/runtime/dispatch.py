@@ -171,7 +171,10 @@ class Dispatcher:
         # Positions are accounted when read (``positions``): a fill costs no arithmetic
         # here. Position order is by trade time and id, not arrival, so deferring changes
         # nothing in what is read.
-        self._unaccounted.append(fill)
+        pending = self._unaccounted
+        pending.append(fill)
+        if len(pending) >= _ACCOUNT_AT:  # nobody reads them: keep the queue bounded
+            self.positions  # noqa: B018 - reading accounts the queued fills
         self.last_price[fill.symbol] = fill.price
         self.metrics.inc("fills_total")
         self.fills_since_balance = True
@@ -247,6 +250,9 @@ class Part:
 
 
 _SKIP, _COMMAND, _REPORT = 0, 1, 2
+# Queued fills accounted into the positions once this many wait (a process that never
+# reads its positions keeps no unbounded queue).
+_ACCOUNT_AT = 4096
 
 
 def _journal_kind(kind: type) -> int:

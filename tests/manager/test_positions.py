@@ -8,8 +8,13 @@ from decimal import Decimal as D
 from hypothesis import given
 from hypothesis import strategies as st
 
+from oms.core.engine import Engine
+from oms.core.ids import SequentialIds
 from oms.core.outputs import FillApplied
-from oms.core.positions import Position
+from oms.core.positions import Position, PositionBook
+from oms.runtime.dispatch import Dispatcher
+from oms.runtime.journal import Journal
+from oms.runtime.metrics import Metrics
 from oms.wire.enums import Side
 
 
@@ -88,3 +93,26 @@ def test_fills_accounted_together_when_read_equal_one_by_one(
     together = Position("X", "B", "Q")
     together.apply_all(arrived)
     assert repr(together) == repr(one_by_one) and together.trades == one_by_one.trades
+
+
+def test_queued_fills_are_accounted_in_batches_when_nobody_reads_the_positions() -> None:
+    """Fills wait for the positions to be read; a process that never reads them still
+    accounts them every few thousand, so the queue stays bounded, and what is read at any
+    point equals every fill applied one by one."""
+    dispatcher = Dispatcher(
+        Engine(clock=lambda: 0, new_client_order_id=SequentialIds()),
+        Journal(":memory:"),
+        metrics=Metrics(),
+        positions=PositionBook(),
+        rules={},
+        clock=lambda: 0,
+    )
+    one_by_one = Position("X", "X", "")
+    for k in range(10_000):
+        side = Side.BUY if k % 3 else Side.SELL
+        fill = FillApplied("c", "X", 1, side, k, D("0.01"), D(100 + k % 7), D(1), D(0), None,
+                           False, 1000 + k)  # fmt: skip
+        dispatcher.account([fill])
+        one_by_one.apply(fill)
+        assert len(dispatcher._unaccounted) < 4096
+    assert repr(dispatcher.positions.position("X", "X", "")) == repr(one_by_one)
