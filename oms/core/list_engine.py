@@ -237,11 +237,6 @@ class ListEngine:
         for leg in self.legs(order_list):
             if leg.local_next_state(trigger) is None:
                 continue
-            if kind is ListCancelRequested and leg.state is OrderState.PENDING_NEW:
-                # A pending leg is not an order a cancel can reach on its own: the list's
-                # cancel ends it (its CANCELED / EXPIRED report), and a cancel that fails
-                # leaves it PENDING_NEW, which CANCEL_REQUESTED could not go back to.
-                continue
             fields: dict[str, Any] = {}
             if isinstance(c, ListSendRejected | ListCancelRefused):
                 fields = {"code": c.code, "msg": c.msg}

@@ -169,7 +169,22 @@ EDGES: Final[tuple[Edge, ...]] = (
     # manager decides when that is (specs/binance-notes.md, Never resend blind;
     # specs/binance-notes.md, Not found).
     Edge("not_found", (S.UNKNOWN,), S.REJECTED, "query answered -2013 'Order does not exist'"),
-    Edge("request_cancel", _WORKING, S.CANCEL_REQUESTED, "a cancel was sent for an open order"),
+    Edge(
+        "request_cancel",
+        (S.NEW, S.PARTIALLY_FILLED),
+        S.CANCEL_REQUESTED,
+        "a cancel was sent for an open order",
+    ),
+    # A pending list leg is not on the book: a cancel (of it, its list or its symbol) ends it
+    # by its own CANCELED report, and one that fails leaves it PENDING_NEW, which the state
+    # could not return to from CANCEL_REQUESTED (rest-api.md, New Order list - OTO: the
+    # pending order; Cancel Order: canceling a leg cancels the list).
+    Edge(
+        "request_cancel",
+        (S.PENDING_NEW,),
+        None,
+        "a cancel was sent for a pending list leg: it stays PENDING_NEW until reported",
+    ),
     Edge(
         "request_cancel",
         (S.CANCEL_REQUESTED,),
@@ -191,6 +206,12 @@ EDGES: Final[tuple[Edge, ...]] = (
         S.NEW,
         "-2011 cancel refused on an order without fills: back to NEW",
         ("has_fills", False),
+    ),
+    Edge(
+        "cancel_rejected",
+        (S.PENDING_NEW,),
+        None,
+        "a cancel of a pending list leg was refused: it is still PENDING_NEW",
     ),
     Edge(
         "cancel_rejected",

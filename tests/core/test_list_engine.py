@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from oms.core.commands import CancelRefused, CancelRequested
 from oms.core.engine import Engine
 from oms.core.list_commands import ListCancelUnknown
 from oms.core.list_engine import settled_but_open
@@ -287,9 +288,9 @@ def test_a_list_cancel_that_took_effect_unseen_ends_the_list_on_query() -> None:
     assert {o.state for o in legs} == {OrderState.CANCELED}
 
 
-def test_a_pending_leg_is_not_cancel_requested_so_a_refused_cancel_leaves_it_pending() -> None:
-    """A pending leg is not on the book: the list's cancel ends it by its report, and a
-    refused or unanswered cancel must not bring it back as NEW (never a guess as a fact)."""
+def test_a_pending_leg_stays_pending_through_a_cancel_that_is_refused() -> None:
+    """A pending leg is not on the book: a cancel (its list's, or its own) ends it by its
+    report, and a refused one must not bring it back as NEW (never a guess as a fact)."""
     engine = new_engine()
     lst, _ = _placed_oco(engine)
     raw = msgspec.to_builtins(_answer())
@@ -298,10 +299,15 @@ def test_a_pending_leg_is_not_cancel_requested_so_a_refused_cancel_leaves_it_pen
     below = engine.order("below-1")
     assert below is not None and below.state is OrderState.PENDING_NEW
     engine.list_cancel_request(lst)
-    assert below.state is OrderState.PENDING_NEW and not below.cancel_in_flight
+    assert below.state is OrderState.PENDING_NEW and below.cancel_in_flight
     engine.list_cancel_failed(lst, -1021, "Timestamp for this request is outside the recvWindow.")
-    assert below.state is OrderState.PENDING_NEW
+    assert below.state is OrderState.PENDING_NEW and not below.cancel_in_flight
     assert lst.state is ListState.EXECUTING
+    # The leg's own cancel, refused: the same.
+    engine.apply(CancelRequested(client_order_id="below-1", at_ms=T0 + 1))
+    assert below.state is OrderState.PENDING_NEW and below.cancel_in_flight
+    engine.apply(CancelRefused(client_order_id="below-1", at_ms=T0 + 2, code=-1021, msg="x"))
+    assert below.state is OrderState.PENDING_NEW and not below.cancel_in_flight
     engine.list_cancel_request(lst)
     engine.apply(_leg("below-1", 11, "STOP_LOSS_LIMIT", x="CANCELED", X="CANCELED", E=T0 + 3))
     assert below.state is OrderState.CANCELED
