@@ -219,18 +219,24 @@ class Journal:
     def record_frame(self, raw: bytes, client_order_id: str | None = None) -> None:
         """Record a user-data frame as received (``decode_user_data`` decodes it again at
         replay), timed by its commit."""
-        self._add((None, USER_DATA, client_order_id, raw))
+        self._pending.append((None, USER_DATA, client_order_id, raw))  # ``_add``, inline
+        if not self._scheduled:
+            self._schedule()
 
     def _add(self, row: _Row) -> None:
         self._pending.append(row)
         if not self._scheduled:
-            try:
-                loop = asyncio.get_running_loop()
-            except RuntimeError:
-                self.commit()
-                return
-            self._scheduled = True
-            loop.call_soon(self._turn_over)
+            self._schedule()
+
+    def _schedule(self) -> None:
+        """Commit at the end of this loop turn (at once without a running loop)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.commit()
+            return
+        self._scheduled = True
+        loop.call_soon(self._turn_over)
 
     def commit(self) -> None:
         """Make every recorded entry durable now, in one transaction (one row)."""

@@ -114,5 +114,30 @@ def test_queued_fills_are_accounted_in_batches_when_nobody_reads_the_positions()
                            False, 1000 + k)  # fmt: skip
         dispatcher.account([fill])
         one_by_one.apply(fill)
-        assert len(dispatcher._unaccounted) < 4096
+        assert sum(map(len, dispatcher._unaccounted.values())) < 4096
     assert repr(dispatcher.positions.position("X", "X", "")) == repr(one_by_one)
+
+
+def test_fills_total_counts_queued_fills_of_every_symbol_before_and_after_a_read() -> None:
+    """``fills_total`` is read from the dispatcher's queues: a fill counts once, whether its
+    position was accounted yet or not, in the snapshot and in the Prometheus text."""
+    metrics = Metrics()
+    dispatcher = Dispatcher(
+        Engine(clock=lambda: 0, new_client_order_id=SequentialIds()),
+        Journal(":memory:"),
+        metrics=metrics,
+        positions=PositionBook(),
+        rules={},
+        clock=lambda: 0,
+    )
+
+    def fill(symbol: str, k: int) -> FillApplied:
+        return FillApplied("c", symbol, 1, Side.BUY, k, D("0.01"), D(100), D(1), D(0), None,
+                           False, 1000 + k)  # fmt: skip
+
+    dispatcher.account([fill("X", 1), fill("Y", 2)])
+    assert metrics.snapshot().fills_total == 2
+    assert dispatcher.positions.position("Y", "Y", "").trades == 1  # read: both accounted
+    dispatcher.account([fill("X", 3)])
+    assert metrics.get("fills_total") == 3
+    assert "oms_fills_total 3\n" in metrics.prometheus_text()
