@@ -57,6 +57,8 @@ from oms.wire.stream import BadFrame, StreamGap, StreamItem
 __all__ = ["Correction", "IN_DOUBT", "ManagerConfig", "OrderManager", "ReconcileReport"]
 
 log = logging.getLogger("oms.runtime.manager")
+# Stream items that are not events of the state: a gap (reconcile) or a bad frame (kept).
+_NOT_EVENTS = (StreamGap, BadFrame)
 
 
 class OrderManager(ListCommands):
@@ -380,13 +382,19 @@ class OrderManager(ListCommands):
                     async for item, raw in transport.user_data_frames():
                         if self._closed:
                             return
-                        await self._on_stream_item(item, raw)
+                        if isinstance(item, _NOT_EVENTS):
+                            await self._on_stream_item(item, raw)
+                        else:  # an event: applied here, without a coroutine of its own
+                            self._on_stream_event(item, raw)
                         delay = 0.5
                 else:
                     async for item in transport.user_data():
                         if self._closed:
                             return
-                        await self._on_stream_item(item)
+                        if isinstance(item, _NOT_EVENTS):
+                            await self._on_stream_item(item)
+                        else:
+                            self._on_stream_event(item, None)
                         delay = 0.5
             except Exception as exc:
                 self.metrics.inc("background_failures_total")
@@ -395,6 +403,12 @@ class OrderManager(ListCommands):
                 return
             await asyncio.sleep(delay)
             delay = min(delay * 2, 30.0)
+
+    def _on_stream_event(self, item: StreamItem, raw: bytes | None) -> None:
+        try:
+            self._out.apply(item, raw)
+        except Exception:
+            self._stream_item_failed()
 
     async def _on_stream_item(self, item: StreamItem, raw: bytes | None = None) -> None:
         try:
@@ -411,10 +425,13 @@ class OrderManager(ListCommands):
             else:
                 self._out.apply(item, raw)
         except Exception:
-            # One item that cannot be handled must not end the stream: count it, go on;
-            # the periodic reconciliation repairs what it would have changed.
-            self.metrics.inc("background_failures_total")
-            log.exception("stream item failed; continuing")
+            self._stream_item_failed()
+
+    def _stream_item_failed(self) -> None:
+        # One item that cannot be handled must not end the stream: count it, go on; the
+        # periodic reconciliation repairs what it would have changed.
+        self.metrics.inc("background_failures_total")
+        log.exception("stream item failed; continuing")
 
     def _on_gap(self, gap: StreamGap) -> None:
         self.metrics.inc("stream_gaps_total")
