@@ -33,7 +33,7 @@ from decimal import Decimal
 from typing import Any
 
 from oms.core.checks import SymbolRules, round_price, round_quantity
-from oms.core.engine import Engine, Report
+from oms.core.engine import Engine
 from oms.core.order import Order
 from oms.core.outputs import Output
 from oms.core.positions import Position, PositionBook
@@ -102,6 +102,8 @@ class OrderManager(ListCommands):
             rules=self._rules,
             clock=self._clock,
         )
+        # The one path into the state, as the stream calls it (kept for the benches).
+        self._apply = self._out.apply
         parts = (self.transport, self._out, self.config)
         self._resolver = Resolver(*parts, self._spawn)
         self._reconciler = Reconciler(*parts, self._resolver, wall=self._wall)
@@ -325,10 +327,6 @@ class OrderManager(ListCommands):
     async def wait_for(self, predicate: Callable[[], bool], timeout: float | None = 10.0) -> None:
         """Wait until ``predicate()`` holds, re-checking after every applied update."""
         await self._out.wait_for(predicate, timeout)
-
-    def _apply(self, report: Report, raw: bytes | None = None) -> list[Output]:
-        """The one path into the state (``Dispatcher.apply``); kept for the benches."""
-        return self._out.apply(report, raw)
 
     # --- background loops ---------------------------------------------------------------
 
