@@ -284,9 +284,9 @@ def _rest_handler(run: Operation) -> Callable[[ServerState, Params, str | None],
     return handler
 
 
-def add_list_routes(app: web.Application) -> None:
-    """Register the REST routes of ``OPERATIONS``."""
-    for op in OPERATIONS:
+def add_list_routes(app: web.Application, operations: tuple[ListOperation, ...] = ()) -> None:
+    """Register the REST routes of ``OPERATIONS`` and ``operations``."""
+    for op in OPERATIONS + operations:
         endpoint = Endpoint(_rest_handler(op.run), _fixed(op.weight), placement=op.placement)
 
         async def handle(request: web.Request, endpoint: Endpoint = endpoint) -> web.StreamResponse:
@@ -303,9 +303,10 @@ def _ws_method(run: Operation) -> Callable[[WsApi, Connection, Params, dict[str,
     return method
 
 
-def add_list_methods(api: type[WsApi]) -> None:
-    """Register the WebSocket API methods of ``OPERATIONS`` on the WsApi class."""
-    for op in OPERATIONS:
+def add_list_methods(api: type[WsApi], operations: tuple[ListOperation, ...] = ()) -> None:
+    """Register the WebSocket API methods of ``OPERATIONS`` and ``operations`` on the WsApi
+    class."""
+    for op in OPERATIONS + operations:
         if op.ws_method is not None:
             api._METHODS[op.ws_method] = _ws_method(op.run)
             api._WEIGHTS[op.ws_method] = op.weight
