@@ -51,6 +51,7 @@ from transports.sim.server.params import (
     query_from_params,
 )
 from transports.sim.server.time_unit import micro, parse_time_unit
+from transports.sim.server.ws_values import loose_value
 from transports.wire import encode_json
 
 __all__ = ["Connection", "EventHub", "WsApi"]
@@ -224,7 +225,7 @@ def _stringify(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, str | int):
         return str(value)
-    raise ApiError(-1100, "Illegal characters found in a parameter.")
+    return loose_value(value)  # arrays of strings (ws_values.py)
 
 
 class WsApi:
