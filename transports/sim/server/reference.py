@@ -78,8 +78,8 @@ def _reference_price(state: ServerState, params: Params, account: str | None) ->
 
 
 def _reference_calculation(state: ServerState, params: Params, account: str | None) -> object:
-    _known_symbol(state, params)
-    _check_status(params)
+    symbol = _known_symbol(state, params)
+    _check_status(state, params, symbol)
     params.finish()
     raise _no_reference_price()
 
