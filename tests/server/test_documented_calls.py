@@ -272,3 +272,123 @@ async def test_opo_and_opoco_are_read_then_refused_as_exchange_info_says(
     ws = await harness.ws()
     refused = await ws.call("orderList.place.opo", ws.signed_params(ALICE_KEY, ALICE_SECRET, **OPO))
     assert refused["error"]["code"] == -2010
+
+
+# rest-api.md (binance-spot-api-docs a5e0bc3): every documented endpoint.
+DOCUMENTED_REST = [
+    "DELETE /api/v3/openOrders",
+    "DELETE /api/v3/order",
+    "DELETE /api/v3/orderList",
+    "GET /api/v3/account",
+    "GET /api/v3/account/commission",
+    "GET /api/v3/aggTrades",
+    "GET /api/v3/allOrderList",
+    "GET /api/v3/allOrders",
+    "GET /api/v3/avgPrice",
+    "GET /api/v3/depth",
+    "GET /api/v3/exchangeInfo",
+    "GET /api/v3/executionRules",
+    "GET /api/v3/historicalBlockTrades",
+    "GET /api/v3/historicalTrades",
+    "GET /api/v3/klines",
+    "GET /api/v3/myAllocations",
+    "GET /api/v3/myFilters",
+    "GET /api/v3/myPreventedMatches",
+    "GET /api/v3/myTrades",
+    "GET /api/v3/openOrderList",
+    "GET /api/v3/openOrders",
+    "GET /api/v3/order",
+    "GET /api/v3/order/amendments",
+    "GET /api/v3/orderList",
+    "GET /api/v3/ping",
+    "GET /api/v3/rateLimit/order",
+    "GET /api/v3/referencePrice",
+    "GET /api/v3/referencePrice/calculation",
+    "GET /api/v3/ticker",
+    "GET /api/v3/ticker/24hr",
+    "GET /api/v3/ticker/bookTicker",
+    "GET /api/v3/ticker/price",
+    "GET /api/v3/ticker/tradingDay",
+    "GET /api/v3/time",
+    "GET /api/v3/trades",
+    "GET /api/v3/uiKlines",
+    "POST /api/v3/order",
+    "POST /api/v3/order/cancelReplace",
+    "POST /api/v3/order/oco",
+    "POST /api/v3/order/test",
+    "POST /api/v3/orderList/oco",
+    "POST /api/v3/orderList/opo",
+    "POST /api/v3/orderList/opoco",
+    "POST /api/v3/orderList/oto",
+    "POST /api/v3/orderList/otoco",
+    "POST /api/v3/sor/order",
+    "POST /api/v3/sor/order/test",
+    "PUT /api/v3/order/amend/keepPriority",
+]
+# web-socket-api.md (same commit): every documented method but the session ones.
+DOCUMENTED_WS = [
+    "account.commission",
+    "account.rateLimits.orders",
+    "account.status",
+    "allOrderLists",
+    "allOrders",
+    "avgPrice",
+    "blockTrades.historical",
+    "depth",
+    "exchangeInfo",
+    "executionRules",
+    "klines",
+    "myAllocations",
+    "myFilters",
+    "myPreventedMatches",
+    "myTrades",
+    "openOrderLists.status",
+    "openOrders.cancelAll",
+    "openOrders.status",
+    "order.amend.keepPriority",
+    "order.amendments",
+    "order.cancel",
+    "order.cancelReplace",
+    "order.place",
+    "order.status",
+    "order.test",
+    "orderList.cancel",
+    "orderList.place",
+    "orderList.place.oco",
+    "orderList.place.opo",
+    "orderList.place.opoco",
+    "orderList.place.oto",
+    "orderList.place.otoco",
+    "orderList.status",
+    "ping",
+    "referencePrice",
+    "referencePrice.calculation",
+    "sor.order.place",
+    "sor.order.test",
+    "ticker",
+    "ticker.24hr",
+    "ticker.book",
+    "ticker.price",
+    "ticker.tradingDay",
+    "time",
+    "trades.aggregate",
+    "trades.historical",
+    "trades.recent",
+    "uiKlines",
+]
+NOT_SERVED_REST = {"POST /api/v3/sor/order", "POST /api/v3/sor/order/test"}
+NOT_SERVED_WS = {"sor.order.place", "sor.order.test"}
+
+
+async def test_every_documented_call_is_routed_but_sor(harness: Harness) -> None:
+    client = harness.rest()
+    for call in DOCUMENTED_REST:
+        method, path = call.split()
+        reply = await client.raw(method, path.removeprefix("/api"))
+        unsupported = reply.code == -1020
+        assert unsupported is (call in NOT_SERVED_REST), (call, reply.status, reply.json())
+    ws = await harness.ws()
+    for method in DOCUMENTED_WS:
+        answer = await ws.call(method, {})
+        unknown = "error" in answer and answer["error"]["code"] == -1020
+        assert unknown is (method in NOT_SERVED_WS), (method, answer)
