@@ -42,6 +42,7 @@ dump = lambda r: r.data().model_dump(by_alias=True, exclude_none=True)
 out = {}
 out["rules"] = dump(api.execution_rules(symbol="BTCUSDT"))
 out["all_rules"] = dump(api.execution_rules())
+out["two_rules"] = dump(api.execution_rules(symbols=["BTCUSDT", "ETHUSDT"]))
 out["blocks"] = [x.model_dump(by_alias=True) for x in api.historical_block_trades(
     symbol="BTCUSDT", from_id=0).data()]
 out["filters"] = dump(api.my_filters(symbol="BTCUSDT"))
@@ -69,6 +70,7 @@ async def test_binance_sdk_spot_rest(serve: ServeFactory) -> None:
     out = await run_client(serve, exchange, SDK_REST)
     assert [(r["symbol"], r["rules"]) for r in out["rules"]["symbolRules"]] == [("BTCUSDT", [])]
     assert "BTCUSDT" in {r["symbol"] for r in out["all_rules"]["symbolRules"]}
+    assert [r["symbol"] for r in out["two_rules"]["symbolRules"]] == ["BTCUSDT", "ETHUSDT"]
     assert out["blocks"] == [] and out["allocations"] == []
     info = out["info"]["symbols"][0]["filters"]
     # The SDK wraps each filter in its oneOf model: the filter is its ``actual_instance``.
@@ -101,6 +103,8 @@ async def main(base, key, secret):
     try:
         calls = {
             "rules": lambda: api.execution_rules(symbol="BTCUSDT"),
+            "two_rules": lambda: api.execution_rules(symbols=["BTCUSDT", "ETHUSDT"]),
+            "info": lambda: api.exchange_info(symbols=["BTCUSDT", "ETHUSDT"]),
             "blocks": lambda: api.block_trades_historical(symbol="BTCUSDT", from_id=0),
             "filters": lambda: api.my_filters(symbol="BTCUSDT"),
             "allocations": lambda: api.my_allocations(symbol="BTCUSDT"),
@@ -128,6 +132,9 @@ async def test_binance_sdk_spot_websocket_api(serve: ServeFactory) -> None:
     out = await run_client(serve, exchange, SDK_WS)
     rules = out["rules"]["result"]["symbolRules"]
     assert [(r["symbol"], r["rules"]) for r in rules] == [("BTCUSDT", [])]
+    two = out["two_rules"]["result"]["symbolRules"]
+    assert [r["symbol"] for r in two] == ["BTCUSDT", "ETHUSDT"]
+    assert [s["symbol"] for s in out["info"]["result"]["symbols"]] == ["BTCUSDT", "ETHUSDT"]
     assert out["blocks"]["result"] == [] and out["allocations"]["result"] == []
     # The SDK's myFilters model reads the filters from the frame's top level, not from
     # "result" (web-socket-api.md, Query Relevant Filters), so only the call and its weight
