@@ -192,6 +192,14 @@ out = {}
 out["rules"] = exchange.publicGetExecutionRules({"symbol": "BTCUSDT"})
 out["blocks"] = exchange.publicGetHistoricalBlockTrades({"symbol": "BTCUSDT", "fromId": 0})
 out["allocations"] = exchange.privateGetMyAllocations({"symbol": "BTCUSDT"})
+out["oco"] = exchange.privatePostOrderOco({
+    "symbol": "BTCUSDT", "side": "SELL", "quantity": "0.01", "price": "62000.00",
+    "stopPrice": "57500.00", "stopLimitPrice": "57000.00", "stopLimitTimeInForce": "GTC"})
+try:
+    exchange.publicGetReferencePriceCalculation({"symbol": "BTCUSDT"})
+    out["calculation"] = "answered"
+except ccxt.BaseError as exc:
+    out["calculation"] = str(exc)
 try:
     exchange.publicGetReferencePrice({"symbol": "BTCUSDT"})
     out["reference"] = "answered"
@@ -203,7 +211,10 @@ print(json.dumps(out, default=str))
 
 @pytest.mark.skipif(version("ccxt") is None, reason="ccxt missing")
 async def test_ccxt_implicit_methods(serve: ServeFactory) -> None:
-    out = await run_client(serve, demo_exchange(), CCXT)
+    exchange = demo_exchange()
+    out = await run_client(serve, exchange, CCXT)
     assert out["rules"] == {"symbolRules": [{"symbol": "BTCUSDT", "rules": []}]}
     assert out["blocks"] == [] and out["allocations"] == []
-    assert "-2043" in out["reference"]
+    assert "-2043" in out["reference"] and "-2043" in out["calculation"]
+    assert {r["type"] for r in out["oco"]["orderReports"]} == {"LIMIT_MAKER", "STOP_LOSS_LIMIT"}
+    assert exchange.balance("demo", "BTC") == (Decimal("0.99"), Decimal("0.01"))
