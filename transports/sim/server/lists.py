@@ -24,7 +24,13 @@ import msgspec
 from aiohttp import web
 
 from oms.wire.amends import AmendKeepPriority, CancelReplace, QueryAmendments
-from oms.wire.enums import CancelReplaceMode, OrderResponseType, SelfTradePreventionMode, Side
+from oms.wire.enums import (
+    CancelReplaceMode,
+    OrderResponseType,
+    OrderStatus,
+    SelfTradePreventionMode,
+    Side,
+)
 from oms.wire.orderlists import (
     CancelOrderList,
     ListLeg,
@@ -36,8 +42,14 @@ from oms.wire.orderlists import (
 )
 from transports.sim.errors import one_of_mandatory
 from transports.sim.server.core import ServerState
-from transports.sim.server.params import ApiError, Params, mandatory_missing, new_order_from_params
-from transports.sim.server.rest import Endpoint, _fixed, _serve
+from transports.sim.server.params import (
+    ApiError,
+    Params,
+    bad_param,
+    mandatory_missing,
+    new_order_from_params,
+)
+from transports.sim.server.rest import _RESTRICTIONS, Endpoint, _fixed, _serve
 from transports.sim.server.ws import Connection, Outcome, WsApi
 
 __all__ = ["OPERATIONS", "add_list_methods", "add_list_routes"]
@@ -197,11 +209,10 @@ def _cancel_replace(state: ServerState, params: Params, account: str) -> object:
     cancel_id = params.integer("cancelOrderId")
     cancel_orig = params.text("cancelOrigClientOrderId")
     cancel_new = params.text("cancelNewClientOrderId")
-    for unsupported in ("cancelRestrictions", "orderRateLimitExceededMode"):
-        if params.raw(unsupported) is not None:
-            raise ApiError(
-                -1020, f"This operation is not supported. ('{unsupported}' is not simulated here.)"
-            )
+    only_if = _cancel_restriction(params)
+    exceeded = params.text("orderRateLimitExceededMode")
+    if exceeded not in (None, "DO_NOTHING", "CANCEL_ONLY"):
+        raise bad_param("orderRateLimitExceededMode")
     order = new_order_from_params(params, state.symbols)
     params.finish()
     request = CancelReplace(
@@ -211,9 +222,35 @@ def _cancel_replace(state: ServerState, params: Params, account: str) -> object:
         cancel_orig_client_order_id=cancel_orig,
         cancel_new_client_order_id=cancel_new,
     )
+    if exceeded == "CANCEL_ONLY":
+        # "CANCEL_ONLY - will always cancel the order": over the unfilled order count the
+        # cancel is still attempted and the new order fails with the -1015 (rest-api.md, Cancel
+        # an Existing Order and Send a New Order); DO_NOTHING (the default) refuses it all.
+        try:
+            state.limiter.check_orders(params.ip, account)
+        except ApiError as exc:
+            if exc.code != -1015:
+                raise
+            refused = (exc.code, exc.msg)
+            return state.exchange.cancel_replace(
+                account, request, only_if=only_if, refuse_new=refused
+            )
     return state.placement(
-        params.ip, account, lambda: state.exchange.cancel_replace(account, request)
+        params.ip,
+        account,
+        lambda: state.exchange.cancel_replace(account, request, only_if=only_if),
     )
+
+
+def _cancel_restriction(params: Params) -> OrderStatus | None:
+    # rest-api.md, Regarding cancelRestrictions: ONLY_NEW / ONLY_PARTIALLY_FILLED, else -1145.
+    raw = params.text("cancelRestrictions")
+    if raw is None:
+        return None
+    found = _RESTRICTIONS.get(raw)
+    if found is None:
+        raise ApiError(-1145, "Invalid cancelRestrictions")
+    return found
 
 
 def _amend(state: ServerState, params: Params, account: str) -> object:
