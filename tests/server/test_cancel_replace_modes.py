@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.server.conftest import Harness, RestClient, ServeFactory
+from tests.server.conftest import ALICE_KEY, ALICE_SECRET, Harness, RestClient, ServeFactory
 from transports.sim.server.app import ServerOptions
 
 ASK = {
@@ -77,3 +77,28 @@ async def test_order_rate_limit_exceeded_mode(serve: ServeFactory) -> None:
     assert gone.json()["data"]["newOrderResult"] == "NOT_ATTEMPTED"
     bad = await replace(client, order_id, orderRateLimitExceededMode="SOMETIMES")
     assert bad.json()["code"] == -1130
+
+
+async def test_ws_order_cancel_takes_cancel_restrictions(harness: Harness) -> None:
+    ws = await harness.ws()
+    client = harness.rest()
+    order_id = (await client.signed("POST", "/v3/order", ASK)).json()["orderId"]
+
+    def cancel(restriction: str) -> dict[str, object]:
+        return ws.signed_params(
+            ALICE_KEY,
+            ALICE_SECRET,
+            symbol="BTCUSDT",
+            orderId=order_id,
+            cancelRestrictions=restriction,
+        )
+
+    kept = await ws.call("order.cancel", cancel("ONLY_PARTIALLY_FILLED"))
+    assert kept["error"] == {
+        "code": -2011,
+        "msg": "Order was not canceled due to cancel restrictions.",
+    }
+    bad = await ws.call("order.cancel", cancel("SOMETIMES"))
+    assert bad["error"]["code"] == -1145
+    done = await ws.call("order.cancel", cancel("ONLY_NEW"))
+    assert done["result"]["status"] == "CANCELED"

@@ -46,10 +46,10 @@ from transports.sim.server.outbox import Outbox
 from transports.sim.server.params import (
     ApiError,
     Params,
-    cancel_from_params,
     new_order_from_params,
     query_from_params,
 )
+from transports.sim.server.rest import _cancel as rest_cancel
 from transports.sim.server.time_unit import micro, parse_time_unit
 from transports.sim.server.ws_values import loose_value
 from transports.wire import encode_json
@@ -525,9 +525,8 @@ class WsApi:
 
     def _order_cancel(self, conn: Connection, params: Params, values: dict[str, str]) -> Outcome:
         account = self.state.authenticate_ws(params, values, conn.session).account
-        cancel = cancel_from_params(params)
-        params.finish()
-        return self.state.exchange.cancel_order(account, cancel), account, False
+        # REST's rules, cancelRestrictions included (web-socket-api.md, Cancel order).
+        return rest_cancel(self.state, params, account), account, False
 
     def _order_status(self, conn: Connection, params: Params, values: dict[str, str]) -> Outcome:
         account = self.state.authenticate_ws(params, values, conn.session).account
