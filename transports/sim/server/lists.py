@@ -294,6 +294,14 @@ class ListOperation(msgspec.Struct, frozen=True):
     weight: int
     run: Operation
     placement: bool = False
+    # Successful placements (every ``placement``) and list cancels weigh 0 since 2026-04-02;
+    # failed ones are charged (CHANGELOG.md, 2026-03-27). Amends stay charged unless the
+    # amendment expires the order (CHANGELOG.md, 2026-04-02), which is not told apart here.
+    cancel: bool = False
+
+    @property
+    def free_on_success(self) -> bool:
+        return self.placement or self.cancel
 
 
 # Weights: rest-api.md / web-socket-api.md, each section's "Weight".
@@ -301,7 +309,7 @@ OPERATIONS: tuple[ListOperation, ...] = (
     ListOperation("POST", "/api/v3/orderList/oco", "orderList.place.oco", 1, _oco, True),
     ListOperation("POST", "/api/v3/orderList/oto", "orderList.place.oto", 1, _oto, True),
     ListOperation("POST", "/api/v3/orderList/otoco", "orderList.place.otoco", 1, _otoco, True),
-    ListOperation("DELETE", "/api/v3/orderList", "orderList.cancel", 1, _cancel_list),
+    ListOperation("DELETE", "/api/v3/orderList", "orderList.cancel", 1, _cancel_list, cancel=True),
     ListOperation("GET", "/api/v3/orderList", "orderList.status", 4, _query_list),
     ListOperation("GET", "/api/v3/openOrderList", "openOrderLists.status", 6, _open_lists),
     ListOperation("GET", "/api/v3/allOrderList", "allOrderLists", 20, _all_lists),
@@ -324,7 +332,12 @@ def _rest_handler(run: Operation) -> Callable[[ServerState, Params, str | None],
 def add_list_routes(app: web.Application, operations: tuple[ListOperation, ...] = ()) -> None:
     """Register the REST routes of ``OPERATIONS`` and ``operations``."""
     for op in OPERATIONS + operations:
-        endpoint = Endpoint(_rest_handler(op.run), _fixed(op.weight), placement=op.placement)
+        endpoint = Endpoint(
+            _rest_handler(op.run),
+            _fixed(op.weight),
+            placement=op.placement,
+            free_on_success=op.free_on_success,
+        )
 
         async def handle(request: web.Request, endpoint: Endpoint = endpoint) -> web.StreamResponse:
             return await _serve(request, endpoint)
@@ -347,3 +360,5 @@ def add_list_methods(api: type[WsApi], operations: tuple[ListOperation, ...] = (
         if op.ws_method is not None:
             api._METHODS[op.ws_method] = _ws_method(op.run)
             api._WEIGHTS[op.ws_method] = op.weight
+            if op.free_on_success:
+                api._FREE_ON_SUCCESS.add(op.ws_method)

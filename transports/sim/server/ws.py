@@ -415,7 +415,7 @@ class WsApi:
         weight = dynamic(params) if dynamic else self._WEIGHTS.get(method, _SESSION_WEIGHT)
         state.limiter.charge(conn.ip, weight)
         result, account, orders = handler(self, conn, params, values)
-        if method in ("order.place", "order.cancel", "openOrders.cancelAll"):
+        if method in self._FREE_ON_SUCCESS:
             state.limiter.refund(conn.ip, weight)
         return result, account, orders
 
@@ -551,6 +551,9 @@ class WsApi:
         "order.status": _order_status,
         **account_calls.WS_METHODS,
     }
+    # Successful placements and cancels weigh 0 since 2026-04-02 (CHANGELOG.md, 2026-03-27);
+    # the list methods add themselves (lists.add_list_methods).
+    _FREE_ON_SUCCESS: ClassVar[set[str]] = {"order.place", "order.cancel", "openOrders.cancelAll"}
     # Weights as on REST (rest-api.md, LIMITS); the session and subscription methods weigh 2.
     _WEIGHTS: ClassVar[dict[str, int]] = {
         "ping": 1,
