@@ -8,33 +8,17 @@ from decimal import Decimal as D
 import pytest
 
 from oms.core.commands import Intent, Sent
-from oms.core.engine import Engine
-from oms.core.ids import SequentialIds
-from oms.core.positions import PositionBook
 from oms.core.spec import OrderSpec
 from oms.core.state import OrderState
-from oms.runtime.dispatch import Dispatcher
-from oms.runtime.journal import Journal
-from oms.runtime.metrics import Metrics
 from oms.wire.enums import OrderType, Side, TimeInForce
+from tests.manager.support import bare_dispatcher
 
 SPEC = OrderSpec(symbol="X", side=Side.BUY, order_type=OrderType.LIMIT, quantity=D(1),
                  price=D(1), time_in_force=TimeInForce.GTC)  # fmt: skip
 
 
-def _dispatcher() -> Dispatcher:
-    return Dispatcher(
-        Engine(clock=lambda: 0, new_client_order_id=SequentialIds()),
-        Journal(":memory:"),
-        metrics=Metrics(),
-        positions=PositionBook(),
-        rules={},
-        clock=lambda: 0,
-    )
-
-
 async def test_wait_for_wakes_on_an_applied_output_and_leaves_no_waiter() -> None:
-    dispatcher = _dispatcher()
+    dispatcher = bare_dispatcher()
     dispatcher.apply(Intent(client_order_id="a", at_ms=0, spec=SPEC))  # no output: no wake-up
     order = dispatcher.engine.order("a")
     assert order is not None
@@ -49,7 +33,7 @@ async def test_wait_for_wakes_on_an_applied_output_and_leaves_no_waiter() -> Non
 
 
 async def test_wait_for_that_times_out_leaves_no_waiter() -> None:
-    dispatcher = _dispatcher()
+    dispatcher = bare_dispatcher()
     with pytest.raises(TimeoutError):
         await dispatcher.wait_for(lambda: False, timeout=0.01)
     assert dispatcher._waiters == []
