@@ -459,7 +459,10 @@ class SimAdvanced:
                     self._execute(market, sim, None)
 
     def _run_contingencies(self, market: _Market) -> None:
-        for lst in list(self._lists[market.rules.symbol].values()):
+        lists = self._lists[market.rules.symbol]
+        if not lists:  # the usual case: no order list on the symbol
+            return
+        for lst in list(lists.values()):
             if not lst.is_open:
                 continue
             if (

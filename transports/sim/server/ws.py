@@ -354,7 +354,11 @@ class WsApi:
                 raise ApiError(
                     -1102, "A mandatory parameter was not sent, was empty/null, or malformed."
                 )
-            values = {k: _stringify(v) for k, v in raw_params.items() if v is not None}
+            values = {
+                k: v if type(v) is str else _stringify(v)
+                for k, v in raw_params.items()
+                if v is not None
+            }
         except SimError as exc:
             return self._error(conn, request_id, exc, True)
         params = Params(values, ip=conn.ip)
