@@ -224,15 +224,24 @@ async def test_server_errors_and_unknown_codes_are_outcome_unknown(
             assert info.value.request_time_ms is not None
 
 
+def orders_answer_late(state: Hostile) -> asyncio.Event:
+    """``POST /api/v3/order`` answers after 5 s; the event is set when one arrives."""
+    arrived = asyncio.Event()
+
+    @state.route("POST", "/api/v3/order")
+    async def slow(request: web.Request) -> web.Response:
+        arrived.set()
+        await asyncio.sleep(5)
+        return json_response(ACK)
+
+    return arrived
+
+
 async def test_slow_answer_times_out_as_outcome_unknown(
     hostile: tuple[Hostile, TestServer],
 ) -> None:
     state, server = hostile
-
-    @state.route("POST", "/api/v3/order")
-    async def slow(request: web.Request) -> web.Response:
-        await asyncio.sleep(5)
-        return json_response(ACK)
+    orders_answer_late(state)
 
     async with client_for(server, request_timeout_s=0.3) as client:
         await client.sync_clock()
@@ -242,6 +251,50 @@ async def test_slow_answer_times_out_as_outcome_unknown(
         assert time.monotonic() - started < 2
         assert info.value.recv_window_ms == 5000
         assert abs(info.value.request_time_ms - client.server_time_ms()) < 2000  # type: ignore[operator]
+
+
+async def test_each_request_times_out_at_its_own_deadline(
+    hostile: tuple[Hostile, TestServer],
+) -> None:
+    # One timer serves every request in flight (transports/binance/deadlines.py): a request
+    # started while another's timer is armed still ends at its own deadline, not later.
+    state, server = hostile
+    orders_answer_late(state)
+
+    async with client_for(server, request_timeout_s=0.4) as client:
+        await client.sync_clock()
+        started = time.monotonic()
+
+        async def place(delay: float, cid: str) -> float:
+            await asyncio.sleep(delay)
+            with pytest.raises(OutcomeUnknown, match=r"no answer within 0\.4 s"):
+                await client.place_spot_order(msgspec.structs.replace(ORDER, client_order_id=cid))
+            return time.monotonic() - started
+
+        first, second = await asyncio.gather(place(0.0, "d1"), place(0.25, "d2"))
+        assert 0.35 < first < 0.6
+        assert 0.6 < second < 0.85  # its own deadline (0.65), not the first one's plus 0.4
+        # The client still works after its requests timed out.
+        assert await client.get_server_time() > 0
+
+
+async def test_a_cancelled_request_is_the_callers_cancellation_not_a_timeout(
+    hostile: tuple[Hostile, TestServer],
+) -> None:
+    state, server = hostile
+    arrived = orders_answer_late(state)
+
+    async with client_for(server, request_timeout_s=0.3) as client:
+        await client.sync_clock()
+        task = asyncio.ensure_future(client.place_spot_order(ORDER))
+        await arrived.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        # Past the cancelled request's deadline nothing fires at anyone: a later request in
+        # this task is neither cancelled nor timed out.
+        await asyncio.sleep(0.4)
+        assert await client.get_server_time() > 0
 
 
 async def test_429_stops_all_traffic_for_retry_after(hostile: tuple[Hostile, TestServer]) -> None:

@@ -79,14 +79,28 @@ class _Bucket:
             self.reported = 0
 
     def wait_ms(self, now_ms: int, amount: int) -> int:
-        self.roll(now_ms)
-        if amount == 0 or self.count + amount <= self.limit:
+        index = now_ms // self.span_ms  # ``roll``, inline: three buckets per request
+        if index != self.index:
+            self.index = index
+            self.reported = 0
+        if amount == 0 or self.reported + self.in_flight + amount <= self.limit:
             return 0
-        return (self.index + 1) * self.span_ms - now_ms
+        return (index + 1) * self.span_ms - now_ms
+
+    def reserve(self, now_ms: int, amount: int) -> None:
+        index = now_ms // self.span_ms
+        if index != self.index:
+            self.index = index
+            self.reported = 0
+        self.in_flight += amount
 
     def settle(self, now_ms: int, amount: int, reported: int | None) -> None:
-        self.roll(now_ms)
-        self.in_flight = max(self.in_flight - amount, 0)
+        index = now_ms // self.span_ms
+        if index != self.index:
+            self.index = index
+            self.reported = 0
+        in_flight = self.in_flight - amount
+        self.in_flight = in_flight if in_flight > 0 else 0
         # The header counts everything the server saw in this window (other processes on
         # this IP or account included); without one, count the request as spent.
         self.reported = reported if reported is not None else self.reported + amount
@@ -124,20 +138,21 @@ class RateGovernor:
     def delay_s(self, weight: int, orders: int = 0) -> float:
         """Seconds to wait before a request of this weight (and order count) may be sent."""
         now = self._now_ms()
-        wait = max(
-            self.blocked_until_ms - now,
-            self.weight.wait_ms(now, weight),
-            self.orders_10s.wait_ms(now, orders),
-            self.orders_1d.wait_ms(now, orders),
-        )
-        return max(wait, 0) / 1000.0
+        wait = self.blocked_until_ms - now
+        if (w := self.weight.wait_ms(now, weight)) > wait:
+            wait = w
+        if (w := self.orders_10s.wait_ms(now, orders)) > wait:
+            wait = w
+        if (w := self.orders_1d.wait_ms(now, orders)) > wait:
+            wait = w
+        return wait / 1000.0 if wait > 0 else 0.0
 
     def reserve(self, weight: int, orders: int = 0) -> None:
         """Count a request that is about to be sent (until ``settle``, it is in flight)."""
         now = self._now_ms()
-        for bucket, amount in self._buckets(weight, orders):
-            bucket.roll(now)
-            bucket.in_flight += amount
+        self.weight.reserve(now, weight)
+        self.orders_10s.reserve(now, orders)
+        self.orders_1d.reserve(now, orders)
 
     def settle(
         self, weight: int, orders: int = 0, headers: Mapping[str, str] | None = None
@@ -150,9 +165,6 @@ class RateGovernor:
         self.weight.settle(now, weight, get((_WEIGHT, MINUTE_MS)))
         self.orders_10s.settle(now, orders, get((_ORDERS, TEN_S_MS)))
         self.orders_1d.settle(now, orders, get((_ORDERS, DAY_MS)))
-
-    def _buckets(self, weight: int, orders: int) -> tuple[tuple[_Bucket, int], ...]:
-        return ((self.weight, weight), (self.orders_10s, orders), (self.orders_1d, orders))
 
     def block(self, retry_after_s: float, *, banned: bool = False) -> None:
         """Hold every request for ``retry_after_s`` (after a 429, or a 418 ban)."""

@@ -38,6 +38,7 @@ from oms.errors import (
     IpBanned,
     LocalError,
     OmsError,
+    OutcomeUnknown,
     RateLimited,
 )
 from oms.wire.decoding import decode_body
@@ -45,6 +46,7 @@ from oms.wire.requests import Params
 from oms.wire.rest import ServerTime
 from transports.binance.clock import ServerClock
 from transports.binance.config import BinanceConfig
+from transports.binance.deadlines import Deadlines
 from transports.binance.errors import RequestMeta, error_from_response, retry_after_s
 from transports.binance.governor import RateGovernor
 from transports.binance.signing import quote_value, rest_payload
@@ -76,18 +78,25 @@ class RestClient:
         self._base = config.rest_url.rstrip("/")
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
+        self._deadlines = Deadlines(config.request_timeout_s)
+        # Per request: no total (``_deadlines`` keeps it), a connect timeout when a new
+        # connection is opened (nothing was sent: ``Disconnected``).
+        self._timeout = aiohttp.ClientTimeout(total=None, connect=config.request_timeout_s)
+        self._total_timeout = aiohttp.ClientTimeout(total=config.request_timeout_s)
 
     def session(self) -> aiohttp.ClientSession:
         """The one session of this client (created on first use, inside the event loop)."""
         if self._closed:
             raise Disconnected("the client is closed")
         if self._session is None:
-            timeout = aiohttp.ClientTimeout(total=self._config.request_timeout_s)
-            self._session = aiohttp.ClientSession(timeout=timeout, raise_for_status=False)
+            self._session = aiohttp.ClientSession(
+                timeout=self._total_timeout, raise_for_status=False
+            )
         return self._session
 
     async def close(self) -> None:
         self._closed = True
+        self._deadlines.close()
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -242,9 +251,16 @@ class RestClient:
         return answer
 
     async def _send(self, meta: RequestMeta, url: URL, headers: dict[str, str]) -> _Answer:
+        # The request's deadline is kept by ``Deadlines`` (one timer for all requests);
+        # aiohttp keeps only the connect timeout, when a new connection is opened.
+        task = self._deadlines.start()
         try:
             async with self.session().request(
-                meta.method, url, headers=headers, allow_redirects=False
+                meta.method,
+                url,
+                headers=headers,
+                allow_redirects=False,
+                timeout=self._timeout if task is not None else self._total_timeout,
             ) as resp:
                 raw = await resp.read()
                 return _Answer(
@@ -253,16 +269,25 @@ class RestClient:
                     raw,
                     resp.content_type,
                 )
+        except asyncio.CancelledError:
+            if not self._deadlines.finish(task) or task is None or task.cancelling():
+                raise  # the caller's cancellation, not (only) our deadline
+            raise self._timed_out(meta) from None
         except (aiohttp.ConnectionTimeoutError, aiohttp.ClientConnectorError) as exc:
             # The connection was never opened: the request certainly did not execute.
             log.warning("%s: cannot connect (%s)", meta.label, type(exc).__name__)
             raise Disconnected(f"{meta.label}: cannot connect ({type(exc).__name__})") from None
         except TimeoutError:
-            log.warning("%s: no answer within %.1f s", meta.label, self._config.request_timeout_s)
-            raise meta.unknown(f"no answer within {self._config.request_timeout_s:g} s") from None
+            raise self._timed_out(meta) from None
         except aiohttp.ClientError as exc:
             log.warning("%s: connection failed after sending (%s)", meta.label, type(exc).__name__)
             raise meta.unknown(f"connection failed after sending ({type(exc).__name__})") from None
+        finally:
+            self._deadlines.finish(task)
+
+    def _timed_out(self, meta: RequestMeta) -> OutcomeUnknown:
+        log.warning("%s: no answer within %.1f s", meta.label, self._config.request_timeout_s)
+        return meta.unknown(f"no answer within {self._config.request_timeout_s:g} s")
 
     async def _wait_turn(self, meta: RequestMeta, weight: int, orders: int) -> None:
         while (delay := self._governor.delay_s(weight, orders)) > 0:

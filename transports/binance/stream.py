@@ -166,6 +166,15 @@ class _LostError(Exception):
         self.immediate = immediate
 
 
+def _check_ending(item: StreamItem) -> None:
+    """After an event that ends the subscription (user-data-stream.md, "Event Stream
+    Terminated"; web-socket-api.md, "serverShutdown"), the connection is over."""
+    if isinstance(item, ServerShutdown):
+        raise _LostError("serverShutdown")
+    if isinstance(item, EventStreamTerminated):
+        raise _LostError("eventStreamTerminated")
+
+
 class UserDataStream:
     """Yields ``StreamItem``s from the user-data stream until ``close()``."""
 
@@ -195,6 +204,7 @@ class UserDataStream:
         self._connected_at = 0.0
         self._clock_stale = False
         self._frames = 0  # frames received on the current connection (the watchdog's view)
+        self._last_frame_s: float | None = None  # when the last one came (``monotonic``)
         self._watch_lost: _LostError | None = None  # why the watchdog closed the connection
         self.reconnects = 0
         self.subscriptions = 0
@@ -225,6 +235,9 @@ class UserDataStream:
     async def frames(self) -> AsyncGenerator[tuple[StreamItem, bytes | None], None]:
         """``items()``, each event with the frame it was decoded from (None for a gap).
 
+        One generator from the socket to the consumer: a frame is received, decoded and
+        handed on in one step (no generator in between).
+
         Raises:
             The same as ``items()``.
         """
@@ -232,45 +245,68 @@ class UserDataStream:
             raise LocalError("user_data() already has a consumer; iterate it from one task")
         self._consuming = True
         try:
-            async for pair in self._run():
-                yield pair
+            attempt = 0
+            since_ms: int | None = None
+            reason = "first subscription"
+            while not self._closed:
+                immediate = False
+                self._fire("connect")
+                try:
+                    async with await self._connect() as ws:
+                        self._ws = ws
+                        early = await self._subscribe(ws)
+                        attempt = 0
+                        gap = StreamGap(
+                            reason=reason, since_ms=since_ms, at_ms=self._clock.now_ms()
+                        )
+                        since_ms = gap.at_ms  # this subscription is good from here on
+                        yield gap, None
+                        for item in early:
+                            yield item, None
+                        # No timeout per frame (an ``asyncio`` timer set and cancelled for
+                        # every frame cost more than the decode): the watchdog task asks
+                        # ``session.status`` on silence and rotates old connections by
+                        # closing ``ws``, which ends this loop.
+                        watchdog = self._start_watch(ws)
+                        monotonic = self._monotonic
+                        try:
+                            while True:
+                                msg = await ws.receive()
+                                self._frames += 1  # any frame proves the connection is alive
+                                self._last_frame_s = monotonic()
+                                pair = self._message(ws, msg)
+                                if pair is None:
+                                    continue  # a response, handled
+                                yield pair
+                                _check_ending(pair[0])
+                        finally:
+                            watchdog.cancel()
+                            since_ms = self._last_good_ms(since_ms)
+                except _LostError as lost:
+                    reason, immediate = lost.reason, lost.immediate
+                finally:
+                    self._ws = None
+                if self._closed:
+                    break
+                await self._lost(reason, 0.0 if immediate else self._backoff(attempt))
+                attempt += 1
         finally:
             # However the run ended (a refused key, the consumer stopping, a bug), the
             # machine leaves its state: the next ``items()`` starts from DISCONNECTED.
             self._fire("ended")
             self._consuming = False
 
-    async def _run(self) -> AsyncIterator[tuple[StreamItem, bytes | None]]:
-        attempt = 0
-        since_ms: int | None = None
-        reason = "first subscription"
-        while not self._closed:
-            immediate = False
-            self._fire("connect")
-            try:
-                async with await self._connect() as ws:
-                    self._ws = ws
-                    early = await self._subscribe(ws)
-                    attempt = 0
-                    gap = StreamGap(reason=reason, since_ms=since_ms, at_ms=self._clock.now_ms())
-                    since_ms = gap.at_ms  # this subscription is good from here on
-                    yield gap, None
-                    for item in early:
-                        yield item, None
-                    async for pair in self._receive(ws):
-                        since_ms = self._clock.now_ms()
-                        yield pair
-            except _LostError as lost:
-                reason, immediate = lost.reason, lost.immediate
-            finally:
-                self._ws = None
-            if self._closed:
-                break
-            self._fire("lost")
-            log.info("user data stream lost: %s", reason)
-            delay = 0.0 if immediate else self._backoff(attempt)
-            attempt += 1
-            await asyncio.sleep(delay)
+    async def _lost(self, reason: str, delay: float) -> None:
+        self._fire("lost")
+        log.info("user data stream lost: %s", reason)
+        await asyncio.sleep(delay)
+
+    def _last_good_ms(self, since_ms: int | None) -> int | None:
+        """When the connection was last known good: its last frame, on the server clock."""
+        last = self._last_frame_s
+        if last is None:
+            return since_ms
+        return self._clock.now_ms() - int((self._monotonic() - last) * 1000)
 
     def _fire(self, trigger: str) -> None:
         # close() may run while a step is under way: once CLOSED, the machine stays there.
@@ -406,44 +442,37 @@ class UserDataStream:
 
     # --- receive ----------------------------------------------------------------------------
 
-    async def _receive(
-        self, ws: aiohttp.ClientWebSocketResponse
-    ) -> AsyncIterator[tuple[StreamItem, bytes | None]]:
-        # No timeout per frame (an ``asyncio`` timer set and cancelled for every frame cost
-        # more than the decode): the watchdog task (``_watch``) asks ``session.status`` on
-        # silence and rotates old connections by closing ``ws``, which ends this loop.
+    def _start_watch(self, ws: aiohttp.ClientWebSocketResponse) -> asyncio.Future[None]:
         self._frames = 0
+        self._last_frame_s = None
         self._watch_lost = None
-        watchdog = asyncio.ensure_future(self._watch(ws))
-        try:
-            while True:
-                msg = await ws.receive()
-                self._frames += 1  # any frame proves the connection is alive
-                if msg.type is aiohttp.WSMsgType.TEXT:
-                    raw = msg.data.encode()
-                    if not raw.startswith(_EVENT_PREFIX):
-                        # Not the event envelope's opening (user-data-stream.md, "User Data
-                        # Stream Events"): a response, or a frame decode_user_data judges.
-                        peek = self._peek(raw)
-                        if peek is not None and peek.status is not None and peek.event is None:
-                            self._response(peek)
-                            continue
-                    item = self._event(raw)  # one parse per event frame
-                    yield item, raw  # the raw frame: journaled as received
-                    if isinstance(item, ServerShutdown):
-                        raise _LostError("serverShutdown")
-                    if isinstance(item, EventStreamTerminated):
-                        raise _LostError("eventStreamTerminated")
-                elif msg.type is aiohttp.WSMsgType.BINARY:
-                    bad = BadFrame(raw=bytes(msg.data), error="binary frame on a JSON session")
-                    yield bad, None
-                else:
-                    lost = self._watch_lost
-                    if lost is not None:
-                        raise lost
-                    raise _LostError(f"connection closed ({msg.type.name}, code {ws.close_code})")
-        finally:
-            watchdog.cancel()
+        return asyncio.ensure_future(self._watch(ws))
+
+    def _message(
+        self, ws: aiohttp.ClientWebSocketResponse, msg: aiohttp.WSMessage
+    ) -> tuple[StreamItem, bytes | None] | None:
+        """One received message: an event with the frame it came in (journaled as
+        received), or None for a response (handled here).
+
+        Raises:
+            _LostError: the connection ended (closed, or closed by the watchdog).
+        """
+        if msg.type is aiohttp.WSMsgType.TEXT:
+            raw = msg.data.encode()
+            if not raw.startswith(_EVENT_PREFIX):
+                # Not the event envelope's opening (user-data-stream.md, "User Data Stream
+                # Events"): a response, or a frame decode_user_data judges.
+                peek = self._peek(raw)
+                if peek is not None and peek.status is not None and peek.event is None:
+                    self._response(peek)
+                    return None
+            return self._event(raw), raw  # one parse per event frame
+        if msg.type is aiohttp.WSMsgType.BINARY:
+            return BadFrame(raw=bytes(msg.data), error="binary frame on a JSON session"), None
+        lost = self._watch_lost
+        if lost is not None:
+            raise lost
+        raise _LostError(f"connection closed ({msg.type.name}, code {ws.close_code})")
 
     async def _watch(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         """The receive loop's watchdog: with no frame for ``stream_silence_s`` (checked once
