@@ -634,8 +634,24 @@ class SimAdvanced:
 
     # --- cancel-replace ---------------------------------------------------------------------
 
-    def cancel_replace(self, account: str, request: CancelReplace) -> CancelReplaceAnswer:
+    def cancel_replace(
+        self,
+        account: str,
+        request: CancelReplace,
+        *,
+        only_if: OrderStatus | None = None,
+        refuse_new: tuple[int, str] | None = None,
+    ) -> CancelReplaceAnswer:
         """``POST /api/v3/order/cancelReplace``: cancel, then (by the mode) place.
+
+        Args:
+            only_if: ``cancelRestrictions``: cancel only an order in this status; another
+                status fails the cancel with -2011 "Order was not canceled due to cancel
+                restrictions." (rest-api.md, Regarding cancelRestrictions).
+            refuse_new: ``orderRateLimitExceededMode=CANCEL_ONLY`` over the unfilled order
+                count: the cancel is still attempted, the new order fails with this
+                ``(code, msg)`` and every failure answers HTTP 429 (rest-api.md, Cancel an
+                Existing Order and Send a New Order, the table of modes).
 
         Raises:
             CancelReplaceFailedError: -2022 (400) when the new order was not placed, -2021
@@ -655,7 +671,10 @@ class SimAdvanced:
             new_client_order_id=request.cancel_new_client_order_id,
         )
         ok, fail = CancelReplaceResult.SUCCESS, CancelReplaceResult.FAILURE
+        limited = refuse_new is not None
         try:
+            if only_if is not None:
+                self._check_cancel_restriction(account, market, cancel, only_if)
             cancel_result, cancel_raw = ok, _raw(self.cancel_order(account, cancel))
         except errors.SimError as exc:
             cancel_result, cancel_raw = fail, _raw({"code": exc.code, "msg": exc.msg})
@@ -665,11 +684,15 @@ class SimAdvanced:
                 new_order_result=CancelReplaceResult.NOT_ATTEMPTED,
                 cancel_response=cancel_raw,
             )
-            raise CancelReplaceFailedError(-2022, "Order cancel-replace failed.", 400, data)
-        try:
-            new_result, new_raw = ok, _raw(self.place_order(account, request.new_order))
-        except errors.SimError as exc:
-            new_result, new_raw = fail, _raw({"code": exc.code, "msg": exc.msg})
+            status = 429 if limited else 400
+            raise CancelReplaceFailedError(-2022, "Order cancel-replace failed.", status, data)
+        if refuse_new is not None:
+            new_result, new_raw = fail, _raw({"code": refuse_new[0], "msg": refuse_new[1]})
+        else:
+            try:
+                new_result, new_raw = ok, _raw(self.place_order(account, request.new_order))
+            except errors.SimError as exc:
+                new_result, new_raw = fail, _raw({"code": exc.code, "msg": exc.msg})
         answer = CancelReplaceAnswer(
             cancel_result=cancel_result,
             new_order_result=new_result,
@@ -677,12 +700,22 @@ class SimAdvanced:
             new_order_response=new_raw,
         )
         if cancel_result is fail and new_result is fail:
-            raise CancelReplaceFailedError(-2022, "Order cancel-replace failed.", 400, answer)
+            status = 429 if limited else 400
+            raise CancelReplaceFailedError(-2022, "Order cancel-replace failed.", status, answer)
         if fail in (cancel_result, new_result):
             raise CancelReplaceFailedError(
-                -2021, "Order cancel-replace partially failed.", 409, answer
+                -2021, "Order cancel-replace partially failed.", 429 if limited else 409, answer
             )
         return answer
+
+    def _check_cancel_restriction(
+        self, account: str, market: _Market, cancel: CancelOrder, only_if: OrderStatus
+    ) -> None:
+        """An order found in another status than ``only_if`` is not canceled (rest-api.md,
+        Regarding cancelRestrictions); an unknown one fails as the cancel itself would."""
+        order = self._find(account, market, cancel.order_id, cancel.orig_client_order_id)
+        if order is not None and order.status is not only_if:
+            raise errors.SimError(-2011, "Order was not canceled due to cancel restrictions.")
 
     # --- amend keep priority --------------------------------------------------------------
 

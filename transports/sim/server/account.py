@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from transports.sim.server import market, rest
+from transports.sim.server import allocations, block_trades, market, my_filters, reference, rest
 from transports.sim.server.auth import Credential
 from transports.sim.server.core import ServerState
 from transports.sim.server.params import ApiError, Params, bad_param
@@ -39,7 +39,7 @@ class Connection(Protocol):
     def session(self) -> Credential | None: ...
 
 
-__all__ = ["ENDPOINTS", "WS_METHODS", "WS_WEIGHTS"]
+__all__ = ["ENDPOINTS", "MORE_ENDPOINTS", "WS_METHODS", "WS_WEIGHTS"]
 
 _DAY_MS = 86_400_000
 
@@ -158,6 +158,10 @@ def _public(handler: _Handler) -> Callable[[WsApi, Connection, Params, dict[str,
 
 
 _REST = rest.ENDPOINTS
+# The newer documented calls, one module each (REST table and WebSocket API methods).
+_MORE = (reference, block_trades, my_filters, allocations)
+MORE_ENDPOINTS = tuple(module.ENDPOINTS for module in _MORE)
+_MORE_WS = {name: ep for module in _MORE for name, ep in module.WS_METHODS.items()}
 WS_METHODS: dict[str, Callable[[WsApi, Connection, Params, dict[str, str]], Outcome]] = {
     "account.status": _signed(_REST[("GET", "/api/v3/account")].handler),
     "account.commission": _signed(_REST[("GET", "/api/v3/account/commission")].handler),
@@ -170,6 +174,7 @@ WS_METHODS: dict[str, Callable[[WsApi, Connection, Params, dict[str, str]], Outc
     "order.test": _signed(_REST[("POST", "/api/v3/order/test")].handler),
     "exchangeInfo": _public(_REST[("GET", "/api/v3/exchangeInfo")].handler),
     **{name: _public(endpoint.handler) for name, endpoint in market.WS_METHODS.items()},
+    **{name: (_signed if ep.signed else _public)(ep.handler) for name, ep in _MORE_WS.items()},
 }
 
 # web-socket-api.md: the same weights as the REST calls.
@@ -185,4 +190,5 @@ WS_WEIGHTS: dict[str, Callable[[Params], int]] = {
     "order.test": _REST[("POST", "/api/v3/order/test")].weight,
     "exchangeInfo": _fixed(20),
     **{name: endpoint.weight for name, endpoint in market.WS_METHODS.items()},
+    **{name: endpoint.weight for name, endpoint in _MORE_WS.items()},
 }

@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from aiohttp import web
 
 from transports.sim.exchange import SimExchange
-from transports.sim.server import account, market
+from transports.sim.server import account, market, old_oco, opo
 from transports.sim.server.auth import DEMO_API_KEY, DEMO_API_SECRET, ApiAccount
 from transports.sim.server.core import ServerOptions, ServerState, wall_clock_ms
 from transports.sim.server.lists import add_list_methods, add_list_routes
@@ -71,7 +71,7 @@ async def _json_errors(
         return web.Response(status=exc.status, body=body, content_type="application/json")
 
 
-add_list_methods(WsApi)
+add_list_methods(WsApi, old_oco.OPERATIONS + opo.OPERATIONS)
 
 
 async def _common_headers(request: web.Request, response: web.StreamResponse) -> None:
@@ -107,8 +107,8 @@ def make_app(
     app = web.Application(middlewares=[_json_errors])
     app[STATE_KEY] = state
     app[HUB_KEY] = hub
-    add_routes(app, market.ENDPOINTS, account.ENDPOINTS)
-    add_list_routes(app)
+    add_routes(app, market.ENDPOINTS, account.ENDPOINTS, *account.MORE_ENDPOINTS)
+    add_list_routes(app, old_oco.OPERATIONS + opo.OPERATIONS)
     app.router.add_get("/ws-api/v3", WsApi(state, hub).handle)
     streams = app[STREAMS_KEY] = StreamHub(state)
     add_stream_routes(app, streams)

@@ -24,7 +24,13 @@ import msgspec
 from aiohttp import web
 
 from oms.wire.amends import AmendKeepPriority, CancelReplace, QueryAmendments
-from oms.wire.enums import CancelReplaceMode, OrderResponseType, SelfTradePreventionMode, Side
+from oms.wire.enums import (
+    CancelReplaceMode,
+    OrderResponseType,
+    OrderStatus,
+    SelfTradePreventionMode,
+    Side,
+)
 from oms.wire.orderlists import (
     CancelOrderList,
     ListLeg,
@@ -36,8 +42,14 @@ from oms.wire.orderlists import (
 )
 from transports.sim.errors import one_of_mandatory
 from transports.sim.server.core import ServerState
-from transports.sim.server.params import ApiError, Params, mandatory_missing, new_order_from_params
-from transports.sim.server.rest import Endpoint, _fixed, _serve
+from transports.sim.server.params import (
+    ApiError,
+    Params,
+    bad_param,
+    mandatory_missing,
+    new_order_from_params,
+)
+from transports.sim.server.rest import _RESTRICTIONS, Endpoint, _fixed, _serve
 from transports.sim.server.ws import Connection, Outcome, WsApi
 
 __all__ = ["OPERATIONS", "add_list_methods", "add_list_routes"]
@@ -197,11 +209,10 @@ def _cancel_replace(state: ServerState, params: Params, account: str) -> object:
     cancel_id = params.integer("cancelOrderId")
     cancel_orig = params.text("cancelOrigClientOrderId")
     cancel_new = params.text("cancelNewClientOrderId")
-    for unsupported in ("cancelRestrictions", "orderRateLimitExceededMode"):
-        if params.raw(unsupported) is not None:
-            raise ApiError(
-                -1020, f"This operation is not supported. ('{unsupported}' is not simulated here.)"
-            )
+    only_if = _cancel_restriction(params)
+    exceeded = params.text("orderRateLimitExceededMode")
+    if exceeded not in (None, "DO_NOTHING", "CANCEL_ONLY"):
+        raise bad_param("orderRateLimitExceededMode")
     order = new_order_from_params(params, state.symbols)
     params.finish()
     request = CancelReplace(
@@ -211,9 +222,35 @@ def _cancel_replace(state: ServerState, params: Params, account: str) -> object:
         cancel_orig_client_order_id=cancel_orig,
         cancel_new_client_order_id=cancel_new,
     )
+    if exceeded == "CANCEL_ONLY":
+        # "CANCEL_ONLY - will always cancel the order": over the unfilled order count the
+        # cancel is still attempted and the new order fails with the -1015 (rest-api.md, Cancel
+        # an Existing Order and Send a New Order); DO_NOTHING (the default) refuses it all.
+        try:
+            state.limiter.check_orders(params.ip, account)
+        except ApiError as exc:
+            if exc.code != -1015:
+                raise
+            refused = (exc.code, exc.msg)
+            return state.exchange.cancel_replace(
+                account, request, only_if=only_if, refuse_new=refused
+            )
     return state.placement(
-        params.ip, account, lambda: state.exchange.cancel_replace(account, request)
+        params.ip,
+        account,
+        lambda: state.exchange.cancel_replace(account, request, only_if=only_if),
     )
+
+
+def _cancel_restriction(params: Params) -> OrderStatus | None:
+    # rest-api.md, Regarding cancelRestrictions: ONLY_NEW / ONLY_PARTIALLY_FILLED, else -1145.
+    raw = params.text("cancelRestrictions")
+    if raw is None:
+        return None
+    found = _RESTRICTIONS.get(raw)
+    if found is None:
+        raise ApiError(-1145, "Invalid cancelRestrictions")
+    return found
 
 
 def _amend(state: ServerState, params: Params, account: str) -> object:
@@ -257,6 +294,14 @@ class ListOperation(msgspec.Struct, frozen=True):
     weight: int
     run: Operation
     placement: bool = False
+    # Successful placements (every ``placement``) and list cancels weigh 0 since 2026-04-02;
+    # failed ones are charged (CHANGELOG.md, 2026-03-27). Amends stay charged unless the
+    # amendment expires the order (CHANGELOG.md, 2026-04-02), which is not told apart here.
+    cancel: bool = False
+
+    @property
+    def free_on_success(self) -> bool:
+        return self.placement or self.cancel
 
 
 # Weights: rest-api.md / web-socket-api.md, each section's "Weight".
@@ -264,7 +309,7 @@ OPERATIONS: tuple[ListOperation, ...] = (
     ListOperation("POST", "/api/v3/orderList/oco", "orderList.place.oco", 1, _oco, True),
     ListOperation("POST", "/api/v3/orderList/oto", "orderList.place.oto", 1, _oto, True),
     ListOperation("POST", "/api/v3/orderList/otoco", "orderList.place.otoco", 1, _otoco, True),
-    ListOperation("DELETE", "/api/v3/orderList", "orderList.cancel", 1, _cancel_list),
+    ListOperation("DELETE", "/api/v3/orderList", "orderList.cancel", 1, _cancel_list, cancel=True),
     ListOperation("GET", "/api/v3/orderList", "orderList.status", 4, _query_list),
     ListOperation("GET", "/api/v3/openOrderList", "openOrderLists.status", 6, _open_lists),
     ListOperation("GET", "/api/v3/allOrderList", "allOrderLists", 20, _all_lists),
@@ -284,10 +329,15 @@ def _rest_handler(run: Operation) -> Callable[[ServerState, Params, str | None],
     return handler
 
 
-def add_list_routes(app: web.Application) -> None:
-    """Register the REST routes of ``OPERATIONS``."""
-    for op in OPERATIONS:
-        endpoint = Endpoint(_rest_handler(op.run), _fixed(op.weight), placement=op.placement)
+def add_list_routes(app: web.Application, operations: tuple[ListOperation, ...] = ()) -> None:
+    """Register the REST routes of ``OPERATIONS`` and ``operations``."""
+    for op in OPERATIONS + operations:
+        endpoint = Endpoint(
+            _rest_handler(op.run),
+            _fixed(op.weight),
+            placement=op.placement,
+            free_on_success=op.free_on_success,
+        )
 
         async def handle(request: web.Request, endpoint: Endpoint = endpoint) -> web.StreamResponse:
             return await _serve(request, endpoint)
@@ -303,9 +353,12 @@ def _ws_method(run: Operation) -> Callable[[WsApi, Connection, Params, dict[str,
     return method
 
 
-def add_list_methods(api: type[WsApi]) -> None:
-    """Register the WebSocket API methods of ``OPERATIONS`` on the WsApi class."""
-    for op in OPERATIONS:
+def add_list_methods(api: type[WsApi], operations: tuple[ListOperation, ...] = ()) -> None:
+    """Register the WebSocket API methods of ``OPERATIONS`` and ``operations`` on the WsApi
+    class."""
+    for op in OPERATIONS + operations:
         if op.ws_method is not None:
             api._METHODS[op.ws_method] = _ws_method(op.run)
             api._WEIGHTS[op.ws_method] = op.weight
+            if op.free_on_success:
+                api._FREE_ON_SUCCESS.add(op.ws_method)

@@ -62,13 +62,36 @@ def _data(state: ServerState, params: Params) -> MarketData:
     return state.exchange.market_data(params.require("symbol"))
 
 
-def _check_status(params: Params) -> None:
+def _status_param(params: Params) -> str | None:
     status = params.text("symbolStatus")
-    # Every simulated symbol is TRADING; a mismatch is -1220 (rest-api.md, Order book).
     if status is not None and status not in ("TRADING", "HALT", "BREAK"):
         raise ApiError(-1122, "Invalid symbolStatus.")
-    if status is not None and status != "TRADING":
+    return status
+
+
+def _status_of(state: ServerState, symbol: str) -> str:
+    info = state.symbols.get(symbol)
+    return info.status if info is not None else "TRADING"
+
+
+def _check_status(state: ServerState, params: Params, symbol: str) -> None:
+    """One symbol: a status that does not match is -1220 (rest-api.md, Order book)."""
+    status = _status_param(params)
+    if status is not None and _status_of(state, symbol) != status:
         raise ApiError(-1220, "The symbol's status does not match the requested symbolStatus.")
+
+
+def _matching(state: ServerState, params: Params, symbols: list[str], single: bool) -> list[str]:
+    """``symbolStatus`` on the tickers: "For a single symbol, a status mismatch returns error
+    -1220 ... For multiple or all symbols, non-matching ones are simply excluded from the
+    response." (rest-api.md, Symbol price ticker, and the other tickers)."""
+    if single:
+        _check_status(state, params, symbols[0])
+        return symbols
+    status = _status_param(params)
+    if status is None:
+        return symbols
+    return [symbol for symbol in symbols if _status_of(state, symbol) == status]
 
 
 # --- trades and the book -----------------------------------------------------------------
@@ -85,7 +108,7 @@ def _depth(state: ServerState, params: Params, account: str | None) -> object:
     data = _data(state, params)
     # "If limit > 5000, only 5000 entries will be returned" (rest-api.md, Order book).
     limit = _limit(params, 100, 5000, clip=True)
-    _check_status(params)
+    _check_status(state, params, data.symbol)
     params.finish()
     last, bids, asks = data.depth(limit)
     return {"lastUpdateId": last, "bids": _levels(bids), "asks": _levels(asks)}
@@ -318,7 +341,7 @@ def ticker_24h(state: ServerState, symbol: str, *, is_mini: bool) -> dict[str, o
 def _ticker_24hr(state: ServerState, params: Params, account: str | None) -> object:
     symbols, single = _chosen(state, params, required=False)
     is_mini = _ticker_type(params)
-    _check_status(params)
+    symbols = _matching(state, params, symbols, single)
     params.finish()
     out = [ticker_24h(state, s, is_mini=is_mini) for s in symbols]
     return out[0] if single else out
@@ -361,7 +384,7 @@ def _ticker_rolling(state: ServerState, params: Params, account: str | None) -> 
     symbols, single = _chosen(state, params, required=True)
     window = _window(params)
     is_mini = _ticker_type(params)
-    _check_status(params)
+    symbols = _matching(state, params, symbols, single)
     params.finish()
     now = state.server_time()
     # rest-api.md, Rolling window: openTime starts on a minute, closeTime is now.
@@ -392,7 +415,7 @@ def _ticker_trading_day(state: ServerState, params: Params, account: str | None)
     symbols, single = _chosen(state, params, required=True)
     offset = _zone(params)
     is_mini = _ticker_type(params)
-    _check_status(params)
+    symbols = _matching(state, params, symbols, single)
     params.finish()
     now = state.server_time()
     day_open = interval_open(now, "1d", offset)
@@ -404,7 +427,7 @@ def _ticker_trading_day(state: ServerState, params: Params, account: str | None)
 
 def _ticker_price(state: ServerState, params: Params, account: str | None) -> object:
     symbols, single = _chosen(state, params, required=False)
-    _check_status(params)
+    symbols = _matching(state, params, symbols, single)
     params.finish()
     out = []
     for symbol in symbols:
@@ -428,7 +451,7 @@ def book_ticker(data: MarketData) -> dict[str, object]:
 
 def _book_ticker(state: ServerState, params: Params, account: str | None) -> object:
     symbols, single = _chosen(state, params, required=False)
-    _check_status(params)
+    symbols = _matching(state, params, symbols, single)
     params.finish()
     out = [book_ticker(state.exchange.market_data(s)) for s in symbols]
     return out[0] if single else out

@@ -105,6 +105,8 @@ def _symbols_param(params: Params) -> list[str] | None:
             "Illegal characters found in parameter 'symbols'; legal range is "
             '\'^\\[("[A-Z0-9-_.]{1,20}"(,"[A-Z0-9-_.]{1,20}"){0,}){0,1}\\]$\'.',
         )
+    if len(set(parsed)) != len(parsed):
+        raise ApiError(-1151, "Symbol is present multiple times in the list.")  # errors.md, -1151
     return [str(s) for s in parsed]
 
 

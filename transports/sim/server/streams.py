@@ -57,8 +57,12 @@ __all__ = ["StreamHub", "add_stream_routes"]
 _MAX_STREAMS = 1024
 _MAX_INCOMING_PER_SECOND = 5
 _TICK = 0.1
+# ``blockTrade`` and ``referencePrice`` (web-socket-streams.md, Block Trade Streams, Reference
+# Price Streams) can be subscribed and stay silent: the simulator has no block trades and no
+# reference price (transports/sim/server/reference.py).
 _STREAM = re.compile(
     r"^(?P<symbol>[^@]+)@(?P<kind>trade|aggTrade|bookTicker|ticker|miniTicker|avgPrice"
+    r"|blockTrade|referencePrice"
     r"|ticker_(?P<window>1h|4h|1d)"
     r"|depth(?P<levels>5|10|20)?(?P<fast>@100ms)?|kline_(?P<interval>\w+)(?:@(?P<zone>\+08:00))?)$"
 )

@@ -48,11 +48,12 @@ from transports.sim.server.outbox import Outbox
 from transports.sim.server.params import (
     ApiError,
     Params,
-    cancel_from_params,
     new_order_from_params,
     query_from_params,
 )
+from transports.sim.server.rest import _cancel as rest_cancel
 from transports.sim.server.time_unit import micro, parse_time_unit
+from transports.sim.server.ws_values import loose_value
 from transports.wire import encode_json
 
 __all__ = ["Connection", "EventHub", "WsApi"]
@@ -226,7 +227,7 @@ def _stringify(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, str | int):
         return str(value)
-    raise ApiError(-1100, "Illegal characters found in a parameter.")
+    return loose_value(value)  # arrays of strings (ws_values.py)
 
 
 class WsApi:
@@ -420,7 +421,7 @@ class WsApi:
         weight = dynamic(params) if dynamic else self._WEIGHTS.get(method, _SESSION_WEIGHT)
         state.limiter.charge(conn.ip, weight)
         result, account, orders = handler(self, conn, params, values)
-        if method in ("order.place", "order.cancel", "openOrders.cancelAll"):
+        if method in self._FREE_ON_SUCCESS:
             state.limiter.refund(conn.ip, weight)
         return result, account, orders
 
@@ -530,9 +531,8 @@ class WsApi:
 
     def _order_cancel(self, conn: Connection, params: Params, values: dict[str, str]) -> Outcome:
         account = self.state.authenticate_ws(params, values, conn.session).account
-        cancel = cancel_from_params(params)
-        params.finish()
-        return self.state.exchange.cancel_order(account, cancel), account, False
+        # REST's rules, cancelRestrictions included (web-socket-api.md, Cancel order).
+        return rest_cancel(self.state, params, account), account, False
 
     def _order_status(self, conn: Connection, params: Params, values: dict[str, str]) -> Outcome:
         account = self.state.authenticate_ws(params, values, conn.session).account
@@ -557,6 +557,9 @@ class WsApi:
         "order.status": _order_status,
         **account_calls.WS_METHODS,
     }
+    # Successful placements and cancels weigh 0 since 2026-04-02 (CHANGELOG.md, 2026-03-27);
+    # the list methods add themselves (lists.add_list_methods).
+    _FREE_ON_SUCCESS: ClassVar[set[str]] = {"order.place", "order.cancel", "openOrders.cancelAll"}
     # Weights as on REST (rest-api.md, LIMITS); the session and subscription methods weigh 2.
     _WEIGHTS: ClassVar[dict[str, int]] = {
         "ping": 1,

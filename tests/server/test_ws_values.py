@@ -1,0 +1,47 @@
+"""WebSocket API parameters written as JSON arrays and fractional numbers, as
+web-socket-api.md's own examples send them (``"symbols": ["BNBBTC", "BTCUSDT"]``,
+``"permissions": ["SPOT"]``, ``"quantity": 0.5``)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from tests.server.conftest import ALICE_KEY, ALICE_SECRET, Harness
+
+
+async def test_symbol_arrays_read_as_on_rest(harness: Harness) -> None:
+    ws = await harness.ws()
+    info = await ws.call("exchangeInfo", {"symbols": ["BTCUSDT", "ETHUSDT"]})
+    assert [s["symbol"] for s in info["result"]["symbols"]] == ["BTCUSDT", "ETHUSDT"]
+    spot = await ws.call("exchangeInfo", {"permissions": ["SPOT"]})
+    assert spot["status"] == 200
+    prices = await ws.call("ticker.price", {"symbols": ["ETHUSDT"]})
+    assert [p["symbol"] for p in prices["result"]] == ["ETHUSDT"]
+    rules = await ws.call("executionRules", {"symbols": ["BTCUSDT"]})
+    assert rules["result"] == {"symbolRules": [{"symbol": "BTCUSDT", "rules": []}]}
+    unknown = await ws.call("exchangeInfo", {"symbols": ["NOPE"]})
+    assert unknown["error"]["code"] == -1121
+    for bad in ([1, 2], [["BTCUSDT"]], {"a": "b"}):
+        refused = await ws.call("exchangeInfo", {"symbols": bad})
+        assert (refused["status"], refused["error"]["code"]) == (400, -1100), bad
+
+
+async def test_fractional_numbers_are_the_decimals_written_as_text(harness: Harness) -> None:
+    ws = await harness.ws()
+    order = {
+        "symbol": "BTCUSDT",
+        "side": "BUY",
+        "type": "LIMIT",
+        "timeInForce": "GTC",
+        "quantity": 0.01,
+        "price": 59000.1,
+    }
+    placed = await ws.call("order.place", ws.signed_params(ALICE_KEY, ALICE_SECRET, **order))
+    assert placed["status"] == 200, placed
+    [resting] = harness.exchange.open_orders("alice")
+    assert (resting.orig_qty, resting.price) == (Decimal("0.01"), Decimal("59000.1"))
+    # The number is read as the text it was written as, like a REST decimal: an exponent is
+    # not a decimal Binance accepts (-1100), as on REST.
+    tiny = {**order, "quantity": 1e-05}
+    refused = await ws.call("order.place", ws.signed_params(ALICE_KEY, ALICE_SECRET, **tiny))
+    assert refused["error"]["code"] == -1100, refused

@@ -1,0 +1,90 @@
+"""The deprecated OCO placement: ``POST /api/v3/order/oco`` and the WebSocket API's
+``orderList.place``, still documented (rest-api.md, New OCO - Deprecated; web-socket-api.md,
+Place new OCO - Deprecated).
+
+Rules:
+- The old request names its legs by role, not position: a ``LIMIT_MAKER`` leg (``price``,
+  ``limitClientOrderId``, ``limitIcebergQty``, ``limitStrategyId``, ``limitStrategyType``) and a
+  stop leg (``stopPrice`` / ``trailingDelta``, ``stopClientOrderId``, ``stopStrategyId``,
+  ``stopStrategyType``, ``stopIcebergQty``), which is ``STOP_LOSS_LIMIT`` when
+  ``stopLimitPrice`` is sent and ``STOP_LOSS`` otherwise. That is the new OCO with the limit leg
+  as its above order and the stop as its below order, on either side (rest-api.md, New Order
+  list - OCO: ``LIMIT_MAKER`` is an ``aboveType`` only; for a BUY its price is below the last
+  price and the stop above it, "BUY: Limit Price < Last Price < Stop Price"), so it is checked
+  and placed by the same code (``lists``): same errors, same response (the list with its
+  ``orders`` and ``orderReports``). The legs are numbered above first (the limit leg), where
+  the deprecated section's BUY example shows the stop leg first.
+- ``stopPrice`` or ``trailingDelta`` (or both) make the stop (web-socket-api.md, Place new OCO -
+  Deprecated); ``stopLimitPrice`` needs ``stopLimitTimeInForce`` ("If provided,
+  stopLimitTimeInForce is required"): -1128 (errors.md, -1128 "Combination of optional fields
+  invalid. Recommendation: '%s' and '%s' must both be sent."), and a time in force without a
+  limit price is -1106 (errors.md, -1106 "Parameter '%s' sent when not required.").
+- Weight 1; 2 orders on the unfilled order count, like the new OCO.
+"""
+
+from __future__ import annotations
+
+from oms.wire.orderlists import NewOco
+from transports.sim.server.core import ServerState
+from transports.sim.server.lists import ListOperation, _leg, _list_head, _place, _shared
+from transports.sim.server.params import ApiError, Params
+
+__all__ = ["OPERATIONS"]
+
+# Leg field (as lists._leg reads it) -> the deprecated request's parameter.
+_LIMIT_FIELDS = {
+    "Price": "price",
+    "ClientOrderId": "limitClientOrderId",
+    "IcebergQty": "limitIcebergQty",
+    "StrategyId": "limitStrategyId",
+    "StrategyType": "limitStrategyType",
+}
+_STOP_FIELDS = {
+    "StopPrice": "stopPrice",
+    "TrailingDelta": "trailingDelta",
+    "Price": "stopLimitPrice",
+    "TimeInForce": "stopLimitTimeInForce",
+    "IcebergQty": "stopIcebergQty",
+    "ClientOrderId": "stopClientOrderId",
+    "StrategyId": "stopStrategyId",
+    "StrategyType": "stopStrategyType",
+}
+
+
+def _leg_values(params: Params, prefix: str, order_type: str, fields: dict[str, str]) -> Params:
+    values = {prefix + "Type": order_type}
+    for field, name in fields.items():
+        raw = params.raw(name)
+        if raw is not None:
+            values[prefix + field] = raw
+    return Params(values, ip=params.ip)
+
+
+def _old_oco(state: ServerState, params: Params, account: str) -> object:
+    head = _list_head(params)
+    side, quantity, shared = _shared(params, "side", "quantity")
+    params.require("price")
+    has_limit_price = params.raw("stopLimitPrice") is not None
+    has_tif = params.raw("stopLimitTimeInForce") is not None
+    if has_limit_price and not has_tif:
+        raise ApiError(
+            -1128,
+            "Combination of optional fields invalid. Recommendation: 'stopLimitPrice' and "
+            "'stopLimitTimeInForce' must both be sent.",
+        )
+    if has_tif and not has_limit_price:
+        raise ApiError(-1106, "Parameter 'stopLimitTimeInForce' sent when not required.")
+    stop_type = "STOP_LOSS_LIMIT" if has_limit_price else "STOP_LOSS"
+    limit_view = _leg_values(params, "above", "LIMIT_MAKER", _LIMIT_FIELDS)
+    stop_view = _leg_values(params, "below", stop_type, _STOP_FIELDS)
+    above = _leg(state, limit_view, "above", head["symbol"], **shared)
+    below = _leg(state, stop_view, "below", head["symbol"], **shared)
+    params.finish()
+    request = NewOco(side=side, quantity=quantity, above=above, below=below, **head)
+    return _place(state, params, account, request)
+
+
+# rest-api.md, New OCO - Deprecated: weight 1; web-socket-api.md: method orderList.place.
+OPERATIONS: tuple[ListOperation, ...] = (
+    ListOperation("POST", "/api/v3/order/oco", "orderList.place", 1, _old_oco, True),
+)
