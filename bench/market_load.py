@@ -20,6 +20,7 @@ import contextlib
 import hashlib
 import hmac
 import json
+import os
 import socket
 import statistics
 import subprocess
@@ -51,6 +52,13 @@ def _rss_kb(pid: int) -> int:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     return 0
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (/proc/PID/stat)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _key(i: int) -> tuple[str, str]:
@@ -189,10 +197,12 @@ async def run(orders: int, streams: int, users: int, stalled: bool) -> dict[str,
             stalled_conn = await _stalled(port) if stalled else None
             await asyncio.sleep(0.2)
             rss_before = _rss_kb(server.pid)
-            started = time.perf_counter()
+            started, cpu, server_cpu = time.perf_counter(), time.process_time(), _cpu_s(server.pid)
             per = orders // TRADERS
             await asyncio.gather(*(_trader(session, base, i, per) for i in range(TRADERS)))
             elapsed = time.perf_counter() - started
+            server_cpu = _cpu_s(server.pid) - server_cpu
+            cpu = time.process_time() - cpu
             await asyncio.sleep(0.3)
             rss_after = _rss_kb(server.pid)
             dropped = stalled_conn is not None and await _cut_off(*stalled_conn)
@@ -207,6 +217,10 @@ async def run(orders: int, streams: int, users: int, stalled: bool) -> dict[str,
             server.wait()
     return {
         "orders_per_s": per * TRADERS / elapsed,
+        # CPU per order over the order phase: the server's, and this process's (the traders
+        # and every subscriber's reading share it, and the box's two cores with the server).
+        "server_us": server_cpu / (per * TRADERS) * 1e6,
+        "client_us": cpu / (per * TRADERS) * 1e6,
         "frames_per_s": sum(counts) / elapsed,
         "rss_growth_mb": (rss_after - rss_before) / 1024,
         "dropped": float(dropped),
@@ -217,14 +231,21 @@ async def measure(quick: bool) -> list[Row]:
     # Quick runs still place enough orders to overflow the stalled reader's queue during the
     # load; with fewer, only the trickle of market data afterwards would, tens of seconds later.
     orders, streams, users, repeats = (1500, 10, 4, 1) if quick else (2000, 50, 10, 3)
-    base: list[float] = []
+    alone: list[dict[str, float]] = []
     loaded: list[dict[str, float]] = []
     for _ in range(repeats):
-        base.append((await run(orders, 0, 0, stalled=False))["orders_per_s"])
+        alone.append(await run(orders, 0, 0, stalled=False))
         loaded.append(await run(orders, streams, users, stalled=True))
+    base = [a["orders_per_s"] for a in alone]
     ratios = [b["orders_per_s"] / a for a, b in zip(base, loaded, strict=True)]
     sec = "7 exchange under load"
     ratio = statistics.median(ratios)
+    # The server's own capacity: orders a second per core at its CPU per order, watched vs
+    # not. The wall-clock rows above also hold this process reading every subscriber's
+    # frames on the same two cores (a real subscriber reads on its own machine).
+    cpu_ratio = statistics.median(
+        a["server_us"] / b["server_us"] for a, b in zip(alone, loaded, strict=True)
+    )
     return [
         Row(sec, "orders/s, nobody watching", statistics.median(base), "orders/s"),
         Row(
@@ -236,6 +257,26 @@ async def measure(quick: bool) -> list[Row]:
             ratio,
             ">= 0.5",
             ratio >= 0.5,
+        ),
+        Row(
+            sec,
+            "  server CPU per order, nobody watching",
+            statistics.median([a["server_us"] for a in alone]),
+            "us/order",
+        ),
+        Row(
+            sec,
+            "  server CPU per order, watched (capacity vs nobody watching)",
+            statistics.median([b["server_us"] for b in loaded]),
+            "us/order",
+            "nobody watching",
+            cpu_ratio,
+        ),
+        Row(
+            sec,
+            "  client CPU per order (traders + every subscriber's reading), watched",
+            statistics.median([b["client_us"] for b in loaded]),
+            "us/order",
         ),
         Row(
             sec,

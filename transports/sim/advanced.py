@@ -53,7 +53,6 @@ from oms.wire.enums import (
     Side,
     TimeInForce,
 )
-from oms.wire.events import ExecutionReport
 from oms.wire.money import ZERO
 from oms.wire.orderlists import (
     CancelOrderList,
@@ -460,7 +459,10 @@ class SimAdvanced:
                     self._execute(market, sim, None)
 
     def _run_contingencies(self, market: _Market) -> None:
-        for lst in list(self._lists[market.rules.symbol].values()):
+        lists = self._lists[market.rules.symbol]
+        if not lists:  # the usual case: no order list on the symbol
+            return
+        for lst in list(lists.values()):
             if not lst.is_open:
                 continue
             if (
@@ -742,7 +744,7 @@ class SimAdvanced:
         new_cid = self._checked_client_id(amend.new_client_order_id)
         self._begin()
         old_cid, old_qty = order.client_order_id, order.orig_qty
-        report = self._amend_one(market, order, amend.new_qty, new_cid)
+        execution_id = self._amend_one(market, order, amend.new_qty, new_cid)
         lst = order.order_list
         if lst is not None and order in lst.oco:
             # "OCO order pairs must have the same quantity ... amending either order affects
@@ -754,7 +756,7 @@ class SimAdvanced:
             OrderAmendment(
                 symbol=rules.symbol,
                 order_id=order.order_id,
-                execution_id=report.execution_id,
+                execution_id=execution_id,
                 orig_client_order_id=old_cid,
                 new_client_order_id=new_cid,
                 orig_qty=old_qty.quantize(rules.base_quantum),
@@ -772,15 +774,13 @@ class SimAdvanced:
         self._publish()
         return AmendResponse(
             transact_time=self._now,
-            execution_id=report.execution_id,
+            execution_id=execution_id,
             amended_order=_amended(order, rules, old_cid),
             list_status=list_status,
         )
 
-    def _amend_one(
-        self, market: _Market, order: SimOrder, new_qty: Decimal, new_cid: str
-    ) -> ExecutionReport:
-        """Lower one order's quantity in place and report it (``x=REPLACED``)."""
+    def _amend_one(self, market: _Market, order: SimOrder, new_qty: Decimal, new_cid: str) -> int:
+        """Lower one order's quantity in place and report it (``x=REPLACED``); its ``I``."""
         rules = market.rules
         old_cid = order.client_order_id
         self._reduce(order, new_qty)
@@ -794,7 +794,7 @@ class SimAdvanced:
                 client_order_id=order.client_order_id,
                 quantity=order.orig_qty.quantize(rules.base_quantum),
             )
-        report: ExecutionReport = self._report(
+        execution_id: int = self._report(
             market, order, ExecutionType.REPLACED, orig_client_order_id=old_cid
         )
         if order.remaining <= ZERO:
@@ -804,7 +804,7 @@ class SimAdvanced:
                 market.book.side(order.side).remove(order)
             self._waiting[order.symbol].pop(order.order_id, None)
             self._close(order)
-        return report
+        return execution_id
 
     def _reduce(self, order: SimOrder, new_qty: Decimal) -> None:
         """Lower the quantity in place; the lock shrinks with it (same queue position)."""

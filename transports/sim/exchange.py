@@ -22,6 +22,11 @@ Rules:
   per account whose balances it touched, with exactly the assets touched. ``I`` (execution id)
   increases across all events; order ids, trade ids and prevented-match ids increase per symbol; all
   times come from the one clock read the action makes.
+- An ``audience`` (``set_listener``) says whose events anyone reads: the events of an account
+  outside it are not built at all (its execution ids are still used, so every listened
+  account's events are exactly what they would have been). Everything else is built as
+  always: state, trade records (myTrades, FULL fills), answers; an order's first fill is
+  reported to the fill listener whoever listens (rest-api.md, Unfilled Order Count).
 - The reference price of PERCENT_PRICE_BY_SIDE and of market notional checks is the last
   trade price, starting from ``SimConfig.reference_prices`` (filters.md, PERCENT_PRICE_BY_SIDE
   allows the last price).
@@ -48,7 +53,6 @@ from oms.wire.enums import (
 from oms.wire.events import (
     BalanceDelta,
     BalanceUpdate,
-    ExecutionReport,
     ExternalLockUpdate,
     OutboundAccountPosition,
     UserDataEvent,
@@ -96,6 +100,9 @@ __all__ = ["Clock", "ManualClock", "SimExchange"]
 
 Clock = Callable[[], int]
 Listener = Callable[[str, UserDataEvent], None]
+# Whether anyone reads ``account``'s events now (the server's subscriptions).
+Audience = Callable[[str], bool]
+FillListener = Callable[[str], None]
 MarketListener = Callable[[MarketUpdate], None]
 _ALNUM = string.ascii_letters + string.digits
 _BALANCE_QUANTUM = Decimal("0.00000001")
@@ -171,6 +178,8 @@ class SimExchange(SimAdvanced):
         self._trades: dict[tuple[str, str], list[reports.TradeRecord]] = {}
         self._queues: dict[str, list[UserDataEvent]] = {}
         self._listener: Listener | None = None
+        self._audience: Audience | None = None  # None: everyone's events are built
+        self._fill_listener: FillListener | None = None
         self._market_listener: MarketListener | None = None
         # The action in progress: its time, reports and the taker's FULL fills.
         self._now = 0
@@ -604,10 +613,25 @@ class SimExchange(SimAdvanced):
         self._queues[account] = []
         return events
 
-    def set_listener(self, listener: Listener | None) -> None:
+    def set_listener(self, listener: Listener | None, audience: Audience | None = None) -> None:
         """Pass each event to ``listener(account, event)`` once its action has completed,
-        instead of queueing it; ``None`` queues again."""
+        instead of queueing it; ``None`` queues again.
+
+        With ``audience``, an account's events are built (and passed) only while
+        ``audience(account)`` is true, asked once per event; the rest are never built. An
+        account that becomes heard gets exactly the events it would have had from then on.
+        """
         self._listener = listener
+        self._audience = audience if listener is not None else None
+
+    def set_fill_listener(self, listener: FillListener | None) -> None:
+        """Call ``listener(account)`` when one of the account's orders trades for the first
+        time (inside the action that filled it), whether or not its events are heard."""
+        self._fill_listener = listener
+
+    def _heard(self, account: str) -> bool:
+        audience = self._audience
+        return audience is None or audience(account)
 
     def set_market_listener(self, listener: MarketListener | None) -> None:
         """Pass each action's public ``MarketUpdate`` (trades, changed levels) to
@@ -799,18 +823,21 @@ class SimExchange(SimAdvanced):
         order: SimOrder,
         execution_type: ExecutionType,
         **extra: Any,
-    ) -> ExecutionReport:
-        report = reports.execution_report(
-            order,
-            market.rules,
-            now=self._now,
-            execution_id=self._next_execution_id,
-            execution_type=execution_type,
-            **extra,
-        )
+    ) -> int:
+        """Queue ``order``'s report (built only when its account is heard); its ``I``."""
+        execution_id = self._next_execution_id
         self._next_execution_id += 1
-        self._reports.append((order.account, report))
-        return report
+        if self._heard(order.account):
+            report = reports.execution_report(
+                order,
+                market.rules,
+                now=self._now,
+                execution_id=execution_id,
+                execution_type=execution_type,
+                **extra,
+            )
+            self._reports.append((order.account, report))
+        return execution_id
 
     def _response(
         self, market: _Market, taker: SimOrder, kind: OrderResponseType
@@ -825,7 +852,10 @@ class SimExchange(SimAdvanced):
         """Queue (or hand to the listener) the action's reports, then the positions."""
         self._publish_market()
         events = self._reports
+        audience = self._audience
         for account, assets in self._ledger.take_touched(self._now).items():
+            if audience is not None and not audience(account):
+                continue
             balances = []
             for asset in assets:
                 free, locked = self._ledger.balance(account, asset)
@@ -844,7 +874,8 @@ class SimExchange(SimAdvanced):
         listener = self._listener
         if listener is not None:
             for account, event in events:
-                listener(account, event)
+                if audience is None or audience(account):
+                    listener(account, event)
             return
         queues = self._queues
         for account, event in events:
@@ -907,26 +938,30 @@ class _Sink:
         m_fee, m_asset = self._settle(maker, qty, price, m_rate)
         rules = market.rules
         queued = ex._reports
+        first_fill = ex._fill_listener
         for order, fee, asset, is_maker in (
             (taker, t_fee, t_asset, False),
             (maker, m_fee, m_asset, True),
         ):
-            # ``SimExchange._report`` inlined: no keyword dict on the busiest path.
-            report = reports.execution_report(
-                order,
-                rules,
-                now=now,
-                execution_id=ex._next_execution_id,
-                execution_type=ExecutionType.TRADE,
-                trade_id=trade_id,
-                last_qty=qty,
-                last_price=price,
-                commission=fee,
-                commission_asset=asset,
-                is_maker=is_maker,
-            )
+            if ex._heard(order.account):
+                # ``SimExchange._report`` inlined: no keyword dict on the busiest path.
+                report = reports.execution_report(
+                    order,
+                    rules,
+                    now=now,
+                    execution_id=ex._next_execution_id,
+                    execution_type=ExecutionType.TRADE,
+                    trade_id=trade_id,
+                    last_qty=qty,
+                    last_price=price,
+                    commission=fee,
+                    commission_asset=asset,
+                    is_maker=is_maker,
+                )
+                queued.append((order.account, report))
             ex._next_execution_id += 1
-            queued.append((order.account, report))
+            if first_fill is not None and order.executed == qty:
+                first_fill(order.account)  # rest-api.md, Unfilled Order Count
             record = reports.TradeRecord(
                 order,
                 trade_id=trade_id,

@@ -176,6 +176,11 @@ class Params:
     def __contains__(self, name: str) -> bool:
         return name in self._values
 
+    @property
+    def sent(self) -> dict[str, str]:
+        """The parameters as sent, by name (read-only use: ``name in params.sent``)."""
+        return self._values
+
     def names(self) -> list[str]:
         return list(self._values)
 
@@ -328,15 +333,18 @@ def new_order_from_params(params: Params, symbols: dict[str, SymbolInfo]) -> New
     if order_type is None:
         raise mandatory_missing("type")
     _refuse_unsupported(params)
-    _check_by_type(params, order_type, "quantity" in params or "quoteOrderQty" in params)
+    sent = params.sent
+    _check_by_type(params, order_type, "quantity" in sent or "quoteOrderQty" in sent)
     info = symbols.get(symbol)
     if info is None:
         raise invalid_symbol()
-    quantity = params.decimal("quantity")
-    quote_qty = params.decimal("quoteOrderQty")
-    price = params.decimal("price")
-    stop_price = params.decimal("stopPrice")
-    iceberg = params.decimal("icebergQty")
+    # Each optional parameter is read (checked, marked read) only when sent: an absent one
+    # reads as None with no side effect, so skipping it changes no answer.
+    quantity = params.decimal("quantity") if "quantity" in sent else None
+    quote_qty = params.decimal("quoteOrderQty") if "quoteOrderQty" in sent else None
+    price = params.decimal("price") if "price" in sent else None
+    stop_price = params.decimal("stopPrice") if "stopPrice" in sent else None
+    iceberg = params.decimal("icebergQty") if "icebergQty" in sent else None
     for name, value, places in (
         ("quantity", quantity, info.base_asset_precision),
         ("icebergQty", iceberg, info.base_asset_precision),
@@ -344,8 +352,9 @@ def new_order_from_params(params: Params, symbols: dict[str, SymbolInfo]) -> New
         ("price", price, info.quote_asset_precision),
         ("stopPrice", stop_price, info.quote_asset_precision),
     ):
-        _check_precision(name, value, places)
-    strategy_type = params.integer("strategyType")
+        if value is not None:
+            _check_precision(name, value, places)
+    strategy_type = params.integer("strategyType") if "strategyType" in sent else None
     if strategy_type is not None and strategy_type < 1_000_000:
         raise ApiError(-1134, "`strategyType` was less than 1000000.")
     return NewOrder(
@@ -355,14 +364,20 @@ def new_order_from_params(params: Params, symbols: dict[str, SymbolInfo]) -> New
         quantity=quantity,
         quote_order_qty=quote_qty,
         price=price,
-        time_in_force=params.enum("timeInForce", TimeInForce, (-1115, "Invalid timeInForce.")),
+        time_in_force=params.enum("timeInForce", TimeInForce, (-1115, "Invalid timeInForce."))
+        if "timeInForce" in sent
+        else None,
         client_order_id=_client_id(params, "newClientOrderId"),
-        response_type=params.enum("newOrderRespType", OrderResponseType),
-        self_trade_prevention_mode=params.enum("selfTradePreventionMode", SelfTradePreventionMode),
+        response_type=params.enum("newOrderRespType", OrderResponseType)
+        if "newOrderRespType" in sent
+        else None,
+        self_trade_prevention_mode=params.enum("selfTradePreventionMode", SelfTradePreventionMode)
+        if "selfTradePreventionMode" in sent
+        else None,
         stop_price=stop_price,
-        trailing_delta=params.integer("trailingDelta"),
+        trailing_delta=params.integer("trailingDelta") if "trailingDelta" in sent else None,
         iceberg_qty=iceberg,
-        strategy_id=params.integer("strategyId"),
+        strategy_id=params.integer("strategyId") if "strategyId" in sent else None,
         strategy_type=strategy_type,
     )
 

@@ -13,6 +13,9 @@ Order Update, errors.md, rest-api.md, LIMITS):
   ``{"subscriptionId": N, "event": {...}}`` in the order the exchange produced them, each
   action's events as one batch through the account's ``FaultInjector`` when faults are on.
   A dropped connection loses its events: nothing is ever replayed.
+- The hub is the exchange's audience: an account's events are built only while a
+  connection is subscribed to it (or faults are on: the injectors then see every event,
+  as they always did), so an order nobody listens to costs no reports and no flush.
 - A ping frame every ``ping_interval``; the connection is closed after
   ``max_connection_age``; ``{"event": {"e": "serverShutdown", ...}}`` goes to every
   connection before the server shuts down.
@@ -35,8 +38,7 @@ import msgspec
 import orjson
 from aiohttp import WSMsgType, web
 
-from oms.wire.enums import ExecutionType
-from oms.wire.events import EventStreamTerminated, ExecutionReport, ServerShutdown, UserDataEvent
+from oms.wire.events import EventStreamTerminated, ServerShutdown, UserDataEvent
 from transports.sim.errors import SimError
 from transports.sim.faults import FaultInjector, RequestFault
 from transports.sim.server import account as account_calls
@@ -116,11 +118,18 @@ class EventHub:
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._thread = threading.get_ident()
-        self.state.exchange.set_listener(self._on_event)
+        self.state.exchange.set_listener(self._on_event, self.listens)
+        self.state.exchange.set_fill_listener(self.state.limiter.first_fill)
 
     def stop(self) -> None:
         self.state.exchange.set_listener(None)
+        self.state.exchange.set_fill_listener(None)
         self._loop = None
+
+    def listens(self, account: str) -> bool:
+        """Whether ``account``'s events go anywhere: a subscription, or the fault injectors
+        (which draw from their seeded generators for every event, subscribed or not)."""
+        return self.state.options.faults is not None or bool(self._subs.get(account))
 
     def subscribe(self, account: str, conn: Connection, subscription: int) -> None:
         self._subs[account][conn] = subscription
@@ -136,15 +145,8 @@ class EventHub:
     def _on_event(self, account: str, event: UserDataEvent) -> None:
         # Called by the exchange inside the action that produced the event: collect it and
         # deliver the whole batch once the action is done (on the next loop iteration).
+        # (An order's first fill is counted by the exchange's fill listener, heard or not.)
         self._pending.append((account, event))
-        # The first fill of an order takes it off the unfilled order count (rest-api.md, Unfilled
-        # Order Count); counted now, so the answer to the request that filled it already shows it.
-        if (
-            type(event) is ExecutionReport
-            and event.execution_type is ExecutionType.TRADE
-            and event.cumulative_quantity == event.last_quantity
-        ):
-            self.state.limiter.first_fill(account)
         if not self._scheduled and self._loop is not None:
             self._scheduled = True
             if threading.get_ident() == self._thread:
@@ -353,7 +355,11 @@ class WsApi:
                 raise ApiError(
                     -1102, "A mandatory parameter was not sent, was empty/null, or malformed."
                 )
-            values = {k: _stringify(v) for k, v in raw_params.items() if v is not None}
+            values = {
+                k: v if type(v) is str else _stringify(v)
+                for k, v in raw_params.items()
+                if v is not None
+            }
         except SimError as exc:
             return self._error(conn, request_id, exc, True)
         params = Params(values, ip=conn.ip)
