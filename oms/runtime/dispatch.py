@@ -12,12 +12,14 @@ Rules:
 - A user-data report comes with the frame it was decoded from (``apply(event, raw)``) and
   the frame is journaled as received: no second encode.
 - Accounting (positions, metrics) also runs on replayed outputs, by the output's type (one
-  dict lookup; most outputs need none). A fill is queued for the positions, which account
-  it when they are next read (``positions``): nobody reading them, no Decimal arithmetic
-  per fill; a position depends on its set of fills only (``oms.core.positions``). Fill
-  ids live in the journaled reports themselves (the engine keys fills by trade id): no
-  second write.
+  dict lookup; most outputs need none). A fill is queued for its symbol's position, which
+  accounts it when the positions are next read (``positions``): nobody reading them, no
+  Decimal arithmetic per fill; a position depends on its set of fills only
+  (``oms.core.positions``). ``fills_total`` is counted from those queues when the metrics
+  are read. Fill ids live in the journaled reports themselves (the engine keys fills by
+  trade id): no second write.
 - Subscribers get every output in order; a callback that raises is logged, never raised.
+  With no subscriber, callback or waiter, outputs go nowhere at no cost.
 - One writer: only the manager's event loop calls in here. The manager's parts
   (``Part``: placing, cancelling, resolving, reconciling) change the state only through
   their ``Dispatcher``.
@@ -77,7 +79,10 @@ class Dispatcher:
         journal.clock = clock  # a report's time is its commit's
         self.metrics = metrics
         self._positions = positions
-        self._unaccounted: list[FillApplied] = []  # fills not yet in the positions
+        # Fills not yet in the positions, by symbol; how many were accounted before them.
+        self._unaccounted: dict[str, list[FillApplied]] = {}
+        self._fills_accounted = 0
+        metrics.derive("fills_total", self._fills_total)
         self.clock = clock
         self._rules = rules
         self.last_price: dict[str, Decimal] = {}
@@ -85,10 +90,12 @@ class Dispatcher:
         self.fills_since_balance = False
         self._subscribers: list[asyncio.Queue[Output]] = []
         self._callbacks: list[Callable[[Output], None]] = []
-        self._changed = asyncio.Event()
+        self._waiters: list[asyncio.Future[None]] = []  # ``wait_for``s, woken by outputs
+        self._fanout = False  # a subscriber or a callback exists
         # By type: how an event is journaled, what an output is accounted by.
-        self._journal_as: dict[type, int] = {}
-        self._accounts: dict[type, Callable[[Any], None] | None] = {}
+        self._journal_as: dict[type, tuple[int, Callable[[Any], str | None]]] = {}
+        self._accounts = _ByType(self._account_for)
+        self._record_frame = journal.record_frame
 
     def apply(self, event: Report, raw: bytes | None = None) -> list[Output]:
         """Apply one exchange report or command event, journal it, send its outputs on.
@@ -101,25 +108,34 @@ class Dispatcher:
             if raw is None:
                 self.journal.record_report(event, cid)
             else:
-                self.journal.record_frame(raw, cid)
-            if event.last_price > 0:
+                self._record_frame(raw, cid)
+            if event.last_price:  # a trade's price; zero when the report is no trade
                 self.last_price[event.symbol] = event.last_price
         else:
-            kind = type(event)
-            how = self._journal_as.get(kind)
-            if how is None:
-                how = self._journal_as[kind] = _journal_kind(kind)
-            if how == _COMMAND:
-                self.journal.record(event, event.at_ms, event.client_order_id)  # type: ignore[union-attr]
-            elif how == _REPORT:
-                if raw is None:
-                    self.journal.record_report(event, _report_client_id(event))
-                else:
-                    self.journal.record_frame(raw, _report_client_id(event))
+            self._record(event, raw)
         if outputs:
-            self.account(outputs)
-            self._send(outputs)
+            accounts = self._accounts
+            for out in outputs:  # ``account``, inline: most outputs need nothing
+                handler = accounts[type(out)]
+                if handler is not None:
+                    handler(out)
+            if self._waiters or self._fanout:
+                self._send(outputs)
         return outputs
+
+    def _record(self, event: Report, raw: bytes | None) -> None:
+        """Journal ``event`` by its type (any but an executionReport)."""
+        kind = type(event)
+        how = self._journal_as.get(kind)
+        if how is None:
+            how = self._journal_as[kind] = _journal_kind(kind)
+        if how[0] == _COMMAND:
+            self.journal.record(event, event.at_ms, event.client_order_id)  # type: ignore[union-attr]
+        elif how[0] == _REPORT:
+            if raw is None:
+                self.journal.record_report(event, how[1](event))
+            else:
+                self._record_frame(raw, how[1](event))
 
     def commit(self) -> None:
         """Make every event applied so far durable now (before a request leaves)."""
@@ -130,26 +146,24 @@ class Dispatcher:
         """The positions, every fill applied so far accounted."""
         pending = self._unaccounted
         if pending:
-            self._unaccounted = []
-            by_symbol: dict[str, list[FillApplied]] = {}
-            for fill in pending:
-                by_symbol.setdefault(fill.symbol, []).append(fill)
-            for symbol, fills in by_symbol.items():
+            self._unaccounted = {}
+            for symbol, fills in pending.items():
+                self._fills_accounted += len(fills)
                 rule = self._rules.get(symbol)
                 base, quote = (rule.base_asset, rule.quote_asset) if rule else (symbol, "")
                 # Placed by trade time and id, whatever order they came in.
                 self._positions.position(symbol, base, quote).apply_all(fills)
         return self._positions
 
+    def _fills_total(self) -> int:
+        """Fills applied so far (the ``fills_total`` metric)."""
+        return self._fills_accounted + sum(map(len, self._unaccounted.values()))
+
     def account(self, outputs: Iterable[Output]) -> None:
         """Update positions (when next read) and metrics from ``outputs``."""
         accounts = self._accounts
         for out in outputs:
-            kind = type(out)
-            try:
-                handler = accounts[kind]
-            except KeyError:
-                handler = accounts[kind] = self._account_for(kind)
+            handler = accounts[type(out)]
             if handler is not None:
                 handler(out)
 
@@ -171,12 +185,14 @@ class Dispatcher:
         # Positions are accounted when read (``positions``): a fill costs no arithmetic
         # here. Position order is by trade time and id, not arrival, so deferring changes
         # nothing in what is read.
-        pending = self._unaccounted
-        pending.append(fill)
-        if len(pending) >= _ACCOUNT_AT:  # nobody reads them: keep the queue bounded
+        symbol = fill.symbol
+        queue = self._unaccounted.get(symbol)
+        if queue is None:
+            queue = self._unaccounted[symbol] = []
+        queue.append(fill)
+        if len(queue) >= _ACCOUNT_AT:  # nobody reads them: keep the queue bounded
             self.positions  # noqa: B018 - reading accounts the queued fills
-        self.last_price[fill.symbol] = fill.price
-        self.metrics.inc("fills_total")
+        self.last_price[symbol] = fill.price
         self.fills_since_balance = True
 
     def _on_balance(self, _: BalanceChanged) -> None:
@@ -198,11 +214,13 @@ class Dispatcher:
         """Every output from now on."""
         queue: asyncio.Queue[Output] = asyncio.Queue()
         self._subscribers.append(queue)
+        self._fanout = True
         return self._drain(queue)
 
     def on_update(self, callback: Callable[[Output], None]) -> None:
         """Call ``callback(output)`` for every output; exceptions in it are logged."""
         self._callbacks.append(callback)
+        self._fanout = True
 
     async def wait_for(self, predicate: Callable[[], bool], timeout: float | None = 10.0) -> None:
         """Wait until ``predicate()`` holds, re-checking after every applied update.
@@ -212,13 +230,21 @@ class Dispatcher:
         """
         async with asyncio.timeout(timeout):
             while not predicate():
-                self._changed.clear()
-                await self._changed.wait()
+                woken = asyncio.get_running_loop().create_future()
+                self._waiters.append(woken)
+                try:
+                    await woken
+                finally:
+                    if woken in self._waiters:  # cancelled or timed out before its wake-up
+                        self._waiters.remove(woken)
 
     def _send(self, outputs: list[Output]) -> None:
-        if not outputs:
-            return
-        self._changed.set()
+        waiters = self._waiters
+        if waiters:
+            self._waiters = []
+            for woken in waiters:
+                if not woken.done():
+                    woken.set_result(None)
         for queue in self._subscribers:
             for out in outputs:
                 queue.put_nowait(out)
@@ -235,6 +261,7 @@ class Dispatcher:
                 yield await queue.get()
         finally:
             self._subscribers.remove(queue)
+            self._fanout = bool(self._subscribers or self._callbacks)
 
 
 class Part:
@@ -249,21 +276,39 @@ class Part:
         self.config = config
 
 
+class _ByType(dict[type, Callable[[Any], None] | None]):
+    """What accounts an output, by its type; found by ``find`` the first time."""
+
+    def __init__(self, find: Callable[[type], Callable[[Any], None] | None]) -> None:
+        super().__init__()
+        self._find = find
+
+    def __missing__(self, kind: type) -> Callable[[Any], None] | None:
+        handler = self[kind] = self._find(kind)
+        return handler
+
+
 _SKIP, _COMMAND, _REPORT = 0, 1, 2
 # Queued fills accounted into the positions once this many wait (a process that never
 # reads its positions keeps no unbounded queue).
 _ACCOUNT_AT = 4096
 
 
-def _journal_kind(kind: type) -> int:
-    """How an event of type ``kind`` is journaled: a command event by its own time and
-    client id, a report (any other Struct) by its commit's time; a gap or a bad frame is
-    not an input of the engine's state and is not journaled."""
+def _journal_kind(kind: type) -> tuple[int, Callable[[Any], str | None]]:
+    """How an event of type ``kind`` is journaled, and what gives its client id: a command
+    event by its own time and client id, a report (any other Struct) by its commit's time;
+    a gap or a bad frame is not an input of the engine's state and is not journaled."""
     if issubclass(kind, Command):
-        return _COMMAND
+        return _COMMAND, _report_client_id
     if issubclass(kind, msgspec.Struct) and not issubclass(kind, (StreamGap, BadFrame)):
-        return _REPORT
-    return _SKIP
+        if issubclass(kind, (MyTrade, AccountInfo, OutboundAccountPosition)):
+            return _REPORT, _no_client_id
+        return _REPORT, _report_client_id
+    return _SKIP, _no_client_id
+
+
+def _no_client_id(_: object) -> None:
+    return None
 
 
 def _report_client_id(report: object) -> str | None:

@@ -29,7 +29,10 @@ Rules (the contract is specs/durability.md):
   OS crash or power loss can lose committed entries; reconciliation recovers both.
   Nothing secret is ever written here: requests carry no key or signature.
 - Reads (``entries``, ``len``, ``bad_frames``) commit first: they see every row recorded.
-- ``":memory:"`` gives an in-memory journal for tests.
+- ``":memory:"`` gives an in-memory journal (tests, and a manager given no journal). There
+  is nothing to make durable, so its commit keeps the turn's rows as they are, in a list
+  (no encoding, no copy of the frames, no SQLite write); ``entries`` yields them after the
+  database's own rows (those a ``snapshot`` copied).
 - One owner (``oms.runtime.ownership``): a file journal is locked for its process until
   ``close()``; it records the identity (environment, URLs, account) it belongs to and
   refuses another (``claim``). ``create=False`` opens only a journal that already exists;
@@ -146,6 +149,8 @@ class Journal:
         self._pending: list[_Row] = []
         self._scheduled = False
         self.clock = clock
+        # In memory: each commit's time and rows (see the module's rules); None: a file.
+        self._kept: list[tuple[int, list[_Row]]] | None = [] if path == ":memory:" else None
 
     @classmethod
     def snapshot(cls, path: str) -> Journal:
@@ -219,18 +224,24 @@ class Journal:
     def record_frame(self, raw: bytes, client_order_id: str | None = None) -> None:
         """Record a user-data frame as received (``decode_user_data`` decodes it again at
         replay), timed by its commit."""
-        self._add((None, USER_DATA, client_order_id, raw))
+        self._pending.append((None, USER_DATA, client_order_id, raw))  # ``_add``, inline
+        if not self._scheduled:
+            self._schedule()
 
     def _add(self, row: _Row) -> None:
         self._pending.append(row)
         if not self._scheduled:
-            try:
-                loop = asyncio.get_running_loop()
-            except RuntimeError:
-                self.commit()
-                return
-            self._scheduled = True
-            loop.call_soon(self._turn_over)
+            self._schedule()
+
+    def _schedule(self) -> None:
+        """Commit at the end of this loop turn (at once without a running loop)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.commit()
+            return
+        self._scheduled = True
+        loop.call_soon(self._turn_over)
 
     def commit(self) -> None:
         """Make every recorded entry durable now, in one transaction (one row)."""
@@ -238,8 +249,11 @@ class Journal:
         if not rows:
             return
         self._pending = []
-        db = self._db
         now = self.clock()
+        if self._kept is not None:
+            self._kept.append((now, rows))
+            return
+        db = self._db
         if len(rows) == 1:
             at_ms, kind, cid, data = rows[0]
             row = (now if at_ms is None else at_ms, kind, cid, data)
@@ -283,6 +297,11 @@ class Journal:
                 continue
             for at, k, c, d in _unpack(data):
                 seq += 1
+                yield JournalEntry(seq=seq, at_ms=at, kind=k, client_order_id=c, data=d)
+        for now, rows in self._kept or ():
+            for at_ms, k, c, d in rows:
+                seq += 1
+                at = now if at_ms is None else at_ms
                 yield JournalEntry(seq=seq, at_ms=at, kind=k, client_order_id=c, data=d)
 
     def bad_frames(self) -> list[tuple[int, str, bytes]]:

@@ -33,7 +33,7 @@ from decimal import Decimal
 from typing import Any
 
 from oms.core.checks import SymbolRules, round_price, round_quantity
-from oms.core.engine import Engine, Report
+from oms.core.engine import Engine
 from oms.core.order import Order
 from oms.core.outputs import Output
 from oms.core.positions import Position, PositionBook
@@ -57,6 +57,8 @@ from oms.wire.stream import BadFrame, StreamGap, StreamItem
 __all__ = ["Correction", "IN_DOUBT", "ManagerConfig", "OrderManager", "ReconcileReport"]
 
 log = logging.getLogger("oms.runtime.manager")
+# Stream items that are not events of the state: a gap (reconcile) or a bad frame (kept).
+_NOT_EVENTS = (StreamGap, BadFrame)
 
 
 class OrderManager(ListCommands):
@@ -100,6 +102,8 @@ class OrderManager(ListCommands):
             rules=self._rules,
             clock=self._clock,
         )
+        # The one path into the state, as the stream calls it (kept for the benches).
+        self._apply = self._out.apply
         parts = (self.transport, self._out, self.config)
         self._resolver = Resolver(*parts, self._spawn)
         self._reconciler = Reconciler(*parts, self._resolver, wall=self._wall)
@@ -324,10 +328,6 @@ class OrderManager(ListCommands):
         """Wait until ``predicate()`` holds, re-checking after every applied update."""
         await self._out.wait_for(predicate, timeout)
 
-    def _apply(self, report: Report, raw: bytes | None = None) -> list[Output]:
-        """The one path into the state (``Dispatcher.apply``); kept for the benches."""
-        return self._out.apply(report, raw)
-
     # --- background loops ---------------------------------------------------------------
 
     async def _check_loop(self) -> None:
@@ -380,13 +380,19 @@ class OrderManager(ListCommands):
                     async for item, raw in transport.user_data_frames():
                         if self._closed:
                             return
-                        await self._on_stream_item(item, raw)
+                        if isinstance(item, _NOT_EVENTS):
+                            await self._on_stream_item(item, raw)
+                        else:  # an event: applied here, without a coroutine of its own
+                            self._on_stream_event(item, raw)
                         delay = 0.5
                 else:
                     async for item in transport.user_data():
                         if self._closed:
                             return
-                        await self._on_stream_item(item)
+                        if isinstance(item, _NOT_EVENTS):
+                            await self._on_stream_item(item)
+                        else:
+                            self._on_stream_event(item, None)
                         delay = 0.5
             except Exception as exc:
                 self.metrics.inc("background_failures_total")
@@ -395,6 +401,12 @@ class OrderManager(ListCommands):
                 return
             await asyncio.sleep(delay)
             delay = min(delay * 2, 30.0)
+
+    def _on_stream_event(self, item: StreamItem, raw: bytes | None) -> None:
+        try:
+            self._out.apply(item, raw)
+        except Exception:
+            self._stream_item_failed()
 
     async def _on_stream_item(self, item: StreamItem, raw: bytes | None = None) -> None:
         try:
@@ -411,10 +423,13 @@ class OrderManager(ListCommands):
             else:
                 self._out.apply(item, raw)
         except Exception:
-            # One item that cannot be handled must not end the stream: count it, go on;
-            # the periodic reconciliation repairs what it would have changed.
-            self.metrics.inc("background_failures_total")
-            log.exception("stream item failed; continuing")
+            self._stream_item_failed()
+
+    def _stream_item_failed(self) -> None:
+        # One item that cannot be handled must not end the stream: count it, go on; the
+        # periodic reconciliation repairs what it would have changed.
+        self.metrics.inc("background_failures_total")
+        log.exception("stream item failed; continuing")
 
     def _on_gap(self, gap: StreamGap) -> None:
         self.metrics.inc("stream_gaps_total")

@@ -3,7 +3,8 @@ and in Prometheus text format.
 
 Rules:
 - Counters only go up; gauges are set. Names follow Prometheus conventions (``oms_`` prefix,
-  ``_total`` for counters).
+  ``_total`` for counters). A figure its owner already counts (``derive``: fills, from the
+  dispatcher's queues) is read from it when the metrics are read, not counted twice.
 - No label ever carries a secret; order ids are not labels (unbounded cardinality) — they go
   to structured logs instead.
 - The text format is written here (it is a few lines); ``register_prometheus`` additionally
@@ -13,6 +14,7 @@ Rules:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -76,6 +78,7 @@ class Metrics:
 
     def __init__(self) -> None:
         self._values: dict[str, float] = dict.fromkeys(MetricsSnapshot.__struct_fields__, 0)
+        self._derived: dict[str, Callable[[], float]] = {}
 
     def inc(self, name: str, by: int = 1) -> None:
         self._values[name] += by
@@ -83,16 +86,27 @@ class Metrics:
     def set(self, name: str, value: float) -> None:
         self._values[name] = value
 
+    def derive(self, name: str, source: Callable[[], float]) -> None:
+        """``name`` reads ``source()`` from now on (its owner counts it)."""
+        self._derived[name] = source
+
     def get(self, name: str) -> float:
-        return self._values[name]
+        return self.values()[name]
+
+    def values(self) -> dict[str, float]:
+        """Every figure now, by name."""
+        values = dict(self._values)
+        for name, source in self._derived.items():
+            values[name] = source()
+        return values
 
     def snapshot(self) -> MetricsSnapshot:
-        return msgspec.convert(self._values, MetricsSnapshot, strict=False)
+        return msgspec.convert(self.values(), MetricsSnapshot, strict=False)
 
     def prometheus_text(self) -> str:
         """The figures in the Prometheus text exposition format (version 0.0.4)."""
         lines: list[str] = []
-        for name, value in self._values.items():
+        for name, value in self.values().items():
             kind = "counter" if name.endswith("_total") else "gauge"
             full = f"oms_{name}"
             lines.append(f"# HELP {full} {_HELP[name]}")
@@ -114,7 +128,7 @@ def register_prometheus(metrics: Metrics, registry: Any = None) -> object:
 
     class _Collector:
         def collect(self) -> object:
-            for name, value in metrics._values.items():
+            for name, value in metrics.values().items():
                 family = CounterMetricFamily if name.endswith("_total") else GaugeMetricFamily
                 full = (
                     f"oms_{name.removesuffix('_total')}"

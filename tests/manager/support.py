@@ -20,11 +20,16 @@ from typing import Any
 
 from aiohttp.test_utils import TestServer
 
+from oms.core.engine import Engine
+from oms.core.ids import SequentialIds
 from oms.core.order import Order
+from oms.core.positions import PositionBook
 from oms.core.state import OrderState
 from oms.errors import OutcomeUnknown
+from oms.runtime.dispatch import Dispatcher
 from oms.runtime.journal import Journal
 from oms.runtime.manager import OrderManager
+from oms.runtime.metrics import Metrics
 from oms.runtime.ports import Transport
 from oms.testing.sim import (
     SYMBOL,
@@ -233,3 +238,15 @@ def state(order: Order) -> OrderState:
 
 def fills_of(order: Order) -> list[tuple[int, Decimal, Decimal]]:
     return sorted((tid, f.quantity, f.price) for tid, f in order.fills.items())
+
+
+def bare_dispatcher(metrics: Metrics | None = None) -> Dispatcher:
+    """A dispatcher of its own (fresh engine, in-memory journal, no symbol rules)."""
+    return Dispatcher(
+        Engine(clock=lambda: 0, new_client_order_id=SequentialIds()),
+        Journal(":memory:"),
+        metrics=metrics or Metrics(),
+        positions=PositionBook(),
+        rules={},
+        clock=lambda: 0,
+    )

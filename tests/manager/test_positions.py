@@ -8,14 +8,11 @@ from decimal import Decimal as D
 from hypothesis import given
 from hypothesis import strategies as st
 
-from oms.core.engine import Engine
-from oms.core.ids import SequentialIds
 from oms.core.outputs import FillApplied
-from oms.core.positions import Position, PositionBook
-from oms.runtime.dispatch import Dispatcher
-from oms.runtime.journal import Journal
+from oms.core.positions import Position
 from oms.runtime.metrics import Metrics
 from oms.wire.enums import Side
+from tests.manager.support import bare_dispatcher
 
 
 def test_buy_with_base_fee_reduces_holding_and_raises_average() -> None:
@@ -99,14 +96,7 @@ def test_queued_fills_are_accounted_in_batches_when_nobody_reads_the_positions()
     """Fills wait for the positions to be read; a process that never reads them still
     accounts them every few thousand, so the queue stays bounded, and what is read at any
     point equals every fill applied one by one."""
-    dispatcher = Dispatcher(
-        Engine(clock=lambda: 0, new_client_order_id=SequentialIds()),
-        Journal(":memory:"),
-        metrics=Metrics(),
-        positions=PositionBook(),
-        rules={},
-        clock=lambda: 0,
-    )
+    dispatcher = bare_dispatcher()
     one_by_one = Position("X", "X", "")
     for k in range(10_000):
         side = Side.BUY if k % 3 else Side.SELL
@@ -114,5 +104,23 @@ def test_queued_fills_are_accounted_in_batches_when_nobody_reads_the_positions()
                            False, 1000 + k)  # fmt: skip
         dispatcher.account([fill])
         one_by_one.apply(fill)
-        assert len(dispatcher._unaccounted) < 4096
+        assert sum(map(len, dispatcher._unaccounted.values())) < 4096
     assert repr(dispatcher.positions.position("X", "X", "")) == repr(one_by_one)
+
+
+def test_fills_total_counts_queued_fills_of_every_symbol_before_and_after_a_read() -> None:
+    """``fills_total`` is read from the dispatcher's queues: a fill counts once, whether its
+    position was accounted yet or not, in the snapshot and in the Prometheus text."""
+    metrics = Metrics()
+    dispatcher = bare_dispatcher(metrics)
+
+    def fill(symbol: str, k: int) -> FillApplied:
+        return FillApplied("c", symbol, 1, Side.BUY, k, D("0.01"), D(100), D(1), D(0), None,
+                           False, 1000 + k)  # fmt: skip
+
+    dispatcher.account([fill("X", 1), fill("Y", 2)])
+    assert metrics.snapshot().fills_total == 2
+    assert dispatcher.positions.position("Y", "Y", "").trades == 1  # read: both accounted
+    dispatcher.account([fill("X", 3)])
+    assert metrics.get("fills_total") == 3
+    assert "oms_fills_total 3\n" in metrics.prometheus_text()
