@@ -46,6 +46,10 @@ class _Fill(NamedTuple):
     asset: str | None
 
 
+_new_fill = tuple.__new__
+_BUY = Side.BUY
+
+
 def _exchange_order(fill: _Fill) -> tuple[int, int]:
     return fill.time_ms, fill.trade_id
 
@@ -111,20 +115,44 @@ class Position:
             self._place(_Fill(time_ms, trade_id, side, quantity, price, commission, asset))
 
     def apply_all(self, fills: Iterable[FillApplied]) -> None:
-        """``apply`` each of ``fills``, in one money context."""
+        """``apply`` each of ``fills``, in one money context.
+
+        The common case inline (the dispatcher accounts a whole turn's fills here): a fill
+        no older than the newest accounted, and for a BUY with its fee in a third asset (or
+        none), ``_account`` and ``_buy`` too. tests/manager/test_positions.py checks it
+        against a plain reference implementation of the rules."""
+        mine = self._fills
+        base, quote = self.base_asset, self.quote_asset
+        last = (mine[-1][0], mine[-1][1]) if mine else None
         with localcontext(MONEY):
             for f in fills:
-                self._place(
-                    _Fill(
-                        f.time_ms,
-                        f.trade_id,
-                        f.side,
-                        f.quantity,
-                        f.price,
-                        f.commission,
-                        f.commission_asset,
-                    )
-                )
+                key = (f.time_ms, f.trade_id)
+                # tuple.__new__: a _Fill without NamedTuple's keyword handling (per fill).
+                fill = _new_fill(_Fill, (*key, f.side, f.quantity, f.price, f.commission,
+                                         f.commission_asset))  # fmt: skip
+                if last is not None and key < last:  # older than the newest: _place
+                    self._place(fill)
+                    last = (mine[-1][0], mine[-1][1])
+                    continue
+                mine.append(fill)
+                last = key
+                asset = fill.asset
+                if f.side is not _BUY or asset in (base, quote):
+                    self._account(fill)
+                    continue
+                self.trades += 1
+                commission = fill.commission
+                if asset and commission:
+                    fees = self.fees
+                    fees[asset] = fees.get(asset, ZERO) + commission
+                quantity = fill.quantity
+                if quantity <= ZERO:
+                    self._buy(quantity, quantity * fill.price)
+                    continue
+                net = self.net_quantity
+                total = net + quantity
+                self.avg_entry_price = (net * self.avg_entry_price + quantity * fill.price) / total
+                self.net_quantity = total
 
     def _place(self, fill: _Fill) -> None:
         """Account ``fill`` in exchange order (the money context is set)."""
@@ -140,16 +168,27 @@ class Position:
 
     def _account(self, fill: _Fill) -> None:
         self.trades += 1
-        quantity, commission, asset = fill.quantity, fill.commission, fill.asset
-        base_fee = commission if asset == self.base_asset else ZERO
-        quote_fee = commission if asset == self.quote_asset else ZERO
-        if asset and commission and not (base_fee or quote_fee):
-            self.fees[asset] = self.fees.get(asset, ZERO) + commission
-        value = quantity * fill.price
-        if fill.side is Side.BUY:
-            self._buy(quantity - base_fee, value + quote_fee)
+        _, _, side, quantity, price, commission, asset = fill
+        value = quantity * price
+        if asset == self.base_asset:  # in the basis: the base received or given up
+            if side is _BUY:
+                self._buy(quantity - commission, value)
+            else:
+                self._sell(quantity + commission, value)
+            return
+        if asset == self.quote_asset:  # in the basis: the cost or the proceeds
+            if side is _BUY:
+                self._buy(quantity, value + commission)
+            else:
+                self._sell(quantity, value - commission)
+            return
+        if asset and commission:  # a third asset: listed apart
+            fees = self.fees
+            fees[asset] = fees.get(asset, ZERO) + commission
+        if side is _BUY:
+            self._buy(quantity, value)
         else:
-            self._sell(quantity + base_fee, value - quote_fee)
+            self._sell(quantity, value)
 
     def _buy(self, quantity: Decimal, cost: Decimal) -> None:
         if quantity <= ZERO:  # a base fee as large as the fill: paid, nothing received
