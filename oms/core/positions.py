@@ -119,7 +119,7 @@ class Position:
 
         The common case inline (the dispatcher accounts a whole turn's fills here): a fill
         no older than the newest accounted, and for a BUY with its fee in a third asset (or
-        none), ``_account`` and ``_buy`` too. tests/manager/test_positions.py checks it
+        none), ``_account`` and ``_buy`` too. tests/core/test_positions_reference.py checks it
         against a plain reference implementation of the rules."""
         mine = self._fills
         base, quote = self.base_asset, self.quote_asset
