@@ -4,6 +4,7 @@ remainder, IOC / MARKET / FOK expiry, STP across books and the configuration."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -63,16 +64,21 @@ def market(symbol: str, side: Side, qty: str) -> NewOrder:
     return sim.market(side, qty, symbol=symbol)
 
 
-def faq_exchange(book: tuple[tuple[str, str, str], ...] = FAQ_ASKS) -> SimExchange:
+def faq_exchange(
+    book: tuple[tuple[str, str, str], ...] = FAQ_ASKS,
+    *,
+    clock: Callable[[], int] | None = None,
+    taker: str = "taker",
+) -> SimExchange:
     """The default markets with ``book`` resting for ``maker`` (asks for FAQ_ASKS, bids for
     FAQ_BIDS), and a ``taker`` account; no events queued."""
-    ex = SimExchange(clock=ManualClock(), config=default_markets())
-    ex.create_account("taker", BALANCES)
+    ex = SimExchange(clock=clock or ManualClock(), config=default_markets())
+    ex.create_account(taker, BALANCES)
     ex.create_account("maker", BALANCES)
     side = Side.SELL if book is FAQ_ASKS else Side.BUY
     for symbol, qty, price in book:
         ex.place_order("maker", limit(symbol, side, qty, price))
-    ex.drain_events("taker")
+    ex.drain_events(taker)
     ex.drain_events("maker")
     return ex
 

@@ -152,9 +152,12 @@ def _test_order(state: ServerState, params: Params, account: str | None) -> obje
     return test_answer(state, account, order, compute=bool(compute))
 
 
-def test_answer(state: ServerState, account: str, order: NewOrder, *, compute: bool) -> object:
+def test_answer(
+    state: ServerState, account: str, order: NewOrder, *, compute: bool, special: bool = True
+) -> object:
     """A test order's answer: ``{}``, or with ``computeCommissionRates`` the rates the order
-    would pay (rest-api.md, Test new order)."""
+    would pay (rest-api.md, Test new order); ``special=False`` leaves out
+    ``specialCommissionForOrder`` (rest-api.md, Test new order using SOR, shows none)."""
     if not compute:
         return {}
     found = state.exchange.commission(account, order.symbol)
@@ -162,7 +165,7 @@ def test_answer(state: ServerState, account: str, order: NewOrder, *, compute: b
         "standardCommissionForOrder": _order_rates(found.standard_commission, order.side),
         "taxCommissionForOrder": _order_rates(found.tax_commission, order.side),
     }
-    if found.special_commission is not None:
+    if special and found.special_commission is not None:
         out["specialCommissionForOrder"] = _order_rates(found.special_commission, order.side)
     out["discount"] = found.discount
     return out

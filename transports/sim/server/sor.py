@@ -78,7 +78,8 @@ def _test(state: ServerState, params: Params, account: str | None) -> object:
     compute = params.boolean("computeCommissionRates")
     params.finish()
     state.exchange.test_sor_order(account, order)
-    return test_answer(state, account, order, compute=bool(compute))
+    # rest-api.md, Test new order using SOR: standard and tax rates and the discount only.
+    return test_answer(state, account, order, compute=bool(compute), special=False)
 
 
 def _test_weight(params: Params) -> int:
