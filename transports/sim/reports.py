@@ -17,7 +17,9 @@ Rules:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 import msgspec
@@ -56,6 +58,7 @@ __all__ = [
 NO_LIST = -1
 _ZERO_N = Decimal(0)  # ``n`` when not a trade is "0" (user-data-stream.md, Order Update)
 _RESTING = (TimeInForce.GTC,)
+_NO_KEYS: Mapping[str, Any] = MappingProxyType({})
 
 
 class Prevention:
@@ -332,10 +335,11 @@ def cancel_response(
     )
 
 
-def sor_keys(order: SimOrder) -> dict[str, Any]:
-    """``usedSor`` and ``workingFloor`` of an order placed using SOR; nothing otherwise."""
+def sor_keys(order: SimOrder) -> Mapping[str, Any]:
+    """``usedSor`` and ``workingFloor`` of an order placed using SOR; nothing otherwise (one
+    shared empty mapping: answers are built on hot paths)."""
     if order.working_floor is None:
-        return {}
+        return _NO_KEYS
     return {"used_sor": True, "working_floor": order.working_floor}
 
 

@@ -15,15 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from transports.sim.server import (
-    allocations,
-    block_trades,
-    market,
-    my_filters,
-    reference,
-    rest,
-    sor,
-)
+from transports.sim.server import allocations, block_trades, market, my_filters, reference, rest
 from transports.sim.server.auth import Credential
 from transports.sim.server.core import ServerState
 from transports.sim.server.params import ApiError, Params, bad_param
@@ -167,7 +159,7 @@ def _public(handler: _Handler) -> Callable[[WsApi, Connection, Params, dict[str,
 
 _REST = rest.ENDPOINTS
 # The newer documented calls, one module each (REST table and WebSocket API methods).
-_MORE = (reference, block_trades, my_filters, allocations, sor)
+_MORE = (reference, block_trades, my_filters, allocations)
 MORE_ENDPOINTS = tuple(module.ENDPOINTS for module in _MORE)
 _MORE_WS = {name: ep for module in _MORE for name, ep in module.WS_METHODS.items()}
 WS_METHODS: dict[str, Callable[[WsApi, Connection, Params, dict[str, str]], Outcome]] = {

@@ -16,22 +16,21 @@ order using SOR, Test new order using SOR; faqs/sor_faq.md):
 - The WebSocket API answers ``sor.order.place`` with ``result`` an *array* holding the order
   (web-socket-api.md, Place new order using SOR, Response), with the ORDERS ``rateLimits``.
 - Tests: weight 1, 20 with ``computeCommissionRates`` (as ``order/test``); validate only.
+- Registered by hooks from ``transports.sim.server.app`` (``ENDPOINTS`` with the REST routes,
+  ``add_sor_methods`` on the WebSocket API), so the route and method tables stay untouched.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from oms.wire.enums import OrderType
 from oms.wire.requests import NewOrder
+from transports.sim.server import account as account_calls
 from transports.sim.server.core import ServerState
 from transports.sim.server.params import ApiError, Params, new_order_from_params
 from transports.sim.server.rest import Endpoint, _fixed, test_answer
+from transports.sim.server.ws import Connection, Outcome, WsApi
 
-if TYPE_CHECKING:  # ws.py imports account.py, which imports this module
-    from transports.sim.server.ws import Connection, Outcome, WsApi
-
-__all__ = ["ENDPOINTS", "WS_METHODS", "add_sor_methods"]
+__all__ = ["ENDPOINTS", "add_sor_methods"]
 
 # Parameters of ``POST /api/v3/order`` that the SOR endpoints do not take.
 _NOT_TAKEN = (
@@ -94,10 +93,6 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
     ("POST", "/api/v3/sor/order/test"): Endpoint(_test, _test_weight),
 }
 
-# Signed methods that answer as REST does (account.py wraps them); ``sor.order.place`` is
-# added by ``add_sor_methods`` (its answer is an array and counts orders).
-WS_METHODS: dict[str, Endpoint] = {"sor.order.test": ENDPOINTS[("POST", "/api/v3/sor/order/test")]}
-
 
 def _ws_place(api: WsApi, conn: Connection, params: Params, values: dict[str, str]) -> Outcome:
     account = api.state.authenticate_ws(params, values, conn.session).account
@@ -105,8 +100,16 @@ def _ws_place(api: WsApi, conn: Connection, params: Params, values: dict[str, st
     return [_place(api.state, params, account)], account, True
 
 
+def _ws_test(api: WsApi, conn: Connection, params: Params, values: dict[str, str]) -> Outcome:
+    account = api.state.authenticate_ws(params, values, conn.session).account
+    return _test(api.state, params, account), account, False
+
+
 def add_sor_methods(api: type[WsApi]) -> None:
-    """Register ``sor.order.place`` on the WsApi class: weight 1, free when successful."""
+    """Register ``sor.order.place`` (weight 1, free when successful) and ``sor.order.test``
+    (weight 1 or 20) on the WsApi class."""
     api._METHODS["sor.order.place"] = _ws_place
     api._WEIGHTS["sor.order.place"] = 1
     api._FREE_ON_SUCCESS.add("sor.order.place")
+    api._METHODS["sor.order.test"] = _ws_test
+    account_calls.WS_WEIGHTS["sor.order.test"] = _test_weight
