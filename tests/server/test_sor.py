@@ -19,6 +19,8 @@ from tests.server.conftest import (
 from tests.sim.test_sor import faq_exchange, fill
 from transports.sim.exchange import ManualClock
 from transports.sim.server.app import ApiAccount
+from transports.sim.server.rest import STATE_KEY
+from transports.sim.server.serve import _parser, build
 
 ORDER = {
     "symbol": "BTCUSDT",
@@ -232,3 +234,12 @@ async def test_ws_api_sor_methods_and_user_data(serve: ServeFactory) -> None:
         ws.signed_params(ALICE_KEY, ALICE_SECRET, **{**ORDER, "type": "LIMIT_MAKER"}),
     )
     assert (refused["status"], refused["error"]["code"]) == (400, -1116)
+
+
+def test_oms_exchange_serves_the_faq_configuration_by_default() -> None:
+    app, _ = build(_parser().parse_args(["--no-liquidity"]))
+    exchange = app[STATE_KEY].exchange
+    assert [(s.base_asset, s.symbols) for s in exchange.sors()] == [
+        ("BTC", ("BTCUSDT", "BTCUSDC", "BTCUSDP"))
+    ]
+    assert exchange.balance("demo", "USDC")[0] > 0 and exchange.balance("demo", "USDP")[0] > 0

@@ -424,3 +424,37 @@ def test_sors_config() -> None:
                 ],
             }
         )
+
+
+def test_commission_taker_in_the_received_asset_maker_on_its_own_book() -> None:
+    config = msgspec.structs.replace(
+        default_markets(), taker_commission=D("0.001"), maker_commission=D("0.002")
+    )
+    ex = SimExchange(clock=ManualClock(), config=config)
+    ex.create_account("taker", BALANCES)
+    ex.create_account("maker", BALANCES)
+    ex.place_order("maker", limit("BTCUSDC", Side.SELL, "1", "28000"))
+    answer = body(ex.place_sor_order("taker", limit("BTCUSDT", Side.BUY, "0.5", "31000")))
+    assert answer["fills"] == [
+        {**fill("28000", "0.5", 0), "commission": "0.00050000", "commissionAsset": "BTC"}
+    ]
+    assert ex.balance("taker", "BTC")[0] == D("100.4995")
+    assert ex.balance("maker", "USDC")[0] == D("1000000") + D("14000") - D("28")
+    assert (ex.fees("BTC"), ex.fees("USDC")) == (D("0.0005"), D("28"))
+    [allocation] = ex.my_allocations("taker", "BTCUSDT")
+    assert (allocation.commission, allocation.commission_asset) == (D("0.0005"), "BTC")
+    assets_conserved(ex, {a: 2 * v for a, v in BALANCES.items()})
+
+
+def test_market_sell_across_the_bids() -> None:
+    ex = faq_exchange(FAQ_BIDS)
+    answer = body(ex.place_sor_order("taker", market("BTCUSDT", Side.SELL, "12")))
+    # 35,000 and 30,000 on BTCUSDC, then 29,500 on BTCUSDT.
+    assert [(f["price"], f["qty"]) for f in answer["fills"]] == [  # type: ignore[union-attr]
+        ("35000.00000000", "5.00000000"),
+        ("30000.00000000", "5.00000000"),
+        ("29500.00000000", "2.00000000"),
+    ]
+    assert answer["status"] == "FILLED"
+    assert ex.balance("taker", "USDT")[0] == D("1000000") + D("175000") + D("150000") + D("59000")
+    assets_conserved(ex, {a: 2 * v for a, v in BALANCES.items()})
