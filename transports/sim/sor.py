@@ -117,7 +117,6 @@ class SimSor:
     _fill_listener: Callable[[str], None] | None
     _market: Callable[[str], Any]
     _validate: Callable[[str, Any, NewOrder], SimOrder]
-    _lock: Callable[[Any, SimOrder], Any]
     _begin: Callable[[], None]
     _publish: Callable[[], None]
     _accept: Callable[[Any, SimOrder], None]
