@@ -458,3 +458,13 @@ def test_market_sell_across_the_bids() -> None:
     assert answer["status"] == "FILLED"
     assert ex.balance("taker", "USDT")[0] == D("1000000") + D("175000") + D("150000") + D("59000")
     assets_conserved(ex, {a: 2 * v for a, v in BALANCES.items()})
+
+
+def test_an_iceberg_remainder_rests_with_its_visible_part() -> None:
+    ex = faq_exchange()
+    order = msgspec.structs.replace(limit("BTCUSDT", Side.BUY, "5", "29000"), iceberg_qty=D("0.5"))
+    answer = body(ex.place_sor_order("taker", order))
+    assert (answer["executedQty"], answer["icebergQty"]) == ("2.00000000", "0.50000000")
+    # 28,000 on BTCUSDC and 29,000 on BTCUSDP taken; 3 left, 0.5 of it shown.
+    assert ex.book("BTCUSDT")[0] == [(D("29000"), D("0.5"))]
+    assert answer["workingFloor"] == "EXCHANGE"
