@@ -187,3 +187,28 @@ def test_detectors_see_relative_absolute_and_cycles(tmp_path: Path) -> None:
 def test_public_api_is_importable_from_oms() -> None:
     for name in oms.__all__:
         assert getattr(oms, name) is not None, name
+
+
+def public_classes(paths: list[Path]) -> dict[str, list[str]]:
+    """The files defining each public (not ``_``-prefixed) class name, over ``paths``."""
+    found: dict[str, list[str]] = {}
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+                found.setdefault(node.name, []).append(path.as_posix())
+    return found
+
+
+def test_one_meaning_per_class_name() -> None:
+    # Issue 12 item 6: no two classes of the same name (an error and an output both called
+    # OrderRejected, two OrderBooks, two SymbolRules): a name says what it is, everywhere.
+    paths = sorted((ROOT / "oms").rglob("*.py")) + sorted((ROOT / "transports").rglob("*.py"))
+    twice = {name: where for name, where in public_classes(paths).items() if len(where) > 1}
+    assert not twice, twice
+
+
+def test_class_name_detector_sees_twins(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("class Book:\n    pass\nclass _Private:\n    pass\n")
+    (tmp_path / "b.py").write_text("def f():\n    class Book:\n        pass\n")
+    found = public_classes([tmp_path / "a.py", tmp_path / "b.py"])
+    assert len(found["Book"]) == 2 and "_Private" not in found

@@ -38,11 +38,11 @@ from transports.sim.book import OrderBook
 __all__ = [
     "INTERVALS",
     "AggTrade",
-    "Kline",
+    "KlineBucket",
     "MarketData",
     "MarketUpdate",
+    "RecentTrade",
     "Stats",
-    "Trade",
     "interval_open",
     "parse_time_zone",
 ]
@@ -51,7 +51,7 @@ _SECOND = 1000
 _MINUTE = 60 * _SECOND
 _HOUR = 60 * _MINUTE
 _DAY = 24 * _HOUR
-# Kline intervals in ms (rest-api.md, Kline/Candlestick data); 1M is calendar-based (0).
+# KlineBucket intervals in ms (rest-api.md, Kline/Candlestick data); 1M is calendar-based (0).
 INTERVALS: dict[str, int] = {
     "1s": _SECOND,
     "1m": _MINUTE,
@@ -74,7 +74,7 @@ INTERVALS: dict[str, int] = {
 _MONDAY_OFFSET = 4 * _DAY
 
 
-class Trade(msgspec.Struct, frozen=True, gc=False):
+class RecentTrade(msgspec.Struct, frozen=True, gc=False):
     """One public trade (rest-api.md, Recent trades list)."""
 
     id: int
@@ -98,7 +98,7 @@ class AggTrade(msgspec.Struct):
     taker: int
 
 
-class Kline:
+class KlineBucket:
     """One bucket: open time, OHLC, volumes, trade count and id range."""
 
     __slots__ = (
@@ -116,7 +116,7 @@ class Kline:
         "volume",
     )
 
-    def __init__(self, open_time: int, trade: Trade) -> None:
+    def __init__(self, open_time: int, trade: RecentTrade) -> None:
         self.open_time = open_time
         self.open = self.high = self.low = self.close = trade.price
         self.volume = self.quote_volume = self.taker_base = self.taker_quote = ZERO
@@ -124,7 +124,7 @@ class Kline:
         self.first_id = self.last_id = trade.id
         self.add(trade)
 
-    def add(self, trade: Trade) -> None:
+    def add(self, trade: RecentTrade) -> None:
         self.high = max(self.high, trade.price)
         self.low = min(self.low, trade.price)
         self.close = trade.price
@@ -136,7 +136,7 @@ class Kline:
         self.count += 1
         self.last_id = trade.id
 
-    def merge(self, other: Kline) -> None:
+    def merge(self, other: KlineBucket) -> None:
         self.high = max(self.high, other.high)
         self.low = min(self.low, other.low)
         self.close = other.close
@@ -148,7 +148,7 @@ class Kline:
         self.last_id = other.last_id
 
     @classmethod
-    def empty(cls, open_time: int, price: Decimal) -> Kline:
+    def empty(cls, open_time: int, price: Decimal) -> KlineBucket:
         """An interval without trades, at the previous close."""
         out = cls.__new__(cls)
         out.open_time = open_time
@@ -158,9 +158,9 @@ class Kline:
         out.first_id = out.last_id = -1
         return out
 
-    def copy(self, open_time: int) -> Kline:
-        out = Kline.__new__(Kline)
-        for name in Kline.__slots__:
+    def copy(self, open_time: int) -> KlineBucket:
+        out = KlineBucket.__new__(KlineBucket)
+        for name in KlineBucket.__slots__:
             setattr(out, name, getattr(self, name))
         out.open_time = open_time
         return out
@@ -205,7 +205,7 @@ class MarketUpdate(msgspec.Struct, frozen=True):
 
     symbol: str
     time: int
-    trades: tuple[Trade, ...]
+    trades: tuple[RecentTrade, ...]
     agg_trades: tuple[AggTrade, ...]
     # The update id of this action, and the changed levels (qty 0: the level is gone).
     update_id: int
@@ -269,7 +269,7 @@ def _backward(hi: int, lo: int, interval: str, offset: int, limit: int) -> list[
     return out
 
 
-def _close_before(grouped: list[Kline], open_time: int) -> Decimal | None:
+def _close_before(grouped: list[KlineBucket], open_time: int) -> Decimal | None:
     """The close of the last bucket opening before ``open_time``."""
     found = None
     for bucket in grouped:
@@ -298,13 +298,13 @@ class MarketData:
     def __init__(self, book: OrderBook, *, keep: int = 100_000) -> None:
         self.book = book
         self.symbol = book.symbol
-        self.trades: deque[Trade] = deque(maxlen=keep)
+        self.trades: deque[RecentTrade] = deque(maxlen=keep)
         self.agg_trades: deque[AggTrade] = deque(maxlen=keep)
-        self._minutes: OrderedDict[int, Kline] = OrderedDict()
+        self._minutes: OrderedDict[int, KlineBucket] = OrderedDict()
         self._keep = keep
         self.update_id = 0
         self._next_agg = 1
-        self._action_trades: list[Trade] = []
+        self._action_trades: list[RecentTrade] = []
         self._action_aggs: list[AggTrade] = []
         self._touched: set[tuple[Side, Decimal]] = set()
 
@@ -321,7 +321,7 @@ class MarketData:
         taker: int,
     ) -> None:
         """Record one fill of the action in progress."""
-        trade = Trade(trade_id, price, qty, price * qty, time, buyer_maker)
+        trade = RecentTrade(trade_id, price, qty, price * qty, time, buyer_maker)
         self.trades.append(trade)
         self._action_trades.append(trade)
         self._bucket(self._minutes, time - time % _MINUTE, trade)
@@ -380,10 +380,12 @@ class MarketData:
         self._action_aggs = []
         return update
 
-    def _bucket(self, buckets: OrderedDict[int, Kline], open_time: int, trade: Trade) -> None:
+    def _bucket(
+        self, buckets: OrderedDict[int, KlineBucket], open_time: int, trade: RecentTrade
+    ) -> None:
         found = buckets.get(open_time)
         if found is None:
-            buckets[open_time] = Kline(open_time, trade)
+            buckets[open_time] = KlineBucket(open_time, trade)
             if len(buckets) > self._keep:
                 buckets.popitem(last=False)
         else:
@@ -413,11 +415,11 @@ class MarketData:
             return ZERO, ZERO
         return price, self.level_qty(side, price)
 
-    def recent_trades(self, limit: int) -> list[Trade]:
+    def recent_trades(self, limit: int) -> list[RecentTrade]:
         tape = self.trades
         return list(tape)[-limit:] if limit < len(tape) else list(tape)
 
-    def trades_from(self, from_id: int, limit: int) -> list[Trade]:
+    def trades_from(self, from_id: int, limit: int) -> list[RecentTrade]:
         tape = self.trades
         if not tape:
             return []
@@ -461,7 +463,7 @@ class MarketData:
         limit: int,
         offset: int = 0,
         now: int | None = None,
-    ) -> list[tuple[int, int, Kline]]:
+    ) -> list[tuple[int, int, KlineBucket]]:
         """``(open time, close time, bucket)`` oldest first, one per interval from the first
         bucket to the one holding ``now`` (default: the last bucket); the latest ``limit``
         unless ``start`` is given."""
@@ -479,25 +481,25 @@ class MarketData:
         else:
             opens = _backward(last, first, interval, offset, limit)
         by_open = {k.open_time: k for k in grouped}
-        out: list[tuple[int, int, Kline]] = []
+        out: list[tuple[int, int, KlineBucket]] = []
         previous = _close_before(grouped, opens[0]) if opens else None
         for open_time in opens:
             found = by_open.get(open_time)
             if found is None:
                 if previous is None:
                     continue
-                found = Kline.empty(open_time, previous)
+                found = KlineBucket.empty(open_time, previous)
             previous = found.close
             out.append((open_time, interval_close(open_time, interval, offset), found))
         return out
 
-    def current_kline(self, interval: str, now: int, offset: int = 0) -> Kline | None:
+    def current_kline(self, interval: str, now: int, offset: int = 0) -> KlineBucket | None:
         """The kline of ``interval`` open at ``now`` (None before the first trade)."""
         open_time = interval_open(now, interval, offset)
         found = self.klines(interval, start=open_time, end=None, limit=1, offset=offset, now=now)
         return found[0][2] if found and found[0][0] == open_time else None
 
-    def _grouped(self, interval: str, offset: int) -> Iterator[Kline]:
+    def _grouped(self, interval: str, offset: int) -> Iterator[KlineBucket]:
         if interval == "1s":
             # 1-second klines come from the trade tape (the latest ``keep`` trades): no
             # per-second buckets on the hot path.
@@ -506,7 +508,7 @@ class MarketData:
         if interval == "1m":
             yield from self._minutes.values()
             return
-        current: Kline | None = None
+        current: KlineBucket | None = None
         for bucket in self._minutes.values():
             open_time = interval_open(bucket.open_time, interval, offset)
             if current is not None and current.open_time == open_time:
@@ -572,8 +574,8 @@ class MarketData:
         return (quote / volume).quantize(Decimal("0.00000001")), last_time
 
 
-def _seconds(trades: Iterable[Trade]) -> Iterator[Kline]:
-    current: Kline | None = None
+def _seconds(trades: Iterable[RecentTrade]) -> Iterator[KlineBucket]:
+    current: KlineBucket | None = None
     for trade in trades:
         open_time = trade.time - trade.time % _SECOND
         if current is not None and current.open_time == open_time:
@@ -581,7 +583,7 @@ def _seconds(trades: Iterable[Trade]) -> Iterator[Kline]:
             continue
         if current is not None:
             yield current
-        current = Kline(open_time, trade)
+        current = KlineBucket(open_time, trade)
     if current is not None:
         yield current
 

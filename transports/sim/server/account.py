@@ -25,14 +25,14 @@ from transports.sim.server.rest import Endpoint
 Outcome = tuple[object, str | None, bool]
 
 
-class WsApi(Protocol):
+class WsApiLike(Protocol):
     """What a method needs of the WebSocket API (ws.py's ``WsApi``)."""
 
     @property
     def state(self) -> ServerState: ...
 
 
-class Connection(Protocol):
+class ConnectionLike(Protocol):
     """What a method needs of a connection (ws.py's ``Connection``): its session key."""
 
     @property
@@ -142,16 +142,24 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
 _Handler = Callable[[ServerState, Params, str | None], object]
 
 
-def _signed(handler: _Handler) -> Callable[[WsApi, Connection, Params, dict[str, str]], Outcome]:
-    def method(api: WsApi, conn: Connection, params: Params, values: dict[str, str]) -> Outcome:
+def _signed(
+    handler: _Handler,
+) -> Callable[[WsApiLike, ConnectionLike, Params, dict[str, str]], Outcome]:
+    def method(
+        api: WsApiLike, conn: ConnectionLike, params: Params, values: dict[str, str]
+    ) -> Outcome:
         account = api.state.authenticate_ws(params, values, conn.session).account
         return handler(api.state, params, account), account, False
 
     return method
 
 
-def _public(handler: _Handler) -> Callable[[WsApi, Connection, Params, dict[str, str]], Outcome]:
-    def method(api: WsApi, conn: Connection, params: Params, values: dict[str, str]) -> Outcome:
+def _public(
+    handler: _Handler,
+) -> Callable[[WsApiLike, ConnectionLike, Params, dict[str, str]], Outcome]:
+    def method(
+        api: WsApiLike, conn: ConnectionLike, params: Params, values: dict[str, str]
+    ) -> Outcome:
         return handler(api.state, params, None), None, False
 
     return method
@@ -162,7 +170,7 @@ _REST = rest.ENDPOINTS
 _MORE = (reference, block_trades, my_filters, allocations)
 MORE_ENDPOINTS = tuple(module.ENDPOINTS for module in _MORE)
 _MORE_WS = {name: ep for module in _MORE for name, ep in module.WS_METHODS.items()}
-WS_METHODS: dict[str, Callable[[WsApi, Connection, Params, dict[str, str]], Outcome]] = {
+WS_METHODS: dict[str, Callable[[WsApiLike, ConnectionLike, Params, dict[str, str]], Outcome]] = {
     "account.status": _signed(_REST[("GET", "/api/v3/account")].handler),
     "account.commission": _signed(_REST[("GET", "/api/v3/account/commission")].handler),
     "account.rateLimits.orders": _signed(_order_counts),

@@ -18,10 +18,10 @@ from oms.wire.enums import Side
 from transports.sim.market_data import (
     INTERVALS,
     AggTrade,
-    Kline,
+    KlineBucket,
     MarketData,
+    RecentTrade,
     Stats,
-    Trade,
     interval_open,
     parse_time_zone,
 )
@@ -114,7 +114,7 @@ def _depth(state: ServerState, params: Params, account: str | None) -> object:
     return {"lastUpdateId": last, "bids": _levels(bids), "asks": _levels(asks)}
 
 
-def trade_body(trade: Trade) -> dict[str, object]:
+def trade_body(trade: RecentTrade) -> dict[str, object]:
     return {
         "id": trade.id,
         "price": d8(trade.price),
@@ -183,7 +183,7 @@ def _zone(params: Params) -> int:
     return offset
 
 
-def kline_row(open_time: int, close_time: int, k: Kline) -> list[object]:
+def kline_row(open_time: int, close_time: int, k: KlineBucket) -> list[object]:
     return [
         open_time,
         d8(k.open),
@@ -201,7 +201,7 @@ def kline_row(open_time: int, close_time: int, k: Kline) -> list[object]:
 
 
 def kline_body(
-    symbol: str, interval: str, open_time: int, close_time: int, k: Kline, *, closed: bool
+    symbol: str, interval: str, open_time: int, close_time: int, k: KlineBucket, *, closed: bool
 ) -> dict[str, object]:
     """The ``k`` object of a kline stream event (web-socket-streams.md, Kline/Candlestick)."""
     row = kline_row(open_time, close_time, k)
