@@ -59,6 +59,7 @@ from oms.wire.orderlists import (
     NewOco,
     NewOrderList,
     NewOto,
+    NewOtoco,
     OrderListAnswer,
     OrderListStatus,
     QueryOrderList,
@@ -67,9 +68,17 @@ from oms.wire.requests import CancelOrder, NewOrder
 from oms.wire.rest import CancelResponse, NewOrderAck, NewOrderFull, NewOrderResult
 from transports.sim import errors
 from transports.sim.book import MARKET_TYPES, SimOrder
-from transports.sim.filters import CLIENT_ID_RANGE, valid_client_id
+from transports.sim.filters import CLIENT_ID_RANGE, check_filters, check_params, valid_client_id
 from transports.sim.lists import OCO_ABOVE_TYPES, OCO_BELOW_TYPES, SimList, leg_order, oco_prices_ok
 from transports.sim.matching import simulate
+from transports.sim.opo import (
+    NewOpo,
+    NewOpoco,
+    OpoState,
+    check_opo,
+    hold_received,
+    pending_quantity,
+)
 from transports.sim.triggers import ALGO_TYPES, Trigger, check_trailing_delta, rises_to_trigger
 from transports.wire import encode_json
 
@@ -110,7 +119,7 @@ class SimAdvanced:
     _ledger: Ledger
     _by_client: dict[tuple[str, str, str], SimOrder]
     _market: Callable[[str], Any]
-    _validate: Callable[[str, Any, NewOrder], SimOrder]
+    _validate: Callable[..., SimOrder]
     _begin: Callable[[], None]
     _publish: Callable[[], None]
     _accept: Callable[[Any, SimOrder], None]
@@ -302,8 +311,11 @@ class SimAdvanced:
 
     # --- order lists ----------------------------------------------------------------------
 
-    def place_order_list(self, account: str, request: NewOrderList) -> OrderListAnswer:
-        """``POST /api/v3/orderList/oco|oto|otoco`` (see ``transports.sim.lists``).
+    def place_order_list(
+        self, account: str, request: NewOrderList | NewOpo | NewOpoco
+    ) -> OrderListAnswer:
+        """``POST /api/v3/orderList/oco|oto|otoco|opo|opoco`` (see ``transports.sim.lists``
+        and, for OPO / OPOCO, ``transports.sim.opo``).
 
         Raises:
             KeyError: unknown account.
@@ -313,6 +325,9 @@ class SimAdvanced:
         market = self._market(request.symbol)
         rules = market.rules
         symbol = rules.symbol
+        opo = isinstance(request, NewOpo | NewOpoco)
+        if isinstance(request, NewOpo | NewOpoco):
+            check_opo(rules.info, request)
         lid = request.list_client_order_id
         if lid is not None:
             if not valid_client_id(lid):
@@ -327,7 +342,7 @@ class SimAdvanced:
         if limit is not None and open_lists >= limit:
             raise errors.filter_failure("MAX_NUM_ORDER_LISTS")
         legs, roles = self._list_legs(request)
-        sims = self._validate_legs(account, market, legs, roles)
+        sims = self._validate_legs(account, market, legs, roles, opo=opo)
         self._begin()
         lst = SimList(
             account=account,
@@ -337,6 +352,9 @@ class SimAdvanced:
             contingency=ContingencyType.OCO if isinstance(request, NewOco) else ContingencyType.OTO,
             time=self._now,
         )
+        if opo:
+            lst.opo = OpoState([leg for leg, role in zip(legs, roles, strict=True)
+                                if role != "working"])  # fmt: skip
         self._lists[symbol][lst.order_list_id] = lst
         self._list_by_client[(account, symbol, lst.list_client_order_id)] = lst
         self._open_list(market, lst, sims, legs, roles)
@@ -347,34 +365,41 @@ class SimAdvanced:
         return lst.answer(tuple(self._response(market, o, kind) for o in lst.orders), self._now)
 
     @staticmethod
-    def _list_legs(request: NewOrderList) -> tuple[list[NewOrder], list[str]]:
+    def _list_legs(request: NewOrderList | NewOpo | NewOpoco) -> tuple[list[NewOrder], list[str]]:
         """Each leg as a single order, with its role: above / below / working / pending."""
         s = request.symbol
         if isinstance(request, NewOco):
             above = leg_order(s, request.above, request.side, request.quantity)
             below = leg_order(s, request.below, request.side, request.quantity)
             return [above, below], ["above", "below"]
-        if isinstance(request, NewOto):
+        if isinstance(request, NewOto | NewOpo):
             return [leg_order(s, request.working), leg_order(s, request.pending)], [
                 "working",
                 "pending",
             ]
+        # An OPOCO's pair has no quantity yet (None).
+        qty = request.pending_quantity if isinstance(request, NewOtoco) else None
         legs = [
             leg_order(s, request.working),
-            leg_order(s, request.pending_above, request.pending_side, request.pending_quantity),
+            leg_order(s, request.pending_above, request.pending_side, qty),
         ]
         roles = ["working", "above"]
         if request.pending_below is not None:
-            legs.append(
-                leg_order(s, request.pending_below, request.pending_side, request.pending_quantity)
-            )
+            legs.append(leg_order(s, request.pending_below, request.pending_side, qty))
             roles.append("below")
         return legs, roles
 
     def _validate_legs(
-        self, account: str, market: _Market, legs: list[NewOrder], roles: list[str]
+        self,
+        account: str,
+        market: _Market,
+        legs: list[NewOrder],
+        roles: list[str],
+        *,
+        opo: bool = False,
     ) -> list[SimOrder]:
-        """Every check of every leg before anything changes; the locks come after."""
+        """Every check of every leg before anything changes; the locks come after. An OPO's
+        pending legs are checked without their quantity (``transports.sim.opo``)."""
         last = market.reference_price
         sims: list[SimOrder] = []
         algos = sum(1 for leg in legs if leg.order_type in ALGO_TYPES)
@@ -388,7 +413,7 @@ class SimAdvanced:
                 raise errors.SimError(-1158, "Order type not supported in OCO.")
             if role == "working" and leg.order_type.value not in ("LIMIT", "LIMIT_MAKER"):
                 raise errors.SimError(-1158, "Order type not supported in OCO.")
-            sim = self._validate(account, market, leg)
+            sim = self._validate(account, market, leg, quantity_pending=opo and role != "working")
             if leg.iceberg_qty is not None and icebergs > 1:
                 self._iceberg_checks(account, market, extra=icebergs - 1)
             if leg.order_type in ALGO_TYPES:
@@ -483,8 +508,14 @@ class SimAdvanced:
         working = lst.working
         assert working is not None
         if working.status is OrderStatus.FILLED:
+            if lst.opo is not None and not self._size_opo(market, lst):
+                for sim in lst.pending:
+                    self._expire(market, sim, ExpiryReason.REJECTED)
+                self._list_done(lst)
+                return
             for sim in lst.pending:
-                self._place_pending(market, sim)
+                # An OPO's first pending order already holds the lock (transports.sim.opo).
+                self._place_pending(market, sim, held=lst.opo is not None and sim is lst.pending[0])
             lst.list_status_type = ListStatusType.EXEC_STARTED
             self._reports.append((lst.account, lst.event(self._now)))
         elif working.status in (
@@ -496,15 +527,16 @@ class SimAdvanced:
                 self._expire(market, sim, ExpiryReason.OTO_PHASE_ONE_EXPIRED)
             self._list_done(lst)
 
-    def _place_pending(self, market: _Market, sim: SimOrder) -> None:
-        """The working order filled: a pending order goes live (module rules)."""
+    def _place_pending(self, market: _Market, sim: SimOrder, *, held: bool = False) -> None:
+        """The working order filled: a pending order goes live (module rules); ``held``: its
+        lock is already taken."""
         sim.status = OrderStatus.NEW
         sim.update_time = self._now
         pair = sim.order_list.oco
         # The pending SELL OCO pair shares the first leg's lock of the base quantity.
         shared = sim.side is Side.SELL and len(pair) > 1 and sim is pair[-1]
         try:
-            if shared:
+            if shared or held:
                 pass
             elif sim.algo is not None:
                 self._lock_waiting(market, sim)
@@ -519,6 +551,44 @@ class SimAdvanced:
         sim.algo.start(market.reference_price, self._now)
         self._arm(market, sim)
         self._report(market, sim, ExecutionType.NEW)
+
+    def _size_opo(self, market: _Market, lst: SimList) -> bool:
+        """An OPO's working order filled: give the pending orders the quantity the lock holds,
+        adjusted to the lot filters, unlock the rest and check every filter; False (nothing
+        changed) when a pending order fails one (``transports.sim.opo``)."""
+        opo = lst.opo
+        assert opo is not None
+        rules = market.rules
+        holder = lst.pending[0]
+        qty = pending_quantity(rules, opo.legs, holder.locked)
+        try:
+            for leg in opo.legs:
+                sized = msgspec.structs.replace(leg, quantity=qty)
+                check_params(rules, sized)
+                check_filters(rules, sized, market.reference_price, 0)
+        except errors.SimError:
+            return False
+        surplus = holder.locked - qty
+        if surplus > ZERO:
+            self._ledger.unlock(holder.account, holder.lock_asset, surplus)
+            holder.locked = qty
+        for sim in lst.pending:
+            sim.orig_qty = qty
+            if sim.report is not None:  # the template of later reports carries the quantity
+                sim.report = msgspec.structs.replace(
+                    sim.report, quantity=qty.quantize(rules.base_quantum)
+                )
+        opo.sized = True
+        return True
+
+    def received(self, order: SimOrder, qty: Decimal, fee: Decimal) -> None:
+        """``order`` bought ``qty`` (``fee`` charged in it): the working order of an OPO locks
+        it for its pending orders (``transports.sim.opo``)."""
+        lst = order.order_list
+        if lst is None or lst.opo is None or order is not lst.working:
+            return
+        base = self._markets[order.symbol].rules.base
+        hold_received(self._ledger, lst.pending[0], base, qty, fee)
 
     def _oco_fire(self, market: _Market, lst: SimList, leg: SimOrder) -> None:
         """``leg`` filled or triggered: the other expires (OCO_TRIGGER), the list is done."""
@@ -734,6 +804,10 @@ class SimAdvanced:
         order = self._find(account, market, amend.order_id, amend.orig_client_order_id)
         if order is None or not order.is_open:
             raise errors.SimError(-2038, "Unknown order sent.")
+        lst = order.order_list
+        if lst is not None and lst.opo is not None and not lst.opo.sized and order in lst.pending:
+            # faqs/opo.md: "may not be amended until the working order has been fully filled".
+            raise errors.SimError(-2038, "Order amend (pending OPO order) is not supported.")
         if amend.new_qty == order.orig_qty:
             raise errors.SimError(-2038, "The requested action would change no state; rejecting")
         if amend.new_qty > order.orig_qty or amend.new_qty <= ZERO:
@@ -745,7 +819,6 @@ class SimAdvanced:
         self._begin()
         old_cid, old_qty = order.client_order_id, order.orig_qty
         execution_id = self._amend_one(market, order, amend.new_qty, new_cid)
-        lst = order.order_list
         if lst is not None and order in lst.oco:
             # "OCO order pairs must have the same quantity ... amending either order affects
             # both orders" (faqs/order_amend_keep_priority.md, Can Order lists be amended?).
@@ -771,6 +844,9 @@ class SimAdvanced:
                 self._reports.append((account, lst.event(self._now)))
                 lst.list_status_type = ListStatusType.EXEC_STARTED
             list_status = lst.status()
+        # An amend down to the executed quantity fills the order: an OTO's (or OPO's) pending
+        # orders go on now, as on any other fill.
+        self._settle_market(market)
         self._publish()
         return AmendResponse(
             transact_time=self._now,

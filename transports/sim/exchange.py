@@ -654,10 +654,13 @@ class SimExchange(SimAdvanced):
             raise errors.invalid_symbol()
         return market
 
-    def _validate(self, account: str, market: _Market, order: NewOrder) -> SimOrder:
-        """Every check before the engine; returns the order to place (id not yet given)."""
+    def _validate(
+        self, account: str, market: _Market, order: NewOrder, *, quantity_pending: bool = False
+    ) -> SimOrder:
+        """Every check before the engine; returns the order to place (id not yet given).
+        ``quantity_pending``: a pending OPO order, whose quantity comes later."""
         rules = market.rules
-        stp = check_params(rules, order)
+        stp = check_params(rules, order, quantity_pending=quantity_pending)
         count = self._open_count.get((account, rules.symbol), 0)
         check_filters(rules, order, market.reference_price, count)
         if order.iceberg_qty is not None:
@@ -936,6 +939,10 @@ class _Sink:
         m_rate = rates.rate(is_maker=True, is_buyer=maker.side is Side.BUY)
         t_fee, t_asset = self._settle(taker, qty, price, t_rate)
         m_fee, m_asset = self._settle(maker, qty, price, m_rate)
+        if taker.order_list is not None or maker.order_list is not None:
+            # An OPO's working order locks what it receives (transports.sim.opo).
+            buyer, fee = (taker, t_fee) if taker.side is Side.BUY else (maker, m_fee)
+            ex.received(buyer, qty, fee)
         rules = market.rules
         queued = ex._reports
         first_fill = ex._fill_listener
