@@ -15,6 +15,7 @@ from oms.wire.amends import AmendKeepPriority
 from oms.wire.enums import (
     ExecutionType,
     ListOrderStatus,
+    OrderResponseType,
     OrderStatus,
     OrderType,
     Side,
@@ -303,3 +304,14 @@ def test_lists_and_single_orders_stay_as_they_were_around_opo() -> None:
     assert all(isinstance(e, ExecutionReport | ListStatus | OutboundAccountPosition)
                for e in ex.drain_events("a"))  # fmt: skip
     assets_conserved(ex, start)
+
+
+def test_a_working_order_filled_at_placement_answers_the_pending_quantity() -> None:
+    ex = exchange({"USDT": D("1000")}, fee=D(0))
+    sell_to(ex, "0.0105")
+    request = msgspec.structs.replace(opo(), response_type=OrderResponseType.FULL)
+    work, pend = ex.place_order_list("a", request).order_reports
+    assert (work.status, pend.status, pend.orig_qty) == ("FILLED", "NEW", D("0.0105"))
+    # FULL: each leg's own fills (the pending order has none yet).
+    assert [f.qty for f in work.fills or ()] == [D("0.0105")] and pend.fills == ()
+    assert ex.balance("a", "BTC") == (D(0), D("0.0105"))

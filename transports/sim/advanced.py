@@ -66,7 +66,7 @@ from oms.wire.orderlists import (
 )
 from oms.wire.requests import CancelOrder, NewOrder
 from oms.wire.rest import CancelResponse, NewOrderAck, NewOrderFull, NewOrderResult
-from transports.sim import errors
+from transports.sim import errors, reports
 from transports.sim.book import MARKET_TYPES, SimOrder
 from transports.sim.filters import CLIENT_ID_RANGE, check_filters, check_params, valid_client_id
 from transports.sim.lists import OCO_ABOVE_TYPES, OCO_BELOW_TYPES, SimList, leg_order, oco_prices_ok
@@ -116,6 +116,7 @@ class SimAdvanced:
     _open: dict[str, dict[tuple[str, int], SimOrder]]
     _now: int
     _reports: list[tuple[str, Any]]
+    _fills: list[reports.TradeRecord]
     _ledger: Ledger
     _by_client: dict[tuple[str, str, str], SimOrder]
     _market: Callable[[str], Any]
@@ -362,7 +363,14 @@ class SimAdvanced:
         self._settle_market(market)
         self._publish()
         kind = request.response_type or OrderResponseType.RESULT
-        return lst.answer(tuple(self._response(market, o, kind) for o in lst.orders), self._now)
+        return lst.answer(tuple(self._list_report(market, o, kind) for o in lst.orders), self._now)
+
+    def _list_report(self, market: _Market, order: SimOrder, kind: OrderResponseType) -> Any:
+        """One leg's report in the placement answer; a FULL one lists that leg's own fills."""
+        if kind is not OrderResponseType.FULL:
+            return self._response(market, order, kind)
+        fills = [f for f in self._fills if f.order is order]
+        return reports.full(order, market.rules, self._now, fills)
 
     @staticmethod
     def _list_legs(request: NewOrderList | NewOpo | NewOpoco) -> tuple[list[NewOrder], list[str]]:
