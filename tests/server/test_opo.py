@@ -20,6 +20,8 @@ from tests.server.conftest import (
     Reply,
     ServeFactory,
 )
+from tests.server.test_client_ccxt import CCXT
+from tests.server.test_client_ccxt import SCRIPT as CCXT_SCRIPT
 from tests.server.test_client_library import run_client
 from tests.server.test_client_sdk import SDK
 from transports.sim.config import SimConfig, make_symbol
@@ -269,3 +271,34 @@ async def test_binance_sdk_spot_places_opo_and_opoco(serve: ServeFactory) -> Non
     assert [r["type"] for r in opoco["orderReports"]] == ["LIMIT", "LIMIT_MAKER", "STOP_LOSS"]
     assert "origQty" not in opoco["orderReports"][1]
     assert exchange.balance("demo", "USDT") == (Decimal("100000") - 2 * 590, Decimal(1180))
+
+
+# ccxt has no unified OPO call: its implicit API signs the raw request (and adds a generated
+# client id for every leg).
+CCXT_OPO = (
+    CCXT_SCRIPT[: CCXT_SCRIPT.index("out = {}")]
+    + """
+out = {}
+out["opo"] = ex.private_post_orderlist_opo({
+    "symbol": "BTCUSDT", "workingType": "LIMIT", "workingSide": "BUY", "workingPrice": "59000",
+    "workingQuantity": "0.01", "workingTimeInForce": "GTC",
+    "pendingType": "LIMIT_MAKER", "pendingSide": "SELL", "pendingPrice": "61000"})
+out["opoco"] = ex.private_post_orderlist_opoco({
+    "symbol": "BTCUSDT", "workingType": "LIMIT_MAKER", "workingSide": "BUY",
+    "workingPrice": "59000", "workingQuantity": "0.01", "pendingSide": "SELL",
+    "pendingAboveType": "LIMIT_MAKER", "pendingAbovePrice": "62000"})
+out["lists"] = ex.private_get_openorderlist()
+print(json.dumps(out))
+"""
+)
+
+
+@pytest.mark.skipif(CCXT is None, reason="ccxt is not installed")
+async def test_ccxt_places_opo_and_opoco(serve: ServeFactory) -> None:
+    exchange = SimExchange(clock=wall_clock_ms)
+    exchange.create_account("demo", {"USDT": Decimal("100000")})
+    out = await run_client(serve, exchange, CCXT_OPO)
+    assert [r["status"] for r in out["opo"]["orderReports"]] == ["NEW", "PENDING_NEW"]
+    assert [r["type"] for r in out["opoco"]["orderReports"]] == ["LIMIT_MAKER", "LIMIT_MAKER"]
+    assert {x["contingencyType"] for x in out["lists"]} == {"OTO"}
+    assert len(out["lists"]) == 2

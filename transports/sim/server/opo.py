@@ -8,6 +8,8 @@ OPOCO; faqs/opo.md):
   ``pendingQuantity`` is an unread parameter, -1104, as any parameter the endpoint does not
   document (errors.md's -1225 "Pending orders should not include the '%s' tag." names FIX
   tags).
+- An OPOCO without ``pendingBelowType`` has one pending order; a ``pendingBelowClientOrderId``
+  sent with it is read and ignored (our choice; ccxt sends one for every list).
 - Each leg is read and checked as the single order it is (``lists._leg``); a pending leg is
   read with a stand-in quantity of 1, only to pass the per-type mandatory check (the
   OTOCO's shared quantity is handed in the same way), and goes to the exchange without one.
@@ -81,6 +83,10 @@ def _opoco(state: ServerState, params: Params, account: str) -> object:
     below = None
     if params.raw("pendingBelowType") is not None:
         below = _pending(state, params, "pendingBelow", head["symbol"], side=side.value)
+    else:
+        # ccxt sends a generated id for every leg's client id, a below leg or not: an id for
+        # a leg that is not there changes nothing.
+        params.raw("pendingBelowClientOrderId")
     params.finish()
     request = NewOpoco(
         working=working, pending_side=side, pending_above=above, pending_below=below, **head
