@@ -197,9 +197,10 @@ async def test_ws_api_opoco_events_lock_and_pair(harness: Harness) -> None:
     result = placed["result"]
     assert result["contingencyType"] == "OTO"
     reports = result["orderReports"]
-    assert [r["clientOrderId"] for r in reports] == ["w2", "tp", "sl"]
+    # rest-api.md, New Order List - OPOCO "Response": the below order, then the above one.
+    assert [r["clientOrderId"] for r in reports] == ["w2", "sl", "tp"]
     assert ["origQty" in r for r in reports] == [True, False, False]
-    assert reports[2]["stopPrice"] == "57500.00000000"
+    assert reports[1]["stopPrice"] == "57500.00000000"
     placing = await ws.events_for(0.3)
     kinds = [(e["event"]["e"], e["event"].get("X")) for e in placing]
     assert kinds == [
@@ -215,8 +216,8 @@ async def test_ws_api_opoco_events_lock_and_pair(harness: Harness) -> None:
     got = [(e["e"], e.get("c"), e.get("X"), e.get("q")) for e in filled]
     assert got == [
         ("executionReport", "w2", "FILLED", "0.01000000"),
-        ("executionReport", "tp", "NEW", "0.01000000"),
         ("executionReport", "sl", "NEW", "0.01000000"),
+        ("executionReport", "tp", "NEW", "0.01000000"),
         ("listStatus", "OTO", None, None),  # "c": the contingency type
         ("outboundAccountPosition", None, None, None),
     ]
@@ -268,8 +269,9 @@ async def test_binance_sdk_spot_places_opo_and_opoco(serve: ServeFactory) -> Non
     opo, opoco = out["opo"], out["opoco"]
     assert opo["contingencyType"] == opoco["contingencyType"] == "OTO"
     assert [r["status"] for r in opo["orderReports"]] == ["NEW", "PENDING_NEW"]
-    assert [r["type"] for r in opoco["orderReports"]] == ["LIMIT", "LIMIT_MAKER", "STOP_LOSS"]
+    assert [r["type"] for r in opoco["orderReports"]] == ["LIMIT", "STOP_LOSS", "LIMIT_MAKER"]
     assert "origQty" not in opoco["orderReports"][1]
+    assert "origQty" not in opoco["orderReports"][2]
     assert exchange.balance("demo", "USDT") == (Decimal("100000") - 2 * 590, Decimal(1180))
 
 

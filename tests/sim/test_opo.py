@@ -268,6 +268,8 @@ def test_opoco_pair_shares_the_received_quantity_and_one_lock() -> None:
     assert [r.orig_qty for r in answer.order_reports] == [D("0.0105"), None, None]
     sell_to(ex, "0.0105")
     assert ex.balance("a", "BTC") == (D("0.0099895"), D("0.0105"))
+    assert [r.order_id for r in answer.order_reports] == [1, 2, 3]
+    assert [r.client_order_id for r in answer.order_reports] == ["w", "sl", "tp"]
     tp = ex.query_order("a", QueryOrder(symbol=BTC, orig_client_order_id="tp"))
     sl = ex.query_order("a", QueryOrder(symbol=BTC, orig_client_order_id="sl"))
     assert (tp.orig_qty, sl.orig_qty) == (D("0.0105"), D("0.0105"))
@@ -275,7 +277,25 @@ def test_opoco_pair_shares_the_received_quantity_and_one_lock() -> None:
     sl = ex.query_order("a", QueryOrder(symbol=BTC, orig_client_order_id="sl"))
     assert (sl.status, sl.expiry_reason) == (OrderStatus.EXPIRED, "OCO_TRIGGER")
     assert ex.balance("a", "BTC") == (D("0.0099895"), D(0))
+    assert {b.asset for b in ex.account_info("a").balances} == {"USDT", "BTC"}
     assert ex.open_order_lists("a") == []
+    assert totals(ex) == start
+
+
+def test_opoco_stop_leg_takes_the_pair_lock_when_it_triggers() -> None:
+    ex = exchange({"USDT": D("1000")}, fee=D(0))
+    start = totals(ex)
+    ex.place_order_list("a", opoco())
+    sell_to(ex, "0.0105")
+    ex.place_order("m", limit(BUY, "1", "57000"))
+    ex.place_order("m", limit(BUY, "0.001", "58000"))
+    sell_to(ex, "0.001", "58000")  # a trade at the stop price: the stop triggers and sells
+    sl = ex.query_order("a", QueryOrder(symbol=BTC, orig_client_order_id="sl"))
+    tp = ex.query_order("a", QueryOrder(symbol=BTC, orig_client_order_id="tp"))
+    assert (sl.status, tp.status, tp.expiry_reason) == ("FILLED", "EXPIRED", "OCO_TRIGGER")
+    assert ex.balance("a", "BTC") == (D(0), D(0))
+    assert ex.balance("a", "USDT") == (D("1000") - D("630") + D("598.5"), D(0))
+    assert {b.asset for b in ex.account_info("a").balances} == {"USDT", "BTC"}
     assert totals(ex) == start
 
 

@@ -77,6 +77,7 @@ from transports.sim.opo import (
     OpoState,
     check_opo,
     hold_received,
+    lock_holder,
     pending_quantity,
 )
 from transports.sim.triggers import ALGO_TYPES, Trigger, check_trailing_delta, rises_to_trigger
@@ -395,6 +396,11 @@ class SimAdvanced:
         if request.pending_below is not None:
             legs.append(leg_order(s, request.pending_below, request.pending_side, qty))
             roles.append("below")
+            if isinstance(request, NewOpoco):
+                # The OPOCO's below order comes before its above order (rest-api.md, New Order
+                # List - OPOCO "Response"; fix-api.md, the order-list table: working, pending
+                # below, pending above).
+                legs[1:], roles[1:] = legs[:0:-1], roles[:0:-1]
         return legs, roles
 
     def _validate_legs(
@@ -522,8 +528,8 @@ class SimAdvanced:
                 self._list_done(lst)
                 return
             for sim in lst.pending:
-                # An OPO's first pending order already holds the lock (transports.sim.opo).
-                self._place_pending(market, sim, held=lst.opo is not None and sim is lst.pending[0])
+                # An OPO's pending orders are locked for already (transports.sim.opo).
+                self._place_pending(market, sim, held=lst.opo is not None)
             lst.list_status_type = ListStatusType.EXEC_STARTED
             self._reports.append((lst.account, lst.event(self._now)))
         elif working.status in (
@@ -537,7 +543,7 @@ class SimAdvanced:
 
     def _place_pending(self, market: _Market, sim: SimOrder, *, held: bool = False) -> None:
         """The working order filled: a pending order goes live (module rules); ``held``: its
-        lock is already taken."""
+        lock (or the pair's shared one) is already taken."""
         sim.status = OrderStatus.NEW
         sim.update_time = self._now
         pair = sim.order_list.oco
@@ -567,7 +573,7 @@ class SimAdvanced:
         opo = lst.opo
         assert opo is not None
         rules = market.rules
-        holder = lst.pending[0]
+        holder = lock_holder(lst.pending)
         qty = pending_quantity(rules, opo.legs, holder.locked)
         try:
             for leg in opo.legs:
@@ -596,7 +602,7 @@ class SimAdvanced:
         if lst is None or lst.opo is None or order is not lst.working:
             return
         base = self._markets[order.symbol].rules.base
-        hold_received(self._ledger, lst.pending[0], base, qty, fee)
+        hold_received(self._ledger, lock_holder(lst.pending), base, qty, fee)
 
     def _oco_fire(self, market: _Market, lst: SimList, leg: SimOrder) -> None:
         """``leg`` filled or triggered: the other expires (OCO_TRIGGER), the list is done."""

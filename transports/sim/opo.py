@@ -5,7 +5,9 @@ Rules (faqs/opo.md; rest-api.md, New Order List - OPO / New Order List - OPOCO):
 - An OPO is an OTO, an OPOCO an OTOCO, whose pending order(s) have no quantity: "the
   quantity will be based on the received quantity from the working order once it fully
   fills". The answers and ``listStatus`` say ``contingencyType`` OTO (the documented
-  responses of both requests).
+  responses of both requests). An OPOCO's orders come working, pending below, pending above
+  (its documented response; fix-api.md's order-list table), where an OTOCO's are working,
+  above, below.
 - Only a BUY working order and SELL pending order(s): else -1222 "Working order in an OPO
   list must be a bid." / -1223 "Pending orders in an OPO list must be asks." (errors.md).
   The symbol needs ``otoAllowed`` and ``opoAllowed`` (an OPOCO ``ocoAllowed`` too;
@@ -16,10 +18,12 @@ Rules (faqs/opo.md; rest-api.md, New Order List - OPO / New Order List - OPOCO):
   Other?). The pending orders are checked as the orders they are, less what needs their
   quantity (LOT_SIZE, MARKET_LOT_SIZE, ICEBERG_PARTS, notional filters).
 - Every fill of the working order locks what it received for the pending orders ("The
-  received funds from the working order are *locked*"). The lock is held as the first pending
-  order's, so whatever closes that order (a cancel of the list or of any leg, the working
-  order's expiry) unlocks it: "If the order list is canceled before the pending order is
-  placed ... these locked funds are unlocked". Commission: the simulated exchange charges it
+  received funds from the working order are *locked*"). The lock is held as one pending
+  order's (``lock_holder``: an OPOCO pair's order that does not wait for a trigger, since it
+  can fill first; a triggered stop takes the pair's lock as in an OTOCO), so whatever closes
+  that order (a cancel of the list or of any leg, the working order's expiry) unlocks it:
+  "If the order list is canceled before the pending order is placed ... these locked funds
+  are unlocked". Commission: the simulated exchange charges it
   in the received asset; it is taken from the account's free balance of that asset when the
   asset is not BNB and the free balance covers it, else deducted from the received quantity
   (faqs/opo.md: "The received quantity will have commission deducted as appropriate. The
@@ -65,6 +69,7 @@ __all__ = [
     "OpoState",
     "check_opo",
     "hold_received",
+    "lock_holder",
     "pending_quantity",
 ]
 
@@ -137,7 +142,7 @@ def hold_received(
     ledger: Ledger, holder: SimOrder, asset: str, received: Decimal, fee: Decimal
 ) -> None:
     """One fill of the working order: lock what it received for the pending orders, on
-    ``holder`` (the first pending order). The fill has already credited ``received - fee``
+    ``holder`` (``lock_holder``). The fill has already credited ``received - fee``
     to free; locking ``received`` succeeds exactly when the free balance held the fee before
     (module rules, commission)."""
     account = holder.account
@@ -148,6 +153,12 @@ def hold_received(
         ledger.lock(account, asset, amount)  # just credited: always free
     holder.lock_asset = asset
     holder.locked += amount
+
+
+def lock_holder(pending: list[SimOrder]) -> SimOrder:
+    """The pending order that holds the received funds: the one that works without a trigger
+    (a LIMIT_MAKER of a pair), else the last."""
+    return next((o for o in pending if o.algo is None), pending[-1])
 
 
 def _floor(qty: Decimal, lot: LotSizeFilter | None) -> Decimal:
