@@ -237,8 +237,8 @@ async def test_ws_api_opoco_events_lock_and_pair(harness: Harness) -> None:
 
 
 SDK_SCRIPT = """
-import json, sys
-from binance_common.configuration import ConfigurationRestAPI
+import asyncio, json, sys
+from binance_common.configuration import ConfigurationRestAPI, ConfigurationWebSocketAPI
 from binance_sdk_spot.spot import Spot
 
 base, key, secret = sys.argv[1:]
@@ -257,6 +257,22 @@ opoco = api.order_list_opoco(symbol="BTCUSDT", working_type="LIMIT", working_sid
                              pending_above_type="LIMIT_MAKER", pending_above_price=62000.0,
                              pending_below_type="STOP_LOSS", pending_below_stop_price=57000.0)
 out["opoco"] = opoco.data().model_dump(by_alias=True, exclude_none=True)
+
+async def ws_api():
+    spot = Spot(config_ws_api=ConfigurationWebSocketAPI(
+        api_key=key, api_secret=secret, reconnect_attempts=1, timeout=10000,
+        stream_url=base.replace("http", "ws", 1).removesuffix("/api") + "/ws-api/v3"))
+    ws = await spot.websocket_api.create_connection()
+    try:
+        placed = await ws.order_list_place_opo(
+            symbol="BTCUSDT", working_type="LIMIT_MAKER", working_side="BUY",
+            working_price=58000.0, working_quantity=0.01, pending_type="LIMIT_MAKER",
+            pending_side="SELL", pending_price=61000.0)
+        out["ws_opo"] = placed.data().result.model_dump(by_alias=True, exclude_none=True)
+    finally:
+        await ws.close_connection(close_session=True)
+
+asyncio.run(ws_api())
 print(json.dumps(out, default=str))
 """
 
@@ -272,7 +288,11 @@ async def test_binance_sdk_spot_places_opo_and_opoco(serve: ServeFactory) -> Non
     assert [r["type"] for r in opoco["orderReports"]] == ["LIMIT", "STOP_LOSS", "LIMIT_MAKER"]
     assert "origQty" not in opoco["orderReports"][1]
     assert "origQty" not in opoco["orderReports"][2]
-    assert exchange.balance("demo", "USDT") == (Decimal("100000") - 2 * 590, Decimal(1180))
+    ws_opo = out["ws_opo"]
+    assert [r["status"] for r in ws_opo["orderReports"]] == ["NEW", "PENDING_NEW"]
+    assert "origQty" not in ws_opo["orderReports"][1]
+    locked = 2 * 590 + 580
+    assert exchange.balance("demo", "USDT") == (Decimal("100000") - locked, Decimal(locked))
 
 
 # ccxt has no unified OPO call: its implicit API signs the raw request (and adds a generated

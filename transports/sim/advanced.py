@@ -355,8 +355,7 @@ class SimAdvanced:
             time=self._now,
         )
         if opo:
-            lst.opo = OpoState([leg for leg, role in zip(legs, roles, strict=True)
-                                if role != "working"])  # fmt: skip
+            lst.opo = OpoState(legs[1:])  # every leg but the working order
         self._lists[symbol][lst.order_list_id] = lst
         self._list_by_client[(account, symbol, lst.list_client_order_id)] = lst
         self._open_list(market, lst, sims, legs, roles)
@@ -595,7 +594,7 @@ class SimAdvanced:
         opo.sized = True
         return True
 
-    def received(self, order: SimOrder, qty: Decimal, fee: Decimal) -> None:
+    def _received(self, order: SimOrder, qty: Decimal, fee: Decimal) -> None:
         """``order`` bought ``qty`` (``fee`` charged in it): the working order of an OPO locks
         it for its pending orders (``transports.sim.opo``)."""
         lst = order.order_list

@@ -942,7 +942,7 @@ class _Sink:
         if taker.order_list is not None or maker.order_list is not None:
             # An OPO's working order locks what it receives (transports.sim.opo).
             buyer, fee = (taker, t_fee) if taker.side is Side.BUY else (maker, m_fee)
-            ex.received(buyer, qty, fee)
+            ex._received(buyer, qty, fee)
         rules = market.rules
         queued = ex._reports
         first_fill = ex._fill_listener
