@@ -24,8 +24,8 @@ from tests.server.test_client_ccxt import CCXT
 from tests.server.test_client_ccxt import SCRIPT as CCXT_SCRIPT
 from tests.server.test_client_library import run_client
 from tests.server.test_client_sdk import SDK
-from transports.sim.config import SimConfig, make_symbol
 from transports.sim.exchange import ManualClock, SimExchange
+from transports.sim.markets import markets_from_config
 from transports.sim.server.core import wall_clock_ms
 
 OPO = {
@@ -152,7 +152,10 @@ async def test_symbol_without_opo_is_refused_after_the_request_is_read(
     serve: ServeFactory,
 ) -> None:
     clock = ManualClock(START_MS)
-    config = SimConfig(symbols=(make_symbol("BTCUSDT", "BTC", "USDT", opo_allowed=False),))
+    market = {"symbol": "BTCUSDT", "base": "BTC", "quote": "USDT", "reference_price": "60000"}
+    config = markets_from_config({"markets": [{**market, "opo_allowed": False}]})
+    with pytest.raises(ValueError, match="opo_allowed"):
+        markets_from_config({"markets": [{**market, "opo_allowed": "no"}]})
     exchange = SimExchange(clock=clock, config=config)
     for name in ("alice", "bob", "carol"):
         exchange.create_account(name, {"USDT": Decimal("100000"), "BTC": Decimal("100")})

@@ -335,3 +335,16 @@ def test_a_working_order_filled_at_placement_answers_the_pending_quantity() -> N
     # FULL: each leg's own fills (the pending order has none yet).
     assert [f.qty for f in work.fills or ()] == [D("0.0105")] and pend.fills == ()
     assert ex.balance("a", "BTC") == (D(0), D("0.0105"))
+
+
+def test_each_order_of_the_list_counts_in_max_num_orders() -> None:
+    # rest-api.md, New Order List - OPO: "OPOs add 2 orders to the ... MAX_NUM_ORDERS filter".
+    symbols = (make_symbol("BTCUSDT", "BTC", "USDT", max_num_orders=2),)
+    ex = exchange({"USDT": D("10000")}, config=SimConfig(symbols=symbols))
+    ex.place_order("a", limit(BUY, "0.001", "50000"))
+    with pytest.raises(SimError) as err:
+        ex.place_order_list("a", opo())
+    assert (err.value.code, err.value.msg) == (-1013, "Filter failure: MAX_NUM_ORDERS")
+    ex.cancel_open_orders("a", BTC)
+    ex.place_order_list("a", opo())
+    assert len(ex.open_orders("a")) == 2

@@ -417,7 +417,7 @@ class SimAdvanced:
         sims: list[SimOrder] = []
         algos = sum(1 for leg in legs if leg.order_type in ALGO_TYPES)
         icebergs = sum(1 for leg in legs if leg.iceberg_qty is not None)
-        for leg, role in zip(legs, roles, strict=True):
+        for ahead, (leg, role) in enumerate(zip(legs, roles, strict=True)):
             if role in ("above", "below"):
                 _check_oco_iceberg_tif(leg, role)
             if role == "above" and leg.order_type not in OCO_ABOVE_TYPES:
@@ -426,7 +426,11 @@ class SimAdvanced:
                 raise errors.SimError(-1158, "Order type not supported in OCO.")
             if role == "working" and leg.order_type.value not in ("LIMIT", "LIMIT_MAKER"):
                 raise errors.SimError(-1158, "Order type not supported in OCO.")
-            sim = self._validate(account, market, leg, quantity_pending=opo and role != "working")
+            # Each order of a list counts in MAX_NUM_ORDERS (rest-api.md: "OPOs add 2 orders to
+            # the EXCHANGE_MAX_NUM_ORDERS filter and MAX_NUM_ORDERS filter", and so on).
+            sim = self._validate(
+                account, market, leg, quantity_pending=opo and role != "working", ahead=ahead
+            )
             if leg.iceberg_qty is not None and icebergs > 1:
                 self._iceberg_checks(account, market, extra=icebergs - 1)
             if leg.order_type in ALGO_TYPES:

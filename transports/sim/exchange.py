@@ -655,13 +655,20 @@ class SimExchange(SimAdvanced):
         return market
 
     def _validate(
-        self, account: str, market: _Market, order: NewOrder, *, quantity_pending: bool = False
+        self,
+        account: str,
+        market: _Market,
+        order: NewOrder,
+        *,
+        quantity_pending: bool = False,
+        ahead: int = 0,
     ) -> SimOrder:
         """Every check before the engine; returns the order to place (id not yet given).
-        ``quantity_pending``: a pending OPO order, whose quantity comes later."""
+        ``quantity_pending``: a pending OPO order, whose quantity comes later; ``ahead``: the
+        orders of its list before it (they count in MAX_NUM_ORDERS)."""
         rules = market.rules
         stp = check_params(rules, order, quantity_pending=quantity_pending)
-        count = self._open_count.get((account, rules.symbol), 0)
+        count = self._open_count.get((account, rules.symbol), 0) + ahead
         check_filters(rules, order, market.reference_price, count)
         if order.iceberg_qty is not None:
             self._iceberg_checks(account, market)

@@ -107,6 +107,8 @@ def _symbol(entry: Mapping[str, Any], where: str) -> tuple[SymbolInfo, Decimal, 
     kwargs: dict[str, Any] = {}
     for key in _MAKE_SYMBOL_KEYS & set(entry):
         value = entry[key]
+        if key == "opo_allowed" and not isinstance(value, bool):
+            raise ValueError(f"{where} opo_allowed: expected true or false")
         if key in ("legacy_min_notional", "opo_allowed"):
             kwargs[key] = bool(value)
         elif key == "max_num_orders":
