@@ -13,6 +13,9 @@ OPOCO; faqs/opo.md):
 - Each leg is read and checked as the single order it is (``lists._leg``); a pending leg is
   read with a stand-in quantity of 1, only to pass the per-type mandatory check (the
   OTOCO's shared quantity is handed in the same way), and goes to the exchange without one.
+- A leg's documented ``*PegPriceType`` / ``*PegOffsetType`` / ``*PegOffsetValue`` is refused
+  as a pegged single order is: -2010 "Pegged orders are not supported for this symbol."
+  (``pegInstructionsAllowed`` false).
 - The exchange then refuses a SELL working order (-1222), a BUY pending side (-1223) and a
   symbol whose exchangeInfo does not allow OPO (-2010 "OPO orders are not supported for this
   symbol."; ``opoAllowed``, faqs/opo.md, Which symbols allow OPO orders?).
