@@ -214,6 +214,8 @@ async def test_ws_api_opoco_events_lock_and_pair(harness: Harness) -> None:
         ("outboundAccountPosition", None),
     ]
     assert [e["event"]["q"] for e in placing[:3]] == ["0.01000000", "0.00000000", "0.00000000"]
+    orders = await ws.call("account.rateLimits.orders", ws.signed_params(ALICE_KEY, ALICE_SECRET))
+    assert [c["count"] for c in orders["result"]] == [3, 3]  # "Unfilled Order Count: 3"
     bob_sells(harness, "0.01")
     filled = [e["event"] for e in await ws.events_for(0.3)]
     got = [(e["e"], e.get("c"), e.get("X"), e.get("q")) for e in filled]
