@@ -36,7 +36,7 @@ from oms.runtime.manager import OrderManager
 from oms.runtime.ports import NewOrderResponse
 from oms.sim.data import DataSource, merge_events
 from oms.sim.market import BookTop, Kline, MarketEvent, Trade
-from oms.sim.record import Recorder, SymbolInfo
+from oms.sim.record import Recorder, SymbolAssets
 from oms.sim.report import Report, write_outputs
 from oms.sim.runner import Outcome, run_offline
 from oms.sim.strategy import Strategy, StrategyLoadError, load_strategy
@@ -79,7 +79,7 @@ FAULT_NAMES = {
 DEFAULT_FAULTS = "drop=0.05,duplicate=0.05,delay=0.05,reorder=0.1,error=0.02,timeout=0.02,lose=0.02"
 
 
-class SimError(Exception):
+class SimulationError(Exception):
     """A user-facing error of the simulator (bad data, options or strategy)."""
 
 
@@ -235,7 +235,7 @@ def split_symbol(symbol: str) -> tuple[str, str]:
     for quote in _QUOTES:
         if symbol.endswith(quote) and len(symbol) > len(quote):
             return symbol[: -len(quote)], quote
-    raise SimError(f"cannot tell the base and quote assets of {symbol!r}")
+    raise SimulationError(f"cannot tell the base and quote assets of {symbol!r}")
 
 
 def sim_config(symbols: Sequence[str], maker: Decimal, taker: Decimal) -> SimConfig:
@@ -276,13 +276,15 @@ def parse_faults(text: str | None, seed: int) -> FaultConfig | None:
         field = FAULT_NAMES.get(name.strip())
         if field is None:
             known = ", ".join(FAULT_NAMES)
-            raise SimError(f"unknown fault {name!r} in --faults (known: {known}, or 'default')")
+            raise SimulationError(
+                f"unknown fault {name!r} in --faults (known: {known}, or 'default')"
+            )
         try:
             values[field] = (
                 int(raw) if field in ("disconnect_every", "orders_per_10s") else float(raw)
             )
         except ValueError:
-            raise SimError(f"--faults {name}={raw!r}: not a number") from None
+            raise SimulationError(f"--faults {name}={raw!r}: not a number") from None
     return FaultConfig(**values)
 
 
@@ -293,7 +295,7 @@ def parse_balances(text: str) -> dict[str, Decimal]:
         try:
             out[asset.strip().upper()] = Decimal(raw)
         except InvalidOperation:
-            raise SimError(f"--balances {item!r}: say ASSET=AMOUNT") from None
+            raise SimulationError(f"--balances {item!r}: say ASSET=AMOUNT") from None
     return out
 
 
@@ -309,7 +311,9 @@ def _time_us(text: str | None) -> int | None:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise SimError(f"{text!r}: give an ISO date like 2025-01-01T12:00 or epoch ms") from None
+        raise SimulationError(
+            f"{text!r}: give an ISO date like 2025-01-01T12:00 or epoch ms"
+        ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return int(moment.timestamp() * 1_000_000)
@@ -339,7 +343,7 @@ class Simulation:
         self.strategy = strategy
         self.sources = [DataSource(p) for p in data]
         if not self.sources:
-            raise SimError("give at least one --data file")
+            raise SimulationError("give at least one --data file")
         self.symbols = list(dict.fromkeys(s.symbol for s in self.sources))
         self.seed = seed
         self.faults = faults
@@ -357,7 +361,7 @@ class Simulation:
         events = self.events()
         first = next(events, None)
         if first is None:
-            raise SimError("no market events in the data (check --start/--end)")
+            raise SimulationError("no market events in the data (check --start/--end)")
         loop = VirtualTimeLoop(start_ms=first.time_us // 1000 - 1000)
         try:
             return loop.run_until_complete(self._run(itertools.chain((first,), events), progress))
@@ -383,7 +387,8 @@ class Simulation:
         venue = SimVenue(exchange, transport, ACCOUNT)
         manager = OrderManager(transport, config=ManagerConfig(id_prefix="sim"), clock=loop.now_ms)
         infos = {
-            s.symbol: SymbolInfo(s.symbol, s.base_asset, s.quote_asset) for s in self.config.symbols
+            s.symbol: SymbolAssets(s.symbol, s.base_asset, s.quote_asset)
+            for s in self.config.symbols
         }
         recorder = Recorder(infos, self.balances, sample_ms=self.sample_ms)
         try:
@@ -424,7 +429,7 @@ def simulate(args: argparse.Namespace) -> int:
         )
         with progress_bar(enabled=args.progress) as progress:
             outcome, recorder, report = sim.run(progress)
-    except (StrategyLoadError, SimError, ValueError, OSError) as exc:
+    except (StrategyLoadError, SimulationError, ValueError, OSError) as exc:
         print(f"oms simulate: {exc}", file=sys.stderr)
         return 2
     written = write_outputs(recorder, Path(args.out))

@@ -26,7 +26,7 @@ from oms.core.positions import PositionBook
 from oms.wire.enums import Side
 from oms.wire.money import ZERO
 
-__all__ = ["EquityPoint", "Fill", "Recorder", "SymbolInfo"]
+__all__ = ["EquityPoint", "Fill", "Recorder", "SymbolAssets"]
 
 
 class Fill(msgspec.Struct, frozen=True):
@@ -50,7 +50,9 @@ class EquityPoint(msgspec.Struct, frozen=True):
     prices: tuple[tuple[str, Decimal], ...]
 
 
-class SymbolInfo(msgspec.Struct, frozen=True):
+class SymbolAssets(msgspec.Struct, frozen=True):
+    """A symbol's base and quote assets (what the recorder needs to value a position)."""
+
     symbol: str
     base: str
     quote: str
@@ -61,7 +63,7 @@ class Recorder:
 
     def __init__(
         self,
-        symbols: Mapping[str, SymbolInfo],
+        symbols: Mapping[str, SymbolAssets],
         opening: Mapping[str, Decimal],
         *,
         currency: str | None = None,

@@ -36,7 +36,14 @@ from oms.wire.enums import (
 )
 from oms.wire.money import to_wire
 from oms.wire.requests import Params
-from oms.wire.rest import CancelResponse, NewOrderAck, NewOrderFull, NewOrderResult, OrderFill
+from oms.wire.rest import (
+    CancelResponse,
+    ListOrderRef,
+    NewOrderAck,
+    NewOrderFull,
+    NewOrderResult,
+    OrderFill,
+)
 
 __all__ = [
     "CancelOrderList",
@@ -227,14 +234,6 @@ class QueryOrderList(msgspec.Struct, frozen=True, kw_only=True):
 
 class _Rest(msgspec.Struct, frozen=True, kw_only=True, rename="camel", omit_defaults=True):
     pass
-
-
-class ListOrderRef(_Rest, frozen=True, kw_only=True):
-    """One element of ``orders`` in a list answer."""
-
-    symbol: str
-    order_id: int
-    client_order_id: str
 
 
 class OrderListStatus(_Rest, frozen=True, kw_only=True):
