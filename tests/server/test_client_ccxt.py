@@ -21,7 +21,8 @@ try:
 except importlib.metadata.PackageNotFoundError:
     CCXT = None
 
-SCRIPT = """
+# ccxt's binance (``ex``), spot only, pointed at the server, markets loaded.
+CCXT_HEAD = """
 import json, sys
 import ccxt
 
@@ -33,7 +34,10 @@ for name, url in list(ex.urls["api"].items()):
     if isinstance(url, str) and url.startswith("https://api.binance.com/api"):
         ex.urls["api"][name] = url.replace("https://api.binance.com/api", base)
 ex.load_markets()
-out = {}
+"""
+SCRIPT = (
+    CCXT_HEAD
+    + """out = {}
 stop = ex.create_order("BTC/USDT", "STOP_LOSS_LIMIT", "sell", 0.01, 58000,
                        {"stopPrice": 58500, "timeInForce": "GTC"})
 out["stop"] = stop["info"]
@@ -45,6 +49,7 @@ out["oco"] = ex.private_post_orderlist_oco({
 out["open"] = [o["info"] for o in ex.fetch_open_orders("BTC/USDT")]
 print(json.dumps(out))
 """
+)
 
 
 @pytest.mark.skipif(CCXT is None, reason="ccxt is not installed")

@@ -83,7 +83,8 @@ async def test_binance_sdk_spot_rest(serve: ServeFactory) -> None:
     assert "reference price" in out["calculation"]
 
 
-SDK_WS = """
+# The SDK's WebSocket API client connected to the server (``api``), results made plain.
+SDK_WS_HEAD = """
 import asyncio, json, sys
 from binance_common.configuration import ConfigurationWebSocketAPI
 from binance_sdk_spot.spot import Spot
@@ -98,7 +99,10 @@ async def main(base, key, secret):
     spot = Spot(config_ws_api=ConfigurationWebSocketAPI(
         api_key=key, api_secret=secret, stream_url=ws + "/ws-api/v3", timeout=10000,
         reconnect_attempts=1))
-    api = await spot.websocket_api.create_connection()
+"""
+SDK_WS = (
+    SDK_WS_HEAD
+    + """    api = await spot.websocket_api.create_connection()
     out = {}
     try:
         calls = {
@@ -124,6 +128,7 @@ async def main(base, key, secret):
 
 asyncio.run(main(*sys.argv[1:]))
 """
+)
 
 
 @pytest.mark.skipif(version("binance-sdk-spot") is None, reason="binance-sdk-spot missing")

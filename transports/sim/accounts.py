@@ -6,6 +6,11 @@ Rules:
   only changes by deposits: ``total(asset)`` makes that checkable.
 - Balances never go negative: ``lock`` refuses (returns False) rather than overdraw, and the
   engine sizes every lock so that settling fills stays inside it.
+- Smart order routing settles through the exchange's own SOR account (``routed``): a taker
+  on one book pays its symbol's quote asset to it, the makers on the other books of the SOR
+  receive theirs from it (faqs/sor_faq.md, What are allocations?: "a transfer of an asset
+  from the exchange to your account"). It may go negative in one quote asset and positive in
+  another (they trade 1:1); ``total`` counts it, so every asset stays conserved.
 - The ledger records which (account, asset) pairs an action touched, in first-touch order,
   so the engine can send one ``outboundAccountPosition`` per account with exactly those
   assets (user-data-stream.md, Account Update).
@@ -24,13 +29,15 @@ __all__ = ["Ledger"]
 class Ledger:
     """Free and locked balances per account and asset, and the fee account."""
 
-    __slots__ = ("_accounts", "_touched", "fees", "update_time")
+    __slots__ = ("_accounts", "_touched", "fees", "routed", "update_time")
 
     def __init__(self) -> None:
         # account -> asset -> [free, locked]
         self._accounts: dict[str, dict[str, list[Decimal]]] = {}
         self._touched: dict[str, dict[str, None]] = {}
         self.fees: dict[str, Decimal] = {}
+        # The exchange's SOR settlement account: asset -> signed amount (module rules).
+        self.routed: dict[str, Decimal] = {}
         self.update_time: dict[str, int] = {}
 
     # --- accounts ----------------------------------------------------------------------
@@ -73,7 +80,7 @@ class Ledger:
 
     def total(self, asset: str) -> Decimal:
         """The asset held by all accounts (free + locked) plus the fee account."""
-        total = self.fees.get(asset, ZERO)
+        total = self.fees.get(asset, ZERO) + self.routed.get(asset, ZERO)
         for assets in self._accounts.values():
             entry = assets.get(asset)
             if entry:
@@ -138,6 +145,10 @@ class Ledger:
         self._entry(account, get_asset)[0] += received - fee
         if fee:
             self.fees[get_asset] = self.fees.get(get_asset, ZERO) + fee
+
+    def route(self, asset: str, amount: Decimal) -> None:
+        """Credit (or, negative, debit) the exchange's SOR settlement account."""
+        self.routed[asset] = self.routed.get(asset, ZERO) + amount
 
     # --- per-action bookkeeping ----------------------------------------------------------
 

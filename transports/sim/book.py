@@ -64,6 +64,7 @@ class SimOrder:
         "type",
         "update_time",
         "visible",
+        "working_floor",
     )
 
     def __init__(
@@ -121,6 +122,9 @@ class SimOrder:
         # order list it is a leg of (transports.sim.lists.SimList); None for plain orders.
         self.algo: Any = None
         self.order_list: Any = None
+        # An order placed using SOR: "SOR" or "EXCHANGE", where its last activity happened
+        # (faqs/sor_faq.md, workingFloor); None for every other order (no usedSor either).
+        self.working_floor: str | None = None
 
     @property
     def remaining(self) -> Decimal:

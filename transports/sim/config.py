@@ -19,6 +19,9 @@ Rules:
 - Every STP mode is simulated and allowed, ``DECREMENT`` and ``TRANSFER`` included
   (faqs/stp_faq.md); trade groups are set with ``SimExchange.set_trade_group``.
 - Commission is zero by default, as on testnet (faqs/commission_faq.md).
+- Smart order routing (faqs/sor_faq.md) is configured by ``SimConfig.sors``: groups of
+  symbols with one base asset and interchangeable quote assets. None by default (exchangeInfo
+  then lists no ``sors``, as rest-api.md, Exchange information says of an exchange without SOR).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ __all__ = [
     "DEFAULT_REFERENCE_PRICES",
     "Commission",
     "SimConfig",
+    "SorGroup",
     "default_rate_limits",
     "default_symbols",
     "make_symbol",
@@ -210,6 +214,15 @@ class Commission(msgspec.Struct, frozen=True, kw_only=True):
         return (self.maker if is_maker else self.taker) + (self.buyer if is_buyer else self.seller)
 
 
+class SorGroup(msgspec.Struct, frozen=True, kw_only=True):
+    """One SOR configuration: ``{"baseAsset": "BTC", "symbols": ["BTCUSDT", "BTCUSDC"]}``
+    (rest-api.md, Exchange information, ``sors``; faqs/sor_faq.md, What symbols support SOR?).
+    Every symbol has ``base_asset`` as its base; their quote assets trade 1:1."""
+
+    base_asset: str
+    symbols: tuple[str, ...]
+
+
 class SimConfig(msgspec.Struct, kw_only=True):
     """What the simulated exchange trades and charges."""
 
@@ -229,6 +242,8 @@ class SimConfig(msgspec.Struct, kw_only=True):
     reference_prices: dict[str, Decimal] = msgspec.field(
         default_factory=lambda: dict(DEFAULT_REFERENCE_PRICES)
     )
+    # SOR configurations (faqs/sor_faq.md); empty: no SOR, exchangeInfo lists no ``sors``.
+    sors: tuple[SorGroup, ...] = ()
 
     def commission(self, symbol: str | None = None) -> Commission:
         """``symbol``'s standard rates: its own entry, else (and for ``None``) the rates for

@@ -94,6 +94,8 @@ from transports.sim.matching import (
     transfers,
     whole_steps,
 )
+from transports.sim.sor import SimSor
+from transports.sim.sor_shapes import SorExchangeInfo
 from transports.sim.triggers import ALGO_TYPES
 
 __all__ = ["Clock", "ManualClock", "SimExchange"]
@@ -154,7 +156,7 @@ class _Market:
         self.orders: dict[int, SimOrder] = {}
 
 
-class SimExchange(SimAdvanced):
+class SimExchange(SimAdvanced, SimSor):
     """An in-memory Binance Spot exchange driven step by step (see the module rules)."""
 
     def __init__(self, *, clock: Clock, config: SimConfig | None = None, seed: int = 0) -> None:
@@ -191,6 +193,7 @@ class SimExchange(SimAdvanced):
         # (account, symbol) -> prevented matches, oldest first (myPreventedMatches).
         self._prevented: dict[tuple[str, str], list[dict[str, object]]] = {}
         self._init_advanced()
+        self._init_sor()
 
     # --- accounts --------------------------------------------------------------------
 
@@ -563,6 +566,14 @@ class SimExchange(SimAdvanced):
             if symbols
             else [m.rules.info for m in self._markets.values()]
         )
+        sors = self.sors()
+        if sors:  # faqs/sor_faq.md: ``sors`` is omitted when SOR is not available
+            return SorExchangeInfo(
+                server_time=self._clock(),
+                rate_limits=self.config.rate_limits,
+                symbols=tuple(chosen),
+                sors=sors,
+            )
         return ExchangeInfo(
             server_time=self._clock(),
             rate_limits=self.config.rate_limits,
@@ -913,6 +924,10 @@ class SimExchange(SimAdvanced):
             return order
         return self._by_client.get((account, market.rules.symbol, client_id or ""))
 
+    def _sink_for(self, market: _Market) -> _Sink:
+        """The fill and prevention settler of ``market`` (used by the SOR taker phase)."""
+        return _Sink(self, market)
+
 
 class _Sink:
     """Settles each fill or prevented match of one action and writes its reports."""
@@ -1077,6 +1092,7 @@ class _Sink:
             prevention = reports.Prevention(
                 match_id=match_id,
                 counter_order_id=counter.order_id,
+                counter_symbol=counter.symbol,
                 last_prevented=cut,
                 qty=qty,
                 price=price,

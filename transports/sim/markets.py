@@ -18,6 +18,11 @@ Rules:
   missing ones zero) replaces them for that symbol. A trade pays the received amount times
   (maker or taker) + (buyer or seller) (faqs/commission_faq.md, How is the commission
   calculated?).
+- The defaults also list BTCUSDC and BTCUSDP (BTCUSDT's filters) and one SOR configuration,
+  BTC over BTCUSDT / BTCUSDC / BTCUSDP: the symbols of faqs/sor_faq.md's examples, so its
+  examples can be replayed on the default markets. ``[[sors]]`` entries (``base_asset``,
+  ``symbols``) replace it; a file with ``[[markets]]`` and no ``[[sors]]`` has no SOR. Each
+  symbol of a SOR must be listed, have that base asset, and be in one SOR only.
 - Every decimal is a string or a number read through ``str``: never a float on the way in.
 """
 
@@ -34,13 +39,16 @@ from transports.sim.config import (
     DEFAULT_REFERENCE_PRICES,
     Commission,
     SimConfig,
+    SorGroup,
     default_symbols,
     make_symbol,
 )
 
-__all__ = ["UNICODE_SYMBOL", "default_markets", "markets_from_config"]
+__all__ = ["DEFAULT_SOR", "UNICODE_SYMBOL", "default_markets", "markets_from_config"]
 
 UNICODE_SYMBOL = "这是测试币456"
+# faqs/sor_faq.md, What symbols support SOR? (the FAQ's example configuration).
+DEFAULT_SOR = SorGroup(base_asset="BTC", symbols=("BTCUSDT", "BTCUSDC", "BTCUSDP"))
 _MAKE_SYMBOL_KEYS = frozenset(
     {
         "tick",
@@ -59,13 +67,47 @@ _MAKE_SYMBOL_KEYS = frozenset(
 
 
 def default_markets() -> SimConfig:
-    """The three live-like USDT listings and the Unicode testnet symbol."""
+    """The three live-like USDT listings, the Unicode testnet symbol, and BTCUSDC / BTCUSDP
+    in one SOR configuration with BTCUSDT."""
     unicode_symbol = make_symbol(
         UNICODE_SYMBOL, "这是测试币", "456", tick="0.0001", step="0.01", min_notional="1"
     )
+    stable = tuple(make_symbol(f"BTC{quote}", "BTC", quote) for quote in ("USDC", "USDP"))
     prices = dict(DEFAULT_REFERENCE_PRICES)
     prices[UNICODE_SYMBOL] = Decimal("1.0000")
-    return SimConfig(symbols=(*default_symbols(), unicode_symbol), reference_prices=prices)
+    for info in stable:
+        prices[info.symbol] = DEFAULT_REFERENCE_PRICES["BTCUSDT"]
+    return SimConfig(
+        symbols=(*default_symbols(), unicode_symbol, *stable),
+        reference_prices=prices,
+        sors=(DEFAULT_SOR,),
+    )
+
+
+def _sors(data: Mapping[str, Any], symbols: tuple[SymbolInfo, ...]) -> tuple[SorGroup, ...]:
+    """The ``[[sors]]`` entries, checked against the markets (see the module rules)."""
+    entries = data.get("sors", [])
+    if not isinstance(entries, list):
+        raise ValueError("sors: expected a list of [[sors]] entries")
+    known = {info.symbol: info for info in symbols}
+    seen: set[str] = set()
+    out = []
+    for i, entry in enumerate(entries):
+        where = f"sors[{i}]"
+        if not isinstance(entry, Mapping) or set(entry) != {"base_asset", "symbols"}:
+            raise ValueError(f"{where}: expected base_asset and symbols")
+        base, names = str(entry["base_asset"]), entry["symbols"]
+        if not isinstance(names, list) or not names:
+            raise ValueError(f"{where}: symbols must be a non-empty list")
+        for name in map(str, names):
+            info = known.get(name)
+            if info is None or info.base_asset != base:
+                raise ValueError(f"{where}: {name!r} is not a listed {base} market")
+            if name in seen:
+                raise ValueError(f"{where}: {name!r} is in two SOR configurations")
+            seen.add(name)
+        out.append(SorGroup(base_asset=base, symbols=tuple(map(str, names))))
+    return tuple(out)
 
 
 def _decimal(value: object, where: str) -> Decimal:
@@ -140,7 +182,7 @@ def markets_from_config(data: Mapping[str, Any]) -> SimConfig:
     """
     base = default_markets()
     entries = data.get("markets")
-    symbols, prices = base.symbols, base.reference_prices
+    symbols, prices, sors = base.symbols, base.reference_prices, base.sors
     own: dict[str, Commission] = {}
     if entries is not None:
         if not isinstance(entries, list) or not entries:
@@ -151,6 +193,9 @@ def markets_from_config(data: Mapping[str, Any]) -> SimConfig:
         own = {info.symbol: rates for info, _, rates in parsed if rates is not None}
         if len(prices) != len(symbols):
             raise ValueError("markets: a symbol is listed twice")
+        sors = ()
+    if "sors" in data:
+        sors = _sors(data, symbols)
     every = _commission(data.get("commission", {}), "commission")
     return SimConfig(
         symbols=symbols,
@@ -160,4 +205,5 @@ def markets_from_config(data: Mapping[str, Any]) -> SimConfig:
         buyer_commission=every.buyer,
         seller_commission=every.seller,
         symbol_commission=own,
+        sors=sors,
     )

@@ -10,11 +10,16 @@ Rules:
 - ``-1`` where Binance puts it: ``orderListId``/``g`` outside lists, ``t`` when not a trade.
 - ``W`` / ``workingTime`` is present from the first report on: every simulated order works
   as soon as it is accepted (user-data-stream.md, Conditional Fields in Execution Report).
+- An order placed using SOR (``SimOrder.working_floor`` set) carries ``k`` / ``uS`` in every
+  report and ``usedSor`` / ``workingFloor`` in every answer (user-data-stream.md, Conditional
+  Fields in Execution Report; rest-api.md, Conditional fields in Order Responses).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 import msgspec
@@ -33,6 +38,7 @@ from oms.wire.rest import (
 )
 from transports.sim.book import MARKET_TYPES, SimOrder
 from transports.sim.filters import SymbolFilters
+from transports.sim.sor_shapes import SorCancelResponse, SorQueryOrderResponse
 
 __all__ = [
     "NO_LIST",
@@ -46,18 +52,27 @@ __all__ = [
     "order_fill",
     "query_response",
     "result",
+    "sor_keys",
 ]
 
 NO_LIST = -1
 _ZERO_N = Decimal(0)  # ``n`` when not a trade is "0" (user-data-stream.md, Order Update)
 _RESTING = (TimeInForce.GTC,)
+_NO_KEYS: Mapping[str, Any] = MappingProxyType({})
 
 
 class Prevention:
     """The STP keys of one TRADE_PREVENTION report (faqs/stp_faq.md, user-data-stream.md, Order
     Update conditional keys)."""
 
-    __slots__ = ("counter_order_id", "last_prevented", "match_id", "price", "qty")
+    __slots__ = (
+        "counter_order_id",
+        "counter_symbol",
+        "last_prevented",
+        "match_id",
+        "price",
+        "qty",
+    )
 
     def __init__(
         self,
@@ -67,9 +82,13 @@ class Prevention:
         last_prevented: Decimal,
         qty: Decimal,
         price: Decimal,
+        counter_symbol: str | None = None,
     ) -> None:
         self.match_id = match_id
         self.counter_order_id = counter_order_id
+        # ``Cs``: the counter order's symbol, another book's for an order placed using SOR
+        # (None: the order's own symbol).
+        self.counter_symbol = counter_symbol
         self.last_prevented = last_prevented
         self.qty = qty
         self.price = price
@@ -150,7 +169,7 @@ def execution_report(
             "last_prevented_quantity": prevention.last_prevented.quantize(bq),
             "trade_group_id": order.group,
             "counter_order_id": prevention.counter_order_id,
-            "counter_symbol": order.symbol,
+            "counter_symbol": prevention.counter_symbol or order.symbol,
             "prevented_execution_quantity": prevention.qty.quantize(bq),
             "prevented_execution_price": prevention.price.quantize(qq),
             "prevented_execution_quote_quantity": (prevention.qty * prevention.price).quantize(qq),
@@ -196,6 +215,8 @@ def execution_report(
             self_trade_prevention_mode=order.stp,
             strategy_id=order.strategy_id,
             strategy_type=order.strategy_type,
+            working_floor=order.working_floor,
+            used_sor=True if order.working_floor is not None else None,
         )
         if execution_type is ExecutionType.NEW and order.algo is None and order.order_list is None:
             return first
@@ -266,6 +287,7 @@ def _result_fields(order: SimOrder, rules: SymbolFilters, now: int) -> dict[str,
         "expiry_reason": order.expiry_reason,
         # rest-api.md, New order: "icebergQty" appears only when it was sent.
         "iceberg_qty": order.iceberg_qty.quantize(bq) if order.iceberg_qty else None,
+        **sor_keys(order),
     }
     if order.algo is not None or order.order_list is not None:
         fields.update(advanced_keys(order, rules, stream=False))
@@ -290,7 +312,8 @@ def cancel_response(
     order)."""
     bq = rules.base_quantum
     qq = rules.quote_quantum
-    return CancelResponse(
+    shape = CancelResponse if order.working_floor is None else SorCancelResponse
+    return shape(
         symbol=order.symbol,
         orig_client_order_id=order.client_order_id,
         order_id=order.order_id,
@@ -308,7 +331,16 @@ def cancel_response(
         side=order.side,
         self_trade_prevention_mode=order.stp.value,
         **_answer_keys(order, rules, CancelResponse),
+        **sor_keys(order),
     )
+
+
+def sor_keys(order: SimOrder) -> Mapping[str, Any]:
+    """``usedSor`` and ``workingFloor`` of an order placed using SOR; nothing otherwise (one
+    shared empty mapping: answers are built on hot paths)."""
+    if order.working_floor is None:
+        return _NO_KEYS
+    return {"used_sor": True, "working_floor": order.working_floor}
 
 
 def _answer_keys(
@@ -322,7 +354,8 @@ def query_response(order: SimOrder, rules: SymbolFilters) -> QueryOrderResponse:
     bq = rules.base_quantum
     qq = rules.quote_quantum
     prevented = order.prevented_match_id is not None
-    return QueryOrderResponse(
+    shape = QueryOrderResponse if order.working_floor is None else SorQueryOrderResponse
+    return shape(
         symbol=order.symbol,
         order_id=order.order_id,
         order_list_id=list_id(order),
@@ -348,6 +381,7 @@ def query_response(order: SimOrder, rules: SymbolFilters) -> QueryOrderResponse:
         strategy_id=order.strategy_id,
         strategy_type=order.strategy_type,
         expiry_reason=order.expiry_reason,
+        **sor_keys(order),
     )
 
 

@@ -2,9 +2,10 @@
 ``myAllocations``.
 
 Rules (rest-api.md, Query Allocations; web-socket-api.md, Account allocations; faqs/sor_faq.md):
-- Allocations come only from orders placed through smart order routing. The simulated exchange
-  has no SOR configuration (exchangeInfo lists no ``sors``, and ``/api/v3/sor/order`` is not
-  served), so no allocation ever exists and every valid query answers an empty list.
+- Allocations come only from orders placed using smart order routing (``sor.py``): the
+  account's allocations on ``symbol`` (the symbol the order was submitted to), oldest first,
+  filtered by ``orderId``, ``fromAllocationId`` and the time range; with only ``endTime``, the
+  newest ``limit`` until then ("newest allocations until endTime").
 - USER_DATA: signed; weight 20. Parameters are checked as documented: ``symbol`` mandatory
   (an unknown one is -1121), only the documented combinations of ``startTime``, ``endTime``,
   ``fromAllocationId`` and ``orderId`` (-1128 otherwise), at most 24 hours between
@@ -40,7 +41,7 @@ def _my_allocations(state: ServerState, params: Params, account: str | None) -> 
     symbol = params.require("symbol")
     names = ("startTime", "endTime", "fromAllocationId", "orderId")
     values = {name: params.integer(name) for name in names}
-    _limit(params, 500, 1000)
+    limit = _limit(params, 500, 1000)
     params.finish()
     given = frozenset(name for name, value in values.items() if value is not None)
     if given not in _COMBOS:
@@ -51,7 +52,15 @@ def _my_allocations(state: ServerState, params: Params, account: str | None) -> 
         raise ApiError(-1127, "More than 24 hours between startTime and endTime.")
     if symbol not in state.symbols:
         raise ApiError(-1121, "Invalid symbol.")
-    return []
+    return state.exchange.my_allocations(
+        account,
+        symbol,
+        order_id=values["orderId"],
+        from_allocation_id=values["fromAllocationId"],
+        start_time=start,
+        end_time=end,
+        limit=limit,
+    )
 
 
 ENDPOINTS: dict[tuple[str, str], Endpoint] = {

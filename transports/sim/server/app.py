@@ -32,6 +32,8 @@ from transports.sim.server.auth import DEMO_API_KEY, DEMO_API_SECRET, ApiAccount
 from transports.sim.server.core import ServerOptions, ServerState, wall_clock_ms
 from transports.sim.server.lists import add_list_methods, add_list_routes
 from transports.sim.server.rest import STATE_KEY, add_routes, error_body
+from transports.sim.server.sor import ENDPOINTS as SOR_ENDPOINTS
+from transports.sim.server.sor import add_sor_methods
 from transports.sim.server.streams import StreamHub, add_stream_routes
 from transports.sim.server.ws import EventHub, WsApi
 
@@ -72,6 +74,7 @@ async def _json_errors(
 
 
 add_list_methods(WsApi, old_oco.OPERATIONS + opo.OPERATIONS)
+add_sor_methods(WsApi)
 
 
 async def _common_headers(request: web.Request, response: web.StreamResponse) -> None:
@@ -107,7 +110,7 @@ def make_app(
     app = web.Application(middlewares=[_json_errors])
     app[STATE_KEY] = state
     app[HUB_KEY] = hub
-    add_routes(app, market.ENDPOINTS, account.ENDPOINTS, *account.MORE_ENDPOINTS)
+    add_routes(app, market.ENDPOINTS, account.ENDPOINTS, *account.MORE_ENDPOINTS, SOR_ENDPOINTS)
     add_list_routes(app, old_oco.OPERATIONS + opo.OPERATIONS)
     app.router.add_get("/ws-api/v3", WsApi(state, hub).handle)
     streams = app[STREAMS_KEY] = StreamHub(state)

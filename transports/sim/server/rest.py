@@ -26,7 +26,7 @@ import msgspec
 from aiohttp import web
 
 from oms.wire.enums import OrderStatus, Side
-from oms.wire.requests import QueryOrder
+from oms.wire.requests import NewOrder, QueryOrder
 from oms.wire.rest import CommissionRates
 from transports.sim.errors import SimError
 from transports.sim.faults import RequestFault
@@ -43,7 +43,7 @@ from transports.sim.server.params import (
 from transports.sim.server.time_unit import micro, parse_time_unit
 from transports.wire import encode_json
 
-__all__ = ["STATE_KEY", "add_routes", "error_body"]
+__all__ = ["STATE_KEY", "add_routes", "error_body", "test_answer"]
 
 STATE_KEY = web.AppKey("oms_server_state", ServerState)
 
@@ -149,6 +149,15 @@ def _test_order(state: ServerState, params: Params, account: str | None) -> obje
     compute = params.boolean("computeCommissionRates")
     params.finish()
     state.exchange.test_order(account, order)
+    return test_answer(state, account, order, compute=bool(compute))
+
+
+def test_answer(
+    state: ServerState, account: str, order: NewOrder, *, compute: bool, special: bool = True
+) -> object:
+    """A test order's answer: ``{}``, or with ``computeCommissionRates`` the rates the order
+    would pay (rest-api.md, Test new order); ``special=False`` leaves out
+    ``specialCommissionForOrder`` (rest-api.md, Test new order using SOR, shows none)."""
     if not compute:
         return {}
     found = state.exchange.commission(account, order.symbol)
@@ -156,7 +165,7 @@ def _test_order(state: ServerState, params: Params, account: str | None) -> obje
         "standardCommissionForOrder": _order_rates(found.standard_commission, order.side),
         "taxCommissionForOrder": _order_rates(found.tax_commission, order.side),
     }
-    if found.special_commission is not None:
+    if special and found.special_commission is not None:
         out["specialCommissionForOrder"] = _order_rates(found.special_commission, order.side)
     out["discount"] = found.discount
     return out

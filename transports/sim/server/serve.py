@@ -15,7 +15,8 @@ Rules:
 
   Without one, a single ``demo`` account holds the demo key. The same file may list the
   markets (``[[markets]]``, ``[commission]``; see ``transports.sim.markets``); without them
-  the defaults are BTCUSDT, ETHUSDT, BNBUSDT and the Unicode ``这是测试币456``.
+  the defaults are BTCUSDT, ETHUSDT, BNBUSDT, the Unicode ``这是测试币456``, and BTCUSDC /
+  BTCUSDP, which form one SOR configuration with BTCUSDT (faqs/sor_faq.md).
 - Unless ``--no-liquidity``, a ``liquidity`` account keeps a ladder of bids and asks around
   each symbol's price, which walks (seeded) or follows ``--replay FILE`` at ``--speed X``,
   and replenishes what is taken (``market_maker.py``), so MARKET orders keep filling.
@@ -55,6 +56,9 @@ __all__ = ["build", "load_accounts", "main"]
 
 DEMO_BALANCES = {
     "USDT": "100000",
+    # The quote assets of the default SOR configuration's other books (markets.py).
+    "USDC": "100000",
+    "USDP": "100000",
     "BTC": "1",
     "ETH": "10",
     "BNB": "100",
