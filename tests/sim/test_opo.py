@@ -23,10 +23,11 @@ from oms.wire.enums import (
 )
 from oms.wire.events import ExecutionReport, ListStatus, OutboundAccountPosition
 from oms.wire.orderlists import CancelOrderList, ListLeg
-from oms.wire.requests import CancelOrder, QueryOrder
+from oms.wire.requests import CancelOrder, NewOrder, QueryOrder
 from transports.sim.config import SimConfig, default_symbols, make_symbol
 from transports.sim.errors import SimError
 from transports.sim.exchange import ManualClock, SimExchange
+from transports.sim.markets import default_markets
 from transports.sim.opo import NewOpo, NewOpoco
 
 from .support import D, assets_conserved, reports
@@ -348,3 +349,20 @@ def test_each_order_of_the_list_counts_in_max_num_orders() -> None:
     ex.cancel_open_orders("a", BTC)
     ex.place_order_list("a", opo())
     assert len(ex.open_orders("a")) == 2
+
+
+def test_an_sor_order_filling_the_working_order_locks_what_it_received() -> None:
+    # The working order rests on BTCUSDT; an SOR SELL submitted on BTCUSDC fills it as the
+    # maker of an ordinary trade on its book (faqs/sor_faq.md): the received BTC is locked.
+    config = default_markets()
+    ex = exchange({"USDT": D("1000")}, fee=FEE, config=msgspec.structs.replace(
+        config, maker_commission=FEE, taker_commission=FEE))  # fmt: skip
+    ex.deposit("m", "USDC", D("1000000"))
+    start = totals(ex)
+    ex.place_order_list("a", opo())
+    ex.place_sor_order("m", NewOrder(symbol="BTCUSDC", side=SELL, order_type=OrderType.MARKET,
+                                     quantity=D("0.0105")))  # fmt: skip
+    assert ex.balance("a", "BTC") == (D("0.0000095"), D("0.01048"))
+    pend = ex.query_order("a", QueryOrder(symbol=BTC, orig_client_order_id="p"))
+    assert (pend.status, pend.orig_qty) == (OrderStatus.NEW, D("0.01048"))
+    assert totals(ex) == start

@@ -961,10 +961,6 @@ class _Sink:
         m_rate = rates.rate(is_maker=True, is_buyer=maker.side is Side.BUY)
         t_fee, t_asset = self._settle(taker, qty, price, t_rate)
         m_fee, m_asset = self._settle(maker, qty, price, m_rate)
-        if taker.order_list is not None or maker.order_list is not None:
-            # An OPO's working order locks what it receives (transports.sim.opo).
-            buyer, fee = (taker, t_fee) if taker.side is Side.BUY else (maker, m_fee)
-            ex._received(buyer, qty, fee)
         rules = market.rules
         queued = ex._reports
         first_fill = ex._fill_listener
@@ -1034,6 +1030,10 @@ class _Sink:
             received=received,
             fee=fee,
         )
+        if order.order_list is not None and order.side is Side.BUY:
+            # An OPO's working order locks what it buys (transports.sim.opo), on every path
+            # that settles a fill (its own book's, an SOR taker's on that book).
+            self._ex._received(order, qty, fee)
         return fee, get_asset
 
     def prevent(
