@@ -227,53 +227,6 @@ async def test_ws_api_methods(harness: Harness) -> None:
     }
 
 
-OPO = {
-    "symbol": "BTCUSDT",
-    "workingType": "LIMIT",
-    "workingSide": "BUY",
-    "workingPrice": "59000.00",
-    "workingQuantity": "0.01",
-    "workingTimeInForce": "GTC",
-    "pendingType": "LIMIT_MAKER",
-    "pendingSide": "SELL",
-    "pendingPrice": "61000.00",
-}
-
-
-async def test_opo_and_opoco_are_read_then_refused_as_exchange_info_says(
-    harness: Harness,
-) -> None:
-    client = harness.rest()
-    info = (await client.public("/v3/exchangeInfo", {"symbol": "BTCUSDT"})).json()
-    assert info["symbols"][0]["opoAllowed"] is False
-    opo = await client.signed("POST", "/v3/orderList/opo", OPO)
-    assert (opo.status, opo.json()) == (
-        400,
-        {"code": -2010, "msg": "OPO orders are not supported for this symbol."},
-    )
-    assert weight(opo) == 1 + 20
-    pending = {k: v for k, v in OPO.items() if not k.startswith("pending")}
-    opoco = {
-        **pending,
-        "pendingSide": "SELL",
-        "pendingAboveType": "LIMIT_MAKER",
-        "pendingAbovePrice": "61000.00",
-        "pendingBelowType": "STOP_LOSS",
-        "pendingBelowStopPrice": "58000.00",
-    }
-    assert (await client.signed("POST", "/v3/orderList/opoco", opoco)).code == -2010
-    assert (await client.signed("POST", "/v3/orderList/opo", pending)).code == -1102
-    no_price = {k: v for k, v in OPO.items() if k != "workingPrice"}
-    assert (await client.signed("POST", "/v3/orderList/opo", no_price)).code == -1102
-    extra = {**OPO, "pendingQuantity": "0.01"}
-    assert (await client.signed("POST", "/v3/orderList/opo", extra)).code == -1104
-    assert (await client.raw("POST", "/v3/orderList/opo", "symbol=BTCUSDT")).code == -1102
-    assert harness.exchange.open_orders("alice") == []
-    ws = await harness.ws()
-    refused = await ws.call("orderList.place.opo", ws.signed_params(ALICE_KEY, ALICE_SECRET, **OPO))
-    assert refused["error"]["code"] == -2010
-
-
 # rest-api.md (binance-spot-api-docs a5e0bc3): every documented endpoint.
 DOCUMENTED_REST = [
     "DELETE /api/v3/openOrders",

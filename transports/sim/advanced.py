@@ -59,17 +59,27 @@ from oms.wire.orderlists import (
     NewOco,
     NewOrderList,
     NewOto,
+    NewOtoco,
     OrderListAnswer,
     OrderListStatus,
     QueryOrderList,
 )
 from oms.wire.requests import CancelOrder, NewOrder
 from oms.wire.rest import CancelResponse, NewOrderAck, NewOrderFull, NewOrderResult
-from transports.sim import errors
+from transports.sim import errors, reports
 from transports.sim.book import MARKET_TYPES, SimOrder
-from transports.sim.filters import CLIENT_ID_RANGE, valid_client_id
+from transports.sim.filters import CLIENT_ID_RANGE, check_filters, check_params, valid_client_id
 from transports.sim.lists import OCO_ABOVE_TYPES, OCO_BELOW_TYPES, SimList, leg_order, oco_prices_ok
 from transports.sim.matching import simulate
+from transports.sim.opo import (
+    NewOpo,
+    NewOpoco,
+    OpoState,
+    check_opo,
+    hold_received,
+    lock_holder,
+    pending_quantity,
+)
 from transports.sim.triggers import ALGO_TYPES, Trigger, check_trailing_delta, rises_to_trigger
 from transports.wire import encode_json
 
@@ -107,10 +117,11 @@ class SimAdvanced:
     _open: dict[str, dict[tuple[str, int], SimOrder]]
     _now: int
     _reports: list[tuple[str, Any]]
+    _fills: list[reports.TradeRecord]
     _ledger: Ledger
     _by_client: dict[tuple[str, str, str], SimOrder]
     _market: Callable[[str], Any]
-    _validate: Callable[[str, Any, NewOrder], SimOrder]
+    _validate: Callable[..., SimOrder]
     _begin: Callable[[], None]
     _publish: Callable[[], None]
     _accept: Callable[[Any, SimOrder], None]
@@ -302,8 +313,11 @@ class SimAdvanced:
 
     # --- order lists ----------------------------------------------------------------------
 
-    def place_order_list(self, account: str, request: NewOrderList) -> OrderListAnswer:
-        """``POST /api/v3/orderList/oco|oto|otoco`` (see ``transports.sim.lists``).
+    def place_order_list(
+        self, account: str, request: NewOrderList | NewOpo | NewOpoco
+    ) -> OrderListAnswer:
+        """``POST /api/v3/orderList/oco|oto|otoco|opo|opoco`` (see ``transports.sim.lists``
+        and, for OPO / OPOCO, ``transports.sim.opo``).
 
         Raises:
             KeyError: unknown account.
@@ -313,6 +327,9 @@ class SimAdvanced:
         market = self._market(request.symbol)
         rules = market.rules
         symbol = rules.symbol
+        opo = isinstance(request, NewOpo | NewOpoco)
+        if isinstance(request, NewOpo | NewOpoco):
+            check_opo(rules.info, request)
         lid = request.list_client_order_id
         if lid is not None:
             if not valid_client_id(lid):
@@ -327,7 +344,7 @@ class SimAdvanced:
         if limit is not None and open_lists >= limit:
             raise errors.filter_failure("MAX_NUM_ORDER_LISTS")
         legs, roles = self._list_legs(request)
-        sims = self._validate_legs(account, market, legs, roles)
+        sims = self._validate_legs(account, market, legs, roles, opo=opo)
         self._begin()
         lst = SimList(
             account=account,
@@ -337,6 +354,8 @@ class SimAdvanced:
             contingency=ContingencyType.OCO if isinstance(request, NewOco) else ContingencyType.OTO,
             time=self._now,
         )
+        if opo:
+            lst.opo = OpoState(legs[1:])  # every leg but the working order
         self._lists[symbol][lst.order_list_id] = lst
         self._list_by_client[(account, symbol, lst.list_client_order_id)] = lst
         self._open_list(market, lst, sims, legs, roles)
@@ -344,42 +363,61 @@ class SimAdvanced:
         self._settle_market(market)
         self._publish()
         kind = request.response_type or OrderResponseType.RESULT
-        return lst.answer(tuple(self._response(market, o, kind) for o in lst.orders), self._now)
+        return lst.answer(tuple(self._list_report(market, o, kind) for o in lst.orders), self._now)
+
+    def _list_report(self, market: _Market, order: SimOrder, kind: OrderResponseType) -> Any:
+        """One leg's report in the placement answer; a FULL one lists that leg's own fills."""
+        if kind is not OrderResponseType.FULL:
+            return self._response(market, order, kind)
+        fills = [f for f in self._fills if f.order is order]
+        return reports.full(order, market.rules, self._now, fills)
 
     @staticmethod
-    def _list_legs(request: NewOrderList) -> tuple[list[NewOrder], list[str]]:
+    def _list_legs(request: NewOrderList | NewOpo | NewOpoco) -> tuple[list[NewOrder], list[str]]:
         """Each leg as a single order, with its role: above / below / working / pending."""
         s = request.symbol
         if isinstance(request, NewOco):
             above = leg_order(s, request.above, request.side, request.quantity)
             below = leg_order(s, request.below, request.side, request.quantity)
             return [above, below], ["above", "below"]
-        if isinstance(request, NewOto):
+        if isinstance(request, NewOto | NewOpo):
             return [leg_order(s, request.working), leg_order(s, request.pending)], [
                 "working",
                 "pending",
             ]
+        # An OPOCO's pair has no quantity yet (None).
+        qty = request.pending_quantity if isinstance(request, NewOtoco) else None
         legs = [
             leg_order(s, request.working),
-            leg_order(s, request.pending_above, request.pending_side, request.pending_quantity),
+            leg_order(s, request.pending_above, request.pending_side, qty),
         ]
         roles = ["working", "above"]
         if request.pending_below is not None:
-            legs.append(
-                leg_order(s, request.pending_below, request.pending_side, request.pending_quantity)
-            )
+            legs.append(leg_order(s, request.pending_below, request.pending_side, qty))
             roles.append("below")
+            if isinstance(request, NewOpoco):
+                # The OPOCO's below order comes before its above order (rest-api.md, New Order
+                # List - OPOCO "Response"; fix-api.md, the order-list table: working, pending
+                # below, pending above).
+                legs[1:], roles[1:] = legs[:0:-1], roles[:0:-1]
         return legs, roles
 
     def _validate_legs(
-        self, account: str, market: _Market, legs: list[NewOrder], roles: list[str]
+        self,
+        account: str,
+        market: _Market,
+        legs: list[NewOrder],
+        roles: list[str],
+        *,
+        opo: bool = False,
     ) -> list[SimOrder]:
-        """Every check of every leg before anything changes; the locks come after."""
+        """Every check of every leg before anything changes; the locks come after. An OPO's
+        pending legs are checked without their quantity (``transports.sim.opo``)."""
         last = market.reference_price
         sims: list[SimOrder] = []
         algos = sum(1 for leg in legs if leg.order_type in ALGO_TYPES)
         icebergs = sum(1 for leg in legs if leg.iceberg_qty is not None)
-        for leg, role in zip(legs, roles, strict=True):
+        for ahead, (leg, role) in enumerate(zip(legs, roles, strict=True)):
             if role in ("above", "below"):
                 _check_oco_iceberg_tif(leg, role)
             if role == "above" and leg.order_type not in OCO_ABOVE_TYPES:
@@ -388,7 +426,11 @@ class SimAdvanced:
                 raise errors.SimError(-1158, "Order type not supported in OCO.")
             if role == "working" and leg.order_type.value not in ("LIMIT", "LIMIT_MAKER"):
                 raise errors.SimError(-1158, "Order type not supported in OCO.")
-            sim = self._validate(account, market, leg)
+            # Each order of a list counts in MAX_NUM_ORDERS (rest-api.md: "OPOs add 2 orders to
+            # the EXCHANGE_MAX_NUM_ORDERS filter and MAX_NUM_ORDERS filter", and so on).
+            sim = self._validate(
+                account, market, leg, quantity_pending=opo and role != "working", ahead=ahead
+            )
             if leg.iceberg_qty is not None and icebergs > 1:
                 self._iceberg_checks(account, market, extra=icebergs - 1)
             if leg.order_type in ALGO_TYPES:
@@ -483,8 +525,14 @@ class SimAdvanced:
         working = lst.working
         assert working is not None
         if working.status is OrderStatus.FILLED:
+            if lst.opo is not None and not self._size_opo(market, lst):
+                for sim in lst.pending:
+                    self._expire(market, sim, ExpiryReason.REJECTED)
+                self._list_done(lst)
+                return
             for sim in lst.pending:
-                self._place_pending(market, sim)
+                # An OPO's pending orders are locked for already (transports.sim.opo).
+                self._place_pending(market, sim, held=lst.opo is not None)
             lst.list_status_type = ListStatusType.EXEC_STARTED
             self._reports.append((lst.account, lst.event(self._now)))
         elif working.status in (
@@ -496,15 +544,16 @@ class SimAdvanced:
                 self._expire(market, sim, ExpiryReason.OTO_PHASE_ONE_EXPIRED)
             self._list_done(lst)
 
-    def _place_pending(self, market: _Market, sim: SimOrder) -> None:
-        """The working order filled: a pending order goes live (module rules)."""
+    def _place_pending(self, market: _Market, sim: SimOrder, *, held: bool = False) -> None:
+        """The working order filled: a pending order goes live (module rules); ``held``: its
+        lock (or the pair's shared one) is already taken."""
         sim.status = OrderStatus.NEW
         sim.update_time = self._now
         pair = sim.order_list.oco
         # The pending SELL OCO pair shares the first leg's lock of the base quantity.
         shared = sim.side is Side.SELL and len(pair) > 1 and sim is pair[-1]
         try:
-            if shared:
+            if shared or held:
                 pass
             elif sim.algo is not None:
                 self._lock_waiting(market, sim)
@@ -519,6 +568,44 @@ class SimAdvanced:
         sim.algo.start(market.reference_price, self._now)
         self._arm(market, sim)
         self._report(market, sim, ExecutionType.NEW)
+
+    def _size_opo(self, market: _Market, lst: SimList) -> bool:
+        """An OPO's working order filled: give the pending orders the quantity the lock holds,
+        adjusted to the lot filters, unlock the rest and check every filter; False (nothing
+        changed) when a pending order fails one (``transports.sim.opo``)."""
+        opo = lst.opo
+        assert opo is not None
+        rules = market.rules
+        holder = lock_holder(lst.pending)
+        qty = pending_quantity(rules, opo.legs, holder.locked)
+        try:
+            for leg in opo.legs:
+                sized = msgspec.structs.replace(leg, quantity=qty)
+                check_params(rules, sized)
+                check_filters(rules, sized, market.reference_price, 0)
+        except errors.SimError:
+            return False
+        surplus = holder.locked - qty
+        if surplus > ZERO:
+            self._ledger.unlock(holder.account, holder.lock_asset, surplus)
+            holder.locked = qty
+        for sim in lst.pending:
+            sim.orig_qty = qty
+            if sim.report is not None:  # the template of later reports carries the quantity
+                sim.report = msgspec.structs.replace(
+                    sim.report, quantity=qty.quantize(rules.base_quantum)
+                )
+        opo.sized = True
+        return True
+
+    def _received(self, order: SimOrder, qty: Decimal, fee: Decimal) -> None:
+        """``order`` bought ``qty`` (``fee`` charged in it): the working order of an OPO locks
+        it for its pending orders (``transports.sim.opo``)."""
+        lst = order.order_list
+        if lst is None or lst.opo is None or order is not lst.working:
+            return
+        base = self._markets[order.symbol].rules.base
+        hold_received(self._ledger, lock_holder(lst.pending), base, qty, fee)
 
     def _oco_fire(self, market: _Market, lst: SimList, leg: SimOrder) -> None:
         """``leg`` filled or triggered: the other expires (OCO_TRIGGER), the list is done."""
@@ -734,6 +821,10 @@ class SimAdvanced:
         order = self._find(account, market, amend.order_id, amend.orig_client_order_id)
         if order is None or not order.is_open:
             raise errors.SimError(-2038, "Unknown order sent.")
+        lst = order.order_list
+        if lst is not None and lst.opo is not None and not lst.opo.sized and order in lst.pending:
+            # faqs/opo.md: "may not be amended until the working order has been fully filled".
+            raise errors.SimError(-2038, "Order amend (pending OPO order) is not supported.")
         if amend.new_qty == order.orig_qty:
             raise errors.SimError(-2038, "The requested action would change no state; rejecting")
         if amend.new_qty > order.orig_qty or amend.new_qty <= ZERO:
@@ -745,7 +836,6 @@ class SimAdvanced:
         self._begin()
         old_cid, old_qty = order.client_order_id, order.orig_qty
         execution_id = self._amend_one(market, order, amend.new_qty, new_cid)
-        lst = order.order_list
         if lst is not None and order in lst.oco:
             # "OCO order pairs must have the same quantity ... amending either order affects
             # both orders" (faqs/order_amend_keep_priority.md, Can Order lists be amended?).
@@ -771,6 +861,9 @@ class SimAdvanced:
                 self._reports.append((account, lst.event(self._now)))
                 lst.list_status_type = ListStatusType.EXEC_STARTED
             list_status = lst.status()
+        # An amend down to the executed quantity fills the order: an OTO's (or OPO's) pending
+        # orders go on now, as on any other fill.
+        self._settle_market(market)
         self._publish()
         return AmendResponse(
             transact_time=self._now,

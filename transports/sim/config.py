@@ -8,12 +8,14 @@ Rules:
   0.00001 / 0.0001 / 0.001). BNBUSDT carries the legacy ``MIN_NOTIONAL`` filter instead of
   ``NOTIONAL`` so that both notional rules are exercised.
 - LIMIT, LIMIT_MAKER, MARKET and the stop types (STOP_LOSS, STOP_LOSS_LIMIT, TAKE_PROFIT,
-  TAKE_PROFIT_LIMIT, trailing or not) are simulated; OCO / OTO / OTOCO lists, cancel-replace
-  and amend keep priority are allowed (``ocoAllowed``, ``otoAllowed``, ``allowTrailingStop``,
-  ``cancelReplaceAllowed``, ``amendAllowed``; rest-api.md, Exchange information). LIMIT (GTC)
-  and LIMIT_MAKER orders, and STOP_LOSS_LIMIT / TAKE_PROFIT_LIMIT (GTC) ones, may be icebergs
-  (``icebergAllowed`` true, ICEBERG_PARTS 100, MAX_NUM_ICEBERG_ORDERS 5 per account and
-  symbol as in filters.md's example).
+  TAKE_PROFIT_LIMIT, trailing or not) are simulated; OCO / OTO / OTOCO / OPO / OPOCO lists,
+  cancel-replace and amend keep priority are allowed (``ocoAllowed``, ``otoAllowed``,
+  ``opoAllowed``, ``allowTrailingStop``, ``cancelReplaceAllowed``, ``amendAllowed``;
+  rest-api.md, Exchange information). ``make_symbol(opo_allowed=False)`` (``[[markets]]``
+  ``opo_allowed = false``) lists a symbol without OPO, which then refuses it (faqs/opo.md).
+  LIMIT (GTC) and LIMIT_MAKER orders, and STOP_LOSS_LIMIT / TAKE_PROFIT_LIMIT (GTC) ones, may
+  be icebergs (``icebergAllowed`` true, ICEBERG_PARTS 100, MAX_NUM_ICEBERG_ORDERS 5 per account
+  and symbol as in filters.md's example).
 - Every STP mode is simulated and allowed, ``DECREMENT`` and ``TRANSFER`` included
   (faqs/stp_faq.md); trade groups are set with ``SimExchange.set_trade_group``.
 - Commission is zero by default, as on testnet (faqs/commission_faq.md).
@@ -87,6 +89,7 @@ def make_symbol(
     max_num_orders: int = 200,
     max_num_iceberg_orders: int = 5,
     default_stp: str = "EXPIRE_MAKER",
+    opo_allowed: bool = True,
 ) -> SymbolInfo:
     """A symbol in exchangeInfo's shape with Binance's usual filter set (filters.md, Symbol
     filters)."""
@@ -142,6 +145,7 @@ def make_symbol(
         quote_order_qty_market_allowed=True,
         oco_allowed=True,
         oto_allowed=True,
+        opo_allowed=opo_allowed,
         allow_trailing_stop=True,
         cancel_replace_allowed=True,
         amend_allowed=True,

@@ -665,11 +665,21 @@ class SimExchange(SimAdvanced, SimSor):
             raise errors.invalid_symbol()
         return market
 
-    def _validate(self, account: str, market: _Market, order: NewOrder) -> SimOrder:
-        """Every check before the engine; returns the order to place (id not yet given)."""
+    def _validate(
+        self,
+        account: str,
+        market: _Market,
+        order: NewOrder,
+        *,
+        quantity_pending: bool = False,
+        ahead: int = 0,
+    ) -> SimOrder:
+        """Every check before the engine; returns the order to place (id not yet given).
+        ``quantity_pending``: a pending OPO order, whose quantity comes later; ``ahead``: the
+        orders of its list before it (they count in MAX_NUM_ORDERS)."""
         rules = market.rules
-        stp = check_params(rules, order)
-        count = self._open_count.get((account, rules.symbol), 0)
+        stp = check_params(rules, order, quantity_pending=quantity_pending)
+        count = self._open_count.get((account, rules.symbol), 0) + ahead
         check_filters(rules, order, market.reference_price, count)
         if order.iceberg_qty is not None:
             self._iceberg_checks(account, market)
@@ -1020,6 +1030,10 @@ class _Sink:
             received=received,
             fee=fee,
         )
+        if order.order_list is not None and order.side is Side.BUY:
+            # An OPO's working order locks what it buys (transports.sim.opo), on every path
+            # that settles a fill (its own book's, an SOR taker's on that book).
+            self._ex._received(order, qty, fee)
         return fee, get_asset
 
     def prevent(

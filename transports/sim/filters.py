@@ -154,9 +154,12 @@ class SymbolFilters:
         self.step = self.lot.step_size if self.lot else ZERO
 
 
-def check_params(rules: SymbolFilters, order: NewOrder) -> SelfTradePreventionMode:
+def check_params(
+    rules: SymbolFilters, order: NewOrder, *, quantity_pending: bool = False
+) -> SelfTradePreventionMode:
     """Check the parameters of a new order (rest-api.md, New order, errors.md); return its effective
-    STP mode.
+    STP mode. ``quantity_pending``: the pending order of an OPO / OPOCO list, placed without a
+    quantity (faqs/opo.md, "What is the difference ..."), so no quantity is required yet.
 
     Raises:
         SimError: -1100/-1102/-1106/-1111/-1114/-1134 for a malformed request, -2010 for
@@ -166,7 +169,7 @@ def check_params(rules: SymbolFilters, order: NewOrder) -> SelfTradePreventionMo
     kind = order.order_type
     if kind not in rules.order_types:
         raise errors.SimError(-2010, _NOT_SUPPORTED[kind])
-    _check_shape(order)
+    _check_shape(order, quantity_pending=quantity_pending)
     for name, value in _amounts(order):
         _check_amount(rules, name, value)
     if order.client_order_id is not None and not valid_client_id(order.client_order_id):
@@ -205,26 +208,28 @@ def _check_iceberg_shape(rules: SymbolFilters, order: NewOrder, iceberg: Decimal
         raise errors.SimError(-2010, "IcebergQty exceeds QTY.")
 
 
-def _check_shape(order: NewOrder) -> None:
+def _check_shape(order: NewOrder, *, quantity_pending: bool = False) -> None:
     """Mandatory and not-required parameters per order type (rest-api.md, New order)."""
     kind = order.order_type
+    # A pending OPO order has no quantity until the working order fills: none is required.
+    qty = ZERO if quantity_pending else order.quantity
     if kind is OrderType.LIMIT:
         for name, value in (
             ("timeInForce", order.time_in_force),
-            ("quantity", order.quantity),
+            ("quantity", qty),
             ("price", order.price),
         ):
             if value is None:
                 raise errors.mandatory(name)
     elif kind is OrderType.LIMIT_MAKER:
-        for name, value in (("quantity", order.quantity), ("price", order.price)):
+        for name, value in (("quantity", qty), ("price", order.price)):
             if value is None:
                 raise errors.mandatory(name)
     elif kind in _ALGO_SHAPES:
-        _check_algo_shape(order, limit=_ALGO_SHAPES[kind])
+        _check_algo_shape(order, limit=_ALGO_SHAPES[kind], quantity_pending=quantity_pending)
         return
     else:
-        if order.quantity is None and order.quote_order_qty is None:
+        if qty is None and order.quote_order_qty is None:
             raise errors.one_of_mandatory("quantity", "quoteOrderQty")
         if order.quantity is not None and order.quote_order_qty is not None:
             raise errors.not_required("quoteOrderQty")
@@ -248,10 +253,10 @@ _ALGO_SHAPES = {
 }
 
 
-def _check_algo_shape(order: NewOrder, *, limit: bool) -> None:
+def _check_algo_shape(order: NewOrder, *, limit: bool, quantity_pending: bool = False) -> None:
     """STOP_LOSS / TAKE_PROFIT: ``quantity``, ``stopPrice`` or ``trailingDelta``; the _LIMIT
     types also ``timeInForce`` and ``price`` (rest-api.md, New order)."""
-    if order.quantity is None:
+    if order.quantity is None and not quantity_pending:
         raise errors.mandatory("quantity")
     if order.stop_price is None and order.trailing_delta is None:
         raise errors.one_of_mandatory("stopPrice", "trailingDelta")
@@ -326,7 +331,10 @@ def check_filters(
             _check_lot(rules.market_lot, order.quantity, "MARKET_LOT_SIZE")
         if order.iceberg_qty is not None:
             _check_iceberg_parts(rules, order.quantity, order.iceberg_qty)
-    _check_notional(rules, order, reference_price)
+    if order.quantity is not None or order.quote_order_qty is not None:
+        # Without either, a pending OPO order: its quantity filters wait for its quantity
+        # (faqs/opo.md: "evaluated (e.g. filters) after the working order fully fills").
+        _check_notional(rules, order, reference_price)
     if rules.max_num_orders is not None and open_orders >= rules.max_num_orders:
         raise errors.filter_failure("MAX_NUM_ORDERS")
 

@@ -1,4 +1,6 @@
-"""Order lists of the simulated exchange: OCO, OTO and OTOCO, their contingencies and events.
+"""Order lists of the simulated exchange: OCO, OTO and OTOCO (OPO and OPOCO are OTO and
+OTOCO with a pending quantity still to come: ``transports.sim.opo``), their contingencies and
+events.
 
 Rules (rest-api.md, New Order list - OCO / OTO / OTOCO; user-data-stream.md, Order update):
 - A list gets an ``orderListId`` per symbol (from 0) and a ``listClientOrderId`` (generated
@@ -42,6 +44,7 @@ from oms.wire.orderlists import (
 from oms.wire.requests import NewOrder
 from transports.sim import errors
 from transports.sim.book import SimOrder
+from transports.sim.opo import OpoState
 
 __all__ = ["OCO_ABOVE_TYPES", "OCO_BELOW_TYPES", "SimList", "leg_order", "oco_prices_ok"]
 
@@ -68,6 +71,7 @@ class SimList:
         "list_order_status",
         "list_status_type",
         "oco",
+        "opo",
         "order_list_id",
         "orders",
         "pending",
@@ -98,6 +102,9 @@ class SimList:
         self.pending: list[SimOrder] = []
         # The one-cancels-the-other pair (an OCO's legs, an OTOCO's pending pair).
         self.oco: list[SimOrder] = []
+        # An OPO / OPOCO list's pending requests until their quantity is known
+        # (transports.sim.opo); None for every other list.
+        self.opo: OpoState | None = None
         self.list_status_type = ListStatusType.EXEC_STARTED
         self.list_order_status = ListOrderStatus.EXECUTING
 
@@ -155,10 +162,17 @@ class SimList:
             transaction_time=now,
             symbol=self.symbol,
             orders=self.refs(),
-            order_reports=tuple(
-                msgspec.convert(msgspec.to_builtins(r), ListOrderReport) for r in reports
-            ),
+            order_reports=tuple(self._report(r) for r in reports),
         )
+
+    def _report(self, report: object) -> ListOrderReport:
+        """One of ``orderReports``; a pending OPO order whose quantity is not known yet has
+        no ``origQty`` (rest-api.md, New Order List - OPO / OPOCO "Response")."""
+        data = msgspec.to_builtins(report)
+        unknown = self.opo is not None and not self.opo.sized
+        if unknown and any(o.order_id == data["orderId"] for o in self.pending):
+            data.pop("origQty", None)
+        return msgspec.convert(data, ListOrderReport)
 
     def finish(self) -> None:
         self.list_status_type = ListStatusType.ALL_DONE

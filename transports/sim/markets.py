@@ -11,7 +11,8 @@ Rules:
   ``base``, ``quote`` and ``reference_price``; the filters come from ``make_symbol``'s
   keywords (``tick``, ``step``, ``min_qty``, ``max_qty``, ``market_max_qty``,
   ``min_notional``, ``legacy_min_notional``, ``percent_up``, ``percent_down``,
-  ``max_num_orders``) or, given ``filters``, are exactly those raw filter objects (filters.md).
+  ``max_num_orders``, ``opo_allowed``) or, given ``filters``, are exactly those raw filter
+  objects (filters.md).
 - ``[commission]`` ``maker`` / ``taker`` / ``buyer`` / ``seller`` are rates (``"0.001"`` =
   0.1 %) for every symbol; a ``[[markets]]`` entry's own ``commission`` table (same keys, the
   missing ones zero) replaces them for that symbol. A trade pays the received amount times
@@ -60,6 +61,7 @@ _MAKE_SYMBOL_KEYS = frozenset(
         "percent_up",
         "percent_down",
         "max_num_orders",
+        "opo_allowed",
     }
 )
 
@@ -147,7 +149,9 @@ def _symbol(entry: Mapping[str, Any], where: str) -> tuple[SymbolInfo, Decimal, 
     kwargs: dict[str, Any] = {}
     for key in _MAKE_SYMBOL_KEYS & set(entry):
         value = entry[key]
-        if key == "legacy_min_notional":
+        if key == "opo_allowed" and not isinstance(value, bool):
+            raise ValueError(f"{where} opo_allowed: expected true or false")
+        if key in ("legacy_min_notional", "opo_allowed"):
             kwargs[key] = bool(value)
         elif key == "max_num_orders":
             kwargs[key] = int(value)

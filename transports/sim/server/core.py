@@ -200,9 +200,11 @@ class ServerState:
         """
         return self.placement(ip, account, lambda: self.exchange.place_order(account, order))
 
-    def placement(self, ip: str, account: str, execute: Callable[[], T]) -> T:
+    def placement(self, ip: str, account: str, execute: Callable[[], T], orders: int = 1) -> T:
         """Run an order placement (a single order, an order list, a cancel-replace) under the
-        ORDERS limit and the request faults; raises as ``place_order``."""
+        ORDERS limit and the request faults; raises as ``place_order``. ``orders``: how many
+        orders it adds to the unfilled order count (an order list's documented "Unfilled
+        Order Count", rest-api.md: 2 for an OCO, OTO or OPO, 3 for an OTOCO or OPOCO)."""
         self.limiter.check_orders(ip, account)
         fault = self.faults.on_order_request() if self.faults is not None else RequestFault.NONE
         if fault is RequestFault.RATE_LIMITED and self.faults is not None:
@@ -213,7 +215,8 @@ class ServerState:
             # Never executed, never answered: held like a timeout (the client gives up).
             raise FaultAfterExecutionError(RequestFault.TIMEOUT)
         result = execute()
-        self.limiter.count_order(account)
+        for _ in range(orders):
+            self.limiter.count_order(account)
         if fault is not RequestFault.NONE:
             raise FaultAfterExecutionError(fault)
         return result

@@ -5,7 +5,8 @@ Rules:
   parameters (rest-api.md / web-socket-api.md: New Order list - OCO / OTO / OTOCO, Cancel
   Order list, Query Order list(s), Cancel an Existing Order and Send a New Order, Order Amend
   Keep Priority, Query Order Amendments), refuses unread ones (-1104) and calls the simulated
-  exchange. Weights are the documented ones (``OPERATIONS``).
+  exchange. Weights are the documented ones (``OPERATIONS``). A placed list adds each of
+  its orders to the unfilled order count (rest-api.md, each list's "Unfilled Order Count").
 - Registered by two hooks from ``transports.sim.server.app``: ``add_list_routes`` (REST) and
   ``add_list_methods`` (WebSocket API), so the route table and the WS method table stay
   untouched.
@@ -41,6 +42,7 @@ from oms.wire.orderlists import (
     QueryOrderList,
 )
 from transports.sim.errors import one_of_mandatory
+from transports.sim.opo import NewOpo, NewOpoco
 from transports.sim.server.core import ServerState
 from transports.sim.server.params import (
     ApiError,
@@ -119,10 +121,16 @@ def _shared(params: Params, side: str, quantity: str) -> tuple[Side, Decimal, di
     return side_value, qty, {"side": side_value.value, "quantity": params.require(quantity)}
 
 
-def _place(state: ServerState, params: Params, account: str, request: NewOrderList) -> object:
-    """A list placement under the ORDERS limit and the request faults, like an order."""
+def _place(
+    state: ServerState, params: Params, account: str, request: NewOrderList | NewOpo | NewOpoco
+) -> object:
+    """A list placement under the ORDERS limit and the request faults, like an order; each of
+    its orders counts as unfilled (rest-api.md, each list's "Unfilled Order Count")."""
     return state.placement(
-        params.ip, account, lambda: state.exchange.place_order_list(account, request)
+        params.ip,
+        account,
+        lambda: state.exchange.place_order_list(account, request),
+        orders=len(request.legs),
     )
 
 
