@@ -105,3 +105,27 @@ async def test_ws_api_oco_amend_and_list_status_events(harness: Harness) -> None
         ws.signed_params(ALICE_KEY, ALICE_SECRET, symbol="BTCUSDT", orderListId=0),
     )
     assert cancel["result"]["listOrderStatus"] == "ALL_DONE"
+
+
+async def test_otoco_without_below_leg_takes_ccxt_generated_below_id(harness: Harness) -> None:
+    # ccxt fills in a client id for each of an OTOCO's legs (pendingAbove and pendingBelow
+    # ClientOrderId) whether or not the optional below leg is sent (rest-api.md, New Order
+    # List - OTOCO: pendingBelowType is not mandatory): the id of an absent leg changes
+    # nothing, and the list is placed with its one pending order.
+    rest = harness.rest()
+    otoco = {
+        "symbol": "BTCUSDT", "listClientOrderId": "W1", "workingType": "LIMIT",
+        "workingSide": "BUY", "workingPrice": "50000.00", "workingQuantity": "0.01",
+        "workingTimeInForce": "GTC", "workingClientOrderId": "w",
+        "pendingSide": "SELL", "pendingQuantity": "0.01", "pendingAboveType": "LIMIT_MAKER",
+        "pendingAbovePrice": "70000.00", "pendingAboveClientOrderId": "a",
+        "pendingBelowClientOrderId": "b",
+    }  # fmt: skip
+    placed = await rest.signed("POST", "/v3/orderList/otoco", otoco)
+    assert placed.status == 200, placed.body
+    assert [o["clientOrderId"] for o in json.loads(placed.body)["orders"]] == ["w", "a"]
+    # A parameter of the absent leg that would change an order is still not read (-1104).
+    bad = await rest.signed("POST", "/v3/orderList/otoco", {
+        **otoco, "listClientOrderId": "W2", "workingClientOrderId": "w2",
+        "pendingAboveClientOrderId": "a2", "pendingBelowPrice": "40000.00"})  # fmt: skip
+    assert json.loads(bad.body)["code"] == -1104

@@ -160,6 +160,10 @@ def _otoco(state: ServerState, params: Params, account: str) -> object:
     below = None
     if params.raw("pendingBelowType") is not None:
         below = _leg(state, params, "pendingBelow", head["symbol"], **shared)
+    else:
+        # ccxt sends a generated id for every leg's client id, a below leg or not (as for
+        # OPOCO, server/opo.py): an id for a leg that is not there changes nothing.
+        params.raw("pendingBelowClientOrderId")
     params.finish()
     request = NewOtoco(
         working=working,
