@@ -62,7 +62,13 @@ from transports.sim import errors, reports
 from transports.sim.book import SimOrder
 from transports.sim.config import SimConfig
 from transports.sim.matching import _iceberg_taken, _prevent, _trade, effective_mode, same_party
-from transports.sim.sor_shapes import ALLOCATION_MATCH, Allocation, SorFill, SorInfo
+from transports.sim.sor_shapes import (
+    ALLOCATION_MATCH,
+    Allocation,
+    SorFill,
+    SorInfo,
+    SorOrderResult,
+)
 
 if TYPE_CHECKING:
     from transports.sim.accounts import Ledger
@@ -159,14 +165,13 @@ class SimSor:
         markets = self._sor_markets(order)
         self._validate(account, markets[0], order)
 
-    def place_sor_order(
-        self, account: str, order: NewOrder
-    ) -> NewOrderAck | NewOrderResult | NewOrderFull:
+    def place_sor_order(self, account: str, order: NewOrder) -> NewOrderAck | SorOrderResult:
         """Place an order using SOR (rest-api.md, New order using SOR; module rules).
 
         Returns:
-            The ACK, RESULT or FULL body by ``newOrderRespType`` (default FULL); FULL's
-            ``fills`` are the taker phase's allocations.
+            The ACK, RESULT or FULL body by ``newOrderRespType`` (default FULL), RESULT and
+            FULL in Binance's key order (``SorOrderResult``); FULL's ``fills`` are the taker
+            phase's allocations.
 
         Raises:
             KeyError: unknown account.
@@ -191,12 +196,11 @@ class SimSor:
             self._settle_market(touched)
         self._publish()
         answer = self._response(market, taker, order.effective_response_type())
-        if isinstance(answer, NewOrderFull):
-            rules = market.rules
-            fills = tuple(_fill(a, rules) for a in self._sor_fills)
-            answer = msgspec.structs.replace(answer, fills=fills)
+        fills = tuple(_fill(a, market.rules) for a in self._sor_fills)
         self._sor_fills = []
-        return answer
+        if not isinstance(answer, NewOrderResult):
+            return answer  # ACK: ids and time only
+        return _sor_answer(answer, fills if isinstance(answer, NewOrderFull) else None)
 
     def my_allocations(
         self,
@@ -474,6 +478,16 @@ def _best(markets: list[_Market], side: Side) -> tuple[_Market, Decimal] | None:
         if found is None or (price < found[1] if buy else price > found[1]):
             found = (market, price)
     return found
+
+
+_RESULT_KEYS = frozenset(SorOrderResult.__struct_fields__) - {"fills"}
+
+
+def _sor_answer(answer: NewOrderResult, fills: tuple[SorFill, ...] | None) -> SorOrderResult:
+    """The RESULT / FULL answer re-shaped in Binance's key order (``sor_shapes`` rules); a
+    plain order's conditional fields an order using SOR cannot have (stops, pegs) are None."""
+    fields = {k: v for k, v in msgspec.structs.asdict(answer).items() if k in _RESULT_KEYS}
+    return SorOrderResult(**fields, fills=fills)
 
 
 def _fill(allocation: _Allocation, rules: Any) -> SorFill:

@@ -1,15 +1,21 @@
 """The answer shapes smart order routing adds to Binance's, as frozen Structs.
 
 Rules:
-- Each extends the ``oms.wire.rest`` shape it adds keys to, so an order placed using SOR
-  encodes (``transports.wire.encode_json``) to exactly the keys Binance sends for it and any
-  decoder of the plain shape still reads it.
-- ``fills[]`` of an allocation: ``matchType`` "ONE_PARTY_TRADE_REPORT", ``tradeId`` -1 and
-  ``allocId`` (faqs/sor_faq.md, "In the API response, ``fills`` contain fields ``matchType``
-  and ``allocId``").
+- An order placed using SOR encodes (``transports.wire.encode_json``) to exactly the keys
+  Binance sends for it: the plain ``oms.wire.rest`` shape's keys plus SOR's, so any decoder
+  of the plain shape (which reads by name) still reads it. Query and cancel shapes extend the
+  plain one; the placement answer and its fills are their own Structs, for the key order.
+- ``fills[]`` of an allocation: ``matchType`` "ONE_PARTY_TRADE_REPORT" (first), ``tradeId``
+  -1 and ``allocId`` (faqs/sor_faq.md, "In the API response, ``fills`` contain fields
+  ``matchType`` and ``allocId``").
 - Order query, open / all orders and cancel answers of an order that used SOR carry ``usedSor``
   and ``workingFloor`` (rest-api.md, Conditional fields in Order Responses; faqs/sor_faq.md,
   How do I query orders that used SOR?).
+- The placement answer (RESULT / FULL) keeps the key order of Binance's examples
+  (rest-api.md, New order using SOR, "Response"; faqs/sor_faq.md, examples 1-4): ...,
+  ``workingTime``, ``fills`` (FULL only), ``workingFloor``, ``selfTradePreventionMode``,
+  ``usedSor``; the conditional fields no example shows (``icebergQty``, the STP fields,
+  ``strategyId`` / ``strategyType``, ``expiryReason``) follow (our choice).
 - ``sors`` in exchangeInfo only when SOR is configured: "The ``sors`` field is optional. It is
   omitted in responses if SOR is not available." (faqs/sor_faq.md, What symbols support SOR?)
 """
@@ -20,7 +26,13 @@ from decimal import Decimal
 
 import msgspec
 
-from oms.wire.rest import CancelResponse, ExchangeInfo, OrderFill, QueryOrderResponse
+from oms.wire.enums import OrderStatus, OrderType, Side, TimeInForce
+from oms.wire.rest import (
+    CancelResponse,
+    ExchangeInfo,
+    NewOrderAck,
+    QueryOrderResponse,
+)
 
 __all__ = [
     "ALLOCATION_MATCH",
@@ -29,6 +41,7 @@ __all__ = [
     "SorExchangeInfo",
     "SorFill",
     "SorInfo",
+    "SorOrderResult",
     "SorQueryOrderResponse",
 ]
 
@@ -36,11 +49,43 @@ __all__ = [
 ALLOCATION_MATCH = "ONE_PARTY_TRADE_REPORT"
 
 
-class SorFill(OrderFill, frozen=True, kw_only=True):
-    """One allocation in ``fills[]``: ``tradeId`` -1, ``matchType`` and ``allocId``."""
+class SorFill(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    """One allocation in ``fills[]``, keys in the FAQ's order: ``matchType`` first, ``tradeId``
+    -1, then ``allocId`` (faqs/sor_faq.md, examples 1-4)."""
 
-    match_type: str | None = None
-    alloc_id: int | None = None
+    match_type: str
+    price: Decimal
+    qty: Decimal
+    commission: Decimal
+    commission_asset: str
+    trade_id: int
+    alloc_id: int
+
+
+class SorOrderResult(NewOrderAck, frozen=True, kw_only=True):
+    """The RESULT / FULL answer of an order placed using SOR, keys in Binance's order (module
+    rules); ``fills`` is absent (None) in RESULT."""
+
+    price: Decimal
+    orig_qty: Decimal
+    executed_qty: Decimal
+    orig_quote_order_qty: Decimal
+    cummulative_quote_qty: Decimal  # Binance's spelling, sic
+    status: OrderStatus
+    time_in_force: TimeInForce
+    type: OrderType
+    side: Side
+    working_time: int
+    fills: tuple[SorFill, ...] | None = None
+    working_floor: str
+    self_trade_prevention_mode: str
+    used_sor: bool
+    iceberg_qty: Decimal | None = None
+    prevented_match_id: int | None = None
+    prevented_quantity: Decimal | None = None
+    strategy_id: int | None = None
+    strategy_type: int | None = None
+    expiry_reason: str | None = None
 
 
 class SorQueryOrderResponse(QueryOrderResponse, frozen=True, kw_only=True):
