@@ -63,3 +63,32 @@ async def test_sor_answers_keep_binances_key_order(serve: ServeFactory) -> None:
     )
     [order] = placed["result"]
     assert list(order) == FULL_KEYS
+
+
+# rest-api.md, Test new order, "Response" with computeCommissionRates (key order); CHANGELOG
+# 2025-08-12: ``POST /api/v3/sor/order/test`` and ``sor.order.test`` have specialCommission.
+RATES_KEYS = [
+    "standardCommissionForOrder",
+    "specialCommissionForOrder",
+    "taxCommissionForOrder",
+    "discount",
+]
+
+
+async def test_test_order_rates_include_special_commission_in_order(serve: ServeFactory) -> None:
+    h = await faq_server(serve)
+    client = h.rest()
+    for path in ("/v3/sor/order/test", "/v3/order/test"):
+        reply = await client.signed("POST", path, {**ORDER, "computeCommissionRates": "true"})
+        assert reply.status == 200, reply.body
+        assert list(reply.json()) == RATES_KEYS, path
+        assert reply.json()["specialCommissionForOrder"] == {
+            "maker": "0.00000000",
+            "taker": "0.00000000",
+        }
+    ws = await h.ws()
+    tested = await ws.call(
+        "sor.order.test",
+        ws.signed_params(ALICE_KEY, ALICE_SECRET, **ORDER, computeCommissionRates="true"),
+    )
+    assert list(tested["result"]) == RATES_KEYS

@@ -15,7 +15,9 @@ order using SOR, Test new order using SOR; faqs/sor_faq.md):
   request faults as any order (``ServerState.placement``).
 - The WebSocket API answers ``sor.order.place`` with ``result`` an *array* holding the order
   (web-socket-api.md, Place new order using SOR, Response), with the ORDERS ``rateLimits``.
-- Tests: weight 1, 20 with ``computeCommissionRates`` (as ``order/test``); validate only.
+- Tests: weight 1, 20 with ``computeCommissionRates`` (as ``order/test``); validate only. The
+  rates answer is ``order/test``'s, ``specialCommissionForOrder`` included (CHANGELOG
+  2025-08-12, General Changes).
 - Registered by hooks from ``transports.sim.server.app`` (``ENDPOINTS`` with the REST routes,
   ``add_sor_methods`` on the WebSocket API), so the route and method tables stay untouched.
 """
@@ -77,8 +79,9 @@ def _test(state: ServerState, params: Params, account: str | None) -> object:
     compute = params.boolean("computeCommissionRates")
     params.finish()
     state.exchange.test_sor_order(account, order)
-    # rest-api.md, Test new order using SOR: standard and tax rates and the discount only.
-    return test_answer(state, account, order, compute=bool(compute), special=False)
+    # As ``order/test`` (CHANGELOG 2025-08-12 lists ``sor/order/test`` among the requests with
+    # ``specialCommission``; rest-api.md's older SOR example shows none).
+    return test_answer(state, account, order, compute=bool(compute))
 
 
 def _test_weight(params: Params) -> int:
