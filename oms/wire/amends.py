@@ -13,7 +13,8 @@ Rules:
 - ``AmendKeepPriority`` only lowers the quantity (``newQty`` below the order's quantity;
   rest-api.md, Order Amend Keep Priority); the answer carries ``amendedOrder`` and, for a
   leg of a list, ``listStatus``. Its amounts use the spelling ``cumulativeQuoteQty`` (one m)
-  and ``qty``, unlike the other order answers.
+  and ``qty``, unlike the other order answers. An order placed using SOR adds
+  ``workingFloor`` and ``usedSor`` (Conditional fields in Order Responses).
 """
 
 from __future__ import annotations
@@ -155,7 +156,13 @@ class AmendedOrder(_Rest, frozen=True, kw_only=True):
     type: OrderType
     side: Side
     working_time: int | None = None
+    # An order placed using SOR: rest-api.md, Order Amend Keep Priority ("The payloads above
+    # do not show all fields that can appear. Please refer to Conditional fields in Order
+    # Responses"), where ``usedSor`` and ``workingFloor`` appear for orders placed using SOR;
+    # placed as in the SOR placement answer (rest-api.md, New order using SOR, "Response").
+    working_floor: str | None = None
     self_trade_prevention_mode: str
+    used_sor: bool | None = None
 
 
 class AmendResponse(_Rest, frozen=True, kw_only=True):

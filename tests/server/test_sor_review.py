@@ -6,6 +6,9 @@ the SOR fields of amend answers."""
 
 from __future__ import annotations
 
+import msgspec
+
+from oms.wire.amends import AmendResponse
 from tests.server.conftest import ALICE_KEY, ALICE_SECRET, ServeFactory
 from tests.server.test_sor import ORDER, faq_server
 
@@ -92,3 +95,37 @@ async def test_test_order_rates_include_special_commission_in_order(serve: Serve
         ws.signed_params(ALICE_KEY, ALICE_SECRET, **ORDER, computeCommissionRates="true"),
     )
     assert list(tested["result"]) == RATES_KEYS
+
+
+async def test_amend_keep_priority_answer_carries_the_sor_fields(serve: ServeFactory) -> None:
+    h = await faq_server(serve)
+    client = h.rest()
+    # A LIMIT GTC remainder rests on the submitted book (faqs/sor_faq.md, Note).
+    placed = (await client.signed("POST", "/v3/sor/order", {**ORDER, "price": "30000"})).json()
+    assert (placed["status"], placed["workingFloor"]) == ("PARTIALLY_FILLED", "EXCHANGE")
+    amend = {"symbol": "BTCUSDT", "orderId": placed["orderId"], "newQty": "4"}
+    reply = await client.signed("PUT", "/v3/order/amend/keepPriority", amend)
+    assert reply.status == 200, reply.body
+    amended = reply.json()["amendedOrder"]
+    assert (amended["qty"], amended["usedSor"], amended["workingFloor"]) == (
+        "4.00000000",
+        True,
+        "EXCHANGE",
+    )
+    keys = list(amended)
+    assert keys[-3:] == ["workingFloor", "selfTradePreventionMode", "usedSor"]
+    decoded = msgspec.json.decode(reply.body, type=AmendResponse).amended_order
+    assert (decoded.used_sor, decoded.working_floor) == (True, "EXCHANGE")
+    ws = await h.ws()
+    again = await ws.call(
+        "order.amend.keepPriority",
+        ws.signed_params(ALICE_KEY, ALICE_SECRET, **{**amend, "newQty": "3.5"}),
+    )
+    assert again["status"] == 200, again
+    assert list(again["result"]["amendedOrder"]) == keys
+    assert again["result"]["amendedOrder"]["usedSor"] is True
+    # An order not placed using SOR has neither field.
+    plain = await client.signed("POST", "/v3/order", {**ORDER, "quantity": "1", "price": "20000"})
+    other = {"symbol": "BTCUSDT", "orderId": plain.json()["orderId"], "newQty": "0.5"}
+    answer = (await client.signed("PUT", "/v3/order/amend/keepPriority", other)).json()
+    assert not {"usedSor", "workingFloor"} & set(answer["amendedOrder"])

@@ -957,4 +957,7 @@ def _amended(order: SimOrder, rules: Any, old_cid: str) -> AmendedOrder:
         side=order.side,
         working_time=None if order.status is OrderStatus.PENDING_NEW else order.time,
         self_trade_prevention_mode=order.stp.value,
+        # rest-api.md, Conditional fields in Order Responses: an order placed using SOR.
+        working_floor=order.working_floor,
+        used_sor=True if order.working_floor is not None else None,
     )
