@@ -101,7 +101,8 @@ async def test_amend_keep_priority_answer_carries_the_sor_fields(serve: ServeFac
     h = await faq_server(serve)
     client = h.rest()
     # A LIMIT GTC remainder rests on the submitted book (faqs/sor_faq.md, Note).
-    placed = (await client.signed("POST", "/v3/sor/order", {**ORDER, "price": "30000"})).json()
+    sent = {**ORDER, "price": "30000", "strategyId": 7, "strategyType": 1000000}
+    placed = (await client.signed("POST", "/v3/sor/order", sent)).json()
     assert (placed["status"], placed["workingFloor"]) == ("PARTIALLY_FILLED", "EXCHANGE")
     amend = {"symbol": "BTCUSDT", "orderId": placed["orderId"], "newQty": "4"}
     reply = await client.signed("PUT", "/v3/order/amend/keepPriority", amend)
@@ -112,8 +113,17 @@ async def test_amend_keep_priority_answer_carries_the_sor_fields(serve: ServeFac
         True,
         "EXCHANGE",
     )
+    # Conditional fields in Order Responses, in that table's order, after the documented keys.
     keys = list(amended)
-    assert keys[-3:] == ["workingFloor", "selfTradePreventionMode", "usedSor"]
+    assert keys[-6:] == [
+        "workingTime",
+        "selfTradePreventionMode",
+        "strategyId",
+        "strategyType",
+        "usedSor",
+        "workingFloor",
+    ]
+    assert (amended["strategyId"], amended["strategyType"]) == (7, 1000000)
     decoded = msgspec.json.decode(reply.body, type=AmendResponse).amended_order
     assert (decoded.used_sor, decoded.working_floor) == (True, "EXCHANGE")
     ws = await h.ws()
@@ -124,8 +134,18 @@ async def test_amend_keep_priority_answer_carries_the_sor_fields(serve: ServeFac
     assert again["status"] == 200, again
     assert list(again["result"]["amendedOrder"]) == keys
     assert again["result"]["amendedOrder"]["usedSor"] is True
-    # An order not placed using SOR has neither field.
-    plain = await client.signed("POST", "/v3/order", {**ORDER, "quantity": "1", "price": "20000"})
+    # An order not placed using SOR has neither field; its own conditional fields are there.
+    sent = {**ORDER, "quantity": "1", "price": "20000", "icebergQty": "0.2", "strategyId": 9}
+    plain = await client.signed("POST", "/v3/order", sent)
     other = {"symbol": "BTCUSDT", "orderId": plain.json()["orderId"], "newQty": "0.5"}
     answer = (await client.signed("PUT", "/v3/order/amend/keepPriority", other)).json()
     assert not {"usedSor", "workingFloor"} & set(answer["amendedOrder"])
+    assert list(answer["amendedOrder"])[-3:] == [
+        "selfTradePreventionMode",
+        "icebergQty",
+        "strategyId",
+    ]
+    assert (answer["amendedOrder"]["icebergQty"], answer["amendedOrder"]["strategyId"]) == (
+        "0.20000000",
+        9,
+    )

@@ -954,9 +954,14 @@ def _check_oco_iceberg_tif(leg: NewOrder, role: str) -> None:
     )
 
 
+_AMEND_CONDITIONAL = ("stop_price", "trailing_delta", "trailing_time")
+
+
 def _amended(order: SimOrder, rules: Any, old_cid: str) -> AmendedOrder:
     bq, qq = rules.base_quantum, rules.quote_quantum
     lst = order.order_list
+    prevented = order.prevented_match_id is not None
+    conditional = reports.advanced_keys(order, rules, stream=False)
     return AmendedOrder(
         symbol=order.symbol,
         order_id=order.order_id,
@@ -975,7 +980,12 @@ def _amended(order: SimOrder, rules: Any, old_cid: str) -> AmendedOrder:
         side=order.side,
         working_time=None if order.status is OrderStatus.PENDING_NEW else order.time,
         self_trade_prevention_mode=order.stp.value,
-        # rest-api.md, Conditional fields in Order Responses: an order placed using SOR.
-        working_floor=order.working_floor,
-        used_sor=True if order.working_floor is not None else None,
+        # rest-api.md, Order Amend Keep Priority: see Conditional fields in Order Responses.
+        iceberg_qty=order.iceberg_qty.quantize(bq) if order.iceberg_qty else None,
+        prevented_match_id=order.prevented_match_id,
+        prevented_quantity=order.prevented_qty.quantize(bq) if prevented else None,
+        strategy_id=order.strategy_id,
+        strategy_type=order.strategy_type,
+        **{k: v for k, v in conditional.items() if k in _AMEND_CONDITIONAL},
+        **reports.sor_keys(order),
     )
