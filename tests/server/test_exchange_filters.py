@@ -52,6 +52,21 @@ def bid(symbol: str = "BTCUSDT", price: str = "59000", **extra: Any) -> dict[str
     }
 
 
+OTO = {
+    "symbol": "BTCUSDT",
+    "workingType": "LIMIT",
+    "workingSide": "BUY",
+    "workingPrice": "59000",
+    "workingQuantity": "0.01",
+    "workingTimeInForce": "GTC",
+    "pendingType": "LIMIT",
+    "pendingSide": "SELL",
+    "pendingPrice": "61000",
+    "pendingQuantity": "0.01",
+    "pendingTimeInForce": "GTC",
+}
+
+
 def stop(symbol: str, price: str) -> dict[str, Any]:
     # A STOP_LOSS_LIMIT SELL below the market: waits (an "algo" order, filters.md).
     return {**bid(symbol, price, stopPrice=price), "side": "SELL", "type": "STOP_LOSS_LIMIT"}
@@ -68,13 +83,18 @@ async def test_exchange_filters_are_listed_only_when_configured(serve: ServeFact
     plain = await serve()
     assert (await plain.rest().public("/v3/exchangeInfo")).json()["exchangeFilters"] == []
     h = await limited(
-        serve, max_num_orders=1000, max_num_algo_orders=200, max_num_iceberg_orders=10000
+        serve,
+        max_num_orders=1000,
+        max_num_algo_orders=200,
+        max_num_iceberg_orders=10000,
+        max_num_order_lists=20,
     )
     # filters.md, Exchange Filters: the "/exchangeInfo format" of each.
     expected = [
         {"filterType": "EXCHANGE_MAX_NUM_ORDERS", "maxNumOrders": 1000},
         {"filterType": "EXCHANGE_MAX_NUM_ALGO_ORDERS", "maxNumAlgoOrders": 200},
         {"filterType": "EXCHANGE_MAX_NUM_ICEBERG_ORDERS", "maxNumIcebergOrders": 10000},
+        {"filterType": "EXCHANGE_MAX_NUM_ORDER_LISTS", "maxNumOrderLists": 20},
     ]
     info = (await h.rest().public("/v3/exchangeInfo", {"symbol": "BTCUSDC"})).json()
     assert info["exchangeFilters"] == expected
@@ -92,21 +112,8 @@ async def test_max_num_orders_counts_every_symbol_list_legs_and_sor(serve: Serve
     for params in (bid(), bid("ETHUSDT", "2900")):
         assert (await alice.signed("POST", "/v3/order", params)).status == 200
     # An OTO adds 2 orders: 2 open + 2 > 3 (rest-api.md, New Order list - OTO).
-    oto = {
-        "symbol": "BTCUSDT",
-        "workingType": "LIMIT",
-        "workingSide": "BUY",
-        "workingPrice": "59000",
-        "workingQuantity": "0.01",
-        "workingTimeInForce": "GTC",
-        "pendingType": "LIMIT",
-        "pendingSide": "SELL",
-        "pendingPrice": "61000",
-        "pendingQuantity": "0.01",
-        "pendingTimeInForce": "GTC",
-    }
     failure = (-1013, "Filter failure: EXCHANGE_MAX_NUM_ORDERS")
-    assert await refused(alice, "/v3/orderList/oto", oto) == failure
+    assert await refused(alice, "/v3/orderList/oto", OTO) == failure
     # The third order, on a third symbol, fits; a fourth, placed using SOR, does not.
     assert (await alice.signed("POST", "/v3/order", bid("BNBUSDT", "590"))).status == 200
     assert await refused(alice, "/v3/order", bid("ETHUSDT", "2800")) == failure
@@ -115,7 +122,7 @@ async def test_max_num_orders_counts_every_symbol_list_legs_and_sor(serve: Serve
     assert len(h.exchange.open_orders("alice")) == 3
     # Per account: bob has room.
     bob = h.rest(BOB_KEY, BOB_SECRET)
-    assert (await bob.signed("POST", "/v3/orderList/oto", oto)).status == 200
+    assert (await bob.signed("POST", "/v3/orderList/oto", OTO)).status == 200
     # A cancel frees a place; the WebSocket API refuses the same way.
     [first, *_] = h.exchange.open_orders("alice")
     cancel = {"symbol": first.symbol, "orderId": first.order_id}
@@ -147,6 +154,26 @@ async def test_algo_and_iceberg_limits_count_across_symbols(serve: ServeFactory)
     bob = h.rest(BOB_KEY, BOB_SECRET)
     assert (await bob.signed("POST", "/v3/order", stop("ETHUSDT", "2500"))).status == 200
     assert (await bob.signed("POST", "/v3/order", other)).status == 200
+
+
+async def test_max_num_order_lists_counts_open_lists_across_symbols(serve: ServeFactory) -> None:
+    h = await limited(serve, max_num_order_lists=1)
+    alice = h.rest()
+    assert (await alice.signed("POST", "/v3/orderList/oto", OTO)).status == 200
+    eth = {**OTO, "symbol": "ETHUSDT", "workingPrice": "2900", "pendingPrice": "3100"}
+    assert await refused(alice, "/v3/orderList/oto", eth) == (
+        -1013,
+        "Filter failure: EXCHANGE_MAX_NUM_ORDER_LISTS",
+    )
+    # Plain orders are not lists; another account has its own count.
+    assert (await alice.signed("POST", "/v3/order", bid("ETHUSDT", "2900"))).status == 200
+    bob = h.rest(BOB_KEY, BOB_SECRET)
+    assert (await bob.signed("POST", "/v3/orderList/oto", eth)).status == 200
+    # Once alice's list is done (cancelled), another fits.
+    [listed] = (await alice.signed("GET", "/v3/openOrderList")).json()
+    cancel = {"symbol": "BTCUSDT", "orderListId": listed["orderListId"]}
+    assert (await alice.signed("DELETE", "/v3/orderList", cancel)).status == 200
+    assert (await alice.signed("POST", "/v3/orderList/oto", eth)).status == 200
 
 
 def test_config_file_sets_the_exchange_filters() -> None:

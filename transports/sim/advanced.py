@@ -361,6 +361,13 @@ class SimAdvanced:
         )
         if limit is not None and open_lists >= limit:
             raise errors.filter_failure("MAX_NUM_ORDER_LISTS")
+        check_exchange_limit(
+            "EXCHANGE_MAX_NUM_ORDER_LISTS",
+            self.config.exchange_limits.max_num_order_lists,
+            (x for lists in self._lists.values() for x in lists.values() if x.account == account),
+            adding=1,
+            kind=lambda x: x.is_open,
+        )
         legs, roles = self._list_legs(request)
         sims = self._validate_legs(account, market, legs, roles, opo=opo)
         self._begin()

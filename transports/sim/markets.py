@@ -24,7 +24,7 @@ Rules:
   ``symbols``) replace it; a file with ``[[markets]]`` and no ``[[sors]]`` has no SOR. Each
   symbol of a SOR must be listed, have that base asset, and be in one SOR only.
 - ``[exchange_filters]`` ``max_num_orders`` / ``max_num_algo_orders`` /
-  ``max_num_iceberg_orders`` (positive integers) set the exchange filters
+  ``max_num_iceberg_orders`` / ``max_num_order_lists`` (positive integers) set the exchange filters
   (``transports.sim.exchange_filters``); without the table there are none.
 - Every decimal is a string or a number read through ``str``: never a float on the way in.
 """
