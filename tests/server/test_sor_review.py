@@ -7,10 +7,14 @@ the SOR fields of amend answers."""
 from __future__ import annotations
 
 import msgspec
+import pytest
 
 from oms.wire.amends import AmendResponse
 from tests.server.conftest import ALICE_KEY, ALICE_SECRET, ServeFactory
+from tests.server.test_client_library import run_client
+from tests.server.test_documented_calls_clients import version
 from tests.server.test_sor import ORDER, faq_server
+from tests.server.test_sor_clients import demo_books
 
 # rest-api.md, New order using SOR, "Response" (and faqs/sor_faq.md, examples 1-4): the keys
 # in Binance's order; RESULT is the same without ``fills``.
@@ -149,3 +153,36 @@ async def test_amend_keep_priority_answer_carries_the_sor_fields(serve: ServeFac
         "0.20000000",
         9,
     )
+
+
+SDK_AMEND = """
+import json, sys
+from binance_common.configuration import ConfigurationRestAPI
+from binance_sdk_spot.spot import Spot
+
+base, key, secret = sys.argv[1:]
+client = Spot(config_rest_api=ConfigurationRestAPI(
+    api_key=key, api_secret=secret, base_path=base[: -len("/api")], timeout=10000))
+api = client.rest_api
+placed = api.sor_order(symbol="BTCUSDT", side="BUY", type="LIMIT", quantity=5.0,
+                       time_in_force="GTC", price=30000.0).data()
+amended = api.order_amend_keep_priority(symbol="BTCUSDT", new_qty=4.0,
+                                        order_id=placed.order_id).data().amended_order
+test = api.sor_order_test(symbol="BTCUSDT", side="BUY", type="LIMIT", quantity=1.0,
+                          time_in_force="GTC", price=30000.0, compute_commission_rates=True)
+print(json.dumps({
+    "placed": [placed.working_floor, placed.used_sor, placed.fills[0].alloc_id],
+    "amended": [amended.qty, amended.used_sor, amended.working_floor],
+    "test": test.data().model_dump(by_alias=True, exclude_none=True),
+}))
+"""
+
+
+@pytest.mark.skipif(version("binance-sdk-spot") is None, reason="binance-sdk-spot missing")
+async def test_binance_sdk_spot_reads_sor_fields_of_an_amend(serve: ServeFactory) -> None:
+    out = await run_client(serve, demo_books(), SDK_AMEND)
+    assert out["placed"] == ["EXCHANGE", True, 0]
+    # The SDK's amendedOrder model has usedSor and workingFloor (rest-api.md, Conditional
+    # fields in Order Responses); they now arrive.
+    assert out["amended"] == ["4.00000000", True, "EXCHANGE"]
+    assert "standardCommissionForOrder" in out["test"]
