@@ -57,18 +57,12 @@ from oms.wire.enums import (
 )
 from oms.wire.money import ZERO
 from oms.wire.requests import NewOrder
-from oms.wire.rest import NewOrderAck, NewOrderFull, NewOrderResult
+from oms.wire.rest import MyAllocation, NewOrderAck, NewOrderFull, NewOrderResult, OrderFill
 from transports.sim import errors, reports
 from transports.sim.book import SimOrder
 from transports.sim.config import SimConfig
 from transports.sim.matching import _iceberg_taken, _prevent, _trade, effective_mode, same_party
-from transports.sim.sor_shapes import (
-    ALLOCATION_MATCH,
-    Allocation,
-    SorFill,
-    SorInfo,
-    SorOrderResult,
-)
+from transports.sim.sor_shapes import ALLOCATION_MATCH, SorInfo
 
 if TYPE_CHECKING:
     from transports.sim.accounts import Ledger
@@ -165,13 +159,14 @@ class SimSor:
         markets = self._sor_markets(order)
         self._validate(account, markets[0], order)
 
-    def place_sor_order(self, account: str, order: NewOrder) -> NewOrderAck | SorOrderResult:
+    def place_sor_order(
+        self, account: str, order: NewOrder
+    ) -> NewOrderAck | NewOrderResult | NewOrderFull:
         """Place an order using SOR (rest-api.md, New order using SOR; module rules).
 
         Returns:
-            The ACK, RESULT or FULL body by ``newOrderRespType`` (default FULL), RESULT and
-            FULL in Binance's key order (``SorOrderResult``); FULL's ``fills`` are the taker
-            phase's allocations.
+            The ACK, RESULT or FULL body by ``newOrderRespType`` (default FULL); FULL's
+            ``fills`` are the taker phase's allocations.
 
         Raises:
             KeyError: unknown account.
@@ -196,11 +191,12 @@ class SimSor:
             self._settle_market(touched)
         self._publish()
         answer = self._response(market, taker, order.effective_response_type())
-        fills = tuple(_fill(a, market.rules) for a in self._sor_fills)
+        if isinstance(answer, NewOrderFull):
+            rules = market.rules
+            fills = tuple(_fill(a, rules) for a in self._sor_fills)
+            answer = msgspec.structs.replace(answer, fills=fills)
         self._sor_fills = []
-        if not isinstance(answer, NewOrderResult):
-            return answer  # ACK: ids and time only
-        return _sor_answer(answer, fills if isinstance(answer, NewOrderFull) else None)
+        return answer
 
     def my_allocations(
         self,
@@ -212,7 +208,7 @@ class SimSor:
         start_time: int | None = None,
         end_time: int | None = None,
         limit: int = 500,
-    ) -> list[Allocation]:
+    ) -> list[MyAllocation]:
         """``GET /api/v3/myAllocations`` (rest-api.md, Query Allocations): oldest first; with
         only ``endTime`` the newest until then.
 
@@ -480,19 +476,10 @@ def _best(markets: list[_Market], side: Side) -> tuple[_Market, Decimal] | None:
     return found
 
 
-_RESULT_KEYS = frozenset(SorOrderResult.__struct_fields__) - {"fills"}
-
-
-def _sor_answer(answer: NewOrderResult, fills: tuple[SorFill, ...] | None) -> SorOrderResult:
-    """The RESULT / FULL answer re-shaped in Binance's key order (``sor_shapes`` rules); a
-    plain order's conditional fields an order using SOR cannot have (stops, pegs) are None."""
-    fields = {k: v for k, v in msgspec.structs.asdict(answer).items() if k in _RESULT_KEYS}
-    return SorOrderResult(**fields, fills=fills)
-
-
-def _fill(allocation: _Allocation, rules: Any) -> SorFill:
-    """One allocation in a FULL answer's ``fills`` (faqs/sor_faq.md, examples)."""
-    return SorFill(
+def _fill(allocation: _Allocation, rules: Any) -> OrderFill:
+    """One allocation in a FULL answer's ``fills`` (faqs/sor_faq.md, examples; the local
+    server sends it in the FAQ's key order: ``sor_shapes.in_binance_order``)."""
+    return OrderFill(
         match_type=ALLOCATION_MATCH,
         price=allocation.price.quantize(rules.quote_quantum),
         qty=allocation.qty.quantize(rules.base_quantum),
@@ -503,10 +490,10 @@ def _fill(allocation: _Allocation, rules: Any) -> SorFill:
     )
 
 
-def _allocation(allocation: _Allocation, rules: Any) -> Allocation:
+def _allocation(allocation: _Allocation, rules: Any) -> MyAllocation:
     """One element of ``myAllocations`` (rest-api.md, Query Allocations)."""
     order = allocation.order
-    return Allocation(
+    return MyAllocation(
         symbol=order.symbol,
         allocation_id=allocation.allocation_id,
         allocation_type="SOR",  # enums.md, AllocationType

@@ -31,6 +31,7 @@ from transports.sim.server.core import ServerState
 from transports.sim.server.params import ApiError, Params, new_order_from_params
 from transports.sim.server.rest import Endpoint, _fixed, test_answer
 from transports.sim.server.ws import Connection, Outcome, WsApi
+from transports.sim.sor_shapes import in_binance_order
 
 __all__ = ["ENDPOINTS", "add_sor_methods"]
 
@@ -68,8 +69,11 @@ def _place(state: ServerState, params: Params, account: str | None) -> object:
     assert account is not None
     order = sor_order_from_params(params, state)
     params.finish()
+    # rest-api.md, New order using SOR, "Response": Binance's key order (sor_shapes rules).
     return state.placement(
-        params.ip, account, lambda: state.exchange.place_sor_order(account, order)
+        params.ip,
+        account,
+        lambda: in_binance_order(state.exchange.place_sor_order(account, order)),
     )
 
 
