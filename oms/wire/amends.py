@@ -13,7 +13,10 @@ Rules:
 - ``AmendKeepPriority`` only lowers the quantity (``newQty`` below the order's quantity;
   rest-api.md, Order Amend Keep Priority); the answer carries ``amendedOrder`` and, for a
   leg of a list, ``listStatus``. Its amounts use the spelling ``cumulativeQuoteQty`` (one m)
-  and ``qty``, unlike the other order answers.
+  and ``qty``, unlike the other order answers. ``amendedOrder`` carries the conditional
+  fields of order answers (rest-api.md, Conditional fields in Order Responses), e.g.
+  ``strategyId``, ``stopPrice``, and ``usedSor`` / ``workingFloor`` for an order placed
+  using SOR.
 """
 
 from __future__ import annotations
@@ -156,6 +159,20 @@ class AmendedOrder(_Rest, frozen=True, kw_only=True):
     side: Side
     working_time: int | None = None
     self_trade_prevention_mode: str
+    # Conditional fields: rest-api.md, Order Amend Keep Priority ("The payloads above do not
+    # show all fields that can appear. Please refer to Conditional fields in Order
+    # Responses"), in that table's order; ``usedSor`` / ``workingFloor`` for an order placed
+    # using SOR.
+    iceberg_qty: Decimal | None = None
+    prevented_match_id: int | None = None
+    prevented_quantity: Decimal | None = None
+    stop_price: Decimal | None = None
+    strategy_id: int | None = None
+    strategy_type: int | None = None
+    trailing_delta: int | None = None
+    trailing_time: int | None = None
+    used_sor: bool | None = None
+    working_floor: str | None = None
 
 
 class AmendResponse(_Rest, frozen=True, kw_only=True):

@@ -157,7 +157,13 @@ async def test_rest_sor_order_test(serve: ServeFactory) -> None:
         "POST", "/v3/sor/order/test", {**ORDER, "computeCommissionRates": "true"}
     )
     assert rates.headers["X-MBX-USED-WEIGHT-1M"] == "21"
-    assert set(rates.json()) == {"standardCommissionForOrder", "taxCommissionForOrder", "discount"}
+    # CHANGELOG 2025-08-12: specialCommission in sor/order/test too (test_sor_review.py).
+    assert set(rates.json()) == {
+        "standardCommissionForOrder",
+        "specialCommissionForOrder",
+        "taxCommissionForOrder",
+        "discount",
+    }
     assert rates.json()["standardCommissionForOrder"] == {
         "maker": "0.00000000",
         "taker": "0.00000000",

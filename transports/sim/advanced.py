@@ -68,6 +68,7 @@ from oms.wire.requests import CancelOrder, NewOrder
 from oms.wire.rest import CancelResponse, NewOrderAck, NewOrderFull, NewOrderResult
 from transports.sim import errors, reports
 from transports.sim.book import MARKET_TYPES, SimOrder
+from transports.sim.exchange_filters import check_exchange_limit, is_algo, is_iceberg
 from transports.sim.filters import CLIENT_ID_RANGE, check_filters, check_params, valid_client_id
 from transports.sim.lists import OCO_ABOVE_TYPES, OCO_BELOW_TYPES, SimList, leg_order, oco_prices_ok
 from transports.sim.matching import simulate
@@ -85,6 +86,7 @@ from transports.wire import encode_json
 
 if TYPE_CHECKING:
     from transports.sim.accounts import Ledger
+    from transports.sim.config import SimConfig
 
 # The exchange's per-symbol state (transports.sim.exchange._Market), not imported: the
 # exchange imports this module.
@@ -113,6 +115,7 @@ class SimAdvanced:
     """Stops, lists and amends for ``SimExchange`` (see the module rules)."""
 
     # Provided by SimExchange.
+    config: SimConfig
     _markets: dict[str, Any]
     _open: dict[str, dict[tuple[str, int], SimOrder]]
     _now: int
@@ -160,7 +163,8 @@ class SimAdvanced:
     # --- stop / take-profit orders --------------------------------------------------------
 
     def _algo_checks(self, account: str, market: _Market, order: NewOrder, extra: int = 0) -> None:
-        """TRAILING_DELTA and MAX_NUM_ALGO_ORDERS (filters.md); raises SimError."""
+        """TRAILING_DELTA, MAX_NUM_ALGO_ORDERS and EXCHANGE_MAX_NUM_ALGO_ORDERS (filters.md);
+        raises SimError."""
         rules = market.rules
         if order.trailing_delta is not None:
             if not rules.info.allow_trailing_stop:
@@ -173,18 +177,32 @@ class SimAdvanced:
             open_algos = self._open_on(account, rules.symbol, lambda o: o.type in ALGO_TYPES)
             if open_algos + 1 + extra > limit:
                 raise errors.filter_failure("MAX_NUM_ALGO_ORDERS")
+        check_exchange_limit(
+            "EXCHANGE_MAX_NUM_ALGO_ORDERS",
+            self.config.exchange_limits.max_num_algo_orders,
+            self._open[account].values(),
+            adding=1 + extra,
+            kind=is_algo,
+        )
 
     def _iceberg_checks(self, account: str, market: _Market, extra: int = 0) -> None:
-        """MAX_NUM_ICEBERG_ORDERS (filters.md): the account's open orders on the symbol with
-        ``icebergQty`` > 0, this one and ``extra`` more legs of its list included, stay
-        within the limit. Raises SimError -1013 "Filter failure: MAX_NUM_ICEBERG_ORDERS"
-        (errors.md, Filter failures)."""
+        """MAX_NUM_ICEBERG_ORDERS, then EXCHANGE_MAX_NUM_ICEBERG_ORDERS (filters.md): the
+        account's open orders on the symbol (on the exchange) with ``icebergQty`` > 0, this
+        one and ``extra`` more legs of its list included, stay within the limit. Raises
+        SimError -1013 "Filter failure: MAX_NUM_ICEBERG_ORDERS" (or EXCHANGE_...; errors.md,
+        Filter failures)."""
         rules = market.rules
         limit = rules.max_num_iceberg_orders
-        if limit is None:
-            return
-        if self._open_on(account, rules.symbol, lambda o: o.iceberg_qty > ZERO) + 1 + extra > limit:
+        symbol = rules.symbol
+        if limit is not None and self._open_on(account, symbol, is_iceberg) + 1 + extra > limit:
             raise errors.filter_failure("MAX_NUM_ICEBERG_ORDERS")
+        check_exchange_limit(
+            "EXCHANGE_MAX_NUM_ICEBERG_ORDERS",
+            self.config.exchange_limits.max_num_iceberg_orders,
+            self._open[account].values(),
+            adding=1 + extra,
+            kind=is_iceberg,
+        )
 
     def _open_on(self, account: str, symbol: str, kind: Callable[[SimOrder], bool]) -> int:
         """How many of ``account``'s open orders on ``symbol`` are of ``kind``."""
@@ -343,6 +361,13 @@ class SimAdvanced:
         )
         if limit is not None and open_lists >= limit:
             raise errors.filter_failure("MAX_NUM_ORDER_LISTS")
+        check_exchange_limit(
+            "EXCHANGE_MAX_NUM_ORDER_LISTS",
+            self.config.exchange_limits.max_num_order_lists,
+            (x for lists in self._lists.values() for x in lists.values() if x.account == account),
+            adding=1,
+            kind=lambda x: x.is_open,
+        )
         legs, roles = self._list_legs(request)
         sims = self._validate_legs(account, market, legs, roles, opo=opo)
         self._begin()
@@ -936,9 +961,14 @@ def _check_oco_iceberg_tif(leg: NewOrder, role: str) -> None:
     )
 
 
+_AMEND_CONDITIONAL = ("stop_price", "trailing_delta", "trailing_time")
+
+
 def _amended(order: SimOrder, rules: Any, old_cid: str) -> AmendedOrder:
     bq, qq = rules.base_quantum, rules.quote_quantum
     lst = order.order_list
+    prevented = order.prevented_match_id is not None
+    conditional = reports.advanced_keys(order, rules, stream=False)
     return AmendedOrder(
         symbol=order.symbol,
         order_id=order.order_id,
@@ -957,4 +987,12 @@ def _amended(order: SimOrder, rules: Any, old_cid: str) -> AmendedOrder:
         side=order.side,
         working_time=None if order.status is OrderStatus.PENDING_NEW else order.time,
         self_trade_prevention_mode=order.stp.value,
+        # rest-api.md, Order Amend Keep Priority: see Conditional fields in Order Responses.
+        iceberg_qty=order.iceberg_qty.quantize(bq) if order.iceberg_qty else None,
+        prevented_match_id=order.prevented_match_id,
+        prevented_quantity=order.prevented_qty.quantize(bq) if prevented else None,
+        strategy_id=order.strategy_id,
+        strategy_type=order.strategy_type,
+        **{k: v for k, v in conditional.items() if k in _AMEND_CONDITIONAL},
+        **reports.sor_keys(order),
     )

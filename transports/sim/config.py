@@ -31,6 +31,7 @@ from decimal import Decimal
 import msgspec
 
 from oms.wire.rest import FilterValue, RateLimit, SymbolInfo
+from transports.sim.exchange_filters import ExchangeLimits
 
 __all__ = [
     "DEFAULT_REFERENCE_PRICES",
@@ -244,6 +245,8 @@ class SimConfig(msgspec.Struct, kw_only=True):
     )
     # SOR configurations (faqs/sor_faq.md); empty: no SOR, exchangeInfo lists no ``sors``.
     sors: tuple[SorGroup, ...] = ()
+    # Exchange filters (filters.md, Exchange Filters); none by default: exchangeFilters is [].
+    exchange_limits: ExchangeLimits = msgspec.field(default_factory=ExchangeLimits)
 
     def commission(self, symbol: str | None = None) -> Commission:
         """``symbol``'s standard rates: its own entry, else (and for ``None``) the rates for

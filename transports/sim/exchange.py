@@ -77,6 +77,7 @@ from transports.sim.accounts import Ledger
 from transports.sim.advanced import SimAdvanced
 from transports.sim.book import MARKET_TYPES, OrderBook, SimOrder
 from transports.sim.config import SimConfig
+from transports.sim.exchange_filters import check_exchange_limit
 from transports.sim.filters import (
     CLIENT_ID_RANGE,
     SymbolFilters,
@@ -571,12 +572,14 @@ class SimExchange(SimAdvanced, SimSor):
             return SorExchangeInfo(
                 server_time=self._clock(),
                 rate_limits=self.config.rate_limits,
+                exchange_filters=self.config.exchange_limits.filters(),
                 symbols=tuple(chosen),
                 sors=sors,
             )
         return ExchangeInfo(
             server_time=self._clock(),
             rate_limits=self.config.rate_limits,
+            exchange_filters=self.config.exchange_limits.filters(),
             symbols=tuple(chosen),
         )
 
@@ -681,6 +684,13 @@ class SimExchange(SimAdvanced, SimSor):
         stp = check_params(rules, order, quantity_pending=quantity_pending)
         count = self._open_count.get((account, rules.symbol), 0) + ahead
         check_filters(rules, order, market.reference_price, count)
+        # filters.md, EXCHANGE_MAX_NUM_ORDERS: this order and its list's before it count.
+        check_exchange_limit(
+            "EXCHANGE_MAX_NUM_ORDERS",
+            self.config.exchange_limits.max_num_orders,
+            self._open[account].values(),
+            adding=1 + ahead,
+        )
         if order.iceberg_qty is not None:
             self._iceberg_checks(account, market)
         client_id = order.client_order_id

@@ -23,6 +23,9 @@ Rules:
   examples can be replayed on the default markets. ``[[sors]]`` entries (``base_asset``,
   ``symbols``) replace it; a file with ``[[markets]]`` and no ``[[sors]]`` has no SOR. Each
   symbol of a SOR must be listed, have that base asset, and be in one SOR only.
+- ``[exchange_filters]`` ``max_num_orders`` / ``max_num_algo_orders`` /
+  ``max_num_iceberg_orders`` / ``max_num_order_lists`` (positive integers) set the exchange filters
+  (``transports.sim.exchange_filters``); without the table there are none.
 - Every decimal is a string or a number read through ``str``: never a float on the way in.
 """
 
@@ -43,6 +46,7 @@ from transports.sim.config import (
     default_symbols,
     make_symbol,
 )
+from transports.sim.exchange_filters import ExchangeLimits
 
 __all__ = ["DEFAULT_SOR", "UNICODE_SYMBOL", "default_markets", "markets_from_config"]
 
@@ -108,6 +112,21 @@ def _sors(data: Mapping[str, Any], symbols: tuple[SymbolInfo, ...]) -> tuple[Sor
             seen.add(name)
         out.append(SorGroup(base_asset=base, symbols=tuple(map(str, names))))
     return tuple(out)
+
+
+def _exchange_limits(table: object) -> ExchangeLimits:
+    """The ``[exchange_filters]`` table (see the module rules)."""
+    where = "exchange_filters"
+    if not isinstance(table, Mapping):
+        raise ValueError(f"{where}: expected a table")
+    keys = ExchangeLimits.__struct_fields__
+    unknown = set(table) - set(keys)
+    if unknown:
+        raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
+    for key, value in table.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{where}.{key}: expected a positive integer")
+    return ExchangeLimits(**table)
 
 
 def _decimal(value: object, where: str) -> Decimal:
@@ -206,4 +225,5 @@ def markets_from_config(data: Mapping[str, Any]) -> SimConfig:
         seller_commission=every.seller,
         symbol_commission=own,
         sors=sors,
+        exchange_limits=_exchange_limits(data.get("exchange_filters", {})),
     )

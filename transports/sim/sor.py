@@ -57,12 +57,12 @@ from oms.wire.enums import (
 )
 from oms.wire.money import ZERO
 from oms.wire.requests import NewOrder
-from oms.wire.rest import NewOrderAck, NewOrderFull, NewOrderResult
+from oms.wire.rest import MyAllocation, NewOrderAck, NewOrderFull, NewOrderResult, OrderFill
 from transports.sim import errors, reports
 from transports.sim.book import SimOrder
 from transports.sim.config import SimConfig
 from transports.sim.matching import _iceberg_taken, _prevent, _trade, effective_mode, same_party
-from transports.sim.sor_shapes import ALLOCATION_MATCH, Allocation, SorFill, SorInfo
+from transports.sim.sor_shapes import ALLOCATION_MATCH, SorInfo
 
 if TYPE_CHECKING:
     from transports.sim.accounts import Ledger
@@ -208,7 +208,7 @@ class SimSor:
         start_time: int | None = None,
         end_time: int | None = None,
         limit: int = 500,
-    ) -> list[Allocation]:
+    ) -> list[MyAllocation]:
         """``GET /api/v3/myAllocations`` (rest-api.md, Query Allocations): oldest first; with
         only ``endTime`` the newest until then.
 
@@ -476,9 +476,10 @@ def _best(markets: list[_Market], side: Side) -> tuple[_Market, Decimal] | None:
     return found
 
 
-def _fill(allocation: _Allocation, rules: Any) -> SorFill:
-    """One allocation in a FULL answer's ``fills`` (faqs/sor_faq.md, examples)."""
-    return SorFill(
+def _fill(allocation: _Allocation, rules: Any) -> OrderFill:
+    """One allocation in a FULL answer's ``fills`` (faqs/sor_faq.md, examples; the local
+    server sends it in the FAQ's key order: ``sor_shapes.in_binance_order``)."""
+    return OrderFill(
         match_type=ALLOCATION_MATCH,
         price=allocation.price.quantize(rules.quote_quantum),
         qty=allocation.qty.quantize(rules.base_quantum),
@@ -489,10 +490,10 @@ def _fill(allocation: _Allocation, rules: Any) -> SorFill:
     )
 
 
-def _allocation(allocation: _Allocation, rules: Any) -> Allocation:
+def _allocation(allocation: _Allocation, rules: Any) -> MyAllocation:
     """One element of ``myAllocations`` (rest-api.md, Query Allocations)."""
     order = allocation.order
-    return Allocation(
+    return MyAllocation(
         symbol=order.symbol,
         allocation_id=allocation.allocation_id,
         allocation_type="SOR",  # enums.md, AllocationType

@@ -152,21 +152,21 @@ def _test_order(state: ServerState, params: Params, account: str | None) -> obje
     return test_answer(state, account, order, compute=bool(compute))
 
 
-def test_answer(
-    state: ServerState, account: str, order: NewOrder, *, compute: bool, special: bool = True
-) -> object:
+def test_answer(state: ServerState, account: str, order: NewOrder, *, compute: bool) -> object:
     """A test order's answer: ``{}``, or with ``computeCommissionRates`` the rates the order
-    would pay (rest-api.md, Test new order); ``special=False`` leaves out
-    ``specialCommissionForOrder`` (rest-api.md, Test new order using SOR, shows none)."""
+    would pay, in the documented key order: standard, special (when the account has special
+    rates), tax, discount (rest-api.md, Test new order, "Response"). The same for the SOR
+    test (CHANGELOG 2025-08-12: ``specialCommission`` added to ``POST /api/v3/sor/order/test``
+    and ``sor.order.test`` with ``computeCommissionRates=true``)."""
     if not compute:
         return {}
     found = state.exchange.commission(account, order.symbol)
     out: dict[str, object] = {
         "standardCommissionForOrder": _order_rates(found.standard_commission, order.side),
-        "taxCommissionForOrder": _order_rates(found.tax_commission, order.side),
     }
-    if special and found.special_commission is not None:
+    if found.special_commission is not None:
         out["specialCommissionForOrder"] = _order_rates(found.special_commission, order.side)
+    out["taxCommissionForOrder"] = _order_rates(found.tax_commission, order.side)
     out["discount"] = found.discount
     return out
 

@@ -15,7 +15,9 @@ order using SOR, Test new order using SOR; faqs/sor_faq.md):
   request faults as any order (``ServerState.placement``).
 - The WebSocket API answers ``sor.order.place`` with ``result`` an *array* holding the order
   (web-socket-api.md, Place new order using SOR, Response), with the ORDERS ``rateLimits``.
-- Tests: weight 1, 20 with ``computeCommissionRates`` (as ``order/test``); validate only.
+- Tests: weight 1, 20 with ``computeCommissionRates`` (as ``order/test``); validate only. The
+  rates answer is ``order/test``'s, ``specialCommissionForOrder`` included (CHANGELOG
+  2025-08-12, General Changes).
 - Registered by hooks from ``transports.sim.server.app`` (``ENDPOINTS`` with the REST routes,
   ``add_sor_methods`` on the WebSocket API), so the route and method tables stay untouched.
 """
@@ -29,6 +31,7 @@ from transports.sim.server.core import ServerState
 from transports.sim.server.params import ApiError, Params, new_order_from_params
 from transports.sim.server.rest import Endpoint, _fixed, test_answer
 from transports.sim.server.ws import Connection, Outcome, WsApi
+from transports.sim.sor_shapes import in_binance_order
 
 __all__ = ["ENDPOINTS", "add_sor_methods"]
 
@@ -66,8 +69,11 @@ def _place(state: ServerState, params: Params, account: str | None) -> object:
     assert account is not None
     order = sor_order_from_params(params, state)
     params.finish()
+    # rest-api.md, New order using SOR, "Response": Binance's key order (sor_shapes rules).
     return state.placement(
-        params.ip, account, lambda: state.exchange.place_sor_order(account, order)
+        params.ip,
+        account,
+        lambda: in_binance_order(state.exchange.place_sor_order(account, order)),
     )
 
 
@@ -77,8 +83,9 @@ def _test(state: ServerState, params: Params, account: str | None) -> object:
     compute = params.boolean("computeCommissionRates")
     params.finish()
     state.exchange.test_sor_order(account, order)
-    # rest-api.md, Test new order using SOR: standard and tax rates and the discount only.
-    return test_answer(state, account, order, compute=bool(compute), special=False)
+    # As ``order/test`` (CHANGELOG 2025-08-12 lists ``sor/order/test`` among the requests with
+    # ``specialCommission``; rest-api.md's older SOR example shows none).
+    return test_answer(state, account, order, compute=bool(compute))
 
 
 def _test_weight(params: Params) -> int:
