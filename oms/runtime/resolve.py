@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
 from oms.core.commands import NotFound, SendUnknown
 from oms.core.order import Order
@@ -29,6 +29,7 @@ from oms.runtime.config import ManagerConfig
 from oms.runtime.dispatch import Dispatcher, Part
 from oms.runtime.ports import AllocationSource, Transport
 from oms.wire.requests import QueryOrder
+from oms.wire.rest import MyAllocation, MyTrade
 
 __all__ = ["Resolver"]
 
@@ -38,6 +39,7 @@ log = logging.getLogger("oms.runtime.manager")
 # myTrades returns at most 1000 rows (rest-api.md, Account trade list: limit default 500, max 1000);
 # orderId + fromId is an allowed combination.
 TRADES_PAGE = 1000
+Row = TypeVar("Row", MyTrade, MyAllocation)
 
 
 class Resolver(Part):
@@ -141,52 +143,52 @@ class Resolver(Part):
         return request_ms + window + margin
 
     async def fetch_trades(self, order: Order) -> None:
-        """Fetch and apply ``order``'s trades when fills are known to be missing."""
+        """Fetch and apply ``order``'s trades (and an SOR order's allocations) when fills are
+        known to be missing."""
         if order.order_id is None or (
             order.executed_qty <= order.filled and not order.awaiting_fills
         ):
             return
-        from_id: int | None = None
-        while True:  # page with fromId: an order may have more trades than one answer holds
-            try:
-                trades = await self.transport.get_my_trades(
-                    order.symbol, order_id=order.order_id, from_id=from_id, limit=TRADES_PAGE
-                )
-            except OmsError as exc:
-                log.warning(
-                    "trade fetch failed",
-                    extra={"client_order_id": order.client_order_id, "error": type(exc).__name__},
-                )
-                return
-            for trade in trades:
-                self.dispatch.apply(trade)
-            if len(trades) < TRADES_PAGE:
-                break
-            from_id = max(t.id for t in trades) + 1
-        if order.executed_qty > order.filled and isinstance(self.transport, AllocationSource):
+        oid, symbol, transport = order.order_id, order.symbol, self.transport
+
+        def trades(from_id: int | None) -> Awaitable[list[MyTrade]]:
+            return transport.get_my_trades(symbol, order_id=oid, from_id=from_id, limit=TRADES_PAGE)
+
+        if not await self._pages(order, "trade", trades, lambda t: t.id):
+            return
+        if order.executed_qty > order.filled and isinstance(transport, AllocationSource):
             # Still short: an order placed with smart order routing is filled by allocations,
             # which myTrades does not list (rest-api.md, Query Allocations).
-            await self._fetch_allocations(order, self.transport)
+            source = transport
 
-    async def _fetch_allocations(self, order: Order, source: AllocationSource) -> None:
-        assert order.order_id is not None  # checked by fetch_trades
-        from_id: int | None = None
-        while True:  # page with fromAllocationId, as myTrades with fromId
-            try:
-                rows = await source.get_my_allocations(
-                    order.symbol,
-                    order_id=order.order_id,
-                    from_allocation_id=from_id,
-                    limit=TRADES_PAGE,
+            def allocations(from_id: int | None) -> Awaitable[list[MyAllocation]]:
+                return source.get_my_allocations(
+                    symbol, order_id=oid, from_allocation_id=from_id, limit=TRADES_PAGE
                 )
+
+            await self._pages(order, "allocation", allocations, lambda a: a.allocation_id)
+
+    async def _pages(
+        self,
+        order: Order,
+        what: str,
+        fetch: Callable[[int | None], Awaitable[list[Row]]],
+        row_id: Callable[[Row], int],
+    ) -> bool:
+        """Apply every page of ``fetch`` (an order may have more rows than one answer holds:
+        the next page starts after the highest id seen); False when a fetch failed."""
+        from_id: int | None = None
+        while True:
+            try:
+                rows = await fetch(from_id)
             except OmsError as exc:
                 log.warning(
-                    "allocation fetch failed",
+                    f"{what} fetch failed",
                     extra={"client_order_id": order.client_order_id, "error": type(exc).__name__},
                 )
-                return
+                return False
             for row in rows:
                 self.dispatch.apply(row)
             if len(rows) < TRADES_PAGE:
-                return
-            from_id = max(r.allocation_id for r in rows) + 1
+                return True
+            from_id = max(map(row_id, rows)) + 1
