@@ -675,6 +675,46 @@ class SimAdvanced:
             return
         self._cancel_list(market, lst, self._new_client_id())
 
+    def cancel_all(self, account: str, symbol: str) -> list[CancelResponse | OrderListAnswer]:
+        """``DELETE /api/v3/openOrders`` / ``openOrders.cancelAll``: every open order of the
+        account on ``symbol``, order lists included, in one action. The answer holds each
+        single order as its cancel report and each open list as its cancel answer, ALL_DONE
+        (rest-api.md, Cancel All Open Orders on a Symbol; web-socket-api.md, Cancel open
+        orders); the stream gets the legs' CANCELED reports, then the list's ``listStatus``.
+
+        Raises:
+            KeyError: unknown account.
+            SimError: -1121 unknown symbol; -2011 when there is no open order.
+        """
+        return [
+            cancelled[0] if lst is None else lst.answer(tuple(cancelled), self._now)
+            for lst, cancelled in self._cancel_all(account, symbol)
+        ]
+
+    def _cancel_all(
+        self, account: str, symbol: str
+    ) -> list[tuple[SimList | None, list[CancelResponse]]]:
+        """Cancel the open orders on ``symbol``: (None, [report]) per single order (a leg
+        still working after its list ended is one), (list, its legs' reports) per open list,
+        in the order of their first open order."""
+        self._ledger.require(account)
+        market = self._market(symbol)
+        orders = [o for (s, _), o in self._open[account].items() if s == symbol]
+        if not orders:
+            raise errors.unknown_order()
+        self._begin()
+        out: list[tuple[SimList | None, list[CancelResponse]]] = []
+        for order in orders:
+            if not order.is_open:  # a leg of a list this action already cancelled
+                continue
+            lst = order.order_list
+            if lst is not None and lst.is_open:
+                out.append((lst, self._cancel_list(market, lst, self._new_client_id())))
+            else:
+                out.append((None, [self._cancel_leg(market, order, self._new_client_id())]))
+        self._publish()
+        return out
+
     def query_order_list(self, account: str, query: QueryOrderList) -> OrderListStatus:
         """``GET /api/v3/orderList``. Raises: SimError -2011 for an unknown list."""
         self._ledger.require(account)

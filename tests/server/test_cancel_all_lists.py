@@ -1,0 +1,148 @@
+"""Cancel all open orders on a symbol with order lists among them, over the local server's REST
+and WebSocket API: "This includes orders that are part of an order list" (rest-api.md, Cancel
+All Open Orders on a Symbol; web-socket-api.md, Cancel open orders). The answer holds single
+orders as order entries and each list as a list entry, ALL_DONE; the user data stream carries
+the legs' CANCELED reports and the list's ``listStatus`` ALL_DONE (user-data-stream.md,
+listStatus) in the same moment; every list query agrees at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from oms.testing.sim import limit
+from oms.wire.enums import Side
+from tests.server.conftest import ALICE_KEY, ALICE_SECRET, Harness, WsClient
+from tests.server.test_lists_api import OCO
+from tests.server.test_opo import OPO, OPOCO, bob_sells, btc
+
+# An OTO / OTOCO is an OPO / OPOCO with a pending quantity.
+OTO = {**OPO, "pendingQuantity": "0.01"}
+OTOCO = {**OPOCO, "pendingQuantity": "0.01"}
+
+# (path, params, contingencyType, number of orders)
+LISTS = {
+    "OCO": ("/v3/orderList/oco", OCO, "OCO", 2),
+    "OTO": ("/v3/orderList/oto", OTO, "OTO", 2),
+    "OTOCO": ("/v3/orderList/otoco", OTOCO, "OTO", 3),
+    "OPO": ("/v3/orderList/opo", OPO, "OTO", 2),
+    "OPOCO": ("/v3/orderList/opoco", OPOCO, "OTO", 3),
+}
+SINGLE = {
+    "symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC",
+    "quantity": "0.01", "price": "50000.00", "newClientOrderId": "single",
+}  # fmt: skip
+_LIST_KEYS = {
+    "orderListId", "contingencyType", "listStatusType", "listOrderStatus",
+    "listClientOrderId", "transactionTime", "symbol", "orders", "orderReports",
+}  # fmt: skip
+
+
+async def subscribed(harness: Harness) -> WsClient:
+    ws = await harness.ws()
+    params = ws.signed_params(ALICE_KEY, ALICE_SECRET)
+    assert (await ws.call("userDataStream.subscribe.signature", params))["status"] == 200
+    return ws
+
+
+def check_answer(answer: list[dict[str, Any]], kind: str, list_id: int) -> None:
+    """A single order entry, then the list entry, ALL_DONE with every leg CANCELED."""
+    _, params, contingency, legs = LISTS[kind]
+    single, entry = answer
+    assert (single["clientOrderId"] != "single", single["origClientOrderId"]) == (True, "single")
+    assert (single["status"], single["orderListId"]) == ("CANCELED", -1)
+    assert set(entry) == _LIST_KEYS
+    assert (entry["orderListId"], entry["contingencyType"]) == (list_id, contingency)
+    assert (entry["listStatusType"], entry["listOrderStatus"]) == ("ALL_DONE", "ALL_DONE")
+    assert entry["listClientOrderId"] == params["listClientOrderId"]
+    assert len(entry["orders"]) == len(entry["orderReports"]) == legs
+    reports = entry["orderReports"]
+    assert [r["orderId"] for r in reports] == [o["orderId"] for o in entry["orders"]]
+    assert {(r["status"], r["orderListId"]) for r in reports} == {("CANCELED", list_id)}
+    # The legs of one list are cancelled under one new client id (both documented answers).
+    assert len({r["clientOrderId"] for r in reports}) == 1
+
+
+async def check_stream(ws: WsClient, list_id: int, legs: int) -> None:
+    """The legs' CANCELED reports, then the list's ``listStatus`` ALL_DONE, at once."""
+    events = [f["event"] for f in await ws.events_for(0.3)]
+    kinds = [
+        (e["e"], e.get("x") or e.get("L")) for e in events if e["e"] != "outboundAccountPosition"
+    ]
+    assert kinds == [("executionReport", "CANCELED")] * (legs + 1) + [("listStatus", "ALL_DONE")]
+    status = next(e for e in events if e["e"] == "listStatus")
+    assert (status["g"], status["l"], status["L"]) == (list_id, "ALL_DONE", "ALL_DONE")
+
+
+async def check_queries(harness: Harness, list_id: int) -> None:
+    client = harness.rest()
+    assert (await client.signed("GET", "/v3/openOrderList")).json() == []
+    one = (await client.signed("GET", "/v3/orderList", {"orderListId": str(list_id)})).json()
+    assert (one["listStatusType"], one["listOrderStatus"]) == ("ALL_DONE", "ALL_DONE")
+    every = (await client.signed("GET", "/v3/allOrderList")).json()
+    assert [x["listOrderStatus"] for x in every] == ["ALL_DONE"]
+    assert (await client.signed("GET", "/v3/openOrders", {"symbol": "BTCUSDT"})).json() == []
+
+
+@pytest.mark.parametrize("kind", sorted(LISTS))
+async def test_rest_cancel_all_ends_the_list_at_once(harness: Harness, kind: str) -> None:
+    path, params, _, legs = LISTS[kind]
+    client = harness.rest()
+    ws = await subscribed(harness)
+    assert (await client.signed("POST", "/v3/order", SINGLE)).status == 200
+    placed = await client.signed("POST", path, params)
+    assert placed.status == 200, placed.body
+    list_id = placed.json()["orderListId"]
+    await ws.events_for(0.2)
+    reply = await client.signed("DELETE", "/v3/openOrders", {"symbol": "BTCUSDT"})
+    assert reply.status == 200, reply.body
+    check_answer(reply.json(), kind, list_id)
+    await check_stream(ws, list_id, legs)
+    await check_queries(harness, list_id)
+    assert harness.exchange.balance("alice", "USDT")[1] == 0
+    again = await client.signed("DELETE", "/v3/openOrders", {"symbol": "BTCUSDT"})
+    assert (again.status, again.code) == (400, -2011)
+
+
+@pytest.mark.parametrize("kind", ["OPO", "OPOCO"])
+async def test_ws_api_cancel_all_unlocks_what_an_opo_received(harness: Harness, kind: str) -> None:
+    # faqs/opo.md: "If the order list is canceled before the pending order is placed ... these
+    # locked funds are unlocked".
+    path, params, _, legs = LISTS[kind]
+    client = harness.rest()
+    ws = await subscribed(harness)
+    assert (await client.signed("POST", "/v3/order", SINGLE)).status == 200
+    list_id = (await client.signed("POST", path, params)).json()["orderListId"]
+    bob_sells(harness, "0.004")
+    assert await btc(client) == ("100.00000000", "0.00400000")
+    await ws.events_for(0.2)
+    reply = await ws.call(
+        "openOrders.cancelAll", ws.signed_params(ALICE_KEY, ALICE_SECRET, symbol="BTCUSDT")
+    )
+    assert reply["status"] == 200, reply
+    assert reply["rateLimits"][0]["count"] >= 1
+    check_answer(reply["result"], kind, list_id)
+    working = reply["result"][1]["orderReports"][0]
+    assert (working["executedQty"], working["status"]) == ("0.00400000", "CANCELED")
+    await check_stream(ws, list_id, legs)
+    await check_queries(harness, list_id)
+    assert await btc(client) == ("100.00400000", "0.00000000")
+
+
+async def test_a_leg_left_working_after_its_oco_ended_is_a_single_order(
+    harness: Harness,
+) -> None:
+    # A fill of an OCO's below leg expires the above leg and ends the list (OCO_TRIGGER); the
+    # below leg works on, so the cancel-all answers it as an order entry.
+    client = harness.rest()
+    oco = {**OCO, "aboveType": "LIMIT_MAKER", "abovePrice": "62000.00",
+           "belowType": "LIMIT_MAKER", "belowPrice": "58000.00"}  # fmt: skip
+    del oco["belowStopPrice"]
+    placed = await client.signed("POST", "/v3/orderList/oco", oco)
+    assert placed.status == 200, placed.body
+    harness.exchange.place_order("bob", limit(Side.BUY, "0.004", "62000"))
+    reply = (await client.signed("DELETE", "/v3/openOrders", {"symbol": "BTCUSDT"})).json()
+    assert [(r["origClientOrderId"], r["orderListId"], "orderReports" in r) for r in reply] == [
+        ("sl", 0, False)
+    ]
