@@ -329,3 +329,28 @@ async def test_ccxt_places_opo_and_opoco(serve: ServeFactory) -> None:
     assert [r["type"] for r in out["opoco"]["orderReports"]] == ["LIMIT_MAKER", "LIMIT_MAKER"]
     assert {x["contingencyType"] for x in out["lists"]} == {"OTO"}
     assert len(out["lists"]) == 2
+
+
+async def test_a_pending_order_works_from_its_placement(harness: Harness) -> None:
+    # user-data-stream.md, Order Update: "W" (Working Time) "is only visible if the order has
+    # been placed on the book": a pending order is placed when the working order fills, and
+    # one canceled before that never worked (workingTime -1 in the order query, as while
+    # PENDING_NEW).
+    client = harness.rest()
+    ws = await harness.ws()
+    params = ws.signed_params(ALICE_KEY, ALICE_SECRET)
+    assert (await ws.call("userDataStream.subscribe.signature", params))["status"] == 200
+    assert (await client.signed("POST", "/v3/orderList/opo", OPO)).status == 200
+    assert (await client.signed("POST", "/v3/orderList/opoco", OPOCO)).status == 200
+    await client.signed("DELETE", "/v3/orderList", {"symbol": "BTCUSDT", "orderListId": "0"})
+    canceled = [f["event"] for f in await ws.events_for(0.3)][-5:]
+    legs = [(e["C"], e["X"], "W" in e) for e in canceled if e["e"] == "executionReport"]
+    assert legs == [("w", "CANCELED", True), ("p", "CANCELED", False)]
+    assert (await order(client, "p"))["workingTime"] == -1
+    harness.clock.advance(5_000)
+    bob_sells(harness, "0.01")
+    filled = [f["event"] for f in await ws.events_for(0.3)]
+    placed = {e["c"]: e.get("W") for e in filled if e["e"] == "executionReport" and e["X"] == "NEW"}
+    assert placed == {"sl": None, "tp": START_MS + 5_000}  # the stop works once triggered
+    assert (await order(client, "tp"))["workingTime"] == START_MS + 5_000
+    assert (await order(client, "w2"))["workingTime"] == START_MS

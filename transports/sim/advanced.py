@@ -530,6 +530,7 @@ class SimAdvanced:
                     self._expire(market, sim, ExpiryReason.REJECTED)
                 self._list_done(lst)
                 return
+            lst.placed_time = self._now
             for sim in lst.pending:
                 # An OPO's pending orders are locked for already (transports.sim.opo).
                 self._place_pending(market, sim, held=lst.opo is not None)
@@ -995,6 +996,9 @@ def _amended(order: SimOrder, rules: Any, old_cid: str) -> AmendedOrder:
         time_in_force=order.time_in_force,
         type=order.type,
         side=order.side,
-        working_time=None if order.status is OrderStatus.PENDING_NEW else order.time,
+        # Absent while the order is not on the book, as ``W`` (reports.advanced_keys).
+        working_time=reports.advanced_keys(order, rules, stream=True).get(
+            "working_time", order.time
+        ),
         self_trade_prevention_mode=order.stp.value,
     )

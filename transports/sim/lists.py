@@ -75,6 +75,7 @@ class SimList:
         "order_list_id",
         "orders",
         "pending",
+        "placed_time",
         "symbol",
         "time",
         "working",
@@ -100,6 +101,9 @@ class SimList:
         # OTO / OTOCO: the working order and the orders pending on its fill.
         self.working: SimOrder | None = None
         self.pending: list[SimOrder] = []
+        # When the pending orders were placed on the book (the working order filled); -1
+        # before: their ``W`` / ``workingTime`` (``transports.sim.reports``).
+        self.placed_time = -1
         # The one-cancels-the-other pair (an OCO's legs, an OTOCO's pending pair).
         self.oco: list[SimOrder] = []
         # An OPO / OPOCO list's pending requests until their quantity is known
