@@ -354,3 +354,26 @@ async def test_a_pending_order_works_from_its_placement(harness: Harness) -> Non
     assert placed == {"sl": None, "tp": START_MS + 5_000}  # the stop works once triggered
     assert (await order(client, "tp"))["workingTime"] == START_MS + 5_000
     assert (await order(client, "w2"))["workingTime"] == START_MS
+
+
+async def test_a_fok_working_order_fills_whole_or_expires(harness: Harness) -> None:
+    # enums.md, Time in force: FOK "will expire if the full order cannot be filled upon
+    # execution"; user-data-stream.md, Order Expiry Reason: UNFILLED_FOK_ORDER_EXPIRED.
+    client = harness.rest()
+    bob_sells(harness, "0.004")
+    fok = {**OPO, "workingTimeInForce": "FOK", "workingPrice": "59000.00"}
+    killed = (await client.signed("POST", "/v3/orderList/opo", fok)).json()
+    work, pend = killed["orderReports"]
+    assert (work["status"], work["executedQty"], work["expiryReason"]) == (
+        "EXPIRED", "0.00000000", "UNFILLED_FOK_ORDER_EXPIRED",
+    )  # fmt: skip
+    assert (pend["status"], pend["expiryReason"]) == ("EXPIRED", "OTO_PHASE_ONE_EXPIRED")
+    assert killed["listOrderStatus"] == "ALL_DONE"
+    assert await btc(client) == ("100.00000000", "0.00000000")
+    bob_sells(harness, "0.006")
+    whole = {**fok, "listClientOrderId": "L3", "workingClientOrderId": "w3",
+             "pendingClientOrderId": "p3"}  # fmt: skip
+    filled = (await client.signed("POST", "/v3/orderList/opo", whole)).json()
+    work, pend = filled["orderReports"]
+    assert (work["status"], pend["status"], pend["origQty"]) == ("FILLED", "NEW", "0.01000000")
+    assert await btc(client) == ("100.00000000", "0.01000000")

@@ -494,7 +494,10 @@ class SimAdvanced:
                 sim.algo.start(market.reference_price, self._now)
                 self._arm(market, sim)
         if lst.working is not None:
-            self._execute(market, lst.working, None)
+            estimate = None
+            if lst.working.time_in_force is TimeInForce.FOK:  # all or nothing (enums.md, FOK)
+                estimate = simulate(market.book, lst.working, market.step)
+            self._execute(market, lst.working, estimate)
         else:
             for sim in lst.oco:
                 if sim.algo is None:
