@@ -146,3 +146,35 @@ async def test_a_leg_left_working_after_its_oco_ended_is_a_single_order(
     assert [(r["origClientOrderId"], r["orderListId"], "orderReports" in r) for r in reply] == [
         ("sl", 0, False)
     ]
+
+
+async def test_ws_api_placements_report_the_order_counts(harness: Harness) -> None:
+    # web-socket-api.md, Unfilled Order Count: "Successfully placed orders update the ORDERS
+    # rate limit type"; the documented answers of orderList.place.oco / .oto / .otoco and
+    # order.cancelReplace carry the ORDERS counts in "rateLimits" (OPO / OPOCO are OTO /
+    # OTOCO without a pending quantity: faqs/opo.md).
+    ws = await harness.ws()
+    placed = 0
+    for number, kind in enumerate(("OCO", "OTO", "OTOCO", "OPO", "OPOCO")):
+        _, params, _, orders = LISTS[kind]
+        ids = {k: v for k, v in params.items() if not k.endswith("ClientOrderId")}
+        ids["listClientOrderId"] = f"list{number}"
+        method = "orderList.place." + kind.lower()
+        reply = await ws.call(method, ws.signed_params(ALICE_KEY, ALICE_SECRET, **ids))
+        assert reply["status"] == 200, reply
+        placed += orders
+        counts = [(r["interval"], r["count"]) for r in reply["rateLimits"][1:]]
+        assert counts == [("SECOND", placed), ("DAY", placed)], (kind, reply["rateLimits"])
+    replace = {
+        "symbol": "BTCUSDT", "cancelReplaceMode": "STOP_ON_FAILURE", "cancelOrderId": 1,
+        "side": "SELL", "type": "LIMIT_MAKER", "quantity": "0.01", "price": "63000.00",
+    }  # fmt: skip
+    reply = await ws.call(
+        "order.cancelReplace", ws.signed_params(ALICE_KEY, ALICE_SECRET, **replace)
+    )
+    assert reply["status"] == 200, reply
+    assert [r["rateLimitType"] for r in reply["rateLimits"]] == [
+        "REQUEST_WEIGHT",
+        "ORDERS",
+        "ORDERS",
+    ]
