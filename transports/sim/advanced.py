@@ -414,6 +414,11 @@ class SimAdvanced:
         """Every check of every leg before anything changes; the locks come after. An OPO's
         pending legs are checked without their quantity (``transports.sim.opo``)."""
         last = market.reference_price
+        # Each id is "unique among open orders" (rest-api.md, New Order list - OCO / OTO /
+        # OTOCO / OPO / OPOCO), the list's own orders included.
+        named = [leg.client_order_id for leg in legs if leg.client_order_id is not None]
+        if len(set(named)) < len(named):
+            raise errors.duplicate_order()
         sims: list[SimOrder] = []
         algos = sum(1 for leg in legs if leg.order_type in ALGO_TYPES)
         icebergs = sum(1 for leg in legs if leg.iceberg_qty is not None)
