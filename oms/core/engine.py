@@ -46,7 +46,7 @@ from oms.core.ids import is_valid_client_order_id
 from oms.core.list_commands import LIST_COMMAND_TYPES, ListCommand
 from oms.core.list_engine import ListEngine
 from oms.core.lists import OrderList, OrderListBook
-from oms.core.order import Order
+from oms.core.order import Order, allocation_key
 from oms.core.outputs import FillApplied, OrderAdopted, Output, ReconcileNeeded, ReportIgnored
 from oms.core.registry import OrderRegistry
 from oms.core.spec import OrderSpec, new_order_request, spec_of_answer, spec_of_report
@@ -637,7 +637,9 @@ def _full_fill(order: Order, f: OrderFill, time_ms: int) -> FillApplied:
         symbol=order.symbol,
         order_id=order.order_id,
         side=order.side,
-        trade_id=f.trade_id,
+        trade_id=f.trade_id
+        if f.trade_id >= 0 or f.alloc_id is None
+        else allocation_key(f.alloc_id),
         quantity=f.qty,
         price=f.price,
         quote_quantity=f.price * f.qty,

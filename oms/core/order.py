@@ -6,7 +6,11 @@ Rules (``specs/order-lifecycle.md`` "Applying a report" is the long form):
   completion. ``apply_execution_report`` and ``apply_order_answer`` only unpack their shape
   and call the shared steps.
 - A fill is applied once, keyed by trade id. ``filled`` and ``cum_quote`` are the sums of the
-  applied fills; fees are summed per asset from them. None of them ever decreases.
+  applied fills; fees are summed per asset from them. None of them ever decreases. A fill of
+  an order placed with smart order routing may be an allocation, which has no trade id (``t``
+  and ``tradeId`` -1) but an allocation id (``a``, ``allocId``; faqs/sor_faq.md;
+  user-data-stream.md, Order Update; rest-api.md, New order using SOR): it is keyed by
+  ``allocation_key(allocId)``, a negative number below -1 that no trade id can be.
 - ``executed_qty`` is the largest cumulative quantity the exchange reported; never
   decreases; may run ahead of ``filled`` while trade reports are in flight
   (``awaiting_fills``).
@@ -59,7 +63,7 @@ from oms.wire.enums import ExecutionType, OrderStatus, OrderType, Side, TimeInFo
 from oms.wire.events import ExecutionReport
 from oms.wire.money import MONEY, ZERO, show
 
-__all__ = ["Order"]
+__all__ = ["Order", "allocation_key"]
 
 S = OrderState
 _FILLED = OrderStatus.FILLED.value
@@ -82,6 +86,21 @@ _S_CANCELED, _S_REJECTED, _S_EXPIRED, _S_EXPIRED_IN_MATCH = (
 _X_TRADE, _X_REPLACED = ExecutionType.TRADE, ExecutionType.REPLACED
 _REJECTED_STATUS = OrderStatus.REJECTED
 _BEFORE_ANY_TRADE = frozenset({OrderStatus.NEW, OrderStatus.PENDING_NEW})
+
+
+def allocation_key(allocation_id: int) -> int:
+    """The fill key of an SOR allocation (see the module rules): -2 for allocation 0, -3 for
+    1, ...; never -1 (Binance's "no trade") nor a trade id (never negative)."""
+    return -2 - allocation_id
+
+
+def _fill_key(r: ExecutionReport) -> int:
+    """The fill key of a trade report whose ``t`` is negative: its allocation's, or -1 (no
+    fill: a broken report, whose status is still applied)."""
+    a = r.allocation_id
+    return -1 if a is None or a < 0 else allocation_key(a)
+
+
 # Sums of an order's amounts use the operators: the decoder admits amounts below 10**20
 # with at most 8 places, and a fill's sums stay below 10**20 (the quantity; Binance's own
 # cumulative quote quantity ``Z``), so they need 28 digits: exact in Python's default
@@ -323,7 +342,7 @@ class Order(msgspec.Struct, kw_only=True, gc=False, eq=False):
         # cumulative quantity was (the same object as) the fills' sum before it.
         below: bool | None = None
         caught_up = False
-        if r.execution_type is _X_TRADE and trade_id >= 0:
+        if r.execution_type is _X_TRADE and (trade_id >= 0 or (trade_id := _fill_key(r)) != -1):
             price = r.last_price
             limit = self.spec.price
             if limit is not None and price == limit:

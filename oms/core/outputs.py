@@ -107,6 +107,7 @@ class FillApplied(OrderOutput, frozen=True, gc=False):
     """One trade applied to an order, once, whatever the number of deliveries."""
 
     side: Side
+    # The trade's id; below -1 for an SOR allocation (``oms.core.order.allocation_key``).
     trade_id: int
     quantity: Decimal
     price: Decimal

@@ -93,6 +93,10 @@ class OrderFill(_Strict, frozen=True, kw_only=True):
     commission: Decimal
     commission_asset: str
     trade_id: int
+    # An SOR order's fills are allocations: tradeId -1, an allocId and a matchType
+    # (rest-api.md, New order using SOR; faqs/sor_faq.md).
+    match_type: str | None = None
+    alloc_id: int | None = None
 
 
 class NewOrderAck(_Strict, frozen=True, kw_only=True):
