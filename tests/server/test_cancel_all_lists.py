@@ -15,12 +15,9 @@ import pytest
 from oms.testing.sim import limit
 from oms.wire.enums import Side
 from tests.server.conftest import ALICE_KEY, ALICE_SECRET, Harness, ServeFactory, WsClient
-from tests.server.test_client_library import run_client
 from tests.server.test_client_sdk import SDK
 from tests.server.test_lists_api import OCO
-from tests.server.test_opo import OPO, OPOCO, bob_sells, btc
-from transports.sim.exchange import SimExchange
-from transports.sim.server.core import wall_clock_ms
+from tests.server.test_opo import OPO, OPOCO, SDK_HEAD, SDK_TAIL, bob_sells, btc, run_sdk
 
 # An OTO / OTOCO is an OPO / OPOCO with a pending quantity.
 OTO = {**OPO, "pendingQuantity": "0.01"}
@@ -185,27 +182,18 @@ async def test_ws_api_placements_report_the_order_counts(harness: Harness) -> No
     ]
 
 
-SDK_SCRIPT = """
-import asyncio, json, sys
-from binance_common.configuration import ConfigurationRestAPI, ConfigurationWebSocketAPI
-from binance_sdk_spot.spot import Spot
-
-base, key, secret = sys.argv[1:]
-out = {}
-rest = Spot(config_rest_api=ConfigurationRestAPI(
-    api_key=key, api_secret=secret, base_path=base[: -len("/api")], timeout=10000)).rest_api
-
-def place(api):
-    return api.order_list_opo(
-        symbol="BTCUSDT", working_type="LIMIT_MAKER", working_side="BUY", working_price=58000.0,
-        working_quantity=0.01, pending_type="LIMIT_MAKER", pending_side="SELL",
-        pending_price=61000.0)
+SDK_SCRIPT = (
+    SDK_HEAD
+    + """
+api.order_list_opo(
+    symbol="BTCUSDT", working_type="LIMIT_MAKER", working_side="BUY", working_price=58000.0,
+    working_quantity=0.01, pending_type="LIMIT_MAKER", pending_side="SELL",
+    pending_price=61000.0)
+cancelled = api.delete_open_orders(symbol="BTCUSDT").data()
+out["rest"] = [x.model_dump(by_alias=True, exclude_none=True) for x in cancelled]
 
 async def ws_api():
-    spot = Spot(config_ws_api=ConfigurationWebSocketAPI(
-        api_key=key, api_secret=secret, reconnect_attempts=1, timeout=10000,
-        stream_url=base.replace("http", "ws", 1).removesuffix("/api") + "/ws-api/v3"))
-    ws = await spot.websocket_api.create_connection()
+    ws = await ws_connection()
     try:
         await ws.order_place(symbol="BTCUSDT", side="BUY", type="LIMIT", time_in_force="GTC",
                              quantity=0.01, price=50000.0)
@@ -217,24 +205,19 @@ async def ws_api():
         cancelled = await ws.open_orders_cancel_all(symbol="BTCUSDT")
         out["ws"] = [x.model_dump(by_alias=True, exclude_none=True)
                      for x in cancelled.data().result]
+        lists = await ws.all_order_lists()
+        out["lists"] = [x.model_dump(by_alias=True, exclude_none=True)
+                        for x in lists.data().result]
     finally:
         await ws.close_connection(close_session=True)
-
-place(rest)
-cancelled = rest.delete_open_orders(symbol="BTCUSDT").data()
-out["rest"] = [x.model_dump(by_alias=True, exclude_none=True) for x in cancelled]
-asyncio.run(ws_api())
-out["lists"] = [x.model_dump(by_alias=True, exclude_none=True)
-                for x in rest.all_order_list().data()]
-print(json.dumps(out, default=str))
 """
+    + SDK_TAIL
+)
 
 
 @pytest.mark.skipif(SDK is None, reason="binance-sdk-spot is not installed")
 async def test_binance_sdk_spot_cancels_all_with_lists(serve: ServeFactory) -> None:
-    exchange = SimExchange(clock=wall_clock_ms)
-    exchange.create_account("demo", {"USDT": Decimal("100000")})
-    out = await run_client(serve, exchange, SDK_SCRIPT)
+    exchange, out = await run_sdk(serve, SDK_SCRIPT)
     # The REST SDK's entry model keeps what every entry shares: the list's id.
     assert [x["orderListId"] for x in out["rest"]] == [0]
     single, entry = out["ws"]

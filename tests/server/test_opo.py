@@ -241,7 +241,9 @@ async def test_ws_api_opoco_events_lock_and_pair(harness: Harness) -> None:
     assert harness.exchange.balance("alice", "BTC") == (Decimal("100.01"), Decimal(0))
 
 
-SDK_SCRIPT = """
+# The opening of a binance-sdk-spot script: ``api`` (REST), ``ws_connection()`` (WebSocket
+# API) and ``out``, printed as JSON by ``SDK_TAIL``.
+SDK_HEAD = """
 import asyncio, json, sys
 from binance_common.configuration import ConfigurationRestAPI, ConfigurationWebSocketAPI
 from binance_sdk_spot.spot import Spot
@@ -251,6 +253,20 @@ client = Spot(config_rest_api=ConfigurationRestAPI(
     api_key=key, api_secret=secret, base_path=base[: -len("/api")], timeout=10000))
 api = client.rest_api
 out = {}
+
+async def ws_connection():
+    spot = Spot(config_ws_api=ConfigurationWebSocketAPI(
+        api_key=key, api_secret=secret, reconnect_attempts=1, timeout=10000,
+        stream_url=base.replace("http", "ws", 1).removesuffix("/api") + "/ws-api/v3"))
+    return await spot.websocket_api.create_connection()
+"""
+SDK_TAIL = """
+asyncio.run(ws_api())
+print(json.dumps(out, default=str))
+"""
+SDK_SCRIPT = (
+    SDK_HEAD
+    + """
 opo = api.order_list_opo(symbol="BTCUSDT", working_type="LIMIT", working_side="BUY",
                          working_price=59000.0, working_quantity=0.01,
                          working_time_in_force="GTC", pending_type="MARKET",
@@ -264,10 +280,7 @@ opoco = api.order_list_opoco(symbol="BTCUSDT", working_type="LIMIT", working_sid
 out["opoco"] = opoco.data().model_dump(by_alias=True, exclude_none=True)
 
 async def ws_api():
-    spot = Spot(config_ws_api=ConfigurationWebSocketAPI(
-        api_key=key, api_secret=secret, reconnect_attempts=1, timeout=10000,
-        stream_url=base.replace("http", "ws", 1).removesuffix("/api") + "/ws-api/v3"))
-    ws = await spot.websocket_api.create_connection()
+    ws = await ws_connection()
     try:
         placed = await ws.order_list_place_opo(
             symbol="BTCUSDT", working_type="LIMIT_MAKER", working_side="BUY",
@@ -276,17 +289,21 @@ async def ws_api():
         out["ws_opo"] = placed.data().result.model_dump(by_alias=True, exclude_none=True)
     finally:
         await ws.close_connection(close_session=True)
-
-asyncio.run(ws_api())
-print(json.dumps(out, default=str))
 """
+    + SDK_TAIL
+)
+
+
+async def run_sdk(serve: ServeFactory, script: str) -> tuple[SimExchange, Any]:
+    """Run ``script`` against a server whose demo account holds 100000 USDT."""
+    exchange = SimExchange(clock=wall_clock_ms)
+    exchange.create_account("demo", {"USDT": Decimal("100000")})
+    return exchange, await run_client(serve, exchange, script)
 
 
 @pytest.mark.skipif(SDK is None, reason="binance-sdk-spot is not installed")
 async def test_binance_sdk_spot_places_opo_and_opoco(serve: ServeFactory) -> None:
-    exchange = SimExchange(clock=wall_clock_ms)
-    exchange.create_account("demo", {"USDT": Decimal("100000")})
-    out = await run_client(serve, exchange, SDK_SCRIPT)
+    exchange, out = await run_sdk(serve, SDK_SCRIPT)
     opo, opoco = out["opo"], out["opoco"]
     assert opo["contingencyType"] == opoco["contingencyType"] == "OTO"
     assert [r["status"] for r in opo["orderReports"]] == ["NEW", "PENDING_NEW"]
