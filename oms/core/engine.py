@@ -75,6 +75,7 @@ from oms.wire.requests import CancelOrder, NewOrder
 from oms.wire.rest import (
     AccountInfo,
     CancelResponse,
+    MyAllocation,
     MyTrade,
     NewOrderAck,
     NewOrderFull,
@@ -103,6 +104,7 @@ Report = (
     | CancelResponse
     | QueryOrderResponse
     | MyTrade
+    | MyAllocation
     | AccountInfo
     | StreamGap
     | BadFrame
@@ -154,6 +156,7 @@ class Engine(ListEngine):
             CancelResponse: self._on_answer,  # type: ignore[dict-item]
             QueryOrderResponse: self._on_answer,  # type: ignore[dict-item]
             MyTrade: self._on_trade,  # type: ignore[dict-item]
+            MyAllocation: self._on_trade,  # type: ignore[dict-item]
             ListStatus: self._on_list_status,  # type: ignore[dict-item]
             OrderListStatus: self._on_list_status,  # type: ignore[dict-item]
             OrderListAnswer: self._on_list_answer,  # type: ignore[dict-item]
@@ -536,18 +539,26 @@ class Engine(ListEngine):
         self._after(order)
         return out
 
-    def _on_trade(self, trade: MyTrade) -> list[Output]:
+    def _on_trade(self, trade: MyTrade | MyAllocation) -> list[Output]:
+        """A ``myTrades`` row, or a ``myAllocations`` row (an SOR fill, keyed by
+        ``allocation_key``: see ``oms.core.order``)."""
+        if isinstance(trade, MyAllocation):
+            what, trade_id = "allocation", allocation_key(trade.allocation_id)
+            row_id = trade.allocation_id
+        else:
+            what, trade_id = "trade", trade.id
+            row_id = trade.id
         order = self.book.by_order_id(trade.symbol, trade.order_id)
         if order is None:
             # A trade row has no client id, type or quantity: nothing to adopt from.
-            why = f"trade {trade.id} of untracked order {trade.order_id}"
+            why = f"{what} {row_id} of untracked order {trade.order_id}"
             return [ReportIgnored(key=None, why=why)]
         fill = FillApplied(
             client_order_id=order.client_order_id,
             symbol=order.symbol,
             order_id=trade.order_id,
             side=order.side,
-            trade_id=trade.id,
+            trade_id=trade_id,
             quantity=trade.qty,
             price=trade.price,
             quote_quantity=trade.quote_qty,

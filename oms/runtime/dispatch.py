@@ -52,7 +52,7 @@ from oms.runtime.journal import Journal
 from oms.runtime.metrics import Metrics
 from oms.runtime.ports import Transport
 from oms.wire.events import ExecutionReport, OutboundAccountPosition
-from oms.wire.rest import AccountInfo, CancelResponse, MyTrade, QueryOrderResponse
+from oms.wire.rest import AccountInfo, CancelResponse, MyAllocation, MyTrade, QueryOrderResponse
 from oms.wire.stream import BadFrame, StreamGap
 
 __all__ = ["Dispatcher", "Part"]
@@ -301,7 +301,7 @@ def _journal_kind(kind: type) -> tuple[int, Callable[[Any], str | None]]:
     if issubclass(kind, Command):
         return _COMMAND, _report_client_id
     if issubclass(kind, msgspec.Struct) and not issubclass(kind, (StreamGap, BadFrame)):
-        if issubclass(kind, (MyTrade, AccountInfo, OutboundAccountPosition)):
+        if issubclass(kind, (MyTrade, MyAllocation, AccountInfo, OutboundAccountPosition)):
             return _REPORT, _no_client_id
         return _REPORT, _report_client_id
     return _SKIP, _no_client_id
@@ -318,6 +318,6 @@ def _report_client_id(report: object) -> str | None:
         return report.orig_client_order_id
     if isinstance(report, (QueryOrderResponse,)):
         return report.client_order_id
-    if isinstance(report, (MyTrade, AccountInfo, OutboundAccountPosition)):
+    if isinstance(report, (MyTrade, MyAllocation, AccountInfo, OutboundAccountPosition)):
         return None
     return getattr(report, "client_order_id", None)

@@ -12,6 +12,8 @@ Rules:
 - A transport that decodes frames may also offer ``user_data_frames()`` (``UserDataFrames``):
   the same items, each event paired with the frame it was decoded from, so the manager
   journals the frame as received instead of encoding the event again.
+- A transport may also list SOR allocations (``AllocationSource``): the fills of an order
+  placed with smart order routing, which ``myTrades`` does not list.
 - This module imports only ``oms`` types; ``transports.binance`` never imports
   ``transports.sim`` (a test enforces both).
 """
@@ -43,6 +45,7 @@ from oms.wire.rest import (
     AccountInfo,
     CancelResponse,
     ExchangeInfo,
+    MyAllocation,
     MyTrade,
     NewOrderAck,
     NewOrderFull,
@@ -52,6 +55,7 @@ from oms.wire.rest import (
 from oms.wire.stream import StreamItem
 
 __all__ = [
+    "AllocationSource",
     "NewOrderResponse",
     "OrderListTransport",
     "Transport",
@@ -158,3 +162,19 @@ class OrderListTransport(Protocol):
     async def amend_keep_priority(self, amend: AmendKeepPriority) -> AmendResponse: ...
 
     async def get_order_amendments(self, query: QueryAmendments) -> list[OrderAmendment]: ...
+
+
+@runtime_checkable
+class AllocationSource(Protocol):
+    """A transport that lists an order's SOR allocations (``BinanceClient``,
+    ``SimTransport``): the fills of an order placed with smart order routing, which
+    ``get_my_trades`` does not list (rest-api.md, Query Allocations; faqs/sor_faq.md)."""
+
+    async def get_my_allocations(
+        self,
+        symbol: str,
+        *,
+        order_id: int | None = None,
+        from_allocation_id: int | None = None,
+        limit: int | None = None,
+    ) -> list[MyAllocation]: ...

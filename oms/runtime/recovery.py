@@ -39,6 +39,7 @@ from oms.wire.orderlists import OrderListAnswer, OrderListStatus
 from oms.wire.rest import (
     AccountInfo,
     CancelResponse,
+    MyAllocation,
     MyTrade,
     NewOrderAck,
     NewOrderFull,
@@ -60,6 +61,7 @@ _TYPES: tuple[type[msgspec.Struct], ...] = (
     CancelResponse,
     QueryOrderResponse,
     MyTrade,
+    MyAllocation,
     AccountInfo,
     *COMMAND_TYPES,
     # Order lists (issue 13): their reports and our commands on them.

@@ -27,7 +27,7 @@ from oms.core.state import OrderState
 from oms.errors import NoSuchOrder, OmsError
 from oms.runtime.config import ManagerConfig
 from oms.runtime.dispatch import Dispatcher, Part
-from oms.runtime.ports import Transport
+from oms.runtime.ports import AllocationSource, Transport
 from oms.wire.requests import QueryOrder
 
 __all__ = ["Resolver"]
@@ -161,5 +161,32 @@ class Resolver(Part):
             for trade in trades:
                 self.dispatch.apply(trade)
             if len(trades) < TRADES_PAGE:
-                return
+                break
             from_id = max(t.id for t in trades) + 1
+        if order.executed_qty > order.filled and isinstance(self.transport, AllocationSource):
+            # Still short: an order placed with smart order routing is filled by allocations,
+            # which myTrades does not list (rest-api.md, Query Allocations).
+            await self._fetch_allocations(order, self.transport)
+
+    async def _fetch_allocations(self, order: Order, source: AllocationSource) -> None:
+        assert order.order_id is not None  # checked by fetch_trades
+        from_id: int | None = None
+        while True:  # page with fromAllocationId, as myTrades with fromId
+            try:
+                rows = await source.get_my_allocations(
+                    order.symbol,
+                    order_id=order.order_id,
+                    from_allocation_id=from_id,
+                    limit=TRADES_PAGE,
+                )
+            except OmsError as exc:
+                log.warning(
+                    "allocation fetch failed",
+                    extra={"client_order_id": order.client_order_id, "error": type(exc).__name__},
+                )
+                return
+            for row in rows:
+                self.dispatch.apply(row)
+            if len(rows) < TRADES_PAGE:
+                return
+            from_id = max(r.allocation_id for r in rows) + 1

@@ -43,6 +43,7 @@ __all__ = [
     "MaxNumOrderListsFilter",
     "MaxNumOrdersFilter",
     "MinNotionalFilter",
+    "MyAllocation",
     "MyTrade",
     "NewOrderAck",
     "NewOrderFull",
@@ -173,6 +174,10 @@ class CancelResponse(_Strict, frozen=True, kw_only=True):
     prevented_match_id: int | None = None
     prevented_quantity: Decimal | None = None
     expiry_reason: str | None = None
+    # An order placed with smart order routing (rest-api.md, Conditional fields in Order
+    # Responses; faqs/sor_faq.md, How do I query orders that used SOR?).
+    used_sor: bool | None = None
+    working_floor: str | None = None
 
 
 class ListOrderRef(_Rest, frozen=True, kw_only=True):
@@ -228,6 +233,9 @@ class QueryOrderResponse(_Strict, frozen=True, kw_only=True):
     strategy_id: int | None = None
     strategy_type: int | None = None
     expiry_reason: str | None = None
+    # An order placed with smart order routing (as CancelResponse).
+    used_sor: bool | None = None
+    working_floor: str | None = None
 
 
 class CommissionRates(_Strict, frozen=True, kw_only=True):
@@ -280,6 +288,27 @@ class MyTrade(_Strict, frozen=True, kw_only=True):
     is_buyer: bool
     is_maker: bool
     is_best_match: bool
+
+
+class MyAllocation(_Strict, frozen=True, kw_only=True):
+    """One element of ``GET /api/v3/myAllocations`` (rest-api.md, Query Allocations): a fill
+    of an order placed with smart order routing (faqs/sor_faq.md, What are allocations?),
+    which ``myTrades`` does not list."""
+
+    symbol: str
+    allocation_id: int
+    allocation_type: str
+    order_id: int
+    order_list_id: int
+    price: Decimal
+    qty: Decimal
+    quote_qty: Decimal
+    commission: Decimal
+    commission_asset: str
+    time: int
+    is_buyer: bool
+    is_maker: bool
+    is_allocator: bool
 
 
 class CommissionResponse(_Rest, frozen=True, kw_only=True):

@@ -44,6 +44,7 @@ from transports.binance.config import BinanceConfig, Environment, StreamAuth
 from transports.binance.signing import Ed25519Signer, HmacSigner, Secret
 from transports.sim.exchange import SimExchange
 from transports.sim.faults import FaultConfig
+from transports.sim.markets import default_markets
 from transports.sim.server.app import ApiAccount, ServerOptions, make_app
 
 pytestmark = pytest.mark.timeout(30)
@@ -436,3 +437,26 @@ async def test_no_secret_in_any_log_line_of_a_full_run(
     assert "signature=" not in text
     assert not re.search(r"\b[0-9a-f]{64}\b", text), "an HMAC signature leaked"
     assert msgspec.json.encode(text)  # the captured text is plain data
+
+
+async def test_allocations_of_an_sor_order(aiohttp_server: ServerFactory) -> None:
+    # rest-api.md, Query Allocations: an order placed with SOR (here directly on the simulated
+    # exchange, as another client of the account would) is filled by allocations, listed by
+    # myAllocations and not by myTrades.
+    sim = SimExchange(clock=wall_ms, config=default_markets())
+    sim.create_account("maker", {"BTC": D("10")})
+    sim.create_account("alice", {"USDT": D("100000")})
+    for symbol, price in (("BTCUSDC", "28000"), ("BTCUSDT", "30500")):
+        sim.place_order("maker", limit(Side.SELL, "1", price, symbol=symbol))
+    server = await aiohttp_server(make_app(sim, accounts()))
+    placed = sim.place_sor_order("alice", limit(Side.BUY, "2", "31000"))
+    async with Local(sim, server).client() as client:
+        rows = await client.get_my_allocations("BTCUSDT", order_id=placed.order_id)
+        assert [(r.allocation_id, r.price, r.qty, r.allocation_type) for r in rows] == [
+            (0, D("28000"), D("1"), "SOR"),
+            (1, D("30500"), D("1"), "SOR"),
+        ]
+        assert all(r.is_buyer and not r.is_maker for r in rows)
+        paged = await client.get_my_allocations("BTCUSDT", from_allocation_id=1, limit=5)
+        assert [r.allocation_id for r in paged] == [1]
+        assert await client.get_my_trades("BTCUSDT", order_id=placed.order_id) == []

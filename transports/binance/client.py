@@ -34,6 +34,7 @@ from oms.wire.rest import (
     CancelResponse,
     CommissionResponse,
     ExchangeInfo,
+    MyAllocation,
     MyTrade,
     NewOrderAck,
     NewOrderFull,
@@ -309,6 +310,32 @@ class BinanceClient(OrderListCalls):
         key = "GET /v3/myTrades (orderId)" if order_id is not None else "GET /v3/myTrades"
         return await self._rest.signed(
             "GET", "/v3/myTrades", params, list[MyTrade], weight=WEIGHTS[key]
+        )
+
+    async def get_my_allocations(
+        self,
+        symbol: str,
+        *,
+        order_id: int | None = None,
+        from_allocation_id: int | None = None,
+        limit: int | None = None,
+    ) -> list[MyAllocation]:
+        """``GET /api/v3/myAllocations`` (rest-api.md, Query Allocations; weight 20): an SOR
+        order's fills, which ``myTrades`` does not list."""
+        params: Params = [("symbol", symbol)]
+        for name, value in (
+            ("orderId", order_id),
+            ("fromAllocationId", from_allocation_id),
+            ("limit", limit),
+        ):
+            if value is not None:
+                params.append((name, str(value)))
+        return await self._rest.signed(
+            "GET",
+            "/v3/myAllocations",
+            params,
+            list[MyAllocation],
+            weight=WEIGHTS["GET /v3/myAllocations"],
         )
 
     async def get_all_orders(

@@ -42,6 +42,7 @@ WEIGHTS: dict[str, int] = {
     "GET /v3/account": 20,
     "GET /v3/myTrades": 20,  # 5 with orderId
     "GET /v3/myTrades (orderId)": 5,
+    "GET /v3/myAllocations": 20,  # rest-api.md, Query Allocations
     "GET /v3/account/commission": 20,
     "GET /v3/allOrders": 20,
     "GET /v3/rateLimit/order": 40,

@@ -42,7 +42,6 @@ from oms.wire.rest import (
 )
 from transports.sim.book import MARKET_TYPES, SimOrder
 from transports.sim.filters import SymbolFilters
-from transports.sim.sor_shapes import SorCancelResponse, SorQueryOrderResponse
 
 __all__ = [
     "NO_LIST",
@@ -322,8 +321,7 @@ def cancel_response(
     order)."""
     bq = rules.base_quantum
     qq = rules.quote_quantum
-    shape = CancelResponse if order.working_floor is None else SorCancelResponse
-    return shape(
+    return CancelResponse(
         symbol=order.symbol,
         orig_client_order_id=order.client_order_id,
         order_id=order.order_id,
@@ -364,8 +362,7 @@ def query_response(order: SimOrder, rules: SymbolFilters) -> QueryOrderResponse:
     bq = rules.base_quantum
     qq = rules.quote_quantum
     prevented = order.prevented_match_id is not None
-    shape = QueryOrderResponse if order.working_floor is None else SorQueryOrderResponse
-    return shape(
+    return QueryOrderResponse(
         symbol=order.symbol,
         order_id=order.order_id,
         order_list_id=list_id(order),

@@ -8,8 +8,9 @@ Rules:
   ``allocId`` (faqs/sor_faq.md, "In the API response, ``fills`` contain fields ``matchType``
   and ``allocId``").
 - Order query, open / all orders and cancel answers of an order that used SOR carry ``usedSor``
-  and ``workingFloor`` (rest-api.md, Conditional fields in Order Responses; faqs/sor_faq.md,
-  How do I query orders that used SOR?).
+  and ``workingFloor``: fields of ``oms.wire.rest``'s own ``QueryOrderResponse`` and
+  ``CancelResponse`` (absent, so not encoded, for other orders), so the simulated transport
+  hands the manager the very types Binance's decoder gives it.
 - ``sors`` in exchangeInfo only when SOR is configured: "The ``sors`` field is optional. It is
   omitted in responses if SOR is not available." (faqs/sor_faq.md, What symbols support SOR?)
 """
@@ -20,16 +21,14 @@ from decimal import Decimal
 
 import msgspec
 
-from oms.wire.rest import CancelResponse, ExchangeInfo, OrderFill, QueryOrderResponse
+from oms.wire.rest import ExchangeInfo, OrderFill
 
 __all__ = [
     "ALLOCATION_MATCH",
     "Allocation",
-    "SorCancelResponse",
     "SorExchangeInfo",
     "SorFill",
     "SorInfo",
-    "SorQueryOrderResponse",
 ]
 
 # enums.md has no matchType list; faqs/sor_faq.md names this one for SOR fills.
@@ -41,20 +40,6 @@ class SorFill(OrderFill, frozen=True, kw_only=True):
 
     match_type: str | None = None
     alloc_id: int | None = None
-
-
-class SorQueryOrderResponse(QueryOrderResponse, frozen=True, kw_only=True):
-    """``GET /api/v3/order`` (and open / all orders) of an order placed using SOR."""
-
-    used_sor: bool | None = None
-    working_floor: str | None = None
-
-
-class SorCancelResponse(CancelResponse, frozen=True, kw_only=True):
-    """``DELETE /api/v3/order`` of an order placed using SOR."""
-
-    used_sor: bool | None = None
-    working_floor: str | None = None
 
 
 class SorInfo(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):

@@ -26,6 +26,8 @@ import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import TypeVar
 
+import msgspec
+
 from oms.errors import (
     CancelReplaceFailed,
     DecodeError,
@@ -37,7 +39,14 @@ from oms.runtime.ports import NewOrderResponse, TransportStats
 from oms.wire.decoding import decode_user_data
 from oms.wire.events import OutboundAccountPosition, UserDataEvent
 from oms.wire.requests import CancelOrder, NewOrder, QueryOrder
-from oms.wire.rest import AccountInfo, CancelResponse, ExchangeInfo, MyTrade, QueryOrderResponse
+from oms.wire.rest import (
+    AccountInfo,
+    CancelResponse,
+    ExchangeInfo,
+    MyAllocation,
+    MyTrade,
+    QueryOrderResponse,
+)
 from oms.wire.stream import BadFrame, StreamGap, StreamItem
 from transports.sim.advanced import CancelReplaceFailedError
 from transports.sim.errors import SimError
@@ -224,6 +233,26 @@ class SimTransport(SimListCalls):
                 limit=limit if limit is not None else 500,
             )
         )
+
+    async def get_my_allocations(
+        self,
+        symbol: str,
+        *,
+        order_id: int | None = None,
+        from_allocation_id: int | None = None,
+        limit: int | None = None,
+    ) -> list[MyAllocation]:
+        self._signed()
+        rows = self._call(
+            lambda: self._ex.my_allocations(
+                self._account,
+                symbol,
+                order_id=order_id,
+                from_allocation_id=from_allocation_id,
+                limit=limit if limit is not None else 500,
+            )
+        )
+        return [msgspec.convert(row, MyAllocation, from_attributes=True) for row in rows]
 
     async def get_exchange_info(self, symbols: Sequence[str] | None = None) -> ExchangeInfo:
         return self._call(lambda: self._ex.exchange_info(symbols))
