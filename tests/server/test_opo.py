@@ -241,7 +241,9 @@ async def test_ws_api_opoco_events_lock_and_pair(harness: Harness) -> None:
     assert harness.exchange.balance("alice", "BTC") == (Decimal("100.01"), Decimal(0))
 
 
-SDK_SCRIPT = """
+# The opening of a binance-sdk-spot script: ``api`` (REST), ``ws_connection()`` (WebSocket
+# API) and ``out``, printed as JSON by ``SDK_TAIL``.
+SDK_HEAD = """
 import asyncio, json, sys
 from binance_common.configuration import ConfigurationRestAPI, ConfigurationWebSocketAPI
 from binance_sdk_spot.spot import Spot
@@ -251,6 +253,20 @@ client = Spot(config_rest_api=ConfigurationRestAPI(
     api_key=key, api_secret=secret, base_path=base[: -len("/api")], timeout=10000))
 api = client.rest_api
 out = {}
+
+async def ws_connection():
+    spot = Spot(config_ws_api=ConfigurationWebSocketAPI(
+        api_key=key, api_secret=secret, reconnect_attempts=1, timeout=10000,
+        stream_url=base.replace("http", "ws", 1).removesuffix("/api") + "/ws-api/v3"))
+    return await spot.websocket_api.create_connection()
+"""
+SDK_TAIL = """
+asyncio.run(ws_api())
+print(json.dumps(out, default=str))
+"""
+SDK_SCRIPT = (
+    SDK_HEAD
+    + """
 opo = api.order_list_opo(symbol="BTCUSDT", working_type="LIMIT", working_side="BUY",
                          working_price=59000.0, working_quantity=0.01,
                          working_time_in_force="GTC", pending_type="MARKET",
@@ -264,10 +280,7 @@ opoco = api.order_list_opoco(symbol="BTCUSDT", working_type="LIMIT", working_sid
 out["opoco"] = opoco.data().model_dump(by_alias=True, exclude_none=True)
 
 async def ws_api():
-    spot = Spot(config_ws_api=ConfigurationWebSocketAPI(
-        api_key=key, api_secret=secret, reconnect_attempts=1, timeout=10000,
-        stream_url=base.replace("http", "ws", 1).removesuffix("/api") + "/ws-api/v3"))
-    ws = await spot.websocket_api.create_connection()
+    ws = await ws_connection()
     try:
         placed = await ws.order_list_place_opo(
             symbol="BTCUSDT", working_type="LIMIT_MAKER", working_side="BUY",
@@ -276,17 +289,21 @@ async def ws_api():
         out["ws_opo"] = placed.data().result.model_dump(by_alias=True, exclude_none=True)
     finally:
         await ws.close_connection(close_session=True)
-
-asyncio.run(ws_api())
-print(json.dumps(out, default=str))
 """
+    + SDK_TAIL
+)
+
+
+async def run_sdk(serve: ServeFactory, script: str) -> tuple[SimExchange, Any]:
+    """Run ``script`` against a server whose demo account holds 100000 USDT."""
+    exchange = SimExchange(clock=wall_clock_ms)
+    exchange.create_account("demo", {"USDT": Decimal("100000")})
+    return exchange, await run_client(serve, exchange, script)
 
 
 @pytest.mark.skipif(SDK is None, reason="binance-sdk-spot is not installed")
 async def test_binance_sdk_spot_places_opo_and_opoco(serve: ServeFactory) -> None:
-    exchange = SimExchange(clock=wall_clock_ms)
-    exchange.create_account("demo", {"USDT": Decimal("100000")})
-    out = await run_client(serve, exchange, SDK_SCRIPT)
+    exchange, out = await run_sdk(serve, SDK_SCRIPT)
     opo, opoco = out["opo"], out["opoco"]
     assert opo["contingencyType"] == opoco["contingencyType"] == "OTO"
     assert [r["status"] for r in opo["orderReports"]] == ["NEW", "PENDING_NEW"]
@@ -329,3 +346,51 @@ async def test_ccxt_places_opo_and_opoco(serve: ServeFactory) -> None:
     assert [r["type"] for r in out["opoco"]["orderReports"]] == ["LIMIT_MAKER", "LIMIT_MAKER"]
     assert {x["contingencyType"] for x in out["lists"]} == {"OTO"}
     assert len(out["lists"]) == 2
+
+
+async def test_a_pending_order_works_from_its_placement(harness: Harness) -> None:
+    # user-data-stream.md, Order Update: "W" (Working Time) "is only visible if the order has
+    # been placed on the book": a pending order is placed when the working order fills, and
+    # one canceled before that never worked (workingTime -1 in the order query, as while
+    # PENDING_NEW).
+    client = harness.rest()
+    ws = await harness.ws()
+    params = ws.signed_params(ALICE_KEY, ALICE_SECRET)
+    assert (await ws.call("userDataStream.subscribe.signature", params))["status"] == 200
+    assert (await client.signed("POST", "/v3/orderList/opo", OPO)).status == 200
+    assert (await client.signed("POST", "/v3/orderList/opoco", OPOCO)).status == 200
+    await client.signed("DELETE", "/v3/orderList", {"symbol": "BTCUSDT", "orderListId": "0"})
+    canceled = [f["event"] for f in await ws.events_for(0.3)][-5:]
+    legs = [(e["C"], e["X"], "W" in e) for e in canceled if e["e"] == "executionReport"]
+    assert legs == [("w", "CANCELED", True), ("p", "CANCELED", False)]
+    assert (await order(client, "p"))["workingTime"] == -1
+    harness.clock.advance(5_000)
+    bob_sells(harness, "0.01")
+    filled = [f["event"] for f in await ws.events_for(0.3)]
+    placed = {e["c"]: e.get("W") for e in filled if e["e"] == "executionReport" and e["X"] == "NEW"}
+    assert placed == {"sl": None, "tp": START_MS + 5_000}  # the stop works once triggered
+    assert (await order(client, "tp"))["workingTime"] == START_MS + 5_000
+    assert (await order(client, "w2"))["workingTime"] == START_MS
+
+
+async def test_a_fok_working_order_fills_whole_or_expires(harness: Harness) -> None:
+    # enums.md, Time in force: FOK "will expire if the full order cannot be filled upon
+    # execution"; user-data-stream.md, Order Expiry Reason: UNFILLED_FOK_ORDER_EXPIRED.
+    client = harness.rest()
+    bob_sells(harness, "0.004")
+    fok = {**OPO, "workingTimeInForce": "FOK", "workingPrice": "59000.00"}
+    killed = (await client.signed("POST", "/v3/orderList/opo", fok)).json()
+    work, pend = killed["orderReports"]
+    assert (work["status"], work["executedQty"], work["expiryReason"]) == (
+        "EXPIRED", "0.00000000", "UNFILLED_FOK_ORDER_EXPIRED",
+    )  # fmt: skip
+    assert (pend["status"], pend["expiryReason"]) == ("EXPIRED", "OTO_PHASE_ONE_EXPIRED")
+    assert killed["listOrderStatus"] == "ALL_DONE"
+    assert await btc(client) == ("100.00000000", "0.00000000")
+    bob_sells(harness, "0.006")
+    whole = {**fok, "listClientOrderId": "L3", "workingClientOrderId": "w3",
+             "pendingClientOrderId": "p3"}  # fmt: skip
+    filled = (await client.signed("POST", "/v3/orderList/opo", whole)).json()
+    work, pend = filled["orderReports"]
+    assert (work["status"], pend["status"], pend["origQty"]) == ("FILLED", "NEW", "0.01000000")
+    assert await btc(client) == ("100.00000000", "0.01000000")

@@ -366,3 +366,22 @@ def test_an_sor_order_filling_the_working_order_locks_what_it_received() -> None
     pend = ex.query_order("a", QueryOrder(symbol=BTC, orig_client_order_id="p"))
     assert (pend.status, pend.orig_qty) == (OrderStatus.NEW, D("0.01048"))
     assert totals(ex) == start
+
+
+def test_the_orders_of_a_list_need_distinct_client_ids() -> None:
+    # rest-api.md, New Order List - OPO / OTO: each client order id is an "Arbitrary unique
+    # ID among open orders"; a list naming one id twice is a duplicate order (errors.md,
+    # -2010 "Duplicate order sent."), and nothing is placed.
+    ex = exchange({"USDT": D("1000")})
+    twice = opo(ListLeg(order_type=OrderType.LIMIT_MAKER, side=SELL, price=D("61000"),
+                        client_order_id="w"))  # fmt: skip
+    pair = msgspec.structs.replace(
+        opoco(), pending_below=ListLeg(order_type=OrderType.STOP_LOSS, stop_price=D("58000"),
+                                       client_order_id="tp"))  # fmt: skip
+    for request in (twice, pair):
+        with pytest.raises(SimError) as err:
+            ex.place_order_list("a", request)
+        assert (err.value.code, err.value.msg) == (-2010, "Duplicate order sent.")
+    assert ex.open_orders("a") == [] and ex.balance("a", "USDT") == (D("1000"), D(0))
+    ex.place_order_list("a", opo())  # distinct ids: placed
+    assert [o.client_order_id for o in ex.open_orders("a")] == ["w", "p"]

@@ -439,6 +439,11 @@ class SimAdvanced:
         """Every check of every leg before anything changes; the locks come after. An OPO's
         pending legs are checked without their quantity (``transports.sim.opo``)."""
         last = market.reference_price
+        # Each id is "unique among open orders" (rest-api.md, New Order list - OCO / OTO /
+        # OTOCO / OPO / OPOCO), the list's own orders included.
+        named = [leg.client_order_id for leg in legs if leg.client_order_id is not None]
+        if len(set(named)) < len(named):
+            raise errors.duplicate_order()
         sims: list[SimOrder] = []
         algos = sum(1 for leg in legs if leg.order_type in ALGO_TYPES)
         icebergs = sum(1 for leg in legs if leg.iceberg_qty is not None)
@@ -519,7 +524,10 @@ class SimAdvanced:
                 sim.algo.start(market.reference_price, self._now)
                 self._arm(market, sim)
         if lst.working is not None:
-            self._execute(market, lst.working, None)
+            estimate = None
+            if lst.working.time_in_force is TimeInForce.FOK:  # all or nothing (enums.md, FOK)
+                estimate = simulate(market.book, lst.working, market.step)
+            self._execute(market, lst.working, estimate)
         else:
             for sim in lst.oco:
                 if sim.algo is None:
@@ -555,6 +563,7 @@ class SimAdvanced:
                     self._expire(market, sim, ExpiryReason.REJECTED)
                 self._list_done(lst)
                 return
+            lst.placed_time = self._now
             for sim in lst.pending:
                 # An OPO's pending orders are locked for already (transports.sim.opo).
                 self._place_pending(market, sim, held=lst.opo is not None)
@@ -699,6 +708,46 @@ class SimAdvanced:
         if lst is None or not lst.is_open:
             return
         self._cancel_list(market, lst, self._new_client_id())
+
+    def cancel_all(self, account: str, symbol: str) -> list[CancelResponse | OrderListAnswer]:
+        """``DELETE /api/v3/openOrders`` / ``openOrders.cancelAll``: every open order of the
+        account on ``symbol``, order lists included, in one action. The answer holds each
+        single order as its cancel report and each open list as its cancel answer, ALL_DONE
+        (rest-api.md, Cancel All Open Orders on a Symbol; web-socket-api.md, Cancel open
+        orders); the stream gets the legs' CANCELED reports, then the list's ``listStatus``.
+
+        Raises:
+            KeyError: unknown account.
+            SimError: -1121 unknown symbol; -2011 when there is no open order.
+        """
+        return [
+            cancelled[0] if lst is None else lst.answer(tuple(cancelled), self._now)
+            for lst, cancelled in self._cancel_all(account, symbol)
+        ]
+
+    def _cancel_all(
+        self, account: str, symbol: str
+    ) -> list[tuple[SimList | None, list[CancelResponse]]]:
+        """Cancel the open orders on ``symbol``: (None, [report]) per single order (a leg
+        still working after its list ended is one), (list, its legs' reports) per open list,
+        in the order of their first open order."""
+        self._ledger.require(account)
+        market = self._market(symbol)
+        orders = [o for (s, _), o in self._open[account].items() if s == symbol]
+        if not orders:
+            raise errors.unknown_order()
+        self._begin()
+        out: list[tuple[SimList | None, list[CancelResponse]]] = []
+        for order in orders:
+            if not order.is_open:  # a leg of a list this action already cancelled
+                continue
+            lst = order.order_list
+            if lst is not None and lst.is_open:
+                out.append((lst, self._cancel_list(market, lst, self._new_client_id())))
+            else:
+                out.append((None, [self._cancel_leg(market, order, self._new_client_id())]))
+        self._publish()
+        return out
 
     def query_order_list(self, account: str, query: QueryOrderList) -> OrderListStatus:
         """``GET /api/v3/orderList``. Raises: SimError -2011 for an unknown list."""
@@ -985,7 +1034,10 @@ def _amended(order: SimOrder, rules: Any, old_cid: str) -> AmendedOrder:
         time_in_force=order.time_in_force,
         type=order.type,
         side=order.side,
-        working_time=None if order.status is OrderStatus.PENDING_NEW else order.time,
+        # Absent while the order is not on the book, as ``W`` (reports.advanced_keys).
+        working_time=reports.advanced_keys(order, rules, stream=True).get(
+            "working_time", order.time
+        ),
         self_trade_prevention_mode=order.stp.value,
         # rest-api.md, Order Amend Keep Priority: see Conditional fields in Order Responses.
         iceberg_qty=order.iceberg_qty.quantize(bq) if order.iceberg_qty else None,

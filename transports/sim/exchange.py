@@ -370,21 +370,14 @@ class SimExchange(SimAdvanced, SimSor):
         return response
 
     def cancel_open_orders(self, account: str, symbol: str) -> list[CancelResponse]:
-        """Cancel every open order of the account on ``symbol`` in one action.
+        """Cancel every open order of the account on ``symbol`` in one action: each cancelled
+        order, those of order lists included (``cancel_all`` gives the answer's shape).
 
         Raises:
             KeyError: unknown account.
             SimError: -1121 unknown symbol; -2011 when there is no open order.
         """
-        self._ledger.require(account)
-        market = self._market(symbol)
-        orders = [o for (s, _), o in self._open[account].items() if s == symbol]
-        if not orders:
-            raise errors.unknown_order()
-        self._begin()
-        out = [self._cancel_leg(market, o, self._new_client_id()) for o in orders if o.is_open]
-        self._publish()
-        return out
+        return [r for _, cancelled in self._cancel_all(account, symbol) for r in cancelled]
 
     def query_order(self, account: str, query: QueryOrder) -> QueryOrderResponse:
         """Raises: KeyError: unknown account. SimError: -1121, -1102, -2013, -2039."""

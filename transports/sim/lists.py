@@ -21,7 +21,13 @@ Rules (rest-api.md, New Order list - OCO / OTO / OTOCO; user-data-stream.md, Ord
   the pending orders expire with ``eR`` OTO_PHASE_ONE_EXPIRED. Pending orders lock their
   funds when placed; too little balance then expires them with ``eR`` REJECTED.
 - Canceling a list, or any one of its orders, cancels the whole list (rest-api.md, Cancel
-  Order list, Notes). A list is ALL_DONE when its contingency has run or every order ended.
+  Order list, Notes); cancelling all open orders on the symbol ends each open list in the
+  same action, answered as a list entry (rest-api.md, Cancel All Open Orders on a Symbol).
+  A list is ALL_DONE when its contingency has run or every order ended.
+- The orders of a list need distinct client ids ("unique among open orders"): -2010
+  "Duplicate order sent." otherwise. A FOK working order fills whole or expires untouched.
+- A pending order works from its placement: ``W`` / ``workingTime`` are the time the working
+  order filled; one that ends unplaced has none (``transports.sim.reports``).
 - MAX_NUM_ORDER_LISTS counts open lists per account and symbol (an OTOCO is one list);
   MAX_NUM_ALGO_ORDERS counts open stop / take-profit orders (filters.md).
 """
@@ -75,6 +81,7 @@ class SimList:
         "order_list_id",
         "orders",
         "pending",
+        "placed_time",
         "symbol",
         "time",
         "working",
@@ -100,6 +107,9 @@ class SimList:
         # OTO / OTOCO: the working order and the orders pending on its fill.
         self.working: SimOrder | None = None
         self.pending: list[SimOrder] = []
+        # When the pending orders were placed on the book (the working order filled); -1
+        # before: their ``W`` / ``workingTime`` (``transports.sim.reports``).
+        self.placed_time = -1
         # The one-cancels-the-other pair (an OCO's legs, an OTOCO's pending pair).
         self.oco: list[SimOrder] = []
         # An OPO / OPOCO list's pending requests until their quantity is known

@@ -9,7 +9,11 @@ Rules:
   Order Update).
 - ``-1`` where Binance puts it: ``orderListId``/``g`` outside lists, ``t`` when not a trade.
 - ``W`` / ``workingTime`` is present from the first report on: every simulated order works
-  as soon as it is accepted (user-data-stream.md, Conditional Fields in Execution Report).
+  as soon as it is accepted (user-data-stream.md, Conditional Fields in Execution Report),
+  but a stop works from its trigger and a list's pending order from its placement (the
+  working order filled); until then ``W`` is absent and ``workingTime`` -1, also in the
+  reports of one that ends first ("only visible if the order has been placed on the book",
+  user-data-stream.md, Order Update).
 - An order placed using SOR (``SimOrder.working_floor`` set) carries ``k`` / ``uS`` in every
   report and ``usedSor`` / ``workingFloor`` in every answer (user-data-stream.md, Conditional
   Fields in Execution Report; rest-api.md, Conditional fields in Order Responses).
@@ -129,8 +133,14 @@ def advanced_keys(order: SimOrder, rules: SymbolFilters, *, stream: bool) -> dic
         if algo.trailing_delta is not None:
             out["trailing_delta"] = algo.trailing_delta
             out["trailing_time"] = algo.trailing_time
-    if algo is not None or order.order_list is not None:
-        working = algo.working_time if algo is not None else order.time
+    lst = order.order_list
+    if algo is not None or lst is not None:
+        if algo is not None:
+            working = algo.working_time
+        elif lst is not None and order in lst.pending:
+            working = lst.placed_time  # -1 for a pending order that ended unplaced
+        else:
+            working = order.time
         if _waiting(order):
             working = -1
         # ``W`` "is only visible if the order has been placed on the book" (stream only).

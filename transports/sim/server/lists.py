@@ -357,10 +357,16 @@ def add_list_routes(app: web.Application, operations: tuple[ListOperation, ...] 
         app.router.add_route(op.method, op.path, handle)
 
 
-def _ws_method(run: Operation) -> Callable[[WsApi, Connection, Params, dict[str, str]], Outcome]:
+def _ws_method(
+    run: Operation, placement: bool
+) -> Callable[[WsApi, Connection, Params, dict[str, str]], Outcome]:
+    """A WebSocket API method; a placement's answer carries the ORDERS counts, as the
+    documented answers of orderList.place.* and order.cancelReplace do (web-socket-api.md,
+    Unfilled Order Count: "Successfully placed orders update the ORDERS rate limit type")."""
+
     def method(api: WsApi, conn: Connection, params: Params, values: dict[str, str]) -> Outcome:
         account = api.state.authenticate_ws(params, values, conn.session).account
-        return run(api.state, params, account), account, False
+        return run(api.state, params, account), account, placement
 
     return method
 
@@ -370,7 +376,7 @@ def add_list_methods(api: type[WsApi], operations: tuple[ListOperation, ...] = (
     class."""
     for op in OPERATIONS + operations:
         if op.ws_method is not None:
-            api._METHODS[op.ws_method] = _ws_method(op.run)
+            api._METHODS[op.ws_method] = _ws_method(op.run, op.placement)
             api._WEIGHTS[op.ws_method] = op.weight
             if op.free_on_success:
                 api._FREE_ON_SUCCESS.add(op.ws_method)

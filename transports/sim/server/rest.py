@@ -218,11 +218,9 @@ def _cancel_all(state: ServerState, params: Params, account: str | None) -> obje
     assert account is not None
     symbol = params.require("symbol")
     params.finish()
-    cancelled = state.exchange.cancel_open_orders(account, symbol)
-    if not cancelled:
-        # Nothing open on the symbol: Binance answers -2011 "Unknown order sent.".
-        raise ApiError(-2011, "Unknown order sent.")
-    return cancelled
+    # Single orders and order lists, each in its own cancel shape (rest-api.md, Cancel All
+    # Open Orders on a Symbol); nothing open is -2011 "Unknown order sent." (the exchange's).
+    return state.exchange.cancel_all(account, symbol)
 
 
 def _account(state: ServerState, params: Params, account: str | None) -> object:
