@@ -129,3 +129,28 @@ async def test_otoco_without_below_leg_takes_ccxt_generated_below_id(harness: Ha
         **otoco, "listClientOrderId": "W2", "workingClientOrderId": "w2",
         "pendingAboveClientOrderId": "a2", "pendingBelowPrice": "40000.00"})  # fmt: skip
     assert json.loads(bad.body)["code"] == -1104
+
+
+async def test_a_leg_refusal_names_the_lists_own_parameter(harness: Harness) -> None:
+    # errors.md, -1102 / -1106: the message names the parameter sent (or missing), which for a
+    # list's order is the list's own (workingTimeInForce), not the single order's (timeInForce).
+    rest = harness.rest()
+    oto = {
+        "symbol": "BTCUSDT", "workingType": "LIMIT", "workingSide": "BUY",
+        "workingPrice": "50000.00", "workingQuantity": "0.01",
+        "pendingType": "LIMIT_MAKER", "pendingSide": "SELL", "pendingQuantity": "0.01",
+        "pendingPrice": "70000.00",
+    }  # fmt: skip
+    missing = await rest.signed("POST", "/v3/orderList/oto", oto)
+    assert json.loads(missing.body) == {
+        "code": -1102,
+        "msg": "Mandatory parameter 'workingTimeInForce' was not sent, was empty/null, or "
+        "malformed.",
+    }
+    malformed = await rest.signed("POST", "/v3/orderList/oto", {
+        **oto, "workingTimeInForce": "GTC", "pendingPrice": "7e4"})  # fmt: skip
+    assert json.loads(malformed.body) == {
+        "code": -1100,
+        "msg": "Illegal characters found in parameter 'pendingPrice'; legal range is "
+        "'^([0-9]{1,20})(\\.[0-9]{1,20})?$'.",
+    }

@@ -17,6 +17,7 @@ Rules:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -41,7 +42,7 @@ from oms.wire.orderlists import (
     NewOtoco,
     QueryOrderList,
 )
-from transports.sim.errors import one_of_mandatory
+from transports.sim.errors import SimError, one_of_mandatory
 from transports.sim.opo import NewOpo, NewOpoco
 from transports.sim.server.core import ServerState
 from transports.sim.server.params import (
@@ -72,19 +73,36 @@ _LEG_FIELDS = (
     "StrategyType",
 )
 _SINGLE = {"ClientOrderId": "newClientOrderId"}
+# A parameter named in a refusal's message ("Mandatory parameter 'side' was not sent, ...").
+_QUOTED = re.compile(r"'([A-Za-z]+)'")
+
+
+def _single_name(field: str) -> str:
+    """The single order's parameter for a leg's field (``Side`` -> ``side``)."""
+    return "type" if field == "Type" else _SINGLE.get(field, field[0].lower() + field[1:])
 
 
 def _leg(state: ServerState, params: Params, prefix: str, symbol: str, **shared: str) -> ListLeg:
-    """One leg, read and checked as the single order it is."""
+    """One leg, read and checked as the single order it is. A refusal names the list's own
+    parameter (``workingTimeInForce``, not ``timeInForce``; a pending pair's shared
+    ``pendingSide`` / ``pendingQuantity``, an OCO's shared ``side`` / ``quantity``), as
+    Binance's messages do (errors.md, -1102, -1106)."""
     values: dict[str, str] = {"symbol": symbol, **shared}
     for field in _LEG_FIELDS:
         raw = params.raw(prefix + field)
         if raw is not None:
-            name = _SINGLE.get(field, field[0].lower() + field[1:])
-            values["type" if field == "Type" else name] = raw
+            values[_single_name(field)] = raw
     if "type" not in values:
         raise mandatory_missing(prefix + "Type")
-    order = new_order_from_params(Params(values, ip=params.ip), state.symbols)
+    try:
+        order = new_order_from_params(Params(values, ip=params.ip), state.symbols)
+    except SimError as exc:
+        own = {_single_name(f): prefix + f for f in _LEG_FIELDS if _single_name(f) not in shared}
+        if prefix.startswith("pending"):
+            own.update(_PENDING)
+        exc.msg = _QUOTED.sub(lambda m: f"'{own.get(m.group(1), m.group(1))}'", exc.msg)
+        exc.args = (f"Binance error {exc.code}: {exc.msg}",)
+        raise
     return ListLeg(
         order_type=order.order_type,
         side=order.side if "side" not in shared else None,
@@ -109,6 +127,10 @@ def _list_head(params: Params) -> dict[str, Any]:
             "selfTradePreventionMode", SelfTradePreventionMode
         ),
     }
+
+
+# A pending pair shares pendingSide and pendingQuantity (rest-api.md, New Order List - OTOCO).
+_PENDING = {"side": "pendingSide", "quantity": "pendingQuantity"}
 
 
 def _shared(params: Params, side: str, quantity: str) -> tuple[Side, Decimal, dict[str, str]]:
