@@ -154,3 +154,16 @@ async def test_a_leg_refusal_names_the_lists_own_parameter(harness: Harness) -> 
         "msg": "Illegal characters found in parameter 'pendingPrice'; legal range is "
         "'^([0-9]{1,20})(\\.[0-9]{1,20})?$'.",
     }
+
+
+async def test_a_deprecated_oco_refusal_names_the_deprecated_parameter(harness: Harness) -> None:
+    # rest-api.md, New OCO - Deprecated: the stop leg's limit price is stopLimitPrice.
+    rest = harness.rest()
+    oco = {
+        "symbol": "BTCUSDT", "side": "SELL", "quantity": "0.01", "price": "62000.00",
+        "stopPrice": "57500.00", "stopLimitPrice": "5e4", "stopLimitTimeInForce": "GTC",
+    }  # fmt: skip
+    refused = await rest.signed("POST", "/v3/order/oco", oco)
+    assert json.loads(refused.body)["msg"].startswith(
+        "Illegal characters found in parameter 'stopLimitPrice';"
+    )

@@ -24,7 +24,8 @@ Rules:
 
 from __future__ import annotations
 
-from oms.wire.orderlists import NewOco
+from oms.wire.orderlists import ListLeg, NewOco
+from transports.sim.errors import SimError
 from transports.sim.server.core import ServerState
 from transports.sim.server.lists import ListOperation, _leg, _list_head, _place, _shared
 from transports.sim.server.params import ApiError, Params
@@ -60,6 +61,25 @@ def _leg_values(params: Params, prefix: str, order_type: str, fields: dict[str, 
     return Params(values, ip=params.ip)
 
 
+def _old_leg(  # noqa: PLR0917 - the leg and how its fields were named
+    state: ServerState,
+    view: Params,
+    prefix: str,
+    symbol: str,
+    fields: dict[str, str],
+    shared: dict[str, str],
+) -> ListLeg:
+    """``lists._leg`` on the view, its refusals naming the deprecated request's parameters
+    (``stopLimitPrice``, not ``belowPrice``)."""
+    try:
+        return _leg(state, view, prefix, symbol, **shared)
+    except SimError as exc:
+        for field, name in fields.items():
+            exc.msg = exc.msg.replace(f"'{prefix}{field}'", f"'{name}'")
+        exc.args = (f"Binance error {exc.code}: {exc.msg}",)
+        raise
+
+
 def _old_oco(state: ServerState, params: Params, account: str) -> object:
     head = _list_head(params)
     side, quantity, shared = _shared(params, "side", "quantity")
@@ -77,8 +97,8 @@ def _old_oco(state: ServerState, params: Params, account: str) -> object:
     stop_type = "STOP_LOSS_LIMIT" if has_limit_price else "STOP_LOSS"
     limit_view = _leg_values(params, "above", "LIMIT_MAKER", _LIMIT_FIELDS)
     stop_view = _leg_values(params, "below", stop_type, _STOP_FIELDS)
-    above = _leg(state, limit_view, "above", head["symbol"], **shared)
-    below = _leg(state, stop_view, "below", head["symbol"], **shared)
+    above = _old_leg(state, limit_view, "above", head["symbol"], _LIMIT_FIELDS, shared)
+    below = _old_leg(state, stop_view, "below", head["symbol"], _STOP_FIELDS, shared)
     params.finish()
     request = NewOco(side=side, quantity=quantity, above=above, below=below, **head)
     return _place(state, params, account, request)
