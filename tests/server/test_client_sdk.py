@@ -21,16 +21,26 @@ try:
 except importlib.metadata.PackageNotFoundError:
     SDK = None
 
-SCRIPT = """
-import json, sys
-from binance_common.configuration import ConfigurationRestAPI
+# The opening of every binance-sdk-spot REST script the tests run in a child process:
+# ``base, key, secret`` from argv, ``api`` (the REST client), ``dump`` (a model as JSON) and
+# ``out`` (what the script prints).
+SDK_REST_HEAD = """
+import asyncio, json, sys
+from binance_common.configuration import ConfigurationRestAPI, ConfigurationWebSocketAPI
+from binance_common.errors import BadRequestError
 from binance_sdk_spot.spot import Spot
 
 base, key, secret = sys.argv[1:]
 client = Spot(config_rest_api=ConfigurationRestAPI(
     api_key=key, api_secret=secret, base_path=base[: -len("/api")], timeout=10000))
 api = client.rest_api
+dump = lambda r: r.data().model_dump(by_alias=True, exclude_none=True)
 out = {}
+"""
+
+SCRIPT = (
+    SDK_REST_HEAD
+    + """
 stop = api.new_order(symbol="BTCUSDT", side="SELL", type="STOP_LOSS_LIMIT",
                      time_in_force="GTC", quantity=0.01, price=58000.0, stop_price=58500.0)
 out["stop"] = stop.data().model_dump(by_alias=True, exclude_none=True)
@@ -43,6 +53,7 @@ lists = api.open_order_list()
 out["open_lists"] = [x.model_dump(by_alias=True, exclude_none=True) for x in lists.data()]
 print(json.dumps(out, default=str))
 """
+)
 
 
 @pytest.mark.skipif(SDK is None, reason="binance-sdk-spot is not installed")

@@ -11,6 +11,7 @@ import pytest
 
 from tests.server.conftest import ServeFactory
 from tests.server.test_client_library import run_client
+from tests.server.test_client_sdk import SDK_REST_HEAD
 from transports.sim.exchange import SimExchange
 from transports.sim.server.core import wall_clock_ms
 
@@ -28,18 +29,9 @@ def demo_exchange() -> SimExchange:
     return exchange
 
 
-SDK_REST = """
-import json, sys
-from binance_common.configuration import ConfigurationRestAPI
-from binance_common.errors import BadRequestError
-from binance_sdk_spot.spot import Spot
-
-base, key, secret = sys.argv[1:]
-client = Spot(config_rest_api=ConfigurationRestAPI(
-    api_key=key, api_secret=secret, base_path=base[: -len("/api")], timeout=10000))
-api = client.rest_api
-dump = lambda r: r.data().model_dump(by_alias=True, exclude_none=True)
-out = {}
+SDK_REST = (
+    SDK_REST_HEAD
+    + """
 out["rules"] = dump(api.execution_rules(symbol="BTCUSDT"))
 out["all_rules"] = dump(api.execution_rules())
 out["two_rules"] = dump(api.execution_rules(symbols=["BTCUSDT", "ETHUSDT"]))
@@ -62,6 +54,7 @@ for name, call in (("reference", lambda: api.reference_price(symbol="BTCUSDT")),
         out[name] = str(exc)
 print(json.dumps(out, default=str))
 """
+)
 
 
 @pytest.mark.skipif(version("binance-sdk-spot") is None, reason="binance-sdk-spot missing")

@@ -23,7 +23,7 @@ from tests.server.conftest import (
 from tests.server.test_client_ccxt import CCXT
 from tests.server.test_client_ccxt import SCRIPT as CCXT_SCRIPT
 from tests.server.test_client_library import run_client
-from tests.server.test_client_sdk import SDK
+from tests.server.test_client_sdk import SDK, SDK_REST_HEAD
 from transports.sim.exchange import ManualClock, SimExchange
 from transports.sim.markets import markets_from_config
 from transports.sim.server.core import wall_clock_ms
@@ -243,16 +243,9 @@ async def test_ws_api_opoco_events_lock_and_pair(harness: Harness) -> None:
 
 # The opening of a binance-sdk-spot script: ``api`` (REST), ``ws_connection()`` (WebSocket
 # API) and ``out``, printed as JSON by ``SDK_TAIL``.
-SDK_HEAD = """
-import asyncio, json, sys
-from binance_common.configuration import ConfigurationRestAPI, ConfigurationWebSocketAPI
-from binance_sdk_spot.spot import Spot
-
-base, key, secret = sys.argv[1:]
-client = Spot(config_rest_api=ConfigurationRestAPI(
-    api_key=key, api_secret=secret, base_path=base[: -len("/api")], timeout=10000))
-api = client.rest_api
-out = {}
+SDK_HEAD = (
+    SDK_REST_HEAD
+    + """
 
 async def ws_connection():
     spot = Spot(config_ws_api=ConfigurationWebSocketAPI(
@@ -260,6 +253,7 @@ async def ws_connection():
         stream_url=base.replace("http", "ws", 1).removesuffix("/api") + "/ws-api/v3"))
     return await spot.websocket_api.create_connection()
 """
+)
 SDK_TAIL = """
 asyncio.run(ws_api())
 print(json.dumps(out, default=str))

@@ -12,6 +12,7 @@ import pytest
 from tests.server.conftest import ServeFactory
 from tests.server.test_client_ccxt import CCXT_HEAD
 from tests.server.test_client_library import run_child, run_client
+from tests.server.test_client_sdk import SDK_REST_HEAD
 from tests.server.test_documented_calls_clients import SDK_WS_HEAD, version
 from tests.sim.test_sor import faq_exchange
 from transports.sim.exchange import SimExchange
@@ -93,17 +94,9 @@ async def test_python_binance_places_sor_orders(serve: ServeFactory) -> None:
     assert exchange.balance("demo", "USDT")[0] == Decimal(1_000_000 - 14_000 - 58_000)
 
 
-SDK_REST = """
-import json, sys
-from binance_common.configuration import ConfigurationRestAPI
-from binance_sdk_spot.spot import Spot
-
-base, key, secret = sys.argv[1:]
-client = Spot(config_rest_api=ConfigurationRestAPI(
-    api_key=key, api_secret=secret, base_path=base[: -len("/api")], timeout=10000))
-api = client.rest_api
-dump = lambda r: r.data().model_dump(by_alias=True, exclude_none=True)
-out = {}
+SDK_REST = (
+    SDK_REST_HEAD
+    + """
 out["info"] = dump(api.exchange_info(symbol="BTCUSDT"))
 out["test"] = dump(api.sor_order_test(symbol="BTCUSDT", side="BUY", type="LIMIT",
                                       quantity=5.0, time_in_force="GTC", price=31000.0,
@@ -114,6 +107,7 @@ out["allocations"] = [x.model_dump(by_alias=True) for x in api.my_allocations(
     symbol="BTCUSDT").data()]
 print(json.dumps(out, default=str))
 """
+)
 
 
 @pytest.mark.skipif(version("binance-sdk-spot") is None, reason="binance-sdk-spot missing")

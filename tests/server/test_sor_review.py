@@ -12,6 +12,7 @@ import pytest
 from oms.wire.amends import AmendResponse
 from tests.server.conftest import ALICE_KEY, ALICE_SECRET, ServeFactory
 from tests.server.test_client_library import run_client
+from tests.server.test_client_sdk import SDK_REST_HEAD
 from tests.server.test_documented_calls_clients import version
 from tests.server.test_sor import ORDER, faq_server
 from tests.server.test_sor_clients import demo_books
@@ -155,15 +156,9 @@ async def test_amend_keep_priority_answer_carries_the_sor_fields(serve: ServeFac
     )
 
 
-SDK_AMEND = """
-import json, sys
-from binance_common.configuration import ConfigurationRestAPI
-from binance_sdk_spot.spot import Spot
-
-base, key, secret = sys.argv[1:]
-client = Spot(config_rest_api=ConfigurationRestAPI(
-    api_key=key, api_secret=secret, base_path=base[: -len("/api")], timeout=10000))
-api = client.rest_api
+SDK_AMEND = (
+    SDK_REST_HEAD
+    + """
 placed = api.sor_order(symbol="BTCUSDT", side="BUY", type="LIMIT", quantity=5.0,
                        time_in_force="GTC", price=30000.0).data()
 amended = api.order_amend_keep_priority(symbol="BTCUSDT", new_qty=4.0,
@@ -176,6 +171,7 @@ print(json.dumps({
     "test": test.data().model_dump(by_alias=True, exclude_none=True),
 }))
 """
+)
 
 
 @pytest.mark.skipif(version("binance-sdk-spot") is None, reason="binance-sdk-spot missing")
