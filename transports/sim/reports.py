@@ -232,7 +232,7 @@ def execution_report(
     extra: dict[str, Any] = {}
     if order.algo is not None or order.order_list is not None:
         extra = advanced_keys(order, rules, stream=True)
-    return msgspec.structs.replace(
+    report = msgspec.structs.replace(
         first,
         event_time=now,
         client_order_id=client_order_id or order.client_order_id,
@@ -253,9 +253,10 @@ def execution_report(
         cumulative_quote_quantity=order.cum_quote.quantize(qq),
         last_quote_quantity=(last_qty * last_price).quantize(qq) if trade else rules.zero_price,
         expiry_reason=order.expiry_reason,
-        **stp,
-        **extra,
     )
+    if stp or extra:  # a prevention, a stop or a list leg: their keys replace these after
+        report = msgspec.structs.replace(report, **stp, **extra)
+    return report
 
 
 def ack(order: SimOrder, now: int) -> NewOrderAck:
