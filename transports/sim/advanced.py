@@ -252,6 +252,9 @@ class SimAdvanced:
             self._run_contingencies(market)
             if not prices:
                 return
+            if not self._waiting[symbol]:
+                prices.clear()  # no stop waits: no trade can trigger one (the usual case)
+                continue
             batch = list(prices)
             prices.clear()
             fired: list[SimOrder] = []
