@@ -855,7 +855,9 @@ class SimExchange(SimAdvanced, SimSor):
         """Queue ``order``'s report (built only when its account is heard); its ``I``."""
         execution_id = self._next_execution_id
         self._next_execution_id += 1
-        if self._heard(order.account):
+        if not self._heard(order.account):
+            return execution_id
+        if extra:
             report = reports.execution_report(
                 order,
                 market.rules,
@@ -864,7 +866,15 @@ class SimExchange(SimAdvanced, SimSor):
                 execution_type=execution_type,
                 **extra,
             )
-            self._reports.append((order.account, report))
+        else:  # NEW, EXPIRED: a plain call (an empty ** expansion takes the slow call path)
+            report = reports.execution_report(
+                order,
+                market.rules,
+                now=self._now,
+                execution_id=execution_id,
+                execution_type=execution_type,
+            )
+        self._reports.append((order.account, report))
         return execution_id
 
     def _response(
