@@ -347,6 +347,8 @@ class WsApiClient:
                 elif msg.type is not aiohttp.WSMsgType.BINARY:
                     reason = f"{msg.type.name}, code {ws.close_code}"
                     break
+        except Exception as exc:  # whatever ended the reader, its requests end unknown
+            reason = f"reader failed ({type(exc).__name__})"
         finally:
             if self._ws is ws:
                 self._ws = None
