@@ -435,7 +435,8 @@ def test_the_compiled_table_is_the_transitions_machine(triggers: list[str]) -> N
 async def manager_run(local: Local, **overrides: Any) -> dict[str, Any]:
     """An order placed, partly filled by the maker, cancelled: what the manager knows."""
     config = ManagerConfig(resolve_initial_delay=0.01, stream_start_timeout=5.0)
-    manager = OrderManager(local.client(**overrides), config=config)
+    client = local.client(**overrides)
+    manager = OrderManager(client, config=config)
     await manager.start()
     try:
         placed = await manager.execute_spot_buy("BTCUSDT", D("0.02"), D("55000"),
@@ -453,6 +454,7 @@ async def manager_run(local: Local, **overrides: Any) -> dict[str, Any]:
             "executed": cancelled.executed_qty,
             "fills": fills,
             "balances": {a: manager.balances()[a] for a in ("BTC", "USDT")},
+            "ws_connects": client.ws_api.connects if client.ws_api else None,
         }
     finally:
         await manager.close()
@@ -462,6 +464,7 @@ async def test_the_manager_over_the_ws_api_ends_as_over_rest(aiohttp_server: Ser
     over_rest = await manager_run(await serve(aiohttp_server))
     ws_local = await serve(aiohttp_server)
     over_ws = await manager_run(ws_local, **WS)
+    assert (over_rest.pop("ws_connects"), over_ws.pop("ws_connects")) == (None, 1)
     assert over_ws == over_rest
     assert over_ws["state"].name == "CANCELED" and over_ws["executed"] == D("0.01")
     assert ws_local.sim.open_orders("alice") == []
