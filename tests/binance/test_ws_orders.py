@@ -15,6 +15,7 @@ import time
 from decimal import Decimal
 from typing import Any
 
+import aiohttp
 import msgspec
 import pytest
 from aiohttp import web
@@ -26,6 +27,7 @@ from transitions import MachineError
 from oms.errors import (
     CancelRejected,
     ClockSkewError,
+    DecodeError,
     Disconnected,
     FilterFailure,
     InsufficientBalance,
@@ -44,7 +46,8 @@ from oms.wire.rest import NewOrderAck, NewOrderFull, NewOrderResult, QueryOrderR
 from transports.binance.client import BinanceClient
 from transports.binance.clock import ServerClock, TimeSample
 from transports.binance.config import OrderApi
-from transports.binance.ws_api import LIFECYCLE, NEXT, ApiState, machine
+from transports.binance.errors import RequestMeta
+from transports.binance.ws_api import LIFECYCLE, NEXT, ApiState, WsApiClient, machine
 from transports.sim.faults import FaultConfig
 from transports.sim.server.app import ServerOptions
 
@@ -328,6 +331,59 @@ async def test_cannot_connect_is_disconnected_nothing_sent(aiohttp_server: Serve
         assert client.ws_api is not None and client.ws_api.state is ApiState.DISCONNECTED
     with pytest.raises(Disconnected):
         await client.get_order(QueryOrder(symbol="BTCUSDT", order_id=1))
+
+
+async def test_closing_the_client_with_an_order_in_flight_is_unknown(
+    aiohttp_server: ServerFactory,
+) -> None:
+    state = Hostile()
+    arrived = asyncio.Event()
+
+    async def never_answers(ws: web.WebSocketResponse, s: Hostile) -> None:
+        await s.ws_request(ws)
+        arrived.set()
+        await ws.receive()
+
+    state.ws_scripts = [never_answers]
+    server = await aiohttp_server(state.app())
+    client = hostile_client(server)
+    placing = asyncio.create_task(client.place_spot_order(order(quantity=D("1"))))
+    await asyncio.wait_for(arrived.wait(), 5)
+    await client.close()
+    with pytest.raises(OutcomeUnknown, match="connection lost after sending"):
+        await placing
+    assert client.ws_api is not None and client.ws_api.state is ApiState.CLOSED
+
+
+async def test_an_unreadable_answer_is_unknown_for_an_order_a_decode_error_for_a_query(
+    aiohttp_server: ServerFactory,
+) -> None:
+    state = Hostile()
+
+    async def garbled(ws: web.WebSocketResponse, s: Hostile) -> None:
+        for _ in range(2):
+            request = await s.ws_request(ws)
+            result = {"symbol": "BTCUSDT", "orderId": "not a number"}
+            await ws.send_str(json.dumps({"id": request["id"], "status": 200, "result": result}))
+        await ws.receive()
+
+    state.ws_scripts = [garbled]
+    server = await aiohttp_server(state.app())
+    async with hostile_client(server) as client:
+        with pytest.raises(OutcomeUnknown, match="unreadable answer"):
+            await client.place_spot_order(order(quantity=D("1")))
+        with pytest.raises(DecodeError, match="orderId"):
+            await client.get_order(QueryOrder(symbol="BTCUSDT", order_id=1))
+
+
+def test_a_refused_send_is_not_sent_anything_later_is_unknown() -> None:
+    # aiohttp refuses a frame for a closing transport before writing any of it; an error
+    # from the drain comes after the frame was written.
+    meta = RequestMeta(method="WS", path="order.place", mutating=True)
+    closing = aiohttp.ClientConnectionResetError("Cannot write to closing transport")
+    assert isinstance(WsApiClient._send_failed(meta, closing), Disconnected)
+    lost = ConnectionResetError("Connection lost")
+    assert isinstance(WsApiClient._send_failed(meta, lost), OutcomeUnknown)
 
 
 async def test_server_shutdown_and_age_replace_the_idle_connection(
