@@ -25,9 +25,10 @@ Rules (web-socket-api.md, "General API Information", "Request format", "Response
   ``transitions`` (``LIFECYCLE``, ``machine()``); the channel moves through ``NEXT``, the
   table compiled from it (a property test proves the two agree). It connects on the first
   request, reconnects on the next request after a drop, and retires a connection that is
-  older than ``stream_max_age_s`` (web-socket-api.md, "General API Information": 24 h) or
-  announced ``serverShutdown`` (web-socket-api.md, "Connection events") at the next request
-  that finds it idle. Pings are answered by aiohttp (``autoping``).
+  older than ``stream_max_age_s`` (web-socket-api.md, "General API Information": 24 h),
+  announced ``serverShutdown`` (web-socket-api.md, "Connection events") or answered a 5xx
+  (web-socket-api.md, "Status codes") at the next request that finds it idle. Pings are
+  answered by aiohttp (``autoping``).
 - Logs name the method and the outcome, never the key, the signature or the params.
 """
 
@@ -134,7 +135,7 @@ class WsApiClient:
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._reader: asyncio.Task[None] | None = None
         self._opened_s = 0.0
-        self._retiring = False
+        self._retire_why: str | None = None  # why the connection should be replaced
         self._closed = False
         self.state = A.DISCONNECTED
         self.connects = 0
@@ -263,6 +264,10 @@ class WsApiClient:
             return decode_answer(bytes(answer.result), shape, meta, status=status, headers={})
         body = bytes(answer.error)
         headers: dict[str, str] = {}
+        if status >= 500:
+            # web-socket-api.md, "Status codes": after a 5xx "you might also want to
+            # establish a new WebSocket connection".
+            self._retire_why = f"status {status}"
         if status in (429, 418):
             # web-socket-api.md, "Rate limits": the wait is data.retryAfter (epoch ms), not
             # a Retry-After header; the governor holds every request until then.
@@ -294,10 +299,10 @@ class WsApiClient:
     def _due(self) -> bool:
         """Whether the open connection should be replaced (too old, or shutting down)."""
         age = time.monotonic() - self._opened_s
-        return self._retiring or age >= self._config.stream_max_age_s
+        return self._retire_why is not None or age >= self._config.stream_max_age_s
 
     async def _retire(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        why = "serverShutdown" if self._retiring else "its maximum age"
+        why = self._retire_why or "its maximum age"
         log.info("WS API: replacing the connection (%s)", why)
         self._ws = None
         self._move("retire")
@@ -330,7 +335,7 @@ class WsApiClient:
             raise Disconnected("the client is closed")
         self._move("connected")
         self.connects += 1
-        self._ws, self._opened_s, self._retiring = ws, time.monotonic(), False
+        self._ws, self._opened_s, self._retire_why = ws, time.monotonic(), None
         self._reader = asyncio.create_task(self._read(ws))
         log.info("WS API: connected")
         return ws
@@ -368,7 +373,7 @@ class WsApiClient:
             return
         if answer.event:
             if _SHUTDOWN in bytes(answer.event):
-                self._retiring = True
+                self._retire_why = "serverShutdown"
             return
         future = self._pending.pop(answer.id, None) if isinstance(answer.id, int) else None
         if future is None or future.done():
