@@ -230,7 +230,7 @@ async def test_5xx_and_minus_1007_after_execution_are_unknown(
             )
             assert found.status is OrderStatus.NEW
         # web-socket-api.md, Status codes: after a 5xx, a new connection.
-        assert used_ws(client) == 1 + after_500
+        assert 0 < after_500 < 4 and used_ws(client) == 1 + after_500  # (seeded faults)
 
 
 async def test_no_answer_is_unknown_and_the_late_answer_is_dropped(
