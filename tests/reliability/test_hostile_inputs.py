@@ -273,7 +273,8 @@ CONFIG_VARS = [
     "OMS_STREAM_MAX_AGE_S", "OMS_STREAM_SILENCE_S", "OMS_ORDER_API",
 ]  # fmt: skip
 CONFIG_VALUES = ["", "nan", "inf", "-inf", "1e999", "-5", "0", "abc", "production", "local",
-                 "logon", "websocket", "\u00e9\u0000", "9" * 400, "/nonexistent/key.pem", " 12 "]  # fmt: skip
+                 "logon", "websocket", "\u00e9\u0000", "9" * 400, "/nonexistent/key.pem",
+                 " 12 "]  # fmt: skip
 
 
 @given(
