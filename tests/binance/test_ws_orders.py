@@ -123,7 +123,7 @@ async def test_ws_answers_are_the_rest_answers(aiohttp_server: ServerFactory) ->
         over_ws = await scenario(ws, "x")
         assert used_ws(ws) == 1  # one connection carried every order request
         assert ws.ws_api is not None and ws.ws_api.state is ApiState.OPEN
-        # The answers' rateLimits fed the governor: the server's counts, not our guesses.
+        # The orders counted (the answers' rateLimits: see the test with counts of its own).
         assert ws.governor.orders_10s.count == 3 and ws.governor.orders_1d.count == 3
     assert over_ws == over_rest
     assert [o.client_order_id for o in ws_local.sim.open_orders("alice")] == ["x-a"]
@@ -322,6 +322,32 @@ async def test_a_drop_after_sending_is_unknown_then_the_next_request_reconnects(
     assert state.ws_connections == 2 and state.bad_signatures == 0
     first, second = state.ws_requests
     assert first["id"] != second["id"]  # a new request (stamped, signed) after the query
+
+
+async def test_the_answers_rate_limits_are_the_governors_counts(
+    aiohttp_server: ServerFactory,
+) -> None:
+    state = Hostile()
+    limits = [
+        {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": 50,
+         "count": 37},
+        {"rateLimitType": "ORDERS", "interval": "DAY", "intervalNum": 1, "limit": 160000,
+         "count": 4043},
+        {"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1,
+         "limit": 6000, "count": 1234},
+    ]  # fmt: skip
+
+    async def counted(ws: web.WebSocketResponse, s: Hostile) -> None:
+        await ws.send_str(answer_ack(await s.ws_request(ws), rateLimits=limits))
+        await ws.receive()
+
+    state.ws_scripts = [counted]
+    server = await aiohttp_server(state.app())
+    async with hostile_client(server) as client:
+        ack = order(quantity=D("1"), client_order_id="c1", response_type=OrderResponseType.ACK)
+        assert isinstance(await client.place_spot_order(ack), NewOrderAck)
+        g = client.governor
+        assert (g.orders_10s.count, g.orders_1d.count, g.weight.count) == (37, 4043, 1234)
 
 
 async def test_cannot_connect_is_disconnected_nothing_sent(aiohttp_server: ServerFactory) -> None:
