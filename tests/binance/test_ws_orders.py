@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from transitions import MachineError
 
 from oms.errors import (
+    AuthError,
     CancelRejected,
     ClockSkewError,
     DecodeError,
@@ -45,14 +46,23 @@ from oms.wire.requests import CancelOrder, NewOrder, QueryOrder
 from oms.wire.rest import NewOrderAck, NewOrderFull, NewOrderResult, QueryOrderResponse
 from transports.binance.client import BinanceClient
 from transports.binance.clock import ServerClock, TimeSample
-from transports.binance.config import OrderApi
+from transports.binance.config import OrderApi, StreamAuth
 from transports.binance.errors import RequestMeta
+from transports.binance.signing import Ed25519Signer, Secret
 from transports.binance.ws_api import LIFECYCLE, NEXT, ApiState, WsApiClient, machine
 from transports.sim.faults import FaultConfig
 from transports.sim.server.app import ServerOptions
 
 from .hostile import API_KEY, API_SECRET, Hostile, config_for
-from .test_local_server import Local, ServerFactory, limit, order, serve
+from .test_local_server import (
+    ED_KEY,
+    ED_PRIVATE,
+    Local,
+    ServerFactory,
+    limit,
+    order,
+    serve,
+)
 
 pytestmark = pytest.mark.timeout(30)
 D = Decimal
@@ -495,6 +505,72 @@ async def test_no_secret_in_logs_or_errors(
     assert "Illegal request" in everything and "WS order.place" in everything
     for secret in (API_KEY, API_SECRET, *signatures):
         assert secret not in everything
+
+
+async def test_an_ed25519_key_logs_on_once_and_orders_go_unsigned(local: Local) -> None:
+    config = local.config(
+        **WS, api_key=Secret(ED_KEY), signer=Ed25519Signer(ED_PRIVATE), stream_auth=StreamAuth.LOGON
+    )
+    async with BinanceClient(config) as client:
+        placed = await client.place_spot_order(
+            limit(Side.BUY, "0.01", "50000", client_order_id="e1")
+        )
+        assert isinstance(placed, NewOrderFull) and placed.status is OrderStatus.NEW
+        query = QueryOrder(symbol="BTCUSDT", orig_client_order_id="e1")
+        assert (await client.get_order(query)).order_id == placed.order_id
+        cancel = CancelOrder(symbol="BTCUSDT", orig_client_order_id="e1")
+        assert (await client.cancel_spot_order(cancel)).status is OrderStatus.CANCELED
+        with pytest.raises(InsufficientBalance):  # carol has 1,000 USDT
+            await client.place_spot_order(limit(Side.BUY, "1", "50000"))
+        assert client.ws_api is not None
+        assert (client.ws_api.connects, client.ws_api.logons) == (1, 1)
+    assert local.sim.open_orders("carol") == []
+
+
+async def test_logon_then_unsigned_requests_and_a_revoked_session_logs_on_again(
+    aiohttp_server: ServerFactory,
+) -> None:
+    state = Hostile()
+
+    async def logon_then_revoked(ws: web.WebSocketResponse, s: Hostile) -> None:
+        logon = await s.ws_request(ws)
+        assert logon["method"] == "session.logon" and "signature" in logon["params"]
+        await ws.send_str(json.dumps({"id": logon["id"], "status": 200, "result": {}}))
+        await ws.send_str(answer_ack(await s.ws_request(ws)))
+        error = {"code": -2015, "msg": "Invalid API-key, IP, or permissions for action."}
+        await ws.send_str(json.dumps({"id": None, "status": 401, "error": error}))
+        await ws.receive()
+
+    async def logon_refused(ws: web.WebSocketResponse, s: Hostile) -> None:
+        logon = await s.ws_request(ws)
+        error = {"code": -2015, "msg": "Invalid API-key, IP, or permissions for action."}
+        await ws.send_str(json.dumps({"id": logon["id"], "status": 401, "error": error}))
+        await ws.receive()
+
+    state.ws_scripts = [logon_then_revoked, logon_refused]
+    server = await aiohttp_server(state.app())
+    ack = NewOrder(symbol="BTCUSDT", side=Side.BUY, order_type=OrderType.LIMIT_MAKER,
+                   quantity=D("1"), price=D("1"), client_order_id="c1")  # fmt: skip
+    signer = Ed25519Signer(ED_PRIVATE)
+    async with hostile_client(server, signer=signer) as client:
+        assert isinstance(await client.place_spot_order(ack), NewOrderAck)
+        assert client.ws_api is not None and client.ws_api.logons == 1
+        for _ in range(200):  # the revocation arrives after the answer
+            if client.ws_api.retire_reason:
+                break
+            await asyncio.sleep(0.01)
+        assert client.ws_api.retire_reason == "session revoked"
+        with pytest.raises(AuthError):  # a new connection, a new logon, refused: not sent
+            await client.place_spot_order(ack)
+        assert client.ws_api.state is ApiState.DISCONNECTED
+    order_params = state.ws_requests[1]["params"]
+    assert "signature" not in order_params and "apiKey" not in order_params
+    assert "timestamp" in order_params
+    assert [r["method"] for r in state.ws_requests] == [
+        "session.logon",
+        "order.place",
+        "session.logon",
+    ]
 
 
 # --- the lifecycle ------------------------------------------------------------------------

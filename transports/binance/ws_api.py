@@ -8,7 +8,9 @@ Rules (web-socket-api.md, "General API Information", "Request format", "Response
   connection has one reader.
 - Every request is SIGNED on its own (web-socket-api.md, "SIGNED request security": params
   sorted, not percent-encoded, ``apiKey`` inside; ``signing.ws_payload``), stamped after the
-  governor's wait. No ``session.logon``: it takes Ed25519 keys only.
+  governor's wait; with an Ed25519 key the connection logs on once instead (web-socket-api.md,
+  "Session Authentication": ``session.logon``, Ed25519 only) and requests carry only their
+  ``timestamp``; a session the server revokes (``{"id": null, "status": 401}``) is replaced.
 - Same outcomes as REST (``rest.py``): a 2xx ``result`` decodes into the REST answer's
   ``oms.wire.rest`` shape (the WS API answers "with the same fields", web-socket-api.md,
   "Trading requests"); an ``error`` and its ``status`` go through
@@ -44,7 +46,16 @@ from typing import Any, TypeVar
 import aiohttp
 import msgspec
 
-from oms.errors import Disconnected, LocalError, OutcomeUnknown
+from oms.errors import (
+    AuthError,
+    ClockSkewError,
+    Disconnected,
+    IpBanned,
+    LocalError,
+    OmsError,
+    OutcomeUnknown,
+    RateLimited,
+)
 from oms.wire.requests import Params
 from oms.wire.rest import RateLimitCount
 from transports.binance.clock import ServerClock
@@ -52,8 +63,8 @@ from transports.binance.config import BinanceConfig
 from transports.binance.deadlines import Deadlines
 from transports.binance.errors import RequestMeta, WsError, error_from_response, ws_retry_after_s
 from transports.binance.governor import WEIGHTS, RateGovernor
-from transports.binance.rest import RestClient, decode_answer, retry_after_skew, wait_turn
-from transports.binance.signing import ws_payload
+from transports.binance.rest import Empty, RestClient, decode_answer, retry_after_skew, wait_turn
+from transports.binance.signing import KeyType, ws_payload
 from transports.binance.stream import lifecycle_machine
 from transports.wire import encode_json
 
@@ -114,6 +125,10 @@ _ERROR = msgspec.json.Decoder(WsError)
 _SHUTDOWN = b'"serverShutdown"'
 
 
+# A refused session.logon that is an answer in itself (the others become ``Disconnected``).
+_LOGON_REFUSALS = (AuthError, ClockSkewError, RateLimited, IpBanned)
+
+
 class _DroppedError(Exception):
     """The connection ended with the request's answer outstanding (``reason``: no secrets)."""
 
@@ -137,9 +152,16 @@ class WsApiClient:
         self._opened_s = 0.0
         self._retire_why: str | None = None  # why the connection should be replaced
         self._closed = False
+        self._logged_on = False  # the open connection's session.logon succeeded
         self.state = A.DISCONNECTED
         self.connects = 0
+        self.logons = 0  # session.logon answered 200 (Ed25519 keys)
         self.late_answers = 0  # answers for ids nobody waits for any more (dropped)
+
+    @property
+    def retire_reason(self) -> str | None:
+        """Why the open connection will be replaced at the next idle request, if it will."""
+        return self._retire_why
 
     def __repr__(self) -> str:
         return f"WsApiClient({self._config.ws_api_url!r}, {self.state.value})"
@@ -192,29 +214,55 @@ class WsApiClient:
         # The governor's wait BEFORE stamping (web-socket-api.md, "Timing security").
         await wait_turn(self._governor, config.max_rate_wait_s, method, weight, orders)
         ws = await self._connection()
+        signed, meta = self._stamp(method, params, mutating, sign=not self._logged_on)
+        answer = await self._call(ws, method, signed, meta, weight, orders)
+        return self._outcome(answer, shape, meta)
+
+    def _stamp(
+        self, method: str, params: Params, mutating: bool, *, sign: bool
+    ) -> tuple[dict[str, str | int], RequestMeta]:
+        """The request's params, stamped now, signed unless the session is logged on
+        (web-socket-api.md, "Session Authentication": no ``apiKey`` nor ``signature`` then,
+        a ``timestamp`` still)."""
+        config = self._config
+        assert config.api_key is not None and config.signer is not None  # checked by callers
         key = config.api_key.reveal()
         signed: dict[str, str | int] = dict(params)
-        signed["apiKey"] = key
         signed["recvWindow"] = config.recv_window_ms
         signed["timestamp"] = timestamp = self._clock.now_ms()
-        signed["signature"] = signature = config.signer.sign(ws_payload(signed))
+        secrets: tuple[str, ...] = (key,)
+        if sign:
+            signed["apiKey"] = key
+            signed["signature"] = signature = config.signer.sign(ws_payload(signed))
+            secrets = (signature, key)
         meta = RequestMeta(
             method="WS",
             path=method,
             mutating=mutating,
             request_time_ms=timestamp,
             recv_window_ms=config.recv_window_ms,
-            secrets=(signature, key),
+            secrets=secrets,
         )
+        return signed, meta
+
+    async def _call(  # noqa: PLR0917
+        self,
+        ws: aiohttp.ClientWebSocketResponse,
+        method: str,
+        params: dict[str, str | int],
+        meta: RequestMeta,
+        weight: int,
+        orders: int,
+    ) -> _Answer:
         request_id = next(self._ids)
-        frame = encode_json({"id": request_id, "method": method, "params": signed})
+        frame = encode_json({"id": request_id, "method": method, "params": params})
         answer: _Answer | None = None
         self._governor.reserve(weight, orders)
         try:
             answer = await self._exchange(ws, request_id, frame, meta)
         finally:
             self._governor.settle_counts(weight, orders, answer.rate_limits if answer else None)
-        return self._outcome(answer, shape, meta)
+        return answer
 
     async def _exchange(
         self, ws: aiohttp.ClientWebSocketResponse, request_id: int, frame: bytes, meta: RequestMeta
@@ -337,8 +385,35 @@ class WsApiClient:
         self.connects += 1
         self._ws, self._opened_s, self._retire_why = ws, time.monotonic(), None
         self._reader = asyncio.create_task(self._read(ws))
+        self._logged_on = False
         log.info("WS API: connected")
+        signer = self._config.signer
+        if signer is not None and signer.key_type is KeyType.ED25519:
+            await self._logon(ws)
         return ws
+
+    async def _logon(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        """``session.logon`` (web-socket-api.md, "Log in with API key": Ed25519 keys only):
+        later requests on this connection carry no ``apiKey`` nor ``signature``.
+
+        Raises:
+            AuthError, ClockSkewError, RateLimited, IpBanned: refused (the connection is
+                closed; -1021 is retried by ``signed`` on a new one).
+            Disconnected: any other failure; the request that opened the connection was
+                not sent.
+        """
+        params, meta = self._stamp("session.logon", [], False, sign=True)
+        try:
+            answer = await self._call(ws, "session.logon", params, meta, WEIGHTS["WS request"], 0)
+            self._outcome(answer, Empty, meta)
+        except BaseException as exc:
+            await ws.close()
+            if isinstance(exc, OmsError) and not isinstance(exc, _LOGON_REFUSALS):
+                raise Disconnected(f"WS API: session.logon failed ({exc}); not sent") from None
+            raise
+        self._logged_on = True
+        self.logons += 1
+        log.info("WS API: session logged on")
 
     async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         """Hand every answer to its request until the connection ends, then fail the
@@ -374,6 +449,12 @@ class WsApiClient:
         if answer.event:
             if _SHUTDOWN in bytes(answer.event):
                 self._retire_why = "serverShutdown"
+            return
+        if answer.id is None and (answer.status or 0) >= 400:
+            # web-socket-api.md, "Session Authentication": a key that became invalid ends
+            # the session with {"id": null, "status": 401, ...}; log on again afresh.
+            self._retire_why = "session revoked"
+            log.warning("WS API: the server ended the session (status %s)", answer.status)
             return
         future = self._pending.pop(answer.id, None) if isinstance(answer.id, int) else None
         if future is None or future.done():
