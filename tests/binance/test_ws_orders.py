@@ -444,12 +444,12 @@ async def test_server_shutdown_and_age_replace_the_idle_connection(
     state.ws_scripts = [shutdown_after_answer, answers_two, answers_two]
     server = await aiohttp_server(state.app())
     query = QueryOrder(symbol="BTCUSDT", order_id=7)
-    async with hostile_client(server, stream_max_age_s=0.5) as client:
+    async with hostile_client(server, stream_max_age_s=1.5) as client:
         for _ in range(3):
             with pytest.raises(OmsError):  # an ACK is not a query's answer: decoded as such
                 await client.get_order(query)
         assert used_ws(client) == 2  # the second request went over a fresh connection
-        await asyncio.sleep(0.6)  # older than stream_max_age_s: rotated at the next request
+        await asyncio.sleep(1.6)  # older than stream_max_age_s: rotated at the next request
         with pytest.raises(OmsError):
             await client.get_order(query)
         assert used_ws(client) == 3
