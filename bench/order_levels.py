@@ -10,7 +10,11 @@ Runs ``N`` orders (after 30 of warm-up) at one level against the bench server of
 - ``signed``: the minimal signed POST (``bench.wire.signed_order``), the baseline;
 - ``transport``: ``BinanceClient.place_spot_order`` alone (the minimal client's account);
 - ``rest``: ``OrderManager.execute_spot_buy`` with the stream off (the REST path);
-- ``manager``: ``OrderManager.execute_spot_buy`` with its stream, as section 4 runs it.
+- ``manager``: ``OrderManager.execute_spot_buy`` with its stream, as section 4 runs it;
+- ``ws-transport``: ``BinanceClient.place_spot_order`` alone over the WebSocket API
+  (``order_api="websocket"``, the minimal client's account);
+- ``ws``: ``OrderManager.execute_spot_buy`` with its stream, orders over the WebSocket API
+  (section 4's "order over WS API" rows).
 
 Instructions per order, steady under load: run each level under
 ``valgrind --tool=callgrind`` with N=200 and with N=0 against one ``--server``, and divide
@@ -33,8 +37,9 @@ from bench.wire import MIN_KEY, MIN_SECRET, ROOT, _config, _manager, signed_orde
 from oms.wire.enums import OrderType, Side, TimeInForce
 from oms.wire.requests import NewOrder
 from transports.binance.client import BinanceClient
+from transports.binance.config import OrderApi
 
-LEVELS = ("signed", "transport", "rest", "manager")
+LEVELS = ("signed", "transport", "rest", "manager", "ws-transport", "ws")
 QTY, PRICE = Decimal("0.001"), Decimal("50000.00")
 
 
@@ -44,15 +49,16 @@ async def run(base: str, level: str, n: int) -> float:
     session = aiohttp.ClientSession()
     closing.append(session.close)
     one: Callable[[], Awaitable[object]]
-    if level in ("rest", "manager"):
-        manager, _ = await _manager(base, stream=level == "manager")
+    if level in ("rest", "manager", "ws"):
+        manager, _ = await _manager(base, stream=level != "rest", ws_api=level == "ws")
         closing.append(manager.close)
 
         def one() -> Awaitable[object]:
             return manager.execute_spot_buy("BTCUSDT", QTY, PRICE, time_in_force=TimeInForce.IOC)
 
-    elif level == "transport":
-        client = BinanceClient(_config(base, MIN_KEY, MIN_SECRET))
+    elif level in ("transport", "ws-transport"):
+        api = OrderApi.WEBSOCKET if level == "ws-transport" else OrderApi.REST
+        client = BinanceClient(_config(base, MIN_KEY, MIN_SECRET, api))
         closing.append(client.close)
         await client.get_exchange_info()  # the server's lifted rate limits
         seq = [0]

@@ -26,6 +26,10 @@ This process then measures, median over repeats, interleaved:
   on the minimal client's account (no subscription there), against the minimal signed
   POST: the REST path alone, without the order's stream events (no goal; it says how the
   row above splits);
+- the same order through a manager with ``order_api="websocket"`` (its own account and
+  stream): round trips/s with 1 and 8 in flight (against the bare POST, no goal), and with
+  1 in flight its p50 round trip and client CPU per order (stream events included) against
+  the same minimal signed POST (goals <= 1.25x, <= 1.5x);
 - user-data events/s received over the WebSocket API and applied by the manager with a WAL
   file journal (adopted orders, fills, balances), against a bare aiohttp receive loop
   (goal >= 0.3).
@@ -61,7 +65,7 @@ from oms.runtime.manager import ManagerConfig, OrderManager
 from oms.wire.enums import TimeInForce
 from oms.wire.stream import StreamItem
 from transports.binance.client import BinanceClient
-from transports.binance.config import BinanceConfig, Environment
+from transports.binance.config import BinanceConfig, Environment, OrderApi
 from transports.binance.signing import HmacSigner, Secret
 from transports.sim.exchange import SimExchange
 from transports.sim.server.app import HUB_KEY, ApiAccount, ServerOptions, make_app
@@ -84,6 +88,11 @@ PREFIX = len(b'{"subscriptionId":0,"event":')
 MIN_ACCOUNT = "benchmin"
 MIN_KEY = "benchMinKey000000000000000000000000000000000000000000000000000001"
 MIN_SECRET = "benchMinSecret0000000000000000000000000000000000000000000000000001"
+# The manager trading over the WebSocket API (order_api="websocket"): its own account, so
+# its stream carries only its own orders' events.
+WS_ACCOUNT = "benchws"
+WS_KEY = "benchWsKey0000000000000000000000000000000000000000000000000000001"
+WS_SECRET = "benchWsSecret00000000000000000000000000000000000000000000000001"
 
 
 def use_uvloop(wanted: bool) -> bool:
@@ -119,8 +128,10 @@ def server_app() -> web.Application:
         stream_queue_frames=0,
     )
     exchange.create_account(MIN_ACCOUNT, {"USDT": Decimal(10) ** 9})
+    exchange.create_account(WS_ACCOUNT, {"USDT": Decimal(10) ** 9})
     keys = [ApiAccount(account=ACCOUNT, api_key=KEY, secret=SECRET),
-            ApiAccount(account=MIN_ACCOUNT, api_key=MIN_KEY, secret=MIN_SECRET)]  # fmt: skip
+            ApiAccount(account=MIN_ACCOUNT, api_key=MIN_KEY, secret=MIN_SECRET),
+            ApiAccount(account=WS_ACCOUNT, api_key=WS_KEY, secret=WS_SECRET)]  # fmt: skip
     app = make_app(exchange, keys, options)
     cache: dict[int, list[bytes]] = {}
 
@@ -205,21 +216,31 @@ class CountingClient(BinanceClient):
             self.applied += 1  # the consumer asked for the next one: this one is applied
 
 
-def _config(base: str, key: str = KEY, secret: str = SECRET) -> BinanceConfig:
+def _config(
+    base: str, key: str = KEY, secret: str = SECRET, order_api: OrderApi = OrderApi.REST
+) -> BinanceConfig:
     return BinanceConfig(
         environment=Environment.LOCAL, rest_url=f"{base}/api",
         ws_api_url=f"{base.replace('http', 'ws', 1)}/ws-api/v3", api_key=Secret(key),
-        signer=HmacSigner(Secret(secret)), time_samples=1,
+        signer=HmacSigner(Secret(secret)), time_samples=1, order_api=order_api,
     )  # fmt: skip
 
 
 async def _manager(
-    base: str, journal: str = ":memory:", *, stream: bool = True, counting: bool = False
+    base: str,
+    journal: str = ":memory:",
+    *,
+    stream: bool = True,
+    counting: bool = False,
+    ws_api: bool = False,
 ) -> tuple[OrderManager, BinanceClient]:
     # Without the stream, the manager trades on the minimal client's account: no
     # subscription there, so its orders' events reach nobody. ``counting``: a
     # ``CountingClient`` (a generator more per event: only where the count is needed).
+    # ``ws_api``: orders over the WebSocket API, on an account of its own.
     account = _config(base) if stream else _config(base, MIN_KEY, MIN_SECRET)
+    if ws_api:
+        account = _config(base, WS_KEY, WS_SECRET, OrderApi.WEBSOCKET)
     client = CountingClient(account) if counting else BinanceClient(account)
     config = ManagerConfig(balance_settle=0.0, stream=stream)
     manager = OrderManager(client, journal=Journal(journal), config=config)
@@ -280,12 +301,16 @@ async def _server_cpu(session: aiohttp.ClientSession, base: str) -> float:
 
 async def round_trips(base: str, n: int, in_flight: int, repeats: int) -> dict[str, Any]:
     manager, _ = await _manager(base)
+    ws_manager, _ = await _manager(base, ws_api=True)
     qty, price = Decimal("0.001"), Decimal("50000.00")
 
     async def ours() -> None:
         await manager.execute_spot_buy("BTCUSDT", qty, price, time_in_force=TimeInForce.IOC)
 
-    names = ("bare", "signed", "ours", "ws")
+    async def ours_ws() -> None:
+        await ws_manager.execute_spot_buy("BTCUSDT", qty, price, time_in_force=TimeInForce.IOC)
+
+    names = ("bare", "signed", "ours", "ws", "ours_ws")
     result: dict[str, Any] = {k: [] for name in names for k in (name, f"lat_{name}",
                                                                  f"p50_{name}", f"cpu_{name}",
                                                                  f"srv_{name}")}  # fmt: skip
@@ -296,7 +321,8 @@ async def round_trips(base: str, n: int, in_flight: int, repeats: int) -> dict[s
             async with session.post(f"{base}/bench/bare") as reply:
                 await reply.read()
 
-        fns = {"bare": bare, "signed": signed_order(session, base), "ours": ours}
+        fns = {"bare": bare, "signed": signed_order(session, base), "ours": ours,
+               "ours_ws": ours_ws}  # fmt: skip
         if in_flight == 1:  # one connection carries one request at a time
             fns["ws"] = ws_signed_order(ws)
         for fn in fns.values():
@@ -322,6 +348,7 @@ async def round_trips(base: str, n: int, in_flight: int, repeats: int) -> dict[s
                 result[f"p50_{name}"].append(statistics.median(lat))
         await ws.close()
     await manager.close()
+    await ws_manager.close()
     return result
 
 
@@ -381,15 +408,16 @@ async def events(base: str, n: int, repeats: int) -> dict[str, list[float]]:
     return rates
 
 
-def _per_repeat(got: dict[str, Any], key: str) -> float:
-    """Median over repeats of ours / signed for ``key`` (``p50`` or ``cpu``)."""
-    pairs = zip(got[f"{key}_ours"], got[f"{key}_signed"], strict=True)
+def _per_repeat(got: dict[str, Any], key: str, name: str = "ours") -> float:
+    """Median over repeats of ``name`` / signed for ``key`` (``p50`` or ``cpu``)."""
+    pairs = zip(got[f"{key}_{name}"], got[f"{key}_signed"], strict=True)
     return statistics.median(a / b for a, b in pairs)
 
 
 def _order_cost_rows(sec: str, got: dict[str, Any], rest: dict[str, list[float]]) -> list[Row]:
     """An order's cost against the minimal signed POST of the same order, same run."""
     p50, cpu = _per_repeat(got, "p50"), _per_repeat(got, "cpu")
+    p50_ws, cpu_ws = _per_repeat(got, "p50", "ours_ws"), _per_repeat(got, "cpu", "ours_ws")
     rest_ratio = statistics.median(a / b for a, b in zip(rest["ours"], rest["signed"], strict=True))
     us = 1e6
     srv = {name: statistics.median(got[f"srv_{name}"]) * us for name in ("bare", "signed", "ws")}
@@ -404,6 +432,12 @@ def _order_cost_rows(sec: str, got: dict[str, Any], rest: dict[str, list[float]]
         Row(sec, "  order: client CPU (stream events incl.)",
             statistics.median(got["cpu_ours"]) * us, "us/order", "signed POST", cpu, "<= 1.5",
             cpu <= 1.5),
+        Row(sec, "  order over WS API: p50 round trip, 1 in flight",
+            statistics.median(got["p50_ours_ws"]) * us, "us", "signed POST", p50_ws, "<= 1.25",
+            p50_ws <= 1.25),
+        Row(sec, "  order over WS API: client CPU (stream events incl.)",
+            statistics.median(got["cpu_ours_ws"]) * us, "us/order", "signed POST", cpu_ws,
+            "<= 1.5", cpu_ws <= 1.5),
         Row(sec, "  order: client CPU, stream off (REST path only)",
             statistics.median(rest["ours"]) * us, "us/order", "signed POST", rest_ratio),
         Row(sec, "  sim server CPU, bare POST (HTTP floor, idle off)", srv["bare"], "us/request"),
@@ -441,8 +475,15 @@ async def measure(quick: bool, loop_name: str) -> list[Row]:
             rows.append(Row(sec, f"order round trip, {in_flight} in flight",
                             statistics.median(got["ours"]), "orders/s", "bare POST", ratio,
                             ">= 0.8", ratio >= 0.8))  # fmt: skip
+            ws_ratio = statistics.median(
+                a / b for a, b in zip(got["ours_ws"], got["bare"], strict=True)
+            )
+            rows.append(Row(sec, f"order over WS API round trip, {in_flight} in flight",
+                            statistics.median(got["ours_ws"]), "orders/s", "bare POST",
+                            ws_ratio))  # fmt: skip
             for name, label in (("lat_bare", "bare"), ("lat_signed", "signed POST"),
-                                ("lat_ours", "order")):  # fmt: skip
+                                ("lat_ours", "order"),
+                                ("lat_ours_ws", "order over WS API")):  # fmt: skip
                 lat = got[name]
                 rows.append(Row(sec, f"  {label} latency p50 / p99, {in_flight} in flight",
                                 _pct(lat, 0.5), f"ms (p99 {_pct(lat, 0.99):.2f})"))  # fmt: skip

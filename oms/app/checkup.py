@@ -26,6 +26,7 @@ SHOWN = (
     "OMS_PRIVATE_KEY_PATH",
     "OMS_RECV_WINDOW_MS",
     "OMS_STREAM_AUTH",
+    "OMS_ORDER_API",
 )
 
 

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from transports.binance.config import (
     ConfigError,
     Environment,
+    OrderApi,
     StreamAuth,
     load_config,
     parse_dotenv,
@@ -193,3 +194,11 @@ def test_a_url_of_the_wrong_scheme_is_a_configuration_error(name: str, url: str)
     }
     with pytest.raises(ConfigError, match=name):
         load_config(values, env_file=None)
+
+
+def test_order_api_from_the_environment() -> None:
+    assert load_config({}, env_file=None).order_api is OrderApi.REST
+    config = load_config({"OMS_ORDER_API": "WebSocket"}, env_file=None)
+    assert config.order_api is OrderApi.WEBSOCKET and "order_api='websocket'" in repr(config)
+    with pytest.raises(ConfigError, match="OMS_ORDER_API='grpc' is not one of: rest, websocket"):
+        load_config({"OMS_ORDER_API": "grpc"}, env_file=None)

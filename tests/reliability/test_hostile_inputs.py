@@ -270,10 +270,11 @@ def test_rest_bodies_name_the_bad_amount(amount: str) -> None:
 CONFIG_VARS = [
     "OMS_ENV", "OMS_REST_URL", "OMS_WS_API_URL", "OMS_API_KEY", "OMS_API_SECRET",
     "OMS_PRIVATE_KEY_PATH", "OMS_STREAM_AUTH", "OMS_RECV_WINDOW_MS", "OMS_REQUEST_TIMEOUT_S",
-    "OMS_STREAM_MAX_AGE_S", "OMS_STREAM_SILENCE_S",
+    "OMS_STREAM_MAX_AGE_S", "OMS_STREAM_SILENCE_S", "OMS_ORDER_API",
 ]  # fmt: skip
 CONFIG_VALUES = ["", "nan", "inf", "-inf", "1e999", "-5", "0", "abc", "production", "local",
-                 "logon", "\u00e9\u0000", "9" * 400, "/nonexistent/key.pem", " 12 "]  # fmt: skip
+                 "logon", "websocket", "\u00e9\u0000", "9" * 400, "/nonexistent/key.pem",
+                 " 12 "]  # fmt: skip
 
 
 @given(

@@ -3,6 +3,8 @@
 Rules:
 - One ``aiohttp.ClientSession`` per client, shared by REST and the WebSocket API, closed by
   ``close()`` (or ``async with``).
+- Orders, cancels and order queries go over REST, or with ``order_api="websocket"`` over the
+  WebSocket API (``ws_api.py``) with the same answers and errors; the rest is always REST.
 - Requests are ``oms.wire.requests`` objects, answers ``oms.wire.rest`` Structs; errors are only
   ``oms.errors`` types (see ``rest.py`` and ``errors.py`` for the mapping).
 - One ``ServerClock`` and one ``RateGovernor`` serve every call, REST and stream alike.
@@ -45,12 +47,13 @@ from oms.wire.rest import (
 )
 from oms.wire.stream import StreamItem
 from transports.binance.clock import ServerClock
-from transports.binance.config import BinanceConfig
+from transports.binance.config import BinanceConfig, OrderApi
 from transports.binance.errors import RequestMeta, error_from_response
 from transports.binance.governor import WEIGHTS, RateGovernor
 from transports.binance.lists import OrderListCalls
 from transports.binance.rest import Empty, RestClient
 from transports.binance.stream import UserDataStream
+from transports.binance.ws_api import WsApiClient
 
 __all__ = ["RUN_HEADER", "BinanceClient", "OrderTestRates", "ServerProbe"]
 
@@ -95,7 +98,8 @@ _ORDER_SHAPES: dict[OrderResponseType, type[NewOrderResponse]] = {
 
 
 class BinanceClient(OrderListCalls):
-    """Binance Spot over REST + the WebSocket API user-data stream."""
+    """Binance Spot over REST + the WebSocket API user-data stream (and, opted in, orders
+    over the WebSocket API)."""
 
     def __init__(
         self,
@@ -118,6 +122,9 @@ class BinanceClient(OrderListCalls):
             self._governor,
             rng=rng,
         )
+        self._ws_api: WsApiClient | None = None
+        if config.order_api is OrderApi.WEBSOCKET:
+            self._ws_api = WsApiClient(config, self._rest, self._clock, self._governor)
 
     def __repr__(self) -> str:
         return f"BinanceClient({self._config!r})"
@@ -147,6 +154,11 @@ class BinanceClient(OrderListCalls):
     def clock(self) -> ServerClock:
         return self._clock
 
+    @property
+    def ws_api(self) -> WsApiClient | None:
+        """The WebSocket API order connection (``order_api="websocket"``), else None."""
+        return self._ws_api
+
     def server_time_ms(self) -> int:
         return self._clock.now_ms()
 
@@ -175,8 +187,13 @@ class BinanceClient(OrderListCalls):
             RateLimited, IpBanned, Disconnected, LocalError: not sent (or refused unread).
         """
         shape = _ORDER_SHAPES[order.effective_response_type()]
+        weight = WEIGHTS["POST /v3/order"]
+        if self._ws_api is not None:  # web-socket-api.md, Place new order (TRADE)
+            return await self._ws_api.signed(
+                "order.place", order.params(), shape, weight=weight, orders=1, mutating=True
+            )
         return await self._rest.signed(
-            "POST", "/v3/order", order.params(), shape, weight=WEIGHTS["POST /v3/order"], orders=1
+            "POST", "/v3/order", order.params(), shape, weight=weight, orders=1
         )
 
     async def test_order(self, order: NewOrder) -> None:
@@ -186,9 +203,13 @@ class BinanceClient(OrderListCalls):
         Raises:
             The errors of ``place_spot_order``.
         """
-        await self._rest.signed(
-            "POST", "/v3/order/test", order.params(), Empty, weight=WEIGHTS["POST /v3/order/test"]
-        )
+        weight = WEIGHTS["POST /v3/order/test"]
+        if self._ws_api is not None:  # web-socket-api.md, Test new order (TRADE)
+            await self._ws_api.signed(
+                "order.test", order.params(), Empty, weight=weight, mutating=True
+            )
+            return
+        await self._rest.signed("POST", "/v3/order/test", order.params(), Empty, weight=weight)
 
     async def test_order_rates(self, order: NewOrder) -> OrderTestRates:
         """``POST /api/v3/order/test`` with ``computeCommissionRates=true``: validate without
@@ -219,12 +240,13 @@ class BinanceClient(OrderListCalls):
             OutcomeUnknown: the cancel may have happened.
             RateLimited, IpBanned, Disconnected, AuthError, LocalError.
         """
+        weight = WEIGHTS["DELETE /v3/order"]
+        if self._ws_api is not None:  # web-socket-api.md, Cancel order (TRADE)
+            return await self._ws_api.signed(
+                "order.cancel", cancel.params(), CancelResponse, weight=weight, mutating=True
+            )
         return await self._rest.signed(
-            "DELETE",
-            "/v3/order",
-            cancel.params(),
-            CancelResponse,
-            weight=WEIGHTS["DELETE /v3/order"],
+            "DELETE", "/v3/order", cancel.params(), CancelResponse, weight=weight
         )
 
     async def cancel_open_orders(self, symbol: str) -> list[CancelResponse]:
@@ -265,8 +287,13 @@ class BinanceClient(OrderListCalls):
             NoSuchOrder: -2013, the exchange does not know the order.
             OutcomeUnknown, RateLimited, IpBanned, Disconnected, AuthError, DecodeError.
         """
+        weight = WEIGHTS["GET /v3/order"]
+        if self._ws_api is not None:  # web-socket-api.md, Query order (USER_DATA)
+            return await self._ws_api.signed(
+                "order.status", query.params(), QueryOrderResponse, weight=weight, mutating=False
+            )
         return await self._rest.signed(
-            "GET", "/v3/order", query.params(), QueryOrderResponse, weight=WEIGHTS["GET /v3/order"]
+            "GET", "/v3/order", query.params(), QueryOrderResponse, weight=weight
         )
 
     async def get_open_orders(self, symbol: str | None = None) -> list[QueryOrderResponse]:
@@ -463,6 +490,8 @@ class BinanceClient(OrderListCalls):
     async def close(self) -> None:
         """Stop the stream and close the session; later calls raise ``Disconnected``."""
         await self._stream.close()
+        if self._ws_api is not None:
+            await self._ws_api.close()
         await self._rest.close()
 
 

@@ -11,6 +11,8 @@ Rules:
   signers, so ``repr(config)`` shows none of them; errors name the variable, never its value.
 - ``.env`` is read with python-dotenv's parser (``A="abc" # comment`` is ``abc``); no
   interpolation. A line that is not ``NAME=VALUE`` is an error naming its line.
+- ``OMS_ORDER_API`` is ``rest`` (default) or ``websocket``: which API carries orders, cancels
+  and order queries (``ws_api.py``); everything else is REST either way.
 - URLs must be ``http(s)://`` (``OMS_REST_URL``) and ``ws(s)://`` (``OMS_WS_API_URL``);
   anything else is a configuration error, never a request that "may have executed".
 """
@@ -40,6 +42,7 @@ __all__ = [
     "BinanceConfig",
     "ConfigError",
     "Environment",
+    "OrderApi",
     "StreamAuth",
     "load_config",
     "parse_dotenv",
@@ -64,6 +67,15 @@ class StreamAuth(StrEnum):
     SIGNATURE = "signature"
     # session.logon + userDataStream.subscribe: Ed25519 keys only.
     LOGON = "logon"
+
+
+class OrderApi(StrEnum):
+    """Which API carries orders, cancels and order queries (web-socket-api.md, "Trading
+    requests": the WebSocket API's order.place / order.cancel / order.status are the REST
+    endpoints' twins, answered with the same fields)."""
+
+    REST = "rest"
+    WEBSOCKET = "websocket"
 
 
 # rest-api.md and web-socket-api.md, "General API Information": the REST base ends at /api
@@ -96,6 +108,7 @@ class BinanceConfig:
     signer: Signer | None = None
     recv_window_ms: int = 5000
     stream_auth: StreamAuth = StreamAuth.SIGNATURE
+    order_api: OrderApi = OrderApi.REST
     # A request that has not answered after this long is OUTCOME UNKNOWN (Binance itself
     # gives up after 10 s with -1007: errors.md, "-1007 TIMEOUT").
     request_timeout_s: float = 10.0
@@ -104,9 +117,10 @@ class BinanceConfig:
     time_refresh_s: float = 600.0
     # Rate governor: waits up to this long for a limit to clear; longer -> RateLimited.
     max_rate_wait_s: float = 10.0
-    # User-data stream: reconnect backoff, rotation before Binance's 24 h limit (web-socket-api.md,
-    # "General API Information"), and
-    # the silence after which the connection is checked with session.status.
+    # WebSocket API connections: the stream's reconnect backoff, the age at which the stream
+    # and the order connection (ws_api.py) are replaced before Binance's 24 h limit
+    # (web-socket-api.md, "General API Information"), and the stream's silence after which
+    # the connection is checked with session.status.
     backoff_initial_s: float = 0.5
     backoff_max_s: float = 30.0
     stream_max_age_s: float = 23.5 * 3600
@@ -119,7 +133,7 @@ class BinanceConfig:
         return (
             f"BinanceConfig(environment={self.environment.value!r}, rest_url={self.rest_url!r}, "
             f"ws_api_url={self.ws_api_url!r}, api_key={key}, key_type={kind}, "
-            f"recv_window_ms={self.recv_window_ms})"
+            f"recv_window_ms={self.recv_window_ms}, order_api={self.order_api.value!r})"
         )
 
     __str__ = __repr__
@@ -178,6 +192,7 @@ def load_config(
         signer=signer,
         recv_window_ms=recv_window,
         stream_auth=stream_auth,
+        order_api=_choice(values, "OMS_ORDER_API", OrderApi, OrderApi.REST),
         request_timeout_s=_number(values, "OMS_REQUEST_TIMEOUT_S", 10.0, float),
         stream_max_age_s=_number(values, "OMS_STREAM_MAX_AGE_S", 23.5 * 3600, float),
         stream_silence_s=_number(values, "OMS_STREAM_SILENCE_S", 60.0, float),

@@ -37,7 +37,17 @@ from oms.errors import (
 from oms.wire.rest import ErrorBody
 from transports.binance.amend_errors import CANCEL_REPLACE_CODES, cancel_replace_error
 
-__all__ = ["RequestMeta", "error_from_response", "excerpt", "redact", "retry_after_s", "scrub"]
+__all__ = [
+    "RequestMeta",
+    "WsError",
+    "WsErrorData",
+    "error_from_response",
+    "excerpt",
+    "redact",
+    "retry_after_s",
+    "scrub",
+    "ws_retry_after_s",
+]
 
 # errors.md, "-1006 UNEXPECTED_RESP" and "-1007 TIMEOUT": the two answers that leave the
 # execution status unknown.
@@ -114,6 +124,30 @@ def retry_after_s(status: int, headers: Mapping[str, str]) -> float:
     except ValueError:
         return DEFAULT_RETRY_AFTER_S.get(status, 1.0)
     return max(value, 0.0)
+
+
+class WsErrorData(msgspec.Struct, frozen=True):
+    # web-socket-api.md, "Rate limits" (IP limits, Unfilled Order Count): a 429/418 error
+    # carries data.retryAfter (epoch ms) and data.serverTime.
+    retry_after: int | None = msgspec.field(default=None, name="retryAfter")
+    server_time: int | None = msgspec.field(default=None, name="serverTime")
+
+
+class WsError(msgspec.Struct, frozen=True):
+    """A WebSocket API answer's ``error`` (web-socket-api.md, "Response format")."""
+
+    code: int
+    msg: str
+    data: WsErrorData | None = None
+
+
+def ws_retry_after_s(error: WsError, now_ms: int) -> float | None:
+    """Seconds until a WS API 429/418 answer's ``retryAfter`` (None when it has none)."""
+    data = error.data
+    if data is None or data.retry_after is None:
+        return None
+    now = data.server_time if data.server_time is not None else now_ms
+    return max(data.retry_after - now, 0) / 1000.0
 
 
 def _error_body(raw: bytes) -> ErrorBody | None:

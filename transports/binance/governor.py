@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 
-from oms.wire.rest import RateLimit
+from oms.wire.rest import RateLimit, RateLimitCount
 
 __all__ = ["RateGovernor", "WEIGHTS"]
 
@@ -160,8 +160,24 @@ class RateGovernor:
     ) -> None:
         """A reserved request finished: adopt the counts the server reported in ``headers``
         (rest-api.md, "IP Limits"), or count the request as spent when there are none."""
+        self._settle(weight, orders, _reported(headers) if headers else {})
+
+    def settle_counts(
+        self, weight: int, orders: int = 0, limits: Iterable[RateLimitCount] | None = None
+    ) -> None:
+        """``settle`` for a WebSocket API answer: the counts are its ``rateLimits``
+        (web-socket-api.md, "Rate limits": the limits the request affected, each with its
+        ``count``), or the request counts as spent when it has none."""
+        reported: dict[tuple[str, int], int] = {}
+        for limit in limits or ():
+            family = _FAMILIES.get(limit.rate_limit_type)
+            if family is not None:
+                span = _INTERVAL_MS.get(limit.interval, 0) * limit.interval_num
+                reported[(family, span)] = limit.count
+        self._settle(weight, orders, reported)
+
+    def _settle(self, weight: int, orders: int, reported: dict[tuple[str, int], int]) -> None:
         now = self._now_ms()
-        reported = _reported(headers) if headers else {}
         get = reported.get
         self.weight.settle(now, weight, get((_WEIGHT, MINUTE_MS)))
         self.orders_10s.settle(now, orders, get((_ORDERS, TEN_S_MS)))
@@ -179,6 +195,7 @@ class RateGovernor:
 
 _WEIGHT = "x-mbx-used-weight-"
 _ORDERS = "x-mbx-order-count-"
+_FAMILIES = {"REQUEST_WEIGHT": _WEIGHT, "ORDERS": _ORDERS}
 
 
 def _reported(headers: Mapping[str, str]) -> dict[tuple[str, int], int]:

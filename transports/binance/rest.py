@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import aiohttp
@@ -51,7 +52,13 @@ from transports.binance.errors import RequestMeta, error_from_response, retry_af
 from transports.binance.governor import RateGovernor
 from transports.binance.signing import quote_value, rest_payload
 
-__all__ = ["Empty", "RestClient"]
+__all__ = [
+    "Empty",
+    "RestClient",
+    "decode_answer",
+    "retry_after_skew",
+    "wait_turn",
+]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -123,6 +130,20 @@ class RestClient:
     async def sync_clock(self, *, force: bool = False) -> None:
         await self._clock.sync(self.server_time, force=force)
 
+    async def fresh_clock(self, label: str) -> None:
+        """Re-measure a stale server clock before a signed request is stamped.
+
+        Raises:
+            RateLimited, Disconnected: ``/time`` could not be asked; the request was not sent.
+        """
+        try:
+            await self.sync_clock()
+        except (RateLimited, Disconnected):
+            raise
+        except OmsError as exc:
+            # Nothing of this request has left yet: whatever /time did, it is not unknown.
+            raise Disconnected(f"{label} not sent: server clock unavailable ({exc})") from None
+
     # --- signed ---------------------------------------------------------------------------
 
     async def signed(
@@ -147,24 +168,11 @@ class RestClient:
             Disconnected: the connection could not be opened; nothing was sent.
             DecodeError: a read's answer is not the expected JSON.
         """
-        for attempt in (1, 2):
-            try:
-                return await self._signed_once(
-                    method, path, params, shape, weight=weight, orders=orders
-                )
-            except ClockSkewError as skew:
-                if attempt == 2:
-                    raise
-                log.info(
-                    "%s %s: -1021, re-measuring the server clock and retrying once", method, path
-                )
-                try:
-                    await self.sync_clock(force=True)
-                except OmsError:
-                    # The -1021 refusal stands (it did not execute); a failed re-sync must
-                    # not turn it into an unknown outcome.
-                    raise skew from None
-        raise AssertionError("unreachable")  # pragma: no cover
+        return await retry_after_skew(
+            f"{method} {path}",
+            lambda: self._signed_once(method, path, params, shape, weight=weight, orders=orders),
+            self.sync_clock,
+        )
 
     async def _signed_once(
         self, method: str, path: str, params: Params, shape: type[T], *, weight: int, orders: int
@@ -174,16 +182,8 @@ class RestClient:
             raise LocalError(
                 f"{method} {path} is SIGNED: configure OMS_API_KEY and a secret or key"
             )
-        try:
-            if self._clock.is_stale():  # the common case skips the clock's lock
-                await self.sync_clock()
-        except (RateLimited, Disconnected):
-            raise
-        except OmsError as exc:
-            # Nothing of this request has left yet: whatever /time did, it is not unknown.
-            raise Disconnected(
-                f"{method} {path} not sent: server clock unavailable ({exc})"
-            ) from None
+        if self._clock.is_stale():  # the common case skips the clock's lock
+            await self.fresh_clock(f"{method} {path}")
         # Wait for the rate governor BEFORE stamping: a request held for seconds must not
         # leave with a timestamp already older than its recvWindow (rest-api.md, "Timing
         # security").
@@ -290,29 +290,85 @@ class RestClient:
         return meta.unknown(f"no answer within {self._config.request_timeout_s:g} s")
 
     async def _wait_turn(self, meta: RequestMeta, weight: int, orders: int) -> None:
-        while (delay := self._governor.delay_s(weight, orders)) > 0:
-            if delay > self._config.max_rate_wait_s:
-                cls = IpBanned if self._governor.banned else RateLimited
-                raise cls(
-                    f"{meta.label}: held by the rate governor for {delay:.1f} s", retry_after=delay
-                )
-            log.info("%s: rate governor holds the request for %.3f s", meta.label, delay)
-            await asyncio.sleep(delay)
+        await wait_turn(self._governor, self._config.max_rate_wait_s, meta.label, weight, orders)
 
     def _decode(self, answer: _Answer, shape: type[T], meta: RequestMeta) -> T:
+        return decode_answer(
+            answer.body,
+            shape,
+            meta,
+            status=answer.status,
+            headers=answer.headers,
+            content_type=answer.content_type,
+        )
+
+
+async def retry_after_skew(
+    label: str, once: Callable[[], Awaitable[T]], sync_clock: Callable[..., Awaitable[None]]
+) -> T:
+    """``once()``, retried once after ``-1021`` with the server clock re-measured (the
+    refusal means the request did not execute: rest-api.md and web-socket-api.md, "Timing
+    security").
+
+    Raises:
+        ClockSkewError: the retry was refused too, or the clock could not be re-measured.
+    """
+    for attempt in (1, 2):
         try:
-            if answer.content_type != "application/json":
-                # Binance answers JSON only; anything else is a proxy's or a broken
-                # server's page, however well it might happen to parse.
-                raise DecodeError(f"content type {answer.content_type!r}", raw=answer.body)
-            return decode_body(answer.body, shape)
-        except DecodeError as exc:
-            err = error_from_response(
-                answer.status, answer.headers, answer.body, meta, answer.content_type
-            )
-            if isinstance(err, DecodeError):  # a read: say where the body went wrong
-                where = f" at {exc.field}" if exc.field else ""
-                err = DecodeError(
-                    f"{err.reason}: {exc.reason}{where}", raw=answer.body, field=exc.field
-                )
-            raise err from None
+            return await once()
+        except ClockSkewError as skew:
+            if attempt == 2:
+                raise
+            log.info("%s: -1021, re-measuring the server clock and retrying once", label)
+            try:
+                await sync_clock(force=True)
+            except OmsError:
+                # The -1021 refusal stands (it did not execute); a failed re-sync must
+                # not turn it into an unknown outcome.
+                raise skew from None
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def wait_turn(
+    governor: RateGovernor, max_wait_s: float, label: str, weight: int, orders: int
+) -> None:
+    """Wait until the governor lets a request of this weight (and order count) go.
+
+    Raises:
+        RateLimited, IpBanned: the wait would exceed ``max_wait_s``.
+    """
+    while (delay := governor.delay_s(weight, orders)) > 0:
+        if delay > max_wait_s:
+            cls = IpBanned if governor.banned else RateLimited
+            raise cls(f"{label}: held by the rate governor for {delay:.1f} s", retry_after=delay)
+        log.info("%s: rate governor holds the request for %.3f s", label, delay)
+        await asyncio.sleep(delay)
+
+
+def decode_answer(
+    body: bytes,
+    shape: type[T],
+    meta: RequestMeta,
+    *,
+    status: int,
+    headers: dict[str, str],
+    content_type: str = "application/json",
+) -> T:
+    """A 2xx answer's body as ``shape``; an unreadable one is the error ``errors.py`` names
+    (``OutcomeUnknown`` for a request that changes state, ``DecodeError`` for a read).
+
+    Raises:
+        DecodeError, OutcomeUnknown, RemoteError.
+    """
+    try:
+        if content_type != "application/json":
+            # Binance answers JSON only; anything else is a proxy's or a broken
+            # server's page, however well it might happen to parse.
+            raise DecodeError(f"content type {content_type!r}", raw=body)
+        return decode_body(body, shape)
+    except DecodeError as exc:
+        err = error_from_response(status, headers, body, meta, content_type)
+        if isinstance(err, DecodeError):  # a read: say where the body went wrong
+            where = f" at {exc.field}" if exc.field else ""
+            err = DecodeError(f"{err.reason}: {exc.reason}{where}", raw=body, field=exc.field)
+        raise err from None

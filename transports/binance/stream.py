@@ -32,7 +32,7 @@ import itertools
 import logging
 import random
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -53,7 +53,7 @@ from oms.wire.events import EventStreamTerminated, ServerShutdown
 from oms.wire.stream import BadFrame, StreamGap, StreamItem
 from transports.binance.clock import ServerClock
 from transports.binance.config import BinanceConfig, StreamAuth
-from transports.binance.errors import redact
+from transports.binance.errors import WsError, redact, ws_retry_after_s
 from transports.binance.governor import WEIGHTS, RateGovernor
 from transports.binance.signing import ws_payload
 from transports.wire import encode_json
@@ -65,6 +65,7 @@ __all__ = [
     "ConnectionLifecycle",
     "UserDataStream",
     "backoff_delay",
+    "lifecycle_machine",
 ]
 
 log = logging.getLogger(__name__)
@@ -97,20 +98,26 @@ class _Model:
     state: ConnState
 
 
+def lifecycle_machine(
+    model: object, states: type[StrEnum], lifecycle: Sequence[tuple[str, Sequence[Any], Any]]
+) -> Any:
+    """The ``transitions`` machine of a lifecycle declared as (trigger, sources, destination),
+    on ``model``, starting in the first state, with no implicit ``to_*`` triggers."""
+    return Machine(
+        model=model,
+        states=list(states),
+        transitions=[{"trigger": t, "source": list(src), "dest": dst} for t, src, dst in lifecycle],
+        initial=next(iter(states)),
+        auto_transitions=False,
+    )
+
+
 class ConnectionLifecycle:
     """The stream's connection state, moved only by the ``LIFECYCLE`` triggers."""
 
     def __init__(self) -> None:
         self._model = _Model()
-        self._machine: Any = Machine(
-            model=self._model,
-            states=list(ConnState),
-            transitions=[
-                {"trigger": t, "source": list(src), "dest": dst} for t, src, dst in LIFECYCLE
-            ],
-            initial=S.DISCONNECTED,
-            auto_transitions=False,
-        )
+        self._machine: Any = lifecycle_machine(self._model, ConnState, LIFECYCLE)
 
     @property
     def state(self) -> ConnState:
@@ -130,25 +137,12 @@ def backoff_delay(
     return ceiling / 2 + rng() * ceiling / 2
 
 
-class _ErrorData(msgspec.Struct, frozen=True):
-    # web-socket-api.md, "Rate limits": a 429/418 error carries data.retryAfter (epoch ms)
-    # and data.serverTime.
-    retry_after: int | None = msgspec.field(default=None, name="retryAfter")
-    server_time: int | None = msgspec.field(default=None, name="serverTime")
-
-
-class _WsError(msgspec.Struct, frozen=True):
-    code: int
-    msg: str
-    data: _ErrorData | None = None
-
-
 class _Peek(msgspec.Struct, frozen=True):
     """Enough of a frame to tell a response (``id``/``status``) from an event (``event``)."""
 
     id: str | int | None = None
     status: int | None = None
-    error: _WsError | None = None
+    error: WsError | None = None
     event: msgspec.Raw | None = None
 
 
@@ -408,15 +402,13 @@ class UserDataStream:
             self._refused(method, peek)
 
     def _refused(self, method: str, peek: _Peek) -> None:
-        error = peek.error or _WsError(code=0, msg=f"HTTP {peek.status}")
+        error = peek.error or WsError(code=0, msg=f"HTTP {peek.status}")
         # The answer may echo the signed request: never let the key or signature through.
-        error = _WsError(code=error.code, msg=self._scrub(error.msg), data=error.data)
+        error = WsError(code=error.code, msg=self._scrub(error.msg), data=error.data)
         log.warning("%s refused: %s %s", method, error.code, error.msg)
-        if peek.status in (429, 418) and error.data is not None:
-            data = error.data
-            if data.retry_after is not None:
-                now = data.server_time if data.server_time is not None else self._clock.now_ms()
-                wait_s = max(data.retry_after - now, 0) / 1000.0
+        if peek.status in (429, 418):
+            wait_s = ws_retry_after_s(error, self._clock.now_ms())
+            if wait_s is not None:
                 self._governor.block(wait_s, banned=peek.status == 418)
         exc = remote_error(error.code, error.msg, http_status=peek.status)
         if isinstance(exc, AuthError):
@@ -519,8 +511,8 @@ class UserDataStream:
     def _response(self, peek: _Peek) -> None:
         if peek.status == 200:
             return
-        error = peek.error or _WsError(code=0, msg=f"HTTP {peek.status}")
-        error = _WsError(code=error.code, msg=self._scrub(error.msg), data=error.data)
+        error = peek.error or WsError(code=0, msg=f"HTTP {peek.status}")
+        error = WsError(code=error.code, msg=self._scrub(error.msg), data=error.data)
         # e.g. {"id":null,"status":401,"error":{"code":-2015,...}}: the session was revoked
         # (web-socket-api.md, "Session Authentication"); a fresh subscribe will tell whether
         # the key works.
