@@ -228,11 +228,11 @@ class SimAdvanced:
         sim.lock_asset, sim.locked = asset, amount
 
     def _place_algo(
-        self, account: str, order: NewOrder
+        self, account: str, order: NewOrder, *, checked: bool = False
     ) -> NewOrderAck | NewOrderResult | NewOrderFull:
         """``POST /api/v3/order`` for a stop / take-profit order (trailing or not)."""
         market = self._market(order.symbol)
-        sim = self._validate(account, market, order)
+        sim = self._validate(account, market, order, checked=checked)
         self._algo_checks(account, market, order)
         trigger = self._make_waiting(market, sim, order)
         self._lock_waiting(market, sim)
@@ -252,6 +252,9 @@ class SimAdvanced:
             self._run_contingencies(market)
             if not prices:
                 return
+            if not self._waiting[symbol]:
+                prices.clear()  # no stop waits: no trade can trigger one (the usual case)
+                continue
             batch = list(prices)
             prices.clear()
             fired: list[SimOrder] = []

@@ -289,9 +289,11 @@ class SimExchange(SimAdvanced, SimSor):
         self._validate(account, market, order)
 
     def place_order(
-        self, account: str, order: NewOrder
+        self, account: str, order: NewOrder, *, checked: bool = False
     ) -> NewOrderAck | NewOrderResult | NewOrderFull:
-        """Place, match and (for GTC leftovers) rest a new order.
+        """Place, match and (for GTC leftovers) rest a new order. ``checked``: ``order`` was
+        built by the local server's ``new_order_from_params``, whose refusals come first, so
+        the parameter checks it already made are not made again (``check_params``).
 
         Returns:
             The ACK, RESULT or FULL body by ``newOrderRespType`` (default FULL for MARKET
@@ -303,9 +305,9 @@ class SimExchange(SimAdvanced, SimSor):
         """
         self._ledger.require(account)
         if order.order_type in ALGO_TYPES:
-            return self._place_algo(account, order)
+            return self._place_algo(account, order, checked=checked)
         market = self._market(order.symbol)
-        taker = self._validate(account, market, order)
+        taker = self._validate(account, market, order, checked=checked)
         estimate = self._lock(market, taker)
         self._begin()
         self._accept(market, taker)
@@ -669,12 +671,14 @@ class SimExchange(SimAdvanced, SimSor):
         *,
         quantity_pending: bool = False,
         ahead: int = 0,
+        checked: bool = False,
     ) -> SimOrder:
         """Every check before the engine; returns the order to place (id not yet given).
         ``quantity_pending``: a pending OPO order, whose quantity comes later; ``ahead``: the
-        orders of its list before it (they count in MAX_NUM_ORDERS)."""
+        orders of its list before it (they count in MAX_NUM_ORDERS); ``checked``: parsed by
+        the local server (see ``place_order``)."""
         rules = market.rules
-        stp = check_params(rules, order, quantity_pending=quantity_pending)
+        stp = check_params(rules, order, quantity_pending=quantity_pending, checked=checked)
         count = self._open_count.get((account, rules.symbol), 0) + ahead
         check_filters(rules, order, market.reference_price, count)
         # filters.md, EXCHANGE_MAX_NUM_ORDERS: this order and its list's before it count.
@@ -851,7 +855,9 @@ class SimExchange(SimAdvanced, SimSor):
         """Queue ``order``'s report (built only when its account is heard); its ``I``."""
         execution_id = self._next_execution_id
         self._next_execution_id += 1
-        if self._heard(order.account):
+        if not self._heard(order.account):
+            return execution_id
+        if extra:
             report = reports.execution_report(
                 order,
                 market.rules,
@@ -860,7 +866,15 @@ class SimExchange(SimAdvanced, SimSor):
                 execution_type=execution_type,
                 **extra,
             )
-            self._reports.append((order.account, report))
+        else:  # NEW, EXPIRED: a plain call (an empty ** expansion takes the slow call path)
+            report = reports.execution_report(
+                order,
+                market.rules,
+                now=self._now,
+                execution_id=execution_id,
+                execution_type=execution_type,
+            )
+        self._reports.append((order.account, report))
         return execution_id
 
     def _response(

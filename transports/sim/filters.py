@@ -155,11 +155,18 @@ class SymbolFilters:
 
 
 def check_params(
-    rules: SymbolFilters, order: NewOrder, *, quantity_pending: bool = False
+    rules: SymbolFilters,
+    order: NewOrder,
+    *,
+    quantity_pending: bool = False,
+    checked: bool = False,
 ) -> SelfTradePreventionMode:
     """Check the parameters of a new order (rest-api.md, New order, errors.md); return its effective
     STP mode. ``quantity_pending``: the pending order of an OPO / OPOCO list, placed without a
     quantity (faqs/opo.md, "What is the difference ..."), so no quantity is required yet.
+    ``checked``: the order was parsed by the local server (``new_order_from_params``), which
+    already refused every shape, range, precision and ``strategyType`` error these checks
+    find, so only the ones it cannot see are made (see ``_check_unchecked``).
 
     Raises:
         SimError: -1100/-1102/-1106/-1111/-1114/-1134 for a malformed request, -2010 for
@@ -169,9 +176,12 @@ def check_params(
     kind = order.order_type
     if kind not in rules.order_types:
         raise errors.SimError(-2010, _NOT_SUPPORTED[kind])
-    _check_shape(order, quantity_pending=quantity_pending)
-    for name, value in _amounts(order):
-        _check_amount(rules, name, value)
+    if checked:
+        _check_unchecked(order)
+    else:
+        _check_shape(order, quantity_pending=quantity_pending)
+        for name, value in _amounts(order):
+            _check_amount(rules, name, value)
     if order.client_order_id is not None and not valid_client_id(order.client_order_id):
         raise errors.illegal_chars("newClientOrderId", CLIENT_ID_RANGE)
     if order.strategy_type is not None and order.strategy_type < 1_000_000:
@@ -189,6 +199,19 @@ def check_params(
             -1013, "This symbol does not allow the specified self-trade prevention mode."
         )
     return stp
+
+
+def _check_unchecked(order: NewOrder) -> None:
+    """What ``_check_shape`` and ``_check_amount`` refuse that the server's parse lets through:
+    a MARKET order with both ``quantity`` and ``quoteOrderQty``, and a zero ``quoteOrderQty``
+    (the parse checks presence, not-required names, the decimal range and the precision)."""
+    quote = order.quote_order_qty
+    if quote is None:
+        return
+    if order.order_type is OrderType.MARKET and order.quantity is not None:
+        raise errors.not_required("quoteOrderQty")
+    if quote == ZERO:
+        raise errors.mandatory("quoteOrderQty")
 
 
 def _check_iceberg_shape(rules: SymbolFilters, order: NewOrder, iceberg: Decimal) -> None:

@@ -232,7 +232,7 @@ def execution_report(
     extra: dict[str, Any] = {}
     if order.algo is not None or order.order_list is not None:
         extra = advanced_keys(order, rules, stream=True)
-    return msgspec.structs.replace(
+    report = msgspec.structs.replace(
         first,
         event_time=now,
         client_order_id=client_order_id or order.client_order_id,
@@ -253,9 +253,10 @@ def execution_report(
         cumulative_quote_quantity=order.cum_quote.quantize(qq),
         last_quote_quantity=(last_qty * last_price).quantize(qq) if trade else rules.zero_price,
         expiry_reason=order.expiry_reason,
-        **stp,
-        **extra,
     )
+    if stp or extra:  # a prevention, a stop or a list leg: their keys replace these after
+        report = msgspec.structs.replace(report, **stp, **extra)
+    return report
 
 
 def ack(order: SimOrder, now: int) -> NewOrderAck:
@@ -268,50 +269,59 @@ def ack(order: SimOrder, now: int) -> NewOrderAck:
     )
 
 
-def _result_fields(order: SimOrder, rules: SymbolFilters, now: int) -> dict[str, Any]:
+def _answer(
+    shape: type[NewOrderResult], order: SimOrder, rules: SymbolFilters, now: int, **fills: Any
+) -> Any:
+    """A RESULT or FULL answer (``fills`` given for FULL) built in one call; an SOR, stop or
+    list order's own keys replace the plain ones after (the shape's keys are in its declared
+    order either way, so the body is the same as from one dict)."""
     bq = rules.base_quantum
     qq = rules.quote_quantum
-    prevented = order.prevented_match_id is not None
-    fields: dict[str, Any] = {
-        "symbol": order.symbol,
-        "order_id": order.order_id,
-        "order_list_id": NO_LIST,
-        "client_order_id": order.client_order_id,
-        "transact_time": now,
-        "price": order.price.quantize(qq),
-        "orig_qty": order.orig_qty.quantize(bq),
-        "executed_qty": order.executed.quantize(bq),
-        "orig_quote_order_qty": order.quote_order_qty.quantize(qq),
-        "cummulative_quote_qty": order.cum_quote.quantize(qq),
-        "status": order.status,
-        "time_in_force": order.time_in_force,
-        "type": order.type,
-        "side": order.side,
-        "working_time": order.time,
-        "self_trade_prevention_mode": order.stp,  # a StrEnum: its own wire string
-        "prevented_match_id": order.prevented_match_id,
-        "prevented_quantity": order.prevented_qty.quantize(bq) if prevented else None,
-        "strategy_id": order.strategy_id,
-        "strategy_type": order.strategy_type,
-        "expiry_reason": order.expiry_reason,
+    prevented = order.prevented_match_id
+    answer = shape(
+        symbol=order.symbol,
+        order_id=order.order_id,
+        order_list_id=NO_LIST,
+        client_order_id=order.client_order_id,
+        transact_time=now,
+        price=order.price.quantize(qq),
+        orig_qty=order.orig_qty.quantize(bq),
+        executed_qty=order.executed.quantize(bq),
+        orig_quote_order_qty=order.quote_order_qty.quantize(qq),
+        cummulative_quote_qty=order.cum_quote.quantize(qq),
+        status=order.status,
+        time_in_force=order.time_in_force,
+        type=order.type,
+        side=order.side,
+        working_time=order.time,
+        self_trade_prevention_mode=order.stp,  # a StrEnum: its own wire string
+        prevented_match_id=prevented,
+        prevented_quantity=order.prevented_qty.quantize(bq) if prevented is not None else None,
+        strategy_id=order.strategy_id,
+        strategy_type=order.strategy_type,
+        expiry_reason=order.expiry_reason,
         # rest-api.md, New order: "icebergQty" appears only when it was sent.
-        "iceberg_qty": order.iceberg_qty.quantize(bq) if order.iceberg_qty else None,
-        **sor_keys(order),
-    }
+        iceberg_qty=order.iceberg_qty.quantize(bq) if order.iceberg_qty else None,
+        **fills,
+    )
+    if order.algo is None and order.order_list is None and order.working_floor is None:
+        return answer  # a plain order: nothing to add (the busy path)
+    extra = dict(sor_keys(order))
     if order.algo is not None or order.order_list is not None:
-        fields.update(advanced_keys(order, rules, stream=False))
-    return fields
+        extra.update(advanced_keys(order, rules, stream=False))
+    return msgspec.structs.replace(answer, **extra)
 
 
 def result(order: SimOrder, rules: SymbolFilters, now: int) -> NewOrderResult:
-    return NewOrderResult(**_result_fields(order, rules, now))
+    answer: NewOrderResult = _answer(NewOrderResult, order, rules, now)
+    return answer
 
 
 def full(order: SimOrder, rules: SymbolFilters, now: int, fills: list[TradeRecord]) -> NewOrderFull:
     """FULL: RESULT plus ``fills`` (``[]`` for an order that rests, rest-api.md, New order)."""
-    fields = _result_fields(order, rules, now)
-    fields["fills"] = tuple([order_fill(f, rules) for f in fills]) if fills else ()
-    return NewOrderFull(**fields)
+    done = tuple([order_fill(f, rules) for f in fills]) if fills else ()
+    answer: NewOrderFull = _answer(NewOrderFull, order, rules, now, fills=done)
+    return answer
 
 
 def cancel_response(

@@ -161,12 +161,12 @@ class KeyRing:
         Raises:
             ApiError: -2014 for a missing or malformed key, -2015 for an unknown one.
         """
+        found = self._by_key.get(api_key) if api_key else None
+        if found is not None:
+            return found  # a configured key: its format was checked when configured
         if not api_key or not _KEY_FORMAT.match(api_key):
             raise bad_key_format()
-        found = self._by_key.get(api_key)
-        if found is None:
-            raise rejected_key()
-        return found
+        raise rejected_key()
 
 
 def _drop_signature(part: bytes) -> bytes:
@@ -182,6 +182,8 @@ def _drop_signature(part: bytes) -> bytes:
 def rest_payload(query: bytes, body: bytes) -> bytes:
     """The bytes a REST client signed: query + body as sent, minus ``signature`` (rest-api.md,
     Request Security)."""
+    if not body:
+        return _drop_signature(query)
     return _drop_signature(query) + _drop_signature(body)
 
 

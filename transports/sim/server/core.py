@@ -198,7 +198,11 @@ class ServerState:
             FaultAfterExecutionError: the order executed; the answer must be a 5xx, -1007
                 or nothing at all.
         """
-        return self.placement(ip, account, lambda: self.exchange.place_order(account, order))
+        # ``order`` comes from ``new_order_from_params``: the exchange need not check its
+        # shape and precision again (``SimExchange.place_order``, ``checked``).
+        return self.placement(
+            ip, account, lambda: self.exchange.place_order(account, order, checked=True)
+        )
 
     def placement(self, ip: str, account: str, execute: Callable[[], T], orders: int = 1) -> T:
         """Run an order placement (a single order, an order list, a cancel-replace) under the

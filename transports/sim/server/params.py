@@ -283,7 +283,7 @@ _UNSUPPORTED = frozenset(_PEG_PARAMS + UNSUPPORTED_ORDER_PARAMS)
 
 
 def _refuse_unsupported(params: Params) -> None:
-    if not any(name in params for name in _UNSUPPORTED):
+    if _UNSUPPORTED.isdisjoint(params.sent):
         return
     if any(params.raw(name) is not None for name in _PEG_PARAMS):
         # No simulated symbol has pegInstructionsAllowed (errors.md, "Messages for -1010
@@ -297,22 +297,25 @@ def _refuse_unsupported(params: Params) -> None:
 
 
 def _check_by_type(params: Params, order_type: OrderType, market_qty: bool) -> None:
+    # The sent dict itself (no ``Params`` call per name); a mandatory parameter is read
+    # (marked) by ``new_order_from_params`` right after, so none is marked here.
+    sent = params.sent
     for name in _MANDATORY[order_type]:
-        if name not in params or params.raw(name) == "":
+        if sent.get(name, "") == "":
             raise mandatory_missing(name)
     if order_type is OrderType.MARKET and not market_qty:
         raise one_of_mandatory("quantity", "quoteOrderQty")
-    if order_type in _STOP_TYPES and "stopPrice" not in params and "trailingDelta" not in params:
+    if order_type in _STOP_TYPES and "stopPrice" not in sent and "trailingDelta" not in sent:
         raise one_of_mandatory("stopPrice", "trailingDelta")
-    if order_type not in _STOP_TYPES and "trailingDelta" in params:
+    if order_type not in _STOP_TYPES and "trailingDelta" in sent:
         raise not_required("trailingDelta")
-    if order_type not in _TAKES_PRICE and "price" in params:
+    if order_type not in _TAKES_PRICE and "price" in sent:
         raise not_required("price")
-    if order_type not in _TAKES_TIF and "timeInForce" in params:
+    if order_type not in _TAKES_TIF and "timeInForce" in sent:
         raise not_required("timeInForce")
-    if order_type not in _STOP_TYPES and "stopPrice" in params:
+    if order_type not in _STOP_TYPES and "stopPrice" in sent:
         raise not_required("stopPrice")
-    if order_type is not OrderType.MARKET and "quoteOrderQty" in params:
+    if order_type is not OrderType.MARKET and "quoteOrderQty" in sent:
         raise not_required("quoteOrderQty")
 
 
