@@ -290,6 +290,8 @@ CONFIG_VALUES = ["", "nan", "inf", "-inf", "1e999", "-5", "0", "abc", "productio
         st.sampled_from(CONFIG_VARS), st.sampled_from(CONFIG_VALUES) | st.text(max_size=20)
     )
 )
+# Found by a fresh seed (292176750): a NUL byte in the key path escaped as ValueError.
+@example(values={"OMS_PRIVATE_KEY_PATH": "\u00e9\u0000", "OMS_API_KEY": "nan"})
 def test_bad_configuration_is_a_named_config_error(values: dict[str, str]) -> None:
     try:
         config = load_config(values, env_file=None)
