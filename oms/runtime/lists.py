@@ -251,7 +251,13 @@ class ListPlacer(Part):
             new_qty=quantity,
             new_client_order_id=new_client_order_id or order.client_order_id,
         )
-        answer = await self._lists().amend_keep_priority(amend)
+        try:
+            answer = await self._lists().amend_keep_priority(amend)
+        except OutcomeUnknown:
+            # Maybe applied (5xx, -1007, no answer) and its x=REPLACED report may be lost:
+            # the check's query says (and renames the order if it took the new client id).
+            self._check(order)
+            raise
         # The order changes when the exchange's x=REPLACED report is applied (then journaled);
         # wait briefly for it so a caller that reads the order, or exits, sees the amend.
         try:

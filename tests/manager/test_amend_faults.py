@@ -1,6 +1,7 @@
 """Amend keep priority and cancel-replace under faults: the order stays manageable when its
-x=REPLACED report is lost; a refused cancel-replace changed nothing; one whose request was
-lost leaves the old order open, as the exchange has it."""
+x=REPLACED report is lost; an amend without an answer is checked; a refused cancel-replace
+changed nothing; one whose request was lost leaves the old order open, as the exchange has
+it."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from oms.core.state import OrderState
 from oms.errors import OutcomeUnknown, RateLimited
 from oms.runtime.manager import OrderManager
 from oms.testing.sim import SYMBOL, TRADER, fast_config, new_exchange, settle, wait_until
+from oms.wire.amends import AmendKeepPriority, AmendResponse
 from oms.wire.enums import OrderType, Side, TimeInForce
 from transports.sim.exchange import ManualClock
 from transports.sim.faults import FaultConfig
@@ -83,5 +85,28 @@ async def test_a_lost_cancel_replace_leaves_the_old_order_open_as_the_exchange_h
         assert new.state is OrderState.REJECTED
         # The cancel half never happened: once checked, the old order is open again.
         await wait_until(lambda: order.state is OrderState.NEW)
+        await settle(oms, ex)
+        assert_matches_exchange(oms, ex)
+
+
+class AmendUnanswered(SimTransport):
+    """The exchange applies the amend; its answer never comes (the connection dies)."""
+
+    async def amend_keep_priority(self, amend: AmendKeepPriority) -> AmendResponse:
+        await super().amend_keep_priority(amend)
+        raise OutcomeUnknown("connection reset after sending; outcome unknown")
+
+
+async def test_an_amend_without_an_answer_is_checked_and_found_applied() -> None:
+    ex = new_exchange()
+    # No stream (its x=REPLACED report is lost) and no periodic sweep: only a check can tell.
+    config = fast_config(stream=False, reconcile_interval=None)
+    async with OrderManager(AmendUnanswered(ex, TRADER), config=config) as oms:
+        order = await oms.execute_spot_sell(SYMBOL, D("0.02"), D("62000.00"))
+        with pytest.raises(OutcomeUnknown):
+            await oms.amend(order, D("0.01"), new_client_order_id="renamed-2")
+        await wait_until(lambda: order.quantity == D("0.01"))
+        assert oms.order("renamed-2") is order
+        await oms.reconcile("balances: no stream")
         await settle(oms, ex)
         assert_matches_exchange(oms, ex)
