@@ -384,6 +384,12 @@ class Engine(ListEngine):
             take_trigger_keys(order, report)
         if order.state in TERMINAL_STATES:  # _after(), inlined: per report
             self.book.update_open(order)
+            own = report.orig_client_order_id or report.client_order_id
+            if own and own != order.client_order_id:
+                # Its closing report names it by another client id: an amend renamed it and
+                # that x=REPLACED report was lost (``C``, else ``c``, is the order's own id:
+                # user-data-stream.md, Order Update).
+                self.book.rename(order, own)
         if order.needs_check:
             self._checks[order] = None
         return out

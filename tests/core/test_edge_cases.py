@@ -333,3 +333,17 @@ def test_a_closed_orders_query_answer_does_not_rename_it() -> None:
     engine, order = order_in(S.NEW)
     engine.apply(_query(order, "other-id", "1", "CANCELED"))
     assert order.state is S.CANCELED and order.client_order_id == "cid-1"
+
+
+def test_a_closing_report_under_a_new_client_id_renames_an_order_whose_amend_went_unseen() -> None:
+    engine, order = order_in(S.NEW)
+    # The x=REPLACED report (1 -> 0.6, renamed amended-3) is lost; the fill closes it.
+    engine.apply(trade(order, 1, "0.6", "FILLED", "0.6", q=w("0.6"), c="amended-3"))
+    assert order.state is S.FILLED and order.client_order_id == "amended-3"
+    assert engine.order("amended-3") is order and engine.order("cid-1") is None
+
+
+def test_a_cancel_report_renames_by_its_original_client_id_not_the_cancels() -> None:
+    engine, order = order_in(S.NEW)
+    engine.apply(report(order, x="CANCELED", X="CANCELED", c="cancel-9", C="amended-4"))
+    assert order.state is S.CANCELED and engine.order("amended-4") is order
