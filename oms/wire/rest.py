@@ -312,12 +312,13 @@ class MyAllocation(_Strict, frozen=True, kw_only=True):
 
 
 class CommissionResponse(_Rest, frozen=True, kw_only=True):
-    """``GET /api/v3/account/commission`` (faqs/commission_faq.md)."""
+    """``GET /api/v3/account/commission`` (faqs/commission_faq.md). Fields in the order of
+    rest-api.md, Query Commission Rates: standard, special, tax, discount."""
 
     symbol: str
     standard_commission: CommissionRates
-    tax_commission: CommissionRates
     special_commission: CommissionRates | None = None
+    tax_commission: CommissionRates
     discount: dict[str, FilterValue] = msgspec.field(default_factory=dict)
 
 
