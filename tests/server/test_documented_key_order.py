@@ -6,23 +6,10 @@ for the orders of a list. Raw HTTP: a client library would hide the order."""
 from __future__ import annotations
 
 from tests.server.conftest import Harness
+from tests.server.test_sor_review import FULL_KEYS
 
-HEAD = [
-    "symbol",
-    "orderId",
-    "orderListId",
-    "clientOrderId",
-    "transactTime",
-    "price",
-    "origQty",
-    "executedQty",
-    "origQuoteOrderQty",
-    "cummulativeQuoteQty",
-    "status",
-    "timeInForce",
-    "type",
-    "side",
-]
+# The keys every RESULT answer starts with, through ``side`` (the documented SOR answer's).
+HEAD = FULL_KEYS[: FULL_KEYS.index("side") + 1]
 # rest-api.md, New Order list - OCO, Response (the STOP_LOSS_LIMIT leg with an iceberg).
 PLACED_STOP = [*HEAD, "stopPrice", "workingTime", "icebergQty", "selfTradePreventionMode"]
 # rest-api.md, Cancel Order list, Response (the STOP_LOSS_LIMIT leg).
