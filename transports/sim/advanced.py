@@ -474,9 +474,10 @@ class SimAdvanced:
                 sim.algo = trigger
             sims.append(sim)
         if "above" in roles and "below" in roles:
+            # "above" and "below" name the legs' price levels on either side (web-socket-api.md,
+            # Place new Order list - OCO: the BUY example's STOP_LOSS_LIMIT is its above order,
+            # its LIMIT_MAKER the below one, "LIMIT_MAKER price < Last Traded Price < stopPrice").
             above, below = legs[roles.index("above")], legs[roles.index("below")]
-            if above.side is Side.BUY:
-                above, below = below, above  # a BUY OCO's limit is below, its stop above
             if "working" not in roles and not oco_prices_ok(above, below, last):
                 raise errors.SimError(
                     -2010, "The relationship of the prices for the orders is not correct."
