@@ -45,3 +45,25 @@ async def test_fractional_numbers_are_the_decimals_written_as_text(harness: Harn
     tiny = {**order, "quantity": 1e-05}
     refused = await ws.call("order.place", ws.signed_params(ALICE_KEY, ALICE_SECRET, **tiny))
     assert refused["error"]["code"] == -1100, refused
+
+
+async def test_exchange_info_filters_by_permissions(harness: Harness) -> None:
+    """rest-api.md, Exchange information: ``permissions`` is one value or an array; symbols
+    with any of them are listed; not with ``symbol`` / ``symbols`` (-1128). Every simulated
+    symbol's permission set is ``[["SPOT"]]``."""
+    rest = harness.rest()
+    every = {s["symbol"] for s in (await rest.public("/v3/exchangeInfo")).json()["symbols"]}
+    assert every
+    for value in ("SPOT", '["SPOT"]', '["MARGIN","SPOT"]'):
+        found = (await rest.public("/v3/exchangeInfo", {"permissions": value})).json()
+        assert {s["symbol"] for s in found["symbols"]} == every, value
+    for value in ("MARGIN", '["MARGIN","LEVERAGED"]', "TRD_GRP_004"):
+        none = await rest.public("/v3/exchangeInfo", {"permissions": value})
+        assert (none.status, none.json()["symbols"]) == (200, []), value
+    both = await rest.public("/v3/exchangeInfo", {"symbol": "BTCUSDT", "permissions": "SPOT"})
+    assert (both.status, both.code) == (400, -1128)
+    ws = await harness.ws()
+    margin = await ws.call("exchangeInfo", {"permissions": ["MARGIN", "LEVERAGED"]})
+    assert margin["result"]["symbols"] == [], margin
+    spot = await ws.call("exchangeInfo", {"permissions": ["SPOT"]})
+    assert {s["symbol"] for s in spot["result"]["symbols"]} == every
