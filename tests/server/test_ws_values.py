@@ -67,3 +67,19 @@ async def test_exchange_info_filters_by_permissions(harness: Harness) -> None:
     assert margin["result"]["symbols"] == [], margin
     spot = await ws.call("exchangeInfo", {"permissions": ["SPOT"]})
     assert {s["symbol"] for s in spot["result"]["symbols"]} == every
+
+
+async def test_method_names_may_carry_the_version_prefix(harness: Harness) -> None:
+    """web-socket-api.md, Request format: "Request method names may be prefixed with explicit
+    version: e.g., "v3/order.place"". An unknown method stays -1020, prefixed or not."""
+    ws = await harness.ws()
+    depth = await ws.call("v3/depth", {"symbol": "BTCUSDT", "limit": 1})
+    assert depth["status"] == 200 and "lastUpdateId" in depth["result"], depth
+    order = {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC"}
+    order |= {"quantity": "0.01", "price": "59000"}
+    placed = await ws.call("v3/order.place", ws.signed_params(ALICE_KEY, ALICE_SECRET, **order))
+    assert placed["status"] == 200 and placed["result"]["status"] == "NEW", placed
+    assert any(r["rateLimitType"] == "ORDERS" for r in placed["rateLimits"])
+    for unknown in ("v3/nope", "v2/time", "nope"):
+        refused = await ws.call(unknown)
+        assert (refused["status"], refused["error"]["code"]) == (400, -1020), unknown

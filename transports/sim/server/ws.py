@@ -407,6 +407,10 @@ class WsApi:
         self, conn: Connection, method: str, params: Params, values: dict[str, str]
     ) -> Outcome:
         state = self.state
+        if method not in self._METHODS and method.startswith("v3/"):
+            # "Request method names may be prefixed with explicit version: e.g.,
+            # "v3/order.place"" (web-socket-api.md, Request format); checked only on a miss.
+            method = method[3:]
         if method in _REMOVED:
             raise ApiError(
                 -1020,
