@@ -215,3 +215,30 @@ async def test_all_order_lists_filters_as_documented(harness: Harness) -> None:
         "allOrderLists", ws.signed_params(ALICE_KEY, ALICE_SECRET, fromId=0, endTime=start)
     )
     assert mixed["error"]["code"] == -1128, mixed
+
+
+async def test_order_amendments_read_from_execution_id_and_limit(harness: Harness) -> None:
+    """rest-api.md, Query Order Amendments: oldest first, ``fromExecutionId`` on, ``limit``
+    (maximum 1000; more is -1130 as for myTrades); web-socket-api.md, order.amendments."""
+    rest = harness.rest()
+    order = {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC",
+             "quantity": "0.05", "price": "59000.00"}  # fmt: skip
+    order_id = (await rest.signed("POST", "/v3/order", order)).json()["orderId"]
+    for qty in ("0.04", "0.03", "0.02"):
+        amend = {"symbol": "BTCUSDT", "orderId": order_id, "newQty": qty}
+        assert (await rest.signed("PUT", "/v3/order/amend/keepPriority", amend)).status == 200
+    query = {"symbol": "BTCUSDT", "orderId": order_id}
+    every = (await rest.signed("GET", "/v3/order/amendments", query)).json()
+    assert [a["newQty"] for a in every] == ["0.04000000", "0.03000000", "0.02000000"]
+    ids = [a["executionId"] for a in every]
+    later = await rest.signed("GET", "/v3/order/amendments", {**query, "fromExecutionId": ids[1]})
+    assert [a["executionId"] for a in later.json()] == ids[1:]
+    one = await rest.signed("GET", "/v3/order/amendments", {**query, "limit": 1})
+    assert [a["executionId"] for a in one.json()] == ids[:1]
+    too_many = await rest.signed("GET", "/v3/order/amendments", {**query, "limit": 1001})
+    assert (too_many.status, too_many.code) == (400, -1130)
+    ws = await harness.ws()
+    found = await ws.call(
+        "order.amendments", ws.signed_params(ALICE_KEY, ALICE_SECRET, **query, limit=2)
+    )
+    assert [a["executionId"] for a in found["result"]] == ids[:2], found

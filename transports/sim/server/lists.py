@@ -327,6 +327,9 @@ def _amendments(state: ServerState, params: Params, account: str) -> object:
         limit=params.integer("limit"),
     )
     params.finish()
+    if query.limit is not None and not 1 <= query.limit <= 1000:
+        # rest-api.md, Query Order Amendments: "Default:500; Maximum: 1000" (as myTrades).
+        raise bad_param("limit")
     return state.exchange.order_amendments(account, query)
 
 
