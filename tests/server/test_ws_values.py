@@ -4,6 +4,7 @@ web-socket-api.md's own examples send them (``"symbols": ["BNBBTC", "BTCUSDT"]``
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from tests.server.conftest import ALICE_KEY, ALICE_SECRET, Harness
@@ -83,3 +84,20 @@ async def test_method_names_may_carry_the_version_prefix(harness: Harness) -> No
     for unknown in ("v3/nope", "v2/time", "nope"):
         refused = await ws.call(unknown)
         assert (refused["status"], refused["error"]["code"]) == (400, -1020), unknown
+
+
+async def test_return_rate_limits_false_in_the_url_holds_for_every_answer(
+    harness: Harness,
+) -> None:
+    """web-socket-api.md, Rate limits: ``?returnRateLimits=false`` on the connection URL drops
+    ``rateLimits`` from every answer, errors and malformed frames included; a request's own
+    ``"returnRateLimits": true`` brings them back."""
+    ws = await harness.ws("returnRateLimits=false")
+    assert "rateLimits" not in await ws.call("time")
+    assert "rateLimits" in await ws.call("time", {"returnRateLimits": True})
+    refused = await ws.call("depth", {"symbol": "NOPE"})
+    assert refused["error"]["code"] == -1121 and "rateLimits" not in refused
+    for frame in ("not json", '{"id": "m", "method": "time", "params": "x"}'):
+        await ws.ws.send_str(frame)
+        answer = json.loads((await ws.ws.receive(timeout=5)).data)
+        assert answer["status"] == 400 and "rateLimits" not in answer, answer

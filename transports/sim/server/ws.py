@@ -346,7 +346,10 @@ class WsApi:
         except (ValueError, RecursionError, TypeError):
             frame = None
         if not isinstance(frame, dict):
-            return self._error(conn, None, ApiError(-1102, "Malformed request frame."), True)
+            # The connection's returnRateLimits holds for every answer (web-socket-api.md,
+            # Rate limits: "?returnRateLimits=false" in the connection URL).
+            malformed = ApiError(-1102, "Malformed request frame.")
+            return self._error(conn, None, malformed, conn.return_rate_limits)
         request_id = frame.get("id")
         method = frame.get("method")
         raw_params = frame.get("params") or {}
@@ -361,7 +364,7 @@ class WsApi:
                 if v is not None
             }
         except SimError as exc:
-            return self._error(conn, request_id, exc, True)
+            return self._error(conn, request_id, exc, conn.return_rate_limits)
         params = Params(values, ip=conn.ip)
         rate_limits = conn.return_rate_limits
         try:
