@@ -254,11 +254,12 @@ class ListOrderReport(_Rest, frozen=True, kw_only=True):
     """One of ``orderReports``: ACK keys always, RESULT / FULL / cancel keys when sent."""
 
     symbol: str
+    # Only in a cancel's reports, right after ``symbol`` (rest-api.md, Cancel Order list).
+    orig_client_order_id: str | None = None
     order_id: int
     order_list_id: int
     client_order_id: str
     transact_time: int
-    orig_client_order_id: str | None = None
     price: Decimal | None = None
     orig_qty: Decimal | None = None
     executed_qty: Decimal | None = None
@@ -268,9 +269,11 @@ class ListOrderReport(_Rest, frozen=True, kw_only=True):
     time_in_force: TimeInForce | None = None
     type: OrderType | None = None
     side: Side | None = None
+    # rest-api.md, New Order list - OCO, Response: ``stopPrice`` after ``side``,
+    # ``icebergQty`` after ``workingTime`` (as ``oms.wire.rest.NewOrderResult``).
     stop_price: Decimal | None = None
-    iceberg_qty: Decimal | None = None
     working_time: int | None = None
+    iceberg_qty: Decimal | None = None
     self_trade_prevention_mode: str | None = None
     trailing_delta: int | None = None
     trailing_time: int | None = None

@@ -123,11 +123,13 @@ class NewOrderResult(NewOrderAck, frozen=True, kw_only=True):
     time_in_force: TimeInForce
     type: OrderType
     side: Side
-    working_time: int
-    self_trade_prevention_mode: str
-    # Conditional fields (rest-api.md, New order).
+    # Conditional fields (rest-api.md, Conditional fields in Order Responses) where the
+    # documented answers put them: ``stopPrice`` after ``side``, ``icebergQty`` after
+    # ``workingTime`` (rest-api.md, New Order list - OCO, Response); the rest at the end.
     stop_price: Decimal | None = None
+    working_time: int
     iceberg_qty: Decimal | None = None
+    self_trade_prevention_mode: str
     prevented_match_id: int | None = None
     prevented_quantity: Decimal | None = None
     strategy_id: int | None = None
@@ -168,9 +170,10 @@ class CancelResponse(_Strict, frozen=True, kw_only=True):
     time_in_force: TimeInForce
     type: OrderType
     side: Side
-    self_trade_prevention_mode: str
+    # ``stopPrice`` after ``side`` (rest-api.md, Cancel Order list, Response).
     stop_price: Decimal | None = None
     iceberg_qty: Decimal | None = None
+    self_trade_prevention_mode: str
     prevented_match_id: int | None = None
     prevented_quantity: Decimal | None = None
     expiry_reason: str | None = None
@@ -312,12 +315,13 @@ class MyAllocation(_Strict, frozen=True, kw_only=True):
 
 
 class CommissionResponse(_Rest, frozen=True, kw_only=True):
-    """``GET /api/v3/account/commission`` (faqs/commission_faq.md)."""
+    """``GET /api/v3/account/commission`` (faqs/commission_faq.md). Fields in the order of
+    rest-api.md, Query Commission Rates: standard, special, tax, discount."""
 
     symbol: str
     standard_commission: CommissionRates
-    tax_commission: CommissionRates
     special_commission: CommissionRates | None = None
+    tax_commission: CommissionRates
     discount: dict[str, FilterValue] = msgspec.field(default_factory=dict)
 
 

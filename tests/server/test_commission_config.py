@@ -91,6 +91,9 @@ async def test_commission_calls_answer_the_symbols_rates(serve: ServeFactory) ->
         "buyer": "0.00000000",
         "seller": "0.00010000",
     }
+    # rest-api.md, Query Commission Rates: standard, special, tax, discount, in that order.
+    documented = ["symbol", "standardCommission", "specialCommission", "taxCommission", "discount"]
+    assert list(eth) == documented
     btc = (await rest.signed("GET", "/v3/account/commission", {"symbol": "BTCUSDT"})).json()
     assert btc["standardCommission"]["taker"] == "0.00200000"
     sell = {"symbol": "ETHUSDT", "side": "SELL", "type": "MARKET", "quantity": "1"}
@@ -104,6 +107,7 @@ async def test_commission_calls_answer_the_symbols_rates(serve: ServeFactory) ->
         "account.commission", ws.signed_params(ALICE_KEY, ALICE_SECRET, symbol="ETHUSDT")
     )
     assert found["result"]["standardCommission"]["maker"] == "0.00020000", found
+    assert list(found["result"]) == documented  # web-socket-api.md, Account commission rates
     tested = await ws.call(
         "order.test",
         ws.signed_params(

@@ -167,3 +167,78 @@ async def test_a_deprecated_oco_refusal_names_the_deprecated_parameter(harness: 
     assert json.loads(refused.body)["msg"].startswith(
         "Illegal characters found in parameter 'stopLimitPrice';"
     )
+
+
+def _oto(symbol: str, price: str) -> dict[str, str]:
+    return {"symbol": symbol, "workingType": "LIMIT", "workingSide": "BUY",
+            "workingPrice": price, "workingQuantity": "0.01", "workingTimeInForce": "GTC",
+            "pendingType": "LIMIT", "pendingSide": "SELL", "pendingPrice": price,
+            "pendingQuantity": "0.01", "pendingTimeInForce": "GTC"}  # fmt: skip
+
+
+async def test_all_order_lists_filters_as_documented(harness: Harness) -> None:
+    """rest-api.md, Query all Order lists: ``fromId`` / ``startTime`` / ``endTime`` select,
+    oldest first across symbols (General API Information: chronological order); ``fromId``
+    with a time is -1128, a range over 24 hours -1127 (REST and ``allOrderLists``)."""
+    rest = harness.rest()
+    start = harness.clock()
+    placed = []
+    for symbol, price in (("BTCUSDT", "59000.00"), ("ETHUSDT", "2900.00"), ("BTCUSDT", "58000.00")):
+        reply = await rest.signed("POST", "/v3/orderList/oto", _oto(symbol, price))
+        assert reply.status == 200, reply.body
+        placed.append((reply.json()["symbol"], reply.json()["orderListId"]))
+        harness.clock.advance(60_000)
+
+    async def lists(**params: int) -> list[tuple[str, int]]:
+        reply = await rest.signed("GET", "/v3/allOrderList", params)
+        assert reply.status == 200, reply.body
+        return [(x["symbol"], x["orderListId"]) for x in reply.json()]
+
+    assert await lists() == placed
+    assert await lists(limit=2) == placed[1:]
+    assert await lists(startTime=start + 30_000) == placed[1:]
+    assert await lists(startTime=start, limit=1) == placed[:1]
+    assert await lists(endTime=start + 90_000) == placed[:2]
+    assert await lists(startTime=start + 30_000, endTime=start + 90_000) == placed[1:2]
+    assert await lists(fromId=1) == [placed[2]]  # ids are per symbol: BTCUSDT's second list
+    for bad, code in (({"fromId": 0, "startTime": start}, -1128),
+                      ({"fromId": 0, "endTime": start}, -1128),
+                      ({"startTime": start, "endTime": start + 86_400_001}, -1127)):  # fmt: skip
+        refused = await rest.signed("GET", "/v3/allOrderList", bad)
+        assert (refused.status, refused.code) == (400, code), bad
+    ws = await harness.ws()
+    found = await ws.call(
+        "allOrderLists", ws.signed_params(ALICE_KEY, ALICE_SECRET, startTime=start + 30_000)
+    )
+    assert [(x["symbol"], x["orderListId"]) for x in found["result"]] == placed[1:], found
+    mixed = await ws.call(
+        "allOrderLists", ws.signed_params(ALICE_KEY, ALICE_SECRET, fromId=0, endTime=start)
+    )
+    assert mixed["error"]["code"] == -1128, mixed
+
+
+async def test_order_amendments_read_from_execution_id_and_limit(harness: Harness) -> None:
+    """rest-api.md, Query Order Amendments: oldest first, ``fromExecutionId`` on, ``limit``
+    (maximum 1000; more is -1130 as for myTrades); web-socket-api.md, order.amendments."""
+    rest = harness.rest()
+    order = {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC",
+             "quantity": "0.05", "price": "59000.00"}  # fmt: skip
+    order_id = (await rest.signed("POST", "/v3/order", order)).json()["orderId"]
+    for qty in ("0.04", "0.03", "0.02"):
+        amend = {"symbol": "BTCUSDT", "orderId": order_id, "newQty": qty}
+        assert (await rest.signed("PUT", "/v3/order/amend/keepPriority", amend)).status == 200
+    query = {"symbol": "BTCUSDT", "orderId": order_id}
+    every = (await rest.signed("GET", "/v3/order/amendments", query)).json()
+    assert [a["newQty"] for a in every] == ["0.04000000", "0.03000000", "0.02000000"]
+    ids = [a["executionId"] for a in every]
+    later = await rest.signed("GET", "/v3/order/amendments", {**query, "fromExecutionId": ids[1]})
+    assert [a["executionId"] for a in later.json()] == ids[1:]
+    one = await rest.signed("GET", "/v3/order/amendments", {**query, "limit": 1})
+    assert [a["executionId"] for a in one.json()] == ids[:1]
+    too_many = await rest.signed("GET", "/v3/order/amendments", {**query, "limit": 1001})
+    assert (too_many.status, too_many.code) == (400, -1130)
+    ws = await harness.ws()
+    found = await ws.call(
+        "order.amendments", ws.signed_params(ALICE_KEY, ALICE_SECRET, **query, limit=2)
+    )
+    assert [a["executionId"] for a in found["result"]] == ids[:2], found

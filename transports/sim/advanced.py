@@ -474,9 +474,10 @@ class SimAdvanced:
                 sim.algo = trigger
             sims.append(sim)
         if "above" in roles and "below" in roles:
+            # "above" and "below" name the legs' price levels on either side (web-socket-api.md,
+            # Place new Order list - OCO: the BUY example's STOP_LOSS_LIMIT is its above order,
+            # its LIMIT_MAKER the below one, "LIMIT_MAKER price < Last Traded Price < stopPrice").
             above, below = legs[roles.index("above")], legs[roles.index("below")]
-            if above.side is Side.BUY:
-                above, below = below, above  # a BUY OCO's limit is below, its stop above
             if "working" not in roles and not oco_prices_ok(above, below, last):
                 raise errors.SimError(
                     -2010, "The relationship of the prices for the orders is not correct."
@@ -772,15 +773,34 @@ class SimAdvanced:
             if lst.account == account and lst.is_open
         ]
 
-    def all_order_lists(self, account: str, limit: int = 500) -> list[OrderListStatus]:
+    def all_order_lists(
+        self,
+        account: str,
+        limit: int = 500,
+        *,
+        from_id: int | None = None,
+        start_time: int | None = None,
+        end_time: int | None = None,
+    ) -> list[OrderListStatus]:
+        """``GET /api/v3/allOrderList`` (rest-api.md, Query all Order lists), oldest first
+        ("Data is returned in chronological order", General API Information): from
+        ``from_id`` on; from ``start_time`` (not past ``end_time``); the latest up to
+        ``end_time``; else the latest. The server refuses the combinations the docs do."""
         self._ledger.require(account)
+        mine = sorted(
+            (lst for lists in self._lists.values() for lst in lists.values()),
+            key=lambda lst: (lst.time, lst.order_list_id),
+        )
         rows = [
-            lst.status()
-            for lists in self._lists.values()
-            for lst in lists.values()
+            lst
+            for lst in mine
             if lst.account == account
+            and (from_id is None or lst.order_list_id >= from_id)
+            and (start_time is None or lst.time >= start_time)
+            and (end_time is None or lst.time <= end_time)
         ]
-        return rows[-limit:]
+        picked = rows[:limit] if from_id is not None or start_time is not None else rows[-limit:]
+        return [lst.status() for lst in picked]
 
     def _find_list(
         self, account: str, symbol: str, order_list_id: int | None, client_id: str | None

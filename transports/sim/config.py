@@ -91,6 +91,7 @@ def make_symbol(
     max_num_iceberg_orders: int = 5,
     default_stp: str = "EXPIRE_MAKER",
     opo_allowed: bool = True,
+    status: str = "TRADING",
 ) -> SymbolInfo:
     """A symbol in exchangeInfo's shape with Binance's usual filter set (filters.md, Symbol
     filters)."""
@@ -140,6 +141,7 @@ def make_symbol(
     ]
     return SymbolInfo(
         symbol=symbol,
+        status=status,
         base_asset=base,
         quote_asset=quote,
         order_types=SIMULATED_ORDER_TYPES,

@@ -20,6 +20,7 @@ __all__ = [
     "insufficient_balance",
     "invalid_symbol",
     "mandatory",
+    "market_closed",
     "no_such_order",
     "not_required",
     "one_of_mandatory",
@@ -76,6 +77,12 @@ def duplicate_order() -> SimError:
 def would_match() -> SimError:
     """-2010: a LIMIT_MAKER that would take (rest-api.md, New order mandatory params)."""
     return SimError(-2010, "Order would immediately match and take.")
+
+
+def market_closed() -> SimError:
+    """-2010: a new order on a symbol that is not TRADING (errors.md, -2010 messages: "Market
+    is closed." - "The symbol is not trading."; enums.md, Symbol status)."""
+    return SimError(-2010, "Market is closed.")
 
 
 def mandatory(param: str) -> SimError:

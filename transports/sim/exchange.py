@@ -678,6 +678,9 @@ class SimExchange(SimAdvanced, SimSor):
         orders of its list before it (they count in MAX_NUM_ORDERS); ``checked``: parsed by
         the local server (see ``place_order``)."""
         rules = market.rules
+        if rules.info.status != "TRADING":
+            # HALT, BREAK, END_OF_DAY, CANCEL_ONLY: no new orders; cancels still go through.
+            raise errors.market_closed()
         stp = check_params(rules, order, quantity_pending=quantity_pending, checked=checked)
         count = self._open_count.get((account, rules.symbol), 0) + ahead
         check_filters(rules, order, market.reference_price, count)

@@ -11,9 +11,10 @@ Rules (rest-api.md, New Order list - OCO / OTO / OTOCO; user-data-stream.md, Ord
 - OCO: an above and a below order of one side and quantity. When one leg fills (even in part)
   or triggers, the other expires with ``eR`` OCO_TRIGGER (user-data-stream.md, Order Expiry
   Reason) and the list is ALL_DONE; the leg that went on keeps working outside the list.
-  Prices must satisfy, for SELL, above level > last price > below level (for BUY the same
-  in the opposite roles), else -2010 "The relationship of the prices for the orders is not
-  correct." (errors.md, -2010 messages); a level is ``price`` for LIMIT_MAKER and
+  Prices must satisfy above level > last price > below level on either side (a BUY's stop
+  is its above order, its LIMIT_MAKER / take-profit the below one), else -2010 "The
+  relationship of the prices for the orders is not correct." (errors.md, -2010 messages); a
+  level is ``price`` for LIMIT_MAKER and
   ``stopPrice`` for the stop types. Both legs share one lock of the SELL base quantity.
 - OTO: the working order (LIMIT / LIMIT_MAKER) goes on the book; the pending order is
   PENDING_NEW (``w`` false, ``workingTime`` -1) and is placed only when the working order is

@@ -12,7 +12,10 @@ Rules:
   keywords (``tick``, ``step``, ``min_qty``, ``max_qty``, ``market_max_qty``,
   ``min_notional``, ``legacy_min_notional``, ``percent_up``, ``percent_down``,
   ``max_num_orders``, ``opo_allowed``) or, given ``filters``, are exactly those raw filter
-  objects (filters.md).
+  objects (filters.md). ``status`` (enums.md, Symbol status: TRADING by default, END_OF_DAY,
+  HALT, BREAK, CANCEL_ONLY) is listed in exchangeInfo and matched by ``symbolStatus``; a
+  symbol that is not TRADING refuses new orders with -2010 "Market is closed." and still
+  takes cancels.
 - ``[commission]`` ``maker`` / ``taker`` / ``buyer`` / ``seller`` are rates (``"0.001"`` =
   0.1 %) for every symbol; a ``[[markets]]`` entry's own ``commission`` table (same keys, the
   missing ones zero) replaces them for that symbol. A trade pays the received amount times
@@ -66,8 +69,11 @@ _MAKE_SYMBOL_KEYS = frozenset(
         "percent_down",
         "max_num_orders",
         "opo_allowed",
+        "status",
     }
 )
+# enums.md, Symbol status (CANCEL_ONLY since CHANGELOG 2026-07-01).
+_STATUSES = ("TRADING", "END_OF_DAY", "HALT", "BREAK", "CANCEL_ONLY")
 
 
 def default_markets() -> SimConfig:
@@ -170,8 +176,12 @@ def _symbol(entry: Mapping[str, Any], where: str) -> tuple[SymbolInfo, Decimal, 
         value = entry[key]
         if key == "opo_allowed" and not isinstance(value, bool):
             raise ValueError(f"{where} opo_allowed: expected true or false")
+        if key == "status" and value not in _STATUSES:
+            raise ValueError(f"{where} status: expected one of {', '.join(_STATUSES)}")
         if key in ("legacy_min_notional", "opo_allowed"):
             kwargs[key] = bool(value)
+        elif key == "status":
+            kwargs[key] = value
         elif key == "max_num_orders":
             kwargs[key] = int(value)
         else:

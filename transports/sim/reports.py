@@ -347,6 +347,9 @@ def cancel_response(
         time_in_force=order.time_in_force,
         type=order.type,
         side=order.side,
+        # "icebergQty" appears in order cancellations too when it was sent (rest-api.md,
+        # Conditional fields in Order Responses).
+        iceberg_qty=order.iceberg_qty.quantize(bq) if order.iceberg_qty else None,
         self_trade_prevention_mode=order.stp.value,
         **_answer_keys(order, rules, CancelResponse),
         **sor_keys(order),

@@ -101,8 +101,8 @@ def make_app(
     Accounts the exchange does not know yet are created empty.
 
     Raises:
-        ValueError: a key that is malformed, configured twice, or has neither (or both) of
-            an HMAC secret and an Ed25519 public key.
+        ValueError: a key that is malformed, configured twice, or has not exactly one of an
+            HMAC secret, an Ed25519 public key and an RSA public key.
     """
     state = ServerState(exchange, accounts, options or ServerOptions(), clock or wall_clock_ms)
     state.ensure_accounts()

@@ -6,7 +6,8 @@ Rules (rest-api.md, Request Security):
   without its ``signature`` pair: exactly the percent-encoded bytes the client sent (the
   2026-01-15 rule). WebSocket API: every param except ``signature``, sorted by name, joined
   ``k=v&...``, *not* percent-encoded.
-- HMAC-SHA256 signatures are hex, compared case-insensitively; Ed25519 signatures are
+- HMAC-SHA256 signatures are hex, compared case-insensitively; Ed25519 and RSA
+  (RSASSA-PKCS1-v1_5 with SHA-256, rest-api.md, Request Security: RSA Keys) signatures are
   base64 and case-sensitive. Comparisons are constant-time.
 - ``timestamp`` is ms or µs; ``recvWindow`` defaults to 5000 ms, may carry 3 decimals and
   may not exceed 60000. Accepted iff ``timestamp < serverTime + 1000 ms`` and
@@ -27,6 +28,9 @@ from decimal import Decimal
 import msgspec
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from transports.sim.server.params import ApiError, mandatory_missing
@@ -77,15 +81,23 @@ AHEAD = "Timestamp for this request was 1000ms ahead of the server's time."
 
 
 class ApiAccount(msgspec.Struct, frozen=True, kw_only=True):
-    """An API key of a SimExchange account: HMAC (``secret``) or Ed25519 (PEM public key)."""
+    """An API key of a SimExchange account: HMAC (``secret``), Ed25519 or RSA (PEM public
+    key). "We support HMAC, RSA, and Ed25519 keys" (rest-api.md, General API Information)."""
 
     account: str
     api_key: str
     secret: str | None = None
     ed25519_public_key: str | None = None
+    rsa_public_key: str | None = None
+
+    @property
+    def kind(self) -> str:
+        if self.secret is not None:
+            return "HMAC"
+        return "RSA" if self.rsa_public_key is not None else "Ed25519"
 
     def __repr__(self) -> str:
-        kind = "HMAC" if self.secret is not None else "Ed25519"
+        kind = self.kind
         return f"ApiAccount(account={self.account!r}, key=<{kind} key ...{self.api_key[-4:]}>)"
 
     __str__ = __repr__
@@ -94,13 +106,16 @@ class ApiAccount(msgspec.Struct, frozen=True, kw_only=True):
 class Credential:
     """A configured key, ready to verify signatures; ``repr`` never shows the secret."""
 
-    __slots__ = ("_keyed", "_public", "_secret", "account", "api_key")
+    __slots__ = ("_keyed", "_public", "_rsa", "_secret", "account", "api_key")
 
     def __init__(self, spec: ApiAccount) -> None:
         if not _KEY_FORMAT.match(spec.api_key):
             raise ValueError(f"API key of account {spec.account!r} is not a valid key format")
-        if (spec.secret is None) == (spec.ed25519_public_key is None):
-            raise ValueError(f"account {spec.account!r}: give exactly one of secret / Ed25519 key")
+        given = (spec.secret, spec.ed25519_public_key, spec.rsa_public_key)
+        if sum(v is not None for v in given) != 1:
+            raise ValueError(
+                f"account {spec.account!r}: give exactly one of secret / Ed25519 key / RSA key"
+            )
         self.account = spec.account
         self.api_key = spec.api_key
         self._secret = spec.secret.encode() if spec.secret is not None else None
@@ -114,6 +129,12 @@ class Credential:
             if not isinstance(key, Ed25519PublicKey):
                 raise ValueError(f"account {spec.account!r}: not an Ed25519 public key")
             self._public = key
+        self._rsa: RSAPublicKey | None = None
+        if spec.rsa_public_key is not None:
+            rsa_key = load_pem_public_key(spec.rsa_public_key.encode())
+            if not isinstance(rsa_key, RSAPublicKey):
+                raise ValueError(f"account {spec.account!r}: not an RSA public key")
+            self._rsa = rsa_key
 
     def __repr__(self) -> str:
         return f"Credential(account={self.account!r})"
@@ -132,11 +153,15 @@ class Credential:
             # HMAC signatures are accepted case-insensitively (rest-api.md, Request Security step
             # 4).
             return hmac.compare_digest(expected, signature.lower())
-        assert self._public is not None
         try:
             # A '+' sent unencoded arrives as a space after form decoding.
             raw = base64.b64decode(signature.replace(" ", "+"), validate=True)
-            self._public.verify(raw, payload)
+            if self._rsa is not None:
+                # rest-api.md, Request Security, RSA Keys: RSASSA-PKCS1-v1_5 with SHA-256.
+                self._rsa.verify(raw, payload, PKCS1v15(), SHA256())
+            else:
+                assert self._public is not None
+                self._public.verify(raw, payload)
         except (binascii.Error, InvalidSignature, ValueError):
             return False
         return True

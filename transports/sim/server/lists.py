@@ -226,14 +226,25 @@ def _open_lists(state: ServerState, params: Params, account: str) -> object:
     return state.exchange.open_order_lists(account)
 
 
+_DAY_MS = 86_400_000
+
+
 def _all_lists(state: ServerState, params: Params, account: str) -> object:
-    for name in ("fromId", "startTime", "endTime"):
-        params.integer(name)
+    from_id, start, end = (params.integer(n) for n in ("fromId", "startTime", "endTime"))
     limit = params.integer("limit") or 500
     params.finish()
     if not 1 <= limit <= 1000:
         raise ApiError(-1100, "Illegal characters found in parameter 'limit'.")
-    return state.exchange.all_order_lists(account, limit)
+    # rest-api.md, Query all Order lists: fromId "If supplied, neither startTime or endTime
+    # can be provided"; "the time between startTime and endTime can't be longer than 24
+    # hours" (errors.md, -1128 and -1127, as for allOrders and myTrades).
+    if from_id is not None and (start is not None or end is not None):
+        raise ApiError(-1128, "Combination of optional parameters invalid.")
+    if start is not None and end is not None and end - start > _DAY_MS:
+        raise ApiError(-1127, "More than 24 hours between startTime and endTime.")
+    return state.exchange.all_order_lists(
+        account, limit, from_id=from_id, start_time=start, end_time=end
+    )
 
 
 def _cancel_replace(state: ServerState, params: Params, account: str) -> object:
@@ -316,6 +327,9 @@ def _amendments(state: ServerState, params: Params, account: str) -> object:
         limit=params.integer("limit"),
     )
     params.finish()
+    if query.limit is not None and not 1 <= query.limit <= 1000:
+        # rest-api.md, Query Order Amendments: "Default:500; Maximum: 1000" (as myTrades).
+        raise bad_param("limit")
     return state.exchange.order_amendments(account, query)
 
 

@@ -7,13 +7,13 @@ Rules:
   ``limitClientOrderId``, ``limitIcebergQty``, ``limitStrategyId``, ``limitStrategyType``) and a
   stop leg (``stopPrice`` / ``trailingDelta``, ``stopClientOrderId``, ``stopStrategyId``,
   ``stopStrategyType``, ``stopIcebergQty``), which is ``STOP_LOSS_LIMIT`` when
-  ``stopLimitPrice`` is sent and ``STOP_LOSS`` otherwise. That is the new OCO with the limit leg
-  as its above order and the stop as its below order, on either side (rest-api.md, New Order
-  list - OCO: ``LIMIT_MAKER`` is an ``aboveType`` only; for a BUY its price is below the last
-  price and the stop above it, "BUY: Limit Price < Last Price < Stop Price"), so it is checked
-  and placed by the same code (``lists``): same errors, same response (the list with its
-  ``orders`` and ``orderReports``). The legs are numbered above first (the limit leg), where
-  the deprecated section's BUY example shows the stop leg first.
+  ``stopLimitPrice`` is sent and ``STOP_LOSS`` otherwise. That is the new OCO with the leg
+  priced higher as its above order: the limit leg for a SELL, the stop for a BUY ("BUY: Limit
+  Price < Last Price < Stop Price", rest-api.md, New OCO - Deprecated; web-socket-api.md,
+  Place new Order list - OCO, whose BUY example has a STOP_LOSS_LIMIT above and a
+  LIMIT_MAKER below), so it is checked and placed by the same code (``lists``): same errors,
+  same response (the list with its ``orders`` and ``orderReports``). The legs are numbered
+  above first: the stop leg first for a BUY, as the deprecated section's BUY example shows.
 - ``stopPrice`` or ``trailingDelta`` (or both) make the stop (web-socket-api.md, Place new OCO -
   Deprecated); ``stopLimitPrice`` needs ``stopLimitTimeInForce`` ("If provided,
   stopLimitTimeInForce is required"): -1128 (errors.md, -1128 "Combination of optional fields
@@ -24,6 +24,7 @@ Rules:
 
 from __future__ import annotations
 
+from oms.wire.enums import Side
 from oms.wire.orderlists import ListLeg, NewOco
 from transports.sim.errors import SimError
 from transports.sim.server.core import ServerState
@@ -95,10 +96,13 @@ def _old_oco(state: ServerState, params: Params, account: str) -> object:
     if has_tif and not has_limit_price:
         raise ApiError(-1106, "Parameter 'stopLimitTimeInForce' sent when not required.")
     stop_type = "STOP_LOSS_LIMIT" if has_limit_price else "STOP_LOSS"
-    limit_view = _leg_values(params, "above", "LIMIT_MAKER", _LIMIT_FIELDS)
-    stop_view = _leg_values(params, "below", stop_type, _STOP_FIELDS)
-    above = _old_leg(state, limit_view, "above", head["symbol"], _LIMIT_FIELDS, shared)
-    below = _old_leg(state, stop_view, "below", head["symbol"], _STOP_FIELDS, shared)
+    buy = side is Side.BUY
+    limit_role, stop_role = ("below", "above") if buy else ("above", "below")
+    limit_view = _leg_values(params, limit_role, "LIMIT_MAKER", _LIMIT_FIELDS)
+    stop_view = _leg_values(params, stop_role, stop_type, _STOP_FIELDS)
+    limit = _old_leg(state, limit_view, limit_role, head["symbol"], _LIMIT_FIELDS, shared)
+    stop = _old_leg(state, stop_view, stop_role, head["symbol"], _STOP_FIELDS, shared)
+    above, below = (stop, limit) if buy else (limit, stop)
     params.finish()
     request = NewOco(side=side, quantity=quantity, above=above, below=below, **head)
     return _place(state, params, account, request)

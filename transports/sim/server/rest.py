@@ -27,7 +27,7 @@ from aiohttp import web
 
 from oms.wire.enums import OrderStatus, Side
 from oms.wire.requests import NewOrder, QueryOrder
-from oms.wire.rest import CommissionRates
+from oms.wire.rest import CommissionRates, SymbolInfo
 from transports.sim.errors import SimError
 from transports.sim.faults import RequestFault
 from transports.sim.server.core import FaultAfterExecutionError, ServerState
@@ -110,16 +110,47 @@ def _symbols_param(params: Params) -> list[str] | None:
     return [str(s) for s in parsed]
 
 
+# rest-api.md, Exchange information: without ``permissions``, the symbols that have SPOT,
+# MARGIN or LEVERAGED permission.
+_DEFAULT_PERMISSIONS = frozenset({"SPOT", "MARGIN", "LEVERAGED"})
+
+
+def _permissions_param(params: Params) -> frozenset[str] | None:
+    """``permissions``: one permission (``SPOT``) or a JSON array of them
+    (``["MARGIN","LEVERAGED"]``) (rest-api.md, Exchange information)."""
+    raw = params.text("permissions")
+    if raw is None or not raw.startswith("["):
+        return None if raw is None else frozenset({raw})
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        parsed = None
+    if not (isinstance(parsed, list) and parsed and all(isinstance(p, str) for p in parsed)):
+        raise ApiError(-1100, "Illegal characters found in parameter 'permissions'.")
+    return frozenset(parsed)
+
+
+def _has_permission(symbol: SymbolInfo, wanted: frozenset[str]) -> bool:
+    sets = symbol.permission_sets or (("SPOT",),)
+    return any(p in wanted for group in sets for p in group)
+
+
 def _exchange_info(state: ServerState, params: Params, account: str | None) -> object:
     symbols = _symbols_param(params)
     status = params.text("symbolStatus")
-    params.raw("permissions")  # every simulated symbol is SPOT
+    permissions = _permissions_param(params)
     show_sets = params.boolean("showPermissionSets")
     if status is not None and symbols is not None:
+        raise ApiError(-1128, "Combination of optional parameters invalid.")
+    if permissions is not None and symbols is not None:
+        # "This cannot be used in combination with symbol or symbols" (rest-api.md).
         raise ApiError(-1128, "Combination of optional parameters invalid.")
     params.finish()
     info = state.exchange.exchange_info(symbols)
     listed = info.symbols
+    if symbols is None:
+        wanted = permissions or _DEFAULT_PERMISSIONS
+        listed = tuple(s for s in listed if _has_permission(s, wanted))
     if status is not None:
         if status not in ("TRADING", "HALT", "BREAK"):
             raise ApiError(-1122, "Invalid symbolStatus.")

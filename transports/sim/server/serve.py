@@ -10,7 +10,7 @@ Rules:
       [[accounts]]
       name = "alice"
       api_key = "aliceKey..."
-      secret = "..."                       # HMAC; or ed25519_public_key = "-----BEGIN..."
+      secret = "..."       # HMAC; or ed25519_public_key / rsa_public_key = "-----BEGIN..."
       balances = { USDT = "100000", BTC = "1" }
 
   Without one, a single ``demo`` account holds the demo key. The same file may list the
@@ -112,7 +112,8 @@ def load_accounts(path: Path) -> list[tuple[ApiAccount, dict[str, Decimal]]]:
 
     Raises:
         ValueError: the file is not a list of accounts with a name, a key and one of
-            ``secret`` / ``ed25519_public_key``, or a balance is not a decimal string.
+            ``secret`` / ``ed25519_public_key`` / ``rsa_public_key``, or a balance is not a
+            decimal string.
     """
     data = read_config(path)
     out = []
@@ -123,6 +124,7 @@ def load_accounts(path: Path) -> list[tuple[ApiAccount, dict[str, Decimal]]]:
                 api_key=entry["api_key"],
                 secret=entry.get("secret"),
                 ed25519_public_key=entry.get("ed25519_public_key"),
+                rsa_public_key=entry.get("rsa_public_key"),
             )
             balances = {a: Decimal(str(v)) for a, v in entry.get("balances", {}).items()}
         except (KeyError, TypeError, ArithmeticError) as exc:

@@ -346,7 +346,10 @@ class WsApi:
         except (ValueError, RecursionError, TypeError):
             frame = None
         if not isinstance(frame, dict):
-            return self._error(conn, None, ApiError(-1102, "Malformed request frame."), True)
+            # The connection's returnRateLimits holds for every answer (web-socket-api.md,
+            # Rate limits: "?returnRateLimits=false" in the connection URL).
+            malformed = ApiError(-1102, "Malformed request frame.")
+            return self._error(conn, None, malformed, conn.return_rate_limits)
         request_id = frame.get("id")
         method = frame.get("method")
         raw_params = frame.get("params") or {}
@@ -361,7 +364,7 @@ class WsApi:
                 if v is not None
             }
         except SimError as exc:
-            return self._error(conn, request_id, exc, True)
+            return self._error(conn, request_id, exc, conn.return_rate_limits)
         params = Params(values, ip=conn.ip)
         rate_limits = conn.return_rate_limits
         try:
@@ -407,6 +410,10 @@ class WsApi:
         self, conn: Connection, method: str, params: Params, values: dict[str, str]
     ) -> Outcome:
         state = self.state
+        if method not in self._METHODS and method.startswith("v3/"):
+            # "Request method names may be prefixed with explicit version: e.g.,
+            # "v3/order.place"" (web-socket-api.md, Request format); checked only on a miss.
+            method = method[3:]
         if method in _REMOVED:
             raise ApiError(
                 -1020,
