@@ -265,10 +265,14 @@ class Engine(ListEngine):
                 f"request_cancel is not allowed for order {order.client_order_id} "
                 f"in state {order.state.name}"
             )
+        # By exchange order id alone once known (rest-api.md, Cancel order: with both ids
+        # the client id must still be the order's, and an amend may have renamed it
+        # unseen, its x=REPLACED report lost; orderId alone is also the faster cancel).
+        oid = order.order_id
         return CancelOrder(
             symbol=order.symbol,
-            order_id=order.order_id,
-            orig_client_order_id=order.client_order_id,
+            order_id=oid,
+            orig_client_order_id=order.client_order_id if oid is None else None,
         )
 
     def cancel_all_targets(self, symbol: str) -> list[Order]:
@@ -380,6 +384,12 @@ class Engine(ListEngine):
             take_trigger_keys(order, report)
         if order.state in TERMINAL_STATES:  # _after(), inlined: per report
             self.book.update_open(order)
+            own = report.orig_client_order_id or report.client_order_id
+            if own and own != order.client_order_id:
+                # Its closing report names it by another client id: an amend renamed it and
+                # that x=REPLACED report was lost (``C``, else ``c``, is the order's own id:
+                # user-data-stream.md, Order Update).
+                self.book.rename(order, own)
         if order.needs_check:
             self._checks[order] = None
         return out
@@ -491,7 +501,19 @@ class Engine(ListEngine):
         )
         if type(r) is QueryOrderResponse:
             self._cancel_not_in_effect(order, r, out)
+        if own_id and own_id != order.client_order_id and order.order_id == r.order_id:
+            self._follow_rename(order, own_id, r)
         return out
+
+    def _follow_rename(self, order: Order, own_id: str, r: _OrderAnswer) -> None:
+        """An answer about ``order`` (matched by exchange order id) names it by another
+        client id: an amend renamed it (faqs/order_amend_keep_priority.md) and its
+        x=REPLACED report was lost. Trusted from a cancel answer's ``origClientOrderId``
+        (the order's own id, rest-api.md, Cancel order) and from an answer showing the order
+        open (a query, a new order's answer); a closed order's ``clientOrderId`` is left
+        alone."""
+        if type(r) is CancelResponse or r.status in _OPEN_STATUSES:
+            self.book.rename(order, own_id)
 
     def _cancel_not_in_effect(self, order: Order, r: QueryOrderResponse, out: list[Output]) -> None:
         """CANCEL_REQUESTED, no cancel in flight, and the exchange's answer to a query has the

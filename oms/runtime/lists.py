@@ -34,6 +34,7 @@ from oms.core.checks import ALGO_TYPES, SymbolRules, check_list_count, check_spe
 from oms.core.commands import (
     CancelRefused,
     CancelRequested,
+    CancelUnknown,
     SendRejected,
     SendUnknown,
     Sent,
@@ -250,7 +251,13 @@ class ListPlacer(Part):
             new_qty=quantity,
             new_client_order_id=new_client_order_id or order.client_order_id,
         )
-        answer = await self._lists().amend_keep_priority(amend)
+        try:
+            answer = await self._lists().amend_keep_priority(amend)
+        except OutcomeUnknown:
+            # Maybe applied (5xx, -1007, no answer) and its x=REPLACED report may be lost:
+            # the check's query says (and renames the order if it took the new client id).
+            self._check(order)
+            raise
         # The order changes when the exchange's x=REPLACED report is applied (then journaled);
         # wait briefly for it so a caller that reads the order, or exits, sees the amend.
         try:
@@ -295,6 +302,11 @@ class ListPlacer(Part):
             else:
                 await self._resolve_both(order, new)
             raise
+        except (RemoteError, RateLimited, Disconnected, LocalError) as exc:
+            # Definite, as for a new order (placing.py): refused before either half ran,
+            # or never sent. The cancel is void and the new order does not exist.
+            self._refused_both(order, new, exc)
+            raise
         except OmsError:
             await self._resolve_both(order, new)
             raise
@@ -318,10 +330,23 @@ class ListPlacer(Part):
             return
         dispatch.apply(placed.as_answer())
 
+    def _refused_both(self, old: Order, new: Order, exc: OmsError) -> None:
+        dispatch, at_ms = self.dispatch, self.dispatch.clock()
+        code = getattr(exc, "code", None) or 0
+        msg = getattr(exc, "msg", None) or str(exc)
+        dispatch.apply(CancelRefused(client_order_id=old.client_order_id, at_ms=at_ms,
+                                     code=code, msg=msg))  # fmt: skip
+        dispatch.apply(SendRejected(client_order_id=new.client_order_id, at_ms=at_ms,
+                                    code=code, msg=msg))  # fmt: skip
+
     async def _resolve_both(self, old: Order, new: Order) -> None:
-        self.dispatch.apply(SendUnknown(client_order_id=new.client_order_id,
-                                        at_ms=self.dispatch.clock(),
-                                        reason="cancel-replace unknown"))  # fmt: skip
+        dispatch = self.dispatch
+        dispatch.apply(SendUnknown(client_order_id=new.client_order_id, at_ms=dispatch.clock(),
+                                   reason="cancel-replace unknown"))  # fmt: skip
+        # The cancel half is no longer awaited either: the check's query then settles it
+        # (open: the cancel never took effect, Engine._cancel_not_in_effect).
+        dispatch.apply(CancelUnknown(client_order_id=old.client_order_id, at_ms=dispatch.clock(),
+                                     reason="cancel-replace unknown"))  # fmt: skip
         await self.resolver.resolve(new, None, None)
         self._check(old)
 

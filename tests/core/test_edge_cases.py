@@ -114,13 +114,14 @@ def test_no_admitted_fill_makes_engine_or_positions_raise_and_money_is_exact(
 # --- amends ----------------------------------------------------------------------------------
 
 
-def test_an_amend_with_a_new_client_id_is_followed_and_the_cancel_names_it() -> None:
+def test_an_amend_with_a_new_client_id_is_followed_and_the_cancel_names_its_order_id() -> None:
     engine, order = order_in(S.NEW)
     out = engine.apply(report(order, x="REPLACED", q=w("0.6"), c="amended-1", C="cid-1"))
     assert any(isinstance(o, OrderAmended) for o in out)
     assert engine.order("amended-1") is order and order.client_order_id == "amended-1"
+    # By order id alone: right whether or not the rename was seen (rest-api.md, Cancel order).
     cancel = engine.cancel_request(order)
-    assert cancel.orig_client_order_id == "amended-1"
+    assert (cancel.order_id, cancel.orig_client_order_id) == (order.order_id, None)
     # Later reports by the new id (and the order id) still find the order.
     engine.apply(report(order, c="amended-1", x="TRADE", X="PARTIALLY_FILLED", t=5,
                         l=w("0.2"), z=w("0.2"), L=w(100), q=w("0.6")))  # fmt: skip
@@ -306,3 +307,43 @@ def test_a_sell_beyond_what_oms_saw_bought_is_reported_not_a_short() -> None:
     assert pos.realized_pnl == D(10)
     assert pos.unattributed_sold == D(2) and pos.unattributed_proceeds == D(220)
     assert "sold beyond" in repr(pos)
+
+
+def _query(order: Order, cid: str, qty: str, status: str) -> QueryOrderResponse:
+    answer = answer_json(
+        cid=cid, order_id=1001, order_type="LIMIT", tif="GTC", side="BUY", qty=D(qty),
+        price=D(100), executed=D(0), quote=D(0), status=status, time=1_700_000_000_500,
+        fills=None,
+    )  # fmt: skip
+    return decode_body(body(query_json(answer, update_time=1_700_000_000_600)), QueryOrderResponse)
+
+
+def test_a_query_answer_with_a_new_client_id_renames_an_open_order_whose_amend_went_unseen() -> (
+    None
+):
+    engine, order = order_in(S.NEW)
+    # The x=REPLACED report (1 -> 0.6, renamed amended-2) is lost; a query by order id says.
+    engine.apply(_query(order, "amended-2", "0.6", "NEW"))
+    assert order.quantity == D("0.6") and order.state is S.NEW
+    assert engine.order("amended-2") is order and order.client_order_id == "amended-2"
+    assert engine.order("cid-1") is None
+
+
+def test_a_closed_orders_query_answer_does_not_rename_it() -> None:
+    engine, order = order_in(S.NEW)
+    engine.apply(_query(order, "other-id", "1", "CANCELED"))
+    assert order.state is S.CANCELED and order.client_order_id == "cid-1"
+
+
+def test_a_closing_report_under_a_new_client_id_renames_an_order_whose_amend_went_unseen() -> None:
+    engine, order = order_in(S.NEW)
+    # The x=REPLACED report (1 -> 0.6, renamed amended-3) is lost; the fill closes it.
+    engine.apply(trade(order, 1, "0.6", "FILLED", "0.6", q=w("0.6"), c="amended-3"))
+    assert order.state is S.FILLED and order.client_order_id == "amended-3"
+    assert engine.order("amended-3") is order and engine.order("cid-1") is None
+
+
+def test_a_cancel_report_renames_by_its_original_client_id_not_the_cancels() -> None:
+    engine, order = order_in(S.NEW)
+    engine.apply(report(order, x="CANCELED", X="CANCELED", c="cancel-9", C="amended-4"))
+    assert order.state is S.CANCELED and engine.order("amended-4") is order

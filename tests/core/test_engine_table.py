@@ -113,7 +113,8 @@ def test_local_command(state: OrderState, trigger: str) -> None:
             ):
                 engine.cancel_request(order)
         else:
-            assert engine.cancel_request(order).orig_client_order_id == order.client_order_id
+            cancel = engine.cancel_request(order)
+            assert (cancel.order_id, cancel.orig_client_order_id) == (order.order_id, None)
 
 
 def before_updated(state: OrderState) -> int:

@@ -270,6 +270,8 @@ def _credentials(values: Mapping[str, str]) -> tuple[Secret | None, Signer | Non
         pem = Path(pem_path).expanduser().read_bytes()
     except OSError as exc:
         raise ConfigError(f"OMS_PRIVATE_KEY_PATH: cannot read the file ({exc.strerror})") from None
+    except ValueError:  # a NUL byte: no path can hold one (open() refuses it before the OS)
+        raise ConfigError("OMS_PRIVATE_KEY_PATH: not a file path (it holds a NUL byte)") from None
     password = values.get("OMS_PRIVATE_KEY_PASSWORD", "")
     try:
         signer = load_private_key_signer(pem, Secret(password) if password else None)
