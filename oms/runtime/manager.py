@@ -148,9 +148,18 @@ class OrderManager(ListCommands):
         return report
 
     async def close(self) -> None:
-        """Stop background work and close the transport and journal."""
+        """Stop background work and close the transport and journal.
+
+        From here on nothing is applied or journaled: a call still in flight in another task
+        ends with ``ManagerClosed``, its order as the journal recorded it (an order whose
+        request may have left stays sent / outcome unknown, never failed), and the next
+        ``start()`` on the same journal resolves it by client id. Later calls raise
+        ``ManagerClosed`` at once, sending nothing. Closing twice does nothing more.
+        """
+        if self._closed:
+            return
         self._closed = True
-        self._resolver.closed = True
+        self._out.close()  # first: whatever still runs can no longer write
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):
@@ -439,6 +448,9 @@ class OrderManager(ListCommands):
     # --- helpers ------------------------------------------------------------------------
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        if self._closed:  # nobody would cancel it: it would outlive the manager
+            coro.close()
+            return
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._task_done)
