@@ -39,6 +39,7 @@ from oms.core.outputs import Output
 from oms.core.positions import Position, PositionBook
 from oms.core.spec import OrderSpec
 from oms.core.state import IN_DOUBT, OrderState
+from oms.errors import ManagerClosed
 from oms.runtime.cancelling import Canceller
 from oms.runtime.config import ManagerConfig
 from oms.runtime.dispatch import Dispatcher
@@ -346,6 +347,8 @@ class OrderManager(ListCommands):
             await asyncio.sleep(0.2)
             try:
                 await self._check_turn()
+            except ManagerClosed:
+                return  # closed under it: not a failure
             except Exception:
                 self.metrics.inc("background_failures_total")
                 log.exception("order checks failed; continuing")
@@ -414,6 +417,8 @@ class OrderManager(ListCommands):
     def _on_stream_event(self, item: StreamItem, raw: bytes | None) -> None:
         try:
             self._out.apply(item, raw)
+        except ManagerClosed:
+            return  # closed under it: the next start's reconciliation has it
         except Exception:
             self._stream_item_failed()
 
@@ -431,6 +436,8 @@ class OrderManager(ListCommands):
                 )
             else:
                 self._out.apply(item, raw)
+        except ManagerClosed:
+            return  # closed under it: the next start's reconciliation has it
         except Exception:
             self._stream_item_failed()
 
@@ -457,8 +464,11 @@ class OrderManager(ListCommands):
 
     def _task_done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("background task failed", exc_info=task.exception())
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is not None and not isinstance(exc, ManagerClosed):  # closed: not a failure
+            log.error("background task failed", exc_info=exc)
 
     def _next_client_id(self) -> str:
         # Unique across restarts (a fresh random token per manager) and within Binance's

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
@@ -94,7 +95,9 @@ def _manager(ex: SimExchange, path: Path, transport: SimTransport | None = None)
     )
 
 
-async def _close_while_held(manager: OrderManager, transport: HeldAnswers, call: Any) -> None:
+async def _close_while_held(
+    manager: OrderManager, transport: HeldAnswers, call: Coroutine[Any, Any, object]
+) -> None:
     """Run ``call`` until its request has executed, close the manager, let the answer come;
     the call ends with ManagerClosed."""
     transport.hold = True
@@ -171,6 +174,40 @@ async def test_close_during_a_cancel(tmp_path: Path, caplog: pytest.LogCaptureFi
         found = again.order("held-c")
         assert found is not None
         await wait_until(lambda: state(found) is OrderState.CANCELED)
+
+
+@pytest.mark.parametrize("call", ["amend", "cancel_replace"])
+async def test_close_during_an_amend_or_cancel_replace(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, call: str
+) -> None:
+    ex, path = new_exchange(), tmp_path / "journal.sqlite"
+    transport = HeldAnswers(ex)
+    manager = _manager(ex, path, transport)
+    await manager.start()
+    order = await manager.place(BID, "held-a")
+    running: Coroutine[Any, Any, object]
+    if call == "amend":
+        running = manager.amend(order, D("0.005"))
+    else:
+        running = manager.cancel_replace(order, BID)
+    await _close_while_held(manager, transport, running)
+    _no_errors_logged(caplog)
+
+    async with _manager(ex, path) as again:  # what executed is found by query, not resent
+        remote = exchange_orders(ex, TRADER)
+
+        def as_on_exchange() -> bool:
+            ours = [again.order(o.client_order_id) for o in remote]
+            return all(
+                mine is not None
+                and (state(mine).name, mine.order_id, mine.quantity)
+                == (theirs.status.value, theirs.order_id, theirs.orig_qty)
+                for mine, theirs in zip(ours, remote, strict=True)
+            )
+
+        await wait_until(as_on_exchange)
+    assert len(remote) == (1 if call == "amend" else 2)
+    assert all(n == 1 for n in orders_per_client_id(ex).values())
 
 
 async def _open_order_and_list(ex: SimExchange, path: Path) -> tuple[OrderManager, HeldAnswers]:
