@@ -27,6 +27,7 @@ __all__ = [
     "InvalidTransition",
     "IpBanned",
     "LocalError",
+    "ManagerClosed",
     "NoSuchOrder",
     "OmsError",
     "NewOrderRejected",
@@ -178,6 +179,19 @@ class OutcomeUnknown(TransportError):
 
 class Disconnected(TransportError):
     """The connection failed before the request was sent: it certainly did not execute."""
+
+
+class ManagerClosed(OmsError):
+    """The ``OrderManager`` is closed: nothing more is sent, applied or journaled.
+
+    A call made after ``close()`` sent nothing. A call still in flight when ``close()`` ran
+    ends with this error, its answer (if one came) not applied: the order keeps the state
+    the journal recorded (e.g. sent, outcome unknown), and the next ``start()`` on the same
+    journal resolves it by client id. Not a ``LocalError``: such a request may have left.
+    """
+
+    def __init__(self, message: str = "the order manager is closed") -> None:
+        super().__init__(message)
 
 
 class DecodeError(OmsError):

@@ -47,6 +47,7 @@ class Canceller(Part):
 
     async def cancel(self, order: Order) -> Order:
         """Cancel one order; see ``OrderManager.cancel`` for the contract."""
+        self.dispatch.check_open()
         delay = self.config.resolve_initial_delay
         for _ in range(self.config.cancel_attempts - 1):
             if not await self._cancel_once(order) or order.is_terminal:
@@ -83,7 +84,8 @@ class Canceller(Part):
             self._failed(order, exc)
             raise
         except BaseException:
-            self._unanswered(order, "cancel interrupted")
+            if not self.dispatch.closed:  # closed: the journal keeps the cancel requested
+                self._unanswered(order, "cancel interrupted")
             raise
         else:
             self.dispatch.apply(response)
@@ -112,6 +114,7 @@ class Canceller(Part):
 
     async def cancel_all(self, symbol: str) -> list[Order]:
         """Cancel every open order on ``symbol``; see ``OrderManager.cancel_all``."""
+        self.dispatch.check_open()
         open_orders = [o for o in self.engine.open_orders() if o.symbol == symbol]
         requested = self.engine.cancel_all_targets(symbol)
         for order in requested:
@@ -130,7 +133,8 @@ class Canceller(Part):
             raise
         except BaseException:
             for order in requested:
-                self._unanswered(order, "cancel interrupted")
+                if not self.dispatch.closed:
+                    self._unanswered(order, "cancel interrupted")
             raise
         for response in responses:
             self.dispatch.apply(response)

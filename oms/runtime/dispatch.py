@@ -20,6 +20,9 @@ Rules:
   trade id): no second write.
 - Subscribers get every output in order; a callback that raises is logged, never raised.
   With no subscriber, callback or waiter, outputs go nowhere at no cost.
+- Closed is closed: after ``close()`` (the manager's), ``apply``, ``commit`` and
+  ``wait_for`` raise ``ManagerClosed`` and nothing more reaches the engine or the journal;
+  an operation in flight ends there, its order as the journal left it (specs/durability.md).
 - One writer: only the manager's event loop calls in here. The manager's parts
   (``Part``: placing, cancelling, resolving, reconciling) change the state only through
   their ``Dispatcher``.
@@ -47,6 +50,7 @@ from oms.core.outputs import (
     ReportIgnored,
 )
 from oms.core.positions import PositionBook
+from oms.errors import ManagerClosed
 from oms.runtime.config import ManagerConfig
 from oms.runtime.journal import Journal
 from oms.runtime.metrics import Metrics
@@ -96,12 +100,32 @@ class Dispatcher:
         self._journal_as: dict[type, tuple[int, Callable[[Any], str | None]]] = {}
         self._accounts = _ByType(self._account_for)
         self._record_frame = journal.record_frame
+        self.closed = False
+
+    def close(self) -> None:
+        """Refuse every later ``apply``, ``commit`` and ``wait_for``; wake the waiting ones
+        with ``ManagerClosed`` (they would otherwise wait for an update that never comes)."""
+        self.closed = True
+        waiters, self._waiters = self._waiters, []
+        for woken in waiters:
+            if not woken.done():
+                woken.set_exception(ManagerClosed())
+
+    def check_open(self) -> None:
+        """Raise ``ManagerClosed`` once closed (before anything is sent or applied)."""
+        if self.closed:
+            raise ManagerClosed()
 
     def apply(self, event: Report, raw: bytes | None = None) -> list[Output]:
         """Apply one exchange report or command event, journal it, send its outputs on.
 
         ``raw``: the user-data frame ``event`` was decoded from, journaled as it is.
+
+        Raises:
+            ManagerClosed: the manager is closed; nothing is applied or journaled.
         """
+        if self.closed:
+            raise ManagerClosed()
         outputs = self.engine.apply(event)
         if type(event) is ExecutionReport:  # the hot path: a stream's report
             cid = event.orig_client_order_id or event.client_order_id
@@ -139,6 +163,7 @@ class Dispatcher:
 
     def commit(self) -> None:
         """Make every event applied so far durable now (before a request leaves)."""
+        self.check_open()
         self.journal.commit()
 
     @property
@@ -227,7 +252,9 @@ class Dispatcher:
 
         Raises:
             TimeoutError: it did not hold within ``timeout`` seconds (None: no limit).
+            ManagerClosed: the manager is (or got) closed before it held.
         """
+        self.check_open()
         async with asyncio.timeout(timeout):
             while not predicate():
                 woken = asyncio.get_running_loop().create_future()

@@ -109,6 +109,7 @@ class ListPlacer(Part):
     ) -> OrderList:
         """Place an OCO (above, below), OTO (working, pending) or OTOCO (working, pending
         above, pending below) from the legs' specs."""
+        self.dispatch.check_open()
         transport = self._lists()
         self._precheck([spec for spec, _ in legs])
         contingency = ContingencyType.OCO if kind == "OCO" else ContingencyType.OTO
@@ -212,6 +213,7 @@ class ListPlacer(Part):
 
     async def cancel(self, order_list: OrderList) -> OrderList:
         """Cancel the whole list (``DELETE /api/v3/orderList``)."""
+        self.dispatch.check_open()
         transport = self._lists()
         self._command(ListCancelRequested, order_list)
         self.dispatch.commit()  # durable before the request leaves (specs/durability.md)
@@ -224,8 +226,9 @@ class ListPlacer(Part):
             # No answer (a timeout, a drop, a 5xx, a local refusal such as a rate-limit
             # wait, an interruption): unknown is not failed. The list and its legs stay
             # CANCEL_REQUESTED and are queried by client id (the check loop).
-            reason = f"list cancel unanswered: {type(exc).__name__}"
-            self._command(ListCancelUnknown, order_list, reason=reason)
+            if not self.dispatch.closed:  # closed: the journal keeps it requested
+                reason = f"list cancel unanswered: {type(exc).__name__}"
+                self._command(ListCancelUnknown, order_list, reason=reason)
             raise
         self.dispatch.apply(answer)
         if order_list.cancel_in_flight:  # the answer named another list
@@ -243,6 +246,7 @@ class ListPlacer(Part):
         which Binance allows: rest-api.md, Order Amend Keep Priority), since Binance would
         otherwise give it a random one and the order is tracked by client id.
         """
+        self.dispatch.check_open()
         if order.order_id is None or not order.is_open:
             raise LocalError(f"order {order.client_order_id} is not open on the exchange")
         amend = AmendKeepPriority(
@@ -271,11 +275,13 @@ class ListPlacer(Part):
 
     def _check(self, order: Order) -> None:
         """Queue ``order`` for the check loop's query (what the engine does on a conflict)."""
+        self.dispatch.check_open()  # closed: the next start's reconciliation checks it
         order.needs_check = True
         self.engine._checks[order] = None
 
     async def cancel_replace(self, order: Order, spec: OrderSpec, mode: CancelReplaceMode) -> Order:
         """Cancel ``order`` and place ``spec`` in one request; the new order is returned."""
+        self.dispatch.check_open()
         transport = self._lists()
         cancel = self.engine.cancel_request(order)  # refuses before anything is created
         intent = self.engine.new_intent(spec)

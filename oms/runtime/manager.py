@@ -39,6 +39,7 @@ from oms.core.outputs import Output
 from oms.core.positions import Position, PositionBook
 from oms.core.spec import OrderSpec
 from oms.core.state import IN_DOUBT, OrderState
+from oms.errors import ManagerClosed
 from oms.runtime.cancelling import Canceller
 from oms.runtime.config import ManagerConfig
 from oms.runtime.dispatch import Dispatcher
@@ -148,9 +149,18 @@ class OrderManager(ListCommands):
         return report
 
     async def close(self) -> None:
-        """Stop background work and close the transport and journal."""
+        """Stop background work and close the transport and journal.
+
+        From here on nothing is applied or journaled: a call still in flight in another task
+        ends with ``ManagerClosed``, its order as the journal recorded it (an order whose
+        request may have left stays sent / outcome unknown, never failed), and the next
+        ``start()`` on the same journal resolves it by client id. Later calls raise
+        ``ManagerClosed`` at once, sending nothing. Closing twice does nothing more.
+        """
+        if self._closed:
+            return
         self._closed = True
-        self._resolver.closed = True
+        self._out.close()  # first: whatever still runs can no longer write
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):
@@ -337,6 +347,8 @@ class OrderManager(ListCommands):
             await asyncio.sleep(0.2)
             try:
                 await self._check_turn()
+            except ManagerClosed:
+                return  # closed under it: not a failure
             except Exception:
                 self.metrics.inc("background_failures_total")
                 log.exception("order checks failed; continuing")
@@ -405,6 +417,8 @@ class OrderManager(ListCommands):
     def _on_stream_event(self, item: StreamItem, raw: bytes | None) -> None:
         try:
             self._out.apply(item, raw)
+        except ManagerClosed:
+            return  # closed under it: the next start's reconciliation has it
         except Exception:
             self._stream_item_failed()
 
@@ -422,6 +436,8 @@ class OrderManager(ListCommands):
                 )
             else:
                 self._out.apply(item, raw)
+        except ManagerClosed:
+            return  # closed under it: the next start's reconciliation has it
         except Exception:
             self._stream_item_failed()
 
@@ -439,14 +455,20 @@ class OrderManager(ListCommands):
     # --- helpers ------------------------------------------------------------------------
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        if self._closed:  # nobody would cancel it: it would outlive the manager
+            coro.close()
+            return
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._task_done)
 
     def _task_done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("background task failed", exc_info=task.exception())
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is not None and not isinstance(exc, ManagerClosed):  # closed: not a failure
+            log.error("background task failed", exc_info=exc)
 
     def _next_client_id(self) -> str:
         # Unique across restarts (a fresh random token per manager) and within Binance's

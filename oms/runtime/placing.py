@@ -103,7 +103,9 @@ class Placer(Part):
 
     async def place(self, spec: OrderSpec, client_order_id: str | None = None) -> Order:
         """Place one order; see ``OrderManager.place`` for the contract."""
+        self.dispatch.check_open()
         await self.settle_balances()
+        self.dispatch.check_open()  # closed while balances settled: nothing created or sent
         self._precheck(spec)
         intent = self.engine.new_intent(spec, client_order_id)
         self.dispatch.apply(intent)
@@ -140,9 +142,11 @@ class Placer(Part):
             return
         except BaseException:
             # Interrupted (the caller's task canceled): the request may have left. Unknown,
-            # resolved in the background by query, never resent.
-            self._unknown(order, "send interrupted")
-            self.resolver.begin(order)
+            # resolved in the background by query, never resent; after close, by the next
+            # start (the journal holds it as sent).
+            if not dispatch.closed:
+                self._unknown(order, "send interrupted")
+                self.resolver.begin(order)
             raise
         dispatch.apply(response)
         self.metrics.inc("orders_placed_total")

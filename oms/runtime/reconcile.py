@@ -30,7 +30,7 @@ from oms.core.list_state import ListState
 from oms.core.lists import OrderList
 from oms.core.order import Order
 from oms.core.outputs import BalanceChanged, FillApplied, OrderAdopted, Output, ReportIgnored
-from oms.errors import NoSuchOrder, OmsError
+from oms.errors import ManagerClosed, NoSuchOrder, OmsError
 from oms.runtime.config import ManagerConfig
 from oms.runtime.dispatch import Dispatcher, Part
 from oms.runtime.ports import OrderListTransport, Transport
@@ -112,6 +112,7 @@ class Reconciler(Part):
     async def reconcile(self, reason: str) -> ReconcileReport:
         """Compare account, open orders, tracked orders and their trades with the exchange,
         correct what differs, and report it."""
+        self.dispatch.check_open()
         clock = self.dispatch.clock
         started = clock()
         self.reconciled_at = self._wall()
@@ -131,6 +132,8 @@ class Reconciler(Part):
             open_count = len(remote_open)
             corrections += await self._reconcile_orders(remote_open)
             checked = len(self.engine.orders())
+        except ManagerClosed:
+            raise  # not a finding of the reconciliation: the manager ended under it
         except OmsError as exc:
             errors.append(f"{type(exc).__name__}: {exc}")
         report = ReconcileReport(

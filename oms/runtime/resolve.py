@@ -55,7 +55,6 @@ class Resolver(Part):
         super().__init__(transport, dispatch, config)
         self._spawn = spawn
         self._resolving: set[str] = set()
-        self.closed = False  # set by the manager's close(): resolution loops stop
 
     def resolving(self, order: Order) -> bool:
         """Whether a resolution of ``order`` is running."""
@@ -88,7 +87,8 @@ class Resolver(Part):
 
     async def _ask_until_answered(self, order: Order, deadline_ms: int) -> bool:
         delay = self.config.resolve_initial_delay
-        while order.in_doubt and not self.closed:
+        while order.in_doubt:
+            self.dispatch.check_open()  # closed: unresolved, the next start resolves it
             if await self._resolve_once(order, deadline_ms):
                 return True
             await asyncio.sleep(delay)
