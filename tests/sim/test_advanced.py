@@ -23,12 +23,14 @@ from oms.wire.enums import (
     ListStatusType,
     OrderStatus,
     OrderType,
+    SelfTradePreventionMode,
     Side,
     TimeInForce,
 )
 from oms.wire.events import ListStatus
+from oms.wire.money import ZERO
 from oms.wire.orderlists import CancelOrderList, ListLeg, NewOco, NewOto, NewOtoco, QueryOrderList
-from oms.wire.requests import CancelOrder, NewOrder
+from oms.wire.requests import CancelOrder, NewOrder, QueryOrder
 from transports.sim.config import SimConfig, default_symbols
 from transports.sim.errors import SimError
 from transports.sim.trade_replay import PublicTrade, TradeReplay
@@ -435,3 +437,26 @@ def test_same_seed_same_events() -> None:
         return ex.drain_events("a")
 
     assert run() == run()
+
+
+def test_an_oco_leg_expired_by_self_trade_prevention_ends_the_pair() -> None:
+    # Found by the served list fuzzer: our own BUY crossed our OCO's LIMIT_MAKER, self-trade
+    # prevention (EXPIRE_MAKER) expired it with the pair's one lock of the base quantity, and
+    # the stop went on working unlocked; when it triggered, its sale drove locked ETH negative.
+    ex, _ = make_exchange("a")
+    ex.place_order_list("a", oco())
+    base_free, base_locked = ex.balance("a", "BTC")
+    assert base_locked == D("0.1")
+    ex.place_order("a", limit(BUY, "0.1", "61000", cid="own",
+                              stp=SelfTradePreventionMode.EXPIRE_MAKER))  # fmt: skip
+    tp = ex.query_order("a", QueryOrder(symbol=BTC, orig_client_order_id="tp"))
+    sl = ex.query_order("a", QueryOrder(symbol=BTC, orig_client_order_id="sl"))
+    assert tp.status is OrderStatus.EXPIRED_IN_MATCH
+    assert sl.status is OrderStatus.EXPIRED  # the pair ended with its leg
+    status = ex.query_order_list("a", QueryOrderList(list_client_order_id="L1"))
+    assert status.list_order_status is ListOrderStatus.ALL_DONE
+    assert ex.balance("a", "BTC") == (base_free + base_locked, ZERO)
+    trade_at(ex, "58000")  # through the stop's price (it also fills a bit of our BUY)
+    sl = ex.query_order("a", QueryOrder(symbol=BTC, orig_client_order_id="sl"))
+    assert sl.status is OrderStatus.EXPIRED  # never triggered
+    assert ex.balance("a", "BTC")[1] == ZERO

@@ -108,7 +108,16 @@ def _raw(value: object) -> msgspec.Raw:
     return msgspec.Raw(encode_json(value))
 
 
-_DONE = (OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.EXPIRED)
+# An OCO leg that ended, for any reason, ends the pair (rest-api.md, New Order list - OCO:
+# "activation of one order immediately cancels the other"). EXPIRED_IN_MATCH (self-trade
+# prevention expired the leg: faqs/stp_faq.md) counts too: the SELL pair's one lock of the base
+# quantity goes with the leg that held it, so the other must not go on working unlocked.
+_DONE = (
+    OrderStatus.FILLED,
+    OrderStatus.CANCELED,
+    OrderStatus.EXPIRED,
+    OrderStatus.EXPIRED_IN_MATCH,
+)
 
 
 class SimAdvanced:
