@@ -116,7 +116,9 @@ class NewOrderResult(NewOrderAck, frozen=True, kw_only=True):
     price: Decimal
     orig_qty: Decimal
     executed_qty: Decimal
-    orig_quote_order_qty: Decimal
+    # Absent from the answers of faqs/sor_faq.md (Examples 1-4), faqs/stp_faq.md (STP
+    # Examples, the taker orders) and faqs/market_orders_faq.md: None then ("not set", as 0).
+    orig_quote_order_qty: Decimal | None = None
     # Binance's spelling, sic (rest-api.md, New order).
     cummulative_quote_qty: Decimal
     status: OrderStatus
@@ -129,7 +131,8 @@ class NewOrderResult(NewOrderAck, frozen=True, kw_only=True):
     stop_price: Decimal | None = None
     working_time: int
     iceberg_qty: Decimal | None = None
-    self_trade_prevention_mode: str
+    # Absent from web-socket-api.md, Place new order, the FULL response example.
+    self_trade_prevention_mode: str | None = None
     prevented_match_id: int | None = None
     prevented_quantity: Decimal | None = None
     strategy_id: int | None = None
@@ -441,10 +444,14 @@ F = TypeVar("F", bound=Filter)
 
 
 class RateLimit(_Rest, frozen=True, kw_only=True):
-    rate_limit_type: str
-    interval: str
-    interval_num: int
-    limit: int
+    """One of exchangeInfo's ``rateLimits``. rest-api.md, Exchange information, shows the
+    entry as a placeholder ``{}`` ("All limits are optional"): a key left out decodes to an
+    empty value, which no limit of the governor matches (``RateGovernor.set_limits``)."""
+
+    rate_limit_type: str = ""
+    interval: str = ""
+    interval_num: int = 0
+    limit: int = 0
 
 
 class RateLimitCount(_Rest, frozen=True, kw_only=True):
