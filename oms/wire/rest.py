@@ -165,7 +165,10 @@ class CancelResponse(_Strict, frozen=True, kw_only=True):
     client_order_id: str
     transact_time: int
     price: Decimal
-    orig_qty: Decimal
+    # None: a pending order of an OPO list, whose quantity is not known until its working
+    # order fills (rest-api.md, New Order List - OPO, "Response", has no origQty for it);
+    # the local exchange's list cancel answers leave it out the same way.
+    orig_qty: Decimal | None = None
     executed_qty: Decimal
     orig_quote_order_qty: Decimal
     cummulative_quote_qty: Decimal
@@ -173,9 +176,15 @@ class CancelResponse(_Strict, frozen=True, kw_only=True):
     time_in_force: TimeInForce
     type: OrderType
     side: Side
-    # ``stopPrice`` after ``side`` (rest-api.md, Cancel Order list, Response).
+    # Conditional fields where web-socket-api.md, Cancel order and Cancel open orders, put
+    # them: ``stopPrice``, ``trailingDelta``, ``trailingTime``, ``icebergQty``,
+    # ``strategyId``, ``strategyType``, then ``selfTradePreventionMode``.
     stop_price: Decimal | None = None
+    trailing_delta: int | None = None
+    trailing_time: int | None = None
     iceberg_qty: Decimal | None = None
+    strategy_id: int | None = None
+    strategy_type: int | None = None
     self_trade_prevention_mode: str
     prevented_match_id: int | None = None
     prevented_quantity: Decimal | None = None
@@ -226,18 +235,23 @@ class QueryOrderResponse(_Strict, frozen=True, kw_only=True):
     time_in_force: TimeInForce
     type: OrderType
     side: Side
+    # In the order of web-socket-api.md, Query order, "Response": ``trailingDelta`` and
+    # ``trailingTime`` after ``stopPrice``, ``strategyId`` / ``strategyType`` before
+    # ``selfTradePreventionMode``.
     stop_price: Decimal
+    trailing_delta: int | None = None
+    trailing_time: int | None = None
     iceberg_qty: Decimal
     time: int
     update_time: int
     is_working: bool
     working_time: int
     orig_quote_order_qty: Decimal
+    strategy_id: int | None = None
+    strategy_type: int | None = None
     self_trade_prevention_mode: str
     prevented_match_id: int | None = None
     prevented_quantity: Decimal | None = None
-    strategy_id: int | None = None
-    strategy_type: int | None = None
     expiry_reason: str | None = None
     # An order placed with smart order routing (as CancelResponse).
     used_sor: bool | None = None

@@ -12,14 +12,17 @@ import pytest
 from aiohttp import web
 
 from oms.errors import OutcomeUnknown
-from oms.wire.enums import OrderStatus, OrderType, Side
+from oms.wire.decoding import decode_body
+from oms.wire.enums import OrderStatus, OrderType, Side, TimeInForce
+from oms.wire.orderlists import ListLeg
 from oms.wire.requests import CancelOrder
 from oms.wire.rest import NewOrderFull
 from tests.core import documented as doc
-from transports.binance.client import BinanceClient
+from transports.binance.client import AvgPrice, BinanceClient, OrderTestRates
+from transports.sim.opo import NewOpo
 
 from .hostile import Hostile, config_for, json_response
-from .test_local_server import ServerFactory, limit
+from .test_local_server import ServerFactory, limit, serve
 from .test_ws_orders import hostile_client
 
 pytestmark = pytest.mark.timeout(30)
@@ -107,3 +110,39 @@ async def test_rest_cancel_of_a_list_order_answers_the_list(aiohttp_server: Serv
         assert answer.orig_client_order_id == "bX5wROblo6YeDwa9iTLeyY"
         with pytest.raises(OutcomeUnknown, match="no report of the order"):
             await client.cancel_spot_order(CancelOrder(symbol="BTCUSDT", order_id=1))
+
+
+def test_order_test_rates_and_average_price() -> None:
+    # rest-api.md, Test new order (computeCommissionRates) and Current average price.
+    rates = decode_body(doc.ORDER_TEST_RATES, OrderTestRates)
+    assert rates.standard_commission_for_order.taker == D("0.00000114")
+    assert rates.special_commission_for_order is not None
+    assert rates.special_commission_for_order.maker == D("0.05")
+    assert rates.tax_commission_for_order is not None
+    assert rates.tax_commission_for_order.maker == D("0.00000112")
+    average = decode_body(doc.AVG_PRICE, AvgPrice)
+    assert (average.mins, average.price, average.close_time) == (5, D("9.35751834"), 1694061154503)
+
+
+async def test_cancel_all_with_an_opo_list_whose_pending_order_has_no_quantity(
+    aiohttp_server: ServerFactory,
+) -> None:
+    # A pending OPO order has no origQty until its working order fills (rest-api.md, New
+    # Order List - OPO, "Response"); the local exchange's list cancel answer leaves it out
+    # the same way, and cancel_all refused the whole answer.
+    local = await serve(aiohttp_server)
+    working = ListLeg(
+        order_type=OrderType.LIMIT,
+        side=Side.BUY,
+        quantity=D("0.01"),
+        price=D("50000"),
+        time_in_force=TimeInForce.GTC,
+    )
+    pending = ListLeg(order_type=OrderType.LIMIT_MAKER, side=Side.SELL, price=D("70000"))
+    local.sim.place_order_list("alice", NewOpo(symbol="BTCUSDT", working=working, pending=pending))
+    async with local.client() as client:
+        orders, lists = await client.cancel_all("BTCUSDT")
+    assert orders == []
+    (canceled,) = lists
+    assert [r.orig_qty for r in canceled.order_reports] == [D("0.01"), None]
+    assert {r.status for r in canceled.order_reports} == {OrderStatus.CANCELED}

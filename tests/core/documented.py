@@ -426,6 +426,67 @@ WS_CANCEL_LIST = (
     b'"limit":6000,"count":1}]}'
 )
 
+# web-socket-api.md, Query order (USER_DATA), "Response".
+WS_ORDER_STATUS = (
+    b'{"id":"aa62318a-5a97-4f3b-bdc7-640bbe33b291","status":200,'
+    b'"result":{"symbol":"BTCUSDT","orderId":12569099453,"orderListId":-1,'
+    b'"clientOrderId":"4d96324ff9d44481926157","price":"23416.10000000",'
+    b'"origQty":"0.00847000","executedQty":"0.00847000",'
+    b'"cummulativeQuoteQty":"198.33521500","status":"FILLED","timeInForce":"GTC",'
+    b'"type":"LIMIT","side":"SELL","stopPrice":"0.00000000","trailingDelta":10,'
+    b'"trailingTime":-1,"icebergQty":"0.00000000","time":1660801715639,'
+    b'"updateTime":1660801717945,"isWorking":true,"workingTime":1660801715639,'
+    b'"origQuoteOrderQty":"0.00000000","strategyId":37463720,"strategyType":1000000,'
+    b'"selfTradePreventionMode":"NONE","preventedMatchId":0,'
+    b'"preventedQuantity":"1.200000"},"rateLimits":[{"rateLimitType":"REQUEST_WEIGHT",'
+    b'"interval":"MINUTE","intervalNum":1,"limit":6000,"count":4}]}'
+)
+
+# web-socket-api.md, Cancel open orders (TRADE), "Response".
+WS_CANCEL_OPEN_ORDERS = (
+    b'{"id":"778f938f-9041-4b88-9914-efbf64eeacc8","status":200,'
+    b'"result":[{"symbol":"BTCUSDT","origClientOrderId":"4d96324ff9d44481926157",'
+    b'"orderId":12569099453,"orderListId":-1,"clientOrderId":"91fe37ce9e69c90d6358c0",'
+    b'"transactTime":1684804350068,"price":"23416.10000000","origQty":"0.00847000",'
+    b'"executedQty":"0.00001000","origQuoteOrderQty":"0.000000",'
+    b'"cummulativeQuoteQty":"0.23416100","status":"CANCELED","timeInForce":"GTC",'
+    b'"type":"LIMIT","side":"SELL","stopPrice":"0.00000000","trailingDelta":0,'
+    b'"trailingTime":-1,"icebergQty":"0.00000000","strategyId":37463720,'
+    b'"strategyType":1000000,"selfTradePreventionMode":"NONE"},{"orderListId":19431,'
+    b'"contingencyType":"OCO","listStatusType":"ALL_DONE","listOrderStatus":"ALL_DONE",'
+    b'"listClientOrderId":"iuVNVJYYrByz6C4yGOPPK0","transactionTime":1660803702431,'
+    b'"symbol":"BTCUSDT","orders":[{"symbol":"BTCUSDT","orderId":12569099453,'
+    b'"clientOrderId":"bX5wROblo6YeDwa9iTLeyY"},{"symbol":"BTCUSDT","orderId":12569099454,'
+    b'"clientOrderId":"Tnu2IP0J5Y4mxw3IATBfmW"}],"orderReports":[{"symbol":"BTCUSDT",'
+    b'"origClientOrderId":"bX5wROblo6YeDwa9iTLeyY","orderId":12569099453,'
+    b'"orderListId":19431,"clientOrderId":"OFFXQtxVFZ6Nbcg4PgE2DA",'
+    b'"transactTime":1684804350068,"price":"23450.50000000","origQty":"0.00850000",'
+    b'"executedQty":"0.00000000","origQuoteOrderQty":"0.000000",'
+    b'"cummulativeQuoteQty":"0.00000000","status":"CANCELED","timeInForce":"GTC",'
+    b'"type":"STOP_LOSS_LIMIT","side":"BUY","stopPrice":"23430.00000000",'
+    b'"selfTradePreventionMode":"NONE"},{"symbol":"BTCUSDT",'
+    b'"origClientOrderId":"Tnu2IP0J5Y4mxw3IATBfmW","orderId":12569099454,'
+    b'"orderListId":19431,"clientOrderId":"OFFXQtxVFZ6Nbcg4PgE2DA",'
+    b'"transactTime":1684804350068,"price":"23400.00000000","origQty":"0.00850000",'
+    b'"executedQty":"0.00000000","origQuoteOrderQty":"0.000000",'
+    b'"cummulativeQuoteQty":"0.00000000","status":"CANCELED","timeInForce":"GTC",'
+    b'"type":"LIMIT_MAKER","side":"BUY","selfTradePreventionMode":"NONE"}]}],'
+    b'"rateLimits":[{"rateLimitType":"REQUEST_WEIGHT","interval":"MINUTE","intervalNum":1,'
+    b'"limit":6000,"count":1}]}'
+)
+
+# rest-api.md, Test new order (TRADE), "Response" with computeCommissionRates.
+ORDER_TEST_RATES = (
+    b'{"standardCommissionForOrder":{"maker":"0.00000112","taker":"0.00000114"},'
+    b'"specialCommissionForOrder":{"maker":"0.05000000","taker":"0.06000000"},'
+    b'"taxCommissionForOrder":{"maker":"0.00000112","taker":"0.00000114"},'
+    b'"discount":{"enabledForAccount":true,"enabledForSymbol":true,"discountAsset":"BNB",'
+    b'"discount":"0.25000000"}}'
+)
+
+# rest-api.md, Current average price, "Response".
+AVG_PRICE = b'{"mins":5,"price":"9.35751834","closeTime":1694061154503}'
+
 # web-socket-api.md, Event format.
 WS_EVENT_FORMAT = (
     b'{"subscriptionId":0,"event":{"e":"outboundAccountPosition","E":1728972148778,'

@@ -293,3 +293,18 @@ def test_web_socket_api_event_frames() -> None:
     ]
     shutdown = decode_user_data(doc.WS_SERVER_SHUTDOWN)
     assert isinstance(shutdown, ServerShutdown) and shutdown.event_time == 1770123456789
+
+
+def test_conditional_fields_of_queries_and_cancels_are_kept() -> None:
+    # web-socket-api.md, Query order and Cancel open orders: trailingDelta, trailingTime,
+    # strategyId and strategyType (rest-api.md, Conditional fields in Order Responses) were
+    # skipped unread by the query and cancel shapes; an order adopted from them lost them.
+    result = msgspec.json.decode(doc.WS_ORDER_STATUS)["result"]
+    query = decode_body(msgspec.json.encode(result), QueryOrderResponse)
+    assert (query.trailing_delta, query.trailing_time) == (10, -1)
+    assert (query.strategy_id, query.strategy_type) == (37463720, 1000000)
+    assert (query.prevented_match_id, query.prevented_quantity) == (0, D("1.2"))
+    single = msgspec.json.decode(doc.WS_CANCEL_OPEN_ORDERS)["result"][0]
+    cancel = decode_body(msgspec.json.encode(single), CancelResponse)
+    assert (cancel.trailing_delta, cancel.trailing_time, cancel.strategy_id) == (0, -1, 37463720)
+    assert (cancel.strategy_type, cancel.executed_qty) == (1000000, D("0.00001"))
