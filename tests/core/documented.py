@@ -1,7 +1,8 @@
 """Binance's documented JSON examples, verbatim but for their comments (JavaScript-style
 ``//`` comments removed so each is JSON). Each constant names its document and section
 (binance/binance-spot-api-docs at commit a5e0bc3). The tests that feed them to oms's decoders:
-tests/core/test_documented_examples.py and tests/binance/test_documented_answers.py."""
+tests/core/test_documented_examples.py and tests/binance/test_documented_answers.py; the local
+exchange's answers are compared with them in tests/server/test_documented_examples.py."""
 
 from __future__ import annotations
 
