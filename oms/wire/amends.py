@@ -75,16 +75,15 @@ class CancelReplace(msgspec.Struct, frozen=True, kw_only=True):
         return out
 
 
-class CancelReplaceAnswer(
-    msgspec.Struct, frozen=True, kw_only=True, rename="camel", omit_defaults=True
-):
+class CancelReplaceAnswer(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """The two results of a cancel-replace: the 200 body, or ``data`` of a -2021 / -2022
     error body (rest-api.md, Cancel an Existing Order and Send a New Order, "Response")."""
 
     cancel_result: CancelReplaceResult
     new_order_result: CancelReplaceResult
     cancel_response: msgspec.Raw
-    # ``null`` when NOT_ATTEMPTED (the Raw then holds b"null").
+    # ``null`` when NOT_ATTEMPTED (the Raw then holds b"null"), and encoded so: the -2022
+    # STOP_ON_FAILURE example shows ``"newOrderResponse": null`` (same section).
     new_order_response: msgspec.Raw = msgspec.Raw(b"null")
 
     def cancel(self) -> CancelResponse | ErrorBody:

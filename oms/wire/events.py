@@ -89,6 +89,9 @@ class ExecutionReport(
     transaction_time: int = msgspec.field(name="T")
     # ``t`` is -1 when the report is not a trade (user-data-stream.md, Order Update).
     trade_id: int = msgspec.field(name="t")
+    # Conditional (an order expired by STP), but between ``t`` and ``I`` where
+    # user-data-stream.md, Order Update, shows it.
+    prevented_match_id: int | None = msgspec.field(name="v", default=None)
     execution_id: int = msgspec.field(name="I")
     is_working: bool = msgspec.field(name="w")
     is_maker: bool = msgspec.field(name="m")
@@ -104,7 +107,6 @@ class ExecutionReport(
     trailing_time: int | None = msgspec.field(name="D", default=None)
     strategy_id: int | None = msgspec.field(name="j", default=None)
     strategy_type: int | None = msgspec.field(name="J", default=None)
-    prevented_match_id: int | None = msgspec.field(name="v", default=None)
     prevented_quantity: Decimal | None = msgspec.field(name="A", default=None)
     last_prevented_quantity: Decimal | None = msgspec.field(name="B", default=None)
     trade_group_id: int | None = msgspec.field(name="u", default=None)

@@ -116,7 +116,9 @@ class NewOrderResult(NewOrderAck, frozen=True, kw_only=True):
     price: Decimal
     orig_qty: Decimal
     executed_qty: Decimal
-    orig_quote_order_qty: Decimal
+    # Absent from the answers of faqs/sor_faq.md (Examples 1-4), faqs/stp_faq.md (STP
+    # Examples, the taker orders) and faqs/market_orders_faq.md: None then ("not set", as 0).
+    orig_quote_order_qty: Decimal | None = None
     # Binance's spelling, sic (rest-api.md, New order).
     cummulative_quote_qty: Decimal
     status: OrderStatus
@@ -129,7 +131,8 @@ class NewOrderResult(NewOrderAck, frozen=True, kw_only=True):
     stop_price: Decimal | None = None
     working_time: int
     iceberg_qty: Decimal | None = None
-    self_trade_prevention_mode: str
+    # Absent from web-socket-api.md, Place new order, the FULL response example.
+    self_trade_prevention_mode: str | None = None
     prevented_match_id: int | None = None
     prevented_quantity: Decimal | None = None
     strategy_id: int | None = None
@@ -162,7 +165,10 @@ class CancelResponse(_Strict, frozen=True, kw_only=True):
     client_order_id: str
     transact_time: int
     price: Decimal
-    orig_qty: Decimal
+    # None: a pending order of an OPO list, whose quantity is not known until its working
+    # order fills (rest-api.md, New Order List - OPO, "Response", has no origQty for it);
+    # the local exchange's list cancel answers leave it out the same way.
+    orig_qty: Decimal | None = None
     executed_qty: Decimal
     orig_quote_order_qty: Decimal
     cummulative_quote_qty: Decimal
@@ -170,9 +176,15 @@ class CancelResponse(_Strict, frozen=True, kw_only=True):
     time_in_force: TimeInForce
     type: OrderType
     side: Side
-    # ``stopPrice`` after ``side`` (rest-api.md, Cancel Order list, Response).
+    # Conditional fields where web-socket-api.md, Cancel order and Cancel open orders, put
+    # them: ``stopPrice``, ``trailingDelta``, ``trailingTime``, ``icebergQty``,
+    # ``strategyId``, ``strategyType``, then ``selfTradePreventionMode``.
     stop_price: Decimal | None = None
+    trailing_delta: int | None = None
+    trailing_time: int | None = None
     iceberg_qty: Decimal | None = None
+    strategy_id: int | None = None
+    strategy_type: int | None = None
     self_trade_prevention_mode: str
     prevented_match_id: int | None = None
     prevented_quantity: Decimal | None = None
@@ -223,18 +235,23 @@ class QueryOrderResponse(_Strict, frozen=True, kw_only=True):
     time_in_force: TimeInForce
     type: OrderType
     side: Side
+    # In the order of web-socket-api.md, Query order, "Response": ``trailingDelta`` and
+    # ``trailingTime`` after ``stopPrice``, ``strategyId`` / ``strategyType`` before
+    # ``selfTradePreventionMode``.
     stop_price: Decimal
+    trailing_delta: int | None = None
+    trailing_time: int | None = None
     iceberg_qty: Decimal
     time: int
     update_time: int
     is_working: bool
     working_time: int
     orig_quote_order_qty: Decimal
+    strategy_id: int | None = None
+    strategy_type: int | None = None
     self_trade_prevention_mode: str
     prevented_match_id: int | None = None
     prevented_quantity: Decimal | None = None
-    strategy_id: int | None = None
-    strategy_type: int | None = None
     expiry_reason: str | None = None
     # An order placed with smart order routing (as CancelResponse).
     used_sor: bool | None = None
@@ -441,10 +458,14 @@ F = TypeVar("F", bound=Filter)
 
 
 class RateLimit(_Rest, frozen=True, kw_only=True):
-    rate_limit_type: str
-    interval: str
-    interval_num: int
-    limit: int
+    """One of exchangeInfo's ``rateLimits``. rest-api.md, Exchange information, shows the
+    entry as a placeholder ``{}`` ("All limits are optional"): a key left out decodes to an
+    empty value, which no limit of the governor matches (``RateGovernor.set_limits``)."""
+
+    rate_limit_type: str = ""
+    interval: str = ""
+    interval_num: int = 0
+    limit: int = 0
 
 
 class RateLimitCount(_Rest, frozen=True, kw_only=True):

@@ -49,21 +49,23 @@ async def test_single_stop_order_answers_put_stop_price_after_side(harness: Harn
     assert list(gone.json()) == [*CANCELED_STOP[:-1], "icebergQty", "selfTradePreventionMode"]
 
 
+# A SELL OCO: a LIMIT_MAKER above, a STOP_LOSS_LIMIT below.
+SELL_OCO = {
+    "symbol": "BTCUSDT",
+    "side": "SELL",
+    "quantity": "0.01",
+    "aboveType": "LIMIT_MAKER",
+    "abovePrice": "62000.00",
+    "belowType": "STOP_LOSS_LIMIT",
+    "belowPrice": "57000.00",
+    "belowStopPrice": "57500.00",
+    "belowTimeInForce": "GTC",
+}
+
+
 async def test_order_list_reports_keep_the_documented_order(harness: Harness) -> None:
     rest = harness.rest()
-    oco = {
-        "symbol": "BTCUSDT",
-        "side": "SELL",
-        "quantity": "0.01",
-        "aboveType": "LIMIT_MAKER",
-        "abovePrice": "62000.00",
-        "belowType": "STOP_LOSS_LIMIT",
-        "belowPrice": "57000.00",
-        "belowStopPrice": "57500.00",
-        "belowTimeInForce": "GTC",
-        "belowIcebergQty": "0.002",
-        "newOrderRespType": "RESULT",
-    }
+    oco = {**SELL_OCO, "belowIcebergQty": "0.002", "newOrderRespType": "RESULT"}
     placed = await rest.signed("POST", "/v3/orderList/oco", oco)
     assert placed.status == 200, placed.body
     above, below = placed.json()["orderReports"]

@@ -25,7 +25,7 @@ from types import TracebackType
 import aiohttp
 import msgspec
 
-from oms.errors import Disconnected
+from oms.errors import DecodeError, Disconnected, OutcomeUnknown
 from oms.runtime.ports import NewOrderResponse, TransportStats
 from oms.wire.decoding import decode_body
 from oms.wire.enums import OrderResponseType
@@ -242,12 +242,19 @@ class BinanceClient(OrderListCalls):
         """
         weight = WEIGHTS["DELETE /v3/order"]
         if self._ws_api is not None:  # web-socket-api.md, Cancel order (TRADE)
-            return await self._ws_api.signed(
-                "order.cancel", cancel.params(), CancelResponse, weight=weight, mutating=True
+            raw = await self._ws_api.signed(
+                "order.cancel", cancel.params(), msgspec.Raw, weight=weight, mutating=True
             )
-        return await self._rest.signed(
-            "DELETE", "/v3/order", cancel.params(), CancelResponse, weight=weight
-        )
+        else:
+            raw = await self._rest.signed(
+                "DELETE", "/v3/order", cancel.params(), msgspec.Raw, weight=weight
+            )
+        try:
+            return cancel_answer(bytes(raw), cancel)
+        except DecodeError as exc:  # it may have been canceled all the same
+            raise OutcomeUnknown(
+                f"cancel: unreadable answer ({exc}); the cancel may have executed"
+            ) from None
 
     async def cancel_open_orders(self, symbol: str) -> list[CancelResponse]:
         """``DELETE /api/v3/openOrders`` for one symbol: every cancelled order, those of order
@@ -493,6 +500,27 @@ class BinanceClient(OrderListCalls):
         if self._ws_api is not None:
             await self._ws_api.close()
         await self._rest.close()
+
+
+def cancel_answer(raw: bytes, cancel: CancelOrder) -> CancelResponse:
+    """The answer of a single cancel. Cancelling an order of an order list cancels the whole
+    list, and the answer is then the list's, ``orderReports`` and all (web-socket-api.md,
+    Cancel order, "When an order list is canceled"): the canceled order's report is taken
+    from it; the other legs' cancels come on the user-data stream.
+
+    Raises:
+        DecodeError: neither shape, or a list answer without the canceled order.
+    """
+    if b'"orderReports"' not in raw:
+        return decode_body(raw, CancelResponse)
+    answer = decode_body(raw, CancelOrderListResponse)
+    for report in answer.order_reports:
+        if report.order_id == cancel.order_id or (
+            cancel.orig_client_order_id is not None
+            and report.orig_client_order_id == cancel.orig_client_order_id
+        ):
+            return report
+    raise DecodeError("the order list's cancel answer has no report of the order", raw=raw)
 
 
 def split_cancel_all(

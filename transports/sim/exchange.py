@@ -58,6 +58,7 @@ from oms.wire.events import (
     UserDataEvent,
 )
 from oms.wire.money import ZERO
+from oms.wire.orderlists import OrderListAnswer
 from oms.wire.requests import CancelOrder, NewOrder, QueryOrder
 from oms.wire.rest import (
     AccountBalance,
@@ -370,6 +371,34 @@ class SimExchange(SimAdvanced, SimSor):
         self.cancel_leg_list(market, order)
         self._publish()
         return response
+
+    def cancel_order_or_list(
+        self, account: str, cancel: CancelOrder
+    ) -> CancelResponse | OrderListAnswer:
+        """``order.cancel``: ``cancel_order``, but cancelling an order of an open order list
+        (which cancels the whole list) answers with the list's cancel answer, every order's
+        report under the cancel's client id (web-socket-api.md, Cancel order, "When an
+        order list is canceled").
+
+        Raises:
+            The errors of ``cancel_order``.
+        """
+        self._ledger.require(account)
+        market = self._market(cancel.symbol)
+        order = self._find(account, market, cancel.order_id, cancel.orig_client_order_id)
+        lst = None if order is None or not order.is_open else order.order_list
+        if order is None or lst is None or not lst.is_open:
+            return self.cancel_order(account, cancel)
+        cancel_id = self._checked_client_id(cancel.new_client_order_id)
+        self._begin()
+        reports: list[CancelResponse] = [self._cancel_leg(market, order, cancel_id)]
+        reports += self._cancel_list(market, lst, cancel_id)
+        self._publish()
+        place = {leg.order_id: i for i, leg in enumerate(lst.orders)}
+        answer: OrderListAnswer = lst.answer(
+            tuple(sorted(reports, key=lambda r: place[r.order_id])), self._now
+        )
+        return answer
 
     def cancel_open_orders(self, account: str, symbol: str) -> list[CancelResponse]:
         """Cancel every open order of the account on ``symbol`` in one action: each cancelled

@@ -350,6 +350,9 @@ def cancel_response(
         # "icebergQty" appears in order cancellations too when it was sent (rest-api.md,
         # Conditional fields in Order Responses).
         iceberg_qty=order.iceberg_qty.quantize(bq) if order.iceberg_qty else None,
+        # web-socket-api.md, Cancel order: "present only if strategyId set for the order".
+        strategy_id=order.strategy_id,
+        strategy_type=order.strategy_type,
         self_trade_prevention_mode=order.stp.value,
         **_answer_keys(order, rules, CancelResponse),
         **sor_keys(order),
@@ -375,6 +378,7 @@ def query_response(order: SimOrder, rules: SymbolFilters) -> QueryOrderResponse:
     bq = rules.base_quantum
     qq = rules.quote_quantum
     prevented = order.prevented_match_id is not None
+    keys = advanced_keys(order, rules, stream=False)
     return QueryOrderResponse(
         symbol=order.symbol,
         order_id=order.order_id,
@@ -389,11 +393,14 @@ def query_response(order: SimOrder, rules: SymbolFilters) -> QueryOrderResponse:
         type=order.type,
         side=order.side,
         stop_price=(order.algo.stop_price or ZERO if order.algo else ZERO).quantize(qq),
+        # web-socket-api.md, Query order: "present only if trailingDelta set for the order".
+        trailing_delta=keys.get("trailing_delta"),
+        trailing_time=keys.get("trailing_time"),
         iceberg_qty=order.iceberg_qty.quantize(bq),
         time=order.time,
         update_time=order.update_time,
         is_working=order.is_open and not _waiting(order),
-        working_time=advanced_keys(order, rules, stream=False).get("working_time", order.time),
+        working_time=keys.get("working_time", order.time),
         orig_quote_order_qty=order.quote_order_qty.quantize(qq),
         self_trade_prevention_mode=order.stp.value,
         prevented_match_id=order.prevented_match_id,

@@ -205,7 +205,11 @@ def test_answer(state: ServerState, account: str, order: NewOrder, *, compute: b
 _RESTRICTIONS = {"ONLY_NEW": OrderStatus.NEW, "ONLY_PARTIALLY_FILLED": OrderStatus.PARTIALLY_FILLED}
 
 
-def _cancel(state: ServerState, params: Params, account: str | None) -> object:
+def _cancel(
+    state: ServerState, params: Params, account: str | None, *, list_answer: bool = False
+) -> object:
+    """``DELETE /api/v3/order``; ``list_answer``: ``order.cancel``, whose cancel of an order
+    of a list answers with the list (``SimExchange.cancel_order_or_list``)."""
     assert account is not None
     cancel = cancel_from_params(params)
     restriction = params.text("cancelRestrictions")
@@ -226,6 +230,8 @@ def _cancel(state: ServerState, params: Params, account: str | None) -> object:
             raise
         if current.status is not _RESTRICTIONS[restriction]:
             raise ApiError(-2011, "Order was not canceled due to cancel restrictions.")
+    if list_answer:
+        return state.exchange.cancel_order_or_list(account, cancel)
     return state.exchange.cancel_order(account, cancel)
 
 

@@ -538,8 +538,9 @@ class WsApi:
 
     def _order_cancel(self, conn: Connection, params: Params, values: dict[str, str]) -> Outcome:
         account = self.state.authenticate_ws(params, values, conn.session).account
-        # REST's rules, cancelRestrictions included (web-socket-api.md, Cancel order).
-        return rest_cancel(self.state, params, account), account, False
+        # REST's rules, cancelRestrictions included; an order of a list answers with the
+        # list (web-socket-api.md, Cancel order).
+        return rest_cancel(self.state, params, account, list_answer=True), account, False
 
     def _order_status(self, conn: Connection, params: Params, values: dict[str, str]) -> Outcome:
         account = self.state.authenticate_ws(params, values, conn.session).account
