@@ -192,7 +192,7 @@ async def streams(spot):
         ):
             handle = await make()
             handle.on("message", lambda m, name=name: got.setdefault(name, m))
-        for _ in range(40):
+        for _ in range(60):  # a kline pushes every 2 s (web-socket-streams.md)
             if {"kline", "kline_offset"} <= set(got):
                 break
             await asyncio.sleep(0.1)
