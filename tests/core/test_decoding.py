@@ -20,6 +20,7 @@ from oms.wire.events import (
     ExternalLockUpdate,
     ListStatus,
     OutboundAccountPosition,
+    ServerShutdown,
     Unrecognised,
 )
 from oms.wire.rest import CancelResponse, NewOrderAck, NewOrderFull, QueryOrderResponse
@@ -252,9 +253,8 @@ def test_a_nan_quote_quantity_on_an_unknown_order_is_a_decode_error_not_a_crash(
     assert not engine.orders()
 
 
-@pytest.mark.parametrize("depth", [1_000, 100_000])
-def test_deep_nesting_is_a_decode_error(depth: int) -> None:
-    nested = b"[" * depth + b"]" * depth
+def test_deep_nesting_is_a_decode_error() -> None:
+    nested = b"[" * 100_000 + b"]" * 100_000
     for raw in (
         b'{"e":"serverShutdown","E":1,"zz":' + nested + b"}",
         b'{"subscriptionId":0,"event":{"e":"serverShutdown","E":1,"zz":' + nested + b"}}",
@@ -264,6 +264,23 @@ def test_deep_nesting_is_a_decode_error(depth: int) -> None:
             decode_user_data(raw)
         with pytest.raises(DecodeError):
             decode_body(raw, QueryOrderResponse)
+
+
+def test_nesting_near_the_recursion_limit_decodes_or_is_a_decode_error() -> None:
+    # 1,000 levels: Python 3.11's recursion limit refuses them in msgspec's decoder, 3.12+
+    # (a separate, higher C recursion limit) decodes them, skipping the unknown key. Either
+    # is right; a RecursionError or any other exception escaping is not.
+    nested = b"[" * 1_000 + b"]" * 1_000
+    for raw in (
+        b'{"e":"serverShutdown","E":1,"zz":' + nested + b"}",
+        b'{"subscriptionId":0,"event":{"e":"serverShutdown","E":1,"zz":' + nested + b"}}",
+    ):
+        try:
+            event = decode_user_data(raw)
+        except DecodeError:
+            continue
+        assert isinstance(event, ServerShutdown)
+        assert event.event_time == 1
 
 
 def query_order_json(**over: str) -> Json:
