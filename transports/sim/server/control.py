@@ -13,7 +13,11 @@ Rules:
   ``externalLockUpdate``; ``POST /_oms/price`` ``{"symbol", "price"}`` moves the market
   there (the liquidity ladder re-quotes around it and crosses resting orders in between);
   ``POST /_oms/faults`` a ``FaultConfig`` object turns faults on, ``DELETE /_oms/faults``
-  off; ``POST /_oms/shutdown`` sends ``serverShutdown`` to every connection and closes them;
+  off; ``POST /_oms/shutdown`` sends ``serverShutdown`` to every connection and closes them,
+  at once or after ``{"grace": "10"}`` seconds (at most 600) during which they go on serving
+  and new connections are taken: the server "is about to shut down" (web-socket-api.md,
+  Server Shutdown), and a client that reconnects on the event (Binance's SDK logs out of the
+  old connection first) needs the old one still open;
   ``GET /_oms/book?symbol=`` the simulator's own book.
 """
 
@@ -112,10 +116,17 @@ async def _faults(request: web.Request, state: ServerState, body: dict[str, Any]
     return msgspec.to_builtins(config)
 
 
+# The longest ``grace`` of POST /_oms/shutdown, in seconds.
+MAX_SHUTDOWN_GRACE = 600
+
+
 async def _shutdown(request: web.Request, state: ServerState, body: dict[str, Any]) -> object:
-    await request.app[HUB_KEY].shutdown()
-    await request.app[STREAMS_KEY].shutdown()
-    return {}
+    grace = _decimal(body, "grace") if "grace" in body else Decimal(0)
+    if not 0 <= grace <= MAX_SHUTDOWN_GRACE:
+        raise _BadRequest(f"'grace' must be 0 to {MAX_SHUTDOWN_GRACE} seconds")
+    await request.app[HUB_KEY].shutdown(float(grace))
+    await request.app[STREAMS_KEY].shutdown(float(grace))
+    return {"grace": str(grace)}
 
 
 async def _book(request: web.Request, state: ServerState, body: dict[str, Any]) -> object:

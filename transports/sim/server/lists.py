@@ -13,6 +13,9 @@ Rules:
 - A list leg's parameters are its prefix followed by the capitalised name (``aboveStopPrice``,
   ``pendingBelowTimeInForce``) and are checked as the single order they are
   (``new_order_from_params`` on a view of the leg's parameters).
+- A leg's ``*PegPriceType`` / ``*PegOffsetType`` / ``*PegOffsetValue`` (documented for every
+  OCO, OTO, OTOCO, OPO and OPOCO leg) is read and refused as a pegged single order is
+  (``refuse_pegs``: -2010, no simulated symbol has ``pegInstructionsAllowed``), never -1104.
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ from transports.sim.server.params import (
 from transports.sim.server.rest import _RESTRICTIONS, Endpoint, _fixed, _serve
 from transports.sim.server.ws import Connection, Outcome, WsApi
 
-__all__ = ["OPERATIONS", "add_list_methods", "add_list_routes"]
+__all__ = ["OPERATIONS", "add_list_methods", "add_list_routes", "refuse_pegs"]
 
 Operation = Callable[[ServerState, Params, str], object]
 
@@ -73,6 +76,7 @@ _LEG_FIELDS = (
     "StrategyType",
 )
 _SINGLE = {"ClientOrderId": "newClientOrderId"}
+_PEG_FIELDS = ("PegPriceType", "PegOffsetType", "PegOffsetValue")
 # A parameter named in a refusal's message ("Mandatory parameter 'side' was not sent, ...").
 _QUOTED = re.compile(r"'([A-Za-z]+)'")
 
@@ -118,6 +122,18 @@ def _leg(state: ServerState, params: Params, prefix: str, symbol: str, **shared:
     )
 
 
+def refuse_pegs(params: Params, *prefixes: str) -> None:
+    """A leg's peg parameters are documented (rest-api.md, New Order list - OCO:
+    ``abovePegPriceType``...; OTO: ``workingPegPriceType``, ``pendingPegPriceType``...; OTOCO,
+    OPO, OPOCO likewise; web-socket-api.md, the same methods), but no simulated symbol has
+    ``pegInstructionsAllowed``: the documented refusal of a pegged order (errors.md,
+    Messages for -1010, -2010, -2011 and -2038), as for a single order, not -1104."""
+    for prefix in prefixes:
+        for field in _PEG_FIELDS:
+            if params.raw(prefix + field) is not None:
+                raise ApiError(-2010, "Pegged orders are not supported for this symbol.")
+
+
 def _list_head(params: Params) -> dict[str, Any]:
     return {
         "symbol": params.require("symbol"),
@@ -158,6 +174,7 @@ def _place(
 
 def _oco(state: ServerState, params: Params, account: str) -> object:
     head = _list_head(params)
+    refuse_pegs(params, "above", "below")
     side, quantity, shared = _shared(params, "side", "quantity")
     above = _leg(state, params, "above", head["symbol"], **shared)
     below = _leg(state, params, "below", head["symbol"], **shared)
@@ -168,6 +185,7 @@ def _oco(state: ServerState, params: Params, account: str) -> object:
 
 def _oto(state: ServerState, params: Params, account: str) -> object:
     head = _list_head(params)
+    refuse_pegs(params, "working", "pending")
     working = _leg(state, params, "working", head["symbol"])
     pending = _leg(state, params, "pending", head["symbol"])
     params.finish()
@@ -176,6 +194,7 @@ def _oto(state: ServerState, params: Params, account: str) -> object:
 
 def _otoco(state: ServerState, params: Params, account: str) -> object:
     head = _list_head(params)
+    refuse_pegs(params, "working", "pendingAbove", "pendingBelow")
     working = _leg(state, params, "working", head["symbol"])
     side, quantity, shared = _shared(params, "pendingSide", "pendingQuantity")
     above = _leg(state, params, "pendingAbove", head["symbol"], **shared)

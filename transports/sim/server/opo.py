@@ -14,8 +14,8 @@ OPOCO; faqs/opo.md):
   read with a stand-in quantity of 1, only to pass the per-type mandatory check (the
   OTOCO's shared quantity is handed in the same way), and goes to the exchange without one.
 - A leg's documented ``*PegPriceType`` / ``*PegOffsetType`` / ``*PegOffsetValue`` is refused
-  as a pegged single order is: -2010 "Pegged orders are not supported for this symbol."
-  (``pegInstructionsAllowed`` false).
+  as a pegged single order is (``lists.refuse_pegs``): -2010 "Pegged orders are not
+  supported for this symbol." (``pegInstructionsAllowed`` false).
 - The exchange then refuses a SELL working order (-1222), a BUY pending side (-1223) and a
   symbol whose exchangeInfo does not allow OPO (-2010 "OPO orders are not supported for this
   symbol."; ``opoAllowed``, faqs/opo.md, Which symbols allow OPO orders?).
@@ -30,25 +30,21 @@ from oms.wire.enums import Side
 from oms.wire.orderlists import ListLeg
 from transports.sim.opo import NewOpo, NewOpoco
 from transports.sim.server.core import ServerState
-from transports.sim.server.lists import _LEG_FIELDS, ListOperation, _leg, _list_head, _place
-from transports.sim.server.params import ApiError, Params, mandatory_missing
+from transports.sim.server.lists import (
+    _LEG_FIELDS,
+    ListOperation,
+    _leg,
+    _list_head,
+    _place,
+    refuse_pegs,
+)
+from transports.sim.server.params import Params, mandatory_missing
 
 __all__ = ["OPERATIONS"]
 
 # Stand-in for the missing quantity, for the per-type check only (module rules).
 _NO_QUANTITY = {"quantity": "1"}
 _PENDING_FIELDS = tuple(f for f in _LEG_FIELDS if f != "Quantity")
-_PEG_FIELDS = ("PegPriceType", "PegOffsetType", "PegOffsetValue")
-
-
-def _refuse_pegs(params: Params, *prefixes: str) -> None:
-    """``*PegPriceType`` and friends are documented, but no simulated symbol has
-    ``pegInstructionsAllowed``: the documented refusal (errors.md, Messages for -1010, -2010,
-    -2011 and -2038), as for a single pegged order."""
-    for prefix in prefixes:
-        for field in _PEG_FIELDS:
-            if params.raw(prefix + field) is not None:
-                raise ApiError(-2010, "Pegged orders are not supported for this symbol.")
 
 
 def _pending(
@@ -66,7 +62,7 @@ def _pending(
 
 def _opo(state: ServerState, params: Params, account: str) -> object:
     head = _list_head(params)
-    _refuse_pegs(params, "working", "pending")
+    refuse_pegs(params, "working", "pending")
     working = _leg(state, params, "working", head["symbol"])
     if params.raw("pendingSide") is None:
         raise mandatory_missing("pendingSide")
@@ -77,7 +73,7 @@ def _opo(state: ServerState, params: Params, account: str) -> object:
 
 def _opoco(state: ServerState, params: Params, account: str) -> object:
     head = _list_head(params)
-    _refuse_pegs(params, "working", "pendingAbove", "pendingBelow")
+    refuse_pegs(params, "working", "pendingAbove", "pendingBelow")
     working = _leg(state, params, "working", head["symbol"])
     side = params.enum("pendingSide", Side, (-1117, "Invalid side."))
     if side is None:

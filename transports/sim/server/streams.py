@@ -154,13 +154,19 @@ class StreamHub:
         if self._task is not None:
             self._task.cancel()
 
-    async def shutdown(self) -> None:
+    async def shutdown(self, grace: float = 0.0) -> None:
+        """``serverShutdown`` to every connection, closed at once or ``grace`` seconds later
+        (web-socket-streams.md, Server Shutdown: the server "is about to shut down")."""
         event = {"e": "serverShutdown", "E": self.state.clock()}
         raw = encode_json(event)
         combined = encode_json({"stream": "!serverShutdown", "data": event})
+        loop = asyncio.get_running_loop()
         for conn in list(self.connections):
             conn.send(combined if conn.combined else raw)
-            conn.close_after_queue()
+            if grace > 0:
+                loop.call_later(grace, conn.close_after_queue)
+            else:
+                conn.close_after_queue()
 
     # --- names -----------------------------------------------------------------------
 

@@ -208,13 +208,19 @@ class EventHub:
             if late:
                 self._push(account, late)
 
-    async def shutdown(self) -> None:
+    async def shutdown(self, grace: float = 0.0) -> None:
         """Send ``serverShutdown`` to every connection, then close them (rest-api.md, General API
-        Information)."""
+        Information): at once, or ``grace`` seconds later, the connection serving meanwhile
+        (web-socket-api.md, Server Shutdown: sent when the server "is about to shut down";
+        "establish a new connection as soon as possible to prevent interruption")."""
         frame = b'{"event":%s}' % encode_json(ServerShutdown(event_time=self.state.clock()))
         writers = []
+        loop = asyncio.get_running_loop()
         for conn in list(self.connections):
             conn.send(frame)
+            if grace > 0:
+                loop.call_later(grace, conn.close_after_queue)
+                continue
             conn.close_after_queue()
             if conn.writer is not None:
                 writers.append(conn.writer)
