@@ -132,8 +132,9 @@ class Journal:
         if path != ":memory:" and lock:
             self._lock = JournalLock(path)
             self._lock.acquire()
+        db: sqlite3.Connection | None = None
         try:
-            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self._db = db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             if path != ":memory:":
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=NORMAL")
@@ -143,6 +144,8 @@ class Journal:
                 self._db.execute("PRAGMA wal_autocheckpoint=0")  # the thread does it
                 self._checkpoints = Checkpointer(path)
         except sqlite3.Error as exc:
+            if db is not None:  # opened, but not a journal (not a database, read-only...)
+                db.close()
             if self._lock is not None:
                 self._lock.release()
             raise JournalUnavailable(path, str(exc)) from None
@@ -177,16 +180,26 @@ class Journal:
         return copy
 
     def close(self) -> None:
-        self.commit()
-        if self._checkpoints is not None:
-            self._checkpoints.close()
-            self._checkpoints = None
-            with contextlib.suppress(sqlite3.Error):
-                self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        self._db.close()
-        if self._lock is not None:
-            self._lock.release()
-            self._lock = None
+        """Commit what is buffered, then close the database and release the lock (both
+        also when the commit fails: the error is raised after)."""
+        try:
+            self.commit()
+        finally:
+            if self._checkpoints is not None:
+                self._checkpoints.close()
+                self._checkpoints = None
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            self._db.close()
+            if self._lock is not None:
+                self._lock.release()
+                self._lock = None
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def owner(self) -> dict[str, str]:
         """The identity this journal belongs to (empty until ``claim``)."""

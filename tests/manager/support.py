@@ -14,7 +14,8 @@ Rules:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import Awaitable, Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -240,13 +241,16 @@ def fills_of(order: Order) -> list[tuple[int, Decimal, Decimal]]:
     return sorted((tid, f.quantity, f.price) for tid, f in order.fills.items())
 
 
-def bare_dispatcher(metrics: Metrics | None = None) -> Dispatcher:
-    """A dispatcher of its own (fresh engine, in-memory journal, no symbol rules)."""
-    return Dispatcher(
-        Engine(clock=lambda: 0, new_client_order_id=SequentialIds()),
-        Journal(":memory:"),
-        metrics=metrics or Metrics(),
-        positions=PositionBook(),
-        rules={},
-        clock=lambda: 0,
-    )
+@contextlib.contextmanager
+def bare_dispatcher(metrics: Metrics | None = None) -> Iterator[Dispatcher]:
+    """A dispatcher of its own (fresh engine, in-memory journal, no symbol rules); its
+    journal is closed on leaving."""
+    with Journal(":memory:") as journal:
+        yield Dispatcher(
+            Engine(clock=lambda: 0, new_client_order_id=SequentialIds()),
+            journal,
+            metrics=metrics or Metrics(),
+            positions=PositionBook(),
+            rules={},
+            clock=lambda: 0,
+        )

@@ -56,8 +56,9 @@ def test_entries_round_trip_in_order(tmp_path: Path) -> None:
     )
     j.record(trade, 3, "c1")
     j.close()
-    again = Journal(path)
-    rows = list(again.entries())
+    with Journal(path) as again:
+        rows = list(again.entries())
+        assert len(again) == 3
     # The kind is the event's type name (a command's tag): one encode, nothing to map.
     assert [r.kind for r in rows] == ["Intent", "Sent", "MyTrade"]
     assert [r.seq for r in rows] == sorted(r.seq for r in rows)
@@ -65,7 +66,6 @@ def test_entries_round_trip_in_order(tmp_path: Path) -> None:
     assert back == intent() and back.spec.price == D("0.00000001")
     assert msgspec.json.decode(rows[1].data, type=Sent) == Sent(client_order_id="c1", at_ms=2)
     assert msgspec.json.decode(rows[2].data, type=MyTrade) == trade
-    assert len(again) == 3
 
 
 async def test_the_fills_journaled_are_the_exchanges_trades_once() -> None:
@@ -143,14 +143,14 @@ def test_without_a_running_loop_each_row_is_committed_at_once(tmp_path: Path) ->
 
 
 def test_bad_frames_kept_for_inspection() -> None:
-    j = Journal()
-    j.record_bad_frame(b"\xff{not json", "invalid utf-8", 9)
-    assert j.bad_frames() == [(9, "invalid utf-8", b"\xff{not json")]
+    with Journal() as j:
+        j.record_bad_frame(b"\xff{not json", "invalid utf-8", 9)
+        assert j.bad_frames() == [(9, "invalid utf-8", b"\xff{not json")]
 
 
 def test_wal_mode_on_disk(tmp_path: Path) -> None:
-    j = Journal(str(tmp_path / "w.sqlite3"))
-    mode = j._db.execute("PRAGMA journal_mode").fetchone()[0]
+    with Journal(str(tmp_path / "w.sqlite3")) as j:
+        mode = j._db.execute("PRAGMA journal_mode").fetchone()[0]
     assert mode == "wal"
 
 
@@ -170,4 +170,5 @@ def test_checkpoints_run_off_the_loop_and_lose_nothing(tmp_path: Path) -> None:
     assert j._checkpoints.checkpoints >= 1 and j._checkpoints.failures == 0
     assert path.stat().st_size > before + (64 << 10)  # the WAL was copied into the file
     j.close()
-    assert len(Journal(str(path))) == 2000
+    with Journal(str(path)) as again:
+        assert len(again) == 2000

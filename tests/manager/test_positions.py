@@ -96,31 +96,31 @@ def test_queued_fills_are_accounted_in_batches_when_nobody_reads_the_positions()
     """Fills wait for the positions to be read; a process that never reads them still
     accounts them every few thousand, so the queue stays bounded, and what is read at any
     point equals every fill applied one by one."""
-    dispatcher = bare_dispatcher()
-    one_by_one = Position("X", "X", "")
-    for k in range(10_000):
-        side = Side.BUY if k % 3 else Side.SELL
-        fill = FillApplied("c", "X", 1, side, k, D("0.01"), D(100 + k % 7), D(1), D(0), None,
-                           False, 1000 + k)  # fmt: skip
-        dispatcher.account([fill])
-        one_by_one.apply(fill)
-        assert sum(map(len, dispatcher._unaccounted.values())) < 4096
-    assert repr(dispatcher.positions.position("X", "X", "")) == repr(one_by_one)
+    with bare_dispatcher() as dispatcher:
+        one_by_one = Position("X", "X", "")
+        for k in range(10_000):
+            side = Side.BUY if k % 3 else Side.SELL
+            fill = FillApplied("c", "X", 1, side, k, D("0.01"), D(100 + k % 7), D(1), D(0), None,
+                               False, 1000 + k)  # fmt: skip
+            dispatcher.account([fill])
+            one_by_one.apply(fill)
+            assert sum(map(len, dispatcher._unaccounted.values())) < 4096
+        assert repr(dispatcher.positions.position("X", "X", "")) == repr(one_by_one)
 
 
 def test_fills_total_counts_queued_fills_of_every_symbol_before_and_after_a_read() -> None:
     """``fills_total`` is read from the dispatcher's queues: a fill counts once, whether its
     position was accounted yet or not, in the snapshot and in the Prometheus text."""
     metrics = Metrics()
-    dispatcher = bare_dispatcher(metrics)
 
     def fill(symbol: str, k: int) -> FillApplied:
         return FillApplied("c", symbol, 1, Side.BUY, k, D("0.01"), D(100), D(1), D(0), None,
                            False, 1000 + k)  # fmt: skip
 
-    dispatcher.account([fill("X", 1), fill("Y", 2)])
-    assert metrics.snapshot().fills_total == 2
-    assert dispatcher.positions.position("Y", "Y", "").trades == 1  # read: both accounted
-    dispatcher.account([fill("X", 3)])
-    assert metrics.get("fills_total") == 3
-    assert "oms_fills_total 3\n" in metrics.prometheus_text()
+    with bare_dispatcher(metrics) as dispatcher:
+        dispatcher.account([fill("X", 1), fill("Y", 2)])
+        assert metrics.snapshot().fills_total == 2
+        assert dispatcher.positions.position("Y", "Y", "").trades == 1  # read: both accounted
+        dispatcher.account([fill("X", 3)])
+        assert metrics.get("fills_total") == 3
+        assert "oms_fills_total 3\n" in metrics.prometheus_text()

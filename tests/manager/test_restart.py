@@ -248,7 +248,8 @@ def test_reports_lost_with_their_uncommitted_loop_turn_are_restored(
     first.run(trade())
     trades = ex.my_trades(TRADER, SYMBOL)
     assert len(trades) == 2 and "NewOrderFull" in lost
-    kinds = [e.kind for e in Journal(str(path)).entries()]
+    with Journal(str(path)) as read:
+        kinds = [e.kind for e in read.entries()]
     assert "Intent" in kinds and "Sent" in kinds  # durable before the request left
     assert "NewOrderFull" not in kinds
 
