@@ -121,7 +121,14 @@ class OrderManager(ListCommands):
     # --- lifecycle ----------------------------------------------------------------------
 
     async def __aenter__(self) -> OrderManager:
-        await self.start()
+        # A start that fails (no exchange info, a refused reconcile) closes what it opened:
+        # ``async with`` never calls ``__aexit__`` after a failed ``__aenter__``, and the
+        # transport's session, the journal's database and lock would be left to the collector.
+        try:
+            await self.start()
+        except BaseException:
+            await self.close()
+            raise
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -166,8 +173,10 @@ class OrderManager(ListCommands):
         for task in list(self._tasks):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        await self.transport.close()
-        self.journal.close()
+        try:
+            await self.transport.close()
+        finally:
+            self.journal.close()  # also when the transport's close fails
 
     async def load_rules(self) -> None:
         """Fetch the exchange's symbol rules (the parts hold this same dict)."""

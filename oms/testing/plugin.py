@@ -151,8 +151,8 @@ async def order_manager(
     oms_journal_path: str,
 ) -> AsyncIterator[OrderManager]:
     manager = _sim_manager(sim_exchange, sim_clock, oms_faults, oms_journal_path)
-    await manager.start()
     try:
+        await manager.start()  # inside: a failed start closes the journal too
         yield manager
     finally:
         await manager.close()

@@ -196,8 +196,8 @@ async def sim_order_manager(
     on exit (with its journal)."""
     transport = SimTransport(ex, account, faults=faults, request_timeout_s=0.05)
     manager = OrderManager(transport, journal=journal, config=config or fast_config())
-    await manager.start()
     try:
+        await manager.start()  # inside: a failed start closes the journal too
         yield manager
     finally:
         await manager.close()

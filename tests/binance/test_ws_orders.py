@@ -605,8 +605,8 @@ async def manager_run(local: Local, **overrides: Any) -> dict[str, Any]:
     config = ManagerConfig(resolve_initial_delay=0.01, stream_start_timeout=5.0)
     client = local.client(**overrides)
     manager = OrderManager(client, config=config)
-    await manager.start()
     try:
+        await manager.start()
         placed = await manager.execute_spot_buy("BTCUSDT", D("0.02"), D("55000"),
                                                 client_order_id="e2e-1")  # fmt: skip
         assert placed.order_id is not None

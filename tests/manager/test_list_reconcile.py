@@ -107,10 +107,12 @@ async def test_a_list_placement_cut_short_by_a_restart_is_resolved_by_query(
     quick = {"not_found_margin_ms": 50, "unstamped_margin_ms": 50}
     lost = SimTransport(ex, TRADER, faults=FaultConfig(lose_request=1.0), recv_window_ms=100)
     first = OrderManager(lost, journal=Journal(path), config=fast_config(stream=False, **quick))
-    await first.start()
-    placing = asyncio.create_task(first.place_oco(ABOVE, BELOW, list_client_order_id="oco-cut"))
-    await wait_until(lambda: first.engine.order_list("oco-cut") is not None)
-    await first.close()
+    try:
+        await first.start()
+        placing = asyncio.create_task(first.place_oco(ABOVE, BELOW, list_client_order_id="oco-cut"))
+        await wait_until(lambda: first.engine.order_list("oco-cut") is not None)
+    finally:
+        await first.close()  # the process dies (its journal closed, also on a failure)
     placing.cancel()
     with contextlib.suppress(BaseException):
         await placing

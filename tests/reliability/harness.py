@@ -101,7 +101,11 @@ class Rig:
         faults = FaultConfig(**{**_fields(self.faults), "clock_skew_ms": skew_ms})
         transport = self._transport(faults)
         if sync_clock:
-            self.run(transport.get_server_time())
+            try:
+                self.run(transport.get_server_time())
+            except BaseException:
+                self.run(transport.close())  # no manager owns it yet to close it
+                raise
         manager = OrderManager(
             transport, journal=Journal(self.journal_path), config=FAST, clock=self.clock
         )
