@@ -359,17 +359,21 @@ def ccxt_exchange() -> SimExchange:
 async def run_ccxt(
     serve: ServeFactory, exchange: SimExchange, script: str, *args: str, timeout: float = 25
 ) -> Any:
-    """Serve ``exchange`` to the demo key and run ``script`` (base URL, key, secret, ``args``)
-    in a child Python in an empty directory, killed after ``timeout`` seconds; its stdout is
-    one JSON document."""
+    """Serve ``exchange`` to the demo key and run ``script`` against it (``run_script``)."""
     demo = ApiAccount(account="demo", api_key=DEMO_API_KEY, secret=DEMO_API_SECRET)
     h = await serve(exchange=exchange, api_accounts=[demo], clock=None)
+    return await run_script(script, h.base, *args, timeout=timeout)
+
+
+async def run_script(script: str, base: str, *args: str, timeout: float = 25) -> Any:
+    """Run ``script`` (``base``, the demo key and secret, ``args``) in a child Python in an
+    empty directory, killed after ``timeout`` seconds; its stdout is one JSON document."""
     with tempfile.TemporaryDirectory() as cwd:
         child = await asyncio.create_subprocess_exec(
             sys.executable,
             "-c",
             script,
-            h.base,
+            base,
             DEMO_API_KEY,
             DEMO_API_SECRET,
             *args,

@@ -13,13 +13,22 @@ is started first and fed by an order the child then places. Skipped when ccxt is
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.server.conftest import ServeFactory
-from tests.server.test_ccxt_rest_sweep import CCXT_COMMON, ccxt_exchange, errors, fields, run_ccxt
+from tests.server.test_ccxt_rest_sweep import (
+    CCXT_COMMON,
+    ccxt_exchange,
+    errors,
+    fields,
+    run_ccxt,
+    run_script,
+)
 from tests.server.test_ccxt_sdk import version
+from transports.sim.server.serve import _parser, build
 
 HEAD = (
     CCXT_COMMON
@@ -164,6 +173,33 @@ asyncio.run(main(*sys.argv[1:4], "account"))
 """
 )
 
+
+LIVE = (
+    HEAD
+    + """
+async def live(ex):
+    async def quotes():
+        seen = []
+        while len(seen) < 8:
+            quote = (await ex.watch_bids_asks([S]))[S]
+            seen.append([quote["bid"], quote["ask"]])
+        return seen
+    async def book():
+        nonces = []
+        while len(nonces) < 8:
+            book = await ex.watch_order_book(S)
+            nonces.append(book["nonce"])
+        return {"nonces": nonces, "top": [book["bids"][0][0], book["asks"][0][0]],
+                "levels": [len(book["bids"]), len(book["asks"])]}
+    await call("watch_bids_asks", quotes)
+    await call("watch_order_book", book)
+    await fed("watch_trades", lambda: ex.watch_trades(S),
+              lambda: ex.create_order(S, "market", "buy", 0.001))
+    await call("watch_ohlcv", lambda: ex.watch_ohlcv(S, "1m"))
+
+asyncio.run(main(*sys.argv[1:4], "live"))
+"""
+)
 
 # ccxt's limits, not the server's: the spot WebSocket API calls ccxt refuses before sending,
 # and create_order_ws, which sends ccxt's unified parameters as they are, next to the
@@ -317,3 +353,24 @@ def check_account(out: dict[str, Any]) -> None:
     mine = out["fetch_my_trades_ws"]
     assert [t["order"] for t in mine] == [o["id"] for o in out["fetch_closed_orders_ws"]]
     assert mine[0]["fee"] == {"currency": "BTC", "cost": pytest.approx(0.00001)}
+
+
+@pytest.mark.skipif(version("ccxt") is None, reason="ccxt missing")
+async def test_streams_of_a_moving_market(aiohttp_server: Any, tmp_path: Path) -> None:
+    """``oms exchange`` as served (demo key, the liquidity provider re-quoting its whole
+    ladder every 100 ms): every best bid and ask ccxt watches is a real one, and its order
+    book stays in sync with the diff stream."""
+    app, _ = build(_parser().parse_args(["--walk-every", "0.1"]))
+    server = await aiohttp_server(app)
+    out: dict[str, Any] = await run_script(LIVE, str(server.make_url("/api")))
+    assert errors(out) == {}
+    # A re-quote cancels the ladder, then quotes anew: no bookTicker of the empty book between
+    # (web-socket-streams.md, Individual Symbol Book Ticker Streams).
+    for bid, ask in out["watch_bids_asks"]:
+        assert 0 < bid < ask, out["watch_bids_asks"]
+    book = out["watch_order_book"]
+    assert book["nonces"] == sorted(set(book["nonces"])) and book["levels"] == [10, 10]
+    assert 0 < book["top"][0] < book["top"][1]
+    trade = out["watch_trades"][-1]
+    assert (trade["side"], trade["amount"]) == ("buy", 0.001)
+    assert out["watch_ohlcv"][-1][5] >= 0.001

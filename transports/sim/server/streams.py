@@ -5,7 +5,10 @@ Rules (web-socket-streams.md):
 - Stream names use the lowercase symbol; raw connections get the payload, combined ones
   ``{"stream": name, "data": payload}`` ("General WSS information").
 - Real-time streams (``trade``, ``aggTrade``, ``bookTicker``) go out when the action that made
-  them completes. The diff depth stream (``@depth``, ``@depth@100ms``) collects each action's
+  them completes. Inside ``batch()`` (the liquidity provider replacing its ladder: a cancel of
+  every quote, then new ones) ``bookTicker`` goes out once, after the batch, with the best bid
+  and ask it left: the empty book between the cancel and the new quotes is never shown.
+  The diff depth stream (``@depth``, ``@depth@100ms``) collects each action's
   changed levels and is sent every 1000 ms / 100 ms with ``U`` the first and ``u`` the last
   update id of what it holds; consecutive events chain (``U`` = previous ``u`` + 1), so the
   "How to manage a local order book correctly" procedure keeps an exact book (spot events
@@ -30,6 +33,7 @@ import json
 import re
 import socket
 from collections import deque
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 from urllib.parse import unquote
@@ -137,6 +141,8 @@ class StreamHub:
         self.connections: set[StreamConn] = set()
         self._diffs: dict[str, tuple[_DiffBuffer, _DiffBuffer]] = {}
         self._best: dict[str, tuple[Decimal, Decimal, Decimal, Decimal]] = {}
+        # Inside batch(): each symbol whose book changed, with its last update id.
+        self._held: dict[str, int] | None = None
         self._kline_open: dict[str, int] = {}
         # Per all-market stream: each symbol's last sent ticker, clock fields left out.
         self._last_arr: dict[str, dict[str, dict[str, object]]] = {}
@@ -250,7 +256,25 @@ class StreamHub:
             found = self._diffs[symbol] = (_DiffBuffer(), _DiffBuffer())
         return found
 
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Hold the book tickers of the actions run inside; send each changed symbol's once,
+        at the end (the module rules). Re-entrant: the outermost batch sends."""
+        if self._held is not None:
+            yield
+            return
+        self._held = {}
+        try:
+            yield
+        finally:
+            held, self._held = self._held, None
+            for symbol, update_id in held.items():
+                self._book_ticker(symbol, update_id)
+
     def _book_ticker(self, symbol: str, update_id: int) -> None:
+        if self._held is not None:
+            self._held[symbol] = update_id
+            return
         data = self.state.exchange.market_data(symbol)
         bid, bid_qty = data.best(Side.BUY)
         ask, ask_qty = data.best(Side.SELL)
