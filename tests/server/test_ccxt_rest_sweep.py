@@ -447,7 +447,8 @@ def check_refusals(out: dict[str, Any]) -> None:
         # No reference price is ever set (docs/local-exchange-coverage.md).
         "public GET referencePrice": "ExchangeError",
         "public GET referencePrice/calculation": "ExchangeError",
-        # listenKeys were removed (CHANGELOG.md 2026-02): HTTP 410, which ccxt maps so.
+        # listenKeys are gone since 2026-02-20 (CHANGELOG.md, 2026-01-21): HTTP 410, which ccxt
+        # maps to ExchangeNotAvailable.
         "public POST userDataStream": "ExchangeNotAvailable",
         "public PUT userDataStream": "ExchangeNotAvailable",
         "public DELETE userDataStream": "ExchangeNotAvailable",

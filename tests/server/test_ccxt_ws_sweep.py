@@ -3,7 +3,8 @@ server (run in a child process, as in test_client_library): the market streams b
 ``watch_*`` methods, the WebSocket API behind the ``*_ws`` methods, and the User Data Stream
 behind ``watch_balance`` / ``watch_orders`` / ``watch_my_trades``, which ccxt 4.5.90
 subscribes for spot with ``userDataStream.subscribe.signature`` on the WebSocket API
-(user-data-stream.md; no listenKey: those were removed, CHANGELOG.md 2026-02).
+(user-data-stream.md; no listenKey: those endpoints are gone since 2026-02-20, CHANGELOG.md
+2026-01-21).
 
 The child points ccxt's stream URL (``urls.api.ws.spot``) at ``/ws`` and its WebSocket API URL
 (``urls.api.ws.ws-api.spot``) at ``/ws-api/v3``, records ccxt's parsed result of each call or
@@ -13,6 +14,7 @@ is started first and fed by an order the child then places. Skipped when ccxt is
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,7 @@ from tests.server.test_ccxt_rest_sweep import (
     run_script,
 )
 from tests.server.test_ccxt_sdk import version
+from tests.server.test_sdk_ws_sweep import deposit_on_signal
 from transports.sim.server.serve import _parser, build
 
 HEAD = (
@@ -132,6 +135,13 @@ async def account(ex):
                                     if b["asset"] in ("BTC", "USDT")]
     await fed("watch_balance", lambda: ex.watch_balance(),
               lambda: ex.create_order_ws(S, "market", "buy", 0.01))
+    # The test deposits 0.5 BTC (balanceUpdate) and locks 0.1 BTC (externalLockUpdate) once
+    # the deposit-signal order rests (as test_sdk_ws_sweep does).
+    await fed("watch_balance deposit", lambda: ex.watch_balance(),
+              lambda: ex.create_order_ws(S, "limit", "buy", 0.001, 50000,
+                                         {"newClientOrderId": "deposit-signal"}),
+              until=lambda b: b["info"]["e"] == "balanceUpdate")
+    await ex.cancel_all_orders_ws(S)
     closed = lambda orders: any(o["status"] == "closed" for o in orders)
     await fed("watch_orders", lambda: ex.watch_orders(S),
               lambda: ex.create_order_ws(S, "market", "sell", 0.01), until=closed)
@@ -232,7 +242,13 @@ ACCOUNT_REFUSED = {
 @pytest.mark.parametrize("part", ["streams", "account"])
 async def test_every_websocket_call(serve: ServeFactory, part: str) -> None:
     served = ccxt_exchange()
-    out: dict[str, Any] = await run_ccxt(serve, served, STREAMS if part == "streams" else ACCOUNT)
+    signal = asyncio.create_task(deposit_on_signal(served, "demo"))
+    try:
+        out: dict[str, Any] = await run_ccxt(
+            serve, served, STREAMS if part == "streams" else ACCOUNT
+        )
+    finally:
+        signal.cancel()
     refused = STREAMS_REFUSED if part == "streams" else ACCOUNT_REFUSED
     found = errors(out)
     assert set(found) == set(refused)
@@ -300,6 +316,8 @@ def check_account(out: dict[str, Any]) -> None:
     balance = out["watch_balance"]
     assert balance["BTC"] == {"free": 1.00999, "used": 0, "total": 1.00999}
     assert balance["USDT"]["free"] == pytest.approx(100000 - 600.12)
+    # balanceUpdate (user-data-stream.md, Balance Update): ccxt adds the delta to "free".
+    assert out["watch_balance deposit"]["BTC"]["free"] == pytest.approx(1.00999 + 0.5)
     # executionReport (user-data-stream.md, Order Update) through watch_orders / watch_my_trades.
     filled = out["watch_orders"][-1]
     assert fields(filled, "type", "side", "status", "amount", "filled", "average") == (
@@ -356,15 +374,11 @@ def check_account(out: dict[str, Any]) -> None:
     resting_ids = [o["id"] for o in out["fetch_open_orders_ws all"]]
     assert len(resting_ids) == 5
     canceled = out["cancel_all_orders_ws"]
-    assert [o["id"] for o in canceled] == resting_ids and {o["status"] for o in canceled} == {
-        "canceled"
-    }
+    assert [o["id"] for o in canceled] == resting_ids
+    assert {o["status"] for o in canceled} == {"canceled"}
     statuses = [o["status"] for o in out["fetch_orders_ws"]]
-    assert (statuses.count("closed"), statuses.count("canceled"), statuses.count("expired")) == (
-        5,
-        7,
-        1,
-    )
+    counts = {status: statuses.count(status) for status in ("closed", "canceled", "expired")}
+    assert counts == {"closed": 5, "canceled": 8, "expired": 1}
     assert len(out["fetch_closed_orders_ws"]) == 5
     mine = out["fetch_my_trades_ws"]
     assert [t["order"] for t in mine] == [o["id"] for o in out["fetch_closed_orders_ws"]]
