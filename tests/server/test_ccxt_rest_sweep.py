@@ -239,6 +239,29 @@ async def refused(ex):
         [{"id": "1", "symbol": S, "type": "limit", "side": "buy", "amount": 0.01,
           "price": 55000}]))
 
+async def failing(ex):
+    # Refusals a user meets, each as the ccxt error its code maps to (errors.md).
+    await call("error insufficient", lambda: ex.create_order(S, "market", "buy", 100))
+    await call("error unknown order", lambda: ex.fetch_order("99999999", S))
+    await call("error PERCENT_PRICE_BY_SIDE", lambda: ex.create_order(
+        S, "limit", "buy", 0.01, 1000))
+    await call("error NOTIONAL", lambda: ex.create_order(S, "limit", "buy", 0.00001, 55000))
+    await call("error below the step", lambda: ex.create_order(
+        S, "limit", "buy", 0.000001, 55000))
+    kept = await call("create_order kept", lambda: ex.create_order(
+        S, "limit", "buy", 0.01, 55000, {"clientOrderId": "ccxt-kept"}))
+    await call("error duplicate", lambda: ex.create_order(
+        S, "limit", "buy", 0.01, 55000, {"clientOrderId": "ccxt-kept"}))
+    await call("error edit_order", lambda: ex.edit_order(
+        kept["id"], S, "limit", "buy", 0.01, 70000, {"postOnly": True}))
+    await call("fetch_order after failed edit", lambda: ex.fetch_order(kept["id"], S))
+    await call("error cancel_all_orders none", lambda: ex.cancel_all_orders(S))
+    stranger = type(ex)({"apiKey": "x" * 64, "secret": "y" * 64})
+    point(stranger, ex.urls["api"]["public"].removesuffix("/v3"))
+    await call("error unknown key", lambda: stranger.fetch_balance())
+    if MODE == "async":
+        await stranger.close()
+
 async def implicit(ex):
     # Every implicit /api/v3 method ccxt defines (its ``public`` and ``private`` API maps), and
     # the /api/v3 calls it has no method for, through its generic ``request``.
@@ -331,7 +354,7 @@ async def main(base, key, secret):
                "options": {"adjustForTimeDifference": False}})
     point(ex, base)
     try:
-        for part in (markets, trading, conditional, refused, implicit):
+        for part in (markets, trading, conditional, refused, failing, implicit):
             await part(ex)
     finally:
         if MODE == "async":
@@ -433,6 +456,27 @@ async def test_every_rest_call(serve: ServeFactory, mode: str) -> None:
 
 def check_refusals(out: dict[str, Any]) -> None:
     found = errors(out)
+    refusals = {k: found.pop(k) for k in list(found) if k.startswith("error ")}
+    assert {k: v[0] for k, v in refusals.items()} == {
+        "error insufficient": "InsufficientFunds",  # -2010, "Account has insufficient ..."
+        "error unknown order": "OrderNotFound",  # -2013
+        "error PERCENT_PRICE_BY_SIDE": "InvalidOrder",  # -1013 (filters.md)
+        "error NOTIONAL": "BadRequest",  # -1013 (filters.md)
+        "error below the step": "InvalidOrder",  # ccxt's own check of the LOT_SIZE step
+        "error duplicate": "InvalidOrder",  # -2010 "Duplicate order sent."
+        "error cancel_all_orders none": "OrderNotFound",  # -2011
+        # -2021 (rest-api.md, Cancel an Existing Order and Send a New Order): the cancel
+        # succeeded, the new LIMIT_MAKER would take; ccxt raises, the old order is canceled.
+        "error edit_order": "ExchangeError",
+        "error unknown key": "AuthenticationError",  # -2015
+    }
+    assert "PERCENT_PRICE_BY_SIDE" in refusals["error PERCENT_PRICE_BY_SIDE"][1]
+    assert "NOTIONAL" in refusals["error NOTIONAL"][1]
+    assert (
+        "-2021" in refusals["error edit_order"][1]
+        and '"newOrderResult":"FAILURE"' in (refusals["error edit_order"][1])
+    )
+    assert out["fetch_order after failed edit"]["status"] == "canceled"
     for name, (kind, text) in CCXT_REFUSES.items():
         assert found.pop(name)[0] == kind and text in out[name]["message"], out[name]
     assert {k: v[0] for k, v in found.items()} == {
