@@ -185,6 +185,18 @@ async def account(ex):
     await call("fetch_closed_orders_ws", lambda: ex.fetch_closed_orders_ws(S))
     await call("fetch_my_trades_ws", lambda: ex.fetch_my_trades_ws(S))
     await call("fetch_balance_ws after", lambda: ex.fetch_balance_ws())
+    oco = {"symbol": "BTCUSDT", "side": "SELL", "quantity": "0.002", "aboveType": "LIMIT_MAKER",
+           "abovePrice": "62000", "belowType": "STOP_LOSS_LIMIT", "belowPrice": "57000",
+           "belowStopPrice": "57500", "belowTimeInForce": "GTC"}
+    # Each executionReport answers one watch: the legs are read from ccxt's order cache.
+    legs = lambda: [o for o in ex.orders if o["side"] == "sell" and o["amount"] == 0.002]
+    await fed("watch_orders oco", lambda: ex.watch_orders(S),
+              lambda: ex.private_post_orderlist_oco(oco), until=lambda _: len(legs()) == 2)
+    out["oco legs"] = keep(legs())
+    await fed("watch_orders oco canceled", lambda: ex.watch_orders(S),
+              lambda: call("cancel_all_orders_ws list", lambda: ex.cancel_all_orders_ws(S)),
+              until=lambda _: [o["status"] for o in legs()] == ["canceled"] * 2)
+    out["oco legs canceled"] = keep(legs())
 
 asyncio.run(main(*sys.argv[1:4], "account"))
 """
@@ -380,6 +392,16 @@ def check_account(out: dict[str, Any]) -> None:
     counts = {status: statuses.count(status) for status in ("closed", "canceled", "expired")}
     assert counts == {"closed": 5, "canceled": 8, "expired": 1}
     assert len(out["fetch_closed_orders_ws"]) == 5
+    # An OCO's legs through executionReport, and cancel-all ending the list: its answer holds
+    # the list's entry (web-socket-api.md, Cancel open orders), which ccxt parses as one order
+    # with no id; the legs' CANCELED reports reach watch_orders.
+    legs = out["oco legs"]
+    assert [(o["raw"]["o"], o["status"], o["price"]) for o in legs] == [
+        ("LIMIT_MAKER", "open", 62000), ("STOP_LOSS_LIMIT", "open", 57000),
+    ]  # fmt: skip
+    assert [o["id"] for o in out["cancel_all_orders_ws list"]] == [None]
+    ended = out["oco legs canceled"]
+    assert [(o["id"], o["status"]) for o in ended] == [(o["id"], "canceled") for o in legs]
     mine = out["fetch_my_trades_ws"]
     assert [t["order"] for t in mine] == [o["id"] for o in out["fetch_closed_orders_ws"]]
     assert mine[0]["fee"] == {"currency": "BTC", "cost": pytest.approx(0.00001)}
