@@ -52,19 +52,23 @@ async def call(label, make, timeout=6):
     out[label] = keep(value)
     return value
 
-async def fed(label, watch, *feed, until=lambda value: True, timeout=6):
-    # Start ``watch()``, let it subscribe, run the ``feed`` calls, then await what it gives
-    # until ``until`` holds (a watcher answers each new message).
-    async def first():
+async def fed(label, watch, *feed, until=None, state=None, timeout=6):
+    # Start ``watch()`` (it subscribes), run the ``feed`` calls, then give its first answer;
+    # or, with ``until``, wait until ccxt's caches (which every message updates, awaited or
+    # not) satisfy it and give ``state()``.
+    async def run():
         task = asyncio.ensure_future(watch())
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(0.5)
         for make in feed:
             await make()
-        value = await task
-        while not until(value):
-            value = await watch()
-        return value
-    return await call(label, first, timeout)
+        if until is None:
+            return await task
+        while not until():
+            await asyncio.sleep(0.02)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        return state()
+    return await call(label, run, timeout)
 
 async def main(base, key, secret, part):
     ex = ccxtpro.binance({"apiKey": key, "secret": secret, "enableRateLimit": False,
@@ -88,10 +92,12 @@ async def streams(ex):
     await call("watch_ticker", lambda: ex.watch_ticker(S))
     await call("watch_ticker ticker", lambda: ex.watch_ticker(S, {"name": "ticker"}))
     await call("watch_ticker 1h", lambda: ex.watch_ticker(S, {"name": "ticker_1h"}))
+    pair = lambda: {s: ex.tickers[s] for s in (S, "ETH/USDT") if s in ex.tickers}
     await fed("watch_tickers", lambda: ex.watch_tickers([S, "ETH/USDT"]),
-              until=lambda v: "ETH/USDT" in v)
+              until=lambda: len(pair()) == 2, state=pair)
     await fed("watch_bids_asks", lambda: ex.watch_bids_asks([S]), inside,
-              until=lambda v: v[S]["bid"] == 59990)
+              until=lambda: S in ex.bidsasks and ex.bidsasks[S]["bid"] == 59990,
+              state=lambda: {S: ex.bidsasks[S]})
     await call("watch_order_book", lambda: ex.watch_order_book(S))
     book = ex.orderbooks[S]
     out["watch_order_book top"] = [book["bids"][0], book["asks"][0]]
@@ -100,25 +106,27 @@ async def streams(ex):
     await fed("watch_trades", lambda: ex.watch_trades(S), buy)
     await fed("watch_trades aggTrade", lambda: ex.watch_trades(S, None, None, {"name": "aggTrade"}),
               buy)
-    await fed("watch_tickers all", lambda: ex.watch_tickers(), until=lambda v: S in v)
-    await fed("watch_tickers ticker_1h all", lambda: ex.watch_tickers(None, {"name": "ticker_1h"}),
-              until=lambda v: S in v)
+    # The first array of an all-market stream holds every symbol (web-socket-streams.md).
+    await call("watch_tickers all", lambda: ex.watch_tickers())
+    await call("watch_tickers ticker_1h all", lambda: ex.watch_tickers(None, {"name": "ticker_1h"}))
     await call("watch_tickers ticker all", lambda: ex.watch_tickers(None, {"name": "ticker"}))
     await call("watch_bids_asks all", lambda: ex.watch_bids_asks())
     await fed("watch_trades_for_symbols", lambda: ex.watch_trades_for_symbols([S, "ETH/USDT"]),
               lambda: ex.create_order("ETH/USDT", "market", "buy", 0.01))
-    await call("watch_ohlcv", lambda: ex.watch_ohlcv(S, "1m"))
+    await call("watch_ohlcv", lambda: ex.watch_ohlcv(S, "1d"))
     await call("watch_ohlcv_for_symbols", lambda: ex.watch_ohlcv_for_symbols([[S, "1m"]]))
     await fed("watch_order_book after", lambda: ex.watch_order_book(S),
-              lambda: ex.cancel_all_orders(S), until=lambda v: v["bids"][0][0] != 59990)
+              lambda: ex.cancel_all_orders(S),
+              until=lambda: ex.orderbooks[S]["bids"][0][0] != 59990,
+              state=lambda: {side: ex.orderbooks[S][side][:1] for side in ("bids", "asks")})
     for name in ("un_watch_ticker", "un_watch_order_book", "un_watch_trades", "un_watch_ohlcv"):
-        args = (S, "1m") if name == "un_watch_ohlcv" else (S,)
+        args = (S, "1d") if name == "un_watch_ohlcv" else (S,)
         await call(name, lambda: getattr(ex, name)(*args))
     await call("un_watch_bids_asks", lambda: ex.un_watch_bids_asks([S]))
     await call("un_watch_tickers", lambda: ex.un_watch_tickers([S, "ETH/USDT"]))
     # WebSocket API market data.
     await call("fetch_trades_ws", lambda: ex.fetch_trades_ws(S, None, 3))
-    await call("fetch_ohlcv_ws", lambda: ex.fetch_ohlcv_ws(S, "1m", None, 3))
+    await call("fetch_ohlcv_ws", lambda: ex.fetch_ohlcv_ws(S, "1d", None, 3))
     await call("fetch_ticker_ws", lambda: ex.fetch_ticker_ws(S))
     await call("fetch_order_book_ws", lambda: ex.fetch_order_book_ws(S, 5))
 
@@ -130,6 +138,8 @@ ACCOUNT = (
     HEAD
     + """
 async def account(ex):
+    # userDataStream.subscribe.signature, answered before the watchers below start.
+    await call("authenticate", lambda: ex.authenticate())
     balance = await call("fetch_balance_ws", lambda: ex.fetch_balance_ws())
     out["fetch_balance_ws info"] = [b for b in balance["info"]["balances"]
                                     if b["asset"] in ("BTC", "USDT")]
@@ -140,17 +150,19 @@ async def account(ex):
     await fed("watch_balance deposit", lambda: ex.watch_balance(),
               lambda: ex.create_order_ws(S, "limit", "buy", 0.001, 50000,
                                          {"newClientOrderId": "deposit-signal"}),
-              until=lambda b: b["info"]["e"] == "balanceUpdate")
+              until=lambda: ex.balance["spot"]["BTC"]["used"] == 0.1,
+              state=lambda: ex.balance["spot"])
     await ex.cancel_all_orders_ws(S)
-    closed = lambda orders: any(o["status"] == "closed" for o in orders)
+    sold = lambda: [o for o in ex.orders if o["side"] == "sell" and o["status"] == "closed"]
     await fed("watch_orders", lambda: ex.watch_orders(S),
-              lambda: ex.create_order_ws(S, "market", "sell", 0.01), until=closed)
+              lambda: ex.create_order_ws(S, "market", "sell", 0.01), until=sold, state=sold)
     await fed("watch_my_trades", lambda: ex.watch_my_trades(S),
               lambda: ex.create_order_ws(S, "market", "buy", 0.002))
     await fed("watch_orders limit", lambda: ex.watch_orders(),
               lambda: ex.create_order_ws(S, "limit", "buy", 0.01, 55000,
                                          {"newClientOrderId": "ws-limit"}),
-              until=lambda orders: orders[-1]["clientOrderId"] == "ws-limit")
+              until=lambda: any(o["clientOrderId"] == "ws-limit" for o in ex.orders),
+              state=lambda: [o for o in ex.orders if o["clientOrderId"] == "ws-limit"])
     limit = out["watch_orders limit"][-1]
     await call("fetch_order_ws", lambda: ex.fetch_order_ws(limit["id"], S))
     await call("fetch_order_ws clientOrderId", lambda: ex.fetch_order_ws(
@@ -191,12 +203,11 @@ async def account(ex):
     # Each executionReport answers one watch: the legs are read from ccxt's order cache.
     legs = lambda: [o for o in ex.orders if o["side"] == "sell" and o["amount"] == 0.002]
     await fed("watch_orders oco", lambda: ex.watch_orders(S),
-              lambda: ex.private_post_orderlist_oco(oco), until=lambda _: len(legs()) == 2)
-    out["oco legs"] = keep(legs())
+              lambda: ex.private_post_orderlist_oco(oco), until=lambda: len(legs()) == 2,
+              state=legs)
     await fed("watch_orders oco canceled", lambda: ex.watch_orders(S),
               lambda: call("cancel_all_orders_ws list", lambda: ex.cancel_all_orders_ws(S)),
-              until=lambda _: [o["status"] for o in legs()] == ["canceled"] * 2)
-    out["oco legs canceled"] = keep(legs())
+              until=lambda: [o["status"] for o in legs()] == ["canceled"] * 2, state=legs)
 
 asyncio.run(main(*sys.argv[1:4], "account"))
 """
@@ -224,7 +235,7 @@ async def live(ex):
     await call("watch_order_book", book)
     await fed("watch_trades", lambda: ex.watch_trades(S),
               lambda: ex.create_order(S, "market", "buy", 0.001))
-    await call("watch_ohlcv", lambda: ex.watch_ohlcv(S, "1m"))
+    await call("watch_ohlcv", lambda: ex.watch_ohlcv(S, "1d"))
 
 asyncio.run(main(*sys.argv[1:4], "live"))
 """
@@ -307,13 +318,15 @@ def check_streams(out: dict[str, Any]) -> None:
     assert out["watch_tickers ticker_1h all"]["BTC/USDT"]["last"] == 60012
     eth = out["watch_trades_for_symbols"][-1]
     assert (eth["symbol"], eth["amount"], eth["side"]) == ("ETH/USDT", 0.01, "buy")
+    # The two buys in today's kline; the current 1m kline holds them or, past the minute's
+    # end, reads as their close with no volume (README, Market data).
     candle = out["watch_ohlcv"][-1]
     assert candle[1:] == [60012, 60012, 60012, 60012, 0.002]
-    assert out["watch_ohlcv_for_symbols"]["BTC/USDT"]["1m"][-1] == candle
+    assert out["watch_ohlcv_for_symbols"]["BTC/USDT"]["1m"][-1][1:5] == [60012] * 4
     for name in ("ticker", "order_book", "trades", "ohlcv", "bids_asks", "tickers"):
         assert out[f"un_watch_{name}"] is True, name
     assert [(t["id"], t["price"]) for t in out["fetch_trades_ws"]] == [("1", 60012), ("2", 60012)]
-    assert out["fetch_ohlcv_ws"][-1] == candle
+    assert out["fetch_ohlcv_ws"] == [candle]
 
 
 def check_account(out: dict[str, Any]) -> None:
@@ -328,8 +341,11 @@ def check_account(out: dict[str, Any]) -> None:
     balance = out["watch_balance"]
     assert balance["BTC"] == {"free": 1.00999, "used": 0, "total": 1.00999}
     assert balance["USDT"]["free"] == pytest.approx(100000 - 600.12)
-    # balanceUpdate (user-data-stream.md, Balance Update): ccxt adds the delta to "free".
-    assert out["watch_balance deposit"]["BTC"]["free"] == pytest.approx(1.00999 + 0.5)
+    # The deposit of 0.5 BTC and the external lock of 0.1 (user-data-stream.md, Balance Update,
+    # External Lock Update, each followed by the account position).
+    assert out["watch_balance deposit"]["BTC"] == {
+        "free": pytest.approx(1.40999), "used": 0.1, "total": pytest.approx(1.50999),
+    }  # fmt: skip
     # executionReport (user-data-stream.md, Order Update) through watch_orders / watch_my_trades.
     filled = out["watch_orders"][-1]
     assert fields(filled, "type", "side", "status", "amount", "filled", "average") == (
@@ -395,12 +411,12 @@ def check_account(out: dict[str, Any]) -> None:
     # An OCO's legs through executionReport, and cancel-all ending the list: its answer holds
     # the list's entry (web-socket-api.md, Cancel open orders), which ccxt parses as one order
     # with no id; the legs' CANCELED reports reach watch_orders.
-    legs = out["oco legs"]
+    legs = out["watch_orders oco"]
     assert [(o["raw"]["o"], o["status"], o["price"]) for o in legs] == [
         ("LIMIT_MAKER", "open", 62000), ("STOP_LOSS_LIMIT", "open", 57000),
     ]  # fmt: skip
     assert [o["id"] for o in out["cancel_all_orders_ws list"]] == [None]
-    ended = out["oco legs canceled"]
+    ended = out["watch_orders oco canceled"]
     assert [(o["id"], o["status"]) for o in ended] == [(o["id"], "canceled") for o in legs]
     mine = out["fetch_my_trades_ws"]
     assert [t["order"] for t in mine] == [o["id"] for o in out["fetch_closed_orders_ws"]]
