@@ -231,6 +231,7 @@ async def live(ex):
             nonces.append(book["nonce"])
         return {"nonces": nonces, "top": [book["bids"][0][0], book["asks"][0][0]],
                 "levels": [len(book["bids"]), len(book["asks"])]}
+    await call("watch_ohlcv before a trade", lambda: ex.watch_ohlcv(S, "1m"))
     await call("watch_bids_asks", quotes)
     await call("watch_order_book", book)
     await fed("watch_trades", lambda: ex.watch_trades(S),
@@ -439,6 +440,9 @@ async def test_streams_of_a_moving_market(aiohttp_server: Any, tmp_path: Path) -
     book = out["watch_order_book"]
     assert book["nonces"] == sorted(set(book["nonces"])) and book["levels"] == [10, 10]
     assert 0 < book["top"][0] < book["top"][1]
+    # Before the first trade the kline stream pushes the current kline at the reference price,
+    # with no volume (web-socket-streams.md, Kline/Candlestick Streams: every second).
+    assert [k[1:] for k in out["watch_ohlcv before a trade"]] == [[60000, 60000, 60000, 60000, 0]]
     trade = out["watch_trades"][-1]
     assert (trade["side"], trade["amount"]) == ("buy", 0.001)
     assert out["watch_ohlcv"][-1][5] >= 0.001

@@ -18,6 +18,8 @@ Rules (web-socket-streams.md):
   ``!ticker_<1h|4h|1d>@arr``) are computed once per tick per stream, encoded once and sent to
   every subscriber. The all-market arrays hold only the symbols whose ticker changed since the
   stream's last array (the first array holds every symbol); nothing changed, nothing is sent.
+  A kline stream pushes its current kline every tick of a second, also before the symbol's
+  first trade (a kline at the reference price, no trade).
 - Limits ("WebSocket Limits"): more than 5 incoming messages a second closes the connection;
   at most 1024 streams per connection; a connection lives ``max_connection_age`` (24 h); a
   ping frame every ``ping_interval``. A subscriber that stops reading is disconnected once its
@@ -42,7 +44,14 @@ import orjson
 from aiohttp import WSMsgType, web
 
 from oms.wire.enums import Side
-from transports.sim.market_data import INTERVALS, MarketData, MarketUpdate, interval_close
+from transports.sim.market_data import (
+    INTERVALS,
+    KlineBucket,
+    MarketData,
+    MarketUpdate,
+    interval_close,
+    interval_open,
+)
 from transports.sim.server.core import ServerState
 from transports.sim.server.market import (
     agg_body,
@@ -432,12 +441,19 @@ class StreamHub:
             else []
         )
         current = data.current_kline(interval, now, offset)
+        if current is None:
+            # No trade yet (klines run from the first one), yet the stream pushes the current
+            # kline every second (web-socket-streams.md, Kline/Candlestick Streams): no trade,
+            # at the reference price the tickers show as the last price; the one before, closed.
+            ref = self.state.exchange.reference_price(symbol)
+            current = KlineBucket.empty(interval_open(now, interval, offset), ref)
+            if previous is not None and previous != current.open_time:
+                closed = interval_close(previous, interval, offset)
+                found = [(previous, closed, KlineBucket.empty(previous, ref))]
         for open_time, close_time, k in found:
             if open_time == previous and (current is None or current.open_time != open_time):
                 body = kline_body(symbol, interval, open_time, close_time, k, closed=True)
                 self._publish(name, {"e": "kline", "E": now, "s": symbol, "k": body})
-        if current is None:
-            return
         self._kline_open[name] = current.open_time
         close_time = interval_close(current.open_time, interval, offset)
         body = kline_body(symbol, interval, current.open_time, close_time, current, closed=False)
