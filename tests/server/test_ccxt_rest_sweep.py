@@ -40,7 +40,8 @@ D = Decimal
 CCXT_COMMON = """
 import json, re, sys
 RAW = ("type", "status", "stopPrice", "icebergQty", "trailingDelta", "selfTradePreventionMode",
-       "timeInForce", "origQuoteOrderQty", "X", "o", "f", "P", "d", "x")
+       "timeInForce", "origQuoteOrderQty", "usedSor", "workingFloor", "X", "o", "f", "P", "d",
+       "x")
 
 def point(ex, base):
     for name, url in list(ex.urls["api"].items()):
@@ -178,6 +179,10 @@ async def trading(ex):
         S, "limit", "buy", 0.001, 54000, {"selfTradePrevention": "expire_both"}))
     await call("create_order test", lambda: ex.create_order(
         S, "limit", "buy", 0.01, 55000, {"test": True}))
+    await call("create_order sor", lambda: ex.create_order(
+        S, "market", "buy", 0.001, None, {"sor": True}))
+    await call("create_order sor test", lambda: ex.create_order(
+        S, "market", "buy", 0.001, None, {"sor": True, "test": True}))
     ex.options["fetchOpenOrders"] = {"warnWithoutSymbol": False}
     await call("fetch_open_orders all", lambda: ex.fetch_open_orders())
     await call("cancel_all_orders", lambda: ex.cancel_all_orders(S))
@@ -670,6 +675,11 @@ def check_trading(out: dict[str, Any]) -> None:
     )
     # order/test answers {} (rest-api.md, Test new order): nothing for ccxt to parse.
     assert out["create_order test"]["id"] is None
+    # ccxt's sor parameter: POST /api/v3/sor/order (rest-api.md, New order using SOR).
+    sor = out["create_order sor"]
+    assert fields(sor, "status", "filled", "average") == ("closed", 0.001, ask)
+    assert (sor["raw"]["usedSor"], sor["raw"]["workingFloor"]) == (True, "SOR")
+    assert out["create_order sor test"]["id"] is None
     resting = out["fetch_open_orders all"]
     assert len(resting) == 8 and {o["status"] for o in resting} == {"open"}
     assert sorted(o["id"] for o in out["cancel_all_orders"]) == sorted(o["id"] for o in resting)
@@ -714,11 +724,11 @@ def check_conditional(out: dict[str, Any]) -> None:
         assert (order["status"], order["triggerPrice"]) == ("open", stop), name
     assert len(out["cancel_all_orders trailing"]) == 4
     statuses = [o["status"] for o in out["fetch_orders"]]
-    # 9 filled, 2 expired (IOC, FOK), 24 canceled: every order this sweep placed with ccxt.
-    assert statuses.count("closed") == len(out["fetch_closed_orders"]) == 9
+    # 10 filled, 2 expired (IOC, FOK), 24 canceled: every order this sweep placed with ccxt.
+    assert statuses.count("closed") == len(out["fetch_closed_orders"]) == 10
     assert statuses.count("expired") == 2
     assert statuses.count("canceled") == len(out["fetch_canceled_orders"]) == 24
-    assert len(out["fetch_canceled_and_closed_orders"]) == 33
+    assert len(out["fetch_canceled_and_closed_orders"]) == 34
 
 
 def check_implicit(out: dict[str, Any]) -> None:
@@ -755,9 +765,12 @@ def check_implicit(out: dict[str, Any]) -> None:
     assert out["private POST sor/order/test"] == {}
     assert out["private GET account"]["commissionRates"]["taker"] == "0.00100000"
     assert out["private GET account/commission"]["symbol"] == "BTCUSDT"
-    assert (
-        out["private GET myAllocations"][0]["orderId"] == out["private POST sor/order"]["orderId"]
-    )
+    # The allocations of the two SOR orders: ccxt's (create_order sor) and the implicit one.
+    allocated = [a["orderId"] for a in out["private GET myAllocations"]]
+    assert allocated == [
+        int(out["create_order sor"]["id"]),
+        out["private POST sor/order"]["orderId"],
+    ]
     assert out["private GET myPreventedMatches"] == []
     assert "PRICE_FILTER" in {
         f["filterType"] for f in out["request GET myFilters"]["symbolFilters"]

@@ -183,6 +183,8 @@ async def account(ex):
                                            {"trailingDelta": 100})),
         ("create_order_ws icebergQty", ("limit", "sell", 0.01, 65000, {"icebergQty": 0.005})),
         ("create_order_ws test", ("limit", "buy", 0.01, 55000, {"test": True})),
+        ("create_order_ws sor", ("market", "buy", 0.001, None, {"sor": True})),
+        ("create_order_ws sor test", ("market", "buy", 0.001, None, {"sor": True, "test": True})),
         # ccxt's unified parameters, which create_order_ws also sends as they are.
         ("create_order_ws clientOrderId", ("limit", "buy", 0.01, 55000,
                                            {"clientOrderId": "ws-unified"})),
@@ -400,6 +402,10 @@ def check_account(out: dict[str, Any]) -> None:
     # (rest-api.md, New Order list - OCO, the stop leg's "workingTime": -1).
     assert out["create_order_ws STOP_LOSS_LIMIT"]["timestamp"] == -1
     assert out["create_order_ws test"]["id"] is None  # order.test answers {}
+    # ccxt sends sor.order.place only with test: with sor alone it sends order.place.
+    sor = out["create_order_ws sor"]
+    assert (sor["status"], sor["filled"]) == ("closed", 0.001) and "usedSor" not in sor["raw"]
+    assert out["create_order_ws sor test"]["id"] is None  # sor.order.test answers {}
     resting_ids = [o["id"] for o in out["fetch_open_orders_ws all"]]
     assert len(resting_ids) == 5
     canceled = out["cancel_all_orders_ws"]
@@ -407,8 +413,8 @@ def check_account(out: dict[str, Any]) -> None:
     assert {o["status"] for o in canceled} == {"canceled"}
     statuses = [o["status"] for o in out["fetch_orders_ws"]]
     counts = {status: statuses.count(status) for status in ("closed", "canceled", "expired")}
-    assert counts == {"closed": 5, "canceled": 8, "expired": 1}
-    assert len(out["fetch_closed_orders_ws"]) == 5
+    assert counts == {"closed": 6, "canceled": 8, "expired": 1}
+    assert len(out["fetch_closed_orders_ws"]) == 6
     # An OCO's legs through executionReport, and cancel-all ending the list: its answer holds
     # the list's entry (web-socket-api.md, Cancel open orders), which ccxt parses as one order
     # with no id; the legs' CANCELED reports reach watch_orders.
