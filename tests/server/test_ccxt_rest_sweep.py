@@ -141,6 +141,17 @@ async def trading(ex):
     await call("fetch_ohlcv", lambda: ex.fetch_ohlcv(S, "1m", None, 5))
     await call("fetch_ohlcv since", lambda: ex.fetch_ohlcv(S, "1h", ex.milliseconds() - 7200000))
     await call("fetch_my_trades", lambda: ex.fetch_my_trades(S))
+    # ccxt's time windows: startTime and endTime (rest-api.md, each endpoint's parameters).
+    now = ex.milliseconds()
+    until = {"until": now + 1000}
+    await call("fetch_trades until", lambda: ex.fetch_trades(S, now - 60000, None, until))
+    await call("fetch_ohlcv until", lambda: ex.fetch_ohlcv(S, "1m", now - 600000, None, until))
+    await call("fetch_my_trades until", lambda: ex.fetch_my_trades(S, now - 60000, None, until))
+    await call("fetch_orders until", lambda: ex.fetch_orders(S, now - 60000, None, until))
+    await call("fetch_ohlcv paginate", lambda: ex.fetch_ohlcv(
+        S, "1m", now - 3600000, None, {"paginate": True, "paginationCalls": 2}))
+    await call("fetch_my_trades paginate", lambda: ex.fetch_my_trades(
+        S, now - 60000, None, {"paginate": True, "paginationCalls": 2}))
     await call("fetch_my_trades since", lambda: ex.fetch_my_trades(
         S, ex.milliseconds() - 60000, 2))
     await call("fetch_order_trades", lambda: ex.fetch_order_trades(buy["id"], S))
@@ -621,6 +632,14 @@ def check_trading(out: dict[str, Any]) -> None:
     )
     assert mine[0]["fee"] == buy["fee"] and mine[1]["fee"] == sell["fee"]
     assert len(out["fetch_my_trades since"]) == 2
+    # Windows over the whole sweep so far (startTime / endTime), and ccxt's pagination.
+    ids = [t["id"] for t in mine]
+    assert [t["id"] for t in out["fetch_trades until"]] == [t["id"] for t in aggs] == ids
+    assert [t["id"] for t in out["fetch_my_trades until"]] == ids
+    assert [t["id"] for t in out["fetch_my_trades paginate"]] == ids
+    assert [o["id"] for o in out["fetch_orders until"]] == [t["order"] for t in mine]
+    for name in ("fetch_ohlcv until", "fetch_ohlcv paginate"):
+        assert sum(k[5] for k in out[name]) == pytest.approx(volume), name
     assert [t["id"] for t in out["fetch_order_trades"]] == [mine[0]["id"]]
     limit = out["create_order limit"]
     assert fields(limit, *ORDER) == ("limit", "buy", "open", "GTC", 55000, 0.01, 0, 0.01)
