@@ -84,12 +84,12 @@ async def market_data(c):
     await call("get_historical_trades", c.get_historical_trades(symbol=S, fromId=0))
     await call("get_aggregate_trades", c.get_aggregate_trades(symbol=S))
     await collect("aggregate_trade_iter", c.aggregate_trade_iter(S))
-    await call("get_klines", c.get_klines(symbol=S, interval="1m"))
+    await call("get_klines", c.get_klines(symbol=S, interval="1h"))
     await call("get_ui_klines", c.get_ui_klines(symbol=S, interval="1h", timeZone="8"))
     start = out["get_klines"][0][0]
-    await call("get_historical_klines", c.get_historical_klines(S, "1m", start))
+    await call("get_historical_klines", c.get_historical_klines(S, "1h", start))
     await collect("get_historical_klines_generator",
-                  await c.get_historical_klines_generator(S, "1m", start))
+                  await c.get_historical_klines_generator(S, "1h", start))
     await call("get_avg_price", c.get_avg_price(symbol=S))
     await call("get_ticker", c.get_ticker(symbol=S))
     await call("get_symbol_ticker", c.get_symbol_ticker(symbol=S))
