@@ -1,6 +1,7 @@
 """Every REST method of python-binance's ``AsyncClient`` that reaches ``/api/v3`` against
 the local server, each answer checked for its values (in a child process, as in
-test_client_library), and the same calls through the synchronous ``Client``.
+test_client_library), and a few of the same calls (REST and WebSocket API) through the
+synchronous ``Client``.
 
 The child lists the methods itself: every ``AsyncClient`` method whose body (or a helper it
 calls) sends to ``/api/v3`` (``_get`` / ``_post`` / ``_put`` / ``_delete`` /
@@ -256,7 +257,9 @@ def sync(base, key, secret):
     # The synchronous client: the same requests through ``requests``.
     class Local(Client):
         API_URL = base
+        WS_API_URL = base.replace("http", "ws", 1).removesuffix("/api") + "/ws-api/v3"
     c = Local(key, secret)
+    c.ws_api.TIMEOUT = 1  # closing waits this long for its read loop (10 s by default)
     got = {}
     try:
         got["ping"] = c.ping()
@@ -270,8 +273,15 @@ def sync(base, key, secret):
         got["cancel_all"] = c.cancel_all_open_orders(symbol=S)
         got["trades"] = c.get_my_trades(symbol=S, orderId=got["market"]["orderId"])
         got["balance"] = c.get_asset_balance("USDT")
+        # Its WebSocket API calls run on an event loop of their own.
+        got["ws_order"] = c.ws_create_order(
+            symbol=S, side="BUY", type="LIMIT", timeInForce="GTC", quantity="0.01",
+            price="55000")
+        got["ws_cancel"] = c.ws_cancel_order(symbol=S, orderId=got["ws_order"]["orderId"])
+        got["ws_account"] = c.ws_get_account()
     finally:
-        c.close_connection()
+        c.close_connection()  # the session only: python-binance leaves its WebSocket open
+        c.loop.run_until_complete(c.ws_api.close())
     out["sync"] = got
 
 asyncio.run(main(*sys.argv[1:]))
@@ -613,6 +623,11 @@ async def test_every_rest_call(serve: ServeFactory) -> None:
     assert sync["oco"]["listOrderStatus"] == "EXECUTING"
     assert [x["listOrderStatus"] for x in sync["cancel_all"]] == ["ALL_DONE"]
     assert [t["commission"] for t in sync["trades"]] == ["0.05890000"]
+    assert fields(sync["ws_order"], "status", "price") == ("NEW", "55000.00000000")
+    assert sync["ws_cancel"]["status"] == "CANCELED"
     usdt = served.balance("demo", "USDT")
+    assert {"asset": "USDT", "free": f"{usdt[0]:.8f}", "locked": "0.00000000"} in sync[
+        "ws_account"
+    ]["balances"]
     assert sync["balance"] == {"asset": "USDT", "free": f"{usdt[0]:.8f}", "locked": "0.00000000"}
     assert usdt == (Decimal("157501") + Decimal("58.8411"), Decimal(0))

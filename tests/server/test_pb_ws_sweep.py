@@ -9,7 +9,16 @@ python-binance 1.0.37 reads the user data stream over the WebSocket API
 listStatus, balanceUpdate, externalLockUpdate). The child places a resting order named
 ``deposit-signal`` when it is ready for the balance events; the test then credits and locks
 balance on the served exchange. The child lists the ``ws_*`` methods itself, from
-python-binance's source, and must call them all. Skipped when python-binance is missing.
+python-binance's source, and must call them all.
+
+Market streams: trade, aggTrade, kline, diff and partial depth (1000 / 100 ms), symbol
+ticker, mini ticker and book ticker, combined streams (``multiplex_socket``, also for the
+all-market ``!miniTicker@arr`` and ``!ticker_1h@arr``) and the ``DepthCacheManager`` (depth
+snapshot plus diff stream), each read after one MARKET sell. Three python-binance sockets
+stay silent, as the server serves only documented streams: ``miniticker_socket`` asks for
+``!miniTicker@arr@1000ms`` (no such stream name in web-socket-streams.md), ``ticker_socket``
+for ``!ticker@arr`` (retired 2026-03-26) and ``book_ticker_socket`` for ``!bookTicker``
+(removed 2022; CHANGELOG.md). Skipped when python-binance is missing.
 """
 
 from __future__ import annotations
@@ -30,8 +39,14 @@ SCRIPT = (
     PB_ENUM
     + """
 import asyncio, contextlib, json, sys
-from binance import AsyncClient, BinanceSocketManager
+from decimal import Decimal
+from binance import AsyncClient, BinanceSocketManager, DepthCacheManager
 from binance.exceptions import BinanceAPIException
+from binance.ws.reconnecting_websocket import ReconnectingWebsocket
+
+# A socket closes once its read loop's wait for a message (TIMEOUT, 10 s) ends: a second
+# here, two for WebSocket API answers (loopback answers take milliseconds).
+ReconnectingWebsocket.TIMEOUT = 1
 
 S = "BTCUSDT"
 out, called = {}, set()
@@ -158,24 +173,42 @@ STREAMS = {
     "book_ticker": lambda m: m.book_ticker_socket(),
 }
 
-async def streams(c, manager):
-    # Each socket is closed once its read loop's wait (TIMEOUT) ends: closed together, with a
-    # short wait, the whole takes about a second.
-    got, sockets = {}, {}
-    for name, make in STREAMS.items():
-        socket = sockets[name] = make(manager)
-        socket.TIMEOUT = 1
+async def streams(c, manager, cache_manager):
+    # The sockets are opened together, read after one MARKET sell, and closed together.
+    got, sockets = {}, {name: make(manager) for name, make in STREAMS.items()}
+    # python-binance's local order book: depth snapshot (REST) plus the diff depth stream.
+    sockets["depth_cache"] = DepthCacheManager(
+        c, S, bm=cache_manager, refresh_interval=0, conv_type=Decimal, ws_interval=100)
+    for socket in sockets.values():
         await socket.__aenter__()
     try:
-        await c.ws_order_market_sell(symbol=S, quantity="0.001")
+        sold = await c.ws_order_market_sell(symbol=S, quantity="0.001")
+        book = await c.get_order_book(symbol=S, limit=5)
+        def after_sale(message):
+            # A periodic stream's push may come before the sale: the first one after it.
+            if not isinstance(message, dict):
+                return True  # the depth cache: built from the snapshot and the diff stream
+            data = message.get("data", message)
+            if "lastUpdateId" in data:
+                return data["lastUpdateId"] >= book["lastUpdateId"]
+            event = data[0] if isinstance(data, list) else data
+            return "E" not in event or event["E"] >= sold["transactTime"]
         async def first(name, socket):
             try:
-                got[name] = await asyncio.wait_for(socket.recv(), 3)
-            except asyncio.TimeoutError:
+                async with asyncio.timeout(3):
+                    while not after_sale(message := await socket.recv()):
+                        pass
+                    got[name] = message
+            except TimeoutError:
                 got[name] = "silent"
         await asyncio.gather(*(first(n, s) for n, s in sockets.items()))
     finally:
         await asyncio.gather(*(s.__aexit__(None, None, None) for s in sockets.values()))
+    cache = got.pop("depth_cache")
+    got["depth_cache"] = {
+        "bids": [[str(p), str(q)] for p, q in cache.get_bids()[:2]],
+        "asks": [[str(p), str(q)] for p, q in cache.get_asks()[:2]],
+    }
     out["streams"] = got
 
 async def main(base, ws_api, stream_url, key, secret):
@@ -183,9 +216,10 @@ async def main(base, ws_api, stream_url, key, secret):
         API_URL = base
         WS_API_URL = ws_api
     c = await Local.create(key, secret)
-    c.ws_api.TIMEOUT = 2  # as the sockets' (streams): closing waits for its read loop this long
-    manager = BinanceSocketManager(c)
-    manager.STREAM_URL = stream_url  # ws://127.0.0.1:PORT/, like wss://stream.binance.com:9443/
+    c.ws_api.TIMEOUT = 2
+    manager, cache_manager = BinanceSocketManager(c), BinanceSocketManager(c)
+    for m in (manager, cache_manager):  # like wss://stream.binance.com:9443/
+        m.STREAM_URL = stream_url
     try:
         for phase in (trading, account):
             try:
@@ -193,7 +227,7 @@ async def main(base, ws_api, stream_url, key, secret):
             except Exception as exc:  # reported, and the sweep goes on
                 out["crashed " + phase.__name__] = repr(exc)
         await user_data(c, manager)
-        await streams(c, manager)
+        await streams(c, manager, cache_manager)
     finally:
         await c.close_connection()
     kinds = {"_ws_api_request"}
@@ -391,6 +425,10 @@ def check_streams(got: dict[str, Any]) -> None:
     # documented "!miniTicker@arr" is above), "!ticker@arr" was retired on 2026-03-26 and
     # "!bookTicker" in 2022 (CHANGELOG.md): nothing comes.
     assert [got[n] for n in ("miniticker", "ticker", "book_ticker")] == ["silent"] * 3
+    assert got["depth_cache"] == {
+        "bids": [["59000.00000000", "0.99800000"], ["58900.00000000", "1.00000000"]],
+        "asks": [["60000.00000000", "0.97600000"], ["60100.00000000", "1.00000000"]],
+    }
 
 
 @pytest.mark.skipif(VERSION is None, reason="python-binance is not installed")
