@@ -249,6 +249,14 @@ async def main(base, key, secret):
                 out["crashed " + phase.__name__] = repr(exc)
     finally:
         await c.close_connection()
+    # X-MBX-TIME-UNIT (rest-api.md, General API Information): times in microseconds.
+    micro = await Local.create(key, secret, time_unit="MICROSECOND")
+    try:
+        await call("micro get_server_time", micro.get_server_time())
+        await call("micro order_market_buy", micro.order_market_buy(symbol=S, quantity="0.001"))
+        await call("micro get_my_trades", micro.get_my_trades(symbol=S, limit=1))
+    finally:
+        await micro.close_connection()
     kinds = {"_get", "_post", "_put", "_delete", "_request_api"}
     spot = {n for n in swept(AsyncClient, kinds) if not n.startswith("futures_")}
     out["not_called"] = sorted(spot - called)
@@ -612,6 +620,14 @@ async def test_every_rest_call(serve: ServeFactory) -> None:
     check_market_data(out)
     check_lists(out)
     check_queries_and_cancels(out)
+    # time_unit="MICROSECOND": every time in microseconds (rest-api.md, General API
+    # Information); the clock is 2026's, so 16 digits.
+    micro = out["micro get_server_time"]["serverTime"], out["micro get_my_trades"][0]["time"]
+    placed = out["micro order_market_buy"]
+    assert [len(str(t)) for t in (*micro, placed["transactTime"], placed["workingTime"])] == [
+        16
+    ] * 4
+    assert out["micro get_my_trades"][0]["orderId"] == placed["orderId"]
     # python-binance's own: a path Binance never served, and the removed listenKey calls.
     assert out["v3_post_cancel_replace"]["error"][0] == 404
     assert {out[name]["error"][0] for name in USER_STREAM} == {GONE}
@@ -630,4 +646,4 @@ async def test_every_rest_call(serve: ServeFactory) -> None:
         "ws_account"
     ]["balances"]
     assert sync["balance"] == {"asset": "USDT", "free": f"{usdt[0]:.8f}", "locked": "0.00000000"}
-    assert usdt == (Decimal("157501") + Decimal("58.8411"), Decimal(0))
+    assert usdt == (Decimal("157501") - Decimal("60") + Decimal("58.8411"), Decimal(0))
