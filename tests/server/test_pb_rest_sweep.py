@@ -29,11 +29,25 @@ from transports.sim.exchange import SimExchange
 from transports.sim.markets import default_markets
 from transports.sim.server.core import wall_clock_ms
 
-# Child-script code shared with test_pb_ws_sweep: ``swept(cls, kinds)`` lists the public
-# methods of ``cls`` whose body, or a method of ``cls`` it calls, calls one of ``kinds``
-# (python-binance's own senders), read from python-binance's source.
-PB_ENUM = """
-import ast, inspect
+# Child-script code shared with test_pb_ws_sweep: ``call(label, coro)`` records an answer
+# (or the error python-binance raised) under ``label`` and the method name as called;
+# ``swept(cls, kinds)`` lists the public methods of ``cls`` whose body, or a method of
+# ``cls`` it calls, calls one of ``kinds`` (python-binance's own senders), read from
+# python-binance's source.
+PB_HEAD = """
+import ast, asyncio, inspect, json, sys
+from binance.exceptions import BinanceAPIException
+
+S = "BTCUSDT"
+out, called = {}, set()
+
+async def call(label, coro):
+    called.add(label.split(" ")[0])
+    try:
+        out[label] = await coro
+    except BinanceAPIException as exc:
+        out[label] = {"error": [exc.status_code, exc.code, exc.message]}
+    return out[label]
 
 def swept(cls, kinds):
     tree = ast.parse(inspect.getsource(inspect.getmodule(cls)))
@@ -54,22 +68,9 @@ def swept(cls, kinds):
 """
 
 SCRIPT = (
-    PB_ENUM
+    PB_HEAD
     + """
-import asyncio, json, sys
 from binance import AsyncClient, Client
-from binance.exceptions import BinanceAPIException
-
-S = "BTCUSDT"
-out, called = {}, set()
-
-async def call(label, coro):
-    called.add(label.split(" ")[0])
-    try:
-        out[label] = await coro
-    except BinanceAPIException as exc:
-        out[label] = {"error": [exc.status_code, exc.code, exc.message]}
-    return out[label]
 
 async def collect(label, agen):
     called.add(label)

@@ -31,33 +31,21 @@ import pytest
 
 from tests.server.conftest import ServeFactory
 from tests.server.test_client_library import VERSION, run_child
-from tests.server.test_pb_rest_sweep import PB_ENUM, exchange, fields
+from tests.server.test_pb_rest_sweep import PB_HEAD, exchange, fields
 from tests.server.test_sdk_ws_sweep import deposit_on_signal
 from transports.sim.server.app import DEMO_API_KEY, DEMO_API_SECRET, ApiAccount
 
 SCRIPT = (
-    PB_ENUM
+    PB_HEAD
     + """
-import asyncio, contextlib, json, sys
+import contextlib
 from decimal import Decimal
 from binance import AsyncClient, BinanceSocketManager, DepthCacheManager
-from binance.exceptions import BinanceAPIException
 from binance.ws.reconnecting_websocket import ReconnectingWebsocket
 
 # A socket closes once its read loop's wait for a message (TIMEOUT, 10 s) ends: a second
 # here, two for WebSocket API answers (loopback answers take milliseconds).
 ReconnectingWebsocket.TIMEOUT = 1
-
-S = "BTCUSDT"
-out, called = {}, set()
-
-async def call(label, coro):
-    called.add(label.split(" ")[0])
-    try:
-        out[label] = await coro
-    except BinanceAPIException as exc:
-        out[label] = {"error": [exc.status_code, exc.code, exc.message]}
-    return out[label]
 
 async def market_data(c):
     await call("ws_ping", c.ws_ping())

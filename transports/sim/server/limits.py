@@ -241,7 +241,8 @@ class RateLimiter:
         if self._held is not None:
             yield
             return
-        self._held = held = []
+        held: list[str] = []
+        self._held = held
         try:
             yield
         finally:
