@@ -20,13 +20,15 @@ from typing import Any
 
 import msgspec
 import pytest
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from oms.wire.enums import OrderType, Side, TimeInForce
 from oms.wire.requests import NewOrder
-from tests.server.conftest import ServeFactory
-from tests.server.test_client_library import VERSION, run_client
+from tests.server.conftest import CAROL_KEY, CAROL_PEM, CAROL_PRIVATE, ServeFactory
+from tests.server.test_client_library import VERSION, run_child, run_client
 from transports.sim.exchange import SimExchange
-from transports.sim.markets import default_markets
+from transports.sim.markets import UNICODE_SYMBOL, default_markets
+from transports.sim.server.app import ApiAccount
 from transports.sim.server.core import wall_clock_ms
 
 # Child-script code shared with test_pb_ws_sweep: ``call(label, coro)`` records an answer
@@ -648,3 +650,95 @@ async def test_every_rest_call(serve: ServeFactory) -> None:
     ]["balances"]
     assert sync["balance"] == {"asset": "USDT", "free": f"{usdt[0]:.8f}", "locked": "0.00000000"}
     assert usdt == (Decimal("157501") - Decimal("60") + Decimal("58.8411"), Decimal(0))
+
+
+# An Ed25519 key (python-binance: a private key of at most 120 characters), the Unicode
+# symbol, error answers, and the user data socket signed with that key.
+KEYS_SCRIPT = (
+    PB_HEAD
+    + """
+from binance import AsyncClient, BinanceSocketManager
+U = "这是测试币456"
+
+async def main(base, ws_api, key, pem):
+    class Local(AsyncClient):
+        API_URL = base
+        WS_API_URL = ws_api
+    c = await Local.create(key, private_key=pem)
+    c.ws_api.TIMEOUT = 1  # closing waits this long for its read loop (10 s by default)
+    try:
+        await call("create_order unicode", c.create_order(
+            symbol=U, side="BUY", type="LIMIT", timeInForce="GTC", quantity="10",
+            price="0.9000", newClientOrderId="ed-1"))
+        await call("get_order unicode", c.get_order(symbol=U, origClientOrderId="ed-1"))
+        await call("get_open_orders unicode", c.get_open_orders(symbol=U))
+        await call("ws_get_order unicode", c.ws_get_order(symbol=U, origClientOrderId="ed-1"))
+        await call("cancel_order unicode", c.cancel_order(symbol=U, origClientOrderId="ed-1"))
+        async with BinanceSocketManager(c).user_socket() as socket:
+            await call("order_market_buy", c.order_market_buy(symbol=S, quantity="0.001"))
+            out["events"] = [await asyncio.wait_for(socket.recv(), 5) for _ in range(3)]
+        await call("get_order unknown", c.get_order(symbol=S, orderId=999999))
+        await call("cancel_order unknown", c.cancel_order(symbol=S, orderId=999999))
+        await call("ws_get_order unknown", c.ws_get_order(symbol=S, orderId=999999))
+        await call("create_order off tick", c.create_order(
+            symbol=S, side="BUY", type="LIMIT", timeInForce="GTC", quantity="0.01",
+            price="55000.001"))
+        await call("get_orderbook_tickers list", c.get_orderbook_tickers(
+            symbols=["BTCUSDT", "ETHUSDT"]))
+    finally:
+        await c.close_connection()
+    print(json.dumps(out))
+
+asyncio.run(main(*sys.argv[1:]))
+"""
+)
+CAROL_PRIVATE_PEM = CAROL_PRIVATE.private_bytes(
+    Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()
+).decode()
+
+
+@pytest.mark.skipif(VERSION is None, reason="python-binance is not installed")
+async def test_ed25519_key_unicode_symbol_and_errors(serve: ServeFactory) -> None:
+    served = exchange()
+    served.create_account("carol", {"USDT": Decimal("1000"), "456": Decimal("1000")})
+    keys = [ApiAccount(account="carol", api_key=CAROL_KEY, ed25519_public_key=CAROL_PEM)]
+    h = await serve(exchange=served, api_accounts=keys, clock=None)
+    out = await run_child(KEYS_SCRIPT, h.base, h.ws_url, CAROL_KEY, CAROL_PRIVATE_PEM)
+    placed = out["create_order unicode"]
+    assert fields(placed, "symbol", "status", "price", "origQty") == (
+        UNICODE_SYMBOL,
+        "NEW",
+        "0.90000000",
+        "10.00000000",
+    )
+    assert out["get_order unicode"]["orderId"] == placed["orderId"]
+    assert [o["clientOrderId"] for o in out["get_open_orders unicode"]] == ["ed-1"]
+    assert out["cancel_order unicode"]["status"] == "CANCELED"
+    assert served.balance("carol", "456") == (Decimal("1000"), Decimal(0))
+    # python-binance signs a WebSocket API request over its percent-encoded parameters
+    # (base_client.py, _generate_ws_api_signature: urlencode); web-socket-api.md, SIGNED
+    # request example: the payload holds the symbol's own UTF-8 text, not its percent-encoding.
+    assert out["ws_get_order unicode"] == {
+        "error": [400, -1022, "Signature for this request is not valid."]
+    }
+    market = out["order_market_buy"]
+    assert fields(market, "status", "cummulativeQuoteQty") == ("FILLED", "60.00000000")
+    events = out["events"]
+    assert [(e["e"], e.get("x")) for e in events] == [
+        ("executionReport", "NEW"),
+        ("executionReport", "TRADE"),
+        ("outboundAccountPosition", None),
+    ]
+    assert fields(events[1], "i", "L", "n", "N") == (
+        market["orderId"],
+        "60000.00000000",
+        "0.00000100",
+        "BTC",
+    )
+    assert out["get_order unknown"] == {"error": [400, -2013, "Order does not exist."]}
+    assert out["cancel_order unknown"] == {"error": [400, -2011, "Unknown order sent."]}
+    assert out["ws_get_order unknown"] == {"error": [400, -2013, "Order does not exist."]}
+    assert out["create_order off tick"] == {"error": [400, -1013, "Filter failure: PRICE_FILTER"]}
+    # python-binance writes a list's repr into the query unencoded ("symbols=['BTCUSDT',
+    # 'ETHUSDT']": a space in the request line); documented: symbols=["BTCUSDT","ETHUSDT"].
+    assert out["get_orderbook_tickers list"]["error"][0] == 400
