@@ -88,6 +88,9 @@ async def market_data(c):
     await call("get_historical_trades", c.get_historical_trades(symbol=S, fromId=0))
     await call("get_aggregate_trades", c.get_aggregate_trades(symbol=S))
     await collect("aggregate_trade_iter", c.aggregate_trade_iter(S))
+    first = out["aggregate_trade_iter"][0]["T"]  # by time: startTime / endTime, then fromId
+    await collect("aggregate_trade_iter start", c.aggregate_trade_iter(S, start_str=first))
+    await call("get_historical_klines all", c.get_historical_klines(S, "1d"))
     await call("get_klines", c.get_klines(symbol=S, interval="1h"))
     await call("get_ui_klines", c.get_ui_klines(symbol=S, interval="1h", timeZone="8"))
     start = out["get_klines"][0][0]
@@ -473,6 +476,11 @@ def check_limit_orders(out: dict[str, Any]) -> None:
     assert out["v3_post_order"]["clientOrderId"] == "pb-v3"
 
 
+def kline_values() -> list[str]:
+    """Open, high, low, close, volume of the six trades."""
+    return ["60000.00000000", "60000.00000000", "59000.00000000", "59000.00000000", "1.02200000"]
+
+
 def check_market_data(out: dict[str, Any]) -> None:
     """Six trades: 60000 x4 then 59000 (0.001) and 59000 (0.999) interleaved as placed."""
     assert out["ping"] == {}
@@ -488,6 +496,10 @@ def check_market_data(out: dict[str, Any]) -> None:
     assert [t["price"] for t in history] == [p + ".00000000" for p in prices]
     assert [t["id"] for t in out["get_recent_trades"]] == [t["id"] for t in history[-5:]]
     assert out["get_aggregate_trades"] == out["aggregate_trade_iter"]
+    assert out["aggregate_trade_iter start"] == out["aggregate_trade_iter"]
+    # From the earliest kline (python-binance asks klines with startTime=0, limit=1 first).
+    [day] = out["get_historical_klines all"]
+    assert day[1:6] == kline_values()
     assert [a["q"] for a in out["aggregate_trade_iter"]] == [
         "0.01000000",
         "0.01000000",
@@ -497,13 +509,7 @@ def check_market_data(out: dict[str, Any]) -> None:
         "0.99900000",
     ]
     [kline] = out["get_klines"]
-    assert kline[1:6] == [
-        "60000.00000000",
-        "60000.00000000",
-        "59000.00000000",
-        "59000.00000000",
-        "1.02200000",
-    ]
+    assert kline[1:6] == kline_values()
     assert kline[8] == 6
     assert out["get_historical_klines"] == out["get_historical_klines_generator"] == [kline]
     ui = out["get_ui_klines"][0]
