@@ -689,6 +689,12 @@ async def main(base, ws_api, key, pem):
         await call("create_order off tick", c.create_order(
             symbol=S, side="BUY", type="LIMIT", timeInForce="GTC", quantity="0.01",
             price="55000.001"))
+        replace = dict(symbol=S, side="BUY", type="LIMIT", timeInForce="GTC",
+                       quantity="0.01", price="55000", cancelReplaceMode="STOP_ON_FAILURE",
+                       cancelOrderId=999999)
+        await call("cancel_replace_order unknown", c.cancel_replace_order(**replace))
+        await call("ws_cancel_and_replace_order unknown", c.ws_cancel_and_replace_order(
+            **replace))
         await call("get_orderbook_tickers list", c.get_orderbook_tickers(
             symbols=["BTCUSDT", "ETHUSDT"]))
     finally:
@@ -748,3 +754,8 @@ async def test_ed25519_key_unicode_symbol_and_errors(serve: ServeFactory) -> Non
     # python-binance writes a list's repr into the query unencoded ("symbols=['BTCUSDT',
     # 'ETHUSDT']": a space in the request line); documented: symbols=["BTCUSDT","ETHUSDT"].
     assert out["get_orderbook_tickers list"]["error"][0] == 400
+    # rest-api.md, Cancel an Existing Order and Send a New Order: the cancel failed, the new
+    # order was not attempted.
+    failed = {"error": [400, -2022, "Order cancel-replace failed."]}
+    assert out["cancel_replace_order unknown"] == failed
+    assert out["ws_cancel_and_replace_order unknown"] == failed
