@@ -10,7 +10,9 @@ Answers are compared with Binance's documented strings (rest-api.md, each endpoi
 Response: prices and quantities as 8-decimal strings) and with the served exchange's own
 balances. The few calls that fail are python-binance's: a path Binance never served
 (``v3_post_cancel_replace``: ``/api/v3/cancelReplace``) and the listenKey endpoints Binance
-removed in 2026-02 (docs/local-exchange-coverage.md). Skipped when python-binance is missing.
+removed in 2026-02 (docs/local-exchange-coverage.md). A second test signs with an Ed25519
+key (REST, WebSocket API, user data socket), trades the Unicode symbol and checks error
+answers. Skipped when python-binance is missing.
 """
 
 from __future__ import annotations
