@@ -275,7 +275,7 @@ def sync(base, key, secret):
         API_URL = base
         WS_API_URL = base.replace("http", "ws", 1).removesuffix("/api") + "/ws-api/v3"
     c = Local(key, secret)
-    c.ws_api.TIMEOUT = 1  # closing waits this long for its read loop (10 s by default)
+    c.ws_api.TIMEOUT = 3  # an answer's wait, and closing's for its read loop (10 s by default)
     got = {}
     try:
         got["ping"] = c.ping()
@@ -673,7 +673,7 @@ async def main(base, ws_api, key, pem):
         API_URL = base
         WS_API_URL = ws_api
     c = await Local.create(key, private_key=pem)
-    c.ws_api.TIMEOUT = 1  # closing waits this long for its read loop (10 s by default)
+    c.ws_api.TIMEOUT = 3  # an answer's wait, and closing's for its read loop (10 s by default)
     try:
         await call("create_order unicode", c.create_order(
             symbol=U, side="BUY", type="LIMIT", timeInForce="GTC", quantity="10",

@@ -44,7 +44,7 @@ from binance import AsyncClient, BinanceSocketManager, DepthCacheManager
 from binance.ws.reconnecting_websocket import ReconnectingWebsocket
 
 # A socket closes once its read loop's wait for a message (TIMEOUT, 10 s) ends: a second
-# here, two for WebSocket API answers (loopback answers take milliseconds).
+# here, three for the WebSocket API (its answers take milliseconds on loopback).
 ReconnectingWebsocket.TIMEOUT = 1
 
 async def market_data(c):
@@ -204,7 +204,7 @@ async def main(base, ws_api, stream_url, key, secret):
         API_URL = base
         WS_API_URL = ws_api
     c = await Local.create(key, secret)
-    c.ws_api.TIMEOUT = 2
+    c.ws_api.TIMEOUT = 3
     manager, cache_manager = BinanceSocketManager(c), BinanceSocketManager(c)
     for m in (manager, cache_manager):  # like wss://stream.binance.com:9443/
         m.STREAM_URL = stream_url
