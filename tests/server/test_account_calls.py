@@ -50,7 +50,7 @@ async def test_rest_all_orders_rate_limit_and_prevented_matches(harness: Harness
     [match] = by_order.json()
     assert (match["takerOrderId"], match["makerOrderId"]) == (5, 4)
     assert match["selfTradePreventionMode"] == "EXPIRE_MAKER"
-    assert match["makerPreventedQuantity"] == "0.1"
+    assert match["makerPreventedQuantity"] == "0.10000000"
     bad = await client.signed("GET", "/v3/myPreventedMatches", {"symbol": "BTCUSDT"})
     assert bad.json()["code"] == -1128
 
@@ -210,7 +210,7 @@ async def test_rest_iceberg_depth_and_stp_decrement(harness: Harness) -> None:
     )
     [match] = reply.json()
     assert match["selfTradePreventionMode"] == "DECREMENT"
-    assert match["takerPreventedQuantity"] == match["makerPreventedQuantity"] == "0.2"
+    assert match["takerPreventedQuantity"] == match["makerPreventedQuantity"] == "0.20000000"
     # The maker keeps 0.4, shown 0.2 at a time (its part refilled at the back of the level).
     depth = (await client.public("/v3/depth", {"symbol": "BTCUSDT"})).json()
     assert depth["asks"] == [["60000.00000000", "0.20000000"]]

@@ -60,9 +60,10 @@ async def test_rest_sor_order_reproduces_example_2(serve: ServeFactory) -> None:
         fill("30500", "2", 3),
     ]
     assert (answer["workingFloor"], answer["usedSor"]) == ("SOR", True)
-    # Weight 1, 0 when successful (CHANGELOG 2026-03-27); one order counted.
+    # Weight 1, 0 when successful (CHANGELOG 2026-03-27); one order counted, and taken back
+    # by its first fill as a taker (faqs/order_count_decrement.md, Example 1).
     assert reply.headers["X-MBX-USED-WEIGHT-1M"] == "0"
-    assert reply.headers["X-MBX-ORDER-COUNT-10S"] == "1"
+    assert reply.headers["X-MBX-ORDER-COUNT-10S"] == "0"
     order_id = answer["orderId"]
     query = await client.signed("GET", "/v3/order", {"symbol": "BTCUSDT", "orderId": order_id})
     assert (query.json()["usedSor"], query.json()["workingFloor"]) == (True, "SOR")
@@ -208,7 +209,8 @@ async def test_ws_api_sor_methods_and_user_data(serve: ServeFactory) -> None:
     assert (order["workingFloor"], order["usedSor"]) == ("EXCHANGE", True)
     assert [f["allocId"] for f in order["fills"]] == [0, 1, 2]
     limits = {(r["rateLimitType"], r["interval"]): r["count"] for r in placed["rateLimits"]}
-    assert limits[("ORDERS", "SECOND")] == 1
+    # Counted, and taken back by its first fill (faqs/order_count_decrement.md, Example 1).
+    assert limits[("ORDERS", "SECOND")] == 0
     assert limits[("REQUEST_WEIGHT", "MINUTE")] == 24  # the placement itself weighed 0
     events = [e["event"] for e in await ws.events_for(0.3)]
     reports = [e for e in events if e["e"] == "executionReport"]

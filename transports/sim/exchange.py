@@ -1104,6 +1104,9 @@ class _Sink:
         if maker_prevented:
             market.data.touch(maker.side, maker.price)
         mode = effective_mode(taker, maker)
+        # rest-api.md, Query Prevented Matches: price and quantities are the symbol's
+        # fixed-precision strings ("1.100000", "1.300000"), as in every other answer.
+        bq, qq = market.rules.base_quantum, market.rules.quote_quantum
         record: dict[str, object] = {
             "symbol": taker.symbol,
             "preventedMatchId": match_id,
@@ -1112,15 +1115,15 @@ class _Sink:
             "makerOrderId": maker.order_id,
             "tradeGroupId": taker.group,
             "selfTradePreventionMode": mode.value,
-            "price": price,
-            "makerPreventedQuantity": qty,
+            "price": price.quantize(qq),
+            "makerPreventedQuantity": qty.quantize(bq),
             "transactTime": ex._now,
         }
         if taker_prevented and maker_prevented:
             # faqs/stp_faq.md, What is a Prevented Match?: both quantities appear for DECREMENT
             # (and TRANSFER, DECREMENT plus the transfer).
-            record["takerPreventedQuantity"] = taker_prevented
-            record["makerPreventedQuantity"] = maker_prevented
+            record["takerPreventedQuantity"] = taker_prevented.quantize(bq)
+            record["makerPreventedQuantity"] = maker_prevented.quantize(bq)
         ex._prevented.setdefault((taker.account, taker.symbol), []).append(record)
         if maker.account != taker.account:  # a trade group: each account sees its match
             ex._prevented.setdefault((maker.account, maker.symbol), []).append(record)

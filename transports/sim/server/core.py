@@ -218,9 +218,12 @@ class ServerState:
         if fault is RequestFault.LOST:
             # Never executed, never answered: held like a timeout (the client gives up).
             raise FaultAfterExecutionError(RequestFault.TIMEOUT)
-        result = execute()
-        for _ in range(orders):
-            self.limiter.count_order(account)
+        # faqs/order_count_decrement.md, Example 1: a taker's first fill is taken back after
+        # its placement is counted (without the hold, a count of 0 would lose it).
+        with self.limiter.fills_after_count():
+            result = execute()
+            for _ in range(orders):
+                self.limiter.count_order(account)
         if fault is not RequestFault.NONE:
             raise FaultAfterExecutionError(fault)
         return result

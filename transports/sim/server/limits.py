@@ -11,14 +11,17 @@ Rules (rest-api.md, LIMITS):
   RAW_REQUESTS, REQUEST_WEIGHT and ORDERS limits; 300,000 per 5 minutes since 2026-04-02).
 - A placement past the ORDERS limit is 429 ``-1015``. Every accepted order adds 1 to both
   ORDERS intervals; the first fill of an order takes 1 back (the unfilled order count). Once
-  the DAY count is exceeded the SECOND count no longer grows (since 2025-04).
+  the DAY count is exceeded the SECOND count no longer grows (since 2025-04). A fill during
+  the placement itself (a taker) is taken back after the order is counted: +1 then -1, as
+  faqs/order_count_decrement.md, Example 1 shows (MARKET order D: 3, then 2).
 - A client that keeps sending after ``ban_after_429s`` 429s is banned: HTTP 418 with
   ``Retry-After``; bans start at 2 minutes and double for a repeat offender.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 
 from transports.sim.server.params import ApiError
 
@@ -98,6 +101,7 @@ class RateLimiter:
         self.clock = clock
         self._ips: dict[str, _Ip] = {}
         self._orders: dict[str, tuple[_Bucket, _Bucket]] = {}
+        self._held: list[str] | None = None  # first fills waiting for the placement's count
 
     def _ip(self, ip: str) -> _Ip:
         state = self._ips.get(ip)
@@ -230,9 +234,28 @@ class RateLimiter:
             ten.count += 1
         day.count += 1
 
+    @contextlib.contextmanager
+    def fills_after_count(self) -> Iterator[None]:
+        """Hold the first fills reported inside the block and take them back at its end, after
+        the block has counted its placement (see the module rules)."""
+        if self._held is not None:
+            yield
+            return
+        held: list[str] = []
+        self._held = held
+        try:
+            yield
+        finally:
+            self._held = None
+            for account in held:
+                self.first_fill(account)
+
     def first_fill(self, account: str) -> None:
         """An order traded for the first time: it no longer counts as unfilled (rest-api.md,
         Unfilled Order Count)."""
+        if self._held is not None:
+            self._held.append(account)
+            return
         now = self.clock()
         for bucket, size in zip(
             self._order_buckets(account), (TEN_SECONDS_MS, DAY_MS), strict=True
