@@ -11,13 +11,17 @@ Rules:
 - Replenishing: every tick (100 ms) a symbol whose ladder lost an order is re-quoted around
   the current mid, so MARKET orders keep filling and the price keeps moving for stops.
 - Pure decisions live in ``step``; ``run`` only sleeps and calls it.
+- A step and a ``move`` run inside ``batch`` (the served streams' ``StreamHub.batch``): a
+  re-quote cancels the whole ladder before placing the new one, and a book that is empty for
+  the length of a function call is no market state to publish (web-socket-streams.md,
+  Individual Symbol Book Ticker Streams: the best bid and ask of a book that has them).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from decimal import Decimal
 
 from aiohttp import web
@@ -26,6 +30,7 @@ from oms.wire.money import round_to_step
 from transports.sim.errors import SimError
 from transports.sim.exchange import SimExchange
 from transports.sim.liquidity import LiquidityProvider, PricePath
+from transports.sim.server.app import STREAMS_KEY
 from transports.sim.trade_replay import PublicTrade, TradeReplay
 
 __all__ = ["MAKER_KEY", "MakerOptions", "MarketMaker", "add_market_maker"]
@@ -92,6 +97,8 @@ class MarketMaker:
             )
         self._since_walk = 0.0
         self.elapsed = 0.0
+        # Wraps each step and move; add_market_maker sets the served streams' batch.
+        self.batch: Callable[[], contextlib.AbstractContextManager[object]] = contextlib.nullcontext
 
     def _provider(self, symbol: str, seed: int) -> LiquidityProvider | None:
         ex = self.exchange
@@ -124,6 +131,10 @@ class MarketMaker:
 
     def step(self, seconds: float) -> None:
         """Advance ``seconds``: replay or walk the price, then replenish depleted ladders."""
+        with self.batch():
+            self._step(seconds)
+
+    def _step(self, seconds: float) -> None:
         self.elapsed += seconds
         moved: set[str] = set()
         if self._replay is not None:
@@ -173,7 +184,8 @@ class MarketMaker:
         if provider is None:
             raise SimError(-1121, "Invalid symbol.")
         provider.path.price = price
-        provider.quote(price)
+        with self.batch():
+            provider.quote(price)
 
     async def run(self) -> None:
         """Step every 100 ms until cancelled."""
@@ -186,6 +198,9 @@ def add_market_maker(app: web.Application, maker: MarketMaker) -> None:
     """Run ``maker`` while ``app`` serves."""
 
     app[MAKER_KEY] = maker
+    streams = app.get(STREAMS_KEY)
+    if streams is not None:
+        maker.batch = streams.batch
 
     async def lifetime(app: web.Application) -> AsyncIterator[None]:
         task = asyncio.create_task(maker.run())

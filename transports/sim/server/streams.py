@@ -5,7 +5,10 @@ Rules (web-socket-streams.md):
 - Stream names use the lowercase symbol; raw connections get the payload, combined ones
   ``{"stream": name, "data": payload}`` ("General WSS information").
 - Real-time streams (``trade``, ``aggTrade``, ``bookTicker``) go out when the action that made
-  them completes. The diff depth stream (``@depth``, ``@depth@100ms``) collects each action's
+  them completes. Inside ``batch()`` (the liquidity provider replacing its ladder: a cancel of
+  every quote, then new ones) ``bookTicker`` goes out once, after the batch, with the best bid
+  and ask it left: the empty book between the cancel and the new quotes is never shown.
+  The diff depth stream (``@depth``, ``@depth@100ms``) collects each action's
   changed levels and is sent every 1000 ms / 100 ms with ``U`` the first and ``u`` the last
   update id of what it holds; consecutive events chain (``U`` = previous ``u`` + 1), so the
   "How to manage a local order book correctly" procedure keeps an exact book (spot events
@@ -15,6 +18,8 @@ Rules (web-socket-streams.md):
   ``!ticker_<1h|4h|1d>@arr``) are computed once per tick per stream, encoded once and sent to
   every subscriber. The all-market arrays hold only the symbols whose ticker changed since the
   stream's last array (the first array holds every symbol); nothing changed, nothing is sent.
+  A kline stream pushes its current kline every tick of a second, also before the symbol's
+  first trade (a kline at the reference price, no trade).
 - Limits ("WebSocket Limits"): more than 5 incoming messages a second closes the connection;
   at most 1024 streams per connection; a connection lives ``max_connection_age`` (24 h); a
   ping frame every ``ping_interval``. A subscriber that stops reading is disconnected once its
@@ -30,6 +35,7 @@ import json
 import re
 import socket
 from collections import deque
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 from urllib.parse import unquote
@@ -38,7 +44,14 @@ import orjson
 from aiohttp import WSMsgType, web
 
 from oms.wire.enums import Side
-from transports.sim.market_data import INTERVALS, MarketData, MarketUpdate, interval_close
+from transports.sim.market_data import (
+    INTERVALS,
+    KlineBucket,
+    MarketData,
+    MarketUpdate,
+    interval_close,
+    interval_open,
+)
 from transports.sim.server.core import ServerState
 from transports.sim.server.market import (
     agg_body,
@@ -137,6 +150,8 @@ class StreamHub:
         self.connections: set[StreamConn] = set()
         self._diffs: dict[str, tuple[_DiffBuffer, _DiffBuffer]] = {}
         self._best: dict[str, tuple[Decimal, Decimal, Decimal, Decimal]] = {}
+        # Inside batch(): each symbol whose book changed, with its last update id.
+        self._held: dict[str, int] | None = None
         self._kline_open: dict[str, int] = {}
         # Per all-market stream: each symbol's last sent ticker, clock fields left out.
         self._last_arr: dict[str, dict[str, dict[str, object]]] = {}
@@ -250,7 +265,25 @@ class StreamHub:
             found = self._diffs[symbol] = (_DiffBuffer(), _DiffBuffer())
         return found
 
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Hold the book tickers of the actions run inside; send each changed symbol's once,
+        at the end (the module rules). Re-entrant: the outermost batch sends."""
+        if self._held is not None:
+            yield
+            return
+        self._held = {}
+        try:
+            yield
+        finally:
+            held, self._held = self._held, None
+            for symbol, update_id in held.items():
+                self._book_ticker(symbol, update_id)
+
     def _book_ticker(self, symbol: str, update_id: int) -> None:
+        if self._held is not None:
+            self._held[symbol] = update_id
+            return
         data = self.state.exchange.market_data(symbol)
         bid, bid_qty = data.best(Side.BUY)
         ask, ask_qty = data.best(Side.SELL)
@@ -408,12 +441,19 @@ class StreamHub:
             else []
         )
         current = data.current_kline(interval, now, offset)
+        if current is None:
+            # No trade yet (klines run from the first one), yet the stream pushes the current
+            # kline every second (web-socket-streams.md, Kline/Candlestick Streams): no trade,
+            # at the reference price the tickers show as the last price; the one before, closed.
+            ref = self.state.exchange.reference_price(symbol)
+            current = KlineBucket.empty(interval_open(now, interval, offset), ref)
+            if previous is not None and previous != current.open_time:
+                closed = interval_close(previous, interval, offset)
+                found = [(previous, closed, KlineBucket.empty(previous, ref))]
         for open_time, close_time, k in found:
             if open_time == previous and (current is None or current.open_time != open_time):
                 body = kline_body(symbol, interval, open_time, close_time, k, closed=True)
                 self._publish(name, {"e": "kline", "E": now, "s": symbol, "k": body})
-        if current is None:
-            return
         self._kline_open[name] = current.open_time
         close_time = interval_close(current.open_time, interval, offset)
         body = kline_body(symbol, interval, current.open_time, close_time, current, closed=False)
