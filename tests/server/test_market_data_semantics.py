@@ -214,13 +214,23 @@ def as_numbers(row: list[Any]) -> list[Any]:
 async def test_klines_are_computed_from_the_trades(harness: Harness) -> None:
     scenario(harness)
     trades = await tape(harness)
-    for interval, size in (("1m", _MINUTE), ("3m", 3 * _MINUTE), ("1h", 60 * _MINUTE)):
+    day = 86_400_000
+    # Weeks open on Monday 00:00 UTC: 1970-01-01 was a Thursday, 4 days after one.
+    for interval, size, offset in (
+        ("1s", 1000, 0),
+        ("1m", _MINUTE, 0),
+        ("3m", 3 * _MINUTE, 0),
+        ("1h", 60 * _MINUTE, 0),
+        ("1d", day, 0),
+        ("1w", 7 * day, -4 * day),
+    ):
         rows = await get(harness, "/v3/klines", symbol="BTCUSDT", interval=interval)
         assert rows == await get(harness, "/v3/uiKlines", symbol="BTCUSDT", interval=interval)
-        expected = expected_klines(trades, size)
+        expected = expected_klines(trades, size, offset)
         opens = [r[0] for r in rows]
         assert opens == list(range(opens[0], opens[-1] + size, size)), interval
-        assert opens[-1] == harness.clock.now_ms // size * size
+        now = harness.clock.now_ms
+        assert opens[-1] == (now + offset) // size * size - offset
         previous_close = None
         for row in rows:
             assert row[6] == row[0] + size - 1 and row[11] == "0"
@@ -272,6 +282,13 @@ async def test_kline_start_end_and_limit(harness: Harness) -> None:
             harness, "/v3/klines", symbol="BTCUSDT", interval="1m", startTime=str(first), limit="1"
         )
         == rows[:1]
+    )
+    # Only endTime: the latest klines up to the one holding it.
+    assert (
+        await get(
+            harness, "/v3/klines", symbol="BTCUSDT", interval="1m", endTime=str(second), limit="1"
+        )
+        == rows[1:2]
     )
     for bad in ("0", "1001"):
         reply = await harness.rest().public(
@@ -633,3 +650,145 @@ async def test_local_book_sees_an_amend_keep_priority(harness: Harness) -> None:
 
     fresh = await follow_book(h, before, after)
     assert fresh["bids"] == [["59000.00000000", "0.40000000"]]
+
+
+async def first_of_each(ws: aiohttp.ClientWebSocketResponse, names: list[str]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    while len(seen) < len(names):
+        message = await asyncio.wait_for(ws.receive_json(), 3)
+        seen.setdefault(message["stream"], message["data"])
+    return seen
+
+
+async def test_periodic_streams_match_rest_at_the_same_moment(harness: Harness) -> None:
+    h = harness
+    scenario(h)
+    names = [
+        "btcusdt@ticker",
+        "btcusdt@miniTicker",
+        "btcusdt@ticker_1h",
+        "btcusdt@avgPrice",
+        "btcusdt@kline_1m",
+        "btcusdt@kline_1h@+08:00",
+    ]
+    ws = await h.session.ws_connect(stream_url(h, "/stream?streams=" + "/".join(names)))
+    h.sockets.append(ws)
+    seen = await first_of_each(ws, names)
+    now = h.clock.now_ms
+    day = await get(h, "/v3/ticker/24hr", symbol="BTCUSDT")
+    short = {
+        "p": "priceChange",
+        "P": "priceChangePercent",
+        "w": "weightedAvgPrice",
+        "x": "prevClosePrice",
+        "c": "lastPrice",
+        "Q": "lastQty",
+        "b": "bidPrice",
+        "B": "bidQty",
+        "a": "askPrice",
+        "A": "askQty",
+        "o": "openPrice",
+        "h": "highPrice",
+        "l": "lowPrice",
+        "v": "volume",
+        "q": "quoteVolume",
+        "O": "openTime",
+        "C": "closeTime",
+        "F": "firstId",
+        "L": "lastId",
+        "n": "count",
+    }
+    ticker = seen["btcusdt@ticker"]
+    assert (ticker["e"], ticker["E"], ticker["s"]) == ("24hrTicker", now, "BTCUSDT")
+    assert {k: ticker[k] for k in short} == {k: day[v] for k, v in short.items()}
+    mini = seen["btcusdt@miniTicker"]
+    assert {k: mini[k] for k in "cohlvq"} == {k: day[short[k]] for k in "cohlvq"}
+    hour = await get(h, "/v3/ticker", symbol="BTCUSDT", windowSize="1h")
+    rolling = seen["btcusdt@ticker_1h"]
+    assert rolling["e"] == "1hTicker"
+    assert {k: rolling[k] for k in "pPohlcwvqOCFLn"} == {
+        k: hour[short[k]] for k in "pPohlcwvqOCFLn"
+    }
+    avg = await get(h, "/v3/avgPrice", symbol="BTCUSDT")
+    assert seen["btcusdt@avgPrice"] == {
+        "e": "avgPrice",
+        "E": now,
+        "s": "BTCUSDT",
+        "i": "5m",
+        "w": avg["price"],
+        "T": avg["closeTime"],
+    }
+    for name, interval, zone in (
+        ("btcusdt@kline_1m", "1m", "0"),
+        ("btcusdt@kline_1h@+08:00", "1h", "8"),
+    ):
+        row = (await get(h, "/v3/klines", symbol="BTCUSDT", interval=interval, timeZone=zone))[-1]
+        k = seen[name]["k"]
+        assert not k["x"] and k["i"] == interval
+        stream_row = [k[f] for f in "tohlcvTqnVQ"]
+        assert stream_row == row[:11], name
+
+
+async def test_kline_stream_closes_the_interval_with_the_rest_values(harness: Harness) -> None:
+    h = harness
+    scenario(h)
+    ws = await h.session.ws_connect(stream_url(h, "/ws/btcusdt@kline_1m"))
+    h.sockets.append(ws)
+    current = (await asyncio.wait_for(ws.receive_json(), 3))["k"]
+    minute = await get(h, "/v3/klines", symbol="BTCUSDT", interval="1m", limit="1")
+    assert current["t"] == minute[0][0] and not current["x"] and current["n"] == minute[0][8]
+    h.exchange.place_order("bob", order("BTCUSDT", Side.BUY, "0.1", "59900.00"))
+    h.clock.advance(_MINUTE)
+    closed = None
+    while closed is None:
+        k = (await asyncio.wait_for(ws.receive_json(), 3))["k"]
+        if k["x"]:
+            closed = k
+    # web-socket-streams.md, Kline/Candlestick Streams: "x": "Is this kline closed?"; the
+    # closed kline is the one REST lists for that open time, with the trade just made.
+    row = (
+        await get(h, "/v3/klines", symbol="BTCUSDT", interval="1m", startTime=str(current["t"]))
+    )[0]
+    assert [closed[f] for f in "tohlcvTqnVQ"] == row[:11]
+    assert closed["n"] == current["n"] + 1
+    trades = await tape(h)
+    assert (closed["f"], closed["L"]) == (
+        min(t["id"] for t in trades if t["time"] >= current["t"]),
+        trades[-1]["id"],
+    )
+    after = (await asyncio.wait_for(ws.receive_json(), 3))["k"]
+    assert after["t"] == current["t"] + _MINUTE and not after["x"] and after["n"] == 0
+
+
+async def test_aggregates_by_end_time_alone_are_the_latest_before_it(harness: Harness) -> None:
+    """CHANGELOG.md 2022-12-05, Changes to GET /api/v3/aggTrades: "When using ``endTime``
+    only, this will return trades before that time, up to the ``limit`` provided" (and with
+    both, "the oldest items are returned")."""
+    scenario(harness)
+    aggs = await get(harness, "/v3/aggTrades", symbol="BTCUSDT", fromId="0")
+    end = aggs[-3]["T"]
+    before = [a for a in aggs if a["T"] <= end]
+    found = await get(harness, "/v3/aggTrades", symbol="BTCUSDT", endTime=str(end), limit="2")
+    assert found == before[-2:]
+    oldest = await get(
+        harness,
+        "/v3/aggTrades",
+        symbol="BTCUSDT",
+        startTime=str(aggs[0]["T"]),
+        endTime=str(end),
+        limit="2",
+    )
+    assert oldest == aggs[:2]
+
+
+async def test_aggregates_from_id_with_a_time_is_refused(harness: Harness) -> None:
+    """web-socket-api.md, Compressed/Aggregate trades: "``fromId`` cannot be used together
+    with ``startTime`` and ``endTime``" (-1128, errors.md)."""
+    scenario(harness)
+    ws = await harness.ws()
+    for extra in ({"startTime": START_MS}, {"endTime": START_MS + 5000}):
+        params = {"symbol": "BTCUSDT", "fromId": 1, **extra}
+        reply = await harness.rest().public("/v3/aggTrades", {k: str(v) for k, v in params.items()})
+        assert (reply.status, reply.json()["code"]) == (400, -1128)
+        answer = await ws.call("trades.aggregate", params)
+        assert answer["error"]["code"] == -1128

@@ -441,6 +441,11 @@ class MarketData:
     ) -> list[AggTrade]:
         if from_id is None and start is None and end is None:
             return list(self.agg_trades)[-limit:]
+        if from_id is None and start is None and end is not None:
+            # CHANGELOG.md 2022-12-05, Changes to GET /api/v3/aggTrades: "When using
+            # ``endTime`` only, this will return trades before that time, up to the ``limit``
+            # provided": the latest ones up to ``endTime``, oldest first.
+            return [a for a in self.agg_trades if a.time <= end][-limit:]
         out = []
         for agg in self.agg_trades:
             if from_id is not None and agg.id < from_id:
