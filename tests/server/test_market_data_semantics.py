@@ -353,7 +353,8 @@ def numbers(body: dict[str, Any], keys: set[str]) -> dict[str, Any]:
     return {k: dec(v) if isinstance(v, str) else v for k, v in body.items() if k in keys}
 
 
-_MINI = {
+# rest-api.md, 24hr ticker / Rolling window / Trading Day Ticker: the documented field order.
+_MINI_ORDER = [
     "symbol",
     "openPrice",
     "highPrice",
@@ -366,7 +367,14 @@ _MINI = {
     "firstId",
     "lastId",
     "count",
-}
+]
+_MINI = set(_MINI_ORDER)
+_FULL_WINDOW = ["symbol", "priceChange", "priceChangePercent", "weightedAvgPrice", *_MINI_ORDER[1:]]
+_FULL_24H = (
+    _FULL_WINDOW[:4]
+    + ["prevClosePrice", "lastPrice", "lastQty", "bidPrice", "bidQty", "askPrice", "askQty"]
+    + [k for k in _MINI_ORDER[1:] if k != "lastPrice"]
+)
 
 
 async def test_tickers_are_computed_from_the_trades(harness: Harness) -> None:
@@ -385,6 +393,7 @@ async def test_tickers_are_computed_from_the_trades(harness: Harness) -> None:
     assert {k: day[k] for k in ("bidPrice", "bidQty", "askPrice", "askQty")} == {
         k: book[k] for k in ("bidPrice", "bidQty", "askPrice", "askQty")
     }
+    assert list(day) == _FULL_24H
     mini = await get(h, "/v3/ticker/24hr", symbol="BTCUSDT", type="MINI")
     assert set(mini) == _MINI and {k: day[k] for k in _MINI} == mini
     price = await get(h, "/v3/ticker/price", symbol="BTCUSDT")
@@ -394,6 +403,14 @@ async def test_tickers_are_computed_from_the_trades(harness: Harness) -> None:
     # rest-api.md, Rolling window: openTime starts on a minute, closeTime is now.
     assert rolling["openTime"] == (now - 3_600_000) // _MINUTE * _MINUTE
     assert rolling["closeTime"] == now
+    assert list(rolling) == _FULL_WINDOW
+    for path, extra in (("/v3/ticker", {"windowSize": "1h"}), ("/v3/ticker/tradingDay", {})):
+        small = await get(h, path, symbol="BTCUSDT", type="MINI", **extra)
+        assert list(small) == _MINI_ORDER and {k: small[k] for k in _MINI} == {
+            k: (await get(h, path, symbol="BTCUSDT", **extra))[k] for k in _MINI
+        }
+    zoned = await get(h, "/v3/ticker/tradingDay", symbol="BTCUSDT", timeZone="8")
+    assert zoned["openTime"] == (now + 8 * 3_600_000) // 86_400_000 * 86_400_000 - 8 * 3_600_000
     trading = await get(h, "/v3/ticker/tradingDay", symbol="BTCUSDT")
     assert numbers(trading, set(expected)) == expected
     assert trading["openTime"] == now // 86_400_000 * 86_400_000
@@ -513,7 +530,10 @@ async def test_trade_and_aggregate_streams_match_rest(harness: Harness) -> None:
     depth = await get(h, "/v3/depth", symbol="BTCUSDT", limit="1")
     last = tickers[-1]
     assert [last["b"], last["B"]] == depth["bids"][0] and [last["a"], last["A"]] == depth["asks"][0]
-    assert last["u"] <= depth["lastUpdateId"]
+    # The last action (a new best bid) changed the top: the book ticker's ``u`` is that
+    # action's order book update id (web-socket-streams.md, Individual Symbol Book Ticker
+    # Streams: "order book updateId"), the snapshot's ``lastUpdateId``.
+    assert last["u"] == depth["lastUpdateId"]
 
 
 async def test_partial_depth_stream_is_the_snapshot(harness: Harness) -> None:
@@ -792,3 +812,104 @@ async def test_aggregates_from_id_with_a_time_is_refused(harness: Harness) -> No
         assert (reply.status, reply.json()["code"]) == (400, -1128)
         answer = await ws.call("trades.aggregate", params)
         assert answer["error"]["code"] == -1128
+
+
+def limit_params(side: str, qty: str, price: str, **extra: str) -> dict[str, str]:
+    return {
+        "symbol": "BTCUSDT",
+        "side": side,
+        "type": "LIMIT",
+        "timeInForce": "GTC",
+        "quantity": qty,
+        "price": price,
+        **extra,
+    }
+
+
+async def test_local_book_through_every_kind_of_book_change(harness: Harness) -> None:
+    """Cancel-replace, self-trade prevention expiring a maker, an OTO's pending leg going on,
+    an order list cancelled, a MARKET order by quote, cancel-all: each level change reaches
+    the diff."""
+    h = harness
+    rest = h.rest()
+    ids: dict[str, Any] = {}
+
+    async def ok(method: str, path: str, params: dict[str, str]) -> Any:
+        reply = await rest.signed(method, path, params)
+        assert reply.status == 200, (path, reply.json())
+        return reply.json()
+
+    async def before() -> None:
+        ids["a"] = (await ok("POST", "/v3/order", limit_params("BUY", "0.3", "59500.00")))[
+            "orderId"
+        ]
+        await ok("POST", "/v3/order", limit_params("BUY", "0.2", "59400.00"))
+        h.exchange.place_order("maker", order("BTCUSDT", Side.SELL, "1", "60100.00"))
+
+    async def after() -> None:
+        await ok(
+            "POST",
+            "/v3/order/cancelReplace",
+            {
+                **limit_params("BUY", "0.25", "59600.00"),
+                "cancelReplaceMode": "STOP_ON_FAILURE",
+                "cancelOrderId": str(ids["a"]),
+            },
+        )
+        await ok(
+            "POST",
+            "/v3/order",
+            limit_params("SELL", "0.1", "59400.00", selfTradePreventionMode="EXPIRE_MAKER"),
+        )
+        await ok(
+            "POST",
+            "/v3/orderList/oto",
+            {
+                "symbol": "BTCUSDT",
+                "workingType": "LIMIT",
+                "workingSide": "BUY",
+                "workingPrice": "60100.00",
+                "workingQuantity": "0.1",
+                "workingTimeInForce": "GTC",
+                "pendingType": "LIMIT",
+                "pendingSide": "SELL",
+                "pendingPrice": "60300.00",
+                "pendingQuantity": "0.1",
+                "pendingTimeInForce": "GTC",
+            },
+        )
+        placed = await ok("POST", "/v3/orderList/oco", OCO_BUY)
+        await ok(
+            "DELETE",
+            "/v3/orderList",
+            {"symbol": "BTCUSDT", "orderListId": str(placed["orderListId"])},
+        )
+        await ok(
+            "POST",
+            "/v3/order",
+            {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quoteOrderQty": "12020"},
+        )
+        await ok("POST", "/v3/order", limit_params("BUY", "0.1", "59000.00"))
+        await ok("DELETE", "/v3/openOrders", {"symbol": "BTCUSDT"})
+
+    fresh = await follow_book(h, before, after)
+    assert ["60300.00000000", "0.10000000"] not in fresh["asks"]  # cancelled with the rest
+    assert fresh["asks"] == [["60100.00000000", "0.70000000"]]
+
+
+async def test_kline_start_time_inside_an_interval_starts_at_the_next_one(harness: Harness) -> None:
+    """web-socket-api.md, Klines: the example asks ``1h`` klines from ``startTime``
+    1655969280000 (07:28) and gets the kline opening at 1655971200000 (08:00): klines are
+    listed by open time, from the first opening at or after ``startTime``."""
+    scenario(harness)
+    rows = await get(harness, "/v3/klines", symbol="BTCUSDT", interval="1m")
+    inside = rows[0][0] + 30_000
+    found = await get(
+        harness, "/v3/klines", symbol="BTCUSDT", interval="1m", startTime=str(inside), limit="2"
+    )
+    assert found == rows[1:3]
+    ws = await harness.ws()
+    answer = await ws.call(
+        "klines", {"symbol": "BTCUSDT", "interval": "1m", "startTime": inside, "limit": 1}
+    )
+    assert answer["result"] == rows[1:2]
