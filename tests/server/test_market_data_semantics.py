@@ -177,6 +177,19 @@ async def test_aggregate_time_and_id_filters_are_inclusive(harness: Harness) -> 
     assert tail == aggs[2:4]
     latest = await get(harness, "/v3/aggTrades", symbol="BTCUSDT", limit="2")
     assert latest == aggs[-2:]
+    # CHANGELOG.md 2022-12-05: "the 1 hour limit has been removed"; equal times are allowed.
+    day = await get(
+        harness,
+        "/v3/aggTrades",
+        symbol="BTCUSDT",
+        startTime=str(START_MS - 86_400_000),
+        endTime=str(START_MS + 86_400_000),
+    )
+    assert day == aggs
+    same = await get(
+        harness, "/v3/aggTrades", symbol="BTCUSDT", startTime=str(end), endTime=str(end)
+    )
+    assert same == [a for a in aggs if a["T"] == end]
 
 
 # --- klines ------------------------------------------------------------------------------
@@ -457,6 +470,8 @@ async def test_symbols_parameter_combinations(harness: Harness) -> None:
             path, {"symbol": "BTCUSDT", "symbols": '["BTCUSDT"]', "windowSize": "1d"}
         )
         assert reply.status == 400, path
+    unknown = await h.rest().public("/v3/ticker/price", {"symbols": '["BTCUSDT","NOPE"]'})
+    assert (unknown.status, unknown.json()["code"]) == (400, -1121)
     every = await get(h, "/v3/ticker/price")
     assert {"symbol": "ETHUSDT", "price": "3001.00000000"} in every
 
@@ -913,3 +928,21 @@ async def test_kline_start_time_inside_an_interval_starts_at_the_next_one(harnes
         "klines", {"symbol": "BTCUSDT", "interval": "1m", "startTime": inside, "limit": 1}
     )
     assert answer["result"] == rows[1:2]
+
+
+async def test_trading_day_ticker_is_the_day_kline_of_its_time_zone(harness: Harness) -> None:
+    """rest-api.md, Trading Day Ticker and Kline/Candlestick data: the same trading day, in
+    the same ``timeZone``, holds the same trades."""
+    scenario(harness)
+    for zone in ("0", "8", "-5:30", "14"):
+        day = await get(harness, "/v3/ticker/tradingDay", symbol="BTCUSDT", timeZone=zone)
+        row = (await get(harness, "/v3/klines", symbol="BTCUSDT", interval="1d", timeZone=zone))[-1]
+        assert [row[0], row[6], row[8]] == [day["openTime"], day["closeTime"], day["count"]]
+        assert row[1:6] == [
+            day["openPrice"],
+            day["highPrice"],
+            day["lowPrice"],
+            day["lastPrice"],
+            day["volume"],
+        ]
+        assert row[7] == day["quoteVolume"]
