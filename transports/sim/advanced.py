@@ -667,6 +667,10 @@ class SimAdvanced:
             self._waiting[lst.symbol].pop(other.order_id, None)
             if other.algo is None:
                 market.book.side(other.side).remove(other)
+                # The level changed: an order book update like any other, or a local book
+                # kept by web-socket-streams.md, "How to manage a local order book
+                # correctly" keeps the expired leg forever.
+                market.data.touch(other.side, other.price)
             self._expire(market, other, ExpiryReason.OCO_TRIGGER)
         self._list_done(lst)
 
@@ -983,6 +987,12 @@ class SimAdvanced:
         rules = market.rules
         old_cid = order.client_order_id
         self._reduce(order, new_qty)
+        if order.status is not OrderStatus.PENDING_NEW and (
+            order.algo is None or order.algo.triggered
+        ):
+            # On the book: its level's quantity changed, an order book update (the diff
+            # depth stream and lastUpdateId; web-socket-streams.md, Diff. Depth Stream).
+            market.data.touch(order.side, order.price)
         if new_cid != old_cid:
             self._by_client[(order.account, rules.symbol, new_cid)] = order
             order.client_order_id = new_cid

@@ -18,7 +18,8 @@ Rules:
   ``now`` there is a kline for every interval: one without trades opens, closes and peaks at
   the previous close with zero volumes, count 0 and trade ids -1 (rest-api.md, Kline/Candlestick
   data: "If ``startTime`` and ``endTime`` are not sent, the most recent klines are returned",
-  the current interval included; Binance's idle intervals read this way).
+  the current interval included; Binance's idle intervals read this way). ``startTime``
+  selects klines opening at or after it (web-socket-api.md, Klines, its example).
 - Memory is bounded: the tape, aggregate trades and buckets keep the latest ``keep`` entries.
 """
 
@@ -250,6 +251,14 @@ def interval_close(open_time: int, interval: str, offset: int = 0) -> int:
     return open_time + INTERVALS[interval] - 1
 
 
+def _open_from(start: int, interval: str, offset: int) -> int:
+    """The first open time at or after ``start``: web-socket-api.md, Klines, whose example
+    asks ``1h`` klines from 07:28 (``startTime`` 1655969280000) and gets the one opening at
+    08:00 (1655971200000)."""
+    open_time = interval_open(start, interval, offset)
+    return open_time if open_time == start else interval_close(open_time, interval, offset) + 1
+
+
 def _forward(lo: int, hi: int, interval: str, offset: int, limit: int) -> list[int]:
     """Up to ``limit`` open times from ``lo`` to ``hi``, oldest first."""
     out: list[int] = []
@@ -441,6 +450,11 @@ class MarketData:
     ) -> list[AggTrade]:
         if from_id is None and start is None and end is None:
             return list(self.agg_trades)[-limit:]
+        if from_id is None and start is None and end is not None:
+            # CHANGELOG.md 2022-12-05, Changes to GET /api/v3/aggTrades: "When using
+            # ``endTime`` only, this will return trades before that time, up to the ``limit``
+            # provided": the latest ones up to ``endTime``, oldest first.
+            return [a for a in self.agg_trades if a.time <= end][-limit:]
         out = []
         for agg in self.agg_trades:
             if from_id is not None and agg.id < from_id:
@@ -476,7 +490,7 @@ class MarketData:
             last = min(last, interval_open(end, interval, offset))
         if start is not None:
             opens = _forward(
-                max(first, interval_open(start, interval, offset)), last, interval, offset, limit
+                max(first, _open_from(start, interval, offset)), last, interval, offset, limit
             )
         else:
             opens = _backward(last, first, interval, offset, limit)

@@ -162,6 +162,10 @@ def _agg_trades(state: ServerState, params: Params, account: str | None) -> obje
     end = params.integer("endTime")
     limit = _limit(params, 500, 1000)
     params.finish()
+    if from_id is not None and (start is not None or end is not None):
+        # web-socket-api.md, Compressed/Aggregate trades: "``fromId`` cannot be used together
+        # with ``startTime`` and ``endTime``" (REST shares the rule: one engine behind both).
+        raise ApiError(-1128, "Combination of optional parameters invalid.")
     found = data.aggregates(from_id=from_id, start=start, end=end, limit=limit)
     return [agg_body(a) for a in found]
 
