@@ -28,7 +28,7 @@ import pytest
 
 from tests.server.conftest import ServeFactory
 from tests.server.test_client_library import run_child
-from tests.server.test_pb_rest_sweep import exchange
+from tests.server.test_pb_rest_sweep import exchange, fields
 from transports.sim.server.app import DEMO_API_KEY, DEMO_API_SECRET, ApiAccount
 
 
@@ -209,10 +209,6 @@ GONE = 410  # docs/local-exchange-coverage.md: the listenKey endpoints, removed 
 
 
 ACK = ["clientOrderId", "orderId", "orderListId", "symbol", "transactTime"]
-
-
-def fields(answer: dict[str, Any], *names: str) -> tuple[Any, ...]:
-    return tuple(answer.get(name) for name in names)
 
 
 def check_orders(out: dict[str, Any]) -> None:
