@@ -26,9 +26,10 @@ from typing import Any
 
 import pytest
 
-from tests.server.conftest import ServeFactory
+from tests.server.conftest import CAROL_KEY, CAROL_PEM, ServeFactory
 from tests.server.test_client_library import run_child
-from tests.server.test_pb_rest_sweep import exchange, fields
+from tests.server.test_pb_rest_sweep import CAROL_PRIVATE_PEM, exchange, fields
+from transports.sim.markets import UNICODE_SYMBOL
 from transports.sim.server.app import DEMO_API_KEY, DEMO_API_SECRET, ApiAccount
 
 
@@ -438,3 +439,71 @@ async def test_connector_spot_rest_sweep(serve: ServeFactory) -> None:
     check_cancels(out, (market.balance("demo", "USDT")[0], market.balance("demo", "BTC")[0]))
     for label in ("new_listen_key", "renew_listen_key", "close_listen_key"):
         assert out[label]["error"][0] == GONE, out[label]
+
+
+KEYS_SCRIPT = (
+    HEAD
+    + """
+from binance.spot import Spot
+
+def main(base, key, private_pem):
+    c = Spot(key, base_url=base, private_key=private_pem, timeout=5)
+    u = "这是测试币456"
+    call("new_order unicode", c.new_order, u, "BUY", "LIMIT", timeInForce="GTC",
+         quantity="10", price="0.9", newClientOrderId="bc-ed-1")
+    call("get_order unicode", c.get_order, u, origClientOrderId="bc-ed-1")
+    call("cancel_order unicode", c.cancel_order, u, origClientOrderId="bc-ed-1")
+    call("new_order MARKET", c.new_order, S, "BUY", "MARKET", quoteOrderQty="60")
+    call("get_order unknown", c.get_order, S, orderId=999)
+    call("cancel_order unknown", c.cancel_order, S, orderId=999)
+    call("new_order off tick", c.new_order, S, "BUY", "LIMIT", timeInForce="GTC",
+         quantity="0.01", price="55000.001")
+    call("depth unknown", c.depth, "NOSUCH")
+    # X-MBX-TIME-UNIT (rest-api.md, General API Information): times in microseconds.
+    micro = Spot(key, base_url=base, private_key=private_pem, time_unit="MICROSECOND")
+    call("time micro", micro.time)
+    call("my_trades micro", micro.my_trades, S)
+
+main(*sys.argv[1:])
+print(json.dumps(out))
+"""
+)
+
+
+@needs_connector
+async def test_connector_ed25519_key_unicode_symbol_time_unit_and_errors(
+    serve: ServeFactory,
+) -> None:
+    served = exchange()
+    served.create_account("carol", {"USDT": Decimal("1000"), "456": Decimal("1000")})
+    keys = [ApiAccount(account="carol", api_key=CAROL_KEY, ed25519_public_key=CAROL_PEM)]
+    h = await serve(exchange=served, api_accounts=keys, clock=None)
+    base = h.base.removesuffix("/api")
+    out = await run_child(KEYS_SCRIPT, str(CONNECTOR), base, CAROL_KEY, CAROL_PRIVATE_PEM)
+    # rest-api.md, SIGNED Endpoint security: the payload as sent, percent-encoded; the
+    # connector signs exactly the query it sends, so the Unicode symbol works.
+    placed = out["new_order unicode"]
+    assert fields(placed, "symbol", "status", "price", "origQty") == (
+        UNICODE_SYMBOL,
+        "NEW",
+        "0.90000000",
+        "10.00000000",
+    )
+    assert out["get_order unicode"]["orderId"] == placed["orderId"]
+    assert out["cancel_order unicode"]["status"] == "CANCELED"
+    assert served.balance("carol", "USDT") == (Decimal("940"), Decimal(0))
+    assert served.balance("carol", "BTC")[0] == Decimal("0.000999")  # 0.1 % commission
+    bought = out["new_order MARKET"]
+    assert fields(bought, "status", "executedQty", "cummulativeQuoteQty") == (
+        "FILLED",
+        "0.00100000",
+        "60.00000000",
+    )
+    assert out["get_order unknown"]["error"] == [400, -2013, "Order does not exist."]
+    assert out["cancel_order unknown"]["error"] == [400, -2011, "Unknown order sent."]
+    assert out["new_order off tick"]["error"] == [400, -1013, "Filter failure: PRICE_FILTER"]
+    assert out["depth unknown"]["error"] == [400, -1121, "Invalid symbol."]
+    micro = out["time micro"]["serverTime"]
+    assert micro > 10**15  # microseconds
+    trade = out["my_trades micro"][0]
+    assert (trade["orderId"], trade["time"] > 10**15) == (bought["orderId"], True)

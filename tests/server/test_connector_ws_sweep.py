@@ -201,16 +201,16 @@ def streams(base, ws):
     for m in got:
         firsts.setdefault(m["stream"], m["data"])
     out["streams"] = firsts
-    # One raw stream, the /ws/<name> path (web-socket-streams.md, General WSS information).
+    # One raw stream (/ws), times in microseconds (web-socket-streams.md, General WSS
+    # information: timeUnit=MICROSECOND).
     raw = []
-    r = SpotWebsocketStreamClient(stream_url=ws, timeout=5,
+    r = SpotWebsocketStreamClient(stream_url=ws, timeout=5, time_unit="MICROSECOND",
                                   on_message=lambda _, text: raw.append(json.loads(text)))
-    r.book_ticker(S, id=1)
+    r.trade(S, id=1)
     until(lambda: len(raw) >= 1)
-    rest.new_order(S, "BUY", "LIMIT", timeInForce="GTC", quantity="0.01", price="59600")
+    rest.new_order(S, "BUY", "MARKET", quantity="0.001")
     until(lambda: len(raw) >= 2)
     r.stop()
-    out["cancel_open_orders rest"] = rest.cancel_open_orders(S)
     out["raw"] = raw[:2]
 
 def main(base, ws_api, ws, key, secret):
@@ -446,10 +446,11 @@ def check_streams(out: dict[str, Any]) -> None:
     assert streams["btcusdt@depth5@100ms"]["asks"][0][0] == "60000.00000000"
     assert streams["btcusdt@depth@100ms"]["e"] == "depthUpdate"
     assert streams["btcusdt@bookTicker"]["a"] == "60000.00000000"
-    # The raw /ws endpoint: the subscription's answer, then the bare bookTicker payload.
+    # The raw /ws endpoint: the subscription's answer, then the bare trade, in microseconds.
     raw = out["raw"]
     assert raw[0] == {"result": None, "id": 1}
-    assert fields(raw[1], "s", "b", "B") == ("BTCUSDT", "59600.00000000", "0.01000000")
+    assert fields(raw[1], "e", "p", "q") == ("trade", "60000.00000000", "0.00100000")
+    assert raw[1]["T"] > 10**15 and raw[1]["E"] > 10**15
 
 
 @needs_connector
@@ -471,6 +472,6 @@ async def test_connector_websocket_sweep(serve: ServeFactory) -> None:
     check_user_data(out)
     check_streams(out)
     assert market.open_orders("demo") == []
-    # Then the streams' 0.003 BTC bought at 60000 (0.1 % commission in BTC).
-    assert market.balance("demo", "BTC")[0] == Decimal("2.010987")
-    assert market.balance("demo", "USDT")[0] == Decimal("99337.882")
+    # Then the streams' 0.003 and 0.001 BTC bought at 60000 (0.1 % commission in BTC).
+    assert market.balance("demo", "BTC")[0] == Decimal("2.011986")
+    assert market.balance("demo", "USDT")[0] == Decimal("99277.882")
