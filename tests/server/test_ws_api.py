@@ -173,3 +173,15 @@ async def test_server_shutdown_event_before_close(serve: ServeFactory) -> None:
     closed = await ws.ws.receive(timeout=3)
     assert closed.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
     await closing
+
+
+async def test_trades_historical_ignores_an_api_key(harness: Harness) -> None:
+    # CHANGELOG.md, 2023-07-11, Websocket API: trades.historical's security type is NONE;
+    # "the `apiKey` parameter is no longer necessary and is now ignored" (binance-connector
+    # 3.13.0 still sends it). Any other unread parameter is still -1104.
+    ws = await harness.ws()
+    sent = {"symbol": "BTCUSDT", "fromId": 0, "apiKey": ALICE_KEY}
+    answer = await ws.call("trades.historical", sent)
+    assert (answer["status"], answer["result"]) == (200, [])
+    answer = await ws.call("trades.historical", {**sent, "orderId": 1})
+    assert (answer["status"], answer["error"]["code"]) == (400, -1104)

@@ -165,6 +165,17 @@ def _public(
     return method
 
 
+def _ignoring_api_key(handler: _Handler) -> _Handler:
+    # CHANGELOG.md, 2023-07-11, Websocket API: trades.historical became security type NONE,
+    # "the `apiKey` parameter is no longer necessary and is now ignored" (not -1104).
+    # binance-connector 3.13.0's historical_trades still sends it.
+    def method(state: ServerState, params: Params, account: str | None) -> object:
+        params.raw("apiKey")
+        return handler(state, params, account)
+
+    return method
+
+
 _REST = rest.ENDPOINTS
 # The newer documented calls, one module each (REST table and WebSocket API methods).
 _MORE = (reference, block_trades, my_filters, allocations)
@@ -182,6 +193,7 @@ WS_METHODS: dict[str, Callable[[WsApiLike, ConnectionLike, Params, dict[str, str
     "order.test": _signed(_REST[("POST", "/api/v3/order/test")].handler),
     "exchangeInfo": _public(_REST[("GET", "/api/v3/exchangeInfo")].handler),
     **{name: _public(endpoint.handler) for name, endpoint in market.WS_METHODS.items()},
+    "trades.historical": _public(_ignoring_api_key(market.WS_METHODS["trades.historical"].handler)),
     **{name: (_signed if ep.signed else _public)(ep.handler) for name, ep in _MORE_WS.items()},
 }
 
