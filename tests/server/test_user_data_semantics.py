@@ -373,3 +373,46 @@ async def test_a_list_is_dated_by_its_last_status_update(harness: Harness) -> No
     assert [x["orderListId"] for x in since.json()] == [done["g"]], since.json()
     before = await a.alice.signed("GET", "/v3/allOrderList", {"endTime": done["T"] - 1})
     assert before.json() == [], before.json()
+
+
+async def test_a_self_trade_prevented(harness: Harness) -> None:
+    """A taker that would trade with its own account's resting order under EXPIRE_TAKER: its
+    TRADE_PREVENTION report's ``v`` / ``A`` are REST's preventedMatchId / preventedQuantity
+    and GET /api/v3/myPreventedMatches says the same (user-data-stream.md, Conditional Fields
+    in Execution Report; rest-api.md, Query Prevented Matches)."""
+    a = await _audit(harness)
+    resting = await a.place(a.alice, **_limit("SELL", "0.2", "60000"))
+    taker = {**_limit("BUY", "0.5", "60000"), "selfTradePreventionMode": "EXPIRE_TAKER"}
+    placed = await a.place(a.alice, **taker)
+    oid = placed["orderId"]
+    order = await a.check_order(oid)
+    last = a.reports[oid][-1]
+    assert (order["status"], last["x"]) == ("EXPIRED_IN_MATCH", "TRADE_PREVENTION"), last
+    assert (last["v"], last["A"]) == (order["preventedMatchId"], order["preventedQuantity"])
+    # EXPIRE_TAKER prevents the taker's whole remaining quantity (faqs/stp_faq.md,
+    # takerPreventedQuantity: "Taker's remaining quantity before the STP").
+    assert (last["U"], last["B"], last["A"]) == (resting["orderId"], "0.50000000", "0.50000000")
+    found = await a.alice.signed(
+        "GET", "/v3/myPreventedMatches", {"symbol": "BTCUSDT", "orderId": oid}
+    )
+    [match] = found.json()
+    assert match["preventedMatchId"] == last["v"] and match["makerOrderId"] == last["U"]
+    assert (match["tradeGroupId"], match["price"]) == (last["u"], last["pL"]), (match, last)
+    await a.check_order(resting["orderId"])
+    await a.check_balances()
+
+
+async def test_an_amend_keep_priority(harness: Harness) -> None:
+    """``PUT /api/v3/order/amend/keepPriority``: the REPLACED report says what REST then
+    answers, and the balance it unlocks is heard (rest-api.md, Order Amend Keep Priority)."""
+    a = await _audit(harness)
+    placed = await a.place(a.alice, **_limit("SELL", "1", "60000"))
+    oid = placed["orderId"]
+    await a.place(a.bob, **_limit("BUY", "0.1", "60000"))
+    amend = {"symbol": "BTCUSDT", "orderId": oid, "newQty": "0.6"}
+    reply = await a.alice.signed("PUT", "/v3/order/amend/keepPriority", amend)
+    assert reply.status == 200, reply.json()
+    await a.step()
+    order = await a.check_order(oid)
+    assert (a.reports[oid][-1]["x"], order["origQty"]) == ("REPLACED", "0.60000000")
+    await a.check_balances()
