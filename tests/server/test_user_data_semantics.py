@@ -416,3 +416,53 @@ async def test_an_amend_keep_priority(harness: Harness) -> None:
     order = await a.check_order(oid)
     assert (a.reports[oid][-1]["x"], order["origQty"]) == ("REPLACED", "0.60000000")
     await a.check_balances()
+
+
+async def test_an_oto_whose_pending_order_is_placed_and_fills(harness: Harness) -> None:
+    """An OTO: the working LIMIT fills, the pending LIMIT goes on the book (its ``W`` and
+    workingTime are then; -1 / absent before) and fills in turn; every report, trade and
+    list status agrees with REST (rest-api.md, New Order list - OTO)."""
+    a = await _audit(harness)
+    oto = {"symbol": "BTCUSDT", "workingType": "LIMIT", "workingSide": "BUY"}
+    oto |= {"workingPrice": "59000", "workingQuantity": "0.1", "workingTimeInForce": "GTC"}
+    oto |= {"pendingType": "LIMIT", "pendingSide": "SELL", "pendingPrice": "64000"}
+    oto |= {"pendingQuantity": "0.1", "pendingTimeInForce": "GTC"}
+    reply = await a.alice.signed("POST", "/v3/orderList/oto", oto)
+    assert reply.status == 200, reply.json()
+    placed = reply.json()
+    await a.step()
+    working, pending = (o["orderId"] for o in placed["orders"])
+    assert (await a.check_order(pending))["workingTime"] == -1
+    await a.check_list(placed["orderListId"])
+    await a.place(a.bob, **_limit("SELL", "0.1", "59000"))
+    await a.check_order(working)
+    order = await a.check_order(pending)
+    assert order["isWorking"] is True and order["workingTime"] == a.reports[pending][-1]["T"]
+    await a.check_balances()
+    await a.place(a.bob, **_limit("BUY", "0.1", "64000"))
+    assert (await a.check_order(pending))["status"] == "FILLED"
+    await a.check_list(placed["orderListId"])
+    await a.check_balances()
+
+
+async def test_an_oco_canceled_as_a_list(harness: Harness) -> None:
+    """DELETE /api/v3/orderList: both legs' CANCELED reports and the ALL_DONE listStatus agree
+    with REST afterwards, and the locked balance comes back (rest-api.md, Cancel Order
+    list)."""
+    a = await _audit(harness)
+    oco = {"symbol": "BTCUSDT", "side": "BUY", "quantity": "0.1"}
+    oco |= {"aboveType": "STOP_LOSS_LIMIT", "aboveStopPrice": "70000", "abovePrice": "70001"}
+    oco |= {"aboveTimeInForce": "GTC", "belowType": "LIMIT_MAKER", "belowPrice": "55000"}
+    reply = await a.alice.signed("POST", "/v3/orderList/oco", oco)
+    assert reply.status == 200, reply.json()
+    placed = reply.json()
+    await a.step()
+    await a.check_balances()
+    list_id = placed["orderListId"]
+    cancel = {"symbol": "BTCUSDT", "orderListId": list_id}
+    assert (await a.alice.signed("DELETE", "/v3/orderList", cancel)).status == 200
+    await a.step()
+    for leg in placed["orders"]:
+        assert (await a.check_order(leg["orderId"]))["status"] == "CANCELED"
+    await a.check_list(list_id)
+    await a.check_balances()
