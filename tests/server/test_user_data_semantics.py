@@ -116,6 +116,14 @@ class Audit:
         await self.step()
         return answer
 
+    async def ws_call(self, method: str, **params: Any) -> Any:
+        """Alice's signed WebSocket API request on the subscribed connection (its events are
+        kept for the next step)."""
+        signed = self.ws.signed_params(ALICE_KEY, ALICE_SECRET, **params)
+        answer = await self.ws.call(method, signed)
+        assert answer["status"] == 200, answer
+        return answer["result"]
+
     async def check_order(self, order_id: int) -> dict[str, Any]:
         """Every field of the order's last report against GET /api/v3/order, and each TRADE
         report against its myTrades row."""
@@ -126,6 +134,8 @@ class Audit:
         )
         order = reply.json()
         assert reply.status == 200, order
+        # The WebSocket API answers the same (web-socket-api.md, Query order).
+        assert await self.ws_call("order.status", symbol="BTCUSDT", orderId=order_id) == order
         _agree(last, order, ORDER_KEYS)
         # ``W`` is present while the order works on the book; REST's workingTime says when.
         if "W" in last:
@@ -145,6 +155,7 @@ class Audit:
             "GET", "/v3/myTrades", {"symbol": "BTCUSDT", "orderId": order_id}
         )
         rows = {row["id"]: row for row in reply.json()}
+        assert await self.ws_call("myTrades", symbol="BTCUSDT", orderId=order_id) == reply.json()
         trades = [r for r in reports if r["x"] == "TRADE"]
         assert sorted(rows) == sorted(r["t"] for r in trades), (rows, trades)
         # Execution ids order the order's reports, and trade ids its fills, the same way.
@@ -182,6 +193,7 @@ class Audit:
         reply = await self.alice.signed("GET", "/v3/orderList", {"orderListId": list_id})
         answer = reply.json()
         assert reply.status == 200, answer
+        assert await self.ws_call("orderList.status", orderListId=list_id) == answer
         _agree(last, answer, LIST_KEYS)
         heard = [(o["s"], o["i"], o["c"]) for o in last["O"]]
         asked = [(o["symbol"], o["orderId"], o["clientOrderId"]) for o in answer["orders"]]
@@ -193,6 +205,7 @@ class Audit:
         account balance has changed", user-data-stream.md, Account Update), with the balance
         REST shows, and ``u`` is the account's ``updateTime``."""
         account = (await self.alice.signed("GET", "/v3/account")).json()
+        assert await self.ws_call("account.status") == account  # web-socket-api.md
         balances = {
             b["asset"]: (Decimal(b["free"]), Decimal(b["locked"])) for b in account["balances"]
         }
