@@ -479,3 +479,25 @@ async def test_an_oco_canceled_as_a_list(harness: Harness) -> None:
         assert (await a.check_order(leg["orderId"]))["status"] == "CANCELED"
     await a.check_list(list_id)
     await a.check_balances()
+
+
+async def test_a_cancel_replace(harness: Harness) -> None:
+    """POST /api/v3/order/cancelReplace on a partly filled order: the old order's CANCELED
+    report (``C`` its id, ``c`` the cancel's) and the new order's NEW report agree with REST
+    for each (rest-api.md, Cancel an Existing Order and Send a New Order)."""
+    a = await _audit(harness)
+    placed = await a.place(a.alice, **_limit("SELL", "1", "60000"), newClientOrderId="old")
+    await a.place(a.bob, **_limit("BUY", "0.4", "60000"))
+    replace = {"symbol": "BTCUSDT", "cancelReplaceMode": "STOP_ON_FAILURE"}
+    replace |= {"cancelOrderId": placed["orderId"], "cancelNewClientOrderId": "gone"}
+    replace |= {**_limit("SELL", "0.6", "60500"), "newClientOrderId": "new"}
+    reply = await a.alice.signed("POST", "/v3/order/cancelReplace", replace)
+    assert reply.status == 200, reply.json()
+    await a.step()
+    old = a.reports[placed["orderId"]][-1]
+    assert (old["x"], old["c"], old["C"]) == ("CANCELED", "gone", "old"), old
+    await a.check_order(placed["orderId"])
+    new_id = reply.json()["newOrderResponse"]["orderId"]
+    assert (await a.check_order(new_id))["clientOrderId"] == "new"
+    assert a.reports[placed["orderId"]][-1]["I"] < a.reports[new_id][0]["I"]
+    await a.check_balances()
