@@ -501,3 +501,25 @@ async def test_a_cancel_replace(harness: Harness) -> None:
     assert (await a.check_order(new_id))["clientOrderId"] == "new"
     assert a.reports[placed["orderId"]][-1]["I"] < a.reports[new_id][0]["I"]
     await a.check_balances()
+
+
+async def test_an_oco_whose_stop_leg_triggers_and_fills(harness: Harness) -> None:
+    """A SELL OCO whose STOP_LOSS leg triggers on a trade at its stop price and sells into a
+    resting bid; the LIMIT_MAKER leg expires; reports, trades (``g`` / orderListId) and the
+    list agree with REST."""
+    a = await _audit(harness)
+    await a.place(a.bob, **_limit("BUY", "0.2", "57500"))
+    oco = {"symbol": "BTCUSDT", "side": "SELL", "quantity": "0.1"}
+    oco |= {"aboveType": "LIMIT_MAKER", "abovePrice": "65000"}
+    oco |= {"belowType": "STOP_LOSS", "belowStopPrice": "58000"}
+    reply = await a.alice.signed("POST", "/v3/orderList/oco", oco)
+    assert reply.status == 200, reply.json()
+    placed = reply.json()
+    await a.step()
+    stp = {"selfTradePreventionMode": "NONE"}
+    await a.place(a.bob, **_limit("SELL", "0.01", "58000"), **stp)
+    await a.place(a.bob, **_limit("BUY", "0.01", "58000"), **stp)
+    statuses = [(await a.check_order(o["orderId"]))["status"] for o in placed["orders"]]
+    assert sorted(statuses) == ["EXPIRED", "FILLED"], statuses
+    await a.check_list(placed["orderListId"])
+    await a.check_balances()
