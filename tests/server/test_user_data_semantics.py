@@ -124,6 +124,13 @@ class Audit:
         assert answer["status"] == 200, answer
         return answer["result"]
 
+    async def place_list(self, path: str, **params: Any) -> dict[str, Any]:
+        reply = await self.alice.signed("POST", path, {"symbol": "BTCUSDT", **params})
+        assert reply.status == 200, reply.json()
+        answer: dict[str, Any] = reply.json()
+        await self.step()
+        return answer
+
     async def check_order(self, order_id: int) -> dict[str, Any]:
         """Every field of the order's last report against GET /api/v3/order, and each TRADE
         report against its myTrades row."""
@@ -231,6 +238,18 @@ async def _audit(h: Harness) -> Audit:
     return audit
 
 
+def _sell_oco(stop: str) -> dict[str, str]:
+    """A SELL OCO of 0.1: LIMIT_MAKER at 65000 above, STOP_LOSS at ``stop`` below."""
+    return {
+        "side": "SELL",
+        "quantity": "0.1",
+        "aboveType": "LIMIT_MAKER",
+        "abovePrice": "65000",
+        "belowType": "STOP_LOSS",
+        "belowStopPrice": stop,
+    }
+
+
 def _limit(side: str, qty: str, price: str, tif: str = "GTC") -> dict[str, str]:
     return {"side": side, "type": "LIMIT", "timeInForce": tif, "quantity": qty, "price": price}
 
@@ -308,13 +327,7 @@ async def test_a_stop_loss_limit_that_triggers(harness: Harness) -> None:
 
 async def test_an_oco_whose_leg_fills(harness: Harness) -> None:
     a = await _audit(harness)
-    oco = {"symbol": "BTCUSDT", "side": "SELL", "quantity": "0.1"}
-    oco |= {"aboveType": "LIMIT_MAKER", "abovePrice": "65000"}
-    oco |= {"belowType": "STOP_LOSS", "belowStopPrice": "50000"}
-    reply = await a.alice.signed("POST", "/v3/orderList/oco", oco)
-    assert reply.status == 200, reply.json()
-    placed = reply.json()
-    await a.step()
+    placed = await a.place_list("/v3/orderList/oco", **_sell_oco("50000"))
     list_id = placed["orderListId"]
     ids = [o["orderId"] for o in placed["orders"]]
     for oid in ids:
@@ -370,11 +383,7 @@ async def test_a_list_is_dated_by_its_last_status_update(harness: Harness) -> No
     ("Order lists are filtered by transactionTime of the last order list execution status
     update", web-socket-api.md, Query all Order lists)."""
     a = await _audit(harness)
-    oco = {"symbol": "BTCUSDT", "side": "SELL", "quantity": "0.1"}
-    oco |= {"aboveType": "LIMIT_MAKER", "abovePrice": "65000"}
-    oco |= {"belowType": "STOP_LOSS", "belowStopPrice": "50000"}
-    placed = (await a.alice.signed("POST", "/v3/orderList/oco", oco)).json()
-    await a.step()
+    placed = await a.place_list("/v3/orderList/oco", **_sell_oco("50000"))
     harness.clock.advance(60_000)
     await a.place(a.bob, **_limit("BUY", "0.1", "65000"))
     done = a.lists[-1]
@@ -436,14 +445,11 @@ async def test_an_oto_whose_pending_order_is_placed_and_fills(harness: Harness) 
     workingTime are then; -1 / absent before) and fills in turn; every report, trade and
     list status agrees with REST (rest-api.md, New Order list - OTO)."""
     a = await _audit(harness)
-    oto = {"symbol": "BTCUSDT", "workingType": "LIMIT", "workingSide": "BUY"}
+    oto = {"workingType": "LIMIT", "workingSide": "BUY"}
     oto |= {"workingPrice": "59000", "workingQuantity": "0.1", "workingTimeInForce": "GTC"}
     oto |= {"pendingType": "LIMIT", "pendingSide": "SELL", "pendingPrice": "64000"}
     oto |= {"pendingQuantity": "0.1", "pendingTimeInForce": "GTC"}
-    reply = await a.alice.signed("POST", "/v3/orderList/oto", oto)
-    assert reply.status == 200, reply.json()
-    placed = reply.json()
-    await a.step()
+    placed = await a.place_list("/v3/orderList/oto", **oto)
     working, pending = (o["orderId"] for o in placed["orders"])
     assert (await a.check_order(pending))["workingTime"] == -1
     await a.check_list(placed["orderListId"])
@@ -463,13 +469,10 @@ async def test_an_oco_canceled_as_a_list(harness: Harness) -> None:
     with REST afterwards, and the locked balance comes back (rest-api.md, Cancel Order
     list)."""
     a = await _audit(harness)
-    oco = {"symbol": "BTCUSDT", "side": "BUY", "quantity": "0.1"}
-    oco |= {"aboveType": "STOP_LOSS_LIMIT", "aboveStopPrice": "70000", "abovePrice": "70001"}
-    oco |= {"aboveTimeInForce": "GTC", "belowType": "LIMIT_MAKER", "belowPrice": "55000"}
-    reply = await a.alice.signed("POST", "/v3/orderList/oco", oco)
-    assert reply.status == 200, reply.json()
-    placed = reply.json()
-    await a.step()
+    oco = {"side": "BUY", "quantity": "0.1", "aboveType": "STOP_LOSS_LIMIT"}
+    oco |= {"aboveStopPrice": "70000", "abovePrice": "70001", "aboveTimeInForce": "GTC"}
+    oco |= {"belowType": "LIMIT_MAKER", "belowPrice": "55000"}
+    placed = await a.place_list("/v3/orderList/oco", **oco)
     await a.check_balances()
     list_id = placed["orderListId"]
     cancel = {"symbol": "BTCUSDT", "orderListId": list_id}
@@ -509,13 +512,7 @@ async def test_an_oco_whose_stop_leg_triggers_and_fills(harness: Harness) -> Non
     list agree with REST."""
     a = await _audit(harness)
     await a.place(a.bob, **_limit("BUY", "0.2", "57500"))
-    oco = {"symbol": "BTCUSDT", "side": "SELL", "quantity": "0.1"}
-    oco |= {"aboveType": "LIMIT_MAKER", "abovePrice": "65000"}
-    oco |= {"belowType": "STOP_LOSS", "belowStopPrice": "58000"}
-    reply = await a.alice.signed("POST", "/v3/orderList/oco", oco)
-    assert reply.status == 200, reply.json()
-    placed = reply.json()
-    await a.step()
+    placed = await a.place_list("/v3/orderList/oco", **_sell_oco("58000"))
     stp = {"selfTradePreventionMode": "NONE"}
     await a.place(a.bob, **_limit("SELL", "0.01", "58000"), **stp)
     await a.place(a.bob, **_limit("BUY", "0.01", "58000"), **stp)
