@@ -94,8 +94,11 @@ class Audit:
         self.known: dict[str, tuple[Decimal, Decimal]] = {}  # REST balances at the last check
 
     async def step(self) -> list[dict[str, Any]]:
-        """Advance the clock, then collect what the last action said."""
-        events = [e["event"] for e in await self.ws.events_for(0.15)]
+        """Collect what the last action said, then advance the clock. A ``ping`` round trip
+        on the subscribed connection is the barrier: the server queues an action's events
+        before its answer is out, and one connection's frames keep their order."""
+        assert (await self.ws.call("ping"))["status"] == 200
+        events, self.ws.events = [e["event"] for e in self.ws.events], []
         self.h.clock.advance(STEP_MS)
         for event in events:
             if event["e"] == "executionReport":
