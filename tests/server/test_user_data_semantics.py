@@ -523,3 +523,21 @@ async def test_an_oco_whose_stop_leg_triggers_and_fills(harness: Harness) -> Non
     assert sorted(statuses) == ["EXPIRED", "FILLED"], statuses
     await a.check_list(placed["orderListId"])
     await a.check_balances()
+
+
+async def test_a_fok_that_cannot_fill_and_a_limit_that_takes_then_rests(harness: Harness) -> None:
+    """A FOK larger than the book expires whole (NEW, then EXPIRED with nothing done); a GTC
+    LIMIT that crosses takes what there is and rests the rest, working from its placement."""
+    a = await _audit(harness)
+    await a.place(a.bob, **_limit("SELL", "0.1", "60000"))
+    fok = await a.place(a.alice, **_limit("BUY", "0.5", "60000", "FOK"))
+    order = await a.check_order(fok["orderId"])
+    assert (order["status"], order["executedQty"]) == ("EXPIRED", "0.00000000")
+    assert [r["x"] for r in a.reports[fok["orderId"]]] == ["NEW", "EXPIRED"]
+    await a.check_balances()
+    gtc = await a.place(a.alice, **_limit("BUY", "0.5", "60000"))
+    order = await a.check_order(gtc["orderId"])
+    assert (order["status"], order["isWorking"]) == ("PARTIALLY_FILLED", True)
+    assert order["workingTime"] == order["time"]
+    assert a.reports[gtc["orderId"]][-1]["m"] is False  # it took
+    await a.check_balances()
