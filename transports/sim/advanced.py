@@ -809,8 +809,10 @@ class SimAdvanced:
             for lst in mine
             if lst.account == account
             and (from_id is None or lst.order_list_id >= from_id)
-            and (start_time is None or lst.time >= start_time)
-            and (end_time is None or lst.time <= end_time)
+            # "Order lists are filtered by transactionTime of the last order list execution
+            # status update" (web-socket-api.md, Query all Order lists).
+            and (start_time is None or lst.updated >= start_time)
+            and (end_time is None or lst.updated <= end_time)
         ]
         picked = rows[:limit] if from_id is not None or start_time is not None else rows[-limit:]
         return [lst.status() for lst in picked]

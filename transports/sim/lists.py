@@ -85,6 +85,7 @@ class SimList:
         "placed_time",
         "symbol",
         "time",
+        "updated",
         "working",
     )
 
@@ -104,6 +105,10 @@ class SimList:
         self.list_client_order_id = list_client_order_id
         self.contingency = contingency
         self.time = time
+        # When the list's execution status last changed: its ``transactionTime`` in query
+        # answers ("the last order list execution status update", web-socket-api.md, Query
+        # all Order lists), equal to the ``T`` of its last ``listStatus`` event.
+        self.updated = time
         self.orders: list[SimOrder] = []
         # OTO / OTOCO: the working order and the orders pending on its fill.
         self.working: SimOrder | None = None
@@ -130,7 +135,9 @@ class SimList:
         )
 
     def event(self, now: int) -> ListStatus:
-        """The ``listStatus`` event of the list as it stands (user-data-stream.md)."""
+        """The ``listStatus`` event of the list as it stands (user-data-stream.md); every
+        status update builds one, so its time is the list's last update."""
+        self.updated = now
         return ListStatus(
             event_time=now,
             symbol=self.symbol,
@@ -157,7 +164,7 @@ class SimList:
             list_status_type=self.list_status_type,
             list_order_status=self.list_order_status,
             list_client_order_id=self.list_client_order_id,
-            transaction_time=self.time,
+            transaction_time=self.updated,
             symbol=self.symbol,
             orders=self.refs(),
         )

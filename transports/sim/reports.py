@@ -465,7 +465,10 @@ def my_trade(record: TradeRecord, rules: SymbolFilters) -> MyTrade:
         symbol=order.symbol,
         id=record.trade_id,
         order_id=order.order_id,
-        order_list_id=NO_LIST,
+        # A list leg's trade names its list, as every answer about the order does: -1
+        # "unless it's part of an order list" (rest-api.md, Account trade list and New order;
+        # user-data-stream.md, Order Update ``g``).
+        order_list_id=list_id(order),
         price=record.price.quantize(rules.quote_quantum),
         qty=record.qty.quantize(rules.base_quantum),
         quote_qty=(record.qty * record.price).quantize(rules.quote_quantum),
