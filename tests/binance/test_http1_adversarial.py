@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from oms.errors import Disconnected, OmsError, OutcomeUnknown
+from transports.binance import http1
 from transports.binance.client import BinanceClient
 from transports.binance.config import RestHttp
 from transports.binance.http1 import AnswerLost, ConnectFailed, HttpClient
@@ -223,6 +224,12 @@ FRAMING: list[tuple[str, bytes, bytes | None, bool]] = [
         False,
     ),
     (
+        "chunk data longer than its size",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n" + GOOD + b"\r\n0\r\n\r\n",
+        None,
+        False,
+    ),
+    (
         "1xx and the answer in one packet",
         b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n" + ok(),
         GOOD,
@@ -359,6 +366,39 @@ async def test_framing(
     # The next request gets its own answer, on the same connection only if trusted.
     assert (await client.request("GET", "/v3/y", {})).body == b'{"next":1}'
     assert server.connections == (1 if reusable else 2)
+
+
+@pytest.mark.parametrize("split", [False, True], ids=["one-packet", "in-packets"])
+async def test_a_header_section_over_64_kib_fails_at_once(raw: Start, split: bool) -> None:
+    big = b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 70_000 + b"\r\nContent-Length: 8\r\n\r\n" + GOOD
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await server.head(reader)
+        for i in range(0, len(big), 1000 if split else len(big)):
+            writer.write(big[i : i + (1000 if split else len(big))])
+            await writer.drain()
+        await reader.read()
+
+    server, client = await raw(handler)
+    with pytest.raises(AnswerLost, match="header section too long"):
+        await client.request("GET", "/v3/a", {})
+
+
+async def test_a_gzip_body_inflating_past_the_limit_fails(
+    raw: Start, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(http1, "_MAX_BODY", 64 * 1024)  # the limit, scaled to a test
+    bomb = gzip.compress(b"0" * (64 * 1024 + 1))  # ~100 bytes that inflate past it
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await server.head(reader)
+        writer.write(ok(bomb, b"Content-Encoding: gzip\r\n"))
+        await writer.drain()
+        await reader.read()
+
+    server, client = await raw(handler)
+    with pytest.raises(AnswerLost, match="body too long"):
+        await client.request("GET", "/v3/a", {})
 
 
 # --- connection reuse --------------------------------------------------------------------

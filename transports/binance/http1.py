@@ -9,25 +9,45 @@ transports (TLS included).
 Rules:
 - One origin: the scheme, host and port of the configured ``rest_url``. Connections are
   opened on demand (https: TLS with the system's default certificate verification and the
-  host's name), kept alive and reused most recent first; at most ``limit`` are open at once
-  and further requests wait for one to come back. A connection idle longer than
-  ``idle_s`` is closed rather than reused (a server may close it at any moment after its
-  own keep-alive timeout; a request written into that close is an unknown outcome).
-- A request is one write: request line, ``Host``, the caller's headers and
-  ``Content-Length: 0`` for methods other than GET; never a body (the REST client sends
-  every parameter in the query string: rest-api.md, "General Information on Endpoints").
+  host's name, an IP address checked against the certificate's addresses), kept alive and
+  reused most recent first; at most ``limit`` are open at once and further requests wait
+  for one to come back. A connection idle longer than ``idle_s`` is closed rather than
+  reused (a server may close it at any moment after its own keep-alive timeout; a request
+  written into that close is an unknown outcome).
+- A request is ``take()`` or ``connect()``, then ``send()`` with no await in between (or
+  ``request()``, both): what fails or is cancelled before ``send()`` was never written.
+  It is one write: request line, ``Host`` (without the scheme's default port),
+  the caller's headers and ``Content-Length: 0`` for methods other than GET; never a body
+  (the REST client sends every parameter in the query string: rest-api.md, "General
+  Information on Endpoints").
 - An answer is read whole (RFC 9112, section 6.3): status line and headers (at most
-  64 KiB), then the body by ``Transfer-Encoding: chunked``, by ``Content-Length``, or until
-  the server closes; none for 204 and 304; 1xx answers are skipped; ``gzip`` and
-  ``deflate`` are undone (we never ask for them).
+  64 KiB; lines end in CRLF or a lone LF, section 2.2; obs-fold is unfolded, section 5.2),
+  then the body by ``Transfer-Encoding: chunked`` (the only transfer coding: we send no
+  TE), by ``Content-Length`` (repeated identical values are one), or until the server
+  closes; none for 204 and 304; 1xx answers are skipped; ``gzip`` and zlib ``deflate`` are
+  undone (we never ask for them). A body over 256 MiB, inflated or not, is malformed.
 - A connection goes back to the pool only after a whole answer that does not end it
-  (``Connection: close``, HTTP/1.0 without keep-alive, a body read until close). Any
-  other end of a request (cancellation, timeout, error, malformed answer) closes the
-  connection, so a late answer can never be read as the next request's.
-- Errors: ``ConnectFailed`` when no connection could be opened (nothing was sent);
-  ``AnswerLost`` once the request may have been written and no whole answer came (the
-  outcome is unknown). Their text is a short reason: never the target, whose query holds
-  the signature.
+  (``Connection: close``, HTTP/1.0 without keep-alive, a body read until close, framing
+  not to trust again: chunked with Content-Length or in HTTP/1.0, a 204 with a length).
+  Any other end of a request (cancellation, timeout, error, malformed answer, bytes past
+  the answer, bytes while idle) closes the connection, so a late answer can never be read
+  as the next request's.
+- Errors: ``ConnectFailed`` when no connection could be opened or it closed before the
+  request was written (nothing was sent); ``AnswerLost`` once the request may have been
+  written and no whole answer came (the outcome is unknown), including every request in
+  flight when ``close()`` is called. Their text is a short reason: never the target, whose
+  query holds the signature, nor a value the server sent (it may echo the request).
+- Nothing is retried, not even a GET: the caller decides (the REST client never resends
+  blind).
+
+Deliberate limits (not built; Binance's REST API needs none): no proxies (``HTTP_PROXY``
+and the like are ignored), no HTTP/2, no HEAD (its answer would be read as if it had a
+body), no request bodies, no redirects, no pipelining. And two that no HTTP/1.1 client can
+close: a server's FIN that races the next request written on a reused connection makes that
+request an unknown outcome (``AnswerLost``), never a resend; and a server that answers one
+request twice, the second time after the next request was written on that connection, is
+read as answering the next one (only bytes that arrive while the connection is idle, or
+with the first answer, are caught).
 """
 
 from __future__ import annotations

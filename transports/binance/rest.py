@@ -15,8 +15,10 @@ Rules:
 - Answers decode with ``oms.wire.decoding.decode_body`` into ``oms.wire.rest`` Structs
   (never orjson).
 - Errors: only ``oms.errors`` types leave this module; no aiohttp or asyncio exception does
-  (``errors.py`` holds the mapping). A connection that could not be opened is
-  ``Disconnected`` (nothing was sent); a timeout or drop after sending is ``OutcomeUnknown``.
+  (``errors.py`` holds the mapping). A connection that could not be opened in time, or
+  a deadline that passed before the request was written, is ``Disconnected`` (nothing
+  was sent); a timeout or drop after sending is ``OutcomeUnknown``. An error is raised
+  outside the handler of the HTTP client's error (aiohttp's texts hold the signed URL).
 - ``-1021`` (the timestamp was outside ``recvWindow``: the request did not execute,
   rest-api.md "Timing security") re-measures the clock and retries once.
 - Every request passes the shared ``RateGovernor`` first and reports its headers back.
