@@ -97,7 +97,7 @@ async def raw() -> AsyncIterator[Start]:
     for server, client in made:
         await client.close()
         await server.stop()
-        assert client._open == 0  # every connection, failed or not, was given back
+        assert client._open == 0 and not client._conns  # every connection given back
 
 
 def ok(body: bytes = b'{"ok":1}', extra: bytes = b"") -> bytes:
@@ -658,6 +658,18 @@ async def test_close_ends_requests_in_flight_and_those_waiting(raw: Start) -> No
     assert [type(r) for r in results] == [AnswerLost, AnswerLost, ConnectFailed, ConnectFailed]
     assert "closed" in str(results[0])
     assert client._open == 0 and not client._conns
+
+
+async def test_close_while_a_connection_is_opening_writes_nothing(raw: Start) -> None:
+    server, client = await raw(lambda r, w: _serve_slowly(server, r, w, 0))
+    task = asyncio.create_task(client.request("POST", "/v3/order", {}))
+    await asyncio.sleep(0)  # inside the connect
+    assert client._open == 1 and not client._conns
+    await client.close()
+    with pytest.raises(ConnectFailed, match="closed"):
+        await task
+    await asyncio.sleep(0.05)
+    assert client._open == 0 and server.heads == []
 
 
 # --- the REST transport: deadlines, unknown against disconnected -------------------------

@@ -166,6 +166,10 @@ class HttpClient:
             self._open -= 1
             self._wake()
             raise
+        if self._closed:  # closed while this one was opening: nothing was written
+            conn.close("the client is closed")
+            self._open -= 1
+            raise ConnectFailed("the client is closed")
         self._conns.add(conn)
         return conn
 
@@ -197,15 +201,15 @@ class HttpClient:
         for a connection in ``ConnectFailed``."""
         self._closed = True
         self._idle = []
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_exception(ConnectFailed("the client is closed"))
         conns = list(self._conns)
         for conn in conns:
             self._discard(conn)
         if conns:  # the sockets close a loop turn or two after the abort: wait for it
             await asyncio.wait([conn.lost for conn in conns], timeout=1.0)
-        while self._waiters:
-            waiter = self._waiters.popleft()
-            if not waiter.done():
-                waiter.set_exception(ConnectFailed("the client is closed"))
 
     # --- connections ----------------------------------------------------------------------
 
