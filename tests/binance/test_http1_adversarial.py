@@ -18,15 +18,18 @@ import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from oms.errors import Disconnected, OmsError, OutcomeUnknown
+from oms.wire.rest import NewOrderAck
 from transports.binance import http1
 from transports.binance.client import BinanceClient
 from transports.binance.config import RestHttp
 from transports.binance.http1 import AnswerLost, ConnectFailed, HttpClient
+from transports.wire import encode_json
 
-from .hostile import API_KEY, config_for
+from .hostile import ACK, API_KEY, config_for
 from .test_hostile_rest import ORDER
 from .test_http1 import _certificate
 
@@ -713,6 +716,34 @@ async def test_rest_a_drop_after_writing_an_order_is_unknown_and_never_resent() 
             await client.place_spot_order(ORDER)
     orders = [h for h in server.heads if h.startswith(b"POST /api/v3/order?")]
     assert len(orders) == 1  # never resent blind
+    await server.stop()
+
+
+async def test_rest_a_late_answer_is_never_the_next_orders() -> None:
+    server = Raw(_stalled_tls)
+    orders = [0]
+
+    async def late_then_prompt(head: bytes, writer: asyncio.StreamWriter) -> bool:
+        orders[0] += 1
+        n = orders[0]
+        if n == 1:
+            await asyncio.sleep(0.4)  # past the deadline: the answer arrives late
+        ack = msgspec.structs.replace(ACK, order_id=n, client_order_id=f"c{n}")
+        writer.write(ok(encode_json(ack), JSON))
+        await writer.drain()
+        return True
+
+    server.handler = binance(server, late_then_prompt)
+    await server.start()
+    async with await rest_client(server, request_timeout_s=0.2) as client:
+        with pytest.raises(OutcomeUnknown):
+            await client.place_spot_order(ORDER)
+        for n in (2, 3):
+            got = await client.place_spot_order(
+                msgspec.structs.replace(ORDER, client_order_id=f"c{n}")
+            )
+            assert isinstance(got, NewOrderAck) and got.order_id == n
+            await asyncio.sleep(0.3)  # the late answer lands meanwhile: on a closed socket
     await server.stop()
 
 
