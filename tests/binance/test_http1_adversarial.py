@@ -300,6 +300,12 @@ FRAMING: list[tuple[str, bytes, bytes | None, bool]] = [
         False,
     ),
     (
+        "HTTP/1.0 with keep-alive and close",
+        b"HTTP/1.0 200 OK\r\nConnection: keep-alive, close\r\nContent-Length: 8\r\n\r\n" + GOOD,
+        GOOD,
+        False,
+    ),
+    (
         "HTTP/1.0 with keep-alive",
         b"HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 8\r\n\r\n" + GOOD,
         GOOD,
@@ -858,6 +864,31 @@ async def test_tls_handshake_cut_or_answered_in_plain_http(reply: bytes) -> None
         await server.stop()
     await asyncio.sleep(0.1)
     gc.collect()
+
+
+async def test_an_ipv6_origin_is_bracketed_in_host() -> None:
+    heads: list[bytes] = []
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        heads.append(await reader.readuntil(b"\r\n\r\n"))
+        writer.write(ok())
+        await writer.drain()
+        writer.close()
+        await writer.wait_closed()
+
+    try:
+        server = await asyncio.start_server(handler, "::1", 0)
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    port = server.sockets[0].getsockname()[1]
+    client = HttpClient(f"http://[::1]:{port}/api", connect_timeout_s=2.0)
+    try:
+        assert (await client.request("GET", "/v3/a", {})).body == GOOD
+        assert f"\r\nHost: [::1]:{port}\r\n".encode() in heads[0]  # RFC 9110, section 7.2
+    finally:
+        await client.close()
+        server.close()
+        await server.wait_closed()
 
 
 async def test_tls_on_the_default_port_leaves_it_out_of_host(

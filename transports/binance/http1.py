@@ -428,7 +428,7 @@ class _AnswerReader:
             return  # an interim answer (100 Continue, 103 Early Hints): the real one follows
         connection = headers.get("connection", "").lower()
         if version == "HTTP/1.0":
-            self.keep_alive = "keep-alive" in connection
+            self.keep_alive = "keep-alive" in connection and "close" not in connection
         else:
             self.keep_alive = "close" not in connection
         self._status, self._headers = status, headers
