@@ -597,7 +597,7 @@ async def test_cancelled_while_waiting_for_a_slot(raw: Start) -> None:
     assert client._open == 1 and not client._waiters
 
 
-async def test_cancelled_while_woken_for_a_slot_passes_the_turn_on(raw: Start) -> None:
+async def test_a_request_cancelled_after_its_turn_came_passes_the_turn_on(raw: Start) -> None:
     server, client = await raw(lambda r, w: _serve_slowly(server, r, w, 0.02))
     client._limit = 1
     first = asyncio.create_task(client.request("GET", "/v3/a", {}))
@@ -606,7 +606,7 @@ async def test_cancelled_while_woken_for_a_slot_passes_the_turn_on(raw: Start) -
     await asyncio.sleep(0)
     await asyncio.sleep(0)
     await first
-    second.cancel()  # woken by first's return, cancelled before it ran
+    second.cancel()  # its turn came with first's return: cancelled in flight
     with pytest.raises(asyncio.CancelledError):
         await second
     assert (await third).body == b"/api/v3/c"
