@@ -65,6 +65,10 @@ class ServerOptions(msgspec.Struct, kw_only=True):
     # falls this far behind is disconnected (web-socket-streams.md, WebSocket Limits), so
     # memory stays flat.
     stream_queue_frames: int = 10_000
+    # User Data Stream subscriptions of one WebSocket API connection: at most this many active,
+    # and this many over its lifetime (web-socket-api.md, User Data Stream subscription, Limits).
+    max_user_data_subscriptions: int = 1000
+    max_subscription_ids: int = 65535
     # SO_SNDBUF of market stream sockets (None: the OS default); smaller makes a stalled
     # reader's queue fill, and the reader be cut off, sooner.
     stream_socket_send_buffer: int | None = None

@@ -89,6 +89,10 @@ class _Ip:
         self.ban_ms = FIRST_BAN_MS
 
 
+def _window_end(now: int, size: int) -> int:
+    return (now // size + 1) * size
+
+
 def _seconds_left(now: int, size: int) -> int:
     return max(1, -(-((now // size + 1) * size - now) // 1000))
 
@@ -145,6 +149,7 @@ class RateLimiter:
             "Please use WebSocket Streams for live updates to avoid bans.",
             418,
             retry_after=max(1, -(-(until - now) // 1000)),
+            until_ms=until,
         )
 
     def charge(self, ip: str, weight: int) -> None:
@@ -171,6 +176,7 @@ class RateLimiter:
                     "5 MINUTE.",
                     429,
                     retry_after=_seconds_left(now, FIVE_MINUTES_MS),
+                    until_ms=_window_end(now, FIVE_MINUTES_MS),
                 ),
             )
         used = state.weight.current(now, MINUTE_MS) + weight
@@ -187,6 +193,7 @@ class RateLimiter:
                     "polling the API.",
                     429,
                     retry_after=_seconds_left(now, MINUTE_MS),
+                    until_ms=_window_end(now, MINUTE_MS),
                 ),
             )
         state.strikes = 0

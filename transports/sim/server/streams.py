@@ -53,6 +53,8 @@ from transports.sim.market_data import (
     interval_open,
 )
 from transports.sim.server.core import ServerState
+from transports.sim.server.envelope import valid_id
+from transports.sim.server.handshake import time_unit_refusal
 from transports.sim.server.market import (
     agg_body,
     d8,
@@ -62,6 +64,7 @@ from transports.sim.server.market import (
     ticker_event,
 )
 from transports.sim.server.outbox import Outbox, text_frame
+from transports.sim.server.stream_control import bad_json, missing_method, unknown_variant
 from transports.sim.server.time_unit import micro, parse_time_unit
 from transports.wire import encode_json
 
@@ -471,9 +474,9 @@ class StreamHub:
         else:
             names = [n for n in request.match_info.get("streams", "").split("/") if n]
         options = self.state.options
-        if parse_time_unit(request.query.get("timeUnit")) is None:
-            body = encode_json({"code": -1100, "msg": "Invalid value for parameter 'timeUnit'."})
-            return web.Response(status=400, body=body, content_type="application/json")
+        refused = time_unit_refusal(request.query.get("timeUnit"))
+        if refused is not None:
+            return refused
         if len(names) > _MAX_STREAMS:
             body = encode_json({"code": -1121, "msg": "Invalid symbol."})
             return web.Response(status=400, body=body, content_type="application/json")
@@ -517,15 +520,18 @@ class StreamHub:
         """The answer to one SUBSCRIBE / UNSUBSCRIBE / ... frame ("Live Subscribing")."""
         try:
             frame = json.loads(text)
+        except ValueError as exc:
+            return _error(3, bad_json(text, exc), None)
+        except RecursionError:
+            return _error(3, bad_json(text, ValueError()), None)
+        try:
             orjson.dumps(frame)  # lone surrogates and absurd nesting cannot be echoed
-        except (ValueError, TypeError, RecursionError):
-            return _error(3, "Invalid JSON: expected value at line 1 column 1", None)
+        except TypeError:
+            return _error(3, bad_json(text, ValueError()), None)
         if not isinstance(frame, dict):
             return _error(2, "Invalid request: expected an object", None)
         request_id = frame.get("id")
-        if not (request_id is None or isinstance(request_id, int | str)) or isinstance(
-            request_id, bool
-        ):
+        if "id" not in frame or not valid_id(request_id):
             return _error(2, "Invalid request: request ID must be an unsigned integer", None)
         method = frame.get("method")
         params = frame.get("params", [])
@@ -546,14 +552,9 @@ class StreamHub:
             return {"result": list(conn.streams), "id": request_id}
         if method in ("SET_PROPERTY", "GET_PROPERTY"):
             return self._property(conn, method, params, request_id)
-        if method is None:
-            return _error(2, "Invalid request: missing field `method`", request_id)
-        return _error(
-            2,
-            f"Invalid request: unknown variant {method}, expected one of `SUBSCRIBE`, "
-            "`UNSUBSCRIBE`, `LIST_SUBSCRIPTIONS`, `SET_PROPERTY`, `GET_PROPERTY`",
-            request_id,
-        )
+        if "method" not in frame:
+            return _error(2, missing_method(text), request_id)
+        return _error(2, unknown_variant(text, method), request_id)
 
     def _property(
         self, conn: StreamConn, method: str, params: list[Any], request_id: object
