@@ -41,7 +41,7 @@ from oms.wire.events import EventStreamTerminated, ServerShutdown, UserDataEvent
 from transports.sim.errors import SimError
 from transports.sim.faults import FaultInjector, RequestFault
 from transports.sim.server import account as account_calls
-from transports.sim.server.auth import Credential
+from transports.sim.server.auth import Credential, bad_signature
 from transports.sim.server.core import FaultAfterExecutionError, ServerState, per_account_faults
 from transports.sim.server.envelope import EnvelopeError, read_envelope
 from transports.sim.server.handshake import error_response, time_unit_refusal, ws_format_refusal
@@ -505,13 +505,11 @@ class WsApi:
         credential = self.state.authenticate_ws(params, values, None)
         params.finish()
         if not credential.is_ed25519:
-            # Logon accepts Ed25519 keys only (web-socket-api.md, Session Authentication); the exact
-            # code Binance uses is UNVERIFIED.
-            raise ApiError(
-                -1002,
-                f"{_UNAUTHORIZED} (session.logon needs an Ed25519 key.)",
-                401,
-            )
+            # "Only Ed25519 keys are supported for this feature" (web-socket-api.md, Session
+            # Authentication): Binance reads every logon signature as Ed25519, so a good HMAC or
+            # RSA signature is -1022 "Signature for this request is not valid." (what clients
+            # logging on with HMAC keys report; the documents name no code).
+            raise bad_signature()
         conn.session = credential
         conn.authorized_since = self.state.clock()
         return self._status(conn), credential.account, False
