@@ -305,3 +305,27 @@ async def test_stream_control_error_texts(harness: Harness) -> None:
     await _pause()
     typed = await _stream_answer(ws, '{"method":"SET_PROPERTY","params":["combined",1],"id":5}')
     assert typed == {"error": {"code": 1, "msg": "Invalid value type: expected Boolean"}, "id": 5}
+
+
+# --- connections: ping / pong ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/ws-api/v3", "/ws/btcusdt@trade"])
+async def test_a_late_pong_is_in_time_and_no_pong_disconnects(
+    serve: ServeFactory, path: str
+) -> None:
+    """web-socket-api.md, General API Information / web-socket-streams.md, General WSS
+    information: a ping frame every 20 s, and a connection whose pong has not come "within a
+    minute" is disconnected (here: pings every 0.1 s, a pong may take 0.6 s)."""
+    h = await serve(ServerOptions(ping_interval=0.1, pong_timeout=0.6))
+    url = str(h.server.make_url(path)).replace("http", "ws", 1)
+    ws = await h.session.ws_connect(url, autoping=False)
+    h.sockets.append(ws)
+    ping = await ws.receive(timeout=2)
+    assert ping.type is aiohttp.WSMsgType.PING
+    await asyncio.sleep(0.3)  # late, but within the pong timeout
+    await ws.pong(ping.data)
+    ping = await ws.receive(timeout=2)
+    assert ping.type is aiohttp.WSMsgType.PING  # still connected: pinged again
+    closed = await ws.receive(timeout=3)  # no pong this time
+    assert closed.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED), closed

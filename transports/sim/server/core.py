@@ -49,6 +49,8 @@ class ServerOptions(msgspec.Struct, kw_only=True):
 
     faults: FaultConfig | None = None
     ping_interval: float = 20.0
+    # A connection whose pong is this late is closed (web-socket-api.md, General API Information).
+    pong_timeout: float = 60.0
     max_connection_age: float = 86400.0
     request_weight_per_minute: int = 6000
     orders_per_10s: int = 50

@@ -11,6 +11,9 @@ Rules:
   (alone or with ``responseFormat=json``) is HTTP 400 before the upgrade, the body JSON with
   ``Content-Type: application/json;charset=UTF-8``. The bodies say ``-1155`` "SBE is not
   enabled." (errors.md, -1155 SBE_DISABLED).
+- The server pings every ``ping_interval`` (20 s) and waits ``pong_timeout`` (a minute) for the
+  pong before it disconnects (web-socket-api.md, General API Information; web-socket-streams.md,
+  General WSS information), not aiohttp's ``heartbeat / 2``.
 - Opening a WebSocket API connection costs 2 weight (web-socket-api.md, IP limits); an IP past
   its limit or banned is refused before the upgrade with the request's own 429 / 418 answer and
   ``Retry-After`` (the documents do not say how a refused upgrade looks; UNVERIFIED).
@@ -25,6 +28,7 @@ from transports.sim.server.time_unit import parse_time_unit
 from transports.wire import encode_json
 
 __all__ = [
+    "BinanceWebSocket",
     "bad_time_unit",
     "error_response",
     "rest_accepts_json",
@@ -81,3 +85,12 @@ def rest_accepts_json(accept: str | None) -> bool:
 def sbe_not_acceptable() -> web.Response:
     """REST's answer to ``Accept: application/sbe`` alone on an exchange without SBE."""
     return error_response(sbe_disabled(), 406)
+
+
+class BinanceWebSocket(web.WebSocketResponse):
+    """aiohttp's WebSocket response pinging every ``ping_interval`` and waiting ``pong_timeout``
+    for each pong (aiohttp waits ``heartbeat / 2``: 10 s where Binance waits a minute)."""
+
+    def __init__(self, ping_interval: float, pong_timeout: float) -> None:
+        super().__init__(heartbeat=ping_interval, autoping=True)
+        self._pong_heartbeat = pong_timeout

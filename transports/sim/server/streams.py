@@ -54,7 +54,7 @@ from transports.sim.market_data import (
 )
 from transports.sim.server.core import ServerState
 from transports.sim.server.envelope import valid_id
-from transports.sim.server.handshake import time_unit_refusal
+from transports.sim.server.handshake import BinanceWebSocket, time_unit_refusal
 from transports.sim.server.market import (
     agg_body,
     d8,
@@ -484,7 +484,7 @@ class StreamHub:
         # on Binance: ccxt opens ``/ws/0`` (a connection index) and then sends SUBSCRIBE
         # ("Live Subscribing/Unsubscribing to streams"); only SUBSCRIBE validates names.
         names = [n for n in names if self.valid(n)]
-        ws = web.WebSocketResponse(heartbeat=options.ping_interval, autoping=True)
+        ws = BinanceWebSocket(options.ping_interval, options.pong_timeout)
         await ws.prepare(request)
         _limit_send_buffer(request, options.stream_socket_send_buffer)
         conn = StreamConn(ws, request, combined=combined, queue_frames=options.stream_queue_frames)

@@ -44,7 +44,12 @@ from transports.sim.server import account as account_calls
 from transports.sim.server.auth import Credential, bad_signature
 from transports.sim.server.core import FaultAfterExecutionError, ServerState, per_account_faults
 from transports.sim.server.envelope import EnvelopeError, read_envelope
-from transports.sim.server.handshake import error_response, time_unit_refusal, ws_format_refusal
+from transports.sim.server.handshake import (
+    BinanceWebSocket,
+    error_response,
+    time_unit_refusal,
+    ws_format_refusal,
+)
 from transports.sim.server.outbox import Outbox
 from transports.sim.server.params import (
     ApiError,
@@ -256,7 +261,7 @@ class WsApi:
             state.limiter.charge(request.remote or "unknown", _SESSION_WEIGHT)
         except SimError as exc:
             return error_response(exc)
-        ws = web.WebSocketResponse(heartbeat=state.options.ping_interval, autoping=True)
+        ws = BinanceWebSocket(state.options.ping_interval, state.options.pong_timeout)
         await ws.prepare(request)
         conn = Connection(ws, request, state.clock(), state.options.stream_queue_frames)
         self.hub.connections.add(conn)
