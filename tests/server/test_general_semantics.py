@@ -26,6 +26,8 @@ from tests.server.conftest import (
 )
 from tests.server.test_rest_endpoints import LIMIT_BUY
 from transports.sim.server.app import ServerOptions
+from transports.sim.server.limits import Limits, RateLimiter
+from transports.sim.server.params import ApiError
 
 BAD_ID = (
     "Invalid 'id' in JSON request; expected an integer, a string matching "
@@ -329,3 +331,38 @@ async def test_a_late_pong_is_in_time_and_no_pong_disconnects(
     assert ping.type is aiohttp.WSMsgType.PING  # still connected: pinged again
     closed = await ws.receive(timeout=3)  # no pong this time
     assert closed.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED), closed
+
+
+async def test_connection_attempts_per_ip_are_limited(serve: ServeFactory) -> None:
+    """web-socket-api.md, Connection limits / web-socket-streams.md, WebSocket Limits: "300
+    connections per attempt every 5 minutes per IP", API and streams together (shortened to 2
+    here); the window is the server's clock."""
+    h = await serve(ServerOptions(connections_per_5m=2))
+    await h.ws()
+    stream_url = str(h.server.make_url("/ws/btcusdt@trade")).replace("http", "ws", 1)
+    h.sockets.append(await h.session.ws_connect(stream_url))
+    for path in ("/ws-api/v3", "/ws/btcusdt@trade"):
+        async with h.session.get(h.server.make_url(path)) as refused:
+            assert refused.status == 429, path
+            assert (await refused.json())["code"] == -1034
+            assert int(refused.headers["Retry-After"]) > 0
+    h.clock.advance(300_000)
+    assert (await (await h.ws()).call("ping"))["status"] == 200
+
+
+def test_bans_double_for_repeat_offenders_up_to_three_days() -> None:
+    """rest-api.md, LIMITS: "IP bans are tracked and scale in duration for repeat offenders, from
+    2 minutes to 3 days"; ``Retry-After`` is the ban's length in seconds."""
+    now = [0]
+    limiter = RateLimiter(Limits(weight_per_minute=1, ban_after_429s=0), lambda: now[0])
+    lengths = []
+    for _ in range(14):
+        limiter.charge("ip", 1)  # the minute's one allowed unit
+        with pytest.raises(ApiError) as ban:
+            limiter.charge("ip", 1)  # over the limit, and no 429s tolerated: banned
+        assert ban.value.http_status == 418
+        assert ban.value.until_ms == now[0] + ban.value.retry_after * 1000
+        lengths.append(ban.value.retry_after)
+        now[0] = ban.value.until_ms + 60_000  # the ban is over, in a new minute
+    assert lengths[:4] == [120, 240, 480, 960]
+    assert max(lengths) == lengths[-1] == 3 * 86_400

@@ -57,6 +57,8 @@ class ServerOptions(msgspec.Struct, kw_only=True):
     orders_per_day: int = 160000
     ban_after_429s: int = 3
     raw_requests_per_5m: int = 300_000
+    # WebSocket connection attempts per IP per 5 minutes (API and streams; limits.py).
+    connections_per_5m: int = 300
     # Binance answers -1007 after processing a request for 10 s (web-socket-api.md, General API
     # Information); a TIMEOUT fault holds the answer this long (or until the client hangs up),
     # then -1007.
@@ -116,6 +118,7 @@ class ServerState:
                 orders_per_day=options.orders_per_day,
                 ban_after_429s=options.ban_after_429s,
                 raw_requests_per_5m=options.raw_requests_per_5m,
+                connections_per_5m=options.connections_per_5m,
             ),
             clock,
         )

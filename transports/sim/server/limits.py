@@ -14,8 +14,14 @@ Rules (rest-api.md, LIMITS):
   the DAY count is exceeded the SECOND count no longer grows (since 2025-04). A fill during
   the placement itself (a taker) is taken back after the order is counted: +1 then -1, as
   faqs/order_count_decrement.md, Example 1 shows (MARKET order D: 3, then 2).
+- WebSocket connections (API and streams): 300 attempts per IP per 5 minutes (web-socket-api.md,
+  Connection limits; web-socket-streams.md, WebSocket Limits); past it the upgrade is refused
+  with 429 ``-1034`` (errors.md, -1034 TOO_MANY_CONNECTIONS, "Too many connection attempts
+  from IP"; the status and the interval's spelling are UNVERIFIED).
 - A client that keeps sending after ``ban_after_429s`` 429s is banned: HTTP 418 with
-  ``Retry-After``; bans start at 2 minutes and double for a repeat offender.
+  ``Retry-After``; bans start at 2 minutes and double for a repeat offender, up to 3 days
+  ("IP bans are tracked and scale in duration for repeat offenders, from 2 minutes to 3 days",
+  rest-api.md, LIMITS).
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ MINUTE_MS = 60_000
 TEN_SECONDS_MS = 10_000
 DAY_MS = 86_400_000
 FIRST_BAN_MS = 120_000
+LONGEST_BAN_MS = 3 * 86_400_000
 FIVE_MINUTES_MS = 300_000
 
 
@@ -39,6 +46,7 @@ class Limits:
 
     __slots__ = (
         "ban_after_429s",
+        "connections_per_5m",
         "orders_per_10s",
         "orders_per_day",
         "raw_requests_per_5m",
@@ -53,8 +61,10 @@ class Limits:
         orders_per_day: int = 160_000,
         ban_after_429s: int = 3,
         raw_requests_per_5m: int = 300_000,
+        connections_per_5m: int = 300,
     ) -> None:
         self.raw_requests_per_5m = raw_requests_per_5m
+        self.connections_per_5m = connections_per_5m
         self.weight_per_minute = weight_per_minute
         self.orders_per_10s = orders_per_10s
         self.orders_per_day = orders_per_day
@@ -79,11 +89,12 @@ class _Bucket:
 
 
 class _Ip:
-    __slots__ = ("ban_ms", "banned_until", "raw", "strikes", "weight")
+    __slots__ = ("ban_ms", "banned_until", "connections", "raw", "strikes", "weight")
 
     def __init__(self) -> None:
         self.weight = _Bucket()
         self.raw = _Bucket()
+        self.connections = _Bucket()
         self.strikes = 0
         self.banned_until = 0
         self.ban_ms = FIRST_BAN_MS
@@ -136,7 +147,7 @@ class RateLimiter:
 
     def _ban(self, state: _Ip, now: int) -> ApiError:
         state.banned_until = now + state.ban_ms
-        state.ban_ms *= 2
+        state.ban_ms = min(state.ban_ms * 2, LONGEST_BAN_MS)
         state.strikes = 0
         return self._banned(state, now)
 
@@ -197,6 +208,25 @@ class RateLimiter:
                 ),
             )
         state.strikes = 0
+
+    def connect(self, ip: str) -> None:
+        """Count one WebSocket connection attempt from ``ip``.
+
+        Raises:
+            ApiError: 429 ``-1034`` past the attempts allowed in the 5 minutes.
+        """
+        now = self.clock()
+        bucket = self._ip(ip).connections
+        bucket.count = bucket.current(now, FIVE_MINUTES_MS) + 1
+        limit = self.limits.connections_per_5m
+        if bucket.count > limit:
+            raise ApiError(
+                -1034,
+                f"Too many connection attempts from IP; current limit is {limit} per '5 MINUTE'.",
+                429,
+                retry_after=_seconds_left(now, FIVE_MINUTES_MS),
+                until_ms=_window_end(now, FIVE_MINUTES_MS),
+            )
 
     def refund(self, ip: str, weight: int) -> None:
         """Give back weight of a request that turned out free (a successful order/cancel)."""

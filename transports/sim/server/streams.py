@@ -44,6 +44,7 @@ import orjson
 from aiohttp import WSMsgType, web
 
 from oms.wire.enums import Side
+from transports.sim.errors import SimError
 from transports.sim.market_data import (
     INTERVALS,
     KlineBucket,
@@ -54,7 +55,7 @@ from transports.sim.market_data import (
 )
 from transports.sim.server.core import ServerState
 from transports.sim.server.envelope import valid_id
-from transports.sim.server.handshake import BinanceWebSocket, time_unit_refusal
+from transports.sim.server.handshake import BinanceWebSocket, error_response, time_unit_refusal
 from transports.sim.server.market import (
     agg_body,
     d8,
@@ -477,6 +478,10 @@ class StreamHub:
         refused = time_unit_refusal(request.query.get("timeUnit"))
         if refused is not None:
             return refused
+        try:
+            self.state.limiter.connect(request.remote or "unknown")  # WebSocket Limits
+        except SimError as exc:
+            return error_response(exc)
         if len(names) > _MAX_STREAMS:
             body = encode_json({"code": -1121, "msg": "Invalid symbol."})
             return web.Response(status=400, body=body, content_type="application/json")

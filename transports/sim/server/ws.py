@@ -258,6 +258,7 @@ class WsApi:
         try:
             # web-socket-api.md, IP limits: connecting to the WebSocket API costs 2 weight
             # (handshake.py: an IP past its limit, or banned, is refused).
+            state.limiter.connect(request.remote or "unknown")
             state.limiter.charge(request.remote or "unknown", _SESSION_WEIGHT)
         except SimError as exc:
             return error_response(exc)
