@@ -20,6 +20,7 @@ from tests.server.conftest import (
     ALICE_SECRET,
     BOB_KEY,
     BOB_SECRET,
+    CAROL_KEY,
     Harness,
     ServeFactory,
     WsClient,
@@ -366,3 +367,53 @@ def test_bans_double_for_repeat_offenders_up_to_three_days() -> None:
         now[0] = ban.value.until_ms + 60_000  # the ban is over, in a new minute
     assert lengths[:4] == [120, 240, 480, 960]
     assert max(lengths) == lengths[-1] == 3 * 86_400
+
+
+# --- WebSocket API: session authentication --------------------------------------------------
+
+
+async def test_session_logon_status_logout_and_ad_hoc_keys(harness: Harness) -> None:
+    """web-socket-api.md, Session Authentication: after ``session.logon`` requests act for the
+    logged-on key without ``apiKey``/``signature`` (``timestamp`` still needed); an explicit
+    ``apiKey`` and ``signature`` override it for one request ("Authorize ad hoc requests");
+    ``session.logout`` forgets the key, ends only the logon subscription (User Data Stream
+    requests, Unsubscribe) and "does nothing" on a connection that is not logged on."""
+    h = harness
+    ws = await h.ws("returnRateLimits=false")
+    idle = await ws.call("session.logout")
+    assert idle["status"] == 200
+    assert {k: idle["result"][k] for k in ("apiKey", "authorizedSince", "userDataStream")} == {
+        "apiKey": None,
+        "authorizedSince": None,
+        "userDataStream": False,
+    }
+    assert idle["result"]["returnRateLimits"] is False
+    logon = await ws.call("session.logon", ws.signed_params(CAROL_KEY, None))
+    assert logon["result"]["apiKey"] == CAROL_KEY
+    assert logon["result"]["authorizedSince"] == h.clock()
+    assert logon["result"]["connectedSince"] == h.clock()
+    mine = await ws.call("account.status", {"timestamp": h.clock()})
+    assert mine["status"] == 200, mine
+    alices = await ws.call("openOrders.status", ws.signed_params(ALICE_KEY, ALICE_SECRET))
+    assert alices["status"] == 200, alices
+    placed = await ws.call("order.place", ws.signed_params(ALICE_KEY, ALICE_SECRET, **LIMIT_BUY))
+    assert placed["status"] == 200, placed
+    assert len(h.exchange.open_orders("alice")) == 1  # the ad hoc key's account, not carol's
+    assert h.exchange.open_orders("carol") == []
+    no_time = await ws.call("account.status")
+    assert no_time["error"]["code"] == -1102
+    by_logon = await ws.call("userDataStream.subscribe")
+    by_signature = await ws.call(
+        "userDataStream.subscribe.signature", ws.signed_params(ALICE_KEY, ALICE_SECRET)
+    )
+    assert (by_logon["result"], by_signature["result"]) == (
+        {"subscriptionId": 0},
+        {"subscriptionId": 1},
+    )
+    out = await ws.call("session.logout")
+    assert out["result"]["apiKey"] is None and out["result"]["userDataStream"] is True
+    ended = await ws.next_event()
+    assert ended == {"subscriptionId": 0, "event": {"e": "eventStreamTerminated", "E": h.clock()}}
+    assert (await ws.call("session.subscriptions"))["result"] == [{"subscriptionId": 1}]
+    anonymous = await ws.call("account.status", {"timestamp": h.clock()})
+    assert (anonymous["status"], anonymous["error"]["code"]) == (401, -2014)
