@@ -417,3 +417,21 @@ async def test_session_logon_status_logout_and_ad_hoc_keys(harness: Harness) -> 
     assert (await ws.call("session.subscriptions"))["result"] == [{"subscriptionId": 1}]
     anonymous = await ws.call("account.status", {"timestamp": h.clock()})
     assert (anonymous["status"], anonymous["error"]["code"]) == (401, -2014)
+
+
+async def test_ws_api_order_limit_429_says_when_the_window_ends(serve: ServeFactory) -> None:
+    """web-socket-api.md, Unfilled Order Count: "If you exceed this, requests fail with status
+    429" and "Responses that have a status 429 include a retryAfter field" (the 10-second
+    window's end; "10 SECOND interval resets at 00, 10, 20... seconds", Rate limits)."""
+    h = await serve(ServerOptions(orders_per_10s=1))
+    h.clock.advance(3_500 - h.clock() % 10_000)
+    ws = await h.ws()
+    first = await ws.call("order.place", ws.signed_params(ALICE_KEY, ALICE_SECRET, **LIMIT_BUY))
+    assert first["status"] == 200, first
+    second = await ws.call("order.place", ws.signed_params(ALICE_KEY, ALICE_SECRET, **LIMIT_BUY))
+    assert second["status"] == 429
+    assert second["error"]["code"] == -1015
+    assert second["error"]["msg"] == "Too many new orders; current limit is 1 orders per 10 SECOND."
+    now = h.clock()
+    assert second["error"]["data"] == {"serverTime": now, "retryAfter": now + 6_500}
+    assert len(h.exchange.open_orders("alice")) == 1

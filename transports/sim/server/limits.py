@@ -233,8 +233,10 @@ class RateLimiter:
         bucket = self._ip(ip).weight
         bucket.count = max(0, bucket.current(self.clock(), MINUTE_MS) - weight)
 
-    def too_many_orders(self, ip: str, limit: int, interval: str, retry_after: int) -> ApiError:
-        """A 429 ``-1015`` for ``ip`` (counted towards a ban)."""
+    def too_many_orders(
+        self, ip: str, limit: int, interval: str, retry_after: int, until_ms: int | None = None
+    ) -> ApiError:
+        """A 429 ``-1015`` for ``ip`` (counted towards a ban); ``until_ms``: the window's end."""
         now = self.clock()
         return self._strike(
             self._ip(ip),
@@ -244,6 +246,7 @@ class RateLimiter:
                 f"Too many new orders; current limit is {limit} orders per {interval}.",
                 429,
                 retry_after=retry_after,
+                until_ms=until_ms,
             ),
         )
 
@@ -257,10 +260,14 @@ class RateLimiter:
         ten, day = self._order_buckets(account)
         if day.current(now, DAY_MS) >= self.limits.orders_per_day:
             limit = self.limits.orders_per_day
-            raise self.too_many_orders(ip, limit, "1 DAY", _seconds_left(now, DAY_MS))
+            raise self.too_many_orders(
+                ip, limit, "1 DAY", _seconds_left(now, DAY_MS), _window_end(now, DAY_MS)
+            )
         if ten.current(now, TEN_SECONDS_MS) >= self.limits.orders_per_10s:
             limit = self.limits.orders_per_10s
-            raise self.too_many_orders(ip, limit, "10 SECOND", _seconds_left(now, TEN_SECONDS_MS))
+            left = _seconds_left(now, TEN_SECONDS_MS)
+            end = _window_end(now, TEN_SECONDS_MS)
+            raise self.too_many_orders(ip, limit, "10 SECOND", left, end)
 
     def count_order(self, account: str) -> None:
         now = self.clock()
