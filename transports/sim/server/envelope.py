@@ -29,7 +29,7 @@ import orjson
 
 from transports.sim.server.params import ApiError
 
-__all__ = ["Envelope", "JsonNumber", "read_envelope"]
+__all__ = ["WsRequest", "JsonNumber", "read_envelope"]
 
 _ID = re.compile(r"^[a-zA-Z0-9\-_]{1,36}$")
 _ID_MIN, _ID_MAX = -(2**63), 2**63 - 1
@@ -59,7 +59,7 @@ class EnvelopeError(ApiError):
         self.request_id = request_id
 
 
-class Envelope:
+class WsRequest:
     """A well-formed request: its id, method (possibly not a string) and raw params."""
 
     __slots__ = ("method", "params", "request_id")
@@ -79,7 +79,7 @@ def valid_id(value: object) -> bool:
     return type(value) is str and _ID.match(value) is not None
 
 
-def read_envelope(text: str) -> Envelope:
+def read_envelope(text: str) -> WsRequest:
     """The envelope of one request frame.
 
     Raises:
@@ -105,4 +105,4 @@ def read_envelope(text: str) -> Envelope:
         params = {}
     if not isinstance(params, dict):
         raise EnvelopeError(BAD_PARAMS, request_id)
-    return Envelope(request_id, frame.get("method"), params)
+    return WsRequest(request_id, frame.get("method"), params)
