@@ -435,3 +435,26 @@ async def test_ws_api_order_limit_429_says_when_the_window_ends(serve: ServeFact
     now = h.clock()
     assert second["error"]["data"] == {"serverTime": now, "retryAfter": now + 6_500}
     assert len(h.exchange.open_orders("alice")) == 1
+
+
+async def test_a_connection_listens_to_a_bounded_number_of_streams(serve: ServeFactory) -> None:
+    """web-socket-streams.md, WebSocket Limits: "A single connection can listen to a maximum of
+    1024 streams" (shortened to 3 here): a SUBSCRIBE past it is refused whole, code 2."""
+    h = await serve(ServerOptions(max_streams_per_connection=3))
+    url = str(h.server.make_url("/ws/btcusdt@trade")).replace("http", "ws", 1)
+    ws = await h.session.ws_connect(url)
+    h.sockets.append(ws)
+    more = ["btcusdt@aggTrade", "btcusdt@bookTicker", "btcusdt@depth"]
+    refused = await _stream_answer(ws, json.dumps({"method": "SUBSCRIBE", "params": more, "id": 1}))
+    assert refused["id"] == 1 and refused["error"]["code"] == 2, refused
+    await _pause()
+    fits = await _stream_answer(
+        ws, json.dumps({"method": "SUBSCRIBE", "params": more[:2], "id": 2})
+    )
+    assert fits == {"result": None, "id": 2}
+    await _pause()
+    listed = await _stream_answer(ws, json.dumps({"method": "LIST_SUBSCRIPTIONS", "id": 3}))
+    assert sorted(listed["result"]) == ["btcusdt@aggTrade", "btcusdt@bookTicker", "btcusdt@trade"]
+    too_many = "/".join(["btcusdt@trade", *more])
+    async with h.session.get(h.server.make_url("/ws/" + too_many)) as r:
+        assert r.status == 400

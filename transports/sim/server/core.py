@@ -73,6 +73,9 @@ class ServerOptions(msgspec.Struct, kw_only=True):
     # and this many over its lifetime (web-socket-api.md, User Data Stream subscription, Limits).
     max_user_data_subscriptions: int = 1000
     max_subscription_ids: int = 65535
+    # Streams one market stream connection may listen to (web-socket-streams.md, WebSocket
+    # Limits).
+    max_streams_per_connection: int = 1024
     # SO_SNDBUF of market stream sockets (None: the OS default); smaller makes a stalled
     # reader's queue fill, and the reader be cut off, sooner.
     stream_socket_send_buffer: int | None = None

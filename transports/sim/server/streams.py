@@ -21,8 +21,9 @@ Rules (web-socket-streams.md):
   A kline stream pushes its current kline every tick of a second, also before the symbol's
   first trade (a kline at the reference price, no trade).
 - Limits ("WebSocket Limits"): more than 5 incoming messages a second closes the connection;
-  at most 1024 streams per connection; a connection lives ``max_connection_age`` (24 h); a
-  ping frame every ``ping_interval``. A subscriber that stops reading is disconnected once its
+  at most 1024 streams per connection (``max_streams_per_connection``); a connection lives
+  ``max_connection_age`` (24 h); a ping frame every ``ping_interval``, a pong due within
+  ``pong_timeout``. A subscriber that stops reading is disconnected once its
   bounded send queue (``stream_queue_frames``) is full, so the server's memory stays flat.
 - Before the server shuts down every connection gets ``serverShutdown`` ("Server Shutdown").
 """
@@ -71,7 +72,6 @@ from transports.wire import encode_json
 
 __all__ = ["StreamHub", "add_stream_routes"]
 
-_MAX_STREAMS = 1024
 _MAX_INCOMING_PER_SECOND = 5
 _TICK = 0.1
 # ``blockTrade`` and ``referencePrice`` (web-socket-streams.md, Block Trade Streams, Reference
@@ -482,7 +482,7 @@ class StreamHub:
             self.state.limiter.connect(request.remote or "unknown")  # WebSocket Limits
         except SimError as exc:
             return error_response(exc)
-        if len(names) > _MAX_STREAMS:
+        if len(names) > options.max_streams_per_connection:
             body = encode_json({"code": -1121, "msg": "Invalid symbol."})
             return web.Response(status=400, body=body, content_type="application/json")
         # A name in the URL that is no stream subscribes nothing, but the connection opens, as
@@ -547,7 +547,8 @@ class StreamHub:
             if len(names) != len(params) or not all(self.valid(n) for n in names):
                 return _error(2, "Invalid request: invalid stream name", request_id)
             if method == "SUBSCRIBE":
-                if len(set(conn.streams) | set(names)) > _MAX_STREAMS:
+                limit = self.state.options.max_streams_per_connection
+                if len(set(conn.streams) | set(names)) > limit:
                     return _error(2, "Invalid request: too many streams", request_id)
                 self.subscribe(conn, names)
             else:
