@@ -4,21 +4,28 @@ Rules (rest-api.md, General API Information, rest-api.md, Request Security, user
 Order Update, errors.md, rest-api.md, LIMITS):
 - A request is ``{"id", "method", "params"}``; the answer is ``{"id", "status", "result"}``
   or ``{"id", "status", "error": {"code", "msg"[, "data"]}}``, with ``rateLimits`` unless
-  the connection or the request said ``returnRateLimits=false``.
+  the connection or the request said ``returnRateLimits=false``. Malformed frames, bad ids
+  and non-object params are refused by ``envelope.py`` (-1135, no ``rateLimits``); a refused
+  placement's answer also carries the ORDERS counts (web-socket-api.md, Response format).
+- The upgrade is refused (``handshake.py``) for a bad ``timeUnit`` (-1194), SBE
+  (``responseFormat=sbe``: not enabled), and an IP over its connection attempts, over its
+  weight or banned; a 418 answer closes the connection (web-socket-api.md, IP limits).
 - Signing follows the WebSocket rule: params sorted by name, ``k=v&...``, not percent-encoded,
   over the values *as sent* (numbers keep their JSON text). ``session.logon`` takes Ed25519
-  keys only; after it, requests may omit ``apiKey`` and ``signature``.
+  keys only (another key's logon is -1022); after it, requests may omit ``apiKey`` and
+  ``signature``, and an explicit pair overrides the session for that request.
 - User data: ``userDataStream.subscribe`` (after logon) or ``.subscribe.signature`` (any
-  key type); at most one subscription per account per connection; events are pushed as
-  ``{"subscriptionId": N, "event": {...}}`` in the order the exchange produced them, each
-  action's events as one batch through the account's ``FaultInjector`` when faults are on.
-  A dropped connection loses its events: nothing is ever replayed.
+  key type); at most one subscription per account per connection, 1,000 active and 65,535
+  over the connection's life (web-socket-api.md, User Data Stream subscription); events are
+  pushed as ``{"subscriptionId": N, "event": {...}}`` in the order the exchange produced
+  them, each action's events as one batch through the account's ``FaultInjector`` when
+  faults are on. A dropped connection loses its events: nothing is ever replayed.
 - The hub is the exchange's audience: an account's events are built only while a
   connection is subscribed to it (or faults are on: the injectors then see every event,
   as they always did), so an order nobody listens to costs no reports and no flush.
-- A ping frame every ``ping_interval``; the connection is closed after
-  ``max_connection_age``; ``{"event": {"e": "serverShutdown", ...}}`` goes to every
-  connection before the server shuts down.
+- A ping frame every ``ping_interval``, a pong due within ``pong_timeout``; the connection is
+  closed after ``max_connection_age``; ``{"event": {"e": "serverShutdown", ...}}`` goes to
+  every connection before the server shuts down.
 - One writer task per connection sends every frame, so responses and events never
   interleave mid-frame and keep their order.
 """
