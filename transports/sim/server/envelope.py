@@ -52,7 +52,8 @@ _DECODER = json.JSONDecoder(parse_float=JsonNumber)
 
 
 class EnvelopeError(ApiError):
-    """A request refused before it was read (always ``id: null``... unless ``request_id``)."""
+    """A request refused before it was read; answered with ``request_id`` (null unless the
+    frame had a valid id)."""
 
     def __init__(self, msg: str, request_id: object = None) -> None:
         super().__init__(-1135, msg, 400)
