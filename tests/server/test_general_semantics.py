@@ -458,3 +458,35 @@ async def test_a_connection_listens_to_a_bounded_number_of_streams(serve: ServeF
     too_many = "/".join(["btcusdt@trade", *more])
     async with h.session.get(h.server.make_url("/ws/" + too_many)) as r:
         assert r.status == 400
+
+
+# --- timeUnit=MICROSECOND reaches every time ------------------------------------------------
+
+
+async def test_microsecond_connections_get_microsecond_limits_and_shutdown_times(
+    serve: ServeFactory,
+) -> None:
+    """web-socket-api.md / web-socket-streams.md, General information: with
+    ``timeUnit=MICROSECOND`` every timestamp is in microseconds: a 429's ``serverTime`` and
+    ``retryAfter``, and the ``serverShutdown`` event's time."""
+    h = await serve(ServerOptions(request_weight_per_minute=3))
+    now = h.clock()
+    ws = await h.ws("timeUnit=MICROSECOND")  # weighs 2
+    assert (await ws.call("ping"))["status"] == 200
+    limited = await ws.call("ping")
+    assert limited["status"] == 429
+    window_end = (now // 60_000 + 1) * 60_000
+    assert limited["error"]["data"] == {"serverTime": now * 1000, "retryAfter": window_end * 1000}
+    h.clock.advance(60_000)
+    url = str(h.server.make_url("/stream?streams=btcusdt@trade&timeUnit=MICROSECOND"))
+    stream = await h.session.ws_connect(url.replace("http", "ws", 1))
+    h.sockets.append(stream)
+    closing = asyncio.create_task(h.server.close())
+    api_event = await ws.next_event(timeout=3)
+    assert api_event == {"event": {"e": "serverShutdown", "E": h.clock() * 1000}}
+    stream_event = json.loads((await stream.receive(timeout=3)).data)
+    assert stream_event == {
+        "stream": "!serverShutdown",
+        "data": {"e": "serverShutdown", "E": h.clock() * 1000},
+    }
+    await closing

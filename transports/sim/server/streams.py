@@ -179,12 +179,17 @@ class StreamHub:
     async def shutdown(self, grace: float = 0.0) -> None:
         """``serverShutdown`` to every connection, closed at once or ``grace`` seconds later
         (web-socket-streams.md, Server Shutdown: the server "is about to shut down")."""
-        event = {"e": "serverShutdown", "E": self.state.clock()}
-        raw = encode_json(event)
-        combined = encode_json({"stream": "!serverShutdown", "data": event})
+        now = self.state.clock()
+        frames = {}
+        # timeUnit=MICROSECOND: the event's time too (web-socket-streams.md, General WSS
+        # information: "All time and timestamp related fields").
+        for micros, stamp in ((False, now), (True, now * 1000)):
+            event = {"e": "serverShutdown", "E": stamp}
+            frames[micros, False] = encode_json(event)
+            frames[micros, True] = encode_json({"stream": "!serverShutdown", "data": event})
         loop = asyncio.get_running_loop()
         for conn in list(self.connections):
-            conn.send(combined if conn.combined else raw)
+            conn.send(frames[conn.micros, conn.combined])
             if grace > 0:
                 loop.call_later(grace, conn.close_after_queue)
             else:

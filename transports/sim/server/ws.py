@@ -227,11 +227,14 @@ class EventHub:
         Information): at once, or ``grace`` seconds later, the connection serving meanwhile
         (web-socket-api.md, Server Shutdown: sent when the server "is about to shut down";
         "establish a new connection as soon as possible to prevent interruption")."""
-        frame = b'{"event":%s}' % encode_json(ServerShutdown(event_time=self.state.clock()))
+        now = self.state.clock()
+        frame = b'{"event":%s}' % encode_json(ServerShutdown(event_time=now))
+        # timeUnit=MICROSECOND: the event's time too (web-socket-api.md, General API Information).
+        frame_us = b'{"event":%s}' % encode_json(ServerShutdown(event_time=now * 1000))
         writers = []
         loop = asyncio.get_running_loop()
         for conn in list(self.connections):
-            conn.send(frame)
+            conn.send(frame_us if conn.micros else frame)
             if grace > 0:
                 loop.call_later(grace, conn.close_after_queue)
                 continue
@@ -365,7 +368,8 @@ class WsApi:
             # ban will be lifted" (418), or when to retry (429): the limiter's own instant.
             now = self.state.clock()
             until = getattr(exc, "until_ms", None) or now + retry_after * 1000
-            error["data"] = {"serverTime": now, "retryAfter": until}
+            scale = 1000 if conn.micros else 1  # timeUnit=MICROSECOND: these are times too
+            error["data"] = {"serverTime": now * scale, "retryAfter": until * scale}
         return self._frame(
             conn,
             request_id,
