@@ -490,3 +490,24 @@ async def test_microsecond_connections_get_microsecond_limits_and_shutdown_times
         "data": {"e": "serverShutdown", "E": h.clock() * 1000},
     }
     await closing
+
+
+async def test_unknown_methods_and_unauthenticated_subscribe_say_the_documented_texts(
+    harness: Harness,
+) -> None:
+    """errors.md, -1020 UNSUPPORTED_OPERATION and -1002 UNAUTHORIZED, word for word: an unknown
+    method (any version prefix), and ``userDataStream.subscribe`` without ``session.logon``
+    (web-socket-api.md, Subscribe to User Data Stream: "requires an authenticated WebSocket
+    connection")."""
+    ws = await harness.ws()
+    for method in ("order.teleport", "v3/order.teleport", "ORDER.PLACE"):
+        unknown = await ws.call(method)
+        assert (unknown["status"], unknown["error"]) == (
+            400,
+            {"code": -1020, "msg": "This operation is not supported."},
+        ), method
+    alone = await ws.call("userDataStream.subscribe")
+    assert (alone["status"], alone["error"]) == (
+        401,
+        {"code": -1002, "msg": "You are not authorized to execute this request."},
+    )

@@ -491,7 +491,8 @@ class WsApi:
             )
         handler = self._METHODS.get(method)
         if handler is None:
-            raise ApiError(-1020, f"This operation is not supported. (Unknown method '{method}'.)")
+            # errors.md, -1020 UNSUPPORTED_OPERATION, its documented text.
+            raise ApiError(-1020, "This operation is not supported.")
         dynamic = account_calls.WS_WEIGHTS.get(method)
         weight = dynamic(params) if dynamic else self._WEIGHTS.get(method, _SESSION_WEIGHT)
         state.limiter.charge(conn.ip, weight)
@@ -578,11 +579,9 @@ class WsApi:
     def _subscribe(self, conn: Connection, params: Params, values: dict[str, str]) -> Outcome:
         params.finish()
         if conn.session is None:
-            raise ApiError(
-                -1002,
-                f"{_UNAUTHORIZED} (Call session.logon first.)",
-                401,
-            )
+            # "requires an authenticated WebSocket connection" (web-socket-api.md, Subscribe to
+            # User Data Stream); errors.md, -1002 UNAUTHORIZED, its documented text.
+            raise ApiError(-1002, _UNAUTHORIZED, 401)
         account = conn.session.account
         return self._add_subscription(conn, account, True), account, False
 
