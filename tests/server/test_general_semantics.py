@@ -55,6 +55,9 @@ async def test_ws_api_ids_of_every_accepted_kind_are_echoed(harness: Harness) ->
         frame = json.dumps({"id": request_id, "method": "ping"})
         answer = await _raw(ws, frame)
         assert (answer["id"], answer["status"], answer["result"]) == (request_id, 200, {}), frame
+    # "You can freely reuse IDs within a session."
+    for _ in range(2):
+        assert (await _raw(ws, '{"id": "same", "method": "ping"}'))["id"] == "same"
     # Unknown top-level fields are ignored; an omitted id is answered with null.
     assert (await _raw(ws, '{"id": 1, "method": "ping", "x": [1]}'))["status"] == 200
     assert (await _raw(ws, '{"method": "ping"}'))["id"] is None
