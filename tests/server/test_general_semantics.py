@@ -514,3 +514,25 @@ async def test_unknown_methods_and_unauthenticated_subscribe_say_the_documented_
         401,
         {"code": -1002, "msg": "You are not authorized to execute this request."},
     )
+
+
+async def test_stream_pings_are_answered_and_count_as_messages(harness: Harness) -> None:
+    """web-socket-streams.md: a ping is answered with "a copy of ping's payload" (General WSS
+    information), and "A message is considered: A PING frame, A PONG frame, A JSON controlled
+    message"; past 5 a second the connection is closed (WebSocket Limits)."""
+    h = harness
+    url = str(h.server.make_url("/ws/btcusdt@trade")).replace("http", "ws", 1)
+    ws = await h.session.ws_connect(url, autoping=False)
+    h.sockets.append(ws)
+    await ws.ping(b"hello")
+    pong = await ws.receive(timeout=2)
+    assert (pong.type, pong.data) == (aiohttp.WSMsgType.PONG, b"hello")
+    for _ in range(2):
+        await ws.pong(b"")  # unsolicited pongs are allowed, and counted
+    await ws.send_str(json.dumps({"method": "LIST_SUBSCRIPTIONS", "id": 1}))
+    assert json.loads((await ws.receive(timeout=2)).data)["result"] == ["btcusdt@trade"]
+    await ws.ping(b"5th")
+    assert (await ws.receive(timeout=2)).data == b"5th"  # the fifth message: still served
+    await ws.ping(b"6th")  # the sixth within the second: disconnected
+    closed = await ws.receive(timeout=2)
+    assert closed.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED), closed

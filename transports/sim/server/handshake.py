@@ -91,6 +91,8 @@ class BinanceWebSocket(web.WebSocketResponse):
     """aiohttp's WebSocket response pinging every ``ping_interval`` and waiting ``pong_timeout``
     for each pong (aiohttp waits ``heartbeat / 2``: 10 s where Binance waits a minute)."""
 
-    def __init__(self, ping_interval: float, pong_timeout: float) -> None:
-        super().__init__(heartbeat=ping_interval, autoping=True)
+    def __init__(self, ping_interval: float, pong_timeout: float, *, autoping: bool = True) -> None:
+        # Any frame received, a pong included, counts as the answer: aiohttp resets its
+        # heartbeat on data, with or without ``autoping``.
+        super().__init__(heartbeat=ping_interval, autoping=autoping)
         self._pong_heartbeat = pong_timeout

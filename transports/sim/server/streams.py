@@ -20,7 +20,8 @@ Rules (web-socket-streams.md):
   stream's last array (the first array holds every symbol); nothing changed, nothing is sent.
   A kline stream pushes its current kline every tick of a second, also before the symbol's
   first trade (a kline at the reference price, no trade).
-- Limits ("WebSocket Limits"): more than 5 incoming messages a second closes the connection;
+- Limits ("WebSocket Limits"): more than 5 incoming messages a second (text, ping and pong
+  frames) closes the connection;
   at most 1024 streams per connection (``max_streams_per_connection``); a connection lives
   ``max_connection_age`` (24 h); a ping frame every ``ping_interval``, a pong due within
   ``pong_timeout``. A subscriber that stops reading is disconnected once its
@@ -494,7 +495,9 @@ class StreamHub:
         # on Binance: ccxt opens ``/ws/0`` (a connection index) and then sends SUBSCRIBE
         # ("Live Subscribing/Unsubscribing to streams"); only SUBSCRIBE validates names.
         names = [n for n in names if self.valid(n)]
-        ws = BinanceWebSocket(options.ping_interval, options.pong_timeout)
+        # Pings and pongs are seen here, not answered by aiohttp: they count towards the
+        # 5 messages a second (web-socket-streams.md, WebSocket Limits).
+        ws = BinanceWebSocket(options.ping_interval, options.pong_timeout, autoping=False)
         await ws.prepare(request)
         _limit_send_buffer(request, options.stream_socket_send_buffer)
         conn = StreamConn(ws, request, combined=combined, queue_frames=options.stream_queue_frames)
@@ -505,11 +508,16 @@ class StreamHub:
         expiry = loop.call_later(options.max_connection_age, conn.close_after_queue)
         try:
             async for message in ws:
-                if message.type is WSMsgType.TEXT:
-                    if not self._within_rate(conn, loop.time()):
-                        conn.close_after_queue()
-                        break
+                kind = message.type
+                if kind not in _COUNTED:
+                    continue
+                if not self._within_rate(conn, loop.time()):
+                    conn.close_after_queue()
+                    break
+                if kind is WSMsgType.TEXT:
                     conn.send(encode_json(self.control(conn, message.data)))
+                elif kind is WSMsgType.PING:
+                    await ws.pong(message.data)  # "a copy of ping's payload"
         finally:
             expiry.cancel()
             self.forget(conn)
@@ -580,6 +588,11 @@ class StreamHub:
             return _error(1, "Invalid value type: expected Boolean", request_id)
         conn.combined = params[1]
         return {"result": None, "id": request_id}
+
+
+# web-socket-streams.md, WebSocket Limits: "A message is considered: A PING frame, A PONG frame,
+# A JSON controlled message".
+_COUNTED = frozenset({WSMsgType.TEXT, WSMsgType.PING, WSMsgType.PONG})
 
 
 def _raw_query_value(request: web.Request, name: str) -> str:
