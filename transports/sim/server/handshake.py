@@ -16,7 +16,8 @@ Rules:
   General WSS information), not aiohttp's ``heartbeat / 2``.
 - Opening a WebSocket API connection costs 2 weight (web-socket-api.md, IP limits); an IP past
   its limit or banned is refused before the upgrade with the request's own 429 / 418 answer and
-  ``Retry-After`` (the documents do not say how a refused upgrade looks; UNVERIFIED).
+  ``Retry-After`` (the documents do not say how a refused upgrade looks; UNVERIFIED). So is an
+  IP past its 300 connection attempts in 5 minutes, streams included (``limits.py``).
 """
 
 from __future__ import annotations
