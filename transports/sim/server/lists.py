@@ -435,3 +435,5 @@ def add_list_methods(api: type[WsApi], operations: tuple[ListOperation, ...] = (
             api._WEIGHTS[op.ws_method] = op.weight
             if op.free_on_success:
                 api._FREE_ON_SUCCESS.add(op.ws_method)
+            if op.placement:
+                api._PLACEMENTS.add(op.ws_method)
