@@ -42,6 +42,7 @@ from transports.sim import errors
 __all__ = [
     "CLIENT_ID_RANGE",
     "SymbolFilters",
+    "check_amend_quantity",
     "check_filters",
     "check_params",
     "effective_time_in_force",
@@ -360,6 +361,22 @@ def check_filters(
         _check_notional(rules, order, reference_price)
     if rules.max_num_orders is not None and open_orders >= rules.max_num_orders:
         raise errors.filter_failure("MAX_NUM_ORDERS")
+
+
+def check_amend_quantity(rules: SymbolFilters, new_qty: Decimal) -> None:
+    """An amended quantity is a quantity like any other: "If the request fails for any
+    reason (e.g. fails the filters, ...), then the order amend request is rejected and the
+    order remains unchanged" (faqs/order_amend_keep_priority.md). More places than the base
+    asset has is -1111 (rest-api.md, General API Information); a ``newQty`` off the step,
+    under ``minQty`` or zero fails LOT_SIZE (filters.md, LOT_SIZE).
+
+    Raises:
+        SimError: -1111 "Parameter 'newQty' has too much precision.", or -1013 "Filter
+            failure: LOT_SIZE".
+    """
+    if new_qty.quantize(rules.base_quantum) != new_qty:
+        raise errors.bad_precision("newQty")
+    _check_lot(rules.lot, new_qty, "LOT_SIZE")
 
 
 def _check_iceberg_parts(rules: SymbolFilters, quantity: Decimal, iceberg: Decimal) -> None:
