@@ -64,6 +64,7 @@ WS_METHODS = {
     ("POST", "/v3/order/oco"): "orderList.place",
     ("POST", "/v3/order/cancelReplace"): "order.cancelReplace",
     ("PUT", "/v3/order/amend/keepPriority"): "order.amend.keepPriority",
+    ("POST", "/v3/sor/order"): "sor.order.place",
 }
 
 

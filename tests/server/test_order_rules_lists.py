@@ -185,3 +185,40 @@ async def test_an_amended_quantity_keeps_the_filters(probe: Probe) -> None:
     await probe.refused(AMEND, amend("1"), *same, method="PUT")
     amended = await probe.place(AMEND, amend("0.10"), method="PUT")  # exactly minQty
     assert amended["amendedOrder"]["qty"] == "0.10000000"
+
+
+async def test_an_oto_pending_market_order_needs_its_own_quantity(probe: Probe) -> None:
+    # rest-api.md, New Order list - OTO: pendingQuantity is mandatory ("YES"), and a pending
+    # MARKET order "using quoteOrderQty" is not supported.
+    oto = {
+        "symbol": "BTCUSDT", "workingType": "LIMIT", "workingSide": "BUY",
+        "workingPrice": "59000", "workingQuantity": "0.01", "workingTimeInForce": "GTC",
+        "pendingType": "MARKET", "pendingSide": "SELL",
+    }  # fmt: skip
+    msg = "Mandatory parameter 'pendingQuantity' was not sent, was empty/null, or malformed."
+    await probe.refused("/v3/orderList/oto", oto, -1102, msg)
+    await probe.place("/v3/orderList/oto", {**oto, "pendingQuantity": "0.01"})
+
+
+SOR = {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC"}
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        (
+            {**SOR, "quantity": "0.01", "price": "59000.001"},
+            (-1013, "Filter failure: PRICE_FILTER"),
+        ),
+        ({**SOR, "quantity": "0.000001", "price": "59000"}, (-1013, "Filter failure: LOT_SIZE")),
+        ({**SOR, "quantity": "0.00001", "price": "59000"}, (-1013, "Filter failure: NOTIONAL")),
+        (
+            {**SOR, "price": "59000"},
+            (-1102, "Mandatory parameter 'quantity' was not sent, was empty/null, or malformed."),
+        ),
+    ],
+)
+async def test_sor_orders_keep_the_symbol_filters(
+    probe: Probe, params: dict[str, Any], expected: tuple[int, str]
+) -> None:
+    await probe.refused("/v3/sor/order", params, *expected)

@@ -49,6 +49,8 @@ async def probe(serve: ServeFactory) -> Probe:
 BOUNDARIES = [
     # PRICE_FILTER: a multiple of tickSize 0.01 passes, a price off the tick fails.
     (_limit("0.10", "10.01", symbol=LOT), _limit("0.10", "10.005", symbol=LOT), "PRICE_FILTER"),
+    # PRICE_FILTER applies to stopPrice too ("price/stopPrice", filters.md).
+    (_stop("SELL", stopPrice="59000.01"), _stop("SELL", stopPrice="59000.005"), "PRICE_FILTER"),
     # minPrice 0.01: a price of 0 fails PRICE_FILTER (the first filter checked).
     (_limit("0.10", "20.00", symbol=LOT), _limit("0.10", "0.00", symbol=LOT), "PRICE_FILTER"),
     # PERCENT_PRICE_BY_SIDE: reference 60000, multipliers 5 and 0.2, both bounds inclusive.
