@@ -45,15 +45,30 @@ LOT_INFO = msgspec.structs.replace(
     ),
     allowed_self_trade_prevention_modes=("NONE", "EXPIRE_TAKER", "EXPIRE_BOTH"),
 )
+# POSUSDT lists the two filters no default symbol has (filters.md): PERCENT_PRICE (0.7 .. 1.3
+# around the reference price 10) and MAX_POSITION (10 POS), as a [[markets]] entry's raw
+# ``filters`` may; tick 0.01, step 0.01.
+POS = "POSUSDT"
+POS_INFO = msgspec.structs.replace(
+    make_symbol(POS, "POS", "USDT", tick="0.01", step="0.01", min_notional="1"),
+    filters=(
+        {"filterType": "PRICE_FILTER", "minPrice": "0.01", "maxPrice": "1000", "tickSize": "0.01"},
+        {"filterType": "LOT_SIZE", "minQty": "0.01", "maxQty": "1000", "stepSize": "0.01"},
+        {"filterType": "PERCENT_PRICE", "multiplierUp": "1.3", "multiplierDown": "0.7",
+         "avgPriceMins": 5},
+        {"filterType": "MAX_POSITION", "maxPosition": "10.00000000"},
+    ),
+)  # fmt: skip
 FUNDS = {
     "USDT": Decimal("1000000"),
     "BTC": Decimal("100"),
     "ETH": Decimal("1000"),
     "BNB": Decimal("1000"),
     "LOT": Decimal("100000"),
+    "POS": Decimal("4"),
 }
 ASSETS = tuple(FUNDS)
-SYMBOLS = ("BTCUSDT", "BNBUSDT", LOT)
+SYMBOLS = ("BTCUSDT", "BNBUSDT", LOT, POS)
 
 WS_METHODS = {
     ("POST", "/v3/order"): "order.place",
@@ -69,13 +84,13 @@ WS_METHODS = {
 
 
 async def serve_rules(serve: ServeFactory) -> Harness:
-    """The default markets plus LOTUSDT; alice, bob and carol funded."""
+    """The default markets plus LOTUSDT and POSUSDT; alice, bob and carol funded."""
     clock = ManualClock(START_MS)
     base = default_markets()
     config = msgspec.structs.replace(
         base,
-        symbols=(*base.symbols, LOT_INFO),
-        reference_prices={**base.reference_prices, LOT: Decimal("10")},
+        symbols=(*base.symbols, LOT_INFO, POS_INFO),
+        reference_prices={**base.reference_prices, LOT: Decimal("10"), POS: Decimal("10")},
     )
     exchange = SimExchange(clock=clock, config=config)
     for name in ("alice", "bob", "carol"):

@@ -15,7 +15,7 @@ import pytest
 from oms.testing.sim import limit, market
 from oms.wire.enums import Side
 from tests.server.conftest import ServeFactory
-from tests.server.order_rules import LOT, Probe, serve_rules
+from tests.server.order_rules import LOT, POS, Probe, serve_rules
 
 
 def _limit(
@@ -53,6 +53,13 @@ BOUNDARIES = [
     (_stop("SELL", stopPrice="59000.01"), _stop("SELL", stopPrice="59000.005"), "PRICE_FILTER"),
     # minPrice 0.01: a price of 0 fails PRICE_FILTER (the first filter checked).
     (_limit("0.10", "20.00", symbol=LOT), _limit("0.10", "0.00", symbol=LOT), "PRICE_FILTER"),
+    # PERCENT_PRICE (POSUSDT): 10 * 0.7 <= price <= 10 * 1.3, on either side.
+    (_limit("1", "13.00", symbol=POS), _limit("1", "13.01", symbol=POS), "PERCENT_PRICE"),
+    (
+        _limit("1", "7.00", side="SELL", symbol=POS),
+        _limit("1", "6.99", side="SELL", symbol=POS),
+        "PERCENT_PRICE",
+    ),
     # PERCENT_PRICE_BY_SIDE: reference 60000, multipliers 5 and 0.2, both bounds inclusive.
     (_limit("0.0001", "300000.00"), _limit("0.0001", "300000.01"), "PERCENT_PRICE_BY_SIDE"),
     (_limit("0.001", "12000.00"), _limit("0.001", "11999.99"), "PERCENT_PRICE_BY_SIDE"),
@@ -246,3 +253,18 @@ async def test_max_num_orders_counts_the_open_orders_on_the_symbol(probe: Probe)
     await probe.refused(
         "/v3/order/test", _limit("1", "9.50", symbol=LOT), *_failure("MAX_NUM_ORDERS")
     )
+
+
+async def test_max_position_counts_the_base_held_and_the_open_buys(probe: Probe) -> None:
+    # filters.md, MAX_POSITION (POSUSDT: 10): position = free + locked POS + the quantity of
+    # every open BUY order; a BUY that would take it past 10 fails, up to 10 passes.
+    await probe.place("/v3/order", _limit("1", "12.00", side="SELL", symbol=POS))  # 3 + 1 locked
+    await probe.place("/v3/order", _limit("3", "9.00", symbol=POS))  # 4 + 3
+    await probe.tested(_limit("3", "9.00", symbol=POS))  # exactly 10
+    over = _limit("3.01", "9.00", symbol=POS)
+    await probe.refused("/v3/order", over, *_failure("MAX_POSITION"))
+    await probe.refused("/v3/order/test", over, *_failure("MAX_POSITION"))
+    await probe.place("/v3/order", _limit("3", "9.00", symbol=POS))
+    await probe.refused("/v3/order", _limit("0.01", "9.00", symbol=POS), *_failure("MAX_POSITION"))
+    # SELL orders are not limited.
+    await probe.place("/v3/order", _limit("1", "12.00", side="SELL", symbol=POS))

@@ -83,6 +83,7 @@ from transports.sim.filters import (
     CLIENT_ID_RANGE,
     SymbolFilters,
     check_filters,
+    check_max_position,
     check_params,
     effective_time_in_force,
     valid_client_id,
@@ -750,6 +751,8 @@ class SimExchange(SimAdvanced, SimSor):
         stp = check_params(rules, order, quantity_pending=quantity_pending, checked=checked)
         count = self._open_count.get((account, rules.symbol), 0) + ahead
         check_filters(rules, order, market.reference_price, count)
+        if rules.max_position is not None and order.side is Side.BUY:
+            check_max_position(rules, order, self._position(account, rules))
         # filters.md, EXCHANGE_MAX_NUM_ORDERS: this order and its list's before it count.
         check_exchange_limit(
             "EXCHANGE_MAX_NUM_ORDERS",
@@ -784,6 +787,20 @@ class SimExchange(SimAdvanced, SimSor):
             iceberg_qty=order.iceberg_qty or ZERO,
             group=self._groups.get(account, -1),
         )
+
+    def _position(self, account: str, rules: SymbolFilters) -> Decimal:
+        """MAX_POSITION's position: free + locked base asset + the open BUY orders' quantity
+        left on the symbol (filters.md, MAX_POSITION)."""
+        free, locked = self._ledger.balance(account, rules.base)
+        buys = sum(
+            (
+                o.remaining
+                for (s, _), o in self._open[account].items()
+                if s == rules.symbol and o.side is Side.BUY
+            ),
+            start=ZERO,
+        )
+        return free + locked + buys
 
     @staticmethod
     def _refuse_taking_maker(market: _Market, order: NewOrder) -> None:
