@@ -222,3 +222,18 @@ async def test_sor_orders_keep_the_symbol_filters(
     probe: Probe, params: dict[str, Any], expected: tuple[int, str]
 ) -> None:
     await probe.refused("/v3/sor/order", params, *expected)
+
+
+async def test_the_deprecated_oco_names_its_own_iceberg_parameter(probe: Probe) -> None:
+    # errors.md, -1160 "Parameter '%s' is not supported if aboveTimeInForce/belowTimeInForce
+    # is not GTC.": the deprecated request's stop leg is stopIcebergQty, not belowIcebergQty.
+    old = {
+        "symbol": "BTCUSDT", "side": "SELL", "quantity": "0.01", "price": "62000",
+        "stopPrice": "57000", "stopLimitPrice": "56000", "stopLimitTimeInForce": "FOK",
+        "stopIcebergQty": "0.001",
+    }  # fmt: skip
+    msg = (
+        "Parameter 'stopIcebergQty' is not supported if aboveTimeInForce/belowTimeInForce "
+        "is not GTC."
+    )
+    await probe.refused("/v3/order/oco", old, -1160, msg)
