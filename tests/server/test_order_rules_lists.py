@@ -237,3 +237,11 @@ async def test_the_deprecated_oco_names_its_own_iceberg_parameter(probe: Probe) 
         "is not GTC."
     )
     await probe.refused("/v3/order/oco", old, -1160, msg)
+
+
+async def test_an_unsupported_leg_type_is_refused_before_the_leg_kinds(probe: Probe) -> None:
+    # errors.md, -1158 "Order type not supported in OCO." (rest-api.md: aboveType / belowType
+    # supported values), before any rule about where a supported type may be.
+    limit_leg = {"Type": "LIMIT", "Price": "62000", "TimeInForce": "GTC"}
+    params = _oco("SELL", limit_leg, _maker("58000"))
+    await probe.refused(OCO, params, -1158, "Order type not supported in OCO.")

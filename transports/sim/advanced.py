@@ -473,16 +473,7 @@ class SimAdvanced:
         sims: list[SimOrder] = []
         algos = sum(1 for leg in legs if leg.order_type in ALGO_TYPES)
         icebergs = sum(1 for leg in legs if leg.iceberg_qty is not None)
-        pair = "above" in roles and "below" in roles
-        if pair:
-            above, below = legs[roles.index("above")], legs[roles.index("below")]
-            check_oco_leg_kinds(above.side, above.order_type, below.order_type)
-        # A standalone OCO's price relationship is judged before either leg's own engine
-        # refusal (errors.md: "The relationship of the prices for the orders is not correct."
-        # covers "BUY: LIMIT_MAKER price < Last Traded Price < stopPrice" and the SELL
-        # mirror), so those refusals wait for it.
-        oco = pair and "working" not in roles
-        for ahead, (leg, role) in enumerate(zip(legs, roles, strict=True)):
+        for leg, role in zip(legs, roles, strict=True):
             if role in ("above", "below"):
                 _check_oco_iceberg_tif(leg, role)
             if role == "above" and leg.order_type not in OCO_ABOVE_TYPES:
@@ -491,6 +482,17 @@ class SimAdvanced:
                 raise errors.SimError(-1158, "Order type not supported in OCO.")
             if role == "working" and leg.order_type.value not in ("LIMIT", "LIMIT_MAKER"):
                 raise errors.SimError(-1158, "Order type not supported in OCO.")
+        pair = "above" in roles and "below" in roles
+        if pair:
+            # Of the supported types, each leg must be of its side's kind (lists.py).
+            above, below = legs[roles.index("above")], legs[roles.index("below")]
+            check_oco_leg_kinds(above.side, above.order_type, below.order_type)
+        # A standalone OCO's price relationship is judged before either leg's own engine
+        # refusal (errors.md: "The relationship of the prices for the orders is not correct."
+        # covers "BUY: LIMIT_MAKER price < Last Traded Price < stopPrice" and the SELL
+        # mirror), so those refusals wait for it.
+        oco = pair and "working" not in roles
+        for ahead, (leg, role) in enumerate(zip(legs, roles, strict=True)):
             # Each order of a list counts in MAX_NUM_ORDERS (rest-api.md: "OPOs add 2 orders to
             # the EXCHANGE_MAX_NUM_ORDERS filter and MAX_NUM_ORDERS filter", and so on).
             sim = self._validate(
