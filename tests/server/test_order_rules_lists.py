@@ -245,3 +245,18 @@ async def test_an_unsupported_leg_type_is_refused_before_the_leg_kinds(probe: Pr
     limit_leg = {"Type": "LIMIT", "Price": "62000", "TimeInForce": "GTC"}
     params = _oco("SELL", limit_leg, _maker("58000"))
     await probe.refused(OCO, params, -1158, "Order type not supported in OCO.")
+
+
+async def test_the_eleventh_amend_of_an_order_is_refused_with_2038(probe: Probe) -> None:
+    # filters.md, MAX_NUM_ORDER_AMENDS (10 here): "If there are too many order amendments
+    # made on a single order, you will receive the -2038 error code"; errors.md's message.
+    order = {"symbol": LOT, "side": "BUY", "type": "LIMIT", "timeInForce": "GTC"}
+    await probe.place(
+        "/v3/order", {**order, "quantity": "1", "price": "9", "newClientOrderId": "am"}
+    )
+    for i in range(1, 11):
+        amend = {"symbol": LOT, "origClientOrderId": "am", "newQty": f"{1 - i / 100:.2f}"}
+        await probe.place(AMEND, {**amend, "newClientOrderId": "am"}, method="PUT")
+    eleventh = {"symbol": LOT, "origClientOrderId": "am", "newQty": "0.80"}
+    msg = "Filter failure: MAX_NUM_ORDER_AMENDS"
+    await probe.refused(AMEND, eleventh, -2038, msg, method="PUT")

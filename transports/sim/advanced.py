@@ -978,8 +978,8 @@ class SimAdvanced:
         Raises:
             SimError: -2011 unknown or closed order (as -2038's "Unknown order sent."),
                 -2038 a quantity not lower, -1111 / -1013 LOT_SIZE a ``newQty`` of too
-                much precision or off the filter (``check_amend_quantity``), -1013
-                MAX_NUM_ORDER_AMENDS.
+                much precision or off the filter (``check_amend_quantity``), -2038
+                "Filter failure: MAX_NUM_ORDER_AMENDS".
         """
         self._ledger.require(account)
         market = self._market(amend.symbol)
@@ -1000,7 +1000,9 @@ class SimAdvanced:
             raise errors.SimError(-2038, "Order amend (quantity increase) is not supported.")
         history = self._amendments.setdefault((rules.symbol, order.order_id), [])
         if rules.max_num_amends is not None and len(history) >= rules.max_num_amends:
-            raise errors.filter_failure("MAX_NUM_ORDER_AMENDS")
+            # filters.md, MAX_NUM_ORDER_AMENDS: "you will receive the -2038 error code", with
+            # errors.md's Filter failures message.
+            raise errors.SimError(-2038, "Filter failure: MAX_NUM_ORDER_AMENDS")
         new_cid = self._checked_client_id(amend.new_client_order_id)
         self._begin()
         old_cid, old_qty = order.client_order_id, order.orig_qty
