@@ -260,3 +260,23 @@ async def test_the_eleventh_amend_of_an_order_is_refused_with_2038(probe: Probe)
     eleventh = {"symbol": LOT, "origClientOrderId": "am", "newQty": "0.80"}
     msg = "Filter failure: MAX_NUM_ORDER_AMENDS"
     await probe.refused(AMEND, eleventh, -2038, msg, method="PUT")
+
+
+async def test_both_orders_of_an_oco_count_in_max_num_orders(probe: Probe) -> None:
+    # rest-api.md, New Order list - OCO: "OCOs add 2 orders to the EXCHANGE_MAX_ORDERS filter
+    # and the MAX_NUM_ORDERS filter" (LOTUSDT: 4); CHANGELOG 2025-08-12: lists over the
+    # order count filters are no longer accepted.
+    buy = {"symbol": LOT, "side": "BUY", "type": "LIMIT", "timeInForce": "GTC", "quantity": "1"}
+    oco = {
+        **_oco("SELL", _maker("11.00"), _stop("STOP_LOSS", "9.00")),
+        "symbol": LOT,
+        "quantity": "1",
+    }
+    for price in ("8.00", "8.10"):
+        await probe.place("/v3/order", {**buy, "price": price})
+    placed = await probe.place(OCO, oco)  # 2 + 2 = 4
+    await probe.place(
+        "/v3/orderList", {"symbol": LOT, "orderListId": placed["orderListId"]}, method="DELETE"
+    )
+    await probe.place("/v3/order", {**buy, "price": "8.20"})
+    await probe.refused(OCO, oco, -1013, "Filter failure: MAX_NUM_ORDERS")  # 3 + 2 > 4
