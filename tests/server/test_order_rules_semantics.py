@@ -75,6 +75,8 @@ BOUNDARIES = [
     (_limit("0.10", "5.00", symbol=LOT), _limit("0", "5.00", symbol=LOT), "LOT_SIZE"),
     # NOTIONAL: price * quantity >= minNotional 0.5.
     (_limit("0.10", "5.00", symbol=LOT), _limit("0.10", "4.99", symbol=LOT), "NOTIONAL"),
+    # ... and <= maxNotional 9000000 (BTCUSDT).
+    (_limit("150", "60000.00"), _limit("150.00001", "60000.00"), "NOTIONAL"),
     # MIN_NOTIONAL (BNBUSDT's legacy filter): 0.01 * 500 = 5 = minNotional.
     (
         _limit("0.01", "500.00", symbol="BNBUSDT"),
