@@ -838,7 +838,7 @@ class SimExchange(SimAdvanced, SimSor):
             if taker.quote_order_qty:
                 taker.orig_qty = self._quote_order_qty_size(market, taker, estimate)
                 market_lot = rules.market_lot
-                if market_lot is not None and market_lot.max_qty < taker.orig_qty:
+                if market_lot is not None and 0 < market_lot.max_qty < taker.orig_qty:
                     # CHANGELOG 2023-07-11 (reverse market orders): "MARKET_LOT_SIZE filter
                     # now correctly rejects reverse market orders that go over the symbol's
                     # maxQty" (filters.md, MARKET_LOT_SIZE).
