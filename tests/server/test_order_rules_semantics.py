@@ -228,8 +228,8 @@ async def test_quote_quantity_market_orders_need_liquidity(probe: Probe) -> None
     buy = _market(LOT, quoteOrderQty="1")
     msg = "Order book liquidity is less than symbol minimum quantity."
     await probe.refused("/v3/order", buy, -2010, msg)
-    h.exchange.place_order("bob", limit(Side.SELL, "0.10", "10", symbol=LOT))
-    h.exchange.place_order("carol", market(Side.BUY, quote="0.5", symbol=LOT))  # takes 0.05
+    h.exchange.place_order("bob", limit(Side.SELL, "0.15", "10", symbol=LOT))
+    h.exchange.place_order("carol", market(Side.BUY, "0.10", symbol=LOT))  # leaves 0.05
     msg = "Order book liquidity is less than LOT_SIZE filter minimum quantity."
     await probe.refused("/v3/order", buy, -2010, msg)
     # A quantity MARKET order is not sized from the book: it takes what there is.
@@ -237,10 +237,14 @@ async def test_quote_quantity_market_orders_need_liquidity(probe: Probe) -> None
     assert (taken["status"], taken["executedQty"]) == ("EXPIRED", "0.05000000")
 
 
-async def test_quote_quantity_market_orders_keep_market_lot_size_max(probe: Probe) -> None:
+async def test_quote_quantity_market_orders_keep_the_quantity_filters(probe: Probe) -> None:
     # CHANGELOG 2023-07-11: "MARKET_LOT_SIZE filter now correctly rejects reverse market
-    # orders that go over the symbol's maxQty" (LOTUSDT: 500).
+    # orders that go over the symbol's maxQty" (LOTUSDT: 500); rest-api.md, New order: they
+    # "will not break LOT_SIZE filter rules" (minQty 0.10: 0.99 USDT buys 0.09 at 10).
     probe.h.exchange.place_order("bob", limit(Side.SELL, "600", "10", symbol=LOT))
+    await probe.refused("/v3/order", _market(LOT, quoteOrderQty="0.99"), *_failure("LOT_SIZE"))
+    small = await probe.place("/v3/order", _market(LOT, quoteOrderQty="1"))
+    assert (small["status"], small["executedQty"]) == ("FILLED", "0.10000000")
     over = _market(LOT, quoteOrderQty="5000.10")  # 500.01 LOT
     await probe.refused("/v3/order", over, *_failure("MARKET_LOT_SIZE"))
     done = await probe.place("/v3/order", _market(LOT, quoteOrderQty="5000"))

@@ -145,6 +145,24 @@ def _refuse_thin_book(market: _Market, taker: SimOrder) -> None:
             )
 
 
+def _check_sized_quantity(rules: SymbolFilters, qty: Decimal) -> None:
+    """The quantity a quoteOrderQty MARKET order works out to keeps the quantity filters:
+    it "will not break LOT_SIZE filter rules" (rest-api.md, New order) - so a budget too small
+    for LOT_SIZE's minQty is refused -, and "MARKET_LOT_SIZE filter now correctly rejects
+    reverse market orders that go over the symbol's maxQty" (CHANGELOG 2023-07-11). A zero
+    bound is no bound, as in every filter here.
+
+    Raises:
+        SimError: -1013 "Filter failure: LOT_SIZE" / "Filter failure: MARKET_LOT_SIZE".
+    """
+    lot = rules.lot
+    if lot is not None and lot.min_qty and qty < lot.min_qty:
+        raise errors.filter_failure("LOT_SIZE")
+    market_lot = rules.market_lot
+    if market_lot is not None and 0 < market_lot.max_qty < qty:
+        raise errors.filter_failure("MARKET_LOT_SIZE")
+
+
 class ManualClock:
     """A clock you set by hand (ms), for tests and replays."""
 
@@ -837,12 +855,7 @@ class SimExchange(SimAdvanced, SimSor):
             estimate = simulate(market.book, taker, market.step)
             if taker.quote_order_qty:
                 taker.orig_qty = self._quote_order_qty_size(market, taker, estimate)
-                market_lot = rules.market_lot
-                if market_lot is not None and 0 < market_lot.max_qty < taker.orig_qty:
-                    # CHANGELOG 2023-07-11 (reverse market orders): "MARKET_LOT_SIZE filter
-                    # now correctly rejects reverse market orders that go over the symbol's
-                    # maxQty" (filters.md, MARKET_LOT_SIZE).
-                    raise errors.filter_failure("MARKET_LOT_SIZE")
+                _check_sized_quantity(rules, taker.orig_qty)
         buy = taker.side is Side.BUY
         if not buy:
             asset, amount = rules.base, taker.orig_qty
