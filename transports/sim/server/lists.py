@@ -98,6 +98,12 @@ def _leg(state: ServerState, params: Params, prefix: str, symbol: str, **shared:
             values[_single_name(field)] = raw
     if "type" not in values:
         raise mandatory_missing(prefix + "Type")
+    if "quantity" not in values and values["type"] == "MARKET":
+        # A leg's own quantity is mandatory (rest-api.md, New Order list - OTO / OTOCO:
+        # workingQuantity, pendingQuantity "YES"; a pending MARKET order "using
+        # quoteOrderQty" is "not supported"): not the single order's "'quantity' or
+        # 'quoteOrderQty'" choice.
+        raise mandatory_missing(prefix + "Quantity")
     try:
         order = new_order_from_params(Params(values, ip=params.ip), state.symbols)
     except SimError as exc:
