@@ -21,6 +21,7 @@ import argparse
 import csv
 import json
 import os
+import re
 import secrets
 import sys
 from collections.abc import Callable, Sequence
@@ -64,9 +65,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
+    from oms.app.loop import Terminated  # noqa: PLC0415
+
     try:
         result: int = args.run(args)
         return result
+    except Terminated:  # SIGTERM: everything was closed first (oms.app.loop)
+        return 143
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # output closed early (`oms orders | head`): not an error
@@ -87,7 +92,7 @@ def _configure_logging(args: argparse.Namespace) -> None:
     from oms.runtime.logs import configure_logging  # noqa: PLC0415
 
     try:
-        values = read_settings(getattr(args, "env_file", ".env"))
+        values = read_settings(getattr(args, "env_file", None))
     except CliError:
         values = dict(os.environ)  # the command reports the bad file itself, in one line
     configure_logging(
@@ -157,7 +162,7 @@ def _trading_commands(sub: Any) -> None:
 
     cancel = sub.add_parser("cancel", help="cancel an order by --order-id or --client-id")
     cancel.add_argument("symbol")
-    cancel.add_argument("--order-id", type=int)
+    cancel.add_argument("--order-id", type=_order_id)
     cancel.add_argument("--client-id")
     cancel.add_argument("--all", action="store_true", help="cancel every open order on SYMBOL")
     _common(cancel)
@@ -167,7 +172,7 @@ def _trading_commands(sub: Any) -> None:
 def _view_commands(sub: Any) -> None:
     order = sub.add_parser("order", help="ask the exchange about one order (e.g. one in doubt)")
     order.add_argument("symbol")
-    order.add_argument("--order-id", type=int)
+    order.add_argument("--order-id", type=_order_id)
     order.add_argument("--client-id")
     _common(order)
     order.set_defaults(run=_run_order_query)
@@ -222,7 +227,7 @@ def _tool_commands(sub: Any) -> None:
 def _common(p: argparse.ArgumentParser, *, offline: bool = False) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--env", choices=["testnet", "local", "production"], help="overrides OMS_ENV")
-    p.add_argument("--env-file", default=".env", help="dotenv file to read (default .env)")
+    p.add_argument("--env-file", help="dotenv file to read (default: .env, when there is one)")
     p.add_argument(
         "--timeout",
         type=_seconds_positive,
@@ -241,14 +246,33 @@ def _usage(message: str) -> int:
     raise CliError(message, status=EXIT_USAGE)
 
 
+# ASCII digits, one optional point, an optional exponent: what Binance writes. Python's
+# Decimal also takes "0_5" (5) and other scripts' digits ("١"), which a typo must not become.
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
+
+
 def _decimal(text: str) -> Decimal:
+    if not _DECIMAL.fullmatch(text.strip()):
+        if text.strip().lower().lstrip("+-") in ("nan", "inf", "infinity", "snan"):
+            raise argparse.ArgumentTypeError(f"{text!r} must be a positive finite number")
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a decimal number (write it like 0.05 or 1e-3)"
+        )
     try:
-        value = Decimal(text)
-    except InvalidOperation:
+        value = Decimal(text.strip())
+    except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
         raise argparse.ArgumentTypeError(f"{text!r} is not a decimal number") from None
-    if not value.is_finite() or value <= 0:
+    if value <= 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be a positive finite number")
     return value
+
+
+def _order_id(text: str) -> int:
+    """An exchange order id: a whole number of at most 20 digits (errors.md, -1100
+    ILLEGAL_CHARS: Binance's message gives orderId's legal range as ``^[0-9]{1,20}$``)."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 20:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an order id (a whole number, 0 or more)")
+    return int(text)
 
 
 def _seconds(text: str) -> float:
@@ -269,7 +293,7 @@ def _seconds_positive(text: str) -> float:
 
 
 def _count(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= 1000:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 1000:
         raise argparse.ArgumentTypeError(f"{text!r} must be a whole number from 1 to 1000")
     return int(text)
 
@@ -477,8 +501,9 @@ def _offline(args: argparse.Namespace, session: Any, what: str, symbol: str | No
     from oms.app.offline import replay  # noqa: PLC0415
 
     view = replay(session)
+    of = f" (of {view.exchange})" if view.exchange else ""
     label = (
-        f"OFFLINE: what journal {session.journal} knew at {timestamp(view.as_of_ms)}"
+        f"OFFLINE: what journal {session.journal}{of} knew at {timestamp(view.as_of_ms)}"
         " (not checked with the exchange; may be stale)"
         if view.as_of_ms is not None
         else f"OFFLINE: journal {session.journal} is empty"
@@ -493,9 +518,10 @@ def _offline(args: argparse.Namespace, session: Any, what: str, symbol: str | No
         rows = [position_row(p) for _, p in sorted(view.positions.items())]
         columns = POSITION_COLUMNS
     if args.json:
-        print(json.dumps({"offline": True, "as_of": timestamp(view.as_of_ms), what: rows}))
-    else:
-        print(label, file=sys.stderr)
+        as_of = timestamp(view.as_of_ms) if view.as_of_ms is not None else None
+        print(json.dumps({"offline": True, "as_of": as_of, what: rows}))
+    else:  # the label goes with the data: a file it is piped to says it too
+        print(f"# {label}")
         print(table(rows, columns) if rows else "(none)")
     return 0
 

@@ -107,7 +107,7 @@ class Session:
         want_stream = writes if stream is None else stream
         try:
             return run_loop(self._run(body, writes, want_stream, body_deadline))
-        except (KeyboardInterrupt, CliError):
+        except (KeyboardInterrupt, CliError, BrokenPipeError):  # the command's own ends
             raise
         except BaseException as exc:
             raise explain(exc, self.where) from None
