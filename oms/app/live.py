@@ -11,7 +11,8 @@ Rules:
   line names the URL (``OMS_MARKET_STREAM_URL`` overrides it). Once running, a dropped
   stream reconnects with backoff and the strategy hears of the gap (``on_gap``).
 - ``--seconds`` bounds the run (0: until Ctrl-C); then the strategy is stopped (it cancels
-  what it wants cancelled) and a one-line summary is printed.
+  what it wants cancelled) and a one-line summary is printed. Ctrl-C (exit 130) and SIGTERM
+  (exit 143) stop the strategy the same way and print the summary's orders and fills.
 """
 
 from __future__ import annotations
@@ -81,19 +82,28 @@ def run(args: argparse.Namespace) -> int:
                     f"the market data streams at {url} do not answer: is the exchange"
                     " running? (OMS_MARKET_STREAM_URL overrides the address)"
                 ) from None
-            count = await run_feed(strategy, manager, feed, seconds=args.seconds)
-        orders = manager.orders()
-        fills = sum(len(o.fills) for o in orders)
-        states = Counter(o.state.value for o in orders)
+            try:
+                count = await run_feed(strategy, manager, feed, seconds=args.seconds)
+            except asyncio.CancelledError:  # Ctrl-C or SIGTERM: the strategy was stopped
+                print(f"oms run: interrupted; {_trading(manager)}", flush=True)
+                raise
         kinds = ", ".join(f"{n} {k}" for k, n in sorted(count.kinds.items()))
-        by_state = ", ".join(f"{n} {s}" for s, n in sorted(states.items()))
         return (
             f"oms run: {count.events} market events ({kinds or 'none'}), {count.gaps} gaps,"
-            f" {len(orders)} orders ({by_state or 'none'}), {fills} fills"
+            f" {_trading(manager)}"
         )
 
     print(session.run(body, writes=True, body_deadline=False), flush=True)
     return 0
+
+
+def _trading(manager: Any) -> str:
+    """The summary's orders and fills, e.g. ``3 orders (1 CANCELED, 2 FILLED), 2 fills``."""
+    orders = manager.orders()
+    fills = sum(len(o.fills) for o in orders)
+    states = Counter(o.state.value for o in orders)
+    by_state = ", ".join(f"{n} {s}" for s, n in sorted(states.items()))
+    return f"{len(orders)} orders ({by_state or 'none'}), {fills} fills"
 
 
 def _seconds(text: str) -> float:
