@@ -24,7 +24,8 @@ import pytest
 
 from oms.app.cli import main as cli_main
 from oms.wire.money import show
-from oms.app.render import average, order_row, position_row, table
+from oms.app import render
+from oms.app.render import order_row, position_row, table
 from oms.core.positions import Position
 from tests.manager.support import ServerFactory
 from tests.manager.test_cli import local_env, oms, one_line_error, start
@@ -242,9 +243,9 @@ def test_a_narrow_terminal_never_cuts_a_figure(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_averages_are_shown_at_8_decimals_and_notional_exactly() -> None:
-    assert average(Decimal("60019.50768316831683168316832")) == Decimal("60019.50768317")
-    assert average(Decimal("60000.5")) == Decimal("60000.5")  # exact: as it is
-    assert show(average(Decimal("1.2345678901E-7"))) == "0.00000012"  # never "1.23…E-7"
+    assert render.average(Decimal("60019.50768316831683168316832")) == Decimal("60019.50768317")
+    assert render.average(Decimal("60000.5")) == Decimal("60000.5")  # exact: as it is
+    assert show(render.average(Decimal("1.2345678901E-7"))) == "0.00000012"  # never "1.23…E-7"
 
     class Order:  # the fields order_row reads
         symbol, side, order_type, price, order_id, fees = "BTCUSDT", "BUY", "MARKET", None, 1, {}
