@@ -353,3 +353,21 @@ async def test_exchange_tells_how_to_point_clients_and_stops_on_sigterm() -> Non
     assert f"API_URL = '{rest}'; WS_API_URL = '{root}/ws-api/v3'" in text  # python-binance
     assert f"STREAM_URL = '{root}/'" in text
     assert f"replace 'https://api.binance.com/api' with '{rest}'" in text  # ccxt
+
+
+async def test_a_refused_oco_on_a_fresh_journal_says_why(
+    tmp_path: Path, aiohttp_server: ServerFactory
+) -> None:
+    """The first list placed after the manager starts was marked "interrupted by a restart"
+    by the start's own resume of unfinished lists, so the exchange's refusal then read
+    "InvalidTransition: send_rejected is not allowed for list ... in state UNKNOWN"."""
+    ex, env = await local_env(aiohttp_server, tmp_path)
+    # A SELL OCO's limit leg must be above the market: this one would take (-2010).
+    refused = await oms(
+        tmp_path, "oco", "sell", "BTCUSDT", "0.01", "--limit", "50000", "--stop", "70000",
+        env=env,
+    )  # fmt: skip
+    line = one_line_error(refused)
+    assert line.startswith("oms: the local exchange refused: -2010"), line
+    lists = await oms(tmp_path, "lists", "--json", env=env)
+    assert {row["list_state"] for row in json.loads(lists.out)} <= {"REJECTED"}
