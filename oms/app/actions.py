@@ -191,10 +191,13 @@ async def query_order(manager: Any, args: Any, symbol: str) -> list[dict[str, An
     query = QueryOrder(symbol=symbol, order_id=args.order_id, orig_client_order_id=args.client_id)
     try:
         found = await manager.transport.get_order(query)
-    except NoSuchOrder:
+    except NoSuchOrder as exc:
+        # The exchange's words, not a conclusion: an order sent a moment ago may not be
+        # known yet (rest-api.md, Query order: -2013 "Order does not exist.").
         which = args.client_id or args.order_id
         raise CliError(
-            f"the exchange has no order {which} on {symbol}: it was never placed"
+            f"the exchange has no order {which} on {symbol} ({exc.code} {exc.msg}); one sent"
+            " moments ago may not be known yet: ask again in a few seconds"
         ) from None
     filled = found.executed_qty
     avg = average(found.cummulative_quote_qty / filled) if filled > 0 else None

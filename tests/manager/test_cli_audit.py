@@ -371,3 +371,28 @@ async def test_a_refused_oco_on_a_fresh_journal_says_why(
     assert line.startswith("oms: the local exchange refused: -2010"), line
     lists = await oms(tmp_path, "lists", "--json", env=env)
     assert {row["list_state"] for row in json.loads(lists.out)} <= {"REJECTED"}
+
+
+async def test_an_order_the_exchange_does_not_know_is_reported_in_its_words(
+    tmp_path: Path, aiohttp_server: ServerFactory
+) -> None:
+    """It said "it was never placed": a guess, when the order may have been sent a moment
+    ago (the runtime declares that only after the request's window)."""
+    _ex, env = await local_env(aiohttp_server, tmp_path)
+    line = one_line_error(await oms(tmp_path, "order", "BTCUSDT", "--client-id", "nosuch", env=env))
+    assert "has no order nosuch on BTCUSDT (-2013 Order does not exist.)" in line
+    assert "never placed" not in line
+
+
+async def test_a_default_journal_folder_that_cannot_be_made_is_named(
+    tmp_path: Path, aiohttp_server: ServerFactory
+) -> None:
+    """It said "oms: unexpected FileNotFoundError: ..."."""
+    _ex, env = await local_env(aiohttp_server, tmp_path)
+    del env["OMS_JOURNAL"]
+    blocker = tmp_path / "data"
+    blocker.write_text("a file where the folder should be")
+    env["XDG_DATA_HOME"] = str(blocker)
+    line = one_line_error(await oms(tmp_path, "buy", "BTCUSDT", "0.01", env=env))
+    assert line.startswith(f"oms: cannot create the journal's folder {blocker}/oms")
+    assert "OMS_JOURNAL" in line and "unexpected" not in line
