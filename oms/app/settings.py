@@ -9,7 +9,8 @@ Rules:
 - The journal is ``OMS_JOURNAL`` when set, else one file per environment in the user's data
   directory: ``$XDG_DATA_HOME/oms/<env>.sqlite3`` (``~/.local/share/oms/<env>.sqlite3``
   when ``XDG_DATA_HOME`` is unset). Environments never share a journal.
-- Nothing here is printed with a secret: ``masked`` shows what a setting holds without it.
+- Nothing here is printed with a secret: ``masked`` shows what a setting holds without it
+  (not even a secret's last characters).
 """
 
 from __future__ import annotations
@@ -73,8 +74,9 @@ def journal_path(values: dict[str, str], env: str) -> tuple[str, bool]:
 
 
 def masked(name: str, value: str) -> str:
-    """A setting's value fit to print: secrets show only their length and last 4 chars."""
+    """A setting's value fit to print: the API key shows its last 4 chars (to tell keys
+    apart) and its length; a secret or password shows its length only, never a character."""
     if name not in SECRET_NAMES or not value:
         return value
-    tail = value[-4:] if len(value) >= 16 else ""
+    tail = value[-4:] if name == "OMS_API_KEY" and len(value) >= 16 else ""
     return f"***{tail} ({len(value)} chars)"

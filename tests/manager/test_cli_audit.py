@@ -396,3 +396,22 @@ async def test_a_default_journal_folder_that_cannot_be_made_is_named(
     line = one_line_error(await oms(tmp_path, "buy", "BTCUSDT", "0.01", env=env))
     assert line.startswith(f"oms: cannot create the journal's folder {blocker}/oms")
     assert "OMS_JOURNAL" in line and "unexpected" not in line
+
+
+def test_config_check_shows_no_character_of_a_secret() -> None:
+    from oms.app.settings import masked
+
+    secret = "FAKESECRETzyxw0987654321"
+    assert masked("OMS_API_SECRET", secret) == "*** (24 chars)"  # it showed "***4321"
+    assert masked("OMS_PRIVATE_KEY_PASSWORD", "hunter2hunter2hunter2") == "*** (21 chars)"
+    assert masked("OMS_API_KEY", "FAKEKEYabcdef1234567890") == "***7890 (23 chars)"
+
+
+async def test_a_journal_that_is_not_one_is_named_so(
+    tmp_path: Path, aiohttp_server: ServerFactory
+) -> None:
+    _ex, env = await local_env(aiohttp_server, tmp_path)
+    Path(env["OMS_JOURNAL"]).write_text("not a database at all, but long enough to be read")
+    for args in (("balances", "--offline"), ("buy", "BTCUSDT", "0.01")):
+        line = one_line_error(await oms(tmp_path, *args, env=env))
+        assert "it is not an oms journal; move it away, or set OMS_JOURNAL" in line, line
