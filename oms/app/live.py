@@ -13,12 +13,14 @@ Rules:
 - ``--seconds`` bounds the run (0: until Ctrl-C); then the strategy is stopped (it cancels
   what it wants cancelled) and a one-line summary is printed. Ctrl-C (exit 130) and SIGTERM
   (exit 143) stop the strategy the same way and print the summary's orders and fills.
+  ``--json`` prints the summary as one JSON object.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 from collections import Counter
 from typing import Any
 
@@ -85,25 +87,34 @@ def run(args: argparse.Namespace) -> int:
             try:
                 count = await run_feed(strategy, manager, feed, seconds=args.seconds)
             except asyncio.CancelledError:  # Ctrl-C or SIGTERM: the strategy was stopped
-                print(f"oms run: interrupted; {_trading(manager)}", flush=True)
+                print(_summary(manager, None, json_output=args.json), flush=True)
                 raise
-        kinds = ", ".join(f"{n} {k}" for k, n in sorted(count.kinds.items()))
-        return (
-            f"oms run: {count.events} market events ({kinds or 'none'}), {count.gaps} gaps,"
-            f" {_trading(manager)}"
-        )
+        return _summary(manager, count, json_output=args.json)
 
     print(session.run(body, writes=True, body_deadline=False), flush=True)
     return 0
 
 
-def _trading(manager: Any) -> str:
-    """The summary's orders and fills, e.g. ``3 orders (1 CANCELED, 2 FILLED), 2 fills``."""
+def _summary(manager: Any, count: Any, *, json_output: bool) -> str:
+    """The one-line summary (``count`` None: interrupted, the market events uncounted), e.g.
+    ``oms run: 12 market events (12 Trade), 0 gaps, 3 orders (1 CANCELED, 2 FILLED), 2 fills``;
+    with ``--json`` one object with the same figures."""
     orders = manager.orders()
     fills = sum(len(o.fills) for o in orders)
-    states = Counter(o.state.value for o in orders)
-    by_state = ", ".join(f"{n} {s}" for s, n in sorted(states.items()))
-    return f"{len(orders)} orders ({by_state or 'none'}), {fills} fills"
+    states = dict(sorted(Counter(o.state.value for o in orders).items()))
+    if json_output:
+        record: dict[str, Any] = {"interrupted": count is None}
+        if count is not None:
+            record.update(events=count.events, kinds=dict(sorted(count.kinds.items())))
+            record.update(gaps=count.gaps)
+        record.update(orders=len(orders), states=states, fills=fills)
+        return json.dumps(record)
+    by_state = ", ".join(f"{n} {s}" for s, n in states.items())
+    trading = f"{len(orders)} orders ({by_state or 'none'}), {fills} fills"
+    if count is None:
+        return f"oms run: interrupted; {trading}"
+    kinds = ", ".join(f"{n} {k}" for k, n in sorted(count.kinds.items()))
+    return f"oms run: {count.events} market events ({kinds or 'none'}), {count.gaps} gaps, {trading}"
 
 
 def _seconds(text: str) -> float:

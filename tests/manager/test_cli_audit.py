@@ -209,6 +209,13 @@ async def test_sigterm_stops_a_command_as_ctrl_c_does(
         assert "Traceback" not in result.err
         assert result.out.splitlines()[-1].startswith("oms run: interrupted; 0 orders")
         assert stopped.read_text() == "yes"
+    # --json: the summary is one object (the flag was accepted and ignored).
+    running = await start(tmp_path, "run", f"{strategy}:Idle", "--json", env=env)
+    await running.until("started")
+    running.proc.send_signal(signal.SIGINT)
+    result = await running.result()
+    summary = json.loads(result.out.splitlines()[-1])
+    assert summary == {"interrupted": True, "orders": 0, "states": {}, "fills": 0}
     # The journal was closed and its lock released: the next command owns it at once.
     bought = await oms(tmp_path, "buy", "BTCUSDT", "0.01", env=env)
     assert bought.code == 0, bought.err
