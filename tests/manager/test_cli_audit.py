@@ -422,3 +422,11 @@ async def test_a_journal_that_is_not_one_is_named_so(
     for args in (("balances", "--offline"), ("buy", "BTCUSDT", "0.01")):
         line = one_line_error(await oms(tmp_path, *args, env=env))
         assert "it is not an oms journal; move it away, or set OMS_JOURNAL" in line, line
+
+
+async def test_the_demo_starts_with_its_first_title(tmp_path: Path) -> None:
+    """Its first lines were the opening balance updates, above "== Start"."""
+    result = await oms(tmp_path, "demo")
+    assert result.code == 0, result.err
+    lines = [line for line in result.out.splitlines() if line.strip()]
+    assert lines[0] == "== Start" and lines[1].startswith("  - balance")
