@@ -247,7 +247,8 @@ def _usage(message: str) -> int:
 
 
 # ASCII digits, one optional point, an optional exponent: what Binance writes. Python's
-# Decimal also takes "0_5" (5) and other scripts' digits ("١"), which a typo must not become.
+# Decimal also takes "0_5" (5) and other scripts' digits (U+0661), which a typo must not
+# become.
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
 
 

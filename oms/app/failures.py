@@ -88,8 +88,7 @@ def explain(exc: BaseException, where: Where) -> CliError:
     if isinstance(exc, JournalUnavailable):
         if "not a database" in exc.reason:  # SQLite's words for a file of something else
             return CliError(
-                f"{exc}: it is not an oms journal; move it away, or set OMS_JOURNAL to"
-                " another file"
+                f"{exc}: it is not an oms journal; move it away, or set OMS_JOURNAL to another file"
             )
         return CliError(f"{exc}: set OMS_JOURNAL to a writable file path")
     if isinstance(exc, OrderValidationError):

@@ -114,7 +114,9 @@ def _summary(manager: Any, count: Any, *, json_output: bool) -> str:
     if count is None:
         return f"oms run: interrupted; {trading}"
     kinds = ", ".join(f"{n} {k}" for k, n in sorted(count.kinds.items()))
-    return f"oms run: {count.events} market events ({kinds or 'none'}), {count.gaps} gaps, {trading}"
+    return (
+        f"oms run: {count.events} market events ({kinds or 'none'}), {count.gaps} gaps, {trading}"
+    )
 
 
 def _seconds(text: str) -> float:

@@ -2,10 +2,11 @@
 
 Rules: only on request (never as a fallback when the exchange cannot be reached), never
 creating a journal, and always labelled with the time of the journal's last entry, on
-stdout with the data (a file it is piped to says it too); the journal must belong to the
-environment configured, and the label names the exchange it was written with; the journal is replayed into a fresh manager exactly as a
-restart would, but nothing is sent. Without the exchange's symbol list a position's base
-and quote assets are unknown: shown as nothing rather than guessed.
+stdout with the data (a file it is piped to says it too). The journal must belong to the
+environment configured; the label names the exchange it was written with. The journal is
+replayed into a fresh manager exactly as a restart would, but nothing is sent. Without the
+exchange's symbol list a position's base and quote assets are unknown: shown as nothing
+rather than guessed.
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@ where its journal lives.
 
 Rules:
 - The process environment wins over ``.env`` (or the file ``--env-file`` names, which must
-  exist: a typo there must not quietly fall back to the defaults); ``.env`` is read with python-dotenv's parser
-  (``transports.binance.config.parse_dotenv``), so quotes and ``# comments`` are right.
+  exist: a typo there must not quietly fall back to the defaults). It is read with
+  python-dotenv's parser (``transports.binance.config.parse_dotenv``), so quotes and
+  ``# comments`` are right.
 - ``--env`` on the command line wins over ``OMS_ENV``.
 - The journal is ``OMS_JOURNAL`` when set, else one file per environment in the user's data
   directory: ``$XDG_DATA_HOME/oms/<env>.sqlite3`` (``~/.local/share/oms/<env>.sqlite3``

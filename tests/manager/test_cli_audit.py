@@ -22,12 +22,16 @@ from pathlib import Path
 
 import pytest
 
-from oms.app.cli import main as cli_main
-from oms.wire.money import show
 from oms.app import render
+from oms.app.cli import _decimal
+from oms.app.cli import main as cli_main
 from oms.app.render import order_row, position_row, table
+from oms.app.settings import masked
 from oms.core.positions import Position
-from tests.manager.support import ServerFactory
+from oms.runtime.journal import Journal
+from oms.testing.sim import TRADER
+from oms.wire.money import show
+from tests.manager.support import ServerFactory, exchange_orders
 from tests.manager.test_cli import local_env, oms, one_line_error, start
 
 pytestmark = pytest.mark.timeout(90)
@@ -98,8 +102,6 @@ def test_amounts_other_than_plain_ascii_decimals_are_refused(
 
 @pytest.mark.parametrize("text", ["0.05", "1e-3", "60000.", ".5", "+2"])
 def test_plain_decimals_and_exponents_are_still_amounts(text: str) -> None:
-    from oms.app.cli import _decimal
-
     assert _decimal(text) == Decimal(text)
 
 
@@ -282,7 +284,7 @@ async def test_offline_views_are_labelled_on_stdout_and_refuse_another_environme
     assert bought.code == 0, bought.err
     piped = await oms(tmp_path, "positions", "--offline", env=env)
     assert piped.code == 0, piped.err
-    label, header, row = piped.out.splitlines()[:3]
+    label, _header, row = piped.out.splitlines()[:3]
     assert label.startswith("# OFFLINE: what journal") and "may be stale" in label
     assert row.split()[:2] == ["BTCUSDT", "0.01"] and "BTCUSDT BTCUSDT" not in row
     # The same journal asked for as testnet's: it holds the local exchange's orders.
@@ -293,10 +295,10 @@ async def test_offline_views_are_labelled_on_stdout_and_refuse_another_environme
     assert "belongs to environment='local', not environment='testnet'" in line
     assert other.out == ""
     empty = tmp_path / "empty.sqlite3"
-    from oms.runtime.journal import Journal
-
     Journal(str(empty)).close()
-    none = await oms(tmp_path, "orders", "--offline", "--json", env={**env, "OMS_JOURNAL": str(empty)})
+    none = await oms(
+        tmp_path, "orders", "--offline", "--json", env={**env, "OMS_JOURNAL": str(empty)}
+    )
     assert json.loads(none.out) == {"offline": True, "as_of": None, "orders": []}  # not "now"
 
 
@@ -378,6 +380,7 @@ async def test_a_refused_oco_on_a_fresh_journal_says_why(
     assert line.startswith("oms: the local exchange refused: -2010"), line
     lists = await oms(tmp_path, "lists", "--json", env=env)
     assert {row["list_state"] for row in json.loads(lists.out)} <= {"REJECTED"}
+    assert exchange_orders(ex, TRADER) == []  # nothing rests on the exchange
 
 
 async def test_an_order_the_exchange_does_not_know_is_reported_in_its_words(
@@ -406,8 +409,6 @@ async def test_a_default_journal_folder_that_cannot_be_made_is_named(
 
 
 def test_config_check_shows_no_character_of_a_secret() -> None:
-    from oms.app.settings import masked
-
     secret = "FAKESECRETzyxw0987654321"
     assert masked("OMS_API_SECRET", secret) == "*** (24 chars)"  # it showed "***4321"
     assert masked("OMS_PRIVATE_KEY_PASSWORD", "hunter2hunter2hunter2") == "*** (21 chars)"
