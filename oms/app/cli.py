@@ -320,6 +320,10 @@ def _run_order(args: argparse.Namespace) -> int:
 
     if args.quantity is None and args.quote_qty is None:
         raise CliError("give a QUANTITY or --quote-qty (see `oms buy --help`)", status=EXIT_USAGE)
+    if args.quantity is not None and args.quote_qty is not None:
+        raise CliError(
+            "give a QUANTITY (base asset) or --quote-qty (quote asset), not both", status=EXIT_USAGE
+        )
     if args.price is None and args.tif is not None:
         raise CliError(
             f"--tif {args.tif} applies to LIMIT orders: give --price, or drop --tif"
@@ -365,6 +369,9 @@ def _run_cancel(args: argparse.Namespace) -> int:
 
     if not args.all and args.order_id is None and args.client_id is None:
         raise CliError("say which order: --order-id ID, --client-id CID or --all", status=2)
+    if args.all and (args.order_id is not None or args.client_id is not None):
+        # --all used to win silently: every open order cancelled for one named.
+        raise CliError("give --all or an order's id, not both", status=EXIT_USAGE)
     session = load(args)
     symbol = args.symbol.upper()
     rows = session.run(lambda m: cancel(m, args, symbol, session.remaining()), writes=True)
@@ -437,6 +444,8 @@ def _run_fills(args: argparse.Namespace) -> int:
     from oms.app.actions import fills  # noqa: PLC0415
     from oms.app.session import load  # noqa: PLC0415
 
+    if args.csv and args.json:
+        raise CliError("give --csv or --json, not both", status=EXIT_USAGE)
     session = load(args)
     symbol = args.symbol.upper() if args.symbol else None
     rows = session.run(lambda m: fills(m, symbol, args.limit), writes=False)

@@ -431,3 +431,21 @@ async def test_the_demo_starts_with_its_first_title(tmp_path: Path) -> None:
     assert result.code == 0, result.err
     lines = [line for line in result.out.splitlines() if line.strip()]
     assert lines[0] == "== Start" and lines[1].startswith("  - balance")
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        # It cancelled every open order on the symbol, for one order named.
+        (["cancel", "BTCUSDT", "--all", "--order-id", "5"], "give --all or an order's id"),
+        (["cancel", "BTCUSDT", "--all", "--client-id", "c1"], "give --all or an order's id"),
+        # It was "refused before sending (quoteOrderQty): quote_order_qty is for ...", status 1.
+        (["buy", "BTCUSDT", "0.01", "--quote-qty", "10"], "not both"),
+        (["fills", "BTCUSDT", "--csv", "--json"], "give --csv or --json, not both"),
+    ],
+)
+def test_contradictory_options_are_usage_errors(
+    isolated: Path, capsys: pytest.CaptureFixture[str], argv: list[str], expected: str
+) -> None:
+    line = usage_error(argv, capsys)
+    assert line.startswith("oms: ") and expected in line
