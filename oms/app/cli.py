@@ -18,13 +18,14 @@ Rules:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
 import re
 import secrets
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, NoReturn
 
@@ -342,12 +343,16 @@ def _run_order(args: argparse.Namespace) -> int:
         _print(args, rows, ("check", "result"))
         return 0
 
-    async def go(manager: Any) -> dict[str, Any]:
-        from oms.app.actions import place  # noqa: PLC0415
+    check = f"oms order {symbol} --client-id {client_id}"
+    with _said_if_interrupted(f"order {client_id} on {symbol}", "placed", check) as begun:
 
-        return await place(manager, args, symbol, client_id, session.remaining())
+        async def go(manager: Any) -> dict[str, Any]:
+            from oms.app.actions import place  # noqa: PLC0415
 
-    row = session.run(go, writes=True)
+            begun.append(True)
+            return await place(manager, args, symbol, client_id, session.remaining())
+
+        row = session.run(go, writes=True)
     _print(args, [row], ORDER_COLUMNS)
     if row["state"] in ("CREATED", "PENDING_ACK", "UNKNOWN"):  # runtime.resolve.IN_DOUBT
         raise in_doubt(symbol, client_id, session.timeout_s)
@@ -374,7 +379,13 @@ def _run_cancel(args: argparse.Namespace) -> int:
         raise CliError("give --all or an order's id, not both", status=EXIT_USAGE)
     session = load(args)
     symbol = args.symbol.upper()
-    rows = session.run(lambda m: cancel(m, args, symbol, session.remaining()), writes=True)
+    with _said_if_interrupted(f"the cancel on {symbol}", "done", f"oms orders {symbol}") as begun:
+
+        async def go(manager: Any) -> list[dict[str, Any]]:
+            begun.append(True)
+            return await cancel(manager, args, symbol, session.remaining())
+
+        rows = session.run(go, writes=True)
     _print(args, rows, ORDER_COLUMNS)
     open_still = [r for r in rows if r["state"] not in FINAL_STATES]
     if open_still:  # the exchange never confirmed: the order may still be open
@@ -551,7 +562,38 @@ def _with_manager(args: argparse.Namespace, body: Callable[[Any], Any]) -> Any:
     journal owned, ``--timeout`` bounding it (``oms.app.session``)."""
     from oms.app.session import load  # noqa: PLC0415
 
-    return load(args).run(body, writes=getattr(args, "writes", True))
+    writes = getattr(args, "writes", True)
+    if not writes:
+        return load(args).run(body, writes=False)
+    with _said_if_interrupted(
+        f"`oms {args.command}`", "done", "oms orders` and `oms lists"
+    ) as begun:
+
+        async def go(manager: Any) -> Any:
+            begun.append(True)
+            return await body(manager)
+
+        return load(args).run(go, writes=True)
+
+
+@contextlib.contextmanager
+def _said_if_interrupted(what: str, done: str, check: str) -> Iterator[list[bool]]:
+    """Ctrl-C or SIGTERM once a command that trades has begun its work (the body appends to
+    the list yielded): its request may have left, so the exit (130 / 143) comes with one
+    line saying so and how to check, never in silence (the journal keeps the request; the
+    next command resolves it by its client id)."""
+    begun: list[bool] = []
+    try:
+        yield begun
+    except KeyboardInterrupt:
+        if not begun:  # interrupted before anything could be sent
+            raise
+        print(
+            f"oms: interrupted: {what} is IN DOUBT: it may have been {done}; check with"
+            f" `{check}` before trying again",
+            file=sys.stderr,
+        )
+        raise
 
 
 def _print(

@@ -16,11 +16,12 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 
 from oms.app import render
 from oms.app.cli import _decimal
@@ -449,3 +450,40 @@ def test_contradictory_options_are_usage_errors(
 ) -> None:
     line = usage_error(argv, capsys)
     assert line.startswith("oms: ") and expected in line
+
+
+def slow_order_answers(app: web.Application) -> None:
+    """A new order executes at once, but its answer takes 30 s."""
+
+    @web.middleware
+    async def slow(
+        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        response = await handler(request)
+        if request.path == "/api/v3/order" and request.method == "POST":
+            await asyncio.sleep(30)
+        return response
+
+    app.middlewares.append(slow)
+
+
+async def test_ctrl_c_with_an_order_out_says_it_is_in_doubt(
+    tmp_path: Path, aiohttp_server: ServerFactory
+) -> None:
+    """Ctrl-C while the order's answer was awaited ended with status 130 and nothing said,
+    though the order had executed."""
+    ex, env = await local_env(aiohttp_server, tmp_path, prepare=slow_order_answers)
+    running = await start(
+        tmp_path, "buy", "BTCUSDT", "0.01", "--client-id", "c-int", "--timeout", "60", env=env
+    )
+    async with asyncio.timeout(30):
+        while not exchange_orders(ex, TRADER):
+            await asyncio.sleep(0.05)
+    running.proc.send_signal(signal.SIGINT)
+    result = await running.result()
+    assert result.code == 130
+    line = one_line_error(result)
+    assert line == (
+        "oms: interrupted: order c-int on BTCUSDT is IN DOUBT: it may have been placed; check"
+        " with `oms order BTCUSDT --client-id c-int` before trying again"
+    )
