@@ -353,15 +353,16 @@ async def round_trips(base: str, n: int, in_flight: int, repeats: int) -> dict[s
 
 
 async def rest_path(base: str, n: int, repeats: int) -> dict[str, list[float]]:
-    """Client CPU per order of a manager with the stream off and of the minimal signed
-    POST, interleaved, in a phase of their own (no other manager on the loop)."""
+    """Client CPU per order and p50 round trip of a manager with the stream off and of the
+    minimal signed POST, interleaved, in a phase of their own (no other manager on the
+    loop)."""
     manager, _ = await _manager(base, stream=False)
     qty, price = Decimal("0.001"), Decimal("50000.00")
 
     async def ours() -> None:
         await manager.execute_spot_buy("BTCUSDT", qty, price, time_in_force=TimeInForce.IOC)
 
-    cpu: dict[str, list[float]] = {"signed": [], "ours": []}
+    cpu: dict[str, list[float]] = {"signed": [], "ours": [], "p50_signed": [], "p50_ours": []}
     async with aiohttp.ClientSession() as session:
         fns = {"signed": signed_order(session, base), "ours": ours}
         for fn in fns.values():
@@ -369,8 +370,9 @@ async def rest_path(base: str, n: int, repeats: int) -> dict[str, list[float]]:
         for _ in range(repeats):
             for name, fn in fns.items():
                 started = time.process_time()
-                await _pace(n, 1, fn)
+                _, lat = await _pace(n, 1, fn)
                 cpu[name].append((time.process_time() - started) / n)
+                cpu[f"p50_{name}"].append(statistics.median(lat))
     await manager.close()
     return cpu
 
@@ -419,6 +421,9 @@ def _order_cost_rows(sec: str, got: dict[str, Any], rest: dict[str, list[float]]
     p50, cpu = _per_repeat(got, "p50"), _per_repeat(got, "cpu")
     p50_ws, cpu_ws = _per_repeat(got, "p50", "ours_ws"), _per_repeat(got, "cpu", "ours_ws")
     rest_ratio = statistics.median(a / b for a, b in zip(rest["ours"], rest["signed"], strict=True))
+    rest_p50 = statistics.median(
+        a / b for a, b in zip(rest["p50_ours"], rest["p50_signed"], strict=True)
+    )
     us = 1e6
     srv = {name: statistics.median(got[f"srv_{name}"]) * us for name in ("bare", "signed", "ws")}
     own = statistics.median(
@@ -440,6 +445,8 @@ def _order_cost_rows(sec: str, got: dict[str, Any], rest: dict[str, list[float]]
             "<= 1.5", cpu_ws <= 1.5),
         Row(sec, "  order: client CPU, stream off (REST path only)",
             statistics.median(rest["ours"]) * us, "us/order", "signed POST", rest_ratio),
+        Row(sec, "  order: p50 round trip, stream off (REST path only)",
+            statistics.median(rest["p50_ours"]) * us, "us", "signed POST", rest_p50),
         Row(sec, "  sim server CPU, bare POST (HTTP floor, idle off)", srv["bare"], "us/request"),
         Row(sec, "  sim server CPU, signed POST order (idle off)", srv["signed"], "us/order",
             "bare POST", srv["signed"] / srv["bare"]),

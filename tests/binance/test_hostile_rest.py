@@ -32,6 +32,7 @@ from oms.wire.enums import OrderResponseType, OrderType, Side, TimeInForce
 from oms.wire.requests import NewOrder, QueryOrder
 from oms.wire.rest import AccountInfo, NewOrderAck
 from transports.binance.client import BinanceClient
+from transports.binance.config import RestHttp
 
 from .hostile import ACCOUNT, ACK, API_KEY, API_SECRET, Hostile, config_for, error, json_response
 
@@ -58,8 +59,20 @@ async def hostile(aiohttp_server: ServerFactory) -> AsyncIterator[tuple[Hostile,
     yield state, server
 
 
+# Every test runs on both HTTP clients the REST transport can use: oms's own (the default)
+# and aiohttp's (the fallback).
+_REST_HTTP = [RestHttp.OMS]
+
+
+@pytest.fixture(autouse=True, params=list(RestHttp))
+def rest_http(request: pytest.FixtureRequest) -> RestHttp:
+    _REST_HTTP[0] = request.param
+    return _REST_HTTP[0]
+
+
 def client_for(server: TestServer, **overrides: Any) -> BinanceClient:
     ws = str(server.make_url("/ws-api/v3")).replace("http", "ws", 1)
+    overrides.setdefault("rest_http", _REST_HTTP[0])
     return BinanceClient(config_for(str(server.make_url("/api")), ws, **overrides))
 
 
@@ -381,7 +394,9 @@ async def test_connection_refused_is_disconnected() -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     # Nothing listens on the port now: the request cannot have been sent.
-    config = config_for(f"http://127.0.0.1:{port}/api", f"ws://127.0.0.1:{port}/ws-api/v3")
+    config = config_for(
+        f"http://127.0.0.1:{port}/api", f"ws://127.0.0.1:{port}/ws-api/v3", rest_http=_REST_HTTP[0]
+    )
     async with BinanceClient(config) as client:
         with pytest.raises(Disconnected):
             await client.get_server_time()

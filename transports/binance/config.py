@@ -43,6 +43,7 @@ __all__ = [
     "ConfigError",
     "Environment",
     "OrderApi",
+    "RestHttp",
     "StreamAuth",
     "load_config",
     "parse_dotenv",
@@ -78,6 +79,15 @@ class OrderApi(StrEnum):
     WEBSOCKET = "websocket"
 
 
+class RestHttp(StrEnum):
+    """Which HTTP client carries REST requests: oms's own keep-alive HTTP/1.1 client
+    (``transports/binance/http1.py``, the default: a third of aiohttp's CPU per request) or
+    aiohttp's (kept as a fallback for an environment the lean client does not handle)."""
+
+    OMS = "oms"
+    AIOHTTP = "aiohttp"
+
+
 # rest-api.md and web-socket-api.md, "General API Information": the REST base ends at /api
 # (paths add /v3/...), the WS API at /ws-api/v3.
 DEFAULT_URLS: dict[Environment, tuple[str, str]] = {
@@ -109,6 +119,7 @@ class BinanceConfig:
     recv_window_ms: int = 5000
     stream_auth: StreamAuth = StreamAuth.SIGNATURE
     order_api: OrderApi = OrderApi.REST
+    rest_http: RestHttp = RestHttp.OMS
     # A request that has not answered after this long is OUTCOME UNKNOWN (Binance itself
     # gives up after 10 s with -1007: errors.md, "-1007 TIMEOUT").
     request_timeout_s: float = 10.0
@@ -133,7 +144,8 @@ class BinanceConfig:
         return (
             f"BinanceConfig(environment={self.environment.value!r}, rest_url={self.rest_url!r}, "
             f"ws_api_url={self.ws_api_url!r}, api_key={key}, key_type={kind}, "
-            f"recv_window_ms={self.recv_window_ms}, order_api={self.order_api.value!r})"
+            f"recv_window_ms={self.recv_window_ms}, order_api={self.order_api.value!r}, "
+            f"rest_http={self.rest_http.value!r})"
         )
 
     __str__ = __repr__
@@ -193,6 +205,7 @@ def load_config(
         recv_window_ms=recv_window,
         stream_auth=stream_auth,
         order_api=_choice(values, "OMS_ORDER_API", OrderApi, OrderApi.REST),
+        rest_http=_choice(values, "OMS_REST_HTTP", RestHttp, RestHttp.OMS),
         request_timeout_s=_number(values, "OMS_REQUEST_TIMEOUT_S", 10.0, float),
         stream_max_age_s=_number(values, "OMS_STREAM_MAX_AGE_S", 23.5 * 3600, float),
         stream_silence_s=_number(values, "OMS_STREAM_SILENCE_S", 60.0, float),

@@ -1,14 +1,17 @@
-"""The signed REST client: one ``aiohttp.ClientSession``, typed answers, typed errors.
+"""The signed REST client: typed answers, typed errors, over oms's lean HTTP/1.1 client.
 
 Rules:
+- Requests go through ``http1.HttpClient`` (keep-alive connections to the one REST origin),
+  or aiohttp's client with ``rest_http=aiohttp``. The ``aiohttp.ClientSession`` of
+  ``session()`` also opens the WebSocket API connections (``ws_api.py``).
 - Parameters come from ``oms.wire.requests`` ``.params()`` (Decimals already through
   ``to_wire``); the transport adds ``recvWindow`` and ``timestamp`` and signs.
 - Signing (rest-api.md, "SIGNED Endpoint security"): percent-encode, sign ``query + body``
-  with no separator, and send exactly the signed bytes: the URL is passed to aiohttp
-  pre-encoded. Every method sends its parameters in the query string and no body
-  (rest-api.md, "General Information on Endpoints": POST, PUT and DELETE may send them
-  "as a query string or in the request body"): a body costs aiohttp a writer task and a
-  loop turn per request on Python < 3.12.
+  with no separator, and send exactly the signed bytes: the target is sent pre-encoded.
+  Every method sends its parameters in the query string and no body (rest-api.md,
+  "General Information on Endpoints": POST, PUT and DELETE may send them "as a query
+  string or in the request body"): one write per request, and on aiohttp a body costs a
+  writer task and a loop turn per request on Python < 3.12.
 - Answers decode with ``oms.wire.decoding.decode_body`` into ``oms.wire.rest`` Structs
   (never orjson).
 - Errors: only ``oms.errors`` types leave this module; no aiohttp or asyncio exception does
@@ -46,10 +49,11 @@ from oms.wire.decoding import decode_body
 from oms.wire.requests import Params
 from oms.wire.rest import ServerTime
 from transports.binance.clock import ServerClock
-from transports.binance.config import BinanceConfig
+from transports.binance.config import BinanceConfig, RestHttp
 from transports.binance.deadlines import Deadlines
 from transports.binance.errors import RequestMeta, error_from_response, retry_after_s
 from transports.binance.governor import RateGovernor
+from transports.binance.http1 import AnswerLost, ConnectFailed, HttpAnswer, HttpClient
 from transports.binance.signing import quote_value, rest_payload
 
 __all__ = [
@@ -68,13 +72,6 @@ class Empty(msgspec.Struct, frozen=True):
     """An answer whose content we do not use (``{}`` from ``POST /api/v3/order/test``)."""
 
 
-class _Answer(msgspec.Struct, frozen=True):
-    status: int
-    headers: dict[str, str]
-    body: bytes
-    content_type: str
-
-
 class RestClient:
     """Binance Spot REST under ``config.rest_url`` (which ends in ``/api``)."""
 
@@ -84,6 +81,8 @@ class RestClient:
         self._governor = governor
         self._base = config.rest_url.rstrip("/")
         self._session: aiohttp.ClientSession | None = None
+        self._http = HttpClient(self._base, connect_timeout_s=config.request_timeout_s)
+        self._lean = config.rest_http is RestHttp.OMS
         self._closed = False
         self._deadlines = Deadlines(config.request_timeout_s)
         # Per request: no total (``_deadlines`` keeps it), a connect timeout when a new
@@ -104,6 +103,7 @@ class RestClient:
     async def close(self) -> None:
         self._closed = True
         self._deadlines.close()
+        await self._http.close()
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -219,16 +219,21 @@ class RestClient:
         weight: int,
         orders: int = 0,
         api_key: str | None = None,
-    ) -> _Answer:
+    ) -> HttpAnswer:
         # The caller has waited its turn (``_wait_turn``) in this same loop turn: nothing
         # was sent in between, so the governor's answer cannot have changed.
-        url = URL(self._base + meta.path + ("?" + query if query else ""), encoded=True)
+        target = meta.path + ("?" + query if query else "")
         headers = {"X-MBX-APIKEY": api_key} if api_key else {}
         self._governor.reserve(weight, orders)
-        answer: _Answer | None = None
+        answer: HttpAnswer | None = None
         started = time.perf_counter()
         try:
-            answer = await self._send(meta, url, headers)
+            if self._lean:
+                answer = await self._send(meta, target, headers)
+            else:
+                answer = await self._send_aiohttp(
+                    meta, URL(self._base + target, encoded=True), headers
+                )
         finally:
             self._governor.settle(weight, orders, answer.headers if answer else None)
         if log.isEnabledFor(logging.DEBUG):
@@ -250,7 +255,31 @@ class RestClient:
             )
         return answer
 
-    async def _send(self, meta: RequestMeta, url: URL, headers: dict[str, str]) -> _Answer:
+    async def _send(self, meta: RequestMeta, target: str, headers: dict[str, str]) -> HttpAnswer:
+        # The request's deadline is kept by ``Deadlines`` (one timer for all requests); the
+        # HTTP client keeps only the connect timeout, when a new connection is opened.
+        if self._closed:
+            raise Disconnected("the client is closed")
+        task = self._deadlines.start()
+        try:
+            return await self._http.request(meta.method, target, headers)
+        except asyncio.CancelledError:
+            if not self._deadlines.finish(task) or task is None or task.cancelling():
+                raise  # the caller's cancellation, not (only) our deadline
+            raise self._timed_out(meta) from None
+        except ConnectFailed as exc:
+            # The connection was never opened: the request certainly did not execute.
+            log.warning("%s: cannot connect (%s)", meta.label, exc)
+            raise Disconnected(f"{meta.label}: cannot connect ({exc})") from None
+        except AnswerLost as exc:
+            log.warning("%s: connection failed after sending (%s)", meta.label, exc)
+            raise meta.unknown(f"connection failed after sending ({exc})") from None
+        finally:
+            self._deadlines.finish(task)
+
+    async def _send_aiohttp(
+        self, meta: RequestMeta, url: URL, headers: dict[str, str]
+    ) -> HttpAnswer:
         # The request's deadline is kept by ``Deadlines`` (one timer for all requests);
         # aiohttp keeps only the connect timeout, when a new connection is opened.
         task = self._deadlines.start()
@@ -263,7 +292,7 @@ class RestClient:
                 timeout=self._timeout if task is not None else self._total_timeout,
             ) as resp:
                 raw = await resp.read()
-                return _Answer(
+                return HttpAnswer(
                     resp.status,
                     {k.lower(): v for k, v in resp.headers.items()},
                     raw,
@@ -292,7 +321,7 @@ class RestClient:
     async def _wait_turn(self, meta: RequestMeta, weight: int, orders: int) -> None:
         await wait_turn(self._governor, self._config.max_rate_wait_s, meta.label, weight, orders)
 
-    def _decode(self, answer: _Answer, shape: type[T], meta: RequestMeta) -> T:
+    def _decode(self, answer: HttpAnswer, shape: type[T], meta: RequestMeta) -> T:
         return decode_answer(
             answer.body,
             shape,
