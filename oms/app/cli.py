@@ -22,11 +22,10 @@ import contextlib
 import csv
 import json
 import os
-import re
 import secrets
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, NoReturn
 
 from oms.app.failures import EXIT_IN_DOUBT, EXIT_USAGE, CliError
@@ -247,23 +246,16 @@ def _usage(message: str) -> int:
     raise CliError(message, status=EXIT_USAGE)
 
 
-# ASCII digits, one optional point, an optional exponent: what Binance writes. Python's
-# Decimal also takes "0_5" (5) and other scripts' digits (U+0661), which a typo must not
-# become.
-_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
-
-
 def _decimal(text: str) -> Decimal:
-    if not _DECIMAL.fullmatch(text.strip()):
-        if text.strip().lower().lstrip("+-") in ("nan", "inf", "infinity", "snan"):
-            raise argparse.ArgumentTypeError(f"{text!r} must be a positive finite number")
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a decimal number (write it like 0.05 or 1e-3)"
-        )
+    """A positive amount (``oms.app.amounts``: never ``0_5``, never another script's digit)."""
+    from oms.app.amounts import NotAnAmount, typed_decimal  # noqa: PLC0415
+
     try:
-        value = Decimal(text.strip())
-    except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
-        raise argparse.ArgumentTypeError(f"{text!r} is not a decimal number") from None
+        value = typed_decimal(text)
+    except NotAnAmount as exc:
+        if "finite" in str(exc):
+            raise argparse.ArgumentTypeError(f"{text!r} must be a positive finite number") from None
+        raise argparse.ArgumentTypeError(str(exc)) from None
     if value <= 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be a positive finite number")
     return value

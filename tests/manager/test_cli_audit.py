@@ -487,3 +487,45 @@ async def test_ctrl_c_with_an_order_out_says_it_is_in_doubt(
         "oms: interrupted: order c-int on BTCUSDT is IN DOUBT: it may have been placed; check"
         " with `oms order BTCUSDT --client-id c-int` before trying again"
     )
+
+
+# --- oms simulate ---------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+SIM = (str(ROOT / "examples" / "market_maker.py"), "--data",
+       str(ROOT / "transports" / "sim" / "data" / "ETHUSDT-aggTrades-sample.csv"))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        (("--faults", "drop=2"), "--faults drop=2: a probability is from 0 to 1"),  # ran
+        (("--balances", "USDT=0_5"), "--balances 'USDT=0_5': say ASSET=AMOUNT"),  # 5 USDT
+        (("--maker-fee", "NaN"), "'NaN' must be a finite number"),  # ran with NaN fees
+        (("--taker-fee", "-1"), "must be a rate from 0 to 1"),
+    ],
+)
+def test_simulate_refuses_bad_numbers(
+    isolated: Path, capsys: pytest.CaptureFixture[str], extra: tuple[str, ...], expected: str
+) -> None:
+    line = usage_error(["simulate", *SIM, *extra, "--quiet"], capsys)
+    assert expected in line
+    assert not (isolated / "sim-out").exists()
+
+
+def test_simulate_checks_its_out_folder_before_the_run(
+    isolated: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It ran the whole simulation, then ended with "unexpected FileNotFoundError"."""
+    (isolated / "taken").write_text("a file where the folder should be")
+    line = usage_error(["simulate", *SIM, "--out", "taken/out", "--quiet"], capsys)
+    assert line.startswith("oms simulate: cannot write to --out taken/out (")
+    assert line.endswith("give a writable folder")
+
+
+async def test_simulate_report_piped_cuts_no_figure(tmp_path: Path) -> None:
+    """Piped, the report was drawn at 80 columns: "3385.5649…", "-49.62953…"."""
+    result = await oms(tmp_path, "simulate", *SIM, "--seed", "7")
+    assert result.code == 0, result.err
+    assert "…" not in result.out
+    assert "unrealised" in result.out and "avg entry" in result.out
