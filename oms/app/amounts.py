@@ -17,7 +17,12 @@ _DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", 
 
 
 class NotAnAmount(ValueError):
-    """The text is not a plain decimal number; the message says so in the user's words."""
+    """The text is not a plain decimal number; the message says so in the user's words.
+    ``non_finite``: it spelled NaN or an infinity."""
+
+    def __init__(self, message: str, *, non_finite: bool = False) -> None:
+        super().__init__(message)
+        self.non_finite = non_finite
 
 
 def typed_decimal(text: str) -> Decimal:
@@ -28,6 +33,6 @@ def typed_decimal(text: str) -> Decimal:
     """
     if not _DECIMAL.fullmatch(text.strip()):
         if text.strip().lower().lstrip("+-") in ("nan", "snan", "inf", "infinity"):
-            raise NotAnAmount(f"{text!r} must be a finite number")
+            raise NotAnAmount(f"{text!r} must be a finite number", non_finite=True)
         raise NotAnAmount(f"{text!r} is not a decimal number (write it like 0.05 or 1e-3)")
     return Decimal(text.strip())

@@ -253,7 +253,7 @@ def _decimal(text: str) -> Decimal:
     try:
         value = typed_decimal(text)
     except NotAnAmount as exc:
-        if "finite" in str(exc):
+        if exc.non_finite:
             raise argparse.ArgumentTypeError(f"{text!r} must be a positive finite number") from None
         raise argparse.ArgumentTypeError(str(exc)) from None
     if value <= 0:

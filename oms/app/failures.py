@@ -6,7 +6,8 @@ Rules:
   (``OMS_API_KEY``, ``--timeout``), and says what to do.
 - Exit statuses: 0 done; 1 the exchange refused, could not be reached, or the journal is
   not usable; 2 bad usage or configuration; 3 an order's outcome is IN DOUBT (it may have
-  executed; the message says how to check it later); 130 interrupted.
+  executed; the message says how to check it later); 130 interrupted (Ctrl-C), 143 stopped
+  by SIGTERM (``oms.app.loop``), both after everything was closed.
 - ``explain`` turns any exception into the ``CliError`` to print; the session supplies what
   the user configured (``Where``) so the line can name it.
 """
