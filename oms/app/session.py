@@ -107,7 +107,7 @@ class Session:
         want_stream = writes if stream is None else stream
         try:
             return run_loop(self._run(body, writes, want_stream, body_deadline))
-        except (KeyboardInterrupt, CliError):
+        except (KeyboardInterrupt, CliError, BrokenPipeError):  # the command's own ends
             raise
         except BaseException as exc:
             raise explain(exc, self.where) from None
@@ -135,6 +135,10 @@ class Session:
                 )
                 manager = OrderManager(client, journal=journal, config=config)
                 await manager.start()
+                # start() leaves a task that resumes the lists a restart cut short, and it
+                # looks for them when it first runs: let it, before this command places a
+                # list of its own that it would take for one (OrderManager.start).
+                await asyncio.sleep(0)
             # The body keeps its own deadline (an order in doubt is named, not cut off);
             # this one is the backstop, a little later.
             if not body_deadline:
@@ -187,5 +191,12 @@ def open_journal(session: Session, *, writes: bool) -> Journal:
     if not writes:
         return Journal.snapshot(path) if os.path.isfile(path) else Journal(":memory:")
     if not os.path.isfile(path) and session.journal_is_default:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        folder = os.path.dirname(path)
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError as exc:
+            raise CliError(
+                f"cannot create the journal's folder {folder} ({exc.strerror}): set"
+                " OMS_JOURNAL to a writable file path (or XDG_DATA_HOME to a writable folder)"
+            ) from None
     return Journal(path)

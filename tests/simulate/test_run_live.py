@@ -50,7 +50,7 @@ def test_example_strategy_runs_live_on_the_local_exchange(tmp_path: Path) -> Non
     with serve_local_exchange("--walk-every", "0.3") as exchange:
         env = {**exchange.environ(), "OMS_JOURNAL": str(tmp_path / "j.sqlite3")}
         child = _oms(
-            "run", MM, "--env", "local", "--seconds", "8", "--env-file", "/nonexistent", env=env
+            "run", MM, "--env", "local", "--seconds", "8", "--env-file", "/dev/null", env=env
         )
         try:
             time.sleep(3.0)  # the strategy is quoting around the moving mid by now

@@ -59,7 +59,7 @@ from collections import deque
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-__all__ = ["AnswerLost", "ConnectFailed", "Connection", "HttpAnswer", "HttpClient"]
+__all__ = ["AnswerLost", "ConnectFailed", "HttpConnection", "HttpAnswer", "HttpClient"]
 
 _MAX_HEAD = 64 * 1024
 _MAX_BODY = 256 * 1024 * 1024
@@ -110,8 +110,8 @@ class HttpClient:
         self._limit = limit
         self._idle_s = idle_s
         self._ssl: ssl.SSLContext | None = None
-        self._idle: list[Connection] = []
-        self._conns: set[Connection] = set()  # every open connection, idle or busy
+        self._idle: list[HttpConnection] = []
+        self._conns: set[HttpConnection] = set()  # every open connection, idle or busy
         self._open = 0  # connections open or opening
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._closed = False
@@ -126,7 +126,7 @@ class HttpClient:
         self._head(method, target, headers)  # a bad target fails before any connection
         return await self.send(self.take() or await self.connect(), method, target, headers)
 
-    def take(self) -> Connection | None:
+    def take(self) -> HttpConnection | None:
         """An idle connection fit for reuse, or None (then ``connect()``)."""
         idle = self._idle
         while idle:
@@ -136,7 +136,7 @@ class HttpClient:
             self._discard(conn)
         return None
 
-    async def connect(self) -> Connection:
+    async def connect(self) -> HttpConnection:
         """A new connection, once fewer than ``limit`` are open (waiting for one if not).
 
         Raises:
@@ -174,7 +174,7 @@ class HttpClient:
         return conn
 
     async def send(
-        self, conn: Connection, method: str, target: str, headers: dict[str, str]
+        self, conn: HttpConnection, method: str, target: str, headers: dict[str, str]
     ) -> HttpAnswer:
         """Write the request on ``conn`` (from ``take()`` or ``connect()``, with no await in
         between) and read its answer; ``conn`` goes back to the pool or is closed.
@@ -224,14 +224,14 @@ class HttpClient:
         lines.append("\r\n" if method == "GET" else "Content-Length: 0\r\n\r\n")
         return "".join(lines).encode("latin-1")
 
-    async def _open_connection(self) -> Connection:
+    async def _open_connection(self) -> HttpConnection:
         loop = asyncio.get_running_loop()
         if self._tls and self._ssl is None:
             self._ssl = ssl.create_default_context()
         try:
             async with asyncio.timeout(self._connect_timeout_s):
                 _, conn = await loop.create_connection(
-                    lambda: Connection(loop),
+                    lambda: HttpConnection(loop),
                     self._host,
                     self._port,
                     ssl=self._ssl if self._tls else None,
@@ -243,7 +243,7 @@ class HttpClient:
             raise ConnectFailed(type(exc).__name__) from None
         return conn
 
-    def _discard(self, conn: Connection) -> None:
+    def _discard(self, conn: HttpConnection) -> None:
         if not conn.counted:
             return
         conn.counted = False
@@ -260,7 +260,7 @@ class HttpClient:
                 return
 
 
-class Connection(asyncio.Protocol):
+class HttpConnection(asyncio.Protocol):
     """One connection: writes a request, parses its answer into a future."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
