@@ -135,10 +135,6 @@ class Session:
                 )
                 manager = OrderManager(client, journal=journal, config=config)
                 await manager.start()
-                # start() leaves a task that resumes the lists a restart cut short, and it
-                # looks for them when it first runs: let it, before this command places a
-                # list of its own that it would take for one (OrderManager.start).
-                await asyncio.sleep(0)
             # The body keeps its own deadline (an order in doubt is named, not cut off);
             # this one is the backstop, a little later.
             if not body_deadline:

@@ -92,6 +92,12 @@ def _probability(text: str) -> float:
     return value
 
 
+def _positive(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or int(text) == 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a whole number above 0")
+    return int(text)
+
+
 def _port(text: str) -> int:
     if not (text.isascii() and text.isdigit()) or int(text) > 65535:
         raise argparse.ArgumentTypeError(f"{text!r} must be a port number from 0 to 65535")
@@ -119,6 +125,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--weight-per-minute", type=int, default=6000)
     p.add_argument("--orders-per-10s", type=int, default=50)
     p.add_argument("--orders-per-day", type=int, default=160000)
+    p.add_argument(
+        "--connections-per-5m",
+        type=_positive,
+        default=300,
+        help="WebSocket connection attempts per IP per 5 minutes, API and streams together "
+        "(Binance's limit; raise it for test suites that reconnect often)",
+    )
     faults = p.add_argument_group("faults (probabilities 0..1, per event or per order)")
     faults.add_argument("--seed", type=int, default=0)
     for name in (
@@ -212,6 +225,7 @@ def build(args: argparse.Namespace) -> tuple[web.Application, list[ApiAccount]]:
         request_weight_per_minute=args.weight_per_minute,
         orders_per_10s=args.orders_per_10s,
         orders_per_day=args.orders_per_day,
+        connections_per_5m=args.connections_per_5m,
     )
     specs = [spec for spec, _ in configured]
     app = make_app(exchange, specs, server_options)
