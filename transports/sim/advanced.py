@@ -65,7 +65,13 @@ from oms.wire.orderlists import (
     QueryOrderList,
 )
 from oms.wire.requests import CancelOrder, NewOrder
-from oms.wire.rest import CancelResponse, NewOrderAck, NewOrderFull, NewOrderResult
+from oms.wire.rest import (
+    CancelResponse,
+    NewOrderAck,
+    NewOrderFull,
+    NewOrderResult,
+    PlacementPreventedMatch,
+)
 from transports.sim import errors, reports
 from transports.sim.book import MARKET_TYPES, SimOrder
 from transports.sim.exchange_filters import check_exchange_limit, is_algo, is_iceberg
@@ -130,6 +136,7 @@ class SimAdvanced:
     _now: int
     _reports: list[tuple[str, Any]]
     _fills: list[reports.TradeRecord]
+    _prevented_now: list[tuple[SimOrder, PlacementPreventedMatch]]
     _ledger: Ledger
     _by_client: dict[tuple[str, str, str], SimOrder]
     _market: Callable[[str], Any]
@@ -407,7 +414,7 @@ class SimAdvanced:
         if kind is not OrderResponseType.FULL:
             return self._response(market, order, kind)
         fills = [f for f in self._fills if f.order is order]
-        return reports.full(order, market.rules, self._now, fills)
+        return reports.full(order, market.rules, self._now, fills, self._prevented_now)
 
     @staticmethod
     def _list_legs(request: NewOrderList | NewOpo | NewOpoco) -> tuple[list[NewOrder], list[str]]:

@@ -1,0 +1,321 @@
+"""Binance's FAQ worked examples, reproduced on the local exchange over REST and the WebSocket API.
+
+Each test sets up the book and account state the FAQ describes, sends the FAQ's requests and
+asserts its outcome exactly (faqs/stp_faq.md, faqs/market_orders_faq.md,
+faqs/trailing-stop-faq.md, faqs/order_amend_keep_priority.md, faqs/order_count_decrement.md,
+faqs/commission_faq.md). Absolute ids are not asserted: the FAQs' ids (orderId 0,
+preventedMatchId 0, ...) come from symbols with their own history; the relations between ids
+are. Where an FAQ is ambiguous the test says so (and docs/local-exchange-coverage.md, Binance's
+FAQ examples).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from tests.server.conftest import (
+    ALICE_KEY,
+    ALICE_SECRET,
+    BOB_KEY,
+    BOB_SECRET,
+    START_MS,
+    Harness,
+    RestClient,
+    ServeFactory,
+    WsClient,
+    accounts,
+)
+from transports.sim.config import SimConfig, make_symbol
+from transports.sim.exchange import ManualClock, SimExchange
+from transports.sim.server.app import ApiAccount
+
+D = Decimal
+BTC = "BTCUSDT"
+
+
+def _exchange(clock: ManualClock, reference: str, **config: Any) -> SimExchange:
+    """BTCUSDT alone, priced around ``reference``, with a minimum notional small enough for the
+    FAQs' 1-USDT orders; alice (the FAQs' "you"), bob, carol and maker funded."""
+    symbol = make_symbol(BTC, "BTC", "USDT", min_notional="0.01")
+    exchange = SimExchange(
+        clock=clock,
+        config=SimConfig(symbols=(symbol,), reference_prices={BTC: D(reference)}, **config),
+    )
+    for name in ("alice", "bob", "carol", "maker"):
+        exchange.create_account(name, {"USDT": D("1000000"), "BTC": D("100"), "BNB": D("1000")})
+    return exchange
+
+
+async def _serve(serve: ServeFactory, reference: str, **config: Any) -> Harness:
+    clock = ManualClock(START_MS)
+    return await serve(exchange=_exchange(clock, reference, **config), clock=clock)
+
+
+def _limit(side: str, qty: str, price: str, stp: str = "NONE", **extra: str) -> dict[str, str]:
+    return {
+        "symbol": BTC, "side": side, "type": "LIMIT", "timeInForce": "GTC", "quantity": qty,
+        "price": price, "selfTradePreventionMode": stp, **extra,
+    }  # fmt: skip
+
+
+async def _place(rest: RestClient, params: dict[str, str]) -> dict[str, Any]:
+    reply = await rest.signed("POST", "/v3/order", {**params, "newOrderRespType": "FULL"})
+    assert reply.status == 200, reply.body
+    return reply.json()  # type: ignore[no-any-return]
+
+
+async def _query(rest: RestClient, order_id: int) -> dict[str, Any]:
+    reply = await rest.signed("GET", "/v3/order", {"symbol": BTC, "orderId": order_id})
+    assert reply.status == 200, reply.body
+    return reply.json()  # type: ignore[no-any-return]
+
+
+def _pick(data: dict[str, Any], *keys: str) -> dict[str, Any]:
+    return {k: data.get(k, "<absent>") for k in keys}
+
+
+_STATE = ("status", "executedQty", "cummulativeQuoteQty")
+
+
+async def _user_stream(h: Harness) -> WsClient:
+    ws = await h.ws()
+    params = ws.signed_params(ALICE_KEY, ALICE_SECRET)
+    assert (await ws.call("userDataStream.subscribe.signature", params))["status"] == 200
+    return ws
+
+
+async def _reports(ws: WsClient) -> list[dict[str, Any]]:
+    frames = await ws.events_for(0.3)
+    return [f["event"] for f in frames if f["event"].get("e") == "executionReport"]
+
+
+# faqs/stp_faq.md, STP Examples -------------------------------------------------------------
+
+
+async def test_stp_scenario_a_none_matches(serve: ServeFactory) -> None:
+    """Scenario A: maker and taker NONE: no STP, the orders match."""
+    h = await _serve(serve, "1")
+    rest = h.rest()
+    maker = await _place(rest, _limit("BUY", "1", "1"))
+    taker = await _place(rest, _limit("SELL", "1", "1"))
+    assert _pick(taker, *_STATE, "selfTradePreventionMode") == {
+        "status": "FILLED", "executedQty": "1.00000000", "cummulativeQuoteQty": "1.00000000",
+        "selfTradePreventionMode": "NONE",
+    }  # fmt: skip
+    assert [_pick(f, "price", "qty", "commission", "commissionAsset") for f in taker["fills"]] == [
+        {"price": "1.00000000", "qty": "1.00000000", "commission": "0.00000000",
+         "commissionAsset": "USDT"},
+    ]  # fmt: skip
+    assert "preventedMatches" not in taker
+    made = await _query(rest, maker["orderId"])
+    assert _pick(made, *_STATE, "isWorking") == {
+        "status": "FILLED", "executedQty": "1.00000000", "cummulativeQuoteQty": "1.00000000",
+        "isWorking": True,
+    }  # fmt: skip
+    assert "preventedMatchId" not in made
+
+
+async def _three_makers(rest: RestClient) -> list[int]:
+    ids = []
+    for qty, price in (("1.2", "1.2"), ("1.3", "1.1"), ("8.1", "1")):
+        ids.append((await _place(rest, _limit("BUY", qty, price)))["orderId"])
+    return ids
+
+
+async def test_stp_scenario_b_expire_maker_expires_every_maker(serve: ServeFactory) -> None:
+    """Scenario B: an EXPIRE_MAKER taker expires the three makers it would match, one
+    prevented match each, and goes on the book."""
+    h = await _serve(serve, "1")
+    rest = h.rest()
+    makers = await _three_makers(rest)
+    taker = await _place(rest, _limit("SELL", "3", "1", "EXPIRE_MAKER"))
+    assert _pick(taker, *_STATE, "fills", "selfTradePreventionMode") == {
+        "status": "NEW", "executedQty": "0.00000000", "cummulativeQuoteQty": "0.00000000",
+        "fills": [], "selfTradePreventionMode": "EXPIRE_MAKER",
+    }  # fmt: skip
+    matches = taker["preventedMatches"]
+    first = matches[0]["preventedMatchId"]
+    # Ambiguous: Scenarios B-F (2023) show no "makerSymbol"; Scenario H (2025) does, and
+    # CHANGELOG.md 2023-08-08 added it "for all prevented matches": it is shown.
+    assert matches == [
+        {"preventedMatchId": first, "makerSymbol": BTC, "makerOrderId": makers[0], "price": "1.20000000",
+         "makerPreventedQuantity": "1.20000000"},
+        {"preventedMatchId": first + 1, "makerSymbol": BTC, "makerOrderId": makers[1], "price": "1.10000000",
+         "makerPreventedQuantity": "1.30000000"},
+        {"preventedMatchId": first + 2, "makerSymbol": BTC, "makerOrderId": makers[2], "price": "1.00000000",
+         "makerPreventedQuantity": "8.10000000"},
+    ]  # fmt: skip
+    # The taker's own answer has no preventedQuantity: none of its quantity was prevented.
+    assert "preventedQuantity" not in taker
+    for n, (order_id, qty) in enumerate(zip(makers, ("1.2", "1.3", "8.1"), strict=True)):
+        made = await _query(rest, order_id)
+        assert _pick(made, *_STATE, "preventedMatchId", "preventedQuantity") == {
+            "status": "EXPIRED_IN_MATCH", "executedQty": "0.00000000",
+            "cummulativeQuoteQty": "0.00000000", "preventedMatchId": first + n,
+            "preventedQuantity": f"{D(qty):.8f}",
+        }  # fmt: skip
+    depth = (await rest.public("/v3/depth", {"symbol": BTC})).json()
+    assert (depth["bids"], depth["asks"]) == ([], [["1.00000000", "3.00000000"]])
+
+
+async def test_stp_scenario_c_expire_taker_keeps_the_makers(serve: ServeFactory) -> None:
+    """Scenario C: an EXPIRE_TAKER taker expires, whole; the makers stay on the book."""
+    h = await _serve(serve, "1")
+    rest = h.rest()
+    makers = await _three_makers(rest)
+    answer = await _place(rest, _limit("SELL", "3", "1", "EXPIRE_TAKER"))
+    taker = await _query(rest, answer["orderId"])
+    assert _pick(taker, *_STATE, "selfTradePreventionMode", "preventedQuantity") == {
+        "status": "EXPIRED_IN_MATCH", "executedQty": "0.00000000",
+        "cummulativeQuoteQty": "0.00000000", "selfTradePreventionMode": "EXPIRE_TAKER",
+        "preventedQuantity": "3.00000000",
+    }  # fmt: skip
+    assert taker["preventedMatchId"] == answer["preventedMatches"][0]["preventedMatchId"]
+    assert answer["preventedMatches"][0]["takerPreventedQuantity"] == "3.00000000"
+    for order_id in makers:
+        made = await _query(rest, order_id)
+        assert (made["status"], made["executedQty"]) == ("NEW", "0.00000000")
+        assert "preventedMatchId" not in made and "preventedQuantity" not in made
+
+
+async def test_stp_scenario_d_expire_both(serve: ServeFactory) -> None:
+    """Scenario D: EXPIRE_BOTH expires the maker (1) and the taker (3)."""
+    h = await _serve(serve, "1")
+    rest = h.rest()
+    maker = await _place(rest, _limit("BUY", "1", "1"))
+    taker = await _place(rest, _limit("SELL", "3", "1", "EXPIRE_BOTH"))
+    assert _pick(taker, *_STATE, "fills", "preventedQuantity") == {
+        "status": "EXPIRED_IN_MATCH", "executedQty": "0.00000000",
+        "cummulativeQuoteQty": "0.00000000", "fills": [], "preventedQuantity": "3.00000000",
+    }  # fmt: skip
+    (match,) = taker["preventedMatches"]
+    assert _pick(match, "makerOrderId", "price", "takerPreventedQuantity",
+                 "makerPreventedQuantity") == {
+        "makerOrderId": maker["orderId"], "price": "1.00000000",
+        "takerPreventedQuantity": "3.00000000", "makerPreventedQuantity": "1.00000000",
+    }  # fmt: skip
+    made = await _query(rest, maker["orderId"])
+    assert _pick(made, "status", "preventedMatchId", "preventedQuantity") == {
+        "status": "EXPIRED_IN_MATCH", "preventedMatchId": match["preventedMatchId"],
+        "preventedQuantity": "1.00000000",
+    }  # fmt: skip
+    # Ambiguous: the FAQ's taker answer shows "tradeGroupId": 1 though the scenario is one
+    # account; no other example without a trade group shows it, nor does rest-api.md's
+    # response for an account outside a group. It is left out here.
+    assert "tradeGroupId" not in taker
+
+
+async def test_stp_scenario_e_the_takers_mode_decides(serve: ServeFactory) -> None:
+    """Scenario E: maker EXPIRE_MAKER, taker EXPIRE_TAKER: the taker's mode applies."""
+    h = await _serve(serve, "1")
+    rest = h.rest()
+    maker = await _place(rest, _limit("BUY", "1", "1", "EXPIRE_MAKER"))
+    taker = await _place(rest, _limit("SELL", "1", "1", "EXPIRE_TAKER"))
+    assert _pick(taker, "status", "fills", "preventedQuantity", "selfTradePreventionMode") == {
+        "status": "EXPIRED_IN_MATCH", "fills": [], "preventedQuantity": "1.00000000",
+        "selfTradePreventionMode": "EXPIRE_TAKER",
+    }  # fmt: skip
+    (match,) = taker["preventedMatches"]
+    assert _pick(match, "makerOrderId", "price", "takerPreventedQuantity",
+                 "makerPreventedQuantity") == {
+        "makerOrderId": maker["orderId"], "price": "1.00000000",
+        "takerPreventedQuantity": "1.00000000", "makerPreventedQuantity": "<absent>",
+    }  # fmt: skip
+    made = await _query(rest, maker["orderId"])
+    assert _pick(made, "status", "selfTradePreventionMode", "preventedQuantity") == {
+        "status": "NEW", "selfTradePreventionMode": "EXPIRE_MAKER",
+        "preventedQuantity": "<absent>",
+    }  # fmt: skip
+
+
+async def test_stp_scenario_f_market_expire_maker(serve: ServeFactory) -> None:
+    """Scenario F: a MARKET EXPIRE_MAKER taker expires the maker (EXPIRED_IN_MATCH) and
+    itself expires EXPIRED for want of liquidity."""
+    h = await _serve(serve, "1")
+    rest = h.rest()
+    maker = await _place(rest, _limit("BUY", "1", "1"))
+    market = {"symbol": BTC, "side": "SELL", "type": "MARKET", "quantity": "1",
+              "selfTradePreventionMode": "EXPIRE_MAKER"}  # fmt: skip
+    taker = await _place(rest, market)
+    assert _pick(taker, *_STATE, "price", "fills", "timeInForce", "preventedQuantity") == {
+        "status": "EXPIRED", "executedQty": "0.00000000", "cummulativeQuoteQty": "0.00000000",
+        "price": "0.00000000", "fills": [], "timeInForce": "GTC", "preventedQuantity": "<absent>",
+    }  # fmt: skip
+    (match,) = taker["preventedMatches"]
+    assert _pick(match, "makerOrderId", "price", "makerPreventedQuantity") == {
+        "makerOrderId": maker["orderId"], "price": "1.00000000",
+        "makerPreventedQuantity": "1.00000000",
+    }  # fmt: skip
+    made = await _query(rest, maker["orderId"])
+    assert _pick(made, "status", "preventedMatchId", "preventedQuantity") == {
+        "status": "EXPIRED_IN_MATCH", "preventedMatchId": match["preventedMatchId"],
+        "preventedQuantity": "1.00000000",
+    }  # fmt: skip
+
+
+async def test_stp_scenario_g_decrement_over_rest(serve: ServeFactory) -> None:
+    """Scenario G: DECREMENT: both orders' preventedQuantity 2; the taker (its whole 2)
+    expires, the maker of 6 stays NEW."""
+    h = await _serve(serve, "2")
+    rest = h.rest()
+    maker = await _place(rest, _limit("BUY", "6", "2"))
+    answer = await _place(rest, _limit("SELL", "2", "2", "DECREMENT"))
+    taker = await _query(rest, answer["orderId"])
+    made = await _query(rest, maker["orderId"])
+    assert _pick(taker, *_STATE, "preventedQuantity") == {
+        "status": "EXPIRED_IN_MATCH", "executedQty": "0.00000000",
+        "cummulativeQuoteQty": "0.00000000", "preventedQuantity": "2.00000000",
+    }  # fmt: skip
+    assert _pick(made, *_STATE, "preventedQuantity", "preventedMatchId") == {
+        "status": "NEW", "executedQty": "0.00000000", "cummulativeQuoteQty": "0.00000000",
+        "preventedQuantity": "2.00000000", "preventedMatchId": taker["preventedMatchId"],
+    }  # fmt: skip
+    # Ambiguous: the FAQ's maker shows "selfTradePreventionMode": "DECREMENT" though it was
+    # placed with NONE; an order keeps the mode it was placed with (rest-api.md, Query order).
+    assert made["selfTradePreventionMode"] == "NONE"
+
+
+async def test_stp_scenario_h_transfer_balances(serve: ServeFactory) -> None:
+    """Scenario H: TRANSFER between two accounts of trade group 1, both at 20000 BTC and 20000
+    USDT: the balances after are the FAQ's to the last digit."""
+    clock = ManualClock(START_MS)
+    exchange = _exchange(clock, "0.2")
+    for name in ("alice", "bob"):
+        exchange.create_account(name + "2", {"BTC": D("20000"), "USDT": D("20000")})
+        exchange.set_trade_group(name + "2", 1)
+    keys = [
+        ApiAccount(account=a.account + "2", api_key=a.api_key, secret=a.secret)
+        for a in accounts()
+        if a.account in ("alice", "bob")
+    ]
+    h = await serve(exchange=exchange, clock=clock, api_accounts=keys)
+    maker_rest, taker_rest = h.rest(), h.rest(BOB_KEY, BOB_SECRET)
+    maker = await _place(maker_rest, _limit("BUY", "0.6", "0.2", "TRANSFER"))
+    taker = await _place(taker_rest, _limit("SELL", "0.2", "0.2", "TRANSFER"))
+    assert _pick(taker, *_STATE, "preventedQuantity", "tradeGroupId") == {
+        "status": "EXPIRED_IN_MATCH", "executedQty": "0.00000000",
+        "cummulativeQuoteQty": "0.00000000", "preventedQuantity": "0.20000000",
+        "tradeGroupId": 1,
+    }  # fmt: skip
+    (match,) = taker["preventedMatches"]
+    assert _pick(match, "makerSymbol", "makerOrderId", "price", "takerPreventedQuantity",
+                 "makerPreventedQuantity") == {
+        "makerSymbol": BTC, "makerOrderId": maker["orderId"], "price": "0.20000000",
+        "takerPreventedQuantity": "0.20000000", "makerPreventedQuantity": "0.20000000",
+    }  # fmt: skip
+    made = await _query(maker_rest, maker["orderId"])
+    assert _pick(made, "status", "preventedQuantity") == {
+        "status": "NEW", "preventedQuantity": "0.20000000",
+    }  # fmt: skip
+    assert await _balances(maker_rest) == {
+        "BTC": ("20000.20000000", "0.00000000"), "USDT": ("19999.88000000", "0.08000000"),
+    }  # fmt: skip
+    assert await _balances(taker_rest) == {
+        "BTC": ("19999.80000000", "0.00000000"), "USDT": ("20000.04000000", "0.00000000"),
+    }  # fmt: skip
+
+
+async def _balances(rest: RestClient) -> dict[str, tuple[str, str]]:
+    account = (await rest.signed("GET", "/v3/account", {"omitZeroBalances": "true"})).json()
+    return {b["asset"]: (b["free"], b["locked"]) for b in account["balances"]}
