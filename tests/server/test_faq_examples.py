@@ -14,6 +14,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from oms.testing.sim import limit
+from oms.wire.enums import Side
 from tests.server.conftest import (
     ALICE_KEY,
     ALICE_SECRET,
@@ -319,3 +321,51 @@ async def test_stp_scenario_h_transfer_balances(serve: ServeFactory) -> None:
 async def _balances(rest: RestClient) -> dict[str, tuple[str, str]]:
     account = (await rest.signed("GET", "/v3/account", {"omitZeroBalances": "true"})).json()
     return {b["asset"]: (b["free"], b["locked"]) for b in account["balances"]}
+
+
+# faqs/market_orders_faq.md ------------------------------------------------------------------
+
+
+async def test_market_order_expires_for_want_of_liquidity(serve: ServeFactory) -> None:
+    """A MARKET BUY of 6 against 2 + 2 at 1: 4 filled, the rest expired: status EXPIRED, and
+    the user data stream's NEW, TRADE, TRADE, EXPIRED reports with the sample's fields.
+
+    The sample's symbol is LTCBNB and its commission is paid in BNB (0.001 a fill); here
+    BTCUSDT with a taker rate of 0.0005 charges the same 0.001, in the received BTC (paying
+    commission in BNB is not simulated)."""
+    h = await _serve(serve, "1", taker_commission=D("0.0005"))
+    for _ in range(2):
+        h.exchange.place_order("maker", limit(Side.SELL, "2", "1"))
+    ws = await _user_stream(h)
+    rest = h.rest()
+    market = {"symbol": BTC, "side": "BUY", "type": "MARKET", "quantity": "6"}
+    answer = await _place(rest, market)
+    assert _pick(answer, *_STATE, "price", "origQty", "timeInForce", "type", "side") == {
+        "status": "EXPIRED", "executedQty": "4.00000000", "cummulativeQuoteQty": "4.00000000",
+        "price": "0.00000000", "origQty": "6.00000000", "timeInForce": "GTC", "type": "MARKET",
+        "side": "BUY",
+    }  # fmt: skip
+    assert answer["workingTime"] == answer["transactTime"]
+    fills = [_pick(f, "price", "qty", "commission", "commissionAsset") for f in answer["fills"]]
+    assert fills == 2 * [
+        {"price": "1.00000000", "qty": "2.00000000", "commission": "0.00100000",
+         "commissionAsset": "BTC"},
+    ]  # fmt: skip
+    trade_ids = [f["tradeId"] for f in answer["fills"]]
+    assert trade_ids[1] == trade_ids[0] + 1
+    keys = ("x", "X", "l", "z", "L", "n", "N", "t", "w", "m", "Z", "Y", "q", "p", "f", "o")
+    got = [_pick(r, *keys) for r in await _reports(ws)]
+    base = {"q": "6.00000000", "p": "0.00000000", "f": "GTC", "o": "MARKET", "m": False}
+    zero = {"l": "0.00000000", "L": "0.00000000", "n": "0", "N": None, "t": -1, "Y": "0.00000000"}
+    assert got == [
+        {**base, **zero, "x": "NEW", "X": "NEW", "z": "0.00000000", "w": True,
+         "Z": "0.00000000"},
+        {**base, "x": "TRADE", "X": "PARTIALLY_FILLED", "l": "2.00000000", "z": "2.00000000",
+         "L": "1.00000000", "n": "0.00100000", "N": "BTC", "t": trade_ids[0], "w": False,
+         "Z": "2.00000000", "Y": "2.00000000"},
+        {**base, "x": "TRADE", "X": "PARTIALLY_FILLED", "l": "2.00000000", "z": "4.00000000",
+         "L": "1.00000000", "n": "0.00100000", "N": "BTC", "t": trade_ids[1], "w": False,
+         "Z": "4.00000000", "Y": "2.00000000"},
+        {**base, **zero, "x": "EXPIRED", "X": "EXPIRED", "z": "4.00000000", "w": False,
+         "Z": "4.00000000"},
+    ]  # fmt: skip
