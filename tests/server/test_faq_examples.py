@@ -369,3 +369,154 @@ async def test_market_order_expires_for_want_of_liquidity(serve: ServeFactory) -
         {**base, **zero, "x": "EXPIRED", "X": "EXPIRED", "z": "4.00000000", "w": False,
          "Z": "4.00000000"},
     ]  # fmt: skip
+
+
+# faqs/trailing-stop-faq.md, Trailing Stop Order Scenarios -----------------------------------
+
+
+def _trade(h: Harness, price: Decimal) -> int:
+    """One trade of 0.001 at ``price`` between two other accounts, a second after the last;
+    its time."""
+    now = h.clock.advance(1000)
+    h.exchange.place_order("maker", limit(Side.SELL, "0.001", str(price)))
+    h.exchange.place_order("bob", limit(Side.BUY, "0.001", str(price)))
+    return now
+
+
+def _walk(h: Harness, start: Decimal, end: Decimal) -> dict[Decimal, int]:
+    """ "A series of linear trades" from ``start`` (excluded) to ``end``, 500 apart: the
+    time of each trade by price."""
+    step = D(500) if end > start else D(-500)
+    times: dict[Decimal, int] = {}
+    price = start
+    while price != end:
+        price = price + step if abs(end - price) > 500 else end
+        times[price] = _trade(h, price)
+    return times
+
+
+async def _dormant(rest: RestClient, order_id: int) -> dict[str, Any]:
+    """The order still waits off the book."""
+    order = await _query(rest, order_id)
+    assert _pick(order, "status", "isWorking", "workingTime") == {
+        "status": "NEW", "isWorking": False, "workingTime": -1,
+    }, order  # fmt: skip
+    return order
+
+
+async def _scenario(
+    serve: ServeFactory,
+    order: dict[str, str],
+    waypoints: list[str],
+    tracking_from: str | None,
+    just_short: str,
+    trigger: str,
+) -> None:
+    """Place ``order`` after a trade at 40,000, walk the market through ``waypoints``
+    (checking the order stays dormant), then to one tick short of ``trigger`` (dormant), then to
+    ``trigger``: the order triggers and works at its limit price. ``tracking_from``: the
+    stopPrice whose first trade starts the tracking (trailingTime), None: from placement."""
+    h = await _serve(serve, "40000")
+    rest = h.rest()
+    _trade(h, D(40000))
+    params = {"symbol": BTC, "timeInForce": "GTC", "quantity": "0.01", **order}
+    placed = await _place(rest, params)
+    assert (placed["status"], placed["trailingDelta"]) == ("NEW", int(order["trailingDelta"]))
+    # rest-api.md, Conditional fields in Order Responses: trailingTime -1 until the order
+    # tracks; without stopPrice it tracks from its placement (Scenario E).
+    assert placed["trailingTime"] == (-1 if tracking_from else placed["transactTime"])
+    oid = placed["orderId"]
+    times: dict[Decimal, int] = {}
+    last = D(40000)
+    for point in waypoints:
+        times = _walk(h, last, D(point)) | times  # the first trade at each price
+        last = D(point)
+        await _dormant(rest, oid)
+    waiting = await _dormant(rest, oid)
+    if tracking_from is not None:
+        # "the first trade that meets this condition sets the lowest/highest price"
+        assert waiting["trailingTime"] == times[D(tracking_from)]
+    _walk(h, last, D(just_short))
+    await _dormant(rest, oid)
+    when = _trade(h, D(trigger))
+    worked = await _query(rest, oid)
+    assert _pick(worked, "status", "isWorking", "workingTime", "price", "executedQty") == {
+        "status": "NEW", "isWorking": True, "workingTime": when,
+        "price": f"{D(order['price']):.8f}", "executedQty": "0.00000000",
+    }  # fmt: skip
+    depth = (await rest.public("/v3/depth", {"symbol": BTC})).json()
+    side = "bids" if order["side"] == "BUY" else "asks"
+    assert depth[side] == [[f"{D(order['price']):.8f}", "0.01000000"]]
+
+
+async def test_trailing_scenario_a_stop_loss_limit_buy(serve: ServeFactory) -> None:
+    """Scenario A: stop 44,000, 500 BIPS, limit 45,000: tracks from 44,000, lowest 42,000,
+    triggers at 44,100 = 42,000 * 1.05."""
+    order = {"side": "BUY", "type": "STOP_LOSS_LIMIT", "stopPrice": "44000",
+             "trailingDelta": "500", "price": "45000"}  # fmt: skip
+    await _scenario(serve, order, ["37000", "45000", "46000", "42000"], "44000", "44099.99",
+                    "44100")  # fmt: skip
+
+
+async def test_trailing_scenario_b_stop_loss_limit_sell(serve: ServeFactory) -> None:
+    """Scenario B: stop 39,000, 1000 BIPS, limit 38,000: highest 41,000, triggers at 36,900."""
+    order = {"side": "SELL", "type": "STOP_LOSS_LIMIT", "stopPrice": "39000",
+             "trailingDelta": "1000", "price": "38000"}  # fmt: skip
+    await _scenario(serve, order, ["41500", "37000", "41000"], "39000", "36900.01", "36900")
+
+
+async def test_trailing_scenario_c_take_profit_limit_buy(serve: ServeFactory) -> None:
+    """Scenario C: stop 38,000, 850 BIPS, limit 38,500: lowest 37,000, triggers at 40,145."""
+    order = {"side": "BUY", "type": "TAKE_PROFIT_LIMIT", "stopPrice": "38000",
+             "trailingDelta": "850", "price": "38500"}  # fmt: skip
+    await _scenario(serve, order, ["42000", "37000", "39000", "38000"], "38000", "40144.99",
+                    "40145")  # fmt: skip
+
+
+async def test_trailing_scenario_d_take_profit_limit_sell(serve: ServeFactory) -> None:
+    """Scenario D: stop 42,000, 750 BIPS, limit 41,000: highest 46,500, triggers at
+    43,012.5."""
+    order = {"side": "SELL", "type": "TAKE_PROFIT_LIMIT", "stopPrice": "42000",
+             "trailingDelta": "750", "price": "41000"}  # fmt: skip
+    await _scenario(serve, order, ["41500", "39000", "45000", "44000", "46500"], "42000",
+                    "43012.51", "43012.50")  # fmt: skip
+
+
+async def test_trailing_scenario_e_without_stop_price(serve: ServeFactory) -> None:
+    """Scenario E: no stopPrice, 700 BIPS, limit 39,000: tracks from 40,000 at placement,
+    highest 45,500, triggers at 42,315 = 45,500 * 0.93."""
+    order = {"side": "SELL", "type": "STOP_LOSS_LIMIT", "trailingDelta": "700", "price": "39000"}
+    await _scenario(serve, order, ["42000", "39500", "45500"], None, "42315.01", "42315")
+
+
+_EXAMPLES = [
+    ("BUY", "STOP_LOSS_LIMIT", "42000", "500", "43000"),
+    ("SELL", "STOP_LOSS_LIMIT", "37500", "250", "39000"),
+    ("BUY", "TAKE_PROFIT_LIMIT", "38000", "500", "36000"),
+    ("SELL", "TAKE_PROFIT_LIMIT", "41500", "175", "42500"),
+]
+
+
+async def test_trailing_stop_order_examples(serve: ServeFactory) -> None:
+    """Trailing Stop Order Examples: at a last price of 40,000, each of the eight requests
+    (with and without stopPrice) is accepted and waits off the book: none is on it."""
+    h = await _serve(serve, "40000")
+    rest = h.rest()
+    _trade(h, D(40000))
+    for side, kind, price, delta, stop in _EXAMPLES:
+        for stop_price in (None, stop):
+            params = {"symbol": BTC, "side": side, "type": kind, "timeInForce": "GTC",
+                      "quantity": "0.01", "price": price, "trailingDelta": delta}  # fmt: skip
+            if stop_price is not None:
+                params["stopPrice"] = stop_price
+            placed = await _place(rest, params)
+            assert _pick(placed, "status", "type", "side", "trailingDelta", "stopPrice") == {
+                "status": "NEW", "type": kind, "side": side, "trailingDelta": int(delta),
+                "stopPrice": f"{D(stop_price or 0):.8f}",
+            }, placed  # fmt: skip
+            await _dormant(rest, placed["orderId"])
+            # MAX_NUM_ALGO_ORDERS is 5 (filters.md's example): one at a time.
+            gone = {"symbol": BTC, "orderId": placed["orderId"]}
+            assert (await rest.signed("DELETE", "/v3/order", gone)).status == 200
+    depth = (await rest.public("/v3/depth", {"symbol": BTC})).json()
+    assert (depth["bids"], depth["asks"]) == ([], [])
