@@ -520,3 +520,104 @@ async def test_trailing_stop_order_examples(serve: ServeFactory) -> None:
             assert (await rest.signed("DELETE", "/v3/order", gone)).status == 200
     depth = (await rest.public("/v3/depth", {"symbol": BTC})).json()
     assert (depth["bids"], depth["asks"]) == ([], [])
+
+
+# faqs/order_amend_keep_priority.md ---------------------------------------------------------
+
+
+async def _amend_book(serve: ServeFactory) -> tuple[Harness, RestClient, dict[str, Any]]:
+    """The FAQ's book: User A 1.00, YOU 5.50, User B 4.00 at 87,000 (in that time order), User C
+    2.00 at 86,999. A is bob, B carol, C maker; YOU is alice, over REST."""
+    h = await _serve(serve, "87000")
+    rest = h.rest()
+    h.exchange.place_order("bob", limit(Side.BUY, "1", "87000"))
+    you = await _place(rest, _limit("BUY", "5.5", "87000"))
+    h.exchange.place_order("carol", limit(Side.BUY, "4", "87000"))
+    h.exchange.place_order("maker", limit(Side.BUY, "2", "86999"))
+    return h, rest, you
+
+
+def _sell_into_the_bids(h: Harness) -> None:
+    """A SELL of 6 at 87,000: it takes the queue at 87,000 in priority order."""
+    h.exchange.place_order("maker", limit(Side.SELL, "6", "87000"))
+
+
+async def test_amend_keep_priority_keeps_the_place_in_the_queue(serve: ServeFactory) -> None:
+    """Amending YOU from 5.50 to 5.00 keeps orderId and second place at 87,000; the stream
+    says REPLACED; the unfilled order count does not move (faqs/order_amend_keep_priority.md,
+    What is the difference ... and Does Order Amend Keep Priority affect unfilled order
+    count?)."""
+    h, rest, you = await _amend_book(serve)
+    ws = await _user_stream(h)
+    amend = {"symbol": BTC, "orderId": you["orderId"], "newQty": "5.00"}
+    reply = await rest.signed("PUT", "/v3/order/amend/keepPriority", amend)
+    assert reply.status == 200, reply.body
+    amended = reply.json()["amendedOrder"]
+    assert _pick(amended, "orderId", "origClientOrderId", "qty", "price", "status") == {
+        "orderId": you["orderId"], "origClientOrderId": you["clientOrderId"],
+        "qty": "5.00000000", "price": "87000.00000000", "status": "NEW",
+    }  # fmt: skip
+    # "By default, amended orders get a random new client order ID".
+    assert amended["clientOrderId"] != you["clientOrderId"]
+    (report,) = await _reports(ws)
+    assert _pick(report, "x", "X", "i", "q", "p", "z", "c", "C") == {
+        "x": "REPLACED", "X": "NEW", "i": you["orderId"], "q": "5.00000000",
+        "p": "87000.00000000", "z": "0.00000000", "c": amended["clientOrderId"],
+        "C": you["clientOrderId"],
+    }  # fmt: skip
+    depth = (await rest.public("/v3/depth", {"symbol": BTC})).json()
+    assert depth["bids"] == [
+        ["87000.00000000", "10.00000000"],
+        ["86999.00000000", "2.00000000"],
+    ]
+    # Unfilled order count: YOU was 1; the amend charged 0, the next order makes 2.
+    nxt = await rest.signed("POST", "/v3/order", _limit("BUY", "0.001", "80000"))
+    assert nxt.headers["X-MBX-ORDER-COUNT-10S"] == "2"
+    _sell_into_the_bids(h)
+    # A (1.00) then YOU (5.00): YOU filled, User B untouched.
+    done = await _query(rest, you["orderId"])
+    assert _pick(done, *_STATE, "origQty") == {
+        "status": "FILLED", "executedQty": "5.00000000",
+        "cummulativeQuoteQty": "435000.00000000", "origQty": "5.00000000",
+    }  # fmt: skip
+    depth = (await rest.public("/v3/depth", {"symbol": BTC})).json()
+    assert depth["bids"][:2] == [
+        ["87000.00000000", "4.00000000"],
+        ["86999.00000000", "2.00000000"],
+    ]
+
+
+async def test_cancel_replace_loses_the_place_in_the_queue(serve: ServeFactory) -> None:
+    """The same reduction by cancel-replace: a new orderId behind User B, so the SELL of 6 fills
+    A 1.00 and B 4.00 before it, and it gets 1.00."""
+    h, rest, you = await _amend_book(serve)
+    replace = {**_limit("BUY", "5", "87000"), "cancelReplaceMode": "STOP_ON_FAILURE",
+               "cancelOrderId": you["orderId"]}  # fmt: skip
+    reply = await rest.signed("POST", "/v3/order/cancelReplace", replace)
+    assert reply.status == 200, reply.body
+    new = reply.json()["newOrderResponse"]
+    assert new["orderId"] > you["orderId"]
+    _sell_into_the_bids(h)
+    assert _pick(await _query(rest, new["orderId"]), "status", "executedQty") == {
+        "status": "PARTIALLY_FILLED", "executedQty": "1.00000000",
+    }  # fmt: skip
+    assert (await _query(rest, you["orderId"]))["status"] == "CANCELED"
+
+
+async def test_amend_keep_priority_over_the_websocket_api(serve: ServeFactory) -> None:
+    """``order.amend.keepPriority`` (the FAQ's WebSocket API request), keeping the current
+    client order ID ("Is it possible to reuse the current clientOrderId?": yes)."""
+    h, rest, you = await _amend_book(serve)
+    ws = await h.ws()
+    cid = you["clientOrderId"]
+    params = ws.signed_params(ALICE_KEY, ALICE_SECRET, symbol=BTC, origClientOrderId=cid,
+                              newClientOrderId=cid, newQty="5.00")  # fmt: skip
+    answer = await ws.call("order.amend.keepPriority", params)
+    assert answer["status"] == 200, answer
+    amended = answer["result"]["amendedOrder"]
+    assert _pick(amended, "orderId", "origClientOrderId", "clientOrderId", "qty") == {
+        "orderId": you["orderId"], "origClientOrderId": cid, "clientOrderId": cid,
+        "qty": "5.00000000",
+    }  # fmt: skip
+    _sell_into_the_bids(h)
+    assert (await _query(rest, you["orderId"]))["status"] == "FILLED"
