@@ -621,3 +621,142 @@ async def test_amend_keep_priority_over_the_websocket_api(serve: ServeFactory) -
     }  # fmt: skip
     _sell_into_the_bids(h)
     assert (await _query(rest, you["orderId"]))["status"] == "FILLED"
+
+
+# faqs/order_count_decrement.md ---------------------------------------------------------------
+
+
+async def _counts(rest: RestClient) -> tuple[int, int]:
+    """(10-second, day) unfilled order counts (rest-api.md, Query Unfilled Order Count)."""
+    reply = await rest.signed("GET", "/v3/rateLimit/order")
+    assert reply.status == 200, reply.body
+    ten, day = reply.json()
+    assert (ten["interval"], day["interval"]) == ("SECOND", "DAY")
+    return ten["count"], day["count"]
+
+
+async def _ten(rest: RestClient) -> int:
+    return (await _counts(rest))[0]
+
+
+def _bob_sells(h: Harness, qty: str, price: str) -> None:
+    h.exchange.place_order("bob", limit(Side.SELL, qty, price))
+
+
+async def test_unfilled_count_example_1_taker(serve: ServeFactory) -> None:
+    """Example 1: every taker order that trades at once is taken back after it is counted;
+    later fills of an order that already traded change nothing."""
+    h = await _serve(serve, "60000")
+    rest = h.rest()
+    assert await _ten(rest) == 0
+    h.clock.advance(1000)
+    await _place(rest, _limit("BUY", "0.1", "50000"))  # A
+    assert await _ten(rest) == 1
+    h.clock.advance(1000)
+    _bob_sells(h, "0.5", "60000")
+    b = await _place(rest, _limit("BUY", "1", "60000"))  # B, partially filled as a taker
+    assert b["status"] == "PARTIALLY_FILLED"
+    assert await _ten(rest) == 1
+    h.clock.advance(1000)
+    await _place(rest, _limit("BUY", "0.1", "50000"))  # C
+    assert await _ten(rest) == 2
+    h.clock.advance(1000)
+    _bob_sells(h, "0.2", "60000")  # B partially filled
+    _bob_sells(h, "0.3", "60000")  # B filled
+    assert (await _query(rest, b["orderId"]))["status"] == "FILLED"
+    assert await _ten(rest) == 2
+    h.clock.advance(1000)
+    _bob_sells(h, "0.1", "61000")
+    market = {"symbol": BTC, "side": "BUY", "type": "MARKET", "quantity": "0.1"}
+    reply = await rest.signed("POST", "/v3/order", market)  # D, fully filled
+    assert reply.json()["status"] == "FILLED"
+    # The placement's own answer already shows 3 - 1.
+    assert reply.headers["X-MBX-ORDER-COUNT-10S"] == "2"
+    assert await _ten(rest) == 2
+
+
+async def test_unfilled_count_example_2_maker(serve: ServeFactory) -> None:
+    """Example 2, the sequence of a maker's first fills. Ambiguous: the FAQ takes 5 back for
+    each ("may be decremented by more than one order ... The examples only give a general
+    idea"), while its next-day example takes 1 back for each of orders 1..5, filled hours
+    after their placement, that is as makers. The local exchange takes 1 back for every
+    first fill, maker or taker, so the counts here are the FAQ's shape with -1 steps."""
+    h = await _serve(serve, "60000")
+    rest = h.rest()
+    ids = []
+    for price in ("59000", "58900", "58800", "58700", "58600"):  # A .. E
+        ids.append((await _place(rest, _limit("BUY", "0.2", price)))["orderId"])
+    assert await _ten(rest) == 5
+    _bob_sells(h, "0.1", "59000")  # A partially filled: its first fill, as a maker
+    assert await _ten(rest) == 4
+    for _ in range(2):  # F, G
+        await _place(rest, _limit("BUY", "0.1", "50000"))
+    assert await _ten(rest) == 6
+    _bob_sells(h, "0.1", "59000")  # A filled: no change
+    _bob_sells(h, "0.1", "58900")  # B partially filled: its first fill
+    assert await _ten(rest) == 5
+
+
+async def test_unfilled_count_cancel_and_expiry_change_nothing(serve: ServeFactory) -> None:
+    """How do canceled or expired orders affect the unfilled order count?, the example: 1, 1,
+    2, 3 then 2, 3, 4, 4, 4, 5."""
+    h = await _serve(serve, "60000")
+    rest = h.rest()
+    seen = []
+
+    async def cancel(order_id: int) -> None:
+        gone = await rest.signed("DELETE", "/v3/order", {"symbol": BTC, "orderId": order_id})
+        assert gone.status == 200, gone.body
+
+    a = await _place(rest, _limit("BUY", "0.1", "50000"))
+    seen.append(await _ten(rest))
+    await cancel(a["orderId"])
+    seen.append(await _ten(rest))
+    await _place(rest, _limit("BUY", "0.1", "50000"))  # B
+    seen.append(await _ten(rest))
+    _bob_sells(h, "0.1", "61000")
+    c = await _place(rest, {**_limit("BUY", "0.1", "61000"), "timeInForce": "FOK"})
+    assert c["status"] == "FILLED"
+    seen.append(await _ten(rest))
+    d = await _place(rest, _limit("BUY", "0.1", "50000"))
+    seen.append(await _ten(rest))
+    e = await _place(rest, {**_limit("BUY", "0.1", "61000"), "timeInForce": "FOK"})
+    assert (e["status"], e["executedQty"]) == ("EXPIRED", "0.00000000")
+    seen.append(await _ten(rest))
+    await cancel(d["orderId"])
+    seen.append(await _ten(rest))
+    await _place(rest, _limit("BUY", "0.1", "50000"))  # F
+    seen.append(await _ten(rest))
+    assert seen == [1, 1, 2, 2, 3, 4, 4, 5]
+
+
+async def test_unfilled_count_fills_the_next_day(serve: ServeFactory) -> None:
+    """What happens if I placed an order yesterday but it is filled the next day?: the DAY
+    count 5, reset to 0, 10, 5, 0, 2, 0 (no credit below zero)."""
+    h = await _serve(serve, "60000")
+    rest = h.rest()
+    day = 86_400_000
+    hour = 3_600_000
+    midnight = (h.clock() // day + 1) * day
+    h.clock.now_ms = midnight + 9 * hour
+    for _ in range(5):  # orders 1..5
+        await _place(rest, _limit("BUY", "0.001", "50000"))
+    assert (await _counts(rest))[1] == 5
+    h.clock.now_ms = midnight + day  # the DAY interval resets (UTC)
+    assert (await _counts(rest))[1] == 0
+    h.clock.now_ms = midnight + day + 9 * hour
+    for _ in range(10):  # orders 6..15
+        await _place(rest, _limit("BUY", "0.001", "50000"))
+    steps = []
+    for at, fills in ((12, 5), (13, 5)):  # orders 1..5, then 6..10
+        h.clock.now_ms = midnight + day + at * hour
+        _bob_sells(h, str(D("0.001") * fills), "50000")
+        steps.append((await _counts(rest))[1])
+    h.clock.now_ms = midnight + day + 14 * hour
+    for _ in range(2):  # orders 16, 17, below the others
+        await _place(rest, _limit("BUY", "0.001", "49000"))
+    steps.append((await _counts(rest))[1])
+    h.clock.now_ms = midnight + day + 15 * hour
+    _bob_sells(h, "0.005", "50000")  # orders 11..15
+    steps.append((await _counts(rest))[1])
+    assert steps == [5, 0, 2, 0]
