@@ -28,7 +28,7 @@ from tests.server.conftest import (
     WsClient,
     accounts,
 )
-from transports.sim.config import SimConfig, make_symbol
+from transports.sim.config import Commission, SimConfig, make_symbol
 from transports.sim.exchange import ManualClock, SimExchange
 from transports.sim.server.app import ApiAccount
 
@@ -760,3 +760,101 @@ async def test_unfilled_count_fills_the_next_day(serve: ServeFactory) -> None:
     _bob_sells(h, "0.005", "50000")  # orders 11..15
     steps.append((await _counts(rest))[1])
     assert steps == [5, 0, 2, 0]
+
+
+# faqs/commission_faq.md -----------------------------------------------------------------------
+
+_FAQ_RATES = Commission(
+    maker=D("0.00000010"), taker=D("0.00000020"), buyer=D("0.00000030"), seller=D("0.00000040")
+)
+
+
+async def test_commission_how_is_it_calculated(serve: ServeFactory) -> None:
+    """How is the commission calculated?: a MARKET SELL of 0.49975 filled at 35,000 in one
+    trade pays 17491.25 * (0.00000020 + 0.00000040) = 0.01049475 USDT, standard commission.
+    Tax and special commission and the BNB discount are not simulated (their rates are 0)."""
+    h = await _serve(serve, "35000", symbol_commission={BTC: _FAQ_RATES})
+    rest = h.rest()
+    h.exchange.place_order("maker", limit(Side.BUY, "0.49975", "35000"))
+    before = await _balances(rest)
+    sell = {"symbol": BTC, "side": "SELL", "type": "MARKET", "quantity": "0.49975"}
+    answer = await _place(rest, sell)
+    assert _pick(answer, *_STATE) == {
+        "status": "FILLED", "executedQty": "0.49975000", "cummulativeQuoteQty": "17491.25000000",
+    }  # fmt: skip
+    assert [_pick(f, "price", "qty", "commission", "commissionAsset") for f in answer["fills"]] == [
+        {"price": "35000.00000000", "qty": "0.49975000", "commission": "0.01049475",
+         "commissionAsset": "USDT"},
+    ]  # fmt: skip
+    after = await _balances(rest)
+    received = D(after["USDT"][0]) - D(before["USDT"][0])
+    assert received == D("17491.25") - D("0.01049475")
+    # Not simulated, and said so: tax and special rates 0, no BNB discount.
+    rates = (await rest.signed("GET", "/v3/account/commission", {"symbol": BTC})).json()
+    nil = dict.fromkeys(("maker", "taker", "buyer", "seller"), "0.00000000")
+    assert (rates["taxCommission"], rates["specialCommission"]) == (nil, nil)
+    assert rates["discount"]["enabledForAccount"] is False
+    (trade,) = (await rest.signed("GET", "/v3/myTrades", {"symbol": BTC})).json()
+    assert _pick(trade, "commission", "commissionAsset", "isMaker") == {
+        "commission": "0.01049475", "commissionAsset": "USDT", "isMaker": False,
+    }  # fmt: skip
+
+
+async def test_commission_test_order_versus_query(serve: ServeFactory) -> None:
+    """What is the difference between ... computeCommissionRates vs ... querying commission
+    rates?: the FAQ's standard rates maker 0.00000040, taker 0.00000050, buyer and seller
+    0.00000010 answer 0.00000050 / 0.00000060 for the order (the side is already counted)."""
+    rates = Commission(maker=D("0.0000004"), taker=D("0.0000005"), buyer=D("0.0000001"),
+                       seller=D("0.0000001"))  # fmt: skip
+    h = await _serve(serve, "60000", symbol_commission={BTC: rates})
+    rest = h.rest()
+    query = (await rest.signed("GET", "/v3/account/commission", {"symbol": BTC})).json()
+    assert query["standardCommission"] == {
+        "maker": "0.00000040", "taker": "0.00000050", "buyer": "0.00000010",
+        "seller": "0.00000010",
+    }  # fmt: skip
+    for side in ("BUY", "SELL"):
+        order = {"symbol": BTC, "side": side, "type": "MARKET", "quantity": "0.1",
+                 "computeCommissionRates": "true"}  # fmt: skip
+        tested = (await rest.signed("POST", "/v3/order/test", order)).json()
+        assert tested["standardCommissionForOrder"] == {
+            "maker": "0.00000050", "taker": "0.00000060",
+        }, tested  # fmt: skip
+
+
+# faqs/pegged_orders.md, faqs/price_range_execution_rules.md: not simulated, refused clearly ----
+
+
+async def test_pegged_orders_are_refused_as_binance_refuses_them(serve: ServeFactory) -> None:
+    """pegged_orders.md, "Which symbols allow pegged orders?": ``pegInstructionsAllowed``; no
+    simulated symbol allows them, so a pegged order gets errors.md's -2010 "Pegged orders are
+    not supported for this symbol." over REST and the WebSocket API, and nothing is placed."""
+    h = await _serve(serve, "60000")
+    rest = h.rest()
+    info = (await rest.public("/v3/exchangeInfo", {"symbol": BTC})).json()
+    assert info["symbols"][0]["pegInstructionsAllowed"] is False
+    pegged = {**_limit("BUY", "0.1", "59000"), "pegPriceType": "PRIMARY_PEG",
+              "pegOffsetType": "PRICE_LEVEL", "pegOffsetValue": "1"}  # fmt: skip
+    del pegged["price"]
+    reply = await rest.signed("POST", "/v3/order", pegged)
+    assert (reply.status, reply.json()) == (
+        400, {"code": -2010, "msg": "Pegged orders are not supported for this symbol."},
+    )  # fmt: skip
+    ws = await h.ws()
+    answer = await ws.call("order.place", ws.signed_params(ALICE_KEY, ALICE_SECRET, **pegged))
+    assert answer["error"] == {
+        "code": -2010, "msg": "Pegged orders are not supported for this symbol.",
+    }  # fmt: skip
+    assert (await rest.signed("GET", "/v3/openOrders", {"symbol": BTC})).json() == []
+
+
+async def test_no_price_range_rule_is_configured(serve: ServeFactory) -> None:
+    """price_range_execution_rules.md, How can I query ...?: ``executionRules`` lists no rule
+    and there is no reference price (-2043), so no order expires with
+    EXECUTION_RULE_PRICE_RANGE_EXCEEDED."""
+    h = await _serve(serve, "60000")
+    rest = h.rest()
+    rules = (await rest.public("/v3/executionRules", {"symbol": BTC})).json()
+    assert rules == {"symbolRules": [{"symbol": BTC, "rules": []}]}
+    reference = await rest.public("/v3/referencePrice", {"symbol": BTC})
+    assert reference.json()["code"] == -2043
