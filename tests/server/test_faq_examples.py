@@ -28,6 +28,7 @@ from tests.server.conftest import (
     WsClient,
     accounts,
 )
+from tests.sim.test_sor import FAQ_BIDS, faq_exchange, fill
 from transports.sim.config import Commission, SimConfig, make_symbol
 from transports.sim.exchange import ManualClock, SimExchange
 from transports.sim.server.app import ApiAccount
@@ -141,12 +142,12 @@ async def test_stp_scenario_b_expire_maker_expires_every_maker(serve: ServeFacto
     # Ambiguous: Scenarios B-F (2023) show no "makerSymbol"; Scenario H (2025) does, and
     # CHANGELOG.md 2023-08-08 added it "for all prevented matches": it is shown.
     assert matches == [
-        {"preventedMatchId": first, "makerSymbol": BTC, "makerOrderId": makers[0], "price": "1.20000000",
-         "makerPreventedQuantity": "1.20000000"},
-        {"preventedMatchId": first + 1, "makerSymbol": BTC, "makerOrderId": makers[1], "price": "1.10000000",
-         "makerPreventedQuantity": "1.30000000"},
-        {"preventedMatchId": first + 2, "makerSymbol": BTC, "makerOrderId": makers[2], "price": "1.00000000",
-         "makerPreventedQuantity": "8.10000000"},
+        {"preventedMatchId": first, "makerSymbol": BTC, "makerOrderId": makers[0],
+         "price": "1.20000000", "makerPreventedQuantity": "1.20000000"},
+        {"preventedMatchId": first + 1, "makerSymbol": BTC, "makerOrderId": makers[1],
+         "price": "1.10000000", "makerPreventedQuantity": "1.30000000"},
+        {"preventedMatchId": first + 2, "makerSymbol": BTC, "makerOrderId": makers[2],
+         "price": "1.00000000", "makerPreventedQuantity": "8.10000000"},
     ]  # fmt: skip
     # The taker's own answer has no preventedQuantity: none of its quantity was prevented.
     assert "preventedQuantity" not in taker
@@ -858,3 +859,70 @@ async def test_no_price_range_rule_is_configured(serve: ServeFactory) -> None:
     assert rules == {"symbolRules": [{"symbol": BTC, "rules": []}]}
     reference = await rest.public("/v3/referencePrice", {"symbol": BTC})
     assert reference.json()["code"] == -2043
+
+
+# faqs/sor_faq.md, What is Smart Order Routing (SOR)? (Example 2: tests/server/test_sor.py) ----
+
+
+async def _sor_server(serve: ServeFactory, bids: bool = False) -> Harness:
+    clock = ManualClock(START_MS)
+    exchange = faq_exchange(FAQ_BIDS, clock=clock) if bids else faq_exchange(clock=clock)
+    api = [ApiAccount(account="taker", api_key=ALICE_KEY, secret=ALICE_SECRET)]
+    return await serve(exchange=exchange, api_accounts=api, clock=clock)
+
+
+# selfTradePreventionMode is left out: the FAQ's symbols default to NONE, the default markets
+# to EXPIRE_MAKER as live BTCUSDT does (defaultSelfTradePreventionMode, exchangeInfo).
+_SOR_KEYS = (*_STATE, "price", "origQty", "timeInForce", "type", "side", "fills",
+             "workingFloor", "usedSor")  # fmt: skip
+
+
+async def test_sor_example_1_best_ask_across_the_books(serve: ServeFactory) -> None:
+    """Example 1: a LIMIT GTC BUY of 0.5 at 31,000: 15,250 USDT on BTCUSDT alone; 14,000 USDT
+    (not USDC) using SOR, at BTCUSDC's 28,000."""
+    h = await _sor_server(serve)
+    rest = h.rest()
+    order = {**_limit("BUY", "0.5", "31000"), "newOrderRespType": "FULL"}
+    del order["selfTradePreventionMode"]
+    plain = (await rest.signed("POST", "/v3/order", order)).json()
+    assert (plain["cummulativeQuoteQty"], plain["fills"][0]["price"]) == (
+        "15250.00000000", "30500.00000000",
+    )  # fmt: skip
+    sor = (await rest.signed("POST", "/v3/sor/order", order)).json()
+    assert _pick(sor, *_SOR_KEYS) == {
+        "status": "FILLED", "executedQty": "0.50000000", "cummulativeQuoteQty": "14000.00000000",
+        "price": "31000.00000000", "origQty": "0.50000000", "timeInForce": "GTC",
+        "type": "LIMIT", "side": "BUY", "fills": [fill("28000", "0.5", 0)],
+        "workingFloor": "SOR", "usedSor": True,
+    }  # fmt: skip
+
+
+async def test_sor_example_3_market_buy_expires_the_rest(serve: ServeFactory) -> None:
+    """Example 3: a MARKET BUY of 11 using SOR: the 10 BTC of the three books, then EXPIRED."""
+    h = await _sor_server(serve)
+    order = {"symbol": BTC, "side": "BUY", "type": "MARKET", "quantity": "11"}
+    sor = (await h.rest().signed("POST", "/v3/sor/order", order)).json()
+    assert _pick(sor, *_SOR_KEYS) == {
+        "status": "EXPIRED", "executedQty": "10.00000000",
+        "cummulativeQuoteQty": "305900.00000000", "price": "0.00000000",
+        "origQty": "11.00000000", "timeInForce": "GTC", "type": "MARKET", "side": "BUY",
+        "fills": [fill("28000", "1", 0), fill("29000", "1", 1), fill("30000", "1", 2),
+                  fill("30500", "3", 3), fill("30800", "3", 4), fill("35000", "1", 5)],
+        "workingFloor": "SOR", "usedSor": True,
+    }  # fmt: skip
+
+
+async def test_sor_example_4_limit_sell_across_the_bids(serve: ServeFactory) -> None:
+    """Example 4: a LIMIT GTC SELL of 10 at 29,000 using SOR sells 5 at 35,000 and 5 at
+    30,000 on BTCUSDC for 325,000 USDT."""
+    h = await _sor_server(serve, bids=True)
+    order = _limit("SELL", "10", "29000")
+    del order["selfTradePreventionMode"]
+    sor = (await h.rest().signed("POST", "/v3/sor/order", order)).json()
+    assert _pick(sor, *_SOR_KEYS) == {
+        "status": "FILLED", "executedQty": "10.00000000",
+        "cummulativeQuoteQty": "325000.00000000", "price": "29000.00000000",
+        "origQty": "10.00000000", "timeInForce": "GTC", "type": "LIMIT", "side": "SELL",
+        "fills": [fill("35000", "5", 0, "USDT"), fill("30000", "5", 1, "USDT")],
+        "workingFloor": "SOR", "usedSor": True,
+    }  # fmt: skip
