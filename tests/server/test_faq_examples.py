@@ -14,6 +14,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import msgspec
+
 from oms.testing.sim import limit
 from oms.wire.enums import Side
 from tests.server.conftest import (
@@ -207,6 +209,57 @@ async def test_stp_scenario_d_expire_both(serve: ServeFactory) -> None:
     # account; no other example without a trade group shows it, nor does rest-api.md's
     # response for an account outside a group. It is left out here.
     assert "tradeGroupId" not in taker
+
+
+async def test_stp_prevented_quantity_on_the_user_data_stream(serve: ServeFactory) -> None:
+    """What is "prevented quantity?": a TRADE_PREVENTION report per order cut, with ``A``
+    (cumulative) equal to ``B`` (this event) for the EXPIRE_ modes, here Scenario D's
+    EXPIRE_BOTH: the maker's 1 and the taker's 3, each naming the other (``U``)."""
+    h = await _serve(serve, "1")
+    rest = h.rest()
+    maker = await _place(rest, _limit("BUY", "1", "1"))
+    ws = await _user_stream(h)
+    taker = await _place(rest, _limit("SELL", "3", "1", "EXPIRE_BOTH"))
+    match_id = taker["preventedMatches"][0]["preventedMatchId"]
+    keys = ("X", "i", "v", "A", "B", "U", "z", "l")
+    prevented = {
+        r["i"]: _pick(r, *keys) for r in await _reports(ws) if r["x"] == "TRADE_PREVENTION"
+    }
+    assert prevented == {
+        maker["orderId"]: {
+            "X": "EXPIRED_IN_MATCH", "i": maker["orderId"], "v": match_id, "A": "1.00000000",
+            "B": "1.00000000", "U": taker["orderId"], "z": "0.00000000", "l": "0.00000000",
+        },
+        taker["orderId"]: {
+            "X": "EXPIRED_IN_MATCH", "i": taker["orderId"], "v": match_id, "A": "3.00000000",
+            "B": "3.00000000", "U": maker["orderId"], "z": "0.00000000", "l": "0.00000000",
+        },
+    }  # fmt: skip
+
+
+async def test_stp_mode_not_allowed_on_the_symbol(serve: ServeFactory) -> None:
+    """How do I know which symbol uses STP?: a symbol with default NONE and allowed NONE,
+    EXPIRE_TAKER, EXPIRE_BOTH: no mode sent is NONE; EXPIRE_MAKER is -1013 "This symbol does
+    not allow the specified self-trade prevention mode."."""
+    clock = ManualClock(START_MS)
+    symbol = msgspec.structs.replace(
+        make_symbol(BTC, "BTC", "USDT", min_notional="0.01", default_stp="NONE"),
+        allowed_self_trade_prevention_modes=("NONE", "EXPIRE_TAKER", "EXPIRE_BOTH"),
+    )
+    exchange = SimExchange(
+        clock=clock, config=SimConfig(symbols=(symbol,), reference_prices={BTC: D(1)})
+    )
+    exchange.create_account("alice", {"USDT": D(100), "BTC": D(100)})
+    h = await serve(exchange=exchange, clock=clock)
+    rest = h.rest()
+    plain = _limit("BUY", "1", "1")
+    del plain["selfTradePreventionMode"]
+    assert (await _place(rest, plain))["selfTradePreventionMode"] == "NONE"
+    for mode in ("NONE", "EXPIRE_TAKER", "EXPIRE_BOTH"):
+        assert (await _place(rest, _limit("BUY", "1", "1", mode)))["status"] == "NEW"
+    refused = await rest.signed("POST", "/v3/order", _limit("BUY", "1", "1", "EXPIRE_MAKER"))
+    msg = "This symbol does not allow the specified self-trade prevention mode."
+    assert (refused.status, refused.json()) == (400, {"code": -1013, "msg": msg})
 
 
 async def test_stp_scenario_e_the_takers_mode_decides(serve: ServeFactory) -> None:
