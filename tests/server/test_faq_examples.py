@@ -543,6 +543,64 @@ async def test_trailing_scenario_e_without_stop_price(serve: ServeFactory) -> No
     await _scenario(serve, order, ["42000", "39500", "45500"], None, "42315.01", "42315")
 
 
+async def test_trailing_stop_in_an_oco_ends_the_limit_leg(serve: ServeFactory) -> None:
+    """What order types can be trailing stop orders?: an OCO's contingent leg may trail; when
+    it triggers, the limit leg ends (the FAQ says "canceled"; Binance's list reports the leg
+    EXPIRED, as user-data-stream.md's OCO legs do, so EXPIRED is asserted)."""
+    h = await _serve(serve, "40000")
+    rest = h.rest()
+    _trade(h, D(40000))
+    oco = {"symbol": BTC, "side": "SELL", "quantity": "0.01", "aboveType": "LIMIT_MAKER",
+           "abovePrice": "45000", "belowType": "STOP_LOSS_LIMIT", "belowPrice": "37500",
+           "belowTimeInForce": "GTC", "belowTrailingDelta": "250"}  # fmt: skip
+    reply = await rest.signed("POST", "/v3/orderList/oco", oco)
+    assert reply.status == 200, reply.body
+    reports = reply.json()["orderReports"]
+    stop, limit_maker = sorted(reports, key=lambda r: r["type"] != "STOP_LOSS_LIMIT")
+    assert (stop["trailingDelta"], stop["trailingTime"]) == (250, reply.json()["transactionTime"])
+    _walk(h, D(40000), D(42000))
+    assert (await _query(rest, limit_maker["orderId"]))["status"] == "NEW"
+    _trade(h, D("40950.01"))
+    await _dormant(rest, stop["orderId"])
+    _trade(h, D("40950"))  # 42,000 * 0.975
+    assert (await _query(rest, limit_maker["orderId"]))["status"] == "EXPIRED"
+    assert (await _query(rest, stop["orderId"]))["isWorking"] is True
+    listed = await rest.signed("GET", "/v3/orderList", {"orderListId": stop["orderListId"]})
+    assert listed.json()["listOrderStatus"] == "ALL_DONE"
+
+
+async def test_trailing_delta_filter_above_and_below(serve: ServeFactory) -> None:
+    """How do I pass the TRAILING_DELTA filter?: the *above* bounds for STOP_LOSS BUY and
+    TAKE_PROFIT SELL (and _LIMIT), the *below* bounds for STOP_LOSS SELL and TAKE_PROFIT BUY;
+    here above 10..2000, below 10..1000."""
+    clock = ManualClock(START_MS)
+    symbol = make_symbol(BTC, "BTC", "USDT", min_notional="0.01")
+    filters = tuple(
+        {**f, "maxTrailingBelowDelta": 1000} if f["filterType"] == "TRAILING_DELTA" else f
+        for f in symbol.filters
+    )
+    symbol = msgspec.structs.replace(symbol, filters=filters)
+    exchange = SimExchange(
+        clock=clock, config=SimConfig(symbols=(symbol,), reference_prices={BTC: D(40000)})
+    )
+    exchange.create_account("alice", {"USDT": D(100000), "BTC": D(100)})
+    h = await serve(exchange=exchange, clock=clock)
+    rest = h.rest()
+    outcomes = {}
+    for side, kind in (("BUY", "STOP_LOSS"), ("SELL", "TAKE_PROFIT"), ("SELL", "STOP_LOSS"),
+                       ("BUY", "TAKE_PROFIT")):  # fmt: skip
+        order = {"symbol": BTC, "side": side, "type": kind, "quantity": "0.01",
+                 "trailingDelta": "1500"}  # fmt: skip
+        reply = await rest.signed("POST", "/v3/order", order)
+        outcomes[side, kind] = "placed" if reply.status == 200 else reply.json()["msg"]
+    assert outcomes == {
+        ("BUY", "STOP_LOSS"): "placed",
+        ("SELL", "TAKE_PROFIT"): "placed",
+        ("SELL", "STOP_LOSS"): "Filter failure: TRAILING_DELTA",
+        ("BUY", "TAKE_PROFIT"): "Filter failure: TRAILING_DELTA",
+    }
+
+
 _EXAMPLES = [
     ("BUY", "STOP_LOSS_LIMIT", "42000", "500", "43000"),
     ("SELL", "STOP_LOSS_LIMIT", "37500", "250", "39000"),
