@@ -425,6 +425,29 @@ async def test_market_order_expires_for_want_of_liquidity(serve: ServeFactory) -
     ]  # fmt: skip
 
 
+async def test_market_order_without_the_balance_is_rejected(serve: ServeFactory) -> None:
+    """ "If you do not have sufficient balance for the order to be completely filled, the order
+    will be rejected." carol holds 5 USDT; a MARKET BUY of 6 at 1 is refused, nothing trades."""
+    clock = ManualClock(START_MS)
+    exchange = _exchange(clock, "1")
+    exchange.create_account("carol2", {"USDT": D(5)})
+    exchange.place_order("maker", limit(Side.SELL, "10", "1"))
+    h = await serve(
+        exchange=exchange,
+        clock=clock,
+        api_accounts=[ApiAccount(account="carol2", api_key=BOB_KEY, secret=BOB_SECRET)],
+    )
+    rest = h.rest(BOB_KEY, BOB_SECRET)
+    market = {"symbol": BTC, "side": "BUY", "type": "MARKET", "quantity": "6"}
+    reply = await rest.signed("POST", "/v3/order", market)
+    assert (reply.status, reply.json()) == (
+        400, {"code": -2010, "msg": "Account has insufficient balance for requested action."},
+    )  # fmt: skip
+    assert (await rest.public("/v3/depth", {"symbol": BTC})).json()["asks"] == [
+        ["1.00000000", "10.00000000"]
+    ]
+
+
 # faqs/trailing-stop-faq.md, Trailing Stop Order Scenarios -----------------------------------
 
 
@@ -697,6 +720,56 @@ async def test_amend_keep_priority_keeps_the_place_in_the_queue(serve: ServeFact
         ["87000.00000000", "4.00000000"],
         ["86999.00000000", "2.00000000"],
     ]
+
+
+async def test_amend_failure_leaves_the_order_and_amendments_are_listed(
+    serve: ServeFactory,
+) -> None:
+    """What happens if my amend request does not succeed?: the order stays as it was. How do I
+    know if my order has been amended?: ``GET /api/v3/order/amendments`` lists each one."""
+    _, rest, you = await _amend_book(serve)
+    path = "/v3/order/amend/keepPriority"
+    oid = you["orderId"]
+    refused = await rest.signed("PUT", path, {"symbol": BTC, "orderId": oid, "newQty": "6"})
+    assert refused.status == 400, refused.body
+    unchanged = await _query(rest, oid)
+    assert (unchanged["origQty"], unchanged["clientOrderId"]) == (
+        "5.50000000",
+        you["clientOrderId"],
+    )
+    first = await rest.signed("PUT", path, {"symbol": BTC, "orderId": oid, "newQty": "5"})
+    second = await rest.signed("PUT", path, {"symbol": BTC, "orderId": oid, "newQty": "4.5"})
+    cids = [you["clientOrderId"]] + [
+        r.json()["amendedOrder"]["clientOrderId"] for r in (first, second)
+    ]
+    rows = (
+        await rest.signed("GET", "/v3/order/amendments", {"symbol": BTC, "orderId": oid})
+    ).json()
+    assert [_pick(r, "orderId", "origClientOrderId", "newClientOrderId", "origQty", "newQty")
+            for r in rows] == [
+        {"orderId": oid, "origClientOrderId": cids[0], "newClientOrderId": cids[1],
+         "origQty": "5.50000000", "newQty": "5.00000000"},
+        {"orderId": oid, "origClientOrderId": cids[1], "newClientOrderId": cids[2],
+         "origQty": "5.00000000", "newQty": "4.50000000"},
+    ]  # fmt: skip
+    assert [r["executionId"] for r in rows] == [
+        first.json()["executionId"], second.json()["executionId"],
+    ]  # fmt: skip
+
+
+async def test_amend_an_iceberg(serve: ServeFactory) -> None:
+    """Can Iceberg Orders be amended?: yes; the visible quantity changes only when newQty is
+    below it."""
+    h = await _serve(serve, "87000")
+    rest = h.rest()
+    iceberg = await _place(rest, _limit("SELL", "1", "88000", icebergQty="0.2"))
+    path = "/v3/order/amend/keepPriority"
+    shown = []
+    for qty in ("0.5", "0.1"):
+        amend = {"symbol": BTC, "orderId": iceberg["orderId"], "newQty": qty}
+        assert (await rest.signed("PUT", path, amend)).status == 200
+        shown.append((await rest.public("/v3/depth", {"symbol": BTC})).json()["asks"])
+    assert shown == [[["88000.00000000", "0.20000000"]], [["88000.00000000", "0.10000000"]]]
 
 
 async def test_cancel_replace_loses_the_place_in_the_queue(serve: ServeFactory) -> None:
