@@ -772,6 +772,37 @@ async def test_amend_an_iceberg(serve: ServeFactory) -> None:
     assert shown == [[["88000.00000000", "0.20000000"]], [["88000.00000000", "0.10000000"]]]
 
 
+async def test_amend_oto_orders_individually(serve: ServeFactory) -> None:
+    """Can Order lists be amended?: an OTO's working and pending orders are amended one at a
+    time; a new client order ID on a list order brings a listStatus "l": "UPDATED" (How do I
+    know if my order has been amended?)."""
+    h = await _serve(serve, "60000")
+    rest = h.rest()
+    oto = {"symbol": BTC, "workingType": "LIMIT", "workingSide": "BUY", "workingPrice": "59000",
+           "workingQuantity": "1", "workingTimeInForce": "GTC", "pendingType": "LIMIT_MAKER",
+           "pendingSide": "SELL", "pendingPrice": "61000", "pendingQuantity": "1"}  # fmt: skip
+    placed = await rest.signed("POST", "/v3/orderList/oto", oto)
+    assert placed.status == 200, placed.body
+    working, pending = (o["orderId"] for o in placed.json()["orders"])
+    ws = await _user_stream(h)
+    path = "/v3/order/amend/keepPriority"
+    for oid, qty in ((pending, "0.5"), (working, "0.8")):
+        reply = await rest.signed("PUT", path, {"symbol": BTC, "orderId": oid, "newQty": qty})
+        assert reply.status == 200, reply.body
+        assert reply.json()["listStatus"]["orderListId"] == placed.json()["orderListId"]
+    assert [(await _query(rest, oid))["origQty"] for oid in (working, pending)] == [
+        "0.80000000", "0.50000000",
+    ]  # fmt: skip
+    frames = [f["event"] for f in await ws.events_for(0.3)]
+    # (The working BUY's smaller lock also brings an outboundAccountPosition.)
+    lists = ("executionReport", "listStatus")
+    got = [(e["e"], e.get("x") or e.get("l")) for e in frames if e["e"] in lists]
+    assert got == [
+        ("executionReport", "REPLACED"), ("listStatus", "UPDATED"),
+        ("executionReport", "REPLACED"), ("listStatus", "UPDATED"),
+    ]  # fmt: skip
+
+
 async def test_cancel_replace_loses_the_place_in_the_queue(serve: ServeFactory) -> None:
     """The same reduction by cancel-replace: a new orderId behind User B, so the SELL of 6 fills
     A 1.00 and B 4.00 before it, and it gets 1.00."""
