@@ -177,7 +177,18 @@ async def test_stp_scenario_c_expire_taker_keeps_the_makers(serve: ServeFactory)
         "preventedQuantity": "3.00000000",
     }  # fmt: skip
     assert taker["preventedMatchId"] == answer["preventedMatches"][0]["preventedMatchId"]
-    assert answer["preventedMatches"][0]["takerPreventedQuantity"] == "3.00000000"
+    (match,) = answer["preventedMatches"]
+    assert _pick(match, "makerOrderId", "takerPreventedQuantity", "makerPreventedQuantity") == {
+        "makerOrderId": makers[0], "takerPreventedQuantity": "3.00000000",
+        "makerPreventedQuantity": "<absent>",
+    }  # fmt: skip
+    # What is a Prevented Match?: "makerPreventedQuantity ... Only appears if the STP mode is
+    # EXPIRE_MAKER, EXPIRE_BOTH, or DECREMENT".
+    (record,) = (await rest.signed("GET", "/v3/myPreventedMatches", {"symbol": BTC,
+                 "orderId": answer["orderId"]})).json()  # fmt: skip
+    assert _pick(record, "takerPreventedQuantity", "makerPreventedQuantity") == {
+        "takerPreventedQuantity": "3.00000000", "makerPreventedQuantity": "<absent>",
+    }  # fmt: skip
     for order_id in makers:
         made = await _query(rest, order_id)
         assert (made["status"], made["executedQty"]) == ("NEW", "0.00000000")
@@ -205,6 +216,19 @@ async def test_stp_scenario_d_expire_both(serve: ServeFactory) -> None:
         "status": "EXPIRED_IN_MATCH", "preventedMatchId": match["preventedMatchId"],
         "preventedQuantity": "1.00000000",
     }  # fmt: skip
+    # What is a Prevented Match?: the record, in the sample's order (plus makerSymbol).
+    reply = await rest.signed("GET", "/v3/myPreventedMatches", {"symbol": BTC,
+                              "preventedMatchId": match["preventedMatchId"]})  # fmt: skip
+    (record,) = reply.json()
+    assert record == {
+        "symbol": BTC, "preventedMatchId": match["preventedMatchId"],
+        "takerOrderId": taker["orderId"], "makerSymbol": BTC, "makerOrderId": maker["orderId"],
+        "tradeGroupId": -1, "selfTradePreventionMode": "EXPIRE_BOTH", "price": "1.00000000",
+        "takerPreventedQuantity": "3.00000000", "makerPreventedQuantity": "1.00000000",
+        "transactTime": taker["transactTime"],
+    }  # fmt: skip
+    assert list(record)[-3:] == ["takerPreventedQuantity", "makerPreventedQuantity",
+                                 "transactTime"]  # fmt: skip
     # Ambiguous: the FAQ's taker answer shows "tradeGroupId": 1 though the scenario is one
     # account; no other example without a trade group shows it, nor does rest-api.md's
     # response for an account outside a group. It is left out here.
