@@ -101,6 +101,19 @@ class OrderFill(_Strict, frozen=True, kw_only=True):
     alloc_id: int | None = None
 
 
+class PlacementPreventedMatch(_Strict, frozen=True, kw_only=True):
+    """One element of a placement answer's ``preventedMatches`` (faqs/stp_faq.md, STP
+    Examples; CHANGELOG.md 2023-01-26 (STP): each quantity "will only appear" for the modes
+    that prevent it; ``makerSymbol`` since 2023-08-08, shown in Scenario H)."""
+
+    prevented_match_id: int
+    maker_symbol: str | None = None
+    maker_order_id: int
+    price: Decimal
+    taker_prevented_quantity: Decimal | None = None
+    maker_prevented_quantity: Decimal | None = None
+
+
 class NewOrderAck(_Strict, frozen=True, kw_only=True):
     """``newOrderRespType=ACK``: ids and time only (default for non-MARKET/LIMIT types)."""
 
@@ -147,30 +160,17 @@ class NewOrderResult(NewOrderAck, frozen=True, kw_only=True):
     peg_offset_value: int | None = None
     pegged_price: Decimal | None = None
     expiry_reason: str | None = None
-
-
-class PlacementPreventedMatch(_Strict, frozen=True, kw_only=True):
-    """One element of a placement answer's ``preventedMatches`` (faqs/stp_faq.md, STP
-    Examples; CHANGELOG.md 2023-01-26 (STP): each quantity "will only appear" for the modes
-    that prevent it; ``makerSymbol`` since 2023-08-08, shown in Scenario H)."""
-
-    prevented_match_id: int
-    maker_symbol: str | None = None
-    maker_order_id: int
-    price: Decimal
-    taker_prevented_quantity: Decimal | None = None
-    maker_prevented_quantity: Decimal | None = None
+    # After a prevented match (faqs/stp_faq.md, STP Examples): CHANGELOG.md 2023-01-26, "New
+    # responses that will appear for all order placement endpoints if there was a prevented
+    # match": ``preventedMatches``, and ``tradeGroupId`` for an account in a trade group.
+    prevented_matches: tuple[PlacementPreventedMatch, ...] | None = None
+    trade_group_id: int | None = None
 
 
 class NewOrderFull(NewOrderResult, frozen=True, kw_only=True):
-    """``FULL``: RESULT plus ``fills[]`` (empty for an order that rests, rest-api.md, New order).
-
-    After an order prevented a self-trade: ``preventedMatches`` and, for an account in a trade
-    group, ``tradeGroupId`` (faqs/stp_faq.md, Scenarios B, D-F, H)."""
+    """``FULL``: RESULT plus ``fills[]`` (empty for an order that rests, rest-api.md, New order)."""
 
     fills: tuple[OrderFill, ...]
-    prevented_matches: tuple[PlacementPreventedMatch, ...] | None = None
-    trade_group_id: int | None = None
 
 
 class CancelResponse(_Strict, frozen=True, kw_only=True):

@@ -309,6 +309,25 @@ async def test_stp_scenario_e_the_takers_mode_decides(serve: ServeFactory) -> No
     }  # fmt: skip
 
 
+async def test_stp_result_answers_carry_the_prevented_matches(serve: ServeFactory) -> None:
+    """CHANGELOG.md 2023-01-26: ``preventedMatches`` "will appear for all order placement
+    endpoints if there was a prevented match": a RESULT answer (Scenario E's orders) too,
+    and not an ACK."""
+    h = await _serve(serve, "1")
+    rest = h.rest()
+    maker = await _place(rest, _limit("BUY", "1", "1", "EXPIRE_MAKER"))
+    answers = []
+    for kind in ("RESULT", "ACK"):
+        order = {**_limit("SELL", "1", "1", "EXPIRE_TAKER"), "newOrderRespType": kind}
+        answers.append((await rest.signed("POST", "/v3/order", order)).json())
+    result, ack = answers
+    (match,) = result["preventedMatches"]
+    assert (result["status"], match["makerOrderId"], match["takerPreventedQuantity"]) == (
+        "EXPIRED_IN_MATCH", maker["orderId"], "1.00000000",
+    )  # fmt: skip
+    assert "preventedMatches" not in ack and "status" not in ack
+
+
 async def test_stp_scenario_f_market_expire_maker(serve: ServeFactory) -> None:
     """Scenario F: a MARKET EXPIRE_MAKER taker expires the maker (EXPIRED_IN_MATCH) and
     itself expires EXPIRED for want of liquidity."""

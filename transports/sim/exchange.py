@@ -919,7 +919,7 @@ class SimExchange(SimAdvanced, SimSor):
         if kind is OrderResponseType.ACK:
             return reports.ack(taker, self._now)
         if kind is OrderResponseType.RESULT:
-            return reports.result(taker, market.rules, self._now)
+            return reports.result(taker, market.rules, self._now, self._prevented_now)
         return reports.full(taker, market.rules, self._now, self._fills, self._prevented_now)
 
     def _publish(self) -> None:

@@ -313,8 +313,14 @@ def _answer(
     return msgspec.structs.replace(answer, **extra)
 
 
-def result(order: SimOrder, rules: SymbolFilters, now: int) -> NewOrderResult:
-    answer: NewOrderResult = _answer(NewOrderResult, order, rules, now)
+def result(
+    order: SimOrder,
+    rules: SymbolFilters,
+    now: int,
+    prevented: Sequence[tuple[SimOrder, PlacementPreventedMatch]] = (),
+) -> NewOrderResult:
+    """RESULT, with the self-trades ``order`` prevented as this placement's taker."""
+    answer: NewOrderResult = _answer(NewOrderResult, order, rules, now, **_stp(order, prevented))
     return answer
 
 
@@ -325,23 +331,27 @@ def full(
     fills: list[TradeRecord],
     prevented: Sequence[tuple[SimOrder, PlacementPreventedMatch]] = (),
 ) -> NewOrderFull:
-    """FULL: RESULT plus ``fills`` (``[]`` for an order that rests, rest-api.md, New order),
-    and the self-trades ``order`` prevented as the taker of this placement, from
-    ``prevented`` (faqs/stp_faq.md, STP Examples: ``preventedMatches``, ``tradeGroupId``)."""
+    """FULL: RESULT plus ``fills`` (``[]`` for an order that rests, rest-api.md, New order)."""
     done = tuple([order_fill(f, rules) for f in fills]) if fills else ()
-    if prevented:
-        mine = tuple(p for taker, p in prevented if taker is order)
-        if mine:
-            # CHANGELOG.md 2023-01-26: "tradeGroupId - This will only appear if account is
-            # configured to a tradeGroupId and if there was a prevented match".
-            group = order.group if order.group != -1 else None
-            answer: NewOrderFull = _answer(
-                NewOrderFull, order, rules, now, fills=done, prevented_matches=mine,
-                trade_group_id=group,
-            )  # fmt: skip
-            return answer
-    answer = _answer(NewOrderFull, order, rules, now, fills=done)
+    answer: NewOrderFull = _answer(
+        NewOrderFull, order, rules, now, fills=done, **_stp(order, prevented)
+    )
     return answer
+
+
+def _stp(
+    order: SimOrder, prevented: Sequence[tuple[SimOrder, PlacementPreventedMatch]]
+) -> dict[str, Any]:
+    """``preventedMatches`` and ``tradeGroupId`` of a placement answer, from ``prevented`` (this
+    placement's matches by taker); none when ``order`` prevented nothing (faqs/stp_faq.md,
+    STP Examples)."""
+    mine = tuple(p for taker, p in prevented if taker is order) if prevented else ()
+    if not mine:
+        return {}
+    # CHANGELOG.md 2023-01-26: "tradeGroupId - This will only appear if account is configured
+    # to a tradeGroupId and if there was a prevented match".
+    group = order.group if order.group != -1 else None
+    return {"prevented_matches": mine, "trade_group_id": group}
 
 
 def cancel_response(
