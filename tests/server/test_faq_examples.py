@@ -934,6 +934,31 @@ async def test_unfilled_count_example_1_taker(serve: ServeFactory) -> None:
     assert await _ten(rest) == 2
 
 
+async def test_unfilled_count_example_1_over_the_websocket_api(serve: ServeFactory) -> None:
+    """Example 1 over the WebSocket API: each ``order.place`` answer's ``rateLimits`` shows the
+    ORDERS count after the placement (a taker's first fill already taken back)."""
+    h = await _serve(serve, "60000")
+    ws = await h.ws()
+
+    async def place(**order: str) -> tuple[str, int]:
+        params = ws.signed_params(ALICE_KEY, ALICE_SECRET, symbol=BTC, **order)
+        answer = await ws.call("order.place", params)
+        assert answer["status"] == 200, answer
+        (ten,) = [r for r in answer["rateLimits"] if r["rateLimitType"] == "ORDERS"
+                  and r["interval"] == "SECOND"]  # fmt: skip
+        return answer["result"]["status"], ten["count"]
+
+    lim = {"type": "LIMIT", "timeInForce": "GTC", "side": "BUY"}
+    seen = [await place(**lim, quantity="0.1", price="50000")]  # A
+    _bob_sells(h, "0.5", "60000")
+    seen.append(await place(**lim, quantity="1", price="60000"))  # B
+    seen.append(await place(**lim, quantity="0.1", price="50000"))  # C
+    _bob_sells(h, "0.5", "60000")  # B filled
+    _bob_sells(h, "0.1", "61000")
+    seen.append(await place(side="BUY", type="MARKET", quantity="0.1"))  # D
+    assert seen == [("NEW", 1), ("PARTIALLY_FILLED", 1), ("NEW", 2), ("FILLED", 2)]
+
+
 async def test_unfilled_count_example_2_maker(serve: ServeFactory) -> None:
     """Example 2, the sequence of a maker's first fills. Ambiguous: the FAQ takes 5 back for
     each ("may be decremented by more than one order ... The examples only give a general
