@@ -538,6 +538,7 @@ async def _scenario(
     stopPrice whose first trade starts the tracking (trailingTime), None: from placement."""
     h = await _serve(serve, "40000")
     rest = h.rest()
+    ws = await _user_stream(h)
     _trade(h, D(40000))
     params = {"symbol": BTC, "timeInForce": "GTC", "quantity": "0.01", **order}
     placed = await _place(rest, params)
@@ -558,7 +559,21 @@ async def _scenario(
         assert waiting["trailingTime"] == times[D(tracking_from)]
     _walk(h, last, D(just_short))
     await _dormant(rest, oid)
+    armed = await _reports(ws)
     when = _trade(h, D(trigger))
+    # user-data-stream.md, Order Update: the placement's NEW (w false, no W), then at the
+    # trigger a NEW with w true, W the trigger's time and D the time tracking began.
+    keys = ("x", "X", "w", "W", "d", "D", "P")
+    stop = f"{D(order.get('stopPrice', 0)):.8f}"
+    tracking = placed["transactTime"] if tracking_from is None else waiting["trailingTime"]
+    delta = int(order["trailingDelta"])
+    assert [_pick(r, *keys) for r in armed] == [
+        {"x": "NEW", "X": "NEW", "w": False, "W": "<absent>", "d": delta,
+         "D": -1 if tracking_from else tracking, "P": stop},
+    ]  # fmt: skip
+    assert [_pick(r, *keys) for r in await _reports(ws)] == [
+        {"x": "NEW", "X": "NEW", "w": True, "W": when, "d": delta, "D": tracking, "P": stop},
+    ]  # fmt: skip
     worked = await _query(rest, oid)
     assert _pick(worked, "status", "isWorking", "workingTime", "price", "executedQty") == {
         "status": "NEW", "isWorking": True, "workingTime": when,
@@ -615,6 +630,7 @@ async def test_trailing_stop_in_an_oco_ends_the_limit_leg(serve: ServeFactory) -
     EXPIRED, as user-data-stream.md's OCO legs do, so EXPIRED is asserted)."""
     h = await _serve(serve, "40000")
     rest = h.rest()
+    ws = await _user_stream(h)
     _trade(h, D(40000))
     oco = {"symbol": BTC, "side": "SELL", "quantity": "0.01", "aboveType": "LIMIT_MAKER",
            "abovePrice": "45000", "belowType": "STOP_LOSS_LIMIT", "belowPrice": "37500",
@@ -623,7 +639,11 @@ async def test_trailing_stop_in_an_oco_ends_the_limit_leg(serve: ServeFactory) -
     assert reply.status == 200, reply.body
     reports = reply.json()["orderReports"]
     stop, limit_maker = sorted(reports, key=lambda r: r["type"] != "STOP_LOSS_LIMIT")
-    assert (stop["trailingDelta"], stop["trailingTime"]) == (250, reply.json()["transactionTime"])
+    placed_at = reply.json()["transactionTime"]
+    assert (stop["trailingDelta"], stop["trailingTime"]) == (250, placed_at)
+    # The leg's NEW report says the same: tracking since the placement (D).
+    (new,) = [r for r in await _reports(ws) if r["i"] == stop["orderId"]]
+    assert _pick(new, "x", "w", "d", "D") == {"x": "NEW", "w": False, "d": 250, "D": placed_at}
     _walk(h, D(40000), D(42000))
     assert (await _query(rest, limit_maker["orderId"]))["status"] == "NEW"
     _trade(h, D("40950.01"))

@@ -253,8 +253,11 @@ class SimAdvanced:
         trigger = self._make_waiting(market, sim, order)
         self._lock_waiting(market, sim)
         self._begin()
-        self._accept(market, sim)
+        # Tracking begins before the NEW report, so that it carries ``D`` as the answer carries
+        # ``trailingTime`` (faqs/trailing-stop-faq.md, Scenario E: "starts tracking price
+        # changes once placed"); the report said -1 while the answer gave the time.
         trigger.start(market.reference_price, self._now)
+        self._accept(market, sim)
         self._arm(market, sim)
         self._settle_market(market)
         self._publish()
@@ -539,9 +542,10 @@ class SimAdvanced:
             pending = sim in lst.pending
             if pending:
                 sim.status = OrderStatus.PENDING_NEW
+            if not pending and sim.algo is not None:  # before its NEW report, as above
+                sim.algo.start(market.reference_price, self._now)
             self._accept(market, sim)
             if not pending and sim.algo is not None:
-                sim.algo.start(market.reference_price, self._now)
                 self._arm(market, sim)
         if lst.working is not None:
             estimate = None
