@@ -370,6 +370,9 @@ async def test_stp_scenario_g_decrement_over_rest(serve: ServeFactory) -> None:
         "status": "NEW", "executedQty": "0.00000000", "cummulativeQuoteQty": "0.00000000",
         "preventedQuantity": "2.00000000", "preventedMatchId": taker["preventedMatchId"],
     }  # fmt: skip
+    # What is "prevented quantity?": original - executed - prevented = available: 6 - 0 - 2.
+    depth = (await rest.public("/v3/depth", {"symbol": BTC})).json()
+    assert depth["bids"] == [["2.00000000", "4.00000000"]]
     # Ambiguous: the FAQ's maker shows "selfTradePreventionMode": "DECREMENT" though it was
     # placed with NONE; an order keeps the mode it was placed with (rest-api.md, Query order).
     assert made["selfTradePreventionMode"] == "NONE"
@@ -451,7 +454,14 @@ async def test_market_order_expires_for_want_of_liquidity(serve: ServeFactory) -
     trade_ids = [f["tradeId"] for f in answer["fills"]]
     assert trade_ids[1] == trade_ids[0] + 1
     keys = ("x", "X", "l", "z", "L", "n", "N", "t", "w", "m", "Z", "Y", "q", "p", "f", "o")
-    got = [_pick(r, *keys) for r in await _reports(ws)]
+    frames = [f["event"] for f in await ws.events_for(0.3)]
+    got = [_pick(r, *keys) for r in frames if r["e"] == "executionReport"]
+    # Then one outboundAccountPosition: 4 BTC less 0.002 commission in, 4 USDT out.
+    (position,) = [f for f in frames if f["e"] == "outboundAccountPosition"]
+    assert frames[-1] is position
+    assert {b["a"]: (b["f"], b["l"]) for b in position["B"]} == {
+        "BTC": ("103.99800000", "0.00000000"), "USDT": ("999996.00000000", "0.00000000"),
+    }  # fmt: skip
     base = {"q": "6.00000000", "p": "0.00000000", "f": "GTC", "o": "MARKET", "m": False}
     zero = {"l": "0.00000000", "L": "0.00000000", "n": "0", "N": None, "t": -1, "Y": "0.00000000"}
     assert got == [
