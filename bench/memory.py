@@ -10,7 +10,10 @@ Section 2 (memory and pauses):
 Section 5 (scaling): for 1k, 10k, 100k and 1M tracked orders, each in a fresh process: the
 cost per event (decode + apply) of a fixed batch of order lifecycles applied on top of them,
 and the process's memory growth (RSS) for the orders: through the OrderManager (its engine,
-positions and a file journal) up to 100k, the core engine alone at 1M.
+positions and a file journal) up to 100k, the core engine alone at 1M. And start-up: a WAL
+journal of finished orders (each placed, then NEW, partly filled, filled: six frames) written
+by the manager, then a fresh manager's ``start()`` on it, which replays the journal in full:
+its seconds, and the frames it replays per second against the rate the manager wrote them.
 
 Usage: ``python -m bench.memory [--quick]`` (the suite calls ``memory_rows`` and
 ``scaling_rows``).
@@ -34,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import Row, median
-from bench.event_path import build_frames, order_frames, place
+from bench.event_path import BATCH, build_frames, manager_path, order_frames, place
 from oms.core.engine import Engine
 from oms.core.ids import SequentialIds
 from oms.core.outputs import Output
@@ -193,6 +196,52 @@ def scale_one(count: int, manager: bool) -> dict[str, float]:
     return {"bytes_per_order": grown / count, "us_per_event": cost * 1e6}
 
 
+def startup_one(count: int) -> dict[str, float]:
+    """In this process: a WAL journal of ``count`` finished orders, then a fresh manager's
+    ``start()`` on it (see the module doc)."""
+    import asyncio  # noqa: PLC0415 - only this measurement runs a loop
+
+    from oms.runtime.journal import Journal  # noqa: PLC0415
+    from oms.runtime.manager import OrderManager  # noqa: PLC0415
+    from transports.sim.exchange import SimExchange  # noqa: PLC0415
+    from transports.sim.transport import SimTransport  # noqa: PLC0415
+
+    cids, frames = build_frames(count)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = f"{tmp}/journal.sqlite3"
+        written = manager_path(path, cids, frames, BATCH)
+        size = sum(os.path.getsize(p) for p in (path, f"{path}-wal") if os.path.exists(p))
+
+        async def start() -> float:
+            ex = SimExchange(clock=lambda: 0)
+            ex.create_account("me", {})
+            om = OrderManager(SimTransport(ex, "me"), journal=Journal(path))
+            gc.collect()
+            began = time.perf_counter()
+            await om.start()
+            took = time.perf_counter() - began
+            assert len(om.engine.orders()) == count, "the replay lost orders"
+            await om.close()
+            return took
+
+        seconds = asyncio.run(start())
+    return {"seconds": seconds, "frames": len(frames), "written_s": written, "mb": size / 1e6}
+
+
+def startup_rows(quick: bool) -> list[Row]:
+    """Start-up with a journal of finished orders (section 5), each size in a fresh process."""
+    rows = []
+    for count in (2_000,) if quick else (10_000, 100_000):
+        got = json.loads(_child("--startup", str(count)))
+        replay = got["frames"] / got["seconds"]
+        live = got["frames"] / got["written_s"]
+        what = f"start-up, journal of {count:,} finished orders ({got['mb']:.0f} MB)"
+        rows.append(Row("5 scaling", what, got["seconds"], "s"))
+        rows.append(Row("5 scaling", "  frames replayed at start-up", replay, "frames/s",
+                        "as written (manager, WAL)", replay / live))  # fmt: skip
+    return rows
+
+
 def _child(*args: str) -> str:
     """The last line a fresh ``python -m bench.memory ARGS`` prints."""
     out = subprocess.run(
@@ -219,7 +268,7 @@ def scaling_rows(quick: bool) -> list[Row]:
                         "1k orders", us / base, "flat (<= 1.5)", us / base <= 1.5))  # fmt: skip
         rows.append(Row(sec, f"{who} memory, {count:,} open orders", got["bytes_per_order"],
                         "bytes/order (RSS)"))  # fmt: skip
-    return rows
+    return rows + startup_rows(quick)
 
 
 def main() -> None:
@@ -227,6 +276,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--scale", type=int, help="internal: measure one size, print JSON")
     parser.add_argument("--manager", action="store_true")
+    parser.add_argument("--startup", type=int, help="internal: measure start-up, print JSON")
     parser.add_argument("--gc", type=int, help="internal: measure gc pauses, print JSON")
     args = parser.parse_args()
     if args.gc:
@@ -234,6 +284,9 @@ def main() -> None:
         return
     if args.scale:
         print(json.dumps(scale_one(args.scale, args.manager)))
+        return
+    if args.startup:
+        print(json.dumps(startup_one(args.startup)))
         return
     from bench.common import print_table  # noqa: PLC0415
 

@@ -20,10 +20,12 @@ __all__ = ["encode_json"]
 
 
 def _default(value: object) -> str | orjson.Fragment:
-    if type(value) is Decimal and value.is_finite() and value:
-        return f"{value:f}"  # to_wire's text; zero (maybe "-0") and the rest go through it
+    if type(value) is Decimal and value.is_finite():
+        # to_wire's text, inline (reports are full of zeros: one call each, not two).
+        text = f"{value:f}"
+        return text if value or text[0] != "-" else text[1:]  # "-0.00" is "0.00"
     if isinstance(value, Decimal):
-        return to_wire(value)
+        return to_wire(value)  # a subclass, or not finite (raises InvalidAmount)
     if isinstance(value, msgspec.Raw):  # JSON kept as received (oms.wire.amends)
         return orjson.Fragment(bytes(value))
     raise TypeError(f"cannot encode {type(value).__name__}")

@@ -13,6 +13,7 @@ from transports.binance.config import (
     ConfigError,
     Environment,
     OrderApi,
+    RestHttp,
     StreamAuth,
     load_config,
     parse_dotenv,
@@ -202,3 +203,11 @@ def test_order_api_from_the_environment() -> None:
     assert config.order_api is OrderApi.WEBSOCKET and "order_api='websocket'" in repr(config)
     with pytest.raises(ConfigError, match="OMS_ORDER_API='grpc' is not one of: rest, websocket"):
         load_config({"OMS_ORDER_API": "grpc"}, env_file=None)
+
+
+def test_rest_http_from_the_environment() -> None:
+    assert load_config({}, env_file=None).rest_http is RestHttp.OMS
+    config = load_config({"OMS_REST_HTTP": "aiohttp"}, env_file=None)
+    assert config.rest_http is RestHttp.AIOHTTP and "rest_http='aiohttp'" in repr(config)
+    with pytest.raises(ConfigError, match="OMS_REST_HTTP='curl' is not one of: oms, aiohttp"):
+        load_config({"OMS_REST_HTTP": "curl"}, env_file=None)

@@ -144,7 +144,8 @@ class BinanceConfig:
         return (
             f"BinanceConfig(environment={self.environment.value!r}, rest_url={self.rest_url!r}, "
             f"ws_api_url={self.ws_api_url!r}, api_key={key}, key_type={kind}, "
-            f"recv_window_ms={self.recv_window_ms}, order_api={self.order_api.value!r})"
+            f"recv_window_ms={self.recv_window_ms}, order_api={self.order_api.value!r}, "
+            f"rest_http={self.rest_http.value!r})"
         )
 
     __str__ = __repr__
