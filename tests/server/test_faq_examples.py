@@ -1134,6 +1134,9 @@ async def test_commission_test_order_versus_query(serve: ServeFactory) -> None:
         assert tested["standardCommissionForOrder"] == {
             "maker": "0.00000050", "taker": "0.00000060",
         }, tested  # fmt: skip
+        # The FAQ's answer has these four keys, in this order (special and tax: 0 here).
+        assert list(tested) == ["standardCommissionForOrder", "specialCommissionForOrder",
+                                "taxCommissionForOrder", "discount"]  # fmt: skip
 
 
 # faqs/pegged_orders.md, faqs/price_range_execution_rules.md: not simulated, refused clearly ----
