@@ -874,6 +874,12 @@ async def test_amend_oto_orders_individually(serve: ServeFactory) -> None:
         ("executionReport", "REPLACED"), ("listStatus", "UPDATED"),
         ("executionReport", "REPLACED"), ("listStatus", "UPDATED"),
     ]  # fmt: skip
+    # The same client order ID kept: no listStatus ("if ... the client order ID has changed").
+    cid = (await _query(rest, pending))["clientOrderId"]
+    same = {"symbol": BTC, "orderId": pending, "newQty": "0.4", "newClientOrderId": cid}
+    assert (await rest.signed("PUT", path, same)).status == 200
+    frames = [f["event"] for f in await ws.events_for(0.3)]
+    assert [(e["e"], e.get("x")) for e in frames] == [("executionReport", "REPLACED")]
 
 
 async def test_cancel_replace_loses_the_place_in_the_queue(serve: ServeFactory) -> None:
