@@ -995,6 +995,24 @@ async def test_unfilled_count_example_1_over_the_websocket_api(serve: ServeFacto
     assert seen == [("NEW", 1), ("PARTIALLY_FILLED", 1), ("NEW", 2), ("FILLED", 2)]
 
 
+async def test_unfilled_count_is_per_account_across_keys_and_apis(serve: ServeFactory) -> None:
+    """Is the unfilled order count tracked by IP address?: "by (sub)account ... shared across
+    all IP addresses, all API keys, and all APIs": alice's two keys, one on REST and one on the
+    WebSocket API, count together; bob's count is his own."""
+    clock = ManualClock(START_MS)
+    keys = [*accounts(), ApiAccount(account="alice", api_key=BOB_KEY + "2", secret=BOB_SECRET)]
+    h = await serve(exchange=_exchange(clock, "60000"), clock=clock, api_accounts=keys)
+    rest = h.rest()
+    await _place(rest, _limit("BUY", "0.1", "50000"))
+    ws = await h.ws()
+    params = ws.signed_params(BOB_KEY + "2", BOB_SECRET, **_limit("BUY", "0.1", "50000"))
+    placed = await ws.call("order.place", params)
+    assert placed["status"] == 200, placed
+    assert await _ten(rest) == 2
+    assert await _ten(h.rest(BOB_KEY + "2", BOB_SECRET)) == 2
+    assert await _ten(h.rest(BOB_KEY, BOB_SECRET)) == 0
+
+
 async def test_unfilled_count_example_2_maker(serve: ServeFactory) -> None:
     """Example 2, the sequence of a maker's first fills. Ambiguous: the FAQ takes 5 back for
     each ("may be decremented by more than one order ... The examples only give a general
