@@ -309,6 +309,10 @@ class AccountInfo(_Strict, frozen=True, kw_only=True):
     balances: tuple[AccountBalance, ...]
     permissions: tuple[str, ...]
     uid: int
+    # faqs/stp_faq.md, What is a Trade Group Id?: "A user can confirm if their accounts are
+    # under the same tradeGroupId from GET /api/v3/account"; absent from rest-api.md's
+    # example, so the local exchange shows it only for an account in a group.
+    trade_group_id: int | None = None
 
 
 class MyTrade(_Strict, frozen=True, kw_only=True):

@@ -410,6 +410,9 @@ async def test_stp_scenario_h_transfer_balances(serve: ServeFactory) -> None:
     assert _pick(made, "status", "preventedQuantity") == {
         "status": "NEW", "preventedQuantity": "0.20000000",
     }  # fmt: skip
+    # What is a Trade Group Id?: GET /api/v3/account shows it.
+    for client in (maker_rest, taker_rest):
+        assert (await client.signed("GET", "/v3/account")).json()["tradeGroupId"] == 1
     assert await _balances(maker_rest) == {
         "BTC": ("20000.20000000", "0.00000000"), "USDT": ("19999.88000000", "0.08000000"),
     }  # fmt: skip

@@ -473,6 +473,7 @@ class SimExchange(SimAdvanced, SimSor):
             balances=balances,
             permissions=("SPOT",),
             uid=self._uids[account],
+            trade_group_id=self._groups.get(account),
         )
 
     def _rates(self, symbol: str | None = None) -> CommissionRates:
