@@ -33,7 +33,7 @@ from tests.server.conftest import (
 from tests.sim.test_sor import FAQ_BIDS, faq_exchange, fill
 from transports.sim.config import Commission, SimConfig, make_symbol
 from transports.sim.exchange import ManualClock, SimExchange
-from transports.sim.server.app import ApiAccount
+from transports.sim.server.app import ApiAccount, ServerOptions
 
 D = Decimal
 BTC = "BTCUSDT"
@@ -1014,6 +1014,27 @@ async def test_unfilled_count_is_per_account_across_keys_and_apis(serve: ServeFa
     assert await _ten(rest) == 2
     assert await _ten(h.rest(BOB_KEY + "2", BOB_SECRET)) == 2
     assert await _ten(h.rest(BOB_KEY, BOB_SECRET)) == 0
+
+
+async def test_orders_that_trade_keep_trading_under_the_limit(serve: ServeFactory) -> None:
+    """ "So long as your orders trade, you can keep trading": with 3 orders per 10 seconds, six
+    taker orders that fill are all accepted; then three that rest fill the count and the
+    next is 429 -1015 "Too many new orders" (How does the unfilled ORDERS rate limit
+    work?)."""
+    clock = ManualClock(START_MS)
+    h = await serve(
+        exchange=_exchange(clock, "60000"), clock=clock, options=ServerOptions(orders_per_10s=3)
+    )
+    rest = h.rest()
+    h.exchange.place_order("bob", limit(Side.SELL, "1", "60000"))
+    for _ in range(6):
+        reply = await rest.signed("POST", "/v3/order", _limit("BUY", "0.1", "60000"))
+        assert (reply.status, reply.json()["status"]) == (200, "FILLED"), reply.body
+    for _ in range(3):
+        assert (await rest.signed("POST", "/v3/order", _limit("BUY", "0.1", "50000"))).status == 200
+    refused = await rest.signed("POST", "/v3/order", _limit("BUY", "0.1", "50000"))
+    assert (refused.status, refused.code) == (429, -1015)
+    assert refused.json()["msg"].startswith("Too many new orders")
 
 
 async def test_unfilled_count_example_2_maker(serve: ServeFactory) -> None:
