@@ -88,10 +88,10 @@ async def test_ws_api_account_methods(harness: Harness) -> None:
     assert none["result"] == []
     await ws.ws.send_str("[" * 1000 + "]" * 1000)  # nested 1,000 deep: an answer, no drop
     deep = json.loads((await ws.ws.receive(timeout=3)).data)
-    assert deep["error"]["code"] == -1102
+    assert deep["error"]["code"] == -1135  # errors.md, -1135 INVALID_JSON
     await ws.ws.send_str('{"id": "\\ud800", "method": "ping"}')  # a lone surrogate
     lone = json.loads((await ws.ws.receive(timeout=3)).data)
-    assert lone["error"]["code"] == -1102
+    assert lone["error"]["code"] == -1135
     assert (await ws.call("ping"))["status"] == 200
     pegged = await ws.call("order.place", signed(**LIMIT_BUY, pegPriceType="PRIMARY_PEG"))
     assert pegged["error"] == {

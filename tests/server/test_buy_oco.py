@@ -2,7 +2,8 @@
 ``side`` BUY, ``aboveType`` STOP_LOSS_LIMIT with its stop above the last price, ``belowType``
 LIMIT_MAKER below it; "BUY: LIMIT_MAKER price < Last Traded Price < stopPrice"): accepted
 over REST and the WebSocket API, the legs reported above first; the same legs named the
-other way round are -2010 "The relationship of the prices for the orders is not correct.".
+other way round put a BUY's limit order above: -1165 "A limit order in a buy OCO must be
+below." (errors.md, -1165 BUY_OCO_LIMIT_MUST_BE_BELOW).
 The deprecated OCO reports a BUY's stop leg first, as its BUY example shows (rest-api.md,
 New OCO - Deprecated)."""
 
@@ -33,7 +34,7 @@ INVERTED = {
     "belowStopPrice": "60500.00",
     "belowTimeInForce": "GTC",
 }
-BAD_PRICES = (400, -2010, "The relationship of the prices for the orders is not correct.")
+BAD_PRICES = (400, -1165, "A limit order in a buy OCO must be below.")
 
 
 async def test_buy_oco_has_its_stop_above_and_its_limit_maker_below(harness: Harness) -> None:
@@ -84,6 +85,12 @@ async def test_deprecated_buy_oco_lists_its_stop_leg_first(harness: Harness) -> 
     assert types == ["STOP_LOSS_LIMIT", "LIMIT_MAKER"]
     inverted = {**buy, "price": "61000.00", "stopPrice": "59000.00", "stopLimitPrice": "58000.00"}
     refused = await rest.signed("POST", "/v3/order/oco", inverted)
-    # A BUY stop under the last price triggers at once: refused before the price relationship.
-    assert (refused.status, refused.code) == (400, -2010)
+    # A BUY stop under the last price breaks the OCO's price restrictions, which errors.md
+    # names for it (-2010 messages: "BUY: LIMIT_MAKER price < Last Traded Price < stopPrice"),
+    # before the stop leg's own "Order would trigger immediately.".
+    assert (refused.status, refused.code, refused.json()["msg"]) == (
+        400,
+        -2010,
+        "The relationship of the prices for the orders is not correct.",
+    )
     assert len(harness.exchange.open_orders("alice")) == 2

@@ -86,7 +86,7 @@ async def test_rsa_signed_rest_and_websocket_api_requests(serve: ServeFactory) -
     assert status["status"] == 200 and status["result"]["accountType"] == "SPOT", status
     # session.logon: "Only Ed25519 keys are supported for this feature" (web-socket-api.md).
     logon = await ws.call("session.logon", params)
-    assert (logon["status"], logon["error"]["code"]) == (401, -1002), logon
+    assert (logon["status"], logon["error"]["code"]) == (400, -1022), logon
     await ws.ws.close()
 
 

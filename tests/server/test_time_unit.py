@@ -36,7 +36,7 @@ async def test_rest_header(harness: Harness) -> None:
     async with harness.session.get(url, headers={"X-MBX-TIME-UNIT": "MICROSECOND"}) as reply:
         assert (await reply.json())["serverTime"] == (START_MS + 1000) * 1000
     async with harness.session.get(url, headers={"X-MBX-TIME-UNIT": "SECONDS"}) as reply:
-        assert (await reply.json())["code"] == -1100
+        assert (await reply.json())["code"] == -1194  # errors.md, -1194 INVALID_TIME_UNIT
     trades_url = harness.base + "/v3/trades?symbol=BTCUSDT"
     async with harness.session.get(trades_url, headers={"X-MBX-TIME-UNIT": "microsecond"}) as reply:
         assert (await reply.json())[0]["time"] == (START_MS + 1000) * 1000

@@ -94,7 +94,7 @@ async def test_signature_subscription_hmac_and_unsubscribe(harness: Harness) -> 
 async def test_logon_refuses_hmac_and_subscribe_needs_logon(harness: Harness) -> None:
     ws = await harness.ws()
     hmac_logon = await ws.call("session.logon", ws.signed_params(ALICE_KEY, ALICE_SECRET))
-    assert hmac_logon["status"] == 401
+    assert (hmac_logon["status"], hmac_logon["error"]["code"]) == (400, -1022)
     need = await ws.call("userDataStream.subscribe")
     assert need["status"] == 401
     for removed in ("userDataStream.start", "userDataStream.ping", "userDataStream.stop"):

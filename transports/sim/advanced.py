@@ -75,8 +75,21 @@ from oms.wire.rest import (
 from transports.sim import errors, reports
 from transports.sim.book import MARKET_TYPES, SimOrder
 from transports.sim.exchange_filters import check_exchange_limit, is_algo, is_iceberg
-from transports.sim.filters import CLIENT_ID_RANGE, check_filters, check_params, valid_client_id
-from transports.sim.lists import OCO_ABOVE_TYPES, OCO_BELOW_TYPES, SimList, leg_order, oco_prices_ok
+from transports.sim.filters import (
+    CLIENT_ID_RANGE,
+    check_amend_quantity,
+    check_filters,
+    check_params,
+    valid_client_id,
+)
+from transports.sim.lists import (
+    OCO_ABOVE_TYPES,
+    OCO_BELOW_TYPES,
+    SimList,
+    check_oco_leg_kinds,
+    leg_order,
+    oco_prices_ok,
+)
 from transports.sim.matching import simulate
 from transports.sim.opo import (
     NewOpo,
@@ -141,6 +154,7 @@ class SimAdvanced:
     _by_client: dict[tuple[str, str, str], SimOrder]
     _market: Callable[[str], Any]
     _validate: Callable[..., SimOrder]
+    _refuse_taking_maker: Callable[[_Market, NewOrder], None]
     _begin: Callable[[], None]
     _publish: Callable[[], None]
     _accept: Callable[[Any, SimOrder], None]
@@ -469,7 +483,7 @@ class SimAdvanced:
         sims: list[SimOrder] = []
         algos = sum(1 for leg in legs if leg.order_type in ALGO_TYPES)
         icebergs = sum(1 for leg in legs if leg.iceberg_qty is not None)
-        for ahead, (leg, role) in enumerate(zip(legs, roles, strict=True)):
+        for leg, role in zip(legs, roles, strict=True):
             if role in ("above", "below"):
                 _check_oco_iceberg_tif(leg, role)
             if role == "above" and leg.order_type not in OCO_ABOVE_TYPES:
@@ -478,29 +492,45 @@ class SimAdvanced:
                 raise errors.SimError(-1158, "Order type not supported in OCO.")
             if role == "working" and leg.order_type.value not in ("LIMIT", "LIMIT_MAKER"):
                 raise errors.SimError(-1158, "Order type not supported in OCO.")
+        pair = "above" in roles and "below" in roles
+        if pair:
+            # Of the supported types, each leg must be of its side's kind (lists.py).
+            above, below = legs[roles.index("above")], legs[roles.index("below")]
+            check_oco_leg_kinds(above.side, above.order_type, below.order_type)
+        # A standalone OCO's price relationship is judged before either leg's own engine
+        # refusal (errors.md: "The relationship of the prices for the orders is not correct."
+        # covers "BUY: LIMIT_MAKER price < Last Traded Price < stopPrice" and the SELL
+        # mirror), so those refusals wait for it.
+        oco = pair and "working" not in roles
+        for ahead, (leg, role) in enumerate(zip(legs, roles, strict=True)):
             # Each order of a list counts in MAX_NUM_ORDERS (rest-api.md: "OPOs add 2 orders to
             # the EXCHANGE_MAX_NUM_ORDERS filter and MAX_NUM_ORDERS filter", and so on).
             sim = self._validate(
-                account, market, leg, quantity_pending=opo and role != "working", ahead=ahead
+                account,
+                market,
+                leg,
+                quantity_pending=opo and role != "working",
+                ahead=ahead,
+                maker_check=not oco,
             )
             if leg.iceberg_qty is not None and icebergs > 1:
                 self._iceberg_checks(account, market, extra=icebergs - 1)
             if leg.order_type in ALGO_TYPES:
                 self._algo_checks(account, market, leg, extra=algos - 1)
-                trigger = Trigger(leg.order_type, leg.side, leg.stop_price, leg.trailing_delta)
-                if role in ("above", "below") and "working" not in roles:
-                    trigger.refuse_if_immediate(last)
-                sim.algo = trigger
+                sim.algo = Trigger(leg.order_type, leg.side, leg.stop_price, leg.trailing_delta)
             sims.append(sim)
-        if "above" in roles and "below" in roles:
+        if oco:
             # "above" and "below" name the legs' price levels on either side (web-socket-api.md,
             # Place new Order list - OCO: the BUY example's STOP_LOSS_LIMIT is its above order,
             # its LIMIT_MAKER the below one, "LIMIT_MAKER price < Last Traded Price < stopPrice").
-            above, below = legs[roles.index("above")], legs[roles.index("below")]
-            if "working" not in roles and not oco_prices_ok(above, below, last):
+            if not oco_prices_ok(above, below, last):
                 raise errors.SimError(
                     -2010, "The relationship of the prices for the orders is not correct."
                 )
+            for leg, sim in zip(legs, sims, strict=True):
+                self._refuse_taking_maker(market, leg)
+                if sim.algo is not None:
+                    sim.algo.refuse_if_immediate(last)
         return sims
 
     def _open_list(
@@ -866,7 +896,8 @@ class SimAdvanced:
         Raises:
             CancelReplaceFailedError: -2022 (400) when the new order was not placed, -2021
                 (409) when one half failed; both carry the two results as ``data``.
-            SimError: a malformed request (nothing attempted).
+            SimError: a malformed request, or -1013 a new order that fails a filter
+                (``_filters_first``): nothing attempted.
         """
         self._ledger.require(account)
         market = self._market(request.symbol)
@@ -880,6 +911,8 @@ class SimAdvanced:
             orig_client_order_id=request.cancel_orig_client_order_id,
             new_client_order_id=request.cancel_new_client_order_id,
         )
+        if refuse_new is None:
+            self._filters_first(account, market, request.new_order)
         ok, fail = CancelReplaceResult.SUCCESS, CancelReplaceResult.FAILURE
         limited = refuse_new is not None
         try:
@@ -918,6 +951,27 @@ class SimAdvanced:
             )
         return answer
 
+    def _filters_first(self, account: str, market: _Market, order: NewOrder) -> None:
+        """The new order's filters first: "Filters and Order Count are evaluated before the
+        processing of the cancellation and order placement occurs" (rest-api.md, Cancel an
+        Existing Order and Send a New Order; CHANGELOG 2022-06-15: with MAX_NUM_ORDERS full,
+        "both the cancel order placement and new order will fail because of the filter").
+        So a new order that fails a filter (-1013, errors.md Filter failures) refuses the
+        whole request as it is, and nothing is canceled; the order being replaced still
+        counts. The matching engine's refusals (-2010: a duplicate id, which the cancel may
+        free, a LIMIT_MAKER that would take, ...) come after the cancel as before.
+
+        Raises:
+            SimError: -1013 for the first filter the new order fails.
+        """
+        try:
+            self._validate(account, market, order)
+            if order.order_type in ALGO_TYPES:
+                self._algo_checks(account, market, order)
+        except errors.SimError as exc:
+            if exc.code == -1013:
+                raise
+
     def _check_cancel_restriction(
         self, account: str, market: _Market, cancel: CancelOrder, only_if: OrderStatus
     ) -> None:
@@ -934,13 +988,16 @@ class SimAdvanced:
 
         Raises:
             SimError: -2011 unknown or closed order (as -2038's "Unknown order sent."),
-                -2038 a quantity not lower, -1013 MAX_NUM_ORDER_AMENDS.
+                -2038 a quantity not lower, -1111 / -1013 LOT_SIZE a ``newQty`` of too
+                much precision or off the filter (``check_amend_quantity``), -2038
+                "Filter failure: MAX_NUM_ORDER_AMENDS".
         """
         self._ledger.require(account)
         market = self._market(amend.symbol)
         rules = market.rules
         if not rules.info.amend_allowed:
             raise errors.SimError(-2038, "Order amend is not supported for this symbol.")
+        check_amend_quantity(rules, amend.new_qty)
         order = self._find(account, market, amend.order_id, amend.orig_client_order_id)
         if order is None or not order.is_open:
             raise errors.SimError(-2038, "Unknown order sent.")
@@ -954,7 +1011,9 @@ class SimAdvanced:
             raise errors.SimError(-2038, "Order amend (quantity increase) is not supported.")
         history = self._amendments.setdefault((rules.symbol, order.order_id), [])
         if rules.max_num_amends is not None and len(history) >= rules.max_num_amends:
-            raise errors.filter_failure("MAX_NUM_ORDER_AMENDS")
+            # filters.md, MAX_NUM_ORDER_AMENDS: "you will receive the -2038 error code", with
+            # errors.md's Filter failures message.
+            raise errors.SimError(-2038, "Filter failure: MAX_NUM_ORDER_AMENDS")
         new_cid = self._checked_client_id(amend.new_client_order_id)
         self._begin()
         old_cid, old_qty = order.client_order_id, order.orig_qty

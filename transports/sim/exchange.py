@@ -84,6 +84,7 @@ from transports.sim.filters import (
     CLIENT_ID_RANGE,
     SymbolFilters,
     check_filters,
+    check_max_position,
     check_params,
     effective_time_in_force,
     valid_client_id,
@@ -113,6 +114,54 @@ _ALNUM = string.ascii_letters + string.digits
 _BALANCE_QUANTUM = Decimal("0.00000001")
 _MAX_TRADES_LIMIT = 1000
 _DAY_MS = 24 * 60 * 60 * 1000
+
+
+def _refuse_thin_book(market: _Market, taker: SimOrder) -> None:
+    """A quote quantity MARKET order needs liquidity to size against (errors.md, -2010
+    messages): none on the book is "Order book liquidity is less than symbol minimum
+    quantity."; less than the LOT_SIZE (MARKET_LOT_SIZE) minimum quantity is "Order book
+    liquidity is less than LOT_SIZE (MARKET_LOT_SIZE) filter minimum quantity." (the table
+    writes the filter names in backticks, markdown we read as formatting; CHANGELOG
+    2024-08-16: new messages for "reverse market orders ... rejected in low-liquidity
+    situations").
+
+    Raises:
+        SimError: -2010 with the message above; nothing has changed.
+    """
+    side = market.book.opposite(taker.side)
+    if not side:
+        raise errors.SimError(-2010, "Order book liquidity is less than symbol minimum quantity.")
+    rules = market.rules
+    for f, name in ((rules.lot, "LOT_SIZE"), (rules.market_lot, "MARKET_LOT_SIZE")):
+        if f is None or not f.min_qty:
+            continue
+        liquidity = ZERO
+        for maker in side.orders_best_first():
+            liquidity += maker.remaining
+            if liquidity >= f.min_qty:
+                break
+        else:
+            raise errors.SimError(
+                -2010, f"Order book liquidity is less than {name} filter minimum quantity."
+            )
+
+
+def _check_sized_quantity(rules: SymbolFilters, qty: Decimal) -> None:
+    """The quantity a quoteOrderQty MARKET order works out to keeps the quantity filters:
+    it "will not break LOT_SIZE filter rules" (rest-api.md, New order) - so a budget too small
+    for LOT_SIZE's minQty is refused -, and "MARKET_LOT_SIZE filter now correctly rejects
+    reverse market orders that go over the symbol's maxQty" (CHANGELOG 2023-07-11). A zero
+    bound is no bound, as in every filter here.
+
+    Raises:
+        SimError: -1013 "Filter failure: LOT_SIZE" / "Filter failure: MARKET_LOT_SIZE".
+    """
+    lot = rules.lot
+    if lot is not None and lot.min_qty and qty < lot.min_qty:
+        raise errors.filter_failure("LOT_SIZE")
+    market_lot = rules.market_lot
+    if market_lot is not None and 0 < market_lot.max_qty < qty:
+        raise errors.filter_failure("MARKET_LOT_SIZE")
 
 
 class ManualClock:
@@ -291,6 +340,11 @@ class SimExchange(SimAdvanced, SimSor):
         self._ledger.require(account)
         market = self._market(order.symbol)
         self._validate(account, market, order)
+        if order.order_type in ALGO_TYPES:
+            # TRAILING_DELTA, MAX_NUM_ALGO_ORDERS and EXCHANGE_MAX_NUM_ALGO_ORDERS are filters
+            # (filters.md) like the others, and the test order "Creates and validates a new
+            # order" (rest-api.md, Test new order): it refuses what placing would refuse.
+            self._algo_checks(account, market, order)
 
     def place_order(
         self, account: str, order: NewOrder, *, checked: bool = False
@@ -705,11 +759,13 @@ class SimExchange(SimAdvanced, SimSor):
         quantity_pending: bool = False,
         ahead: int = 0,
         checked: bool = False,
+        maker_check: bool = True,
     ) -> SimOrder:
         """Every check before the engine; returns the order to place (id not yet given).
         ``quantity_pending``: a pending OPO order, whose quantity comes later; ``ahead``: the
         orders of its list before it (they count in MAX_NUM_ORDERS); ``checked``: parsed by
-        the local server (see ``place_order``)."""
+        the local server (see ``place_order``); ``maker_check`` False: the caller refuses a
+        LIMIT_MAKER that would take itself, later (an OCO's price relationship first)."""
         rules = market.rules
         if rules.info.status != "TRADING":
             # HALT, BREAK, END_OF_DAY, CANCEL_ONLY: no new orders; cancels still go through.
@@ -717,6 +773,8 @@ class SimExchange(SimAdvanced, SimSor):
         stp = check_params(rules, order, quantity_pending=quantity_pending, checked=checked)
         count = self._open_count.get((account, rules.symbol), 0) + ahead
         check_filters(rules, order, market.reference_price, count)
+        if rules.max_position is not None and order.side is Side.BUY:
+            check_max_position(rules, order, self._position(account, rules))
         # filters.md, EXCHANGE_MAX_NUM_ORDERS: this order and its list's before it count.
         check_exchange_limit(
             "EXCHANGE_MAX_NUM_ORDERS",
@@ -731,10 +789,8 @@ class SimExchange(SimAdvanced, SimSor):
             held = self._by_client.get((account, rules.symbol, client_id))
             if held is not None and held.is_open:
                 raise errors.duplicate_order()
-        if order.order_type is OrderType.LIMIT_MAKER and market.book.crosses(
-            order.side, order.price or ZERO
-        ):
-            raise errors.would_match()
+        if maker_check:
+            self._refuse_taking_maker(market, order)
         return SimOrder(
             account=account,
             symbol=rules.symbol,
@@ -753,6 +809,29 @@ class SimExchange(SimAdvanced, SimSor):
             iceberg_qty=order.iceberg_qty or ZERO,
             group=self._groups.get(account, -1),
         )
+
+    def _position(self, account: str, rules: SymbolFilters) -> Decimal:
+        """MAX_POSITION's position: free + locked base asset + the open BUY orders' quantity
+        left on the symbol (filters.md, MAX_POSITION)."""
+        free, locked = self._ledger.balance(account, rules.base)
+        buys = sum(
+            (
+                o.remaining
+                for (s, _), o in self._open[account].items()
+                if s == rules.symbol and o.side is Side.BUY
+            ),
+            start=ZERO,
+        )
+        return free + locked + buys
+
+    @staticmethod
+    def _refuse_taking_maker(market: _Market, order: NewOrder) -> None:
+        """A LIMIT_MAKER that would match is refused: -2010 "Order would immediately match
+        and take." (errors.md, -2010 messages)."""
+        if order.order_type is OrderType.LIMIT_MAKER and market.book.crosses(
+            order.side, order.price or ZERO
+        ):
+            raise errors.would_match()
 
     def _checked_client_id(self, client_id: str | None) -> str:
         if client_id is None:
@@ -774,10 +853,13 @@ class SimExchange(SimAdvanced, SimSor):
         """
         rules = market.rules
         estimate: Estimate | None = None
+        if taker.quote_order_qty:
+            _refuse_thin_book(market, taker)
         if taker.type in MARKET_TYPES or taker.time_in_force is TimeInForce.FOK:
             estimate = simulate(market.book, taker, market.step)
             if taker.quote_order_qty:
                 taker.orig_qty = self._quote_order_qty_size(market, taker, estimate)
+                _check_sized_quantity(rules, taker.orig_qty)
         buy = taker.side is Side.BUY
         if not buy:
             asset, amount = rules.base, taker.orig_qty

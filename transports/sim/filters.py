@@ -5,9 +5,13 @@ Rules:
   re-parses a filter per order.
 - Parameter checks come first (mandatory, not-required, legal range, precision, client id;
   rest-api.md, New order and errors.md), then the symbol filters in this order: PRICE_FILTER,
-  PERCENT_PRICE_BY_SIDE, LOT_SIZE, MARKET_LOT_SIZE, ICEBERG_PARTS, MIN_NOTIONAL, NOTIONAL,
-  MAX_NUM_ORDERS. Binance does not document the order of filter evaluation (filters.md,
-  MARKET_LOT_SIZE, UNVERIFIED); this one is ours.
+  PERCENT_PRICE, PERCENT_PRICE_BY_SIDE, LOT_SIZE, MARKET_LOT_SIZE, ICEBERG_PARTS,
+  MIN_NOTIONAL, NOTIONAL, MAX_NUM_ORDERS, then MAX_POSITION (which needs the account's
+  balance: ``check_max_position``). Binance does not document the order of filter
+  evaluation (filters.md, MARKET_LOT_SIZE, UNVERIFIED); this one is ours.
+- Every filter a symbol lists is enforced, so a ``[[markets]]`` entry's raw ``filters`` may
+  list any of filters.md's symbol filters; PERCENT_PRICE and MAX_POSITION are not in the
+  default listings (live symbols carry PERCENT_PRICE_BY_SIDE; MAX_POSITION is rare).
 - Each failure raises ``SimError`` with Binance's code and message; nothing is changed.
 - Ticks and steps are checked as ``value % step == 0`` (rules since 2022-02-24 and
   2023-03-13, CHANGELOG.md); a zero bound or step disables that part (filters.md, Symbol filters).
@@ -33,6 +37,7 @@ from oms.wire.rest import (
     MinNotionalFilter,
     NotionalFilter,
     PercentPriceBySideFilter,
+    PercentPriceFilter,
     PriceFilter,
     SymbolInfo,
     TrailingDeltaFilter,
@@ -42,7 +47,9 @@ from transports.sim import errors
 __all__ = [
     "CLIENT_ID_RANGE",
     "SymbolFilters",
+    "check_amend_quantity",
     "check_filters",
+    "check_max_position",
     "check_params",
     "effective_time_in_force",
     "valid_client_id",
@@ -97,10 +104,12 @@ class SymbolFilters:
         "max_num_iceberg_orders",
         "max_num_order_lists",
         "max_num_orders",
+        "max_position",
         "min_notional",
         "notional",
         "order_types",
         "percent",
+        "percent_price",
         "price",
         "quote",
         "quote_commission_quantum",
@@ -134,6 +143,8 @@ class SymbolFilters:
         self.lot = info.filter(LotSizeFilter)
         self.market_lot = info.filter(MarketLotSizeFilter)
         self.percent = info.filter(PercentPriceBySideFilter)
+        self.percent_price = info.filter(PercentPriceFilter)
+        self.max_position = _max_position(info)
         self.min_notional = info.filter(MinNotionalFilter)
         self.notional = info.filter(NotionalFilter)
         orders = info.filter(MaxNumOrdersFilter)
@@ -362,6 +373,49 @@ def check_filters(
         raise errors.filter_failure("MAX_NUM_ORDERS")
 
 
+def check_amend_quantity(rules: SymbolFilters, new_qty: Decimal) -> None:
+    """An amended quantity is a quantity like any other: "If the request fails for any
+    reason (e.g. fails the filters, ...), then the order amend request is rejected and the
+    order remains unchanged" (faqs/order_amend_keep_priority.md). More places than the base
+    asset has is -1111 (rest-api.md, General API Information); a ``newQty`` off the step,
+    under ``minQty`` or zero fails LOT_SIZE (filters.md, LOT_SIZE).
+
+    Raises:
+        SimError: -1111 "Parameter 'newQty' has too much precision.", or -1013 "Filter
+            failure: LOT_SIZE".
+    """
+    if new_qty.quantize(rules.base_quantum) != new_qty:
+        raise errors.bad_precision("newQty")
+    _check_lot(rules.lot, new_qty, "LOT_SIZE")
+
+
+def _max_position(info: SymbolInfo) -> Decimal | None:
+    """MAX_POSITION's ``maxPosition`` (filters.md: ``{"filterType": "MAX_POSITION",
+    "maxPosition": "10.00000000"}``), read from the raw filter: None when not listed."""
+    for raw in info.filters:
+        if raw.get("filterType") == "MAX_POSITION":
+            return Decimal(str(raw["maxPosition"]))
+    return None
+
+
+def check_max_position(rules: SymbolFilters, order: NewOrder, position: Decimal) -> None:
+    """filters.md, MAX_POSITION: ``position`` is the account's free plus locked base asset
+    plus the quantity of its open BUY orders on the symbol; "BUY orders will be rejected if
+    the account's position is greater than the maximum position allowed", and "If an
+    order's quantity can cause the position to overflow" too: so a BUY passes while
+    ``position + quantity <= maxPosition``. SELL orders are not limited. A ``quoteOrderQty``
+    BUY has no quantity yet: only its position is checked (our reading; the docs are silent).
+
+    Raises:
+        SimError: -1013 "Filter failure: MAX_POSITION".
+    """
+    limit = rules.max_position
+    if limit is None or order.side is not Side.BUY:
+        return
+    if position + (order.quantity or ZERO) > limit:
+        raise errors.filter_failure("MAX_POSITION")
+
+
 def _check_iceberg_parts(rules: SymbolFilters, quantity: Decimal, iceberg: Decimal) -> None:
     # filters.md, ICEBERG_PARTS: "defined as CEIL(qty / icebergQty)"; the visible part is
     # itself a quantity, so it keeps LOT_SIZE too (filters.md, LOT_SIZE).
@@ -384,8 +438,15 @@ def _check_price(rules: SymbolFilters, price: Decimal) -> None:
 
 
 def _check_percent(rules: SymbolFilters, side: Side, price: Decimal, ref: Decimal) -> None:
+    if not ref:
+        return
+    plain = rules.percent_price
+    # filters.md, PERCENT_PRICE: "price <= average * multiplierUp" and ">= average *
+    # multiplierDown", whatever the side (the reference stands for the average here).
+    if plain is not None and not ref * plain.multiplier_down <= price <= ref * plain.multiplier_up:
+        raise errors.filter_failure("PERCENT_PRICE")
     f = rules.percent
-    if f is None or not ref:
+    if f is None:
         return
     if side is Side.BUY:
         up, down = f.bid_multiplier_up, f.bid_multiplier_down

@@ -53,7 +53,14 @@ from transports.sim import errors
 from transports.sim.book import SimOrder
 from transports.sim.opo import OpoState
 
-__all__ = ["OCO_ABOVE_TYPES", "OCO_BELOW_TYPES", "SimList", "leg_order", "oco_prices_ok"]
+__all__ = [
+    "OCO_ABOVE_TYPES",
+    "OCO_BELOW_TYPES",
+    "SimList",
+    "check_oco_leg_kinds",
+    "leg_order",
+    "oco_prices_ok",
+]
 
 OCO_ABOVE_TYPES = frozenset(
     {
@@ -66,6 +73,40 @@ OCO_ABOVE_TYPES = frozenset(
 )
 OCO_BELOW_TYPES = OCO_ABOVE_TYPES
 _LIMIT_LIKE = frozenset({OrderType.LIMIT_MAKER})
+_STOP_LOSSES = frozenset({OrderType.STOP_LOSS, OrderType.STOP_LOSS_LIMIT})
+_TAKE_PROFITS = frozenset({OrderType.TAKE_PROFIT, OrderType.TAKE_PROFIT_LIMIT})
+
+# Per side: a leg (above / below) that may not be of these kinds, and errors.md's refusal.
+_OCO_MISPLACED = {
+    Side.BUY: (
+        ("above", _LIMIT_LIKE, -1165, "A limit order in a buy OCO must be below."),
+        ("above", _TAKE_PROFITS, -1198, "A take profit order in a buy OCO must be below."),
+        ("below", _STOP_LOSSES, -1196, "A stop loss order in a buy OCO must be above."),
+    ),
+    Side.SELL: (
+        ("below", _LIMIT_LIKE, -1166, "A limit order in a sell OCO must be above."),
+        ("below", _TAKE_PROFITS, -1199, "A take profit order in a sell OCO must be above."),
+        ("above", _STOP_LOSSES, -1197, "A stop loss order in a sell OCO must be below."),
+    ),
+}
+
+
+def check_oco_leg_kinds(side: Side, above: OrderType, below: OrderType) -> None:
+    """Which kind of order each leg of an OCO pair may be (rest-api.md, New Order list -
+    OCO: "One of the orders must be a LIMIT_MAKER/TAKE_PROFIT/TAKE_PROFIT_LIMIT order and the
+    other must be STOP_LOSS or STOP_LOSS_LIMIT order", and its price restrictions: a BUY's
+    stop loss is above the market, its limit / take profit below; a SELL's the other way).
+
+    Raises:
+        SimError: errors.md's codes for each breach: -1168 "At least one OCO order must be
+            contingent." (two LIMIT_MAKER legs); -1165 / -1166 a limit leg on the wrong side,
+            -1196 / -1197 a stop loss leg, -1198 / -1199 a take profit leg (BUY / SELL).
+    """
+    if above in _LIMIT_LIKE and below in _LIMIT_LIKE:
+        raise errors.SimError(-1168, "At least one OCO order must be contingent.")
+    for role, kinds, code, msg in _OCO_MISPLACED[side]:
+        if (above if role == "above" else below) in kinds:
+            raise errors.SimError(code, msg)
 
 
 class SimList:

@@ -49,12 +49,16 @@ class ServerOptions(msgspec.Struct, kw_only=True):
 
     faults: FaultConfig | None = None
     ping_interval: float = 20.0
+    # A connection whose pong is this late is closed (web-socket-api.md, General API Information).
+    pong_timeout: float = 60.0
     max_connection_age: float = 86400.0
     request_weight_per_minute: int = 6000
     orders_per_10s: int = 50
     orders_per_day: int = 160000
     ban_after_429s: int = 3
     raw_requests_per_5m: int = 300_000
+    # WebSocket connection attempts per IP per 5 minutes (API and streams; limits.py).
+    connections_per_5m: int = 300
     # Binance answers -1007 after processing a request for 10 s (web-socket-api.md, General API
     # Information); a TIMEOUT fault holds the answer this long (or until the client hangs up),
     # then -1007.
@@ -65,6 +69,13 @@ class ServerOptions(msgspec.Struct, kw_only=True):
     # falls this far behind is disconnected (web-socket-streams.md, WebSocket Limits), so
     # memory stays flat.
     stream_queue_frames: int = 10_000
+    # User Data Stream subscriptions of one WebSocket API connection: at most this many active,
+    # and this many over its lifetime (web-socket-api.md, User Data Stream subscription, Limits).
+    max_user_data_subscriptions: int = 1000
+    max_subscription_ids: int = 65535
+    # Streams one market stream connection may listen to (web-socket-streams.md, WebSocket
+    # Limits).
+    max_streams_per_connection: int = 1024
     # SO_SNDBUF of market stream sockets (None: the OS default); smaller makes a stalled
     # reader's queue fill, and the reader be cut off, sooner.
     stream_socket_send_buffer: int | None = None
@@ -110,6 +121,7 @@ class ServerState:
                 orders_per_day=options.orders_per_day,
                 ban_after_429s=options.ban_after_429s,
                 raw_requests_per_5m=options.raw_requests_per_5m,
+                connections_per_5m=options.connections_per_5m,
             ),
             clock,
         )

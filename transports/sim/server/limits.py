@@ -14,8 +14,14 @@ Rules (rest-api.md, LIMITS):
   the DAY count is exceeded the SECOND count no longer grows (since 2025-04). A fill during
   the placement itself (a taker) is taken back after the order is counted: +1 then -1, as
   faqs/order_count_decrement.md, Example 1 shows (MARKET order D: 3, then 2).
+- WebSocket connections (API and streams): 300 attempts per IP per 5 minutes (web-socket-api.md,
+  Connection limits; web-socket-streams.md, WebSocket Limits); past it the upgrade is refused
+  with 429 ``-1034`` (errors.md, -1034 TOO_MANY_CONNECTIONS, "Too many connection attempts
+  from IP"; the status and the interval's spelling are UNVERIFIED).
 - A client that keeps sending after ``ban_after_429s`` 429s is banned: HTTP 418 with
-  ``Retry-After``; bans start at 2 minutes and double for a repeat offender.
+  ``Retry-After``; bans start at 2 minutes and double for a repeat offender, up to 3 days
+  ("IP bans are tracked and scale in duration for repeat offenders, from 2 minutes to 3 days",
+  rest-api.md, LIMITS).
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ MINUTE_MS = 60_000
 TEN_SECONDS_MS = 10_000
 DAY_MS = 86_400_000
 FIRST_BAN_MS = 120_000
+LONGEST_BAN_MS = 3 * 86_400_000
 FIVE_MINUTES_MS = 300_000
 
 
@@ -39,6 +46,7 @@ class Limits:
 
     __slots__ = (
         "ban_after_429s",
+        "connections_per_5m",
         "orders_per_10s",
         "orders_per_day",
         "raw_requests_per_5m",
@@ -53,8 +61,10 @@ class Limits:
         orders_per_day: int = 160_000,
         ban_after_429s: int = 3,
         raw_requests_per_5m: int = 300_000,
+        connections_per_5m: int = 300,
     ) -> None:
         self.raw_requests_per_5m = raw_requests_per_5m
+        self.connections_per_5m = connections_per_5m
         self.weight_per_minute = weight_per_minute
         self.orders_per_10s = orders_per_10s
         self.orders_per_day = orders_per_day
@@ -79,14 +89,19 @@ class _Bucket:
 
 
 class _Ip:
-    __slots__ = ("ban_ms", "banned_until", "raw", "strikes", "weight")
+    __slots__ = ("ban_ms", "banned_until", "connections", "raw", "strikes", "weight")
 
     def __init__(self) -> None:
         self.weight = _Bucket()
         self.raw = _Bucket()
+        self.connections = _Bucket()
         self.strikes = 0
         self.banned_until = 0
         self.ban_ms = FIRST_BAN_MS
+
+
+def _window_end(now: int, size: int) -> int:
+    return (now // size + 1) * size
 
 
 def _seconds_left(now: int, size: int) -> int:
@@ -132,7 +147,7 @@ class RateLimiter:
 
     def _ban(self, state: _Ip, now: int) -> ApiError:
         state.banned_until = now + state.ban_ms
-        state.ban_ms *= 2
+        state.ban_ms = min(state.ban_ms * 2, LONGEST_BAN_MS)
         state.strikes = 0
         return self._banned(state, now)
 
@@ -145,6 +160,7 @@ class RateLimiter:
             "Please use WebSocket Streams for live updates to avoid bans.",
             418,
             retry_after=max(1, -(-(until - now) // 1000)),
+            until_ms=until,
         )
 
     def charge(self, ip: str, weight: int) -> None:
@@ -171,6 +187,7 @@ class RateLimiter:
                     "5 MINUTE.",
                     429,
                     retry_after=_seconds_left(now, FIVE_MINUTES_MS),
+                    until_ms=_window_end(now, FIVE_MINUTES_MS),
                 ),
             )
         used = state.weight.current(now, MINUTE_MS) + weight
@@ -187,17 +204,39 @@ class RateLimiter:
                     "polling the API.",
                     429,
                     retry_after=_seconds_left(now, MINUTE_MS),
+                    until_ms=_window_end(now, MINUTE_MS),
                 ),
             )
         state.strikes = 0
+
+    def connect(self, ip: str) -> None:
+        """Count one WebSocket connection attempt from ``ip``.
+
+        Raises:
+            ApiError: 429 ``-1034`` past the attempts allowed in the 5 minutes.
+        """
+        now = self.clock()
+        bucket = self._ip(ip).connections
+        bucket.count = bucket.current(now, FIVE_MINUTES_MS) + 1
+        limit = self.limits.connections_per_5m
+        if bucket.count > limit:
+            raise ApiError(
+                -1034,
+                f"Too many connection attempts from IP; current limit is {limit} per '5 MINUTE'.",
+                429,
+                retry_after=_seconds_left(now, FIVE_MINUTES_MS),
+                until_ms=_window_end(now, FIVE_MINUTES_MS),
+            )
 
     def refund(self, ip: str, weight: int) -> None:
         """Give back weight of a request that turned out free (a successful order/cancel)."""
         bucket = self._ip(ip).weight
         bucket.count = max(0, bucket.current(self.clock(), MINUTE_MS) - weight)
 
-    def too_many_orders(self, ip: str, limit: int, interval: str, retry_after: int) -> ApiError:
-        """A 429 ``-1015`` for ``ip`` (counted towards a ban)."""
+    def too_many_orders(
+        self, ip: str, limit: int, interval: str, retry_after: int, until_ms: int | None = None
+    ) -> ApiError:
+        """A 429 ``-1015`` for ``ip`` (counted towards a ban); ``until_ms``: the window's end."""
         now = self.clock()
         return self._strike(
             self._ip(ip),
@@ -207,6 +246,7 @@ class RateLimiter:
                 f"Too many new orders; current limit is {limit} orders per {interval}.",
                 429,
                 retry_after=retry_after,
+                until_ms=until_ms,
             ),
         )
 
@@ -220,10 +260,14 @@ class RateLimiter:
         ten, day = self._order_buckets(account)
         if day.current(now, DAY_MS) >= self.limits.orders_per_day:
             limit = self.limits.orders_per_day
-            raise self.too_many_orders(ip, limit, "1 DAY", _seconds_left(now, DAY_MS))
+            raise self.too_many_orders(
+                ip, limit, "1 DAY", _seconds_left(now, DAY_MS), _window_end(now, DAY_MS)
+            )
         if ten.current(now, TEN_SECONDS_MS) >= self.limits.orders_per_10s:
             limit = self.limits.orders_per_10s
-            raise self.too_many_orders(ip, limit, "10 SECOND", _seconds_left(now, TEN_SECONDS_MS))
+            left = _seconds_left(now, TEN_SECONDS_MS)
+            end = _window_end(now, TEN_SECONDS_MS)
+            raise self.too_many_orders(ip, limit, "10 SECOND", left, end)
 
     def count_order(self, account: str) -> None:
         now = self.clock()

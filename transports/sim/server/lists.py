@@ -98,6 +98,12 @@ def _leg(state: ServerState, params: Params, prefix: str, symbol: str, **shared:
             values[_single_name(field)] = raw
     if "type" not in values:
         raise mandatory_missing(prefix + "Type")
+    if "quantity" not in values and values["type"] == "MARKET":
+        # A leg's own quantity is mandatory (rest-api.md, New Order list - OTO / OTOCO:
+        # workingQuantity, pendingQuantity "YES"; a pending MARKET order "using
+        # quoteOrderQty" is "not supported"): not the single order's "'quantity' or
+        # 'quoteOrderQty'" choice.
+        raise mandatory_missing(prefix + "Quantity")
     try:
         order = new_order_from_params(Params(values, ip=params.ip), state.symbols)
     except SimError as exc:
@@ -435,3 +441,5 @@ def add_list_methods(api: type[WsApi], operations: tuple[ListOperation, ...] = (
             api._WEIGHTS[op.ws_method] = op.weight
             if op.free_on_success:
                 api._FREE_ON_SUCCESS.add(op.ws_method)
+            if op.placement:
+                api._PLACEMENTS.add(op.ws_method)

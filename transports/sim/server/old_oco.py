@@ -105,7 +105,14 @@ def _old_oco(state: ServerState, params: Params, account: str) -> object:
     above, below = (stop, limit) if buy else (limit, stop)
     params.finish()
     request = NewOco(side=side, quantity=quantity, above=above, below=below, **head)
-    return _place(state, params, account, request)
+    try:
+        return _place(state, params, account, request)
+    except SimError as exc:
+        # -1160 names the leg's iceberg parameter (errors.md, -1160: "Parameter '%s' is not
+        # supported if ..."); here that is the stop leg's, the only one with a time in force.
+        exc.msg = exc.msg.replace(f"'{stop_role}IcebergQty'", "'stopIcebergQty'")
+        exc.args = (f"Binance error {exc.code}: {exc.msg}",)
+        raise
 
 
 # rest-api.md, New OCO - Deprecated: weight 1; web-socket-api.md: method orderList.place.

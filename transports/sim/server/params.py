@@ -91,14 +91,23 @@ _TAKES_TIF = frozenset({OrderType.LIMIT, OrderType.STOP_LOSS_LIMIT, OrderType.TA
 class ApiError(SimError):
     """A refusal as Binance words it: ``{"code", "msg"}`` plus the HTTP status to answer with.
 
-    ``retry_after`` (seconds) goes to the ``Retry-After`` header of a 429/418 (rest-api.md, LIMITS).
+    ``retry_after`` (seconds) goes to the ``Retry-After`` header of a 429/418 (rest-api.md,
+    LIMITS); ``until_ms``, the instant it counts to, to the WebSocket API's ``retryAfter``
+    (web-socket-api.md, IP limits).
     """
 
     def __init__(
-        self, code: int, msg: str, http_status: int = 400, *, retry_after: int | None = None
+        self,
+        code: int,
+        msg: str,
+        http_status: int = 400,
+        *,
+        retry_after: int | None = None,
+        until_ms: int | None = None,
     ) -> None:
         super().__init__(code, msg, http_status)
         self.retry_after = retry_after
+        self.until_ms = until_ms
 
 
 def mandatory_missing(name: str) -> ApiError:

@@ -31,6 +31,7 @@ from oms.wire.rest import CommissionRates, SymbolInfo
 from transports.sim.errors import SimError
 from transports.sim.faults import RequestFault
 from transports.sim.server.core import FaultAfterExecutionError, ServerState
+from transports.sim.server.handshake import bad_time_unit, rest_accepts_json, sbe_not_acceptable
 from transports.sim.server.params import (
     ApiError,
     Params,
@@ -337,6 +338,8 @@ def _read_body(request: web.Request) -> Awaitable[bytes]:
 
 
 async def _serve(request: web.Request, endpoint: Endpoint) -> web.StreamResponse:
+    if not rest_accepts_json(request.headers.get("Accept")):
+        return sbe_not_acceptable()  # faqs/sbe_faq.md: no SBE here (handshake.py)
     state = request.app[STATE_KEY]
     ip = request.remote or "unknown"
     headers: dict[str, str] = {}
@@ -352,7 +355,7 @@ async def _serve(request: web.Request, endpoint: Endpoint) -> web.StreamResponse
             account = state.authenticate_rest(api_key, params, query, body)
         micros = parse_time_unit(request.headers.get("X-MBX-TIME-UNIT"))
         if micros is None:
-            raise ApiError(-1100, "Invalid value for header X-MBX-TIME-UNIT.")
+            raise bad_time_unit()  # errors.md, -1194 INVALID_TIME_UNIT
         result = endpoint.handler(state, params, account)
         if endpoint.free_on_success:
             state.limiter.refund(ip, weight)

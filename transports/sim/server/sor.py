@@ -118,5 +118,6 @@ def add_sor_methods(api: type[WsApi]) -> None:
     api._METHODS["sor.order.place"] = _ws_place
     api._WEIGHTS["sor.order.place"] = 1
     api._FREE_ON_SUCCESS.add("sor.order.place")
+    api._PLACEMENTS.add("sor.order.place")
     api._METHODS["sor.order.test"] = _ws_test
     account_calls.WS_WEIGHTS["sor.order.test"] = _test_weight

@@ -20,9 +20,11 @@ Rules (web-socket-streams.md):
   stream's last array (the first array holds every symbol); nothing changed, nothing is sent.
   A kline stream pushes its current kline every tick of a second, also before the symbol's
   first trade (a kline at the reference price, no trade).
-- Limits ("WebSocket Limits"): more than 5 incoming messages a second closes the connection;
-  at most 1024 streams per connection; a connection lives ``max_connection_age`` (24 h); a
-  ping frame every ``ping_interval``. A subscriber that stops reading is disconnected once its
+- Limits ("WebSocket Limits"): more than 5 incoming messages a second (text, ping and pong
+  frames) closes the connection;
+  at most 1024 streams per connection (``max_streams_per_connection``); a connection lives
+  ``max_connection_age`` (24 h); a ping frame every ``ping_interval``, a pong due within
+  ``pong_timeout``. A subscriber that stops reading is disconnected once its
   bounded send queue (``stream_queue_frames``) is full, so the server's memory stays flat.
 - Before the server shuts down every connection gets ``serverShutdown`` ("Server Shutdown").
 """
@@ -44,6 +46,7 @@ import orjson
 from aiohttp import WSMsgType, web
 
 from oms.wire.enums import Side
+from transports.sim.errors import SimError
 from transports.sim.market_data import (
     INTERVALS,
     KlineBucket,
@@ -53,6 +56,8 @@ from transports.sim.market_data import (
     interval_open,
 )
 from transports.sim.server.core import ServerState
+from transports.sim.server.envelope import valid_id
+from transports.sim.server.handshake import BinanceWebSocket, error_response, time_unit_refusal
 from transports.sim.server.market import (
     agg_body,
     d8,
@@ -62,12 +67,12 @@ from transports.sim.server.market import (
     ticker_event,
 )
 from transports.sim.server.outbox import Outbox, text_frame
+from transports.sim.server.stream_control import bad_json, missing_method, unknown_variant
 from transports.sim.server.time_unit import micro, parse_time_unit
 from transports.wire import encode_json
 
 __all__ = ["StreamHub", "add_stream_routes"]
 
-_MAX_STREAMS = 1024
 _MAX_INCOMING_PER_SECOND = 5
 _TICK = 0.1
 # ``blockTrade`` and ``referencePrice`` (web-socket-streams.md, Block Trade Streams, Reference
@@ -175,12 +180,17 @@ class StreamHub:
     async def shutdown(self, grace: float = 0.0) -> None:
         """``serverShutdown`` to every connection, closed at once or ``grace`` seconds later
         (web-socket-streams.md, Server Shutdown: the server "is about to shut down")."""
-        event = {"e": "serverShutdown", "E": self.state.clock()}
-        raw = encode_json(event)
-        combined = encode_json({"stream": "!serverShutdown", "data": event})
+        now = self.state.clock()
+        frames = {}
+        # timeUnit=MICROSECOND: the event's time too (web-socket-streams.md, General WSS
+        # information: "All time and timestamp related fields").
+        for micros, stamp in ((False, now), (True, now * 1000)):
+            event = {"e": "serverShutdown", "E": stamp}
+            frames[micros, False] = encode_json(event)
+            frames[micros, True] = encode_json({"stream": "!serverShutdown", "data": event})
         loop = asyncio.get_running_loop()
         for conn in list(self.connections):
-            conn.send(combined if conn.combined else raw)
+            conn.send(frames[conn.micros, conn.combined])
             if grace > 0:
                 loop.call_later(grace, conn.close_after_queue)
             else:
@@ -471,17 +481,23 @@ class StreamHub:
         else:
             names = [n for n in request.match_info.get("streams", "").split("/") if n]
         options = self.state.options
-        if parse_time_unit(request.query.get("timeUnit")) is None:
-            body = encode_json({"code": -1100, "msg": "Invalid value for parameter 'timeUnit'."})
-            return web.Response(status=400, body=body, content_type="application/json")
-        if len(names) > _MAX_STREAMS:
+        refused = time_unit_refusal(request.query.get("timeUnit"))
+        if refused is not None:
+            return refused
+        try:
+            self.state.limiter.connect(request.remote or "unknown")  # WebSocket Limits
+        except SimError as exc:
+            return error_response(exc)
+        if len(names) > options.max_streams_per_connection:
             body = encode_json({"code": -1121, "msg": "Invalid symbol."})
             return web.Response(status=400, body=body, content_type="application/json")
         # A name in the URL that is no stream subscribes nothing, but the connection opens, as
         # on Binance: ccxt opens ``/ws/0`` (a connection index) and then sends SUBSCRIBE
         # ("Live Subscribing/Unsubscribing to streams"); only SUBSCRIBE validates names.
         names = [n for n in names if self.valid(n)]
-        ws = web.WebSocketResponse(heartbeat=options.ping_interval, autoping=True)
+        # Pings and pongs are seen here, not answered by aiohttp: they count towards the
+        # 5 messages a second (web-socket-streams.md, WebSocket Limits).
+        ws = BinanceWebSocket(options.ping_interval, options.pong_timeout, autoping=False)
         await ws.prepare(request)
         _limit_send_buffer(request, options.stream_socket_send_buffer)
         conn = StreamConn(ws, request, combined=combined, queue_frames=options.stream_queue_frames)
@@ -492,11 +508,16 @@ class StreamHub:
         expiry = loop.call_later(options.max_connection_age, conn.close_after_queue)
         try:
             async for message in ws:
-                if message.type is WSMsgType.TEXT:
-                    if not self._within_rate(conn, loop.time()):
-                        conn.close_after_queue()
-                        break
+                kind = message.type
+                if kind not in _COUNTED:
+                    continue
+                if not self._within_rate(conn, loop.time()):
+                    conn.close_after_queue()
+                    break
+                if kind is WSMsgType.TEXT:
                     conn.send(encode_json(self.control(conn, message.data)))
+                elif kind is WSMsgType.PING:
+                    await ws.pong(message.data)  # "a copy of ping's payload"
         finally:
             expiry.cancel()
             self.forget(conn)
@@ -517,15 +538,18 @@ class StreamHub:
         """The answer to one SUBSCRIBE / UNSUBSCRIBE / ... frame ("Live Subscribing")."""
         try:
             frame = json.loads(text)
+        except ValueError as exc:
+            return _error(3, bad_json(text, exc), None)
+        except RecursionError:
+            return _error(3, bad_json(text, ValueError()), None)
+        try:
             orjson.dumps(frame)  # lone surrogates and absurd nesting cannot be echoed
-        except (ValueError, TypeError, RecursionError):
-            return _error(3, "Invalid JSON: expected value at line 1 column 1", None)
+        except TypeError:
+            return _error(3, bad_json(text, ValueError()), None)
         if not isinstance(frame, dict):
             return _error(2, "Invalid request: expected an object", None)
         request_id = frame.get("id")
-        if not (request_id is None or isinstance(request_id, int | str)) or isinstance(
-            request_id, bool
-        ):
+        if "id" not in frame or not valid_id(request_id):
             return _error(2, "Invalid request: request ID must be an unsigned integer", None)
         method = frame.get("method")
         params = frame.get("params", [])
@@ -536,7 +560,8 @@ class StreamHub:
             if len(names) != len(params) or not all(self.valid(n) for n in names):
                 return _error(2, "Invalid request: invalid stream name", request_id)
             if method == "SUBSCRIBE":
-                if len(set(conn.streams) | set(names)) > _MAX_STREAMS:
+                limit = self.state.options.max_streams_per_connection
+                if len(set(conn.streams) | set(names)) > limit:
                     return _error(2, "Invalid request: too many streams", request_id)
                 self.subscribe(conn, names)
             else:
@@ -546,14 +571,9 @@ class StreamHub:
             return {"result": list(conn.streams), "id": request_id}
         if method in ("SET_PROPERTY", "GET_PROPERTY"):
             return self._property(conn, method, params, request_id)
-        if method is None:
-            return _error(2, "Invalid request: missing field `method`", request_id)
-        return _error(
-            2,
-            f"Invalid request: unknown variant {method}, expected one of `SUBSCRIBE`, "
-            "`UNSUBSCRIBE`, `LIST_SUBSCRIPTIONS`, `SET_PROPERTY`, `GET_PROPERTY`",
-            request_id,
-        )
+        if "method" not in frame:
+            return _error(2, missing_method(text), request_id)
+        return _error(2, unknown_variant(text, method), request_id)
 
     def _property(
         self, conn: StreamConn, method: str, params: list[Any], request_id: object
@@ -568,6 +588,11 @@ class StreamHub:
             return _error(1, "Invalid value type: expected Boolean", request_id)
         conn.combined = params[1]
         return {"result": None, "id": request_id}
+
+
+# web-socket-streams.md, WebSocket Limits: "A message is considered: A PING frame, A PONG frame,
+# A JSON controlled message".
+_COUNTED = frozenset({WSMsgType.TEXT, WSMsgType.PING, WSMsgType.PONG})
 
 
 def _raw_query_value(request: web.Request, name: str) -> str:

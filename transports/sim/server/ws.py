@@ -4,21 +4,28 @@ Rules (rest-api.md, General API Information, rest-api.md, Request Security, user
 Order Update, errors.md, rest-api.md, LIMITS):
 - A request is ``{"id", "method", "params"}``; the answer is ``{"id", "status", "result"}``
   or ``{"id", "status", "error": {"code", "msg"[, "data"]}}``, with ``rateLimits`` unless
-  the connection or the request said ``returnRateLimits=false``.
+  the connection or the request said ``returnRateLimits=false``. Malformed frames, bad ids
+  and non-object params are refused by ``envelope.py`` (-1135, no ``rateLimits``); a refused
+  placement's answer also carries the ORDERS counts (web-socket-api.md, Response format).
+- The upgrade is refused (``handshake.py``) for a bad ``timeUnit`` (-1194), SBE
+  (``responseFormat=sbe``: not enabled), and an IP over its connection attempts, over its
+  weight or banned; a 418 answer closes the connection (web-socket-api.md, IP limits).
 - Signing follows the WebSocket rule: params sorted by name, ``k=v&...``, not percent-encoded,
   over the values *as sent* (numbers keep their JSON text). ``session.logon`` takes Ed25519
-  keys only; after it, requests may omit ``apiKey`` and ``signature``.
+  keys only (another key's logon is -1022); after it, requests may omit ``apiKey`` and
+  ``signature``, and an explicit pair overrides the session for that request.
 - User data: ``userDataStream.subscribe`` (after logon) or ``.subscribe.signature`` (any
-  key type); at most one subscription per account per connection; events are pushed as
-  ``{"subscriptionId": N, "event": {...}}`` in the order the exchange produced them, each
-  action's events as one batch through the account's ``FaultInjector`` when faults are on.
-  A dropped connection loses its events: nothing is ever replayed.
+  key type); at most one subscription per account per connection, 1,000 active and 65,535
+  over the connection's life (web-socket-api.md, User Data Stream subscription); events are
+  pushed as ``{"subscriptionId": N, "event": {...}}`` in the order the exchange produced
+  them, each action's events as one batch through the account's ``FaultInjector`` when
+  faults are on. A dropped connection loses its events: nothing is ever replayed.
 - The hub is the exchange's audience: an account's events are built only while a
   connection is subscribed to it (or faults are on: the injectors then see every event,
   as they always did), so an order nobody listens to costs no reports and no flush.
-- A ping frame every ``ping_interval``; the connection is closed after
-  ``max_connection_age``; ``{"event": {"e": "serverShutdown", ...}}`` goes to every
-  connection before the server shuts down.
+- A ping frame every ``ping_interval``, a pong due within ``pong_timeout``; the connection is
+  closed after ``max_connection_age``; ``{"event": {"e": "serverShutdown", ...}}`` goes to
+  every connection before the server shuts down.
 - One writer task per connection sends every frame, so responses and events never
   interleave mid-frame and keep their order.
 """
@@ -27,7 +34,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import threading
 from collections import defaultdict
 from collections.abc import Callable
@@ -42,8 +48,15 @@ from oms.wire.events import EventStreamTerminated, ServerShutdown, UserDataEvent
 from transports.sim.errors import SimError
 from transports.sim.faults import FaultInjector, RequestFault
 from transports.sim.server import account as account_calls
-from transports.sim.server.auth import Credential
+from transports.sim.server.auth import Credential, bad_signature
 from transports.sim.server.core import FaultAfterExecutionError, ServerState, per_account_faults
+from transports.sim.server.envelope import EnvelopeError, read_envelope
+from transports.sim.server.handshake import (
+    BinanceWebSocket,
+    error_response,
+    time_unit_refusal,
+    ws_format_refusal,
+)
 from transports.sim.server.outbox import Outbox
 from transports.sim.server.params import (
     ApiError,
@@ -70,9 +83,8 @@ _TIMEOUT_MSG = (
 _MALFORMED = "A mandatory parameter was not sent, was empty/null, or malformed."
 _UNKNOWN_MSG = "An unknown error occurred while processing the request."
 _UNAUTHORIZED = "You are not authorized to execute this request."
-# Numbers keep their JSON text (the signature is over the values as sent); made once, as
-# ``json.loads(text, parse_float=str)`` would build a decoder per frame.
-_FRAME_DECODER = json.JSONDecoder(parse_float=str)
+# Refusals that came before the request's account was known: no ORDERS counts in the answer.
+_NOT_AUTHENTICATED = frozenset({-1002, -1003, -1021, -1022, -2014, -2015})
 _REMOVED = frozenset({"userDataStream.start", "userDataStream.ping", "userDataStream.stop"})
 
 
@@ -94,6 +106,8 @@ class Connection(Outbox):
         self.subscriptions: dict[int, tuple[str, bool]] = {}
         self.next_subscription = 0
         self.writer: asyncio.Task[None] | None = None
+        # Set by a 418 answer: the connection is closed once that answer is sent.
+        self.banned = False
 
     def send_event(self, subscription: int, event: bytes) -> None:
         if self.micros:
@@ -213,11 +227,14 @@ class EventHub:
         Information): at once, or ``grace`` seconds later, the connection serving meanwhile
         (web-socket-api.md, Server Shutdown: sent when the server "is about to shut down";
         "establish a new connection as soon as possible to prevent interruption")."""
-        frame = b'{"event":%s}' % encode_json(ServerShutdown(event_time=self.state.clock()))
+        now = self.state.clock()
+        frame = b'{"event":%s}' % encode_json(ServerShutdown(event_time=now))
+        # timeUnit=MICROSECOND: the event's time too (web-socket-api.md, General API Information).
+        frame_us = b'{"event":%s}' % encode_json(ServerShutdown(event_time=now * 1000))
         writers = []
         loop = asyncio.get_running_loop()
         for conn in list(self.connections):
-            conn.send(frame)
+            conn.send(frame_us if conn.micros else frame)
             if grace > 0:
                 loop.call_later(grace, conn.close_after_queue)
                 continue
@@ -245,15 +262,19 @@ class WsApi:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         state = self.state
-        if parse_time_unit(request.query.get("timeUnit")) is None:
-            body = encode_json({"code": -1100, "msg": "Invalid value for parameter 'timeUnit'."})
-            return web.Response(status=400, body=body, content_type="application/json")
-        ws = web.WebSocketResponse(heartbeat=state.options.ping_interval, autoping=True)
+        refused = time_unit_refusal(request.query.get("timeUnit")) or ws_format_refusal(request)
+        if refused is not None:
+            return refused
+        try:
+            # web-socket-api.md, IP limits: connecting to the WebSocket API costs 2 weight
+            # (handshake.py: an IP past its limit, or banned, is refused).
+            state.limiter.connect(request.remote or "unknown")
+            state.limiter.charge(request.remote or "unknown", _SESSION_WEIGHT)
+        except SimError as exc:
+            return error_response(exc)
+        ws = BinanceWebSocket(state.options.ping_interval, state.options.pong_timeout)
         await ws.prepare(request)
         conn = Connection(ws, request, state.clock(), state.options.stream_queue_frames)
-        # web-socket-api.md, IP limits: connecting to the WebSocket API costs 2 weight.
-        with contextlib.suppress(SimError):
-            state.limiter.charge(conn.ip, _SESSION_WEIGHT)
         self.hub.connections.add(conn)
         conn.writer = writer = asyncio.create_task(conn.write_loop())
         loop = asyncio.get_running_loop()
@@ -264,6 +285,8 @@ class WsApi:
                     answer = self.answer(conn, message.data)
                     if answer is not None:
                         conn.send(answer)
+                    if conn.banned:
+                        break
         finally:
             expiry.cancel()
             self.hub.forget(conn)
@@ -328,7 +351,12 @@ class WsApi:
         return encode_json(frame)
 
     def _error(
-        self, conn: Connection, request_id: object, exc: SimError, rate_limits: bool
+        self,
+        conn: Connection,
+        request_id: object,
+        exc: SimError,
+        rate_limits: bool,
+        account: str | None = None,
     ) -> bytes:
         error: dict[str, object] = {"code": exc.code, "msg": exc.msg}
         data = getattr(exc, "data", None)
@@ -336,37 +364,39 @@ class WsApi:
             error["data"] = data
         retry_after = getattr(exc, "retry_after", None)
         if retry_after is not None:
+            # web-socket-api.md, IP limits: "retryAfter field indicates the timestamp when the
+            # ban will be lifted" (418), or when to retry (429): the limiter's own instant.
             now = self.state.clock()
-            error["data"] = {"serverTime": now, "retryAfter": now + retry_after * 1000}
+            until = getattr(exc, "until_ms", None) or now + retry_after * 1000
+            scale = 1000 if conn.micros else 1  # timeUnit=MICROSECOND: these are times too
+            error["data"] = {"serverTime": now * scale, "retryAfter": until * scale}
         return self._frame(
-            conn, request_id, exc.http_status, "error", error, rate_limits=rate_limits
+            conn,
+            request_id,
+            exc.http_status,
+            "error",
+            error,
+            account=account,
+            orders=account is not None,
+            rate_limits=rate_limits,
         )
 
     def answer(self, conn: Connection, text: str) -> bytes | None:
         """The response frame to one request frame (None: the answer is withheld)."""
         try:
-            frame = _FRAME_DECODER.decode(text)
-            # A frame nested past the encoder's depth or carrying a lone surrogate could
-            # not be answered (its id echoed) nor signed: refuse it like malformed JSON.
-            orjson.dumps(frame)
-        except (ValueError, RecursionError, TypeError):
-            frame = None
-        if not isinstance(frame, dict):
-            # The connection's returnRateLimits holds for every answer (web-socket-api.md,
-            # Rate limits: "?returnRateLimits=false" in the connection URL).
-            malformed = ApiError(-1102, "Malformed request frame.")
-            return self._error(conn, None, malformed, conn.return_rate_limits)
-        request_id = frame.get("id")
-        method = frame.get("method")
-        raw_params = frame.get("params") or {}
+            envelope = read_envelope(text)
+        except EnvelopeError as exc:
+            # Refused before it was weighed: no rateLimits (envelope.py).
+            return self._error(conn, exc.request_id, exc, False)
+        request_id, method = envelope.request_id, envelope.method
         try:
-            if not isinstance(method, str) or not isinstance(raw_params, dict):
+            if not isinstance(method, str):
                 raise ApiError(
                     -1102, "A mandatory parameter was not sent, was empty/null, or malformed."
                 )
             values = {
                 k: v if type(v) is str else _stringify(v)
-                for k, v in raw_params.items()
+                for k, v in envelope.params.items()
                 if v is not None
             }
         except SimError as exc:
@@ -380,7 +410,7 @@ class WsApi:
         except FaultAfterExecutionError as exc:
             return self._misbehave(conn, request_id, exc.fault, rate_limits)
         except SimError as exc:
-            return self._error(conn, request_id, exc, rate_limits)
+            return self._refusal(conn, request_id, (method, params), exc, rate_limits)
         return self._frame(
             conn,
             request_id,
@@ -391,6 +421,38 @@ class WsApi:
             orders=orders,
             rate_limits=rate_limits,
         )
+
+    def _refusal(
+        self,
+        conn: Connection,
+        request_id: object,
+        request: tuple[str, Params],
+        exc: SimError,
+        rate_limits: bool,
+    ) -> bytes:
+        """The error answer to a request that was read; a ban also ends the connection
+        (web-socket-api.md, IP limits: "Repeatedly violating rate limits ... will result in
+        an automated IP ban and you will be disconnected")."""
+        if exc.http_status == 418:
+            conn.banned = True
+        account = self._placing_account(conn, *request, exc)
+        return self._error(conn, request_id, exc, rate_limits, account)
+
+    def _placing_account(
+        self, conn: Connection, method: str, params: Params, exc: SimError
+    ) -> str | None:
+        """The account of a refused placement that got past authentication: its answer carries
+        the ORDERS counts too, as the documented failed ``order.place`` does (web-socket-api.md,
+        Response format, "Example of failed response")."""
+        if exc.code in _NOT_AUTHENTICATED or method.removeprefix("v3/") not in self._PLACEMENTS:
+            return None
+        api_key = params.sent.get("apiKey")
+        if api_key is None:
+            return conn.session.account if conn.session is not None else None
+        try:
+            return self.state.keys.lookup(api_key).account
+        except SimError:
+            return None
 
     def _misbehave(
         self, conn: Connection, request_id: object, fault: RequestFault, rate_limits: bool
@@ -429,7 +491,8 @@ class WsApi:
             )
         handler = self._METHODS.get(method)
         if handler is None:
-            raise ApiError(-1020, f"This operation is not supported. (Unknown method '{method}'.)")
+            # errors.md, -1020 UNSUPPORTED_OPERATION, its documented text.
+            raise ApiError(-1020, "This operation is not supported.")
         dynamic = account_calls.WS_WEIGHTS.get(method)
         weight = dynamic(params) if dynamic else self._WEIGHTS.get(method, _SESSION_WEIGHT)
         state.limiter.charge(conn.ip, weight)
@@ -460,13 +523,11 @@ class WsApi:
         credential = self.state.authenticate_ws(params, values, None)
         params.finish()
         if not credential.is_ed25519:
-            # Logon accepts Ed25519 keys only (web-socket-api.md, Session Authentication); the exact
-            # code Binance uses is UNVERIFIED.
-            raise ApiError(
-                -1002,
-                f"{_UNAUTHORIZED} (session.logon needs an Ed25519 key.)",
-                401,
-            )
+            # "Only Ed25519 keys are supported for this feature" (web-socket-api.md, Session
+            # Authentication): Binance reads every logon signature as Ed25519, so a good HMAC or
+            # RSA signature is -1022 "Signature for this request is not valid." (what clients
+            # logging on with HMAC keys report; the documents name no code).
+            raise bad_signature()
         conn.session = credential
         conn.authorized_since = self.state.clock()
         return self._status(conn), credential.account, False
@@ -489,6 +550,20 @@ class WsApi:
     def _add_subscription(self, conn: Connection, account: str, by_logon: bool) -> dict[str, int]:
         if any(acc == account for acc, _ in conn.subscriptions.values()):
             raise ApiError(-2035, "User Data Stream subscription already active.")
+        # web-socket-api.md, User Data Stream subscription, Limits: 65,535 subscriptions over
+        # a session's lifetime, then -2042 until a new connection (errors.md, -2042
+        # MAXIMUM_SUBSCRIPTION_IDS); 1,000 active at once, "beyond this limit will result in an
+        # error" (the code is undocumented: -1191 TOO_MANY_SUBSCRIPTIONS's text, UNVERIFIED).
+        options = self.state.options
+        if conn.next_subscription >= options.max_subscription_ids:
+            raise ApiError(-2042, "Maximum subscription ID reached for this connection.")
+        if len(conn.subscriptions) >= options.max_user_data_subscriptions:
+            limit = options.max_user_data_subscriptions
+            raise ApiError(
+                -1191,
+                f"Too many subscriptions. Connection may create up to '{limit}' subscriptions "
+                "at a time.",
+            )
         subscription = conn.next_subscription
         conn.next_subscription += 1
         conn.subscriptions[subscription] = (account, by_logon)
@@ -504,11 +579,9 @@ class WsApi:
     def _subscribe(self, conn: Connection, params: Params, values: dict[str, str]) -> Outcome:
         params.finish()
         if conn.session is None:
-            raise ApiError(
-                -1002,
-                f"{_UNAUTHORIZED} (Call session.logon first.)",
-                401,
-            )
+            # "requires an authenticated WebSocket connection" (web-socket-api.md, Subscribe to
+            # User Data Stream); errors.md, -1002 UNAUTHORIZED, its documented text.
+            raise ApiError(-1002, _UNAUTHORIZED, 401)
         account = conn.session.account
         return self._add_subscription(conn, account, True), account, False
 
@@ -574,6 +647,9 @@ class WsApi:
     # Successful placements and cancels weigh 0 since 2026-04-02 (CHANGELOG.md, 2026-03-27);
     # the list methods add themselves (lists.add_list_methods).
     _FREE_ON_SUCCESS: ClassVar[set[str]] = {"order.place", "order.cancel", "openOrders.cancelAll"}
+    # Methods that place orders (the list and SOR methods add themselves): a refused one's
+    # answer carries the ORDERS counts (``_placing_account``).
+    _PLACEMENTS: ClassVar[set[str]] = {"order.place"}
     # Weights as on REST (rest-api.md, LIMITS); the session and subscription methods weigh 2.
     _WEIGHTS: ClassVar[dict[str, int]] = {
         "ping": 1,
