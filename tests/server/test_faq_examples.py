@@ -4,10 +4,10 @@ Each test sets up the book and account state the FAQ describes, sends the FAQ's 
 asserts its outcome exactly (faqs/stp_faq.md, faqs/market_orders_faq.md,
 faqs/trailing-stop-faq.md, faqs/order_amend_keep_priority.md, faqs/order_count_decrement.md,
 faqs/commission_faq.md, faqs/sor_faq.md), and that what is not simulated is refused as
-Binance refuses it (faqs/pegged_orders.md, faqs/price_range_execution_rules.md). Absolute ids are not asserted: the FAQs' ids (orderId 0,
-preventedMatchId 0, ...) come from symbols with their own history; the relations between ids
-are. Where an FAQ is ambiguous the test says so (and docs/local-exchange-coverage.md, Binance's
-FAQ examples).
+Binance refuses it (faqs/pegged_orders.md, faqs/price_range_execution_rules.md). Absolute ids
+are not asserted: the FAQs' ids (orderId 0, preventedMatchId 0, ...) come from symbols with
+their own history; the relations between ids are. Where an FAQ is ambiguous the test says so
+(and docs/local-exchange-coverage.md, Binance's FAQ examples).
 """
 
 from __future__ import annotations
