@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from oms.app.failures import EXIT_IN_DOUBT, EXIT_USAGE, CliError
-from oms.app.render import Precision, fill_row, order_row
+from oms.app.render import Precision, average, fill_row, order_row
 from oms.errors import NoSuchOrder, OrderValidationError
 from oms.wire.enums import OrderType, Side, TimeInForce
 from oms.wire.money import show
@@ -129,10 +129,23 @@ async def dry_run(manager: Any, args: Any, symbol: str) -> list[dict[str, Any]]:
     rates = await manager.transport.test_order_rates(request)
     std = rates.standard_commission_for_order
     return [
+        {"check": "order", "result": _described(request, rules.quote_asset)},
         {"check": "order test", "result": "accepted (nothing was placed)"},
         {"check": "commission maker", "result": show(std.maker)},
         {"check": "commission taker", "result": show(std.taker)},
     ]
+
+
+def _described(order: Any, quote_asset: str) -> str:
+    """The order as it was tested, e.g. ``BUY LIMIT 0.01 BTCUSDT @ 60000 GTC``."""
+    if order.quantity is not None:
+        text = f"{order.side} {order.order_type} {show(order.quantity)} {order.symbol}"
+    else:
+        text = f"{order.side} {order.order_type} {order.symbol} for"
+        text += f" {show(order.quote_order_qty)} {quote_asset}"
+    if order.price is not None:
+        text += f" @ {show(order.price)} {order.time_in_force}"
+    return text
 
 
 async def cancel(manager: Any, args: Any, symbol: str, deadline_s: float) -> list[dict[str, Any]]:
@@ -178,13 +191,16 @@ async def query_order(manager: Any, args: Any, symbol: str) -> list[dict[str, An
     query = QueryOrder(symbol=symbol, order_id=args.order_id, orig_client_order_id=args.client_id)
     try:
         found = await manager.transport.get_order(query)
-    except NoSuchOrder:
+    except NoSuchOrder as exc:
+        # The exchange's words, not a conclusion: an order sent a moment ago may not be
+        # known yet (rest-api.md, Query order: -2013 "Order does not exist.").
         which = args.client_id or args.order_id
         raise CliError(
-            f"the exchange has no order {which} on {symbol}: it was never placed"
+            f"the exchange has no order {which} on {symbol} ({exc.code} {exc.msg}); one sent"
+            " moments ago may not be known yet: ask again in a few seconds"
         ) from None
     filled = found.executed_qty
-    avg = found.cummulative_quote_qty / filled if filled > 0 else None
+    avg = average(found.cummulative_quote_qty / filled) if filled > 0 else None
     return [
         {
             "symbol": found.symbol,

@@ -18,13 +18,14 @@ Rules:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
 import secrets
 import sys
-from collections.abc import Callable, Sequence
-from decimal import Decimal, InvalidOperation
+from collections.abc import Callable, Iterator, Sequence
+from decimal import Decimal
 from typing import Any, NoReturn
 
 from oms.app.failures import EXIT_IN_DOUBT, EXIT_USAGE, CliError
@@ -64,9 +65,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
+    from oms.app.loop import Terminated  # noqa: PLC0415
+
     try:
         result: int = args.run(args)
         return result
+    except Terminated:  # SIGTERM: everything was closed first (oms.app.loop)
+        return 143
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # output closed early (`oms orders | head`): not an error
@@ -87,7 +92,7 @@ def _configure_logging(args: argparse.Namespace) -> None:
     from oms.runtime.logs import configure_logging  # noqa: PLC0415
 
     try:
-        values = read_settings(getattr(args, "env_file", ".env"))
+        values = read_settings(getattr(args, "env_file", None))
     except CliError:
         values = dict(os.environ)  # the command reports the bad file itself, in one line
     configure_logging(
@@ -157,7 +162,7 @@ def _trading_commands(sub: Any) -> None:
 
     cancel = sub.add_parser("cancel", help="cancel an order by --order-id or --client-id")
     cancel.add_argument("symbol")
-    cancel.add_argument("--order-id", type=int)
+    cancel.add_argument("--order-id", type=_order_id)
     cancel.add_argument("--client-id")
     cancel.add_argument("--all", action="store_true", help="cancel every open order on SYMBOL")
     _common(cancel)
@@ -167,7 +172,7 @@ def _trading_commands(sub: Any) -> None:
 def _view_commands(sub: Any) -> None:
     order = sub.add_parser("order", help="ask the exchange about one order (e.g. one in doubt)")
     order.add_argument("symbol")
-    order.add_argument("--order-id", type=int)
+    order.add_argument("--order-id", type=_order_id)
     order.add_argument("--client-id")
     _common(order)
     order.set_defaults(run=_run_order_query)
@@ -222,7 +227,7 @@ def _tool_commands(sub: Any) -> None:
 def _common(p: argparse.ArgumentParser, *, offline: bool = False) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--env", choices=["testnet", "local", "production"], help="overrides OMS_ENV")
-    p.add_argument("--env-file", default=".env", help="dotenv file to read (default .env)")
+    p.add_argument("--env-file", help="dotenv file to read (default: .env, when there is one)")
     p.add_argument(
         "--timeout",
         type=_seconds_positive,
@@ -242,13 +247,26 @@ def _usage(message: str) -> int:
 
 
 def _decimal(text: str) -> Decimal:
+    """A positive amount (``oms.app.amounts``: never ``0_5``, never another script's digit)."""
+    from oms.app.amounts import NotAnAmount, typed_decimal  # noqa: PLC0415
+
     try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a decimal number") from None
-    if not value.is_finite() or value <= 0:
+        value = typed_decimal(text)
+    except NotAnAmount as exc:
+        if exc.non_finite:
+            raise argparse.ArgumentTypeError(f"{text!r} must be a positive finite number") from None
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if value <= 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be a positive finite number")
     return value
+
+
+def _order_id(text: str) -> int:
+    """An exchange order id: a whole number of at most 20 digits (errors.md, -1100
+    ILLEGAL_CHARS: Binance's message gives orderId's legal range as ``^[0-9]{1,20}$``)."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 20:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an order id (a whole number, 0 or more)")
+    return int(text)
 
 
 def _seconds(text: str) -> float:
@@ -269,7 +287,7 @@ def _seconds_positive(text: str) -> float:
 
 
 def _count(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= 1000:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 1000:
         raise argparse.ArgumentTypeError(f"{text!r} must be a whole number from 1 to 1000")
     return int(text)
 
@@ -295,6 +313,10 @@ def _run_order(args: argparse.Namespace) -> int:
 
     if args.quantity is None and args.quote_qty is None:
         raise CliError("give a QUANTITY or --quote-qty (see `oms buy --help`)", status=EXIT_USAGE)
+    if args.quantity is not None and args.quote_qty is not None:
+        raise CliError(
+            "give a QUANTITY (base asset) or --quote-qty (quote asset), not both", status=EXIT_USAGE
+        )
     if args.price is None and args.tif is not None:
         raise CliError(
             f"--tif {args.tif} applies to LIMIT orders: give --price, or drop --tif"
@@ -313,12 +335,16 @@ def _run_order(args: argparse.Namespace) -> int:
         _print(args, rows, ("check", "result"))
         return 0
 
-    async def go(manager: Any) -> dict[str, Any]:
-        from oms.app.actions import place  # noqa: PLC0415
+    check = f"oms order {symbol} --client-id {client_id}"
+    with _said_if_interrupted(f"order {client_id} on {symbol}", "placed", check) as begun:
 
-        return await place(manager, args, symbol, client_id, session.remaining())
+        async def go(manager: Any) -> dict[str, Any]:
+            from oms.app.actions import place  # noqa: PLC0415
 
-    row = session.run(go, writes=True)
+            begun.append(True)
+            return await place(manager, args, symbol, client_id, session.remaining())
+
+        row = session.run(go, writes=True)
     _print(args, [row], ORDER_COLUMNS)
     if row["state"] in ("CREATED", "PENDING_ACK", "UNKNOWN"):  # runtime.resolve.IN_DOUBT
         raise in_doubt(symbol, client_id, session.timeout_s)
@@ -340,9 +366,18 @@ def _run_cancel(args: argparse.Namespace) -> int:
 
     if not args.all and args.order_id is None and args.client_id is None:
         raise CliError("say which order: --order-id ID, --client-id CID or --all", status=2)
+    if args.all and (args.order_id is not None or args.client_id is not None):
+        # --all used to win silently: every open order cancelled for one named.
+        raise CliError("give --all or an order's id, not both", status=EXIT_USAGE)
     session = load(args)
     symbol = args.symbol.upper()
-    rows = session.run(lambda m: cancel(m, args, symbol, session.remaining()), writes=True)
+    with _said_if_interrupted(f"the cancel on {symbol}", "done", f"oms orders {symbol}") as begun:
+
+        async def go(manager: Any) -> list[dict[str, Any]]:
+            begun.append(True)
+            return await cancel(manager, args, symbol, session.remaining())
+
+        rows = session.run(go, writes=True)
     _print(args, rows, ORDER_COLUMNS)
     open_still = [r for r in rows if r["state"] not in FINAL_STATES]
     if open_still:  # the exchange never confirmed: the order may still be open
@@ -412,6 +447,8 @@ def _run_fills(args: argparse.Namespace) -> int:
     from oms.app.actions import fills  # noqa: PLC0415
     from oms.app.session import load  # noqa: PLC0415
 
+    if args.csv and args.json:
+        raise CliError("give --csv or --json, not both", status=EXIT_USAGE)
     session = load(args)
     symbol = args.symbol.upper() if args.symbol else None
     rows = session.run(lambda m: fills(m, symbol, args.limit), writes=False)
@@ -477,8 +514,9 @@ def _offline(args: argparse.Namespace, session: Any, what: str, symbol: str | No
     from oms.app.offline import replay  # noqa: PLC0415
 
     view = replay(session)
+    of = f" (of {view.exchange})" if view.exchange else ""
     label = (
-        f"OFFLINE: what journal {session.journal} knew at {timestamp(view.as_of_ms)}"
+        f"OFFLINE: what journal {session.journal}{of} knew at {timestamp(view.as_of_ms)}"
         " (not checked with the exchange; may be stale)"
         if view.as_of_ms is not None
         else f"OFFLINE: journal {session.journal} is empty"
@@ -493,9 +531,10 @@ def _offline(args: argparse.Namespace, session: Any, what: str, symbol: str | No
         rows = [position_row(p) for _, p in sorted(view.positions.items())]
         columns = POSITION_COLUMNS
     if args.json:
-        print(json.dumps({"offline": True, "as_of": timestamp(view.as_of_ms), what: rows}))
-    else:
-        print(label, file=sys.stderr)
+        as_of = timestamp(view.as_of_ms) if view.as_of_ms is not None else None
+        print(json.dumps({"offline": True, "as_of": as_of, what: rows}))
+    else:  # the label goes with the data: a file it is piped to says it too
+        print(f"# {label}")
         print(table(rows, columns) if rows else "(none)")
     return 0
 
@@ -515,7 +554,38 @@ def _with_manager(args: argparse.Namespace, body: Callable[[Any], Any]) -> Any:
     journal owned, ``--timeout`` bounding it (``oms.app.session``)."""
     from oms.app.session import load  # noqa: PLC0415
 
-    return load(args).run(body, writes=getattr(args, "writes", True))
+    writes = getattr(args, "writes", True)
+    if not writes:
+        return load(args).run(body, writes=False)
+    with _said_if_interrupted(
+        f"`oms {args.command}`", "done", "oms orders` and `oms lists"
+    ) as begun:
+
+        async def go(manager: Any) -> Any:
+            begun.append(True)
+            return await body(manager)
+
+        return load(args).run(go, writes=True)
+
+
+@contextlib.contextmanager
+def _said_if_interrupted(what: str, done: str, check: str) -> Iterator[list[bool]]:
+    """Ctrl-C or SIGTERM once a command that trades has begun its work (the body appends to
+    the list yielded): its request may have left, so the exit (130 / 143) comes with one
+    line saying so and how to check, never in silence (the journal keeps the request; the
+    next command resolves it by its client id)."""
+    begun: list[bool] = []
+    try:
+        yield begun
+    except KeyboardInterrupt:
+        if not begun:  # interrupted before anything could be sent
+            raise
+        print(
+            f"oms: interrupted: {what} is IN DOUBT: it may have been {done}; check with"
+            f" `{check}` before trying again",
+            file=sys.stderr,
+        )
+        raise
 
 
 def _print(

@@ -48,6 +48,7 @@ async def run_demo(*, json_output: bool = False) -> int:
     out = _Output(json_output)
     manager = OrderManager(SimTransport(exchange, "demo"))
     manager.on_update(UpdatePrinter(json_output=json_output, write=out.line))
+    out.begin("Start")  # the start's own updates (the opening balances) print under it
     async with manager:
         out.step("Start", manager)
         out.begin("1. Market buy 0.05 BTC")

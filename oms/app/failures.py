@@ -6,7 +6,8 @@ Rules:
   (``OMS_API_KEY``, ``--timeout``), and says what to do.
 - Exit statuses: 0 done; 1 the exchange refused, could not be reached, or the journal is
   not usable; 2 bad usage or configuration; 3 an order's outcome is IN DOUBT (it may have
-  executed; the message says how to check it later); 130 interrupted.
+  executed; the message says how to check it later); 130 interrupted (Ctrl-C), 143 stopped
+  by SIGTERM (``oms.app.loop``), both after everything was closed.
 - ``explain`` turns any exception into the ``CliError`` to print; the session supplies what
   the user configured (``Where``) so the line can name it.
 """
@@ -86,6 +87,10 @@ def explain(exc: BaseException, where: Where) -> CliError:
     if isinstance(exc, JournalMismatch):
         return CliError(_mismatch(exc, where))
     if isinstance(exc, JournalUnavailable):
+        if "not a database" in exc.reason:  # SQLite's words for a file of something else
+            return CliError(
+                f"{exc}: it is not an oms journal; move it away, or set OMS_JOURNAL to another file"
+            )
         return CliError(f"{exc}: set OMS_JOURNAL to a writable file path")
     if isinstance(exc, OrderValidationError):
         return CliError(f"refused before sending ({exc.rule}): {exc}")

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from oms.app.failures import EXIT_USAGE, CliError
 from oms.app.render import ORDER_COLUMNS, order_row
 from oms.core.spec import OrderSpec
 from oms.wire.enums import OrderType, Side, TimeInForce
@@ -45,7 +46,7 @@ class _Commands:
 
     def stop(self, args: argparse.Namespace) -> int:
         if args.stop is None and args.trailing is None:
-            raise SystemExit("oms: give --stop PRICE and/or --trailing BIPS")
+            raise CliError("give --stop PRICE and/or --trailing BIPS", status=EXIT_USAGE)
         kind = ("TAKE_PROFIT" if args.take_profit else "STOP_LOSS") + (
             "_LIMIT" if args.price is not None else ""
         )
@@ -97,7 +98,11 @@ class _Commands:
         async def go(manager: Any) -> list[dict[str, Any]]:
             order = manager.order(args.client_id)
             if order is None:
-                raise SystemExit(f"oms: no order with client id {args.client_id!r}")
+                raise CliError(
+                    f"no order with client id {args.client_id!r} in journal"
+                    f" {manager.journal.path} (see `oms orders`)",
+                    status=EXIT_USAGE,
+                )
             answer = await manager.amend(order, args.quantity)
             return [{"client_order_id": answer.amended_order.client_order_id,
                      "quantity": str(answer.amended_order.qty),

@@ -11,13 +11,16 @@ Rules:
   line names the URL (``OMS_MARKET_STREAM_URL`` overrides it). Once running, a dropped
   stream reconnects with backoff and the strategy hears of the gap (``on_gap``).
 - ``--seconds`` bounds the run (0: until Ctrl-C); then the strategy is stopped (it cancels
-  what it wants cancelled) and a one-line summary is printed.
+  what it wants cancelled) and a one-line summary is printed. Ctrl-C (exit 130) and SIGTERM
+  (exit 143) stop the strategy the same way and print the summary's orders and fills.
+  ``--json`` prints the summary as one JSON object.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 from collections import Counter
 from typing import Any
 
@@ -81,19 +84,39 @@ def run(args: argparse.Namespace) -> int:
                     f"the market data streams at {url} do not answer: is the exchange"
                     " running? (OMS_MARKET_STREAM_URL overrides the address)"
                 ) from None
-            count = await run_feed(strategy, manager, feed, seconds=args.seconds)
-        orders = manager.orders()
-        fills = sum(len(o.fills) for o in orders)
-        states = Counter(o.state.value for o in orders)
-        kinds = ", ".join(f"{n} {k}" for k, n in sorted(count.kinds.items()))
-        by_state = ", ".join(f"{n} {s}" for s, n in sorted(states.items()))
-        return (
-            f"oms run: {count.events} market events ({kinds or 'none'}), {count.gaps} gaps,"
-            f" {len(orders)} orders ({by_state or 'none'}), {fills} fills"
-        )
+            try:
+                count = await run_feed(strategy, manager, feed, seconds=args.seconds)
+            except asyncio.CancelledError:  # Ctrl-C or SIGTERM: the strategy was stopped
+                print(_summary(manager, None, json_output=args.json), flush=True)
+                raise
+        return _summary(manager, count, json_output=args.json)
 
     print(session.run(body, writes=True, body_deadline=False), flush=True)
     return 0
+
+
+def _summary(manager: Any, count: Any, *, json_output: bool) -> str:
+    """The one-line summary (``count`` None: interrupted, the market events uncounted), e.g.
+    ``oms run: 12 market events (12 Trade), 0 gaps, 3 orders (1 CANCELED, 2 FILLED), 2 fills``;
+    with ``--json`` one object with the same figures."""
+    orders = manager.orders()
+    fills = sum(len(o.fills) for o in orders)
+    states = dict(sorted(Counter(o.state.value for o in orders).items()))
+    if json_output:
+        record: dict[str, Any] = {"interrupted": count is None}
+        if count is not None:
+            record.update(events=count.events, kinds=dict(sorted(count.kinds.items())))
+            record.update(gaps=count.gaps)
+        record.update(orders=len(orders), states=states, fills=fills)
+        return json.dumps(record)
+    by_state = ", ".join(f"{n} {s}" for s, n in states.items())
+    trading = f"{len(orders)} orders ({by_state or 'none'}), {fills} fills"
+    if count is None:
+        return f"oms run: interrupted; {trading}"
+    kinds = ", ".join(f"{n} {k}" for k, n in sorted(count.kinds.items()))
+    return (
+        f"oms run: {count.events} market events ({kinds or 'none'}), {count.gaps} gaps, {trading}"
+    )
 
 
 def _seconds(text: str) -> float:

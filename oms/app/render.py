@@ -3,16 +3,21 @@
 Rules:
 - Amounts are shown exactly (``oms.wire.money.show``: plain notation, never ``1E-8``); a
   symbol's prices and quantities are padded to its tick and step, so they line up.
-- Tables are drawn with rich: numbers right-aligned; colour and rules on a terminal, plain
-  columns when piped (the header is the first line, one row per line, no colour codes).
+- Tables are drawn with rich: numbers right-aligned; colour and rules on a terminal (no
+  colour when ``NO_COLOR`` is set), plain columns when piped (the header is the first line,
+  one row per line, no colour codes). A table is never cut to the terminal's width: no
+  figure is ever shortened to "0.0…".
+- Averages (a quotient) are shown at 8 decimals, as Binance shows its own; every other
+  amount exactly as it is.
 - JSON rows carry decimals as strings and ids as integers; ``watch --json`` writes one
   object per line, schema in docs/watch-json.md.
-- Nothing here talks to an exchange or reads the environment.
+- Nothing here talks to an exchange or reads the environment (but ``NO_COLOR``).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -126,14 +131,30 @@ def _padded(value: Decimal | None, step: Decimal | None) -> str:
     return show(value)  # finer than the step (never rounded away): shown in full
 
 
+# An average (an order's average fill price, a position's average entry) is a quotient, so it
+# may have endless digits (60019.50768316831683168316832): shown at 8 decimals, as Binance
+# shows its own average (rest-api.md, Current average price: "price": "9.35751834").
+AVERAGE_PLACES = Decimal("0.00000001")
+
+
+def average(value: Decimal | None) -> Decimal | None:
+    """An average at 8 decimals when it has more (exact ones are left as they are)."""
+    if value is None or not value.is_finite():
+        return value
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -8:
+        return value.quantize(AVERAGE_PLACES).normalize()
+    return value
+
+
 def _fees(fees: Mapping[str, Decimal]) -> str:
     return " ".join(f"{show(v.normalize())} {asset}" for asset, v in sorted(fees.items()) if v)
 
 
 def order_row(order: Any, precision: Precision | None = None) -> dict[str, Any]:
     p = precision or Precision()
-    avg = order.avg_price
-    notional = avg * order.filled if avg is not None and order.filled else None
+    avg = average(order.avg_price)
+    notional = order.cum_quote if order.filled else None  # exact: the fills' quote sum
     return {
         "symbol": order.symbol,
         "side": str(order.side),
@@ -179,11 +200,16 @@ def fill_row(trade: Any, precision: Precision | None = None) -> dict[str, Any]:
 
 
 def position_row(position: Any) -> dict[str, Any]:
+    # Without the symbol's rules (``--offline``) the runtime names the base asset after the
+    # symbol and leaves the quote empty: show the amounts bare rather than "1.01 BTCUSDT".
+    known = bool(position.quote_asset) and position.base_asset != position.symbol
+    base = f" {position.base_asset}" if known else ""
+    quote = f" {position.quote_asset}" if known else ""
     return {
         "symbol": position.symbol,
-        "net": f"{show(position.net_quantity.normalize())} {position.base_asset}",
-        "avg_entry_price": show(position.avg_entry_price.normalize()),
-        "realized_pnl": f"{show(position.realized_pnl.normalize())} {position.quote_asset}",
+        "net": f"{show(position.net_quantity.normalize())}{base}",
+        "avg_entry_price": show(average(position.avg_entry_price).normalize()),  # type: ignore[union-attr]
+        "realized_pnl": f"{show(position.realized_pnl.normalize())}{quote}",
         "fees": _fees(position.fees),
         "trades": position.trades,
     }
@@ -203,12 +229,13 @@ def table(
 
     stream = out if out is not None else sys.stdout
     terminal = stream.isatty()
+    colour = terminal and not os.environ.get("NO_COLOR")  # https://no-color.org
     grid = Table(
         box=box.SIMPLE_HEAD if terminal else None,
         show_edge=False,
         pad_edge=False,
         title=title if terminal else None,
-        header_style="bold" if terminal else "",
+        header_style="bold" if colour else "",
     )
     for column in columns:
         right = column in NUMERIC
@@ -218,19 +245,21 @@ def table(
         for column in columns:
             value = row.get(column)
             text = "" if value is None else str(value)
-            style = STATE_STYLES.get(text, "") if column == "state" and terminal else ""
+            style = STATE_STYLES.get(text, "") if column == "state" and colour else ""
             cells.append(f"[{style}]{_escape(text)}[/]" if style else _escape(text))
         grid.add_row(*cells)
     import io  # noqa: PLC0415
 
     buffer = io.StringIO()
+    # As wide as the table needs, even on a narrow terminal: a figure cut to "0.0…" would be
+    # a wrong figure (the terminal wraps the line instead).
     console = Console(
         file=buffer,
-        width=None if terminal else 10_000,
-        force_terminal=terminal,
-        no_color=not terminal,
+        width=10_000,
+        force_terminal=colour,
+        no_color=not colour,
         highlight=False,
-        color_system="auto" if terminal else None,
+        color_system="auto" if colour else None,
     )
     console.print(grid)
     text = "\n".join(line.rstrip() for line in buffer.getvalue().splitlines())

@@ -107,7 +107,7 @@ class Session:
         want_stream = writes if stream is None else stream
         try:
             return run_loop(self._run(body, writes, want_stream, body_deadline))
-        except (KeyboardInterrupt, CliError):
+        except (KeyboardInterrupt, CliError, BrokenPipeError):  # the command's own ends
             raise
         except BaseException as exc:
             raise explain(exc, self.where) from None
@@ -187,5 +187,12 @@ def open_journal(session: Session, *, writes: bool) -> Journal:
     if not writes:
         return Journal.snapshot(path) if os.path.isfile(path) else Journal(":memory:")
     if not os.path.isfile(path) and session.journal_is_default:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        folder = os.path.dirname(path)
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError as exc:
+            raise CliError(
+                f"cannot create the journal's folder {folder} ({exc.strerror}): set"
+                " OMS_JOURNAL to a writable file path (or XDG_DATA_HOME to a writable folder)"
+            ) from None
     return Journal(path)

@@ -27,10 +27,11 @@ import contextlib
 import itertools
 import sys
 from collections.abc import Iterator, Sequence
-from decimal import ROUND_UP, Decimal, InvalidOperation
+from decimal import ROUND_UP, Decimal
 from pathlib import Path
 from typing import Any
 
+from oms.app.amounts import NotAnAmount, typed_decimal
 from oms.runtime.config import ManagerConfig
 from oms.runtime.manager import OrderManager
 from oms.runtime.ports import NewOrderResponse
@@ -285,6 +286,10 @@ def parse_faults(text: str | None, seed: int) -> FaultConfig | None:
             )
         except ValueError:
             raise SimulationError(f"--faults {name}={raw!r}: not a number") from None
+        if isinstance(values[field], float) and not 0.0 <= values[field] <= 1.0:
+            raise SimulationError(f"--faults {name}={raw}: a probability is from 0 to 1")
+        if isinstance(values[field], int) and values[field] < 1:
+            raise SimulationError(f"--faults {name}={raw}: give a whole number from 1")
     return FaultConfig(**values)
 
 
@@ -293,10 +298,24 @@ def parse_balances(text: str) -> dict[str, Decimal]:
     for item in text.split(","):
         asset, _, raw = item.partition("=")
         try:
-            out[asset.strip().upper()] = Decimal(raw)
-        except InvalidOperation:
+            amount = typed_decimal(raw)
+        except NotAnAmount:
             raise SimulationError(f"--balances {item!r}: say ASSET=AMOUNT") from None
+        if amount < 0 or not asset.strip():
+            raise SimulationError(f"--balances {item!r}: say ASSET=AMOUNT, 0 or more")
+        out[asset.strip().upper()] = amount
     return out
+
+
+def _fee(text: str) -> Decimal:
+    """``--maker-fee`` / ``--taker-fee``: a commission rate from 0 to 1 (0.001 is 0.1%)."""
+    try:
+        value = typed_decimal(text)
+    except NotAnAmount as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a rate from 0 to 1 (0.001 is 0.1%)")
+    return value
 
 
 def _time_us(text: str | None) -> int | None:
@@ -427,12 +446,17 @@ def simulate(args: argparse.Namespace) -> int:
             start_us=_time_us(args.start),
             end_us=_time_us(args.end),
         )
+        _writable(Path(args.out))  # before the run, not after it
         with progress_bar(enabled=args.progress) as progress:
             outcome, recorder, report = sim.run(progress)
     except (StrategyLoadError, SimulationError, ValueError, OSError) as exc:
         print(f"oms simulate: {exc}", file=sys.stderr)
         return 2
-    written = write_outputs(recorder, Path(args.out))
+    try:
+        written = write_outputs(recorder, Path(args.out))
+    except OSError as exc:
+        print(f"oms simulate: cannot write to --out {args.out}: {exc.strerror}", file=sys.stderr)
+        return 1
     if args.plot:
         try:
             from oms.sim.plot import write_charts  # noqa: PLC0415
@@ -443,6 +467,19 @@ def simulate(args: argparse.Namespace) -> int:
     if not args.quiet:
         render_report(report, outcome, written)
     return 0 if not outcome.discrepancies else 1
+
+
+def _writable(out: Path) -> None:
+    """Raises SimulationError when ``--out`` cannot be made or written."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".oms-write-check"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise SimulationError(
+            f"cannot write to --out {out} ({exc.strerror}): give a writable folder"
+        ) from None
 
 
 # --- the command's parser hook ------------------------------------------------------------
@@ -475,8 +512,8 @@ def add_commands(sub: Any) -> None:
         "error=P,timeout=P,lose=P,disconnect=N,rate=N",
     )
     p.add_argument("--balances", help="opening balances, e.g. USDT=10000,BTC=0.5")
-    p.add_argument("--maker-fee", type=Decimal, default=Decimal("0.001"))
-    p.add_argument("--taker-fee", type=Decimal, default=Decimal("0.001"))
+    p.add_argument("--maker-fee", type=_fee, default=Decimal("0.001"), help="rate, default 0.001")
+    p.add_argument("--taker-fee", type=_fee, default=Decimal("0.001"), help="rate, default 0.001")
     p.add_argument("--out", default="sim-out", help="directory for fills.csv, equity.csv, charts")
     p.add_argument(
         "--plot", action="store_true", help="also write chart.png and chart.html (needs oms[plot])"

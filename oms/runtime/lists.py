@@ -182,17 +182,24 @@ class ListPlacer(Part):
         ):
             self._command(ListNotFound, order_list)
 
-    async def resume(self) -> None:
-        """After a restart: each list whose placement the journal left open (intent or send
-        without an answer) is marked unknown and resolved by query, never resent; a list
-        cancel left awaiting its answer is no longer awaited (``ListCancelUnknown``) and the
-        list is queried."""
+    def interrupted(self) -> list[OrderList]:
+        """After a restart (called by ``start()`` before it returns, so that a list placed
+        the moment it returns is not taken for one): each list whose placement the journal
+        left open (intent or send without an answer) is marked unknown, and returned to be
+        resolved by ``resume``; a list cancel left awaiting its answer is no longer awaited
+        (``ListCancelUnknown``; the check loop queries the list)."""
         waiting = (ListState.CREATED, ListState.PENDING_ACK, ListState.UNKNOWN)
         for order_list in [lst for lst in self.engine.lists if lst.cancel_in_flight]:
             self._command(ListCancelUnknown, order_list, reason="no answer: restarted")
-        for order_list in [lst for lst in self.engine.lists if lst.state in waiting]:
+        left = [lst for lst in self.engine.lists if lst.state in waiting]
+        for order_list in left:
             if order_list.state is not ListState.UNKNOWN:
                 self._command(ListSendUnknown, order_list, reason="interrupted by a restart")
+        return left
+
+    async def resume(self, left: list[OrderList]) -> None:
+        """Resolve the lists ``interrupted`` returned by query, never resending them."""
+        for order_list in left:
             await self.resolve(order_list, None, None)
 
     async def check_lists(self) -> None:

@@ -151,7 +151,9 @@ class OrderManager(ListCommands):
                 # In doubt after the replay, found by the startup reconciliation: it exists.
                 self.metrics.inc("unknown_resolved_found_total")
                 self.metrics.inc("orders_placed_total")
-        self._spawn(self._list_placer.resume())  # lists whose placement a restart cut short
+        # Lists whose placement a restart cut short: found now, before anything new can be
+        # placed, and resolved in the background.
+        self._spawn(self._list_placer.resume(self._list_placer.interrupted()))
         self._spawn(self._check_loop())
         return report
 

@@ -3,7 +3,8 @@
 Rules:
 - Everything goes to stderr except the report itself (stdout), so ``--quiet`` and pipes
   behave; the bar shows only on a terminal unless asked for.
-- Figures are shown as computed (``Decimal`` text); nothing is rounded into a guess.
+- Figures are shown as computed (``Decimal`` text); nothing is rounded into a guess, and
+  none is cut to the terminal's width ("3385.5649…"): a narrow terminal wraps them.
 """
 
 from __future__ import annotations
@@ -58,9 +59,11 @@ def _pct(fraction: object) -> str:
 
 def render_report(report: Report, outcome: Outcome, written: list[Path]) -> None:
     console = Console()
+    if not console.is_terminal:  # piped: each row on one line, no figure cut to 80 columns
+        console = Console(width=10_000)
     head = Table(title="simulation", show_header=False, title_justify="left")
-    head.add_column(style="bold")
-    head.add_column(justify="right")
+    head.add_column(style="bold", overflow="fold")
+    head.add_column(justify="right", overflow="fold")  # a narrow terminal wraps, never cuts
     rows = [
         ("period (UTC)", f"{_when(report.start_ms)} .. {_when(report.end_ms)}"),
         ("market events", f"{outcome.events:,}"),
@@ -81,7 +84,7 @@ def render_report(report: Report, outcome: Outcome, written: list[Path]) -> None
     console.print(head)
     per = Table(title="per symbol", title_justify="left")
     for col in ("symbol", "fills", "position", "avg entry", "last", "realised", "unrealised"):
-        per.add_column(col, justify="left" if col == "symbol" else "right")
+        per.add_column(col, justify="left" if col == "symbol" else "right", overflow="fold")
     for s in report.symbols:
         per.add_row(
             s.symbol,

@@ -88,7 +88,11 @@ async def test_a_stopped_server_is_named_and_offline_is_labelled(
     offline = await oms(tmp_path, "orders", "--offline", env=stopped)
     assert offline.code == 0, offline.err
     assert resting["client_order_id"] in offline.out
-    assert offline.err.startswith("OFFLINE: what journal ") and "may be stale" in offline.err
+    # The label goes with the data, on stdout: a file it is piped to says it too.
+    label = offline.out.splitlines()[0]
+    assert label.startswith("# OFFLINE: what journal ") and "may be stale" in label
+    assert f"(of http://127.0.0.1:{port}/api)" in label  # the exchange it was written with
+    assert offline.err == ""
     as_json = json.loads((await oms(tmp_path, "orders", "--offline", "--json", env=stopped)).out)
     assert as_json["offline"] is True and as_json["as_of"].endswith("Z")
     assert [o["client_order_id"] for o in as_json["orders"]] == [resting["client_order_id"]]

@@ -5,6 +5,7 @@ what the exchange did. Every scenario ends matching the exchange."""
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -169,3 +170,30 @@ async def test_bracket_and_unknown_oco_in_process_and_over_the_local_server(
     oco = await manager.place_oco(ABOVE, BELOW, list_client_order_id="oco-u")
     assert oco.state is ListState.EXECUTING
     assert [x.list_client_order_id for x in faulty.ex.all_order_lists(TRADER)].count("oco-u") == 1
+
+
+class _SlowLists(SimTransport):
+    """The simulated exchange one loop turn away, as over a network: the list request
+    yields before it is answered."""
+
+    async def place_order_list(self, request: Any) -> Any:
+        await asyncio.sleep(0)
+        return await super().place_order_list(request)
+
+
+async def test_a_list_placed_right_after_start_is_not_taken_for_a_restart_leftover() -> None:
+    """The lists a restart left open are collected inside ``start()``: a list placed the
+    moment it returns (no loop turn in between) is not marked "interrupted by a restart"
+    while its request is out (its answer then raised InvalidTransition)."""
+    ex = new_exchange()
+    oms = OrderManager(_SlowLists(ex, TRADER), config=fast_config(stream=False))
+    await oms.start()
+    try:
+        oco = await oms.place_oco(ABOVE, BELOW, list_client_order_id="oco-fresh")
+        assert oco.state is ListState.EXECUTING
+        assert [o.state for o in oms.engine.legs(oco)] == [OrderState.NEW, OrderState.NEW]
+        # Never taken for unknown: no "interrupted by a restart", no query to resolve it.
+        assert "ListSendUnknown" not in [entry.kind for entry in oms.journal.entries()]
+    finally:
+        await oms.close()
+    assert len(ex.all_order_lists(TRADER)) == 1

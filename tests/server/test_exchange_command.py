@@ -279,3 +279,20 @@ async def test_replay_option_moves_the_served_market(aiohttp_server: Any, tmp_pa
     assert exchange.reference_price("BTCUSDT") in prices
     bids, asks = exchange.book("BTCUSDT")
     assert bids[0][0] < exchange.reference_price("BTCUSDT") < asks[0][0]
+
+
+async def test_connection_attempts_limit_is_an_option(aiohttp_server: Any) -> None:
+    """``--connections-per-5m`` sets the WebSocket connection attempts allowed per IP in 5
+    minutes (Binance's 300 by default; web-socket-api.md, Connection limits)."""
+    with pytest.raises(SystemExit):
+        _parser().parse_args(["--connections-per-5m", "0"])
+    app, _ = build(_parser().parse_args(["--no-liquidity", "--connections-per-5m", "2"]))
+    server = await aiohttp_server(app)
+    url = str(server.make_url("/ws-api/v3")).replace("http", "ws", 1)
+    async with aiohttp.ClientSession() as session:
+        for _ in range(2):
+            ws = await session.ws_connect(url)
+            await ws.close()
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await session.ws_connect(url)
+        assert refused.value.status == 429

@@ -20,6 +20,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from oms.runtime.journal import Journal
+from oms.runtime.ownership import JournalUnavailable
 from oms.sim.market import BookTop, Kline, MarketGap, Subscription, Trade
 from oms.testing.plugin import LocalExchange, serve_local_exchange
 from transports.binance.config import load_config
@@ -46,14 +48,34 @@ def _mid(exchange: LocalExchange, symbol: str) -> Decimal:
     return (bid + ask) / 2
 
 
+def _wait_until_quoting(journal: Path, within_s: float = 30.0) -> None:
+    """Until the strategy has sent an order (its journal says so), however slowly the
+    command started on a loaded machine."""
+    end = time.monotonic() + within_s
+    while time.monotonic() < end:
+        try:
+            copy = Journal.snapshot(str(journal))
+        except JournalUnavailable:
+            pass  # not created yet
+        else:
+            kinds = {entry.kind for entry in copy.entries()}
+            copy.close()
+            if "Sent" in kinds:
+                return
+        time.sleep(0.2)
+    raise AssertionError(f"the strategy sent no order within {within_s} s")
+
+
 def test_example_strategy_runs_live_on_the_local_exchange(tmp_path: Path) -> None:
     with serve_local_exchange("--walk-every", "0.3") as exchange:
-        env = {**exchange.environ(), "OMS_JOURNAL": str(tmp_path / "j.sqlite3")}
+        journal = tmp_path / "j.sqlite3"
+        env = {**exchange.environ(), "OMS_JOURNAL": str(journal)}
         child = _oms(
-            "run", MM, "--env", "local", "--seconds", "8", "--env-file", "/nonexistent", env=env
+            "run", MM, "--env", "local", "--seconds", "8", "--env-file", "/dev/null", env=env
         )
         try:
-            time.sleep(3.0)  # the strategy is quoting around the moving mid by now
+            _wait_until_quoting(journal)
+            time.sleep(1.0)  # the strategy is quoting around the moving mid by now
             mid = _mid(exchange, "ETHUSDT")
             # Push the market through its quotes both ways: live trades, fills, requotes.
             for factor in ("1.003", "0.997", "1.0"):

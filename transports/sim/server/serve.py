@@ -21,6 +21,10 @@ Rules:
   each symbol's price, which walks (seeded) or follows ``--replay FILE`` at ``--speed X``,
   and replenishes what is taken (``market_maker.py``), so MARKET orders keep filling.
 - Fault options map one to one onto ``transports.sim.faults.FaultConfig``.
+- The command line is the ``oms`` command's: a failure (a port in use, a bad option or
+  config file) is one line on stderr naming the fix and a non-zero exit; Ctrl-C and SIGTERM
+  stop it cleanly (exit 0). After the ``.env`` block it prints, as ``#`` comments, how to
+  point python-binance and ccxt here.
 """
 
 from __future__ import annotations
@@ -28,12 +32,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import json
+import signal
+import sys
 import tomllib
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from aiohttp import web
 
@@ -67,10 +74,45 @@ DEMO_BALANCES = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse whose usage errors are one line naming ``--help`` (the oms command's rule)."""
+
+    def error(self, message: str) -> NoReturn:
+        text = f"{self.prog}: {message} (see `{self.prog} --help`)"
+        self.exit(2, text.encode("utf-8", "backslashreplace").decode() + "\n")
+
+
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a probability from 0 to 1")
+    return value
+
+
+def _positive(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or int(text) == 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a whole number above 0")
+    return int(text)
+
+
+def _port(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a port number from 0 to 65535")
+    return int(text)
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="oms exchange", description=__doc__.split("\n")[0])
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    p = _Parser(
+        prog="oms exchange",
+        description="Serve the simulated Binance Spot exchange on localhost: prints its REST,"
+        " WebSocket API and stream URLs, the demo key, a .env block for the oms command and"
+        " the lines that point python-binance and ccxt at it; Ctrl-C or SIGTERM stops it.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=_port, default=8765, help="default 8765; 0 picks a free port")
     p.add_argument("--config", type=Path, help="JSON or TOML file of accounts and keys")
     p.add_argument("--no-liquidity", action="store_true", help="no liquidity provider")
     p.add_argument("--replay", type=Path, help="Binance public trades CSV the price follows")
@@ -83,6 +125,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--weight-per-minute", type=int, default=6000)
     p.add_argument("--orders-per-10s", type=int, default=50)
     p.add_argument("--orders-per-day", type=int, default=160000)
+    p.add_argument(
+        "--connections-per-5m",
+        type=_positive,
+        default=300,
+        help="WebSocket connection attempts per IP per 5 minutes, API and streams together "
+        "(Binance's limit; raise it for test suites that reconnect often)",
+    )
     faults = p.add_argument_group("faults (probabilities 0..1, per event or per order)")
     faults.add_argument("--seed", type=int, default=0)
     for name in (
@@ -94,7 +143,7 @@ def _parser() -> argparse.ArgumentParser:
         "timeout-after-execution",
         "lose-request",
     ):
-        faults.add_argument(f"--{name}", type=float, default=0.0)
+        faults.add_argument(f"--{name}", type=_probability, default=0.0, metavar="P")
     faults.add_argument("--clock-skew-ms", type=int, default=0)
     faults.add_argument("--fault-orders-per-10s", type=int, default=None)
     faults.add_argument("--disconnect-every", type=int, default=None)
@@ -104,7 +153,10 @@ def _parser() -> argparse.ArgumentParser:
 def read_config(path: Path) -> Any:
     """The parsed JSON or TOML file. Raises: OSError, ValueError."""
     text = path.read_text(encoding="utf-8")
-    return tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
+    try:
+        return tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
+    except ValueError as exc:  # say which file
+        raise ValueError(f"{path}: {exc}") from None
 
 
 def load_accounts(path: Path) -> list[tuple[ApiAccount, dict[str, Decimal]]]:
@@ -173,6 +225,7 @@ def build(args: argparse.Namespace) -> tuple[web.Application, list[ApiAccount]]:
         request_weight_per_minute=args.weight_per_minute,
         orders_per_10s=args.orders_per_10s,
         orders_per_day=args.orders_per_day,
+        connections_per_5m=args.connections_per_5m,
     )
     specs = [spec for spec, _ in configured]
     app = make_app(exchange, specs, server_options)
@@ -212,22 +265,60 @@ async def _serve(args: argparse.Namespace) -> None:
     if demo:
         print(f"OMS_API_KEY={DEMO_API_KEY}")
         print(f"OMS_API_SECRET={DEMO_API_SECRET}")
+    _print_clients(args.host, port)
     print("\nserving; Ctrl-C to stop", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+        loop.add_signal_handler(signal.SIGTERM, stop.set)  # `kill`: stop as Ctrl-C does
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
     finally:
         await runner.cleanup()
 
 
+def _print_clients(host: str, port: int) -> None:
+    """How to point the usual Binance clients here: their attributes, with this server's URLs
+    in place of Binance's (https://api.binance.com/api, wss://stream.binance.com:9443/)."""
+    rest, root = f"http://{host}:{port}/api", f"ws://{host}:{port}"
+    print("\n# Point a Binance client here:")
+    # python-binance reads WS_API_URL when a client is made: set both on a subclass.
+    print(
+        f"#   python-binance: class Local(Client): API_URL = {rest!r};"
+        f" WS_API_URL = {root + '/ws-api/v3'!r}"
+    )
+    print(f"#                   BinanceSocketManager(client).STREAM_URL = {root + '/'!r}")
+    print(
+        "#   ccxt binance:   in exchange.urls['api'], replace 'https://api.binance.com/api'"
+        f" with {rest!r};"
+    )
+    print(
+        f"#                   ccxt.pro: urls['api']['ws']['spot'] = {root + '/ws'!r},"
+        f" urls['api']['ws']['ws-api']['spot'] = {root + '/ws-api/v3'!r}"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run ``oms exchange``; returns the exit status."""
+    """Run ``oms exchange``; returns the exit status. A failure is one line on stderr."""
     args = _parser().parse_args(argv)
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(_serve(args))
-    except (OSError, ValueError) as exc:
-        print(f"oms exchange: {exc}")
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            text = (
+                f"port {args.port} on {args.host} is in use (another `oms exchange`?):"
+                " choose another with --port PORT, or --port 0 for a free one"
+            )
+        elif isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError):
+            text = f"{exc.strerror}: {exc.filename} (check --config / --replay)"
+        else:
+            text = f"{exc} (check --host / --port)"
+        print(f"oms exchange: {text}", file=sys.stderr)
         return 1
+    except ValueError as exc:
+        print(f"oms exchange: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
