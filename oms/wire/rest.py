@@ -51,6 +51,7 @@ __all__ = [
     "NotionalFilter",
     "OrderFill",
     "PercentPriceBySideFilter",
+    "PlacementPreventedMatch",
     "PercentPriceFilter",
     "PriceFilter",
     "QueryOrderResponse",
@@ -100,6 +101,19 @@ class OrderFill(_Strict, frozen=True, kw_only=True):
     alloc_id: int | None = None
 
 
+class PlacementPreventedMatch(_Strict, frozen=True, kw_only=True):
+    """One element of a placement answer's ``preventedMatches`` (faqs/stp_faq.md, STP
+    Examples; CHANGELOG.md 2023-01-26 (STP): each quantity "will only appear" for the modes
+    that prevent it; ``makerSymbol`` since 2023-08-08, shown in Scenario H)."""
+
+    prevented_match_id: int
+    maker_symbol: str | None = None
+    maker_order_id: int
+    price: Decimal
+    taker_prevented_quantity: Decimal | None = None
+    maker_prevented_quantity: Decimal | None = None
+
+
 class NewOrderAck(_Strict, frozen=True, kw_only=True):
     """``newOrderRespType=ACK``: ids and time only (default for non-MARKET/LIMIT types)."""
 
@@ -146,6 +160,11 @@ class NewOrderResult(NewOrderAck, frozen=True, kw_only=True):
     peg_offset_value: int | None = None
     pegged_price: Decimal | None = None
     expiry_reason: str | None = None
+    # After a prevented match (faqs/stp_faq.md, STP Examples): CHANGELOG.md 2023-01-26, "New
+    # responses that will appear for all order placement endpoints if there was a prevented
+    # match": ``preventedMatches``, and ``tradeGroupId`` for an account in a trade group.
+    prevented_matches: tuple[PlacementPreventedMatch, ...] | None = None
+    trade_group_id: int | None = None
 
 
 class NewOrderFull(NewOrderResult, frozen=True, kw_only=True):
@@ -290,6 +309,10 @@ class AccountInfo(_Strict, frozen=True, kw_only=True):
     balances: tuple[AccountBalance, ...]
     permissions: tuple[str, ...]
     uid: int
+    # faqs/stp_faq.md, What is a Trade Group Id?: "A user can confirm if their accounts are
+    # under the same tradeGroupId from GET /api/v3/account"; absent from rest-api.md's
+    # example, so the local exchange shows it only for an account in a group.
+    trade_group_id: int | None = None
 
 
 class MyTrade(_Strict, frozen=True, kw_only=True):

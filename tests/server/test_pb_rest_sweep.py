@@ -471,7 +471,9 @@ def check_limit_orders(out: dict[str, Any]) -> None:
         stp["orderId"],
         out["order_limit_buy"]["orderId"],
     )
-    assert fields(match, "price", "makerPreventedQuantity") == ("59500.00000000", "0.01000000")
+    # EXPIRE_TAKER: only the taker's prevented quantity (faqs/stp_faq.md, What is a Prevented
+    # Match?).
+    assert fields(match, "price", "takerPreventedQuantity") == ("59500.00000000", "0.01000000")
     test = out["create_test_order"]
     assert test["standardCommissionForOrder"] == {"maker": "0.00000000", "taker": "0.00100000"}
     assert out["v3_post_order_test"] == {}

@@ -339,7 +339,8 @@ def check_account(out: dict[str, Any]) -> None:
     ]
     assert [o["status"] for o in out["ws_get_all_orders"]] == ["CANCELED", "FILLED"]
     [match] = out["ws_get_prevented_matches"]
-    assert fields(match, "takerOrderId", "price", "makerPreventedQuantity") == (
+    # EXPIRE_TAKER: only the taker's prevented quantity (faqs/stp_faq.md).
+    assert fields(match, "takerOrderId", "price", "takerPreventedQuantity") == (
         out["ws_order_limit_sell"]["orderId"],
         "59500.00000000",
         "0.01000000",

@@ -54,7 +54,6 @@ ORDER_KEYS = {
     "Z": "cummulativeQuoteQty",
     "O": "time",
     "T": "updateTime",
-    "w": "isWorking",
     "Q": "origQuoteOrderQty",
     "F": "icebergQty",
     "P": "stopPrice",
@@ -147,6 +146,12 @@ class Audit:
         # The WebSocket API answers the same (web-socket-api.md, Query order).
         assert await self.ws_call("order.status", symbol="BTCUSDT", orderId=order_id) == order
         _agree(last, order, ORDER_KEYS)
+        # ``w``: on the book now; isWorking: put to work at all, so it stays true once the
+        # order ends (faqs/stp_faq.md's FILLED and EXPIRED_IN_MATCH orders query true).
+        if order["status"] in ("NEW", "PARTIALLY_FILLED"):
+            assert last["w"] == order["isWorking"], (last, order)
+        else:
+            assert order["isWorking"] is (order["workingTime"] != -1), order
         # ``W`` is present while the order works on the book; REST's workingTime says when.
         if "W" in last:
             assert last["W"] == order["workingTime"], (last, order)
@@ -288,7 +293,8 @@ async def test_a_market_order_across_two_levels(harness: Harness) -> None:
     placed = await a.place(a.alice, side="BUY", type="MARKET", quantity="0.25")
     oid = placed["orderId"]
     order = await a.check_order(oid)
-    assert order["status"] == "FILLED" and order["isWorking"] is False
+    # Put to work (its NEW report has "w": true, faqs/market_orders_faq.md), so isWorking.
+    assert order["status"] == "FILLED" and order["isWorking"] is True
     assert [r["x"] for r in a.reports[oid]] == ["NEW", "TRADE", "TRADE"]
     assert all(r["m"] is False for r in a.reports[oid])
     await a.check_balances()

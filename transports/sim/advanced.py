@@ -65,7 +65,13 @@ from oms.wire.orderlists import (
     QueryOrderList,
 )
 from oms.wire.requests import CancelOrder, NewOrder
-from oms.wire.rest import CancelResponse, NewOrderAck, NewOrderFull, NewOrderResult
+from oms.wire.rest import (
+    CancelResponse,
+    NewOrderAck,
+    NewOrderFull,
+    NewOrderResult,
+    PlacementPreventedMatch,
+)
 from transports.sim import errors, reports
 from transports.sim.book import MARKET_TYPES, SimOrder
 from transports.sim.exchange_filters import check_exchange_limit, is_algo, is_iceberg
@@ -143,6 +149,7 @@ class SimAdvanced:
     _now: int
     _reports: list[tuple[str, Any]]
     _fills: list[reports.TradeRecord]
+    _prevented_now: list[tuple[SimOrder, PlacementPreventedMatch]]
     _ledger: Ledger
     _by_client: dict[tuple[str, str, str], SimOrder]
     _market: Callable[[str], Any]
@@ -260,8 +267,11 @@ class SimAdvanced:
         trigger = self._make_waiting(market, sim, order)
         self._lock_waiting(market, sim)
         self._begin()
-        self._accept(market, sim)
+        # Tracking begins before the NEW report, so that it carries ``D`` as the answer carries
+        # ``trailingTime`` (faqs/trailing-stop-faq.md, Scenario E: "starts tracking price
+        # changes once placed"); the report said -1 while the answer gave the time.
         trigger.start(market.reference_price, self._now)
+        self._accept(market, sim)
         self._arm(market, sim)
         self._settle_market(market)
         self._publish()
@@ -421,7 +431,7 @@ class SimAdvanced:
         if kind is not OrderResponseType.FULL:
             return self._response(market, order, kind)
         fills = [f for f in self._fills if f.order is order]
-        return reports.full(order, market.rules, self._now, fills)
+        return reports.full(order, market.rules, self._now, fills, self._prevented_now)
 
     @staticmethod
     def _list_legs(request: NewOrderList | NewOpo | NewOpoco) -> tuple[list[NewOrder], list[str]]:
@@ -562,9 +572,10 @@ class SimAdvanced:
             pending = sim in lst.pending
             if pending:
                 sim.status = OrderStatus.PENDING_NEW
+            if not pending and sim.algo is not None:  # before its NEW report, as above
+                sim.algo.start(market.reference_price, self._now)
             self._accept(market, sim)
             if not pending and sim.algo is not None:
-                sim.algo.start(market.reference_price, self._now)
                 self._arm(market, sim)
         if lst.working is not None:
             estimate = None

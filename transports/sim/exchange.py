@@ -71,6 +71,7 @@ from oms.wire.rest import (
     NewOrderAck,
     NewOrderFull,
     NewOrderResult,
+    PlacementPreventedMatch,
     QueryOrderResponse,
 )
 from transports.sim import errors, reports
@@ -238,6 +239,8 @@ class SimExchange(SimAdvanced, SimSor):
         self._now = 0
         self._reports: list[tuple[str, UserDataEvent]] = []
         self._fills: list[reports.TradeRecord] = []
+        # This placement's prevented matches, by taker: its FULL answer's ``preventedMatches``.
+        self._prevented_now: list[tuple[SimOrder, PlacementPreventedMatch]] = []
         self._uids: dict[str, int] = {}
         # account -> tradeGroupId; absent is -1, no group (faqs/stp_faq.md, Trade Group Id).
         self._groups: dict[str, int] = {}
@@ -524,6 +527,7 @@ class SimExchange(SimAdvanced, SimSor):
             balances=balances,
             permissions=("SPOT",),
             uid=self._uids[account],
+            trade_group_id=self._groups.get(account),
         )
 
     def _rates(self, symbol: str | None = None) -> CommissionRates:
@@ -892,6 +896,7 @@ class SimExchange(SimAdvanced, SimSor):
         self._now = self._clock()
         self._reports = []
         self._fills = []
+        self._prevented_now = []
 
     def _accept(self, market: _Market, taker: SimOrder) -> None:
         taker.order_id = market.next_order_id
@@ -997,8 +1002,8 @@ class SimExchange(SimAdvanced, SimSor):
         if kind is OrderResponseType.ACK:
             return reports.ack(taker, self._now)
         if kind is OrderResponseType.RESULT:
-            return reports.result(taker, market.rules, self._now)
-        return reports.full(taker, market.rules, self._now, self._fills)
+            return reports.result(taker, market.rules, self._now, self._prevented_now)
+        return reports.full(taker, market.rules, self._now, self._fills, self._prevented_now)
 
     def _publish(self) -> None:
         """Queue (or hand to the listener) the action's reports, then the positions."""
@@ -1198,14 +1203,32 @@ class _Sink:
             "tradeGroupId": taker.group,
             "selfTradePreventionMode": mode.value,
             "price": price.quantize(qq),
-            "makerPreventedQuantity": qty.quantize(bq),
-            "transactTime": ex._now,
         }
-        if taker_prevented and maker_prevented:
-            # faqs/stp_faq.md, What is a Prevented Match?: both quantities appear for DECREMENT
-            # (and TRANSFER, DECREMENT plus the transfer).
-            record["takerPreventedQuantity"] = taker_prevented.quantize(bq)
-            record["makerPreventedQuantity"] = maker_prevented.quantize(bq)
+        # faqs/stp_faq.md, What is a Prevented Match?: "takerPreventedQuantity ... Only appears
+        # if the STP mode is EXPIRE_TAKER, EXPIRE_BOTH or DECREMENT", "makerPreventedQuantity
+        # ... EXPIRE_MAKER, EXPIRE_BOTH, or DECREMENT": each side's prevented quantity, the
+        # whole remainder for the EXPIRE_ modes (Scenario D: taker 3, maker 1). An
+        # EXPIRE_TAKER match used to list the would-be match quantity as the maker's.
+        taker_q = taker_prevented.quantize(bq) if taker_prevented else None
+        maker_q = maker_prevented.quantize(bq) if maker_prevented else None
+        if taker_q is not None:
+            record["takerPreventedQuantity"] = taker_q
+        if maker_q is not None:
+            record["makerPreventedQuantity"] = maker_q
+        record["transactTime"] = ex._now
+        ex._prevented_now.append(
+            (
+                taker,
+                PlacementPreventedMatch(
+                    prevented_match_id=match_id,
+                    maker_symbol=maker.symbol,
+                    maker_order_id=maker.order_id,
+                    price=price.quantize(qq),
+                    taker_prevented_quantity=taker_q,
+                    maker_prevented_quantity=maker_q,
+                ),
+            )
+        )
         ex._prevented.setdefault((taker.account, taker.symbol), []).append(record)
         if maker.account != taker.account:  # a trade group: each account sees its match
             ex._prevented.setdefault((maker.account, maker.symbol), []).append(record)

@@ -21,7 +21,7 @@ Rules:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
@@ -38,6 +38,7 @@ from oms.wire.rest import (
     NewOrderFull,
     NewOrderResult,
     OrderFill,
+    PlacementPreventedMatch,
     QueryOrderResponse,
 )
 from transports.sim.book import MARKET_TYPES, SimOrder
@@ -312,16 +313,45 @@ def _answer(
     return msgspec.structs.replace(answer, **extra)
 
 
-def result(order: SimOrder, rules: SymbolFilters, now: int) -> NewOrderResult:
-    answer: NewOrderResult = _answer(NewOrderResult, order, rules, now)
+def result(
+    order: SimOrder,
+    rules: SymbolFilters,
+    now: int,
+    prevented: Sequence[tuple[SimOrder, PlacementPreventedMatch]] = (),
+) -> NewOrderResult:
+    """RESULT, with the self-trades ``order`` prevented as this placement's taker."""
+    answer: NewOrderResult = _answer(NewOrderResult, order, rules, now, **_stp(order, prevented))
     return answer
 
 
-def full(order: SimOrder, rules: SymbolFilters, now: int, fills: list[TradeRecord]) -> NewOrderFull:
+def full(
+    order: SimOrder,
+    rules: SymbolFilters,
+    now: int,
+    fills: list[TradeRecord],
+    prevented: Sequence[tuple[SimOrder, PlacementPreventedMatch]] = (),
+) -> NewOrderFull:
     """FULL: RESULT plus ``fills`` (``[]`` for an order that rests, rest-api.md, New order)."""
     done = tuple([order_fill(f, rules) for f in fills]) if fills else ()
-    answer: NewOrderFull = _answer(NewOrderFull, order, rules, now, fills=done)
+    answer: NewOrderFull = _answer(
+        NewOrderFull, order, rules, now, fills=done, **_stp(order, prevented)
+    )
     return answer
+
+
+def _stp(
+    order: SimOrder, prevented: Sequence[tuple[SimOrder, PlacementPreventedMatch]]
+) -> dict[str, Any]:
+    """``preventedMatches`` and ``tradeGroupId`` of a placement answer, from ``prevented`` (this
+    placement's matches by taker); none when ``order`` prevented nothing (faqs/stp_faq.md,
+    STP Examples)."""
+    mine = tuple(p for taker, p in prevented if taker is order) if prevented else ()
+    if not mine:
+        return {}
+    # CHANGELOG.md 2023-01-26: "tradeGroupId - This will only appear if account is configured
+    # to a tradeGroupId and if there was a prevented match".
+    group = order.group if order.group != -1 else None
+    return {"prevented_matches": mine, "trade_group_id": group}
 
 
 def cancel_response(
@@ -379,6 +409,7 @@ def query_response(order: SimOrder, rules: SymbolFilters) -> QueryOrderResponse:
     qq = rules.quote_quantum
     prevented = order.prevented_match_id is not None
     keys = advanced_keys(order, rules, stream=False)
+    working_time: int = keys.get("working_time", order.time)
     return QueryOrderResponse(
         symbol=order.symbol,
         order_id=order.order_id,
@@ -399,8 +430,12 @@ def query_response(order: SimOrder, rules: SymbolFilters) -> QueryOrderResponse:
         iceberg_qty=order.iceberg_qty.quantize(bq),
         time=order.time,
         update_time=order.update_time,
-        is_working=order.is_open and not _waiting(order),
-        working_time=keys.get("working_time", order.time),
+        # faqs/stp_faq.md, STP Examples: a FILLED or EXPIRED_IN_MATCH order (maker or taker)
+        # queries "isWorking": true with its workingTime; isWorking says the order was put to
+        # work (workingTime set), not that it is still open. A stop never triggered or a
+        # pending list order never placed has workingTime -1 and isWorking false.
+        is_working=working_time != -1,
+        working_time=working_time,
         orig_quote_order_qty=order.quote_order_qty.quantize(qq),
         self_trade_prevention_mode=order.stp.value,
         prevented_match_id=order.prevented_match_id,
