@@ -299,7 +299,7 @@ async def test_a_line_break_cannot_reach_the_request_head(serve: Callable) -> No
     assert server.heads == []
 
 
-def _certificate(tmp_path: Path) -> tuple[Path, Path]:
+def _certificate(tmp_path: Path, *, ip_san: bool = True) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
     now = datetime.datetime.now(datetime.UTC)
@@ -313,7 +313,8 @@ def _certificate(tmp_path: Path) -> tuple[Path, Path]:
         .not_valid_after(now + datetime.timedelta(hours=1))
         .add_extension(
             x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+                [x509.DNSName("localhost")]
+                + ([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))] if ip_san else [])
             ),
             critical=False,
         )

@@ -15,8 +15,10 @@ Rules:
 - Answers decode with ``oms.wire.decoding.decode_body`` into ``oms.wire.rest`` Structs
   (never orjson).
 - Errors: only ``oms.errors`` types leave this module; no aiohttp or asyncio exception does
-  (``errors.py`` holds the mapping). A connection that could not be opened is
-  ``Disconnected`` (nothing was sent); a timeout or drop after sending is ``OutcomeUnknown``.
+  (``errors.py`` holds the mapping). A connection that could not be opened in time, or
+  a deadline that passed before the request was written, is ``Disconnected`` (nothing
+  was sent); a timeout or drop after sending is ``OutcomeUnknown``. An error is raised
+  outside the handler of the HTTP client's error (aiohttp's texts hold the signed URL).
 - ``-1021`` (the timestamp was outside ``recvWindow``: the request did not execute,
   rest-api.md "Timing security") re-measures the clock and retries once.
 - Every request passes the shared ``RateGovernor`` first and reports its headers back.
@@ -260,12 +262,19 @@ class RestClient:
         # HTTP client keeps only the connect timeout, when a new connection is opened.
         if self._closed:
             raise Disconnected("the client is closed")
+        http = self._http
         task = self._deadlines.start()
+        written = False
         try:
-            return await self._http.request(meta.method, target, headers)
+            conn = http.take() or await http.connect()
+            written = True  # from here on the request may have been written
+            return await http.send(conn, meta.method, target, headers)
         except asyncio.CancelledError:
             if not self._deadlines.finish(task) or task is None or task.cancelling():
                 raise  # the caller's cancellation, not (only) our deadline
+            if not written:  # the deadline passed waiting for, or opening, a connection
+                log.warning("%s: no connection within the deadline", meta.label)
+                raise Disconnected(f"{meta.label}: no connection within the deadline") from None
             raise self._timed_out(meta) from None
         except ConnectFailed as exc:
             # The connection was never opened: the request certainly did not execute.
@@ -283,6 +292,7 @@ class RestClient:
         # The request's deadline is kept by ``Deadlines`` (one timer for all requests);
         # aiohttp keeps only the connect timeout, when a new connection is opened.
         task = self._deadlines.start()
+        failure: OmsError
         try:
             async with self.session().request(
                 meta.method,
@@ -301,18 +311,21 @@ class RestClient:
         except asyncio.CancelledError:
             if not self._deadlines.finish(task) or task is None or task.cancelling():
                 raise  # the caller's cancellation, not (only) our deadline
-            raise self._timed_out(meta) from None
+            failure = self._timed_out(meta)
         except (aiohttp.ConnectionTimeoutError, aiohttp.ClientConnectorError) as exc:
             # The connection was never opened: the request certainly did not execute.
             log.warning("%s: cannot connect (%s)", meta.label, type(exc).__name__)
-            raise Disconnected(f"{meta.label}: cannot connect ({type(exc).__name__})") from None
+            failure = Disconnected(f"{meta.label}: cannot connect ({type(exc).__name__})")
         except TimeoutError:
-            raise self._timed_out(meta) from None
+            failure = self._timed_out(meta)
         except aiohttp.ClientError as exc:
             log.warning("%s: connection failed after sending (%s)", meta.label, type(exc).__name__)
-            raise meta.unknown(f"connection failed after sending ({type(exc).__name__})") from None
+            failure = meta.unknown(f"connection failed after sending ({type(exc).__name__})")
         finally:
             self._deadlines.finish(task)
+        # Raised outside the handlers: aiohttp's errors hold the URL, signature and all, and
+        # would stay reachable as the __context__ even of an error raised "from None".
+        raise failure
 
     def _timed_out(self, meta: RequestMeta) -> OutcomeUnknown:
         log.warning("%s: no answer within %.1f s", meta.label, self._config.request_timeout_s)
