@@ -358,3 +358,20 @@ async def test_tls_is_verified_against_the_systems_trust(
         assert server.connections == 1  # one kept alive (the refused handshake never got in)
     finally:
         await server.stop()
+
+
+def test_the_client_runs_on_uvloop() -> None:
+    """uvloop's transports are not ``asyncio.Transport`` subclasses (``OMS_UVLOOP=1``)."""
+    uvloop = pytest.importorskip("uvloop")
+
+    async def run() -> bytes:
+        server = Scripted(await reply(b'{"uv":1}'))
+        port = await server.start()
+        client = HttpClient(f"http://127.0.0.1:{port}/api", connect_timeout_s=2.0)
+        try:
+            return (await client.request("GET", "/v3/time", {})).body
+        finally:
+            await client.close()
+            await server.stop()
+
+    assert uvloop.run(run()) == b'{"uv":1}'

@@ -56,7 +56,7 @@ import asyncio
 import ssl
 import zlib
 from collections import deque
-from typing import NamedTuple
+from typing import NamedTuple, cast
 from urllib.parse import urlsplit
 
 __all__ = ["AnswerLost", "ConnectFailed", "HttpConnection", "HttpAnswer", "HttpClient"]
@@ -299,8 +299,8 @@ class HttpConnection(asyncio.Protocol):
     # --- asyncio's side -------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # A stream transport, though not always an asyncio.Transport subclass (uvloop's).
+        self.transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
         waiter = self._waiter
